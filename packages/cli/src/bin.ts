@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { KEDGE_VERSION } from '@kedge/core';
+
+const program = new Command('kedge')
+  .description("Kedge: Knative Serving's model on WebAssembly, no Kubernetes")
+  .version(KEDGE_VERSION)
+  .option('--api <url>', 'Kedge API address', process.env.KEDGE_API ?? 'http://127.0.0.1:8090');
+
+// Each command lives in its own file under commands/ and registers itself here.
+const registrations = [] as ((p: Command) => void)[];
+for (const register of registrations) register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+/**
+ * Every subject Kedge uses, in one place. Tokens are `<namespace>.<revision>` where a message is about
+ * one revision (names are DNS labels, so they never contain dots). See docs/architecture.md.
+ */
+export const subjects = {
+  /** StatMessage: a queue (per instance) or an activator reports, once a second. */
+  metrics: (ns: string, rev: string) => `kedge.metrics.${ns}.${rev}`,
+  metricsAll: 'kedge.metrics.>',
+  /** PokeMessage: the activator holds a request for a revision without ready instances. */
+  poke: (ns: string, rev: string) => `kedge.poke.${ns}.${rev}`,
+  pokeAll: 'kedge.poke.>',
+  /** DecisionMessage: the autoscaler's latest decision for a revision (gateways pick the SKS mode from it). */
+  decision: (ns: string, rev: string) => `kedge.decision.${ns}.${rev}`,
+  decisionAll: 'kedge.decision.>',
+  /** EndpointsMessage: one node's ready instances of one revision, after every change. */
+  endpoints: (ns: string, rev: string) => `kedge.endpoints.${ns}.${rev}`,
+  endpointsAll: 'kedge.endpoints.>',
+  /** Request StartInstanceRequest → StartInstanceReply, addressed to one runner node. */
+  runnerStart: (nodeId: string) => `kedge.runner.${nodeId}.start`,
+  /** Request StopInstanceRequest → StopInstanceReply. */
+  runnerStop: (nodeId: string) => `kedge.runner.${nodeId}.stop`,
+  /** NodeHeartbeat, every second, from each runner node. */
+  nodeHeartbeat: 'kedge.node.heartbeat',
+  /** RevisionHealth: a runner could (not) load a revision's image. */
+  revisionHealth: (ns: string, rev: string) => `kedge.revision-health.${ns}.${rev}`,
+  revisionHealthAll: 'kedge.revision-health.>',
+  /** ComponentHeartbeat: every role instance, for `kedge get components`. */
+  componentHeartbeat: 'kedge.component.heartbeat',
+} as const;
+
+/** Concurrency and request count a queue or an activator saw over one reporting period. */
+export interface StatMessage {
+  namespace: string;
+  revision: string;
+  /** Instance id, or the activator's id when `fromActivator`. */
+  source: string;
+  fromActivator?: boolean;
+  /** Time-weighted average in-flight requests over the period. */
+  averageConcurrency: number;
+  /** Of which forwarded by the activator (the autoscaler subtracts these to avoid counting twice). */
+  averageProxiedConcurrency?: number;
+  requestCount: number;
+  proxiedRequestCount?: number;
+  /** Wall-clock ms at the end of the period. */
+  time: number;
+}
+
+export interface PokeMessage {
+  namespace: string;
+  revision: string;
+  /** Requests the activator is holding for it right now. */
+  held: number;
+  time: number;
+}
+
+export interface DecisionMessage {
+  namespace: string;
+  revision: string;
+  desiredScale: number;
+  excessBurstCapacity: number;
+  /** Proxy: the activator stays in the request path; Serve: gateways go straight to instances. */
+  mode: 'Proxy' | 'Serve';
+  time: number;
+}
+
+export interface Endpoint {
+  namespace: string;
+  revision: string;
+  instanceId: string;
+  nodeId: string;
+  /** Base URL of the runner's HTTP entry for this node (remote gateways use it). */
+  url: string;
+  /** The revision's containerConcurrency as this instance serves it (0 = unlimited). */
+  concurrency: number;
+}
+
+export interface EndpointsMessage {
+  namespace: string;
+  revision: string;
+  nodeId: string;
+  endpoints: Endpoint[];
+  time: number;
+}
+
+export interface StartInstanceRequest {
+  namespace: string;
+  revision: string;
+  /** Chosen by the placer so it can count an instance before the runner answers. */
+  instanceId: string;
+}
+
+export interface StartInstanceReply {
+  ok: boolean;
+  instanceId: string;
+  error?: string;
+  /** Server-side phase timings (ms) for the cold-start breakdown. */
+  timings?: Record<string, number>;
+}
+
+export interface StopInstanceRequest {
+  namespace: string;
+  revision: string;
+  instanceId: string;
+}
+
+export interface StopInstanceReply {
+  ok: boolean;
+  error?: string;
+}
+
+export interface NodeHeartbeat {
+  nodeId: string;
+  url: string;
+  /** How many instances this node will host at most. */
+  capacity: number;
+  /** revision key (`ns/name`) → instance ids live on the node (starting or ready). */
+  instances: Record<string, string[]>;
+  time: number;
+  startedAt: number;
+  version: string;
+}
+
+export interface RevisionHealth {
+  namespace: string;
+  revision: string;
+  nodeId: string;
+  ready: boolean;
+  reason?: string;
+  message?: string;
+  time: number;
+}
+
+export interface ComponentHeartbeat {
+  role: 'api' | 'gateway' | 'runner' | 'autoscaler';
+  id: string;
+  nodeId: string;
+  ready: boolean;
+  restarts: number;
+  startedAt: number;
+  version: string;
+  time: number;
+}

@@ -1,0 +1,17 @@
+export * from './clock.js';
+export * from './logger.js';
+export * from './errors.js';
+export * from './dispatch.js';
+export * from './bus/bus.js';
+export * from './bus/memory.js';
+export * from './bus/subjects.js';
+export * from './store/store.js';
+export * from './store/sqlite.js';
+export * from './store/blobs-fs.js';
+export * from './resources/types.js';
+export * from './resources/kinds.js';
+export * from './resources/conditions.js';
+export const KEDGE_VERSION = '0.1.0';
+export * from './resources/image.js';
+export * from './resources/defaults.js';
+export * from './resources/validation.js';
