@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { KEDGE_VERSION } from '@kedge/core';
+import { register as apply } from './commands/apply.js';
+import { register as del } from './commands/delete.js';
+import { register as get } from './commands/get.js';
+import { register as up } from './commands/up.js';
 
 const program = new Command('kedge')
   .description("Kedge: Knative Serving's model on WebAssembly, no Kubernetes")
@@ -8,7 +12,7 @@ const program = new Command('kedge')
   .option('--api <url>', 'Kedge API address', process.env.KEDGE_API ?? 'http://127.0.0.1:8090');
 
 // Each command lives in its own file under commands/ and registers itself here.
-const registrations = [] as ((p: Command) => void)[];
+const registrations: ((p: Command) => void)[] = [up, apply, get, del];
 for (const register of registrations) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

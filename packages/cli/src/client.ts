@@ -1,0 +1,103 @@
+import { lookupKind, type AnyResource, type KindInfo } from '@kedge/core';
+
+/** A Kubernetes Status body as the API returns it on errors. */
+export interface StatusBody {
+  kind: 'Status';
+  status: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: { causes?: { field?: string; message?: string }[] };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: StatusBody | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+/** Path of a kind's collection (or one object) in the Kubernetes-style REST API. */
+export function resourcePath(info: KindInfo, namespace?: string, name?: string): string {
+  const root = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+  const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${root}${ns}/${info.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function kindInfo(kind: string): KindInfo {
+  const info = lookupKind(kind);
+  if (!info) throw new Error(`unknown kind "${kind}"`);
+  return info;
+}
+
+/** The CLI's API client: thin over fetch, errors carry the server's Status message. */
+export function createClient(apiUrl: string) {
+  const base = apiUrl.replace(/\/+$/, '');
+
+  async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': contentType },
+        ...(body === undefined
+          ? {}
+          : { body: body instanceof Uint8Array ? body : typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new Error(`cannot reach the Kedge API at ${base} (${cause}); is \`kedge up\` running? (--api / KEDGE_API)`);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok) {
+      const status = parsed && (parsed as StatusBody).kind === 'Status' ? (parsed as StatusBody) : undefined;
+      const causes = status?.details?.causes?.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)) ?? [];
+      const msg = status?.message ?? (text || res.statusText);
+      const extra = causes.filter((c) => c && !msg.includes(c));
+      throw new ApiError(res.status, status, [msg, ...extra].join('\n'));
+    }
+    return parsed as T;
+  }
+
+  return {
+    base,
+    get: <T extends AnyResource>(kind: string, namespace: string, name: string) =>
+      call<T>('GET', resourcePath(kindInfo(kind), namespace, name)),
+    list: <T extends AnyResource>(kind: string, namespace?: string, labelSelector?: string) =>
+      call<ListResult<T>>(
+        'GET',
+        resourcePath(kindInfo(kind), namespace) + (labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''),
+      ),
+    create: <T extends AnyResource>(obj: T, opts: { dryRun?: boolean } = {}) =>
+      call<T>('POST', resourcePath(kindInfo(obj.kind), obj.metadata.namespace) + (opts.dryRun ? '?dryRun=All' : ''), obj),
+    update: <T extends AnyResource>(obj: T, opts: { dryRun?: boolean } = {}) =>
+      call<T>(
+        'PUT',
+        resourcePath(kindInfo(obj.kind), obj.metadata.namespace, obj.metadata.name) + (opts.dryRun ? '?dryRun=All' : ''),
+        obj,
+      ),
+    patch: <T extends AnyResource>(kind: string, namespace: string, name: string, patch: unknown) =>
+      call<T>('PATCH', resourcePath(kindInfo(kind), namespace, name), patch, 'application/merge-patch+json'),
+    delete: (kind: string, namespace: string, name: string) =>
+      call<unknown>('DELETE', resourcePath(kindInfo(kind), namespace, name)),
+    uploadBlob: (bytes: Uint8Array) => call<{ digest: string }>('PUT', '/apis/kedge.dev/v1/blobs', bytes, 'application/wasm'),
+    raw: call,
+  };
+}
+
+export type Client = ReturnType<typeof createClient>;

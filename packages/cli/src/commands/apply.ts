@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { applyDefaults, validateResource, type AnyResource } from '@kedge/core';
+import { ApiError, createClient } from '../client.js';
+import { collectLocalImages, readManifests, uploadLocalImages, type ManifestDoc } from '../manifests.js';
+
+function label(doc: ManifestDoc): string {
+  const o = doc.object;
+  return `${o.kind.toLowerCase()}.${o.apiVersion.split('/')[0]}/${o.metadata.name}`;
+}
+
+/** Creates or replaces one object (kubectl apply's outcome without its three-way merge). */
+async function applyOne(client: ReturnType<typeof createClient>, obj: AnyResource, dryRun: boolean): Promise<'created' | 'configured' | 'unchanged'> {
+  let existing: AnyResource | undefined;
+  try {
+    existing = await client.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+  }
+  if (!existing) {
+    await client.create(obj, { dryRun });
+    return 'created';
+  }
+  const next = { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } } as AnyResource;
+  const same =
+    JSON.stringify((existing as { spec?: unknown }).spec ?? (existing as { data?: unknown }).data) ===
+    JSON.stringify((obj as { spec?: unknown }).spec ?? (obj as { data?: unknown }).data);
+  if (same) return 'unchanged';
+  await client.update(next, { dryRun });
+  return 'configured';
+}
+
+export function register(program: Command): void {
+  program
+    .command('apply')
+    .description('create or update resources from a manifest (multi-document YAML or JSON; -f - reads stdin)')
+    .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin')
+    .option('--dry-run', 'default and validate on the client, store nothing')
+    .action(async (opts: { filename: string; dryRun?: boolean }) => {
+      const docs = await readManifests(opts.filename);
+      // Everything is checked before anything is uploaded or stored.
+      const images = await collectLocalImages(docs);
+      if (opts.dryRun) {
+        const problems: string[] = [];
+        for (const doc of docs) {
+          const err = validateResource(applyDefaults(doc.object));
+          if (err) problems.push(...err.problems.map((p) => `${label(doc)}: ${p.path ? `${p.path}: ` : ''}${p.message}`));
+          else process.stdout.write(`${label(doc)} valid (dry run)\n`);
+        }
+        if (problems.length) throw new Error(problems.join('\n'));
+        return;
+      }
+      const client = createClient(program.opts().api as string);
+      await uploadLocalImages(images, client.uploadBlob);
+      for (const doc of docs) {
+        try {
+          const outcome = await applyOne(client, doc.object, false);
+          process.stdout.write(`${label(doc)} ${outcome}\n`);
+        } catch (err) {
+          throw new Error(`${doc.source}: document ${doc.index} (${label(doc)}): ${(err as Error).message}`);
+        }
+      }
+    });
+}

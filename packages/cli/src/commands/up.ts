@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { SYSTEM_NAMESPACE, createLogger, type ConfigMap } from '@kedge/core';
+import { createClient } from '../client.js';
+import { startEmbedded } from '../embedded.js';
+import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
+
+function port(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag}: "${v}" is not a port number (0-65535)`);
+    return n;
+  };
+}
+
+async function readConfigFile(file: string): Promise<ConfigMap[]> {
+  const docs = await readManifests(file);
+  return docs.map((d) => {
+    const o = d.object;
+    const where = `${d.source}: document ${d.index}`;
+    if (o.kind !== 'ConfigMap') throw new Error(`${where}: kind: --config takes Knative ConfigMaps, not ${o.kind}`);
+    if (o.metadata.namespace !== SYSTEM_NAMESPACE && o.metadata.namespace !== 'default')
+      throw new Error(`${where}: metadata.namespace: Knative's ConfigMaps live in ${SYSTEM_NAMESPACE}`);
+    return { ...(o as ConfigMap), metadata: { ...o.metadata, namespace: SYSTEM_NAMESPACE } };
+  });
+}
+
+interface UpOptions {
+  httpPort: number;
+  apiPort: number;
+  runnerPort: number;
+  adminPort: number;
+  dataDir: string;
+  config?: string;
+  apply: string[];
+  logLevel: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('run every role in one process (gateway, activator, api, autoscaler, runner)')
+    .option('--http-port <port>', 'gateway port', port('--http-port'), 8080)
+    .option('--api-port <port>', 'API port', port('--api-port'), 8090)
+    .option('--runner-port <port>', "runner's HTTP entry (remote gateways, direct calls)", port('--runner-port'), 8012)
+    .option('--admin-port <port>', 'Prometheus metrics (/metrics)', port('--admin-port'), 9090)
+    .option('--data-dir <dir>', 'where resources and components are stored', '.kedge')
+    .option('--config <file>', "YAML of Knative ConfigMaps (config-domain, config-autoscaler, config-defaults) in knative-serving")
+    .option('--apply <file>', 'apply a manifest once ready (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--log-level <level>', 'debug, info, warn, error', process.env.KEDGE_LOG_LEVEL ?? 'info')
+    .action(async (opts: UpOptions) => {
+      const logger = createLogger({ level: opts.logLevel });
+      const configMaps = opts.config ? await readConfigFile(opts.config) : [];
+      // Manifests are read and checked before anything starts, so a typo fails fast.
+      const manifests = [];
+      for (const f of opts.apply) manifests.push(...(await readManifests(f)));
+      const images = await collectLocalImages(manifests);
+
+      const kedge = await startEmbedded({ ...opts, logger, configMaps });
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`\n${signal}: stopping Kedge (draining in-flight requests)…\n`);
+        await kedge.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+
+      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`];
+      if (manifests.length) {
+        const client = createClient(kedge.apiUrl);
+        await uploadLocalImages(images, client.uploadBlob);
+        for (const d of manifests) {
+          const o = d.object;
+          const existing = await client.get(o.kind, o.metadata.namespace, o.metadata.name).catch(() => undefined);
+          if (existing) await client.update({ ...o, metadata: { ...o.metadata, resourceVersion: existing.metadata.resourceVersion } });
+          else await client.create(o);
+          out.push(`  applied  ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+          if (o.kind === 'Service') {
+            const url = await waitForUrl(client, o.metadata.namespace, o.metadata.name);
+            if (url) out.push(`\nTry it:\n  curl -H 'Host: ${new URL(url).host}' ${kedge.gatewayUrl}/`);
+          }
+        }
+      }
+      out.push(`\nCtrl-C stops it.`);
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+}
+
+/** The URL appears once the Route is reconciled; waits on the API briefly instead of guessing it. */
+async function waitForUrl(client: ReturnType<typeof createClient>, ns: string, name: string): Promise<string | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const svc = await client.get(`Service`, ns, name).catch(() => undefined);
+    const url = (svc?.status as { url?: string } | undefined)?.url;
+    if (url) return url;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}

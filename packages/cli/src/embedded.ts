@@ -1,0 +1,126 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { createApi } from '@kedge/api';
+import { createAutoscaler } from '@kedge/autoscaler';
+import { createGateway } from '@kedge/gateway';
+import { createRunner } from '@kedge/runner';
+import { MemoryBus, SqliteStore, StoreError, systemClock, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
+import { serveFetch, type Served } from './serve.js';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  httpPort: number;
+  apiPort: number;
+  runnerPort: number;
+  adminPort: number;
+  host?: string;
+  logger: Logger;
+  clock?: Clock;
+  /** Defaults to the embedded pair: in-process bus, SQLite store in dataDir. */
+  backends?: { bus: Bus; store: Store };
+  nodeId?: string;
+  /** Knative ConfigMaps (config-domain, config-autoscaler, …) stored before the roles start. */
+  configMaps?: ConfigMap[];
+}
+
+export interface Embedded {
+  gatewayUrl: string;
+  apiUrl: string;
+  runnerUrl: string;
+  adminUrl: string;
+  store: Store;
+  bus: Bus;
+  stop(): Promise<void>;
+}
+
+/** Every role in one process: the quickstart and the edge-node shape (design: "Two ways to run"). */
+export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger;
+  const dataDir = resolve(opts.dataDir);
+  const host = opts.host ?? '127.0.0.1';
+  const bus = opts.backends?.bus ?? new MemoryBus({ clock, logger: logger.child({ role: 'bus' }) });
+  const store = opts.backends?.store ?? new SqliteStore(dataDir, { clock });
+  const nodeId = opts.nodeId ?? `${hostname()}-${process.pid}`;
+  const served: Served[] = [];
+  const stops: (() => Promise<void>)[] = [];
+
+  try {
+    for (const cm of opts.configMaps ?? []) await upsert(store, cm);
+    // The runner's HTTP entry is opened first: its address is part of every endpoint it announces.
+    let runnerFetch: ((req: Request) => Promise<Response>) | undefined;
+    const runnerServed = await serveFetch('runner', '--runner-port', (req) => runnerFetch!(req), opts.runnerPort, host);
+    served.push(runnerServed);
+    const runner = createRunner({ store, bus, clock, logger: logger.child({ role: 'runner' }), nodeId, url: runnerServed.url, dataDir });
+    runnerFetch = (req) => runner.fetch(req);
+    const autoscaler = createAutoscaler({ store, bus, clock, logger: logger.child({ role: 'autoscaler' }), id: `autoscaler-${nodeId}` });
+    const api = createApi({ store, bus, clock, logger: logger.child({ role: 'api' }) });
+    const gateway = createGateway({
+      store,
+      bus,
+      clock,
+      logger: logger.child({ role: 'gateway' }),
+      id: `gateway-${nodeId}`,
+      localDispatchers: [runner.dispatcher],
+    });
+    await runner.start();
+    stops.push(() => runner.stop());
+    await autoscaler.start();
+    stops.push(() => autoscaler.stop());
+    await api.start();
+    stops.push(() => api.stop());
+    await gateway.start();
+    stops.push(() => gateway.stop());
+
+    const apiServed = await serveFetch('api', '--api-port', (req) => api.fetch(req), opts.apiPort, host);
+    served.push(apiServed);
+    const gatewayServed = await serveFetch('gateway', '--http-port', (req, info) => gateway.fetch(req, info), opts.httpPort, host);
+    served.push(gatewayServed);
+    const adminServed = await serveFetch(
+      'admin',
+      '--admin-port',
+      async (req) =>
+        new URL(req.url).pathname === '/metrics'
+          ? new Response(await gateway.metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4' } })
+          : new Response(JSON.stringify({ error: 'not found', paths: ['/metrics'] }), { status: 404, headers: { 'content-type': 'application/json' } }),
+      opts.adminPort,
+      host,
+    );
+    served.push(adminServed);
+
+    let stopped: Promise<void> | undefined;
+    return {
+      gatewayUrl: gatewayServed.url,
+      apiUrl: apiServed.url,
+      runnerUrl: runnerServed.url,
+      adminUrl: adminServed.url,
+      store,
+      bus,
+      stop: () =>
+        (stopped ??= (async () => {
+          // Gateway first (no new requests), then the rest in reverse start order; the runner drains.
+          await gatewayServed.close();
+          for (const stop of [...stops].reverse()) await stop().catch((err) => logger.error({ err }, 'stop failed'));
+          for (const s of served) await s.close();
+          await bus.close();
+          await store.close();
+        })()),
+    };
+  } catch (err) {
+    for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
+    for (const s of served) await s.close().catch(() => undefined);
+    await bus.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function upsert(store: Store, cm: ConfigMap): Promise<void> {
+  try {
+    await store.create(cm);
+  } catch (err) {
+    if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err;
+    const { resourceVersion: _drop, ...metadata } = cm.metadata;
+    await store.update({ ...cm, metadata });
+  }
+}

@@ -1,0 +1,46 @@
+import { createAdaptorServer } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+export interface Served {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a fetch handler on host:port; a port in use becomes a one-line error naming the flag,
+ * not a stack trace.
+ */
+export function serveFetch(
+  name: string,
+  flag: string,
+  fetch: (req: Request, info: { remoteAddress?: string }) => Promise<Response> | Response,
+  port: number,
+  host = '127.0.0.1',
+): Promise<Served> {
+  const server = createAdaptorServer({
+    fetch: (req: Request, env: { incoming?: { socket?: { remoteAddress?: string } } }) =>
+      fetch(req, { remoteAddress: env?.incoming?.socket?.remoteAddress }),
+  }) as Server;
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new Error(`${name}: port ${port} on ${host} is already in use (choose another with ${flag})`));
+      else if (err.code === 'EACCES') reject(new Error(`${name}: not allowed to listen on port ${port} (choose another with ${flag})`));
+      else reject(new Error(`${name}: cannot listen on ${host}:${port}: ${err.message}`));
+    });
+    server.listen(port, host, () => {
+      const actual = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${host}:${actual}`,
+        port: actual,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections?.();
+          }),
+      });
+    });
+  });
+}
