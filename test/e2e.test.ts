@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ROOT, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgePorts, type KedgeProcess } from './harness.js';
+
+const HELLO_MANIFEST = join(ROOT, 'examples/helloworld/service.yaml');
+const HOST = 'helloworld.example.example.com';
+const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/example/revisions';
+const SERVICES = '/apis/serving.knative.dev/v1/namespaces/example/services';
+
+// Short windows so the revision reaches zero within seconds: Knative's minimum stable window (6 s)
+// and a 1 s grace period.
+const CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config-autoscaler
+  namespace: knative-serving
+data:
+  stable-window: "6s"
+  scale-to-zero-grace-period: "1s"
+`;
+
+describe('kedge up: the first request from zero, end to end', () => {
+  const tmp = tempDir('kedge-e2e-');
+  let ports: KedgePorts;
+  let proc: KedgeProcess;
+  let config: string;
+
+  beforeAll(async () => {
+    expect(existsSync(join(ROOT, 'examples/helloworld/build/helloworld.wasm')), 'run npm run build first').toBe(true);
+    ports = await pickPorts();
+    config = writeFile(tmp.dir, 'config.yaml', CONFIG);
+    proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data'), config });
+  });
+
+  afterAll(async () => {
+    await proc?.stop();
+    tmp.cleanup();
+  });
+
+  it('prints the gateway and API addresses once ready', () => {
+    expect(proc.output()).toContain(`gateway  http://127.0.0.1:${ports.http}`);
+    expect(proc.output()).toContain(`api      http://127.0.0.1:${ports.api}`);
+  });
+
+  it('answers an unknown host with a 404 JSON body', async () => {
+    const res = await request(proc.gatewayUrl, 'nope.example.example.com');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(JSON.parse(res.body)).toMatchObject({ host: 'nope.example.example.com' });
+  });
+
+  it('rejects a manifest whose component is missing, storing nothing', async () => {
+    const bad = writeFile(tmp.dir, 'bad.yaml', (await import('node:fs')).readFileSync(HELLO_MANIFEST, 'utf8').replace(/image: .*/, 'image: ./missing.wasm'));
+    const r = await kedge(['apply', '-f', bad], { api: proc.apiUrl });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('missing.wasm');
+    expect(r.stderr).toContain('spec.template.spec.containers[0].image');
+    const list = await kedge(['get', 'ksvc', '-n', 'example', '-o', 'json'], { api: proc.apiUrl });
+    expect(JSON.parse(list.stdout).items).toEqual([]);
+  });
+
+  it('rejects an unknown kind and malformed YAML naming the file', async () => {
+    const unknown = writeFile(tmp.dir, 'unknown.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n');
+    const r1 = await kedge(['apply', '-f', unknown], { api: proc.apiUrl });
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toMatch(/unknown\.yaml: document 1: kind: unknown kind "Pod"/);
+    const malformed = writeFile(tmp.dir, 'malformed.yaml', 'apiVersion: [\n');
+    const r2 = await kedge(['apply', '-f', malformed], { api: proc.apiUrl });
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/malformed\.yaml: document 1: malformed YAML/);
+  });
+
+  it('applies the hello example: Service, Configuration, Revision helloworld-00001 and Route, Ready with its URL', async () => {
+    const r = await kedge(['apply', '-f', HELLO_MANIFEST], { api: proc.apiUrl });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('service.serving.knative.dev/helloworld created');
+    const svc = await waitForObject(proc.apiUrl, SERVICES, 'helloworld', (s: any) =>
+      s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+    );
+    expect(svc.status.url).toBe(`http://${HOST}`);
+    expect(svc.status.latestReadyRevisionName).toBe('helloworld-00001');
+    const table = await kedge(['get', 'services', '-n', 'example'], { api: proc.apiUrl });
+    expect(table.stdout).toMatch(/^NAME\s+URL\s+LATESTCREATED\s+LATESTREADY\s+READY\s+REASON/);
+    expect(table.stdout).toMatch(/helloworld\s+http:\/\/helloworld\.example\.example\.com\s+helloworld-00001\s+helloworld-00001\s+True/);
+  });
+
+  it('serves the first request from zero, then warm', async () => {
+    const cold = await request(proc.gatewayUrl, HOST);
+    expect(cold.status).toBe(200);
+    expect(cold.body).toBe('Hello Kedge!\n');
+    const warm = await request(proc.gatewayUrl, HOST);
+    expect(warm.status).toBe(200);
+    expect(warm.body).toBe('Hello Kedge!\n');
+    const rev = await waitForObject(proc.apiUrl, REVISIONS, 'helloworld-00001', (o: any) => o.status?.actualReplicas >= 1);
+    expect(rev.status.desiredReplicas).toBeGreaterThanOrEqual(1);
+  });
+
+  it('scales to zero when idle and starts again on the next request', async () => {
+    const rev = await waitForObject(proc.apiUrl, REVISIONS, 'helloworld-00001', (o: any) => o.status?.actualReplicas === 0);
+    expect(rev.status.desiredReplicas).toBe(0);
+    const again = await request(proc.gatewayUrl, HOST);
+    expect(again.status).toBe(200);
+    expect(again.body).toBe('Hello Kedge!\n');
+  }, 60_000);
+
+  it('keeps every resource across a restart and answers again', async () => {
+    expect(await proc.stop('SIGTERM')).toBe(0);
+    proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data'), config });
+    const res = await request(proc.gatewayUrl, HOST);
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('Hello Kedge!\n');
+    const revs = await kedge(['get', 'revisions', '-n', 'example'], { api: proc.apiUrl });
+    expect(revs.stdout).toContain('helloworld-00001');
+  });
+
+  it('refuses to start on a port in use with a clear message', async () => {
+    const r = await kedge(['up', '--http-port', String(ports.http), '--api-port', String(ports.api), '--data-dir', join(tmp.dir, 'other')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/port \d+ on 127\.0\.0\.1 is already in use \(choose another with --(api|http|runner|admin)-port\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '@kedge/core/testing';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const KEDGE_BIN = join(ROOT, 'packages/cli/bin/kedge.js');
+
+export interface KedgeProcess {
+  child: ChildProcess;
+  gatewayUrl: string;
+  apiUrl: string;
+  output: () => string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface KedgePorts {
+  http: number;
+  api: number;
+  runner: number;
+  admin: number;
+}
+
+export async function pickPorts(): Promise<KedgePorts> {
+  return { http: await freePort(), api: await freePort(), runner: await freePort(), admin: await freePort() };
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function writeFile(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** Starts `kedge up` as a real process and resolves once it has printed that it is ready. */
+export function startKedge(args: { ports: KedgePorts; dataDir: string; config?: string; extra?: string[] }): Promise<KedgeProcess> {
+  const { ports } = args;
+  const argv = [
+    KEDGE_BIN, 'up',
+    '--http-port', String(ports.http), '--api-port', String(ports.api),
+    '--runner-port', String(ports.runner), '--admin-port', String(ports.admin),
+    '--data-dir', args.dataDir, '--log-level', 'warn',
+    ...(args.config ? ['--config', args.config] : []),
+    ...(args.extra ?? []),
+  ];
+  const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return new Promise((resolveReady, reject) => {
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Ctrl-C stops it.')) {
+        resolveReady({
+          child,
+          gatewayUrl: `http://127.0.0.1:${ports.http}`,
+          apiUrl: `http://127.0.0.1:${ports.api}`,
+          output: () => out,
+          exited,
+          stop: async (signal = 'SIGTERM') => {
+            if (child.exitCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    void exited.then((code) => reject(new Error(`kedge up exited (${code}) before it was ready:\n${out}`)));
+  });
+}
+
+/** Runs the kedge CLI to completion. */
+export function kedge(args: string[], opts: { api?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [KEDGE_BIN, ...(opts.api ? ['--api', opts.api] : []), ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdin.end(opts.input ?? '');
+  return new Promise((res) => child.once('exit', (code) => res({ code, stdout, stderr })));
+}
+
+/**
+ * Follows one object through the API's watch stream until `predicate` holds: waits on events,
+ * not on a timer (the test's own timeout bounds it).
+ */
+export async function waitForObject<T = any>(
+  apiUrl: string,
+  collectionPath: string,
+  name: string,
+  predicate: (obj: T) => boolean,
+): Promise<T> {
+  const ac = new AbortController();
+  try {
+    const res = await fetch(`${apiUrl}${collectionPath}?watch=true`, { signal: ac.signal });
+    if (!res.ok || !res.body) throw new Error(`watch ${collectionPath}: HTTP ${res.status}`);
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const ev = JSON.parse(line) as { type: string; object: T & { metadata: { name: string } } };
+        if (ev.object.metadata?.name === name && ev.type !== 'DELETED' && predicate(ev.object)) return ev.object;
+      }
+    }
+    throw new Error(`watch ${collectionPath} ended before ${name} matched`);
+  } finally {
+    ac.abort();
+  }
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTP request with a chosen Host header (fetch ignores Host; gateways route on it). */
+export function request(gatewayUrl: string, host: string, path = '/', method = 'GET'): Promise<HttpResult> {
+  const u = new URL(gatewayUrl);
+  return new Promise((res, rej) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path, method, headers: { host }, agent: false }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body }));
+      r.on('error', rej);
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
