@@ -15,3 +15,5 @@ export const KEDGE_VERSION = '0.1.0';
 export * from './resources/image.js';
 export * from './resources/defaults.js';
 export * from './resources/validation.js';
+export * from './nats/connect.js';
+export * from './bus/nats.js';
