@@ -1,1 +1,44 @@
-export {};
+import type { Bus, Clock, Logger, Store } from '@kedge/core';
+import { LiveConfig } from './config/live.js';
+import { createRestApp } from './rest/app.js';
+import { createReconcilers } from './reconcilers/index.js';
+
+export interface ApiDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface Api {
+  /** The REST app (Hono's fetch): serve it on 127.0.0.1 with any adapter. */
+  fetch(req: Request): Promise<Response>;
+  /** Starts the reconcilers; they resume from whatever the Store holds. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves when every reconciler has nothing queued or running (tests, `kedge up` readiness). */
+  idle(): Promise<void>;
+}
+
+/** The control plane: Knative's REST API over the Store, and the reconcilers behind it. */
+export function createApi(deps: ApiDeps): Api {
+  const config = new LiveConfig(deps.store);
+  config.start();
+  const app = createRestApp({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'api' }), config });
+  const reconcilers = createReconcilers({ ...deps, logger: deps.logger.child({ component: 'reconciler' }), config });
+  return {
+    fetch: async (req) => app.fetch(req),
+    start: () => reconcilers.start(),
+    stop: async () => {
+      await reconcilers.stop();
+      config.stop();
+    },
+    idle: () => reconcilers.idle(),
+  };
+}
+
+export { createRestApp } from './rest/app.js';
+export { createReconcilers } from './reconcilers/index.js';
+export { parseDomainConfig, domainFor } from './config/domain.js';
+export { parseGcConfig, GC_DEFAULTS, type GcConfig } from './config/gc.js';
+export type { StatusBody, StatusCause } from './rest/status.js';

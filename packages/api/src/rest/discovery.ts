@@ -1,0 +1,45 @@
+import { KINDS, type KindInfo } from '@kedge/core';
+
+const WRITABLE = new Set(['Service', 'Configuration', 'Revision', 'Route', 'ConfigMap']);
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const READ_VERBS = ['get', 'list', 'watch'];
+
+/** Legacy discovery (APIGroupList / APIResourceList): what `kubectl api-resources` and short names need. */
+export function apiGroupList() {
+  const groups = new Map<string, string>();
+  for (const k of Object.values(KINDS)) if (k.group) groups.set(k.group, k.version);
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: [...groups].map(([name, version]) => ({
+      name,
+      versions: [{ groupVersion: `${name}/${version}`, version }],
+      preferredVersion: { groupVersion: `${name}/${version}`, version },
+    })),
+  };
+}
+
+export function apiVersions() {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+}
+
+export function apiResourceList(groupVersion: string) {
+  const kinds = Object.values(KINDS).filter((k: KindInfo) => k.apiVersion === groupVersion);
+  if (!kinds.length) return undefined;
+  const resources = [];
+  for (const k of kinds) {
+    const serving = k.group === 'serving.knative.dev';
+    resources.push({
+      name: k.plural,
+      singularName: k.singular,
+      namespaced: true,
+      kind: k.kind,
+      verbs: WRITABLE.has(k.kind) ? ALL_VERBS : READ_VERBS,
+      shortNames: k.shortNames,
+      ...(serving ? { categories: ['all', 'knative', 'serving'] } : {}),
+    });
+    if (k.kind !== 'ConfigMap')
+      resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: true, kind: k.kind, verbs: ['get', 'patch', 'update'] });
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
+}
