@@ -1,0 +1,227 @@
+import { Pool, type Dispatcher } from 'undici';
+import { Histogram } from './histogram.js';
+
+export interface LoadOptions {
+  url: string;
+  /** Sent as the Host header (routing by Host in the gateway). */
+  host?: string;
+  connections: number;
+  /** Stop after this long (ms)… */
+  durationMs?: number;
+  /** …or after this many requests, whichever comes first. At least one of the two is required. */
+  requests?: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Per-request timeout (ms); a request over it counts as an error. */
+  timeoutMs?: number;
+  /** Called about once a second with the numbers so far. */
+  onTick?: (tick: LoadTick) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoadTick {
+  elapsedS: number;
+  requests: number;
+  errors: number;
+  /** Over the last second. */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface TimelineSlot {
+  /** Seconds from start to the end of this slot. */
+  t: number;
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+export interface LoadResult {
+  url: string;
+  host?: string;
+  connections: number;
+  durationMs: number;
+  requests: number;
+  rps: number;
+  bytes: number;
+  /** Status code → count ("2xx" style buckets are left to the reader). */
+  statusCounts: Record<string, number>;
+  /** Error cause (ECONNREFUSED, timeout, …) → count; these requests have no status. */
+  errors: Record<string, number>;
+  errorCount: number;
+  /** Time to last byte, every request (µs buckets). */
+  latency: Histogram;
+  /** Time to response headers. */
+  ttfb: Histogram;
+  timeline: TimelineSlot[];
+}
+
+/**
+ * A keep-alive HTTP load generator (hey/wrk's closed-loop model): `connections` workers, each sends
+ * its next request as soon as the previous one finished. Latency is measured per request with
+ * performance.now() and recorded in a histogram; a slot per second feeds the latency-over-time chart.
+ */
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  if (!opts.durationMs && !opts.requests) throw new Error('load: give a duration (-z) or a request count (-n)');
+  const target = new URL(opts.url);
+  const path = `${target.pathname}${target.search}`;
+  const pool = new Pool(target.origin, {
+    connections: opts.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: opts.timeoutMs ?? 10_000,
+    bodyTimeout: opts.timeoutMs ?? 10_000,
+  });
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.host) headers.host = opts.host;
+
+  const latency = new Histogram();
+  const ttfb = new Histogram();
+  const statusCounts: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  let errorCount = 0;
+  let started = 0;
+  let bytes = 0;
+  const slots: { hist: Histogram; errors: number }[] = [];
+  const start = performance.now();
+  const deadline = opts.durationMs ? start + opts.durationMs : Infinity;
+  const budget = opts.requests ?? Infinity;
+
+  const slotFor = (now: number) => {
+    const i = Math.floor((now - start) / 1000);
+    while (slots.length <= i) slots.push({ hist: new Histogram(), errors: 0 });
+    return slots[i]!;
+  };
+
+  let lastTickRequests = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    const done = latency.count + errorCount;
+    const recent = slots[Math.floor((now - start) / 1000) - 1]?.hist;
+    opts.onTick?.({
+      elapsedS: (now - start) / 1000,
+      requests: done,
+      errors: errorCount,
+      rps: done - lastTickRequests,
+      p50Ms: recent ? recent.quantile(0.5) / 1000 : NaN,
+      p99Ms: recent ? recent.quantile(0.99) / 1000 : NaN,
+    });
+    lastTickRequests = done;
+  }, 1000);
+
+  const method = (opts.method ?? 'GET') as 'GET';
+  // undici's dispatch() with a plain handler: no stream or promise per request, so the generator
+  // spends less of the 2 shared cores than request() would (measured: see docs/benchmarks.md).
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const t0 = performance.now();
+      let t1 = 0;
+      let status = 0;
+      const fail = (err: unknown) => {
+        const cause = errorCause(err);
+        errors[cause] = (errors[cause] ?? 0) + 1;
+        errorCount += 1;
+        slotFor(performance.now()).errors += 1;
+        // A refused connection fails in microseconds: don't spin the CPU the server needs.
+        if (cause === 'ECONNREFUSED') setTimeout(resolve, 10);
+        else resolve();
+      };
+      pool.dispatch(
+        { origin: target.origin, path, method, headers, body: opts.body ?? null },
+        // undici 7's pool core still takes the legacy handler shape (onConnect/onHeaders/…).
+        {
+          onConnect() {},
+          onHeaders(statusCode: number) {
+            t1 = performance.now();
+            status = statusCode;
+            return true;
+          },
+          onData(chunk: Buffer) {
+            bytes += chunk.length;
+            return true;
+          },
+          onComplete() {
+            const t2 = performance.now();
+            ttfb.record((t1 - t0) * 1000);
+            latency.record((t2 - t0) * 1000);
+            slotFor(t2).hist.record((t2 - t0) * 1000);
+            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+            resolve();
+          },
+          onError(err: Error) {
+            fail(err);
+          },
+        } as unknown as Dispatcher.DispatchHandler,
+      );
+    });
+
+  const worker = async () => {
+    while (started < budget && !opts.signal?.aborted && performance.now() < deadline) {
+      started += 1;
+      await once();
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: opts.connections }, worker));
+  } finally {
+    clearInterval(ticker);
+    await pool.close().catch(() => pool.destroy());
+  }
+  const durationMs = performance.now() - start;
+  const timeline = slots.map((s, i) => {
+    const slotEnd = Math.min(i + 1, durationMs / 1000);
+    const width = slotEnd - i;
+    return {
+      t: slotEnd,
+      requests: s.hist.count,
+      errors: s.errors,
+      rps: width > 0.05 ? s.hist.count / width : NaN,
+      p50: s.hist.quantile(0.5) / 1000,
+      p99: s.hist.quantile(0.99) / 1000,
+    };
+  });
+  return {
+    url: opts.url,
+    ...(opts.host ? { host: opts.host } : {}),
+    connections: opts.connections,
+    durationMs,
+    requests: latency.count,
+    rps: latency.count / (durationMs / 1000),
+    bytes,
+    statusCounts,
+    errors,
+    errorCount,
+    latency,
+    ttfb,
+    timeline,
+  };
+}
+
+export function errorCause(err: unknown): string {
+  const e = err as { code?: string; cause?: { code?: string }; name?: string; message?: string };
+  return e?.code ?? e?.cause?.code ?? e?.name ?? 'Error';
+}
+
+/** The JSON shape written to --out (histograms reduced to summaries and buckets). */
+export function loadResultJson(r: LoadResult) {
+  return {
+    url: r.url,
+    host: r.host,
+    connections: r.connections,
+    durationMs: r.durationMs,
+    requests: r.requests,
+    rps: r.rps,
+    bytes: r.bytes,
+    statusCounts: r.statusCounts,
+    errors: r.errors,
+    latencyMs: r.latency.summaryMs(),
+    ttfbMs: r.ttfb.summaryMs(),
+    latencyBucketsUs: r.latency.buckets(),
+    timeline: r.timeline,
+  };
+}
