@@ -17,3 +17,5 @@ export * from './resources/defaults.js';
 export * from './resources/validation.js';
 export * from './nats/connect.js';
 export * from './bus/nats.js';
+export * from './store/nats.js';
+export * from './store/blobs-nats.js';

@@ -148,6 +148,7 @@ export class SqliteStore implements Store {
       for (const k of kinds) for (const object of this.listSync(k, opts).items) handler({ type: 'ADDED', object });
     }
     this.watchers.add(w);
+    opts.onSynced?.();
     return () => void this.watchers.delete(w);
   }
 

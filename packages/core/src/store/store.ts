@@ -11,6 +11,8 @@ export interface WatchOptions extends ListOptions {
   kind?: Kind;
   /** Emit an ADDED event for every existing object first (default true), then live changes. */
   initial?: boolean;
+  /** Called once the initial ADDED events were delivered and live changes follow (an informer's HasSynced). */
+  onSynced?: () => void;
 }
 
 export interface WatchEvent<T extends AnyResource = AnyResource> {
