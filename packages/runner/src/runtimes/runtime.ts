@@ -1,0 +1,59 @@
+import type { Revision } from '@kedge/core';
+
+/** Phase timings of one instance start, in ms (they end up in StartInstanceReply.timings). */
+export type Timings = Record<string, number>;
+
+/** One running copy of a revision, behind its queue. */
+export interface RuntimeInstance {
+  /**
+   * Requests the instance can truly serve at once (0 = no limit). A synchronous WebAssembly guest
+   * serves one at a time, whatever containerConcurrency says; the queue gates on this.
+   */
+  readonly concurrency: number;
+  /** Serves one request; the signal fires when the queue's deadline for it passed. */
+  handle(req: Request, signal: AbortSignal): Promise<Response>;
+  /** Called once the queue drained: nothing is in flight any more. */
+  stop(): Promise<void>;
+}
+
+export interface Runtime {
+  /** Can this runtime run the revision? */
+  accepts(rev: Revision): boolean;
+  /** Knative's image pull: get the revision ready to start fast. Rejects with a user-facing error. */
+  prepare(rev: Revision): Promise<void>;
+  start(rev: Revision, instanceId: string, timings: Timings): Promise<RuntimeInstance>;
+  close(): Promise<void>;
+}
+
+/** Why a revision cannot run; `reason` is the CamelCase word a Ready=False condition carries. */
+export class RevisionLoadError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RevisionLoadError';
+  }
+}
+
+/** The instance's environment as Knative gives it to a container: revision env + K_* names. */
+export function revisionEnv(rev: Revision): [string, string][] {
+  const container = rev.spec.containers[0];
+  const env: [string, string][] = [];
+  for (const e of container?.env ?? []) if (e.value !== undefined) env.push([e.name, e.value]);
+  const labels = rev.metadata.labels ?? {};
+  const k: [string, string][] = [
+    ['K_SERVICE', labels['serving.knative.dev/service'] ?? ''],
+    ['K_CONFIGURATION', labels['serving.knative.dev/configuration'] ?? ''],
+    ['K_REVISION', rev.metadata.name],
+  ];
+  const names = new Set(k.map(([n]) => n));
+  return [...env.filter(([n]) => !names.has(n)), ...k.filter(([, v]) => v !== '')];
+}
+
+export function jsonError(status: number, error: string, message: string, extra: Record<string, unknown> = {}): Response {
+  return new Response(JSON.stringify({ error, message, ...extra }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+}

@@ -1,0 +1,152 @@
+import { transpile } from '@bytecodealliance/jco';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SUPPORTED_IMPORTS } from './host/index.js';
+import { capMemory } from './memory-limit.js';
+import type { CompiledComponent } from './protocol.js';
+
+/** A component that cannot run here; `reason` is a CamelCase word for Revision conditions. */
+export class ComponentLoadError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ComponentLoadError';
+  }
+}
+
+/** What jco makes of a component, kept on disk under the data dir so a restart skips transpiling. */
+interface Transpiled {
+  glue: string;
+  modules: Record<string, Uint8Array>;
+  imports: string[];
+}
+
+const GLUE_FORMAT = 1;
+
+/**
+ * Fixes the jco 1.35 glue for a synchronous host on Node 20 and makes it evaluable in a worker:
+ * - every instantiation probes `WebAssembly.promising` in a try/catch; Node 20 lacks it and each
+ *   throw costs milliseconds on large components (V8 formats the error from the whole function);
+ * - every host call reads `process.env.JCO_DEBUG`.
+ */
+export function patchGlue(source: string): string {
+  let glue = source
+    .replace(/^"use components";\s*/, '')
+    .replace(/^export function instantiate\(/m, 'function instantiate(')
+    .replace(/^export const _util\b/m, 'const _util');
+  glue = glue.replace(
+    /try \{\s*([\w$]+) = WebAssembly\.promising\(([^;]+)\);\s*\} catch\s*\(\w+\)\s*\{\s*\1 = \2;\s*\}/g,
+    '$1 = $2;',
+  );
+  glue = glue.replace(/if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}/g, 'return;');
+  return glue;
+}
+
+export async function transpileComponent(bytes: Uint8Array): Promise<Transpiled> {
+  let out: Awaited<ReturnType<typeof transpile>>;
+  try {
+    out = await transpile(bytes, { name: 'guest', instantiation: 'sync', noTypescript: true, quiet: true });
+  } catch (err) {
+    throw new ComponentLoadError('InvalidComponent', `the image is not a valid WebAssembly component: ${(err as Error).message ?? err}`);
+  }
+  const unsupported = out.imports.filter((i) => !SUPPORTED_IMPORTS.has(i.replace(/@.*$/, '')));
+  if (unsupported.length)
+    throw new ComponentLoadError(
+      'UnsupportedImports',
+      `the component imports ${unsupported.join(', ')}, which Kedge does not provide (a wasi:http/proxy 0.2.x component may import wasi:http, wasi:io, wasi:cli, wasi:clocks, wasi:random and an empty wasi:filesystem)`,
+    );
+  if (!out.exports.some(([name]) => /^wasi:http\/incoming-handler@0\.2\./.test(name)))
+    throw new ComponentLoadError(
+      'NotAnHttpComponent',
+      `the component does not export wasi:http/incoming-handler@0.2.x (exports: ${out.exports.map(([n]) => n).join(', ') || 'none'}); build it for the wasi:http/proxy world`,
+    );
+  const modules: Record<string, Uint8Array> = {};
+  let glue = '';
+  for (const [name, data] of Object.entries(out.files)) {
+    if (name.endsWith('.wasm')) modules[name] = data;
+    else if (name === 'guest.js') glue = patchGlue(new TextDecoder().decode(data));
+  }
+  return { glue, modules, imports: out.imports };
+}
+
+/**
+ * Transpiles each digest once (memory, then disk under `dir`), compiles its core modules once per
+ * memory cap. The compiled `WebAssembly.Module`s go to workers by postMessage without recompiling.
+ */
+export class ComponentCache {
+  private readonly transpiled = new Map<string, Promise<Transpiled>>();
+  private readonly compiled = new Map<string, Promise<CompiledComponent>>();
+
+  constructor(private readonly dir: string) {}
+
+  /** `bytes` is called only when neither memory nor disk knows the digest. */
+  compile(digest: string, bytes: () => Promise<Uint8Array>, maxPages?: number): Promise<CompiledComponent> {
+    const key = maxPages === undefined ? digest : `${digest}:${maxPages}`;
+    let p = this.compiled.get(key);
+    if (!p) {
+      p = this.doCompile(key, digest, bytes, maxPages);
+      this.compiled.set(key, p);
+      // A failure is not cached: the blob may arrive later, or a new runner build may handle it.
+      p.catch(() => this.compiled.delete(key));
+    }
+    return p;
+  }
+
+  has(digest: string, maxPages?: number): boolean {
+    return this.compiled.has(maxPages === undefined ? digest : `${digest}:${maxPages}`);
+  }
+
+  private async doCompile(key: string, digest: string, bytes: () => Promise<Uint8Array>, maxPages?: number): Promise<CompiledComponent> {
+    const t = await this.transpile(digest, bytes);
+    const modules: Record<string, WebAssembly.Module> = {};
+    for (const [name, code] of Object.entries(t.modules)) {
+      const capped = maxPages === undefined ? code : capMemory(code, maxPages);
+      modules[name] = await WebAssembly.compile(capped);
+    }
+    return { key, glue: t.glue, modules };
+  }
+
+  private transpile(digest: string, bytes: () => Promise<Uint8Array>): Promise<Transpiled> {
+    let p = this.transpiled.get(digest);
+    if (!p) {
+      p = this.fromDisk(digest).then(async (cached) => {
+        if (cached) return cached;
+        const t = await transpileComponent(await bytes());
+        await this.toDisk(digest, t).catch(() => undefined);
+        return t;
+      });
+      this.transpiled.set(digest, p);
+      p.catch(() => this.transpiled.delete(digest));
+    }
+    return p;
+  }
+
+  private folder(digest: string): string {
+    return join(this.dir, digest.replace(/^sha256:/, ''));
+  }
+
+  private async fromDisk(digest: string): Promise<Transpiled | undefined> {
+    const dir = this.folder(digest);
+    try {
+      const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { format: number; modules: string[]; imports: string[] };
+      if (meta.format !== GLUE_FORMAT) return undefined;
+      const modules: Record<string, Uint8Array> = {};
+      for (const m of meta.modules) modules[m] = new Uint8Array(await readFile(join(dir, m)));
+      return { glue: await readFile(join(dir, 'glue.js'), 'utf8'), modules, imports: meta.imports };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async toDisk(digest: string, t: Transpiled): Promise<void> {
+    const dir = this.folder(digest);
+    const tmp = `${dir}.${process.pid}.tmp`;
+    await mkdir(tmp, { recursive: true });
+    for (const [name, code] of Object.entries(t.modules)) await writeFile(join(tmp, name), code);
+    await writeFile(join(tmp, 'glue.js'), t.glue);
+    await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: GLUE_FORMAT, modules: Object.keys(t.modules), imports: t.imports }));
+    await rename(tmp, dir).catch(() => undefined);
+  }
+}

@@ -1,0 +1,178 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseImageDigest, type Logger, type Revision, type Store } from '@kedge/core';
+import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { ComponentCache, ComponentLoadError } from './compile.js';
+import { MemoryLimitError, parseQuantity } from './memory-limit.js';
+import { GuestFailure, WorkerPool } from './pool.js';
+import type { CompiledComponent, RequestInit } from './protocol.js';
+
+export { ComponentLoadError } from './compile.js';
+export { WORKER_FILE } from './pool.js';
+
+/** Linear memory cap when the revision sets no `resources.limits.memory`. */
+export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
+/** Request bodies reach a synchronous guest whole; larger ones are refused with 413. */
+export const MAX_REQUEST_BODY = 16 * 1024 * 1024;
+const LOG_LIMIT = 16 * 1024;
+
+export interface WasmRuntimeOptions {
+  store: Store;
+  logger: Logger;
+  dataDir: string;
+  workers?: number;
+  spares?: number;
+}
+
+/** WebAssembly components (wasi:http/proxy 0.2.x) run through jco in guest worker threads. */
+export class WasmRuntime implements Runtime {
+  readonly pool: WorkerPool;
+  private readonly cache: ComponentCache;
+
+  constructor(private readonly opts: WasmRuntimeOptions) {
+    this.cache = new ComponentCache(join(opts.dataDir, 'wasm-cache'));
+    this.pool = new WorkerPool({
+      workers: opts.workers ?? Math.max(1, availableParallelism()),
+      spares: opts.spares ?? 1,
+      logger: opts.logger,
+    });
+  }
+
+  accepts(rev: Revision): boolean {
+    return !rev.spec.containers[0]?.command?.length;
+  }
+
+  async prepare(rev: Revision): Promise<void> {
+    await this.compiled(rev, {});
+  }
+
+  private async compiled(rev: Revision, timings: Timings): Promise<CompiledComponent> {
+    const container = rev.spec.containers[0];
+    const image = container?.image ?? '';
+    const digest = parseImageDigest(image);
+    if (!digest)
+      throw new RevisionLoadError(
+        'ImageNotResolved',
+        `spec.containers[0].image: "${image}" has no sha256 digest; apply the manifest with \`kedge apply\` so the .wasm file is uploaded`,
+      );
+    let maxPages: number | undefined = Math.floor(DEFAULT_MEMORY_LIMIT / 65536);
+    const limit = container?.resources?.limits?.memory;
+    if (limit !== undefined) {
+      const bytes = parseQuantity(String(limit));
+      if (bytes === undefined)
+        throw new RevisionLoadError('InvalidMemoryLimit', `spec.containers[0].resources.limits.memory: "${limit}" is not a quantity like 128Mi`);
+      maxPages = Math.max(1, Math.floor(bytes / 65536));
+    }
+    const t0 = performance.now();
+    let fetched = 0;
+    try {
+      const c = await this.cache.compile(
+        digest,
+        async () => {
+          const f0 = performance.now();
+          const blob = await this.opts.store.blobs.get(digest);
+          fetched = performance.now() - f0;
+          if (!blob)
+            throw new RevisionLoadError('ImageNotFound', `spec.containers[0].image: no blob ${digest} in the store; apply the manifest again to upload it`);
+          return blob;
+        },
+        maxPages,
+      );
+      timings.fetch = fetched;
+      timings.compile = performance.now() - t0 - fetched;
+      return c;
+    } catch (err) {
+      if (err instanceof RevisionLoadError) throw err;
+      if (err instanceof ComponentLoadError) throw new RevisionLoadError(err.reason, `spec.containers[0].image: ${err.message}`);
+      if (err instanceof MemoryLimitError) throw new RevisionLoadError('MemoryLimitTooLow', err.message);
+      throw new RevisionLoadError('CompileFailed', `spec.containers[0].image: the component failed to compile: ${(err as Error).message}`);
+    }
+  }
+
+  async start(rev: Revision, instanceId: string, timings: Timings): Promise<RuntimeInstance> {
+    const component = await this.compiled(rev, timings);
+    const revision = `${rev.metadata.namespace}/${rev.metadata.name}`;
+    const i0 = performance.now();
+    try {
+      await this.pool.instantiate({ instanceId, revision, env: revisionEnv(rev), logLimit: LOG_LIMIT }, component);
+    } catch (err) {
+      this.pool.drop(instanceId);
+      throw new RevisionLoadError('InstantiateFailed', `the component could not be instantiated: ${(err as Error).message}`);
+    }
+    timings.instantiate = performance.now() - i0;
+    const pool = this.pool;
+    return {
+      concurrency: 1,
+      async handle(req, signal) {
+        let init: RequestInit;
+        try {
+          init = await toRequestInit(req);
+        } catch (err) {
+          if (err instanceof BodyTooLarge)
+            return jsonError(413, 'RequestEntityTooLarge', `request bodies for WebAssembly revisions are limited to ${MAX_REQUEST_BODY} bytes`);
+          throw err;
+        }
+        try {
+          const r = await pool.request(instanceId, init, signal);
+          return new Response(r.body, { status: r.status, headers: r.headers });
+        } catch (err) {
+          if (!(err instanceof GuestFailure)) throw err;
+          return failureResponse(err, revision);
+        }
+      },
+      async stop() {
+        pool.drop(instanceId);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function failureResponse(err: GuestFailure, revision: string): Response {
+  switch (err.kind) {
+    case 'timeout':
+      return jsonError(504, 'Timeout', err.message, { revision });
+    case 'trap':
+      return jsonError(502, 'GuestTrap', `the WebAssembly guest trapped: ${err.message}; the instance was discarded and a fresh one replaces it`, { revision });
+    case 'exit':
+      return jsonError(502, 'GuestExit', `${err.message}; the instance was discarded and a fresh one replaces it`, { revision });
+    case 'no-response':
+      return jsonError(502, 'NoResponse', err.message, { revision });
+    case 'guest-error':
+      return jsonError(502, 'GuestError', err.message, { revision });
+    case 'aborted':
+      return jsonError(499, 'ClientClosedRequest', err.message, { revision });
+    default:
+      return jsonError(502, 'GuestUnavailable', err.message, { revision });
+  }
+}
+
+class BodyTooLarge extends Error {}
+
+async function toRequestInit(req: Request): Promise<RequestInit> {
+  const url = new URL(req.url);
+  let body: Uint8Array = new Uint8Array(0);
+  if (req.body) {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BODY) throw new BodyTooLarge();
+      parts.push(chunk);
+    }
+    body = parts.length === 1 ? new Uint8Array(parts[0]!) : new Uint8Array(Buffer.concat(parts));
+  }
+  const headers: [string, string][] = [];
+  req.headers.forEach((v, k) => headers.push([k, v]));
+  return {
+    method: req.method,
+    pathWithQuery: url.pathname + url.search,
+    scheme: url.protocol === 'https:' ? 'https' : 'http',
+    authority: req.headers.get('host') ?? url.host,
+    headers,
+    body,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Caps a core module's own linear memories by rewriting their declared maximum (in 64 KiB pages):
+ * `memory.grow` past it then fails (-1) inside the guest instead of taking the runner's memory.
+ * Node offers no per-instance limit (worker resourceLimits cover only the JS heap).
+ */
+export function capMemory(module: Uint8Array, maxPages: number): Uint8Array {
+  if (module.length < 8) return module;
+  const out: number[] = [];
+  for (let i = 0; i < 8; i++) out.push(module[i]!);
+  let pos = 8;
+  while (pos < module.length) {
+    const id = module[pos++]!;
+    const [size, sizeLen] = readLeb(module, pos);
+    const start = pos + sizeLen;
+    const end = start + size;
+    if (id === 5) {
+      const body = rewriteMemorySection(module.subarray(start, end), maxPages);
+      out.push(id, ...writeLeb(body.length), ...body);
+    } else {
+      for (let i = pos - 1; i < end; i++) out.push(module[i]!);
+    }
+    pos = end;
+  }
+  return Uint8Array.from(out);
+}
+
+export class MemoryLimitError extends Error {}
+
+function rewriteMemorySection(body: Uint8Array, maxPages: number): number[] {
+  let pos = 0;
+  const [count, n] = readLeb(body, pos);
+  pos += n;
+  const out = [...writeLeb(count)];
+  for (let i = 0; i < count; i++) {
+    const flags = body[pos++]!;
+    if (flags & 0x04) throw new MemoryLimitError('64-bit memories are not supported');
+    const [min, a] = readLeb(body, pos);
+    pos += a;
+    let max = maxPages;
+    if (flags & 0x01) {
+      const [declared, b] = readLeb(body, pos);
+      pos += b;
+      max = Math.min(declared, maxPages);
+    }
+    if (min > maxPages)
+      throw new MemoryLimitError(
+        `the component needs ${min} pages (${(min * 64) / 1024} MiB) of linear memory at start, more than resources.limits.memory allows (${maxPages} pages)`,
+      );
+    out.push(flags | 0x01, ...writeLeb(min), ...writeLeb(max));
+  }
+  for (; pos < body.length; pos++) out.push(body[pos]!);
+  return out;
+}
+
+function readLeb(bytes: Uint8Array, pos: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  let len = 0;
+  for (;;) {
+    const b = bytes[pos + len++]!;
+    result += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((b & 0x80) === 0) return [result, len];
+  }
+}
+
+function writeLeb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) b |= 0x80;
+    out.push(b);
+  } while (value > 0);
+  return out;
+}
+
+/** Kubernetes quantity (`128Mi`, `1G`, `500M`, plain bytes) → bytes; undefined when unparsable. */
+export function parseQuantity(q: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?\s*$/.exec(q);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? '';
+  const mult: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  return Math.floor(n * mult[unit]!);
+}

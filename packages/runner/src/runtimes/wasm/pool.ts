@@ -1,0 +1,298 @@
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '@kedge/core';
+import type { CompiledComponent, FromWorker, InstanceSpec, LogBatch, RequestInit, ToWorker } from './protocol.js';
+
+/**
+ * Workers must run plain JS: the script is always the built one in the package's dist/, also when
+ * this file is loaded from src/ by vitest (both sit three levels below the package root).
+ */
+export const WORKER_FILE = fileURLToPath(new URL('../../../dist/runtimes/wasm/worker.js', import.meta.url));
+
+export type GuestFailureKind = 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup' | 'timeout' | 'crashed' | 'aborted';
+
+/** A request the guest could not answer; the runtime turns it into a JSON error response. */
+export class GuestFailure extends Error {
+  constructor(
+    readonly kind: GuestFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GuestFailure';
+  }
+}
+
+export interface GuestResponse {
+  status: number;
+  headers: [string, string][];
+  body: ReadableStream<Uint8Array>;
+}
+
+interface Job {
+  id: number;
+  msg: ToWorker;
+  instanceId: string;
+  component?: CompiledComponent;
+  /** Returns true when the job is finished (the worker is free for the next one). */
+  onMessage(m: FromWorker): boolean;
+  onLost(kind: GuestFailureKind, message: string): void;
+}
+
+class GuestWorker {
+  readonly loaded = new Set<string>();
+  readonly instances = new Set<string>();
+  queue: Job[] = [];
+  running: Job | undefined;
+  dead = false;
+  constructor(readonly worker: Worker) {}
+}
+
+export interface WorkerPoolOptions {
+  /** Workers serving guests (each runs one guest call at a time). */
+  workers: number;
+  /** Started workers kept idle to replace one that was killed (a new one takes ~75 ms). */
+  spares: number;
+  logger: Logger;
+  workerFile?: string;
+}
+
+/**
+ * Guest worker threads. An instance lives in one worker; a worker hosts many instances and runs
+ * one job at a time. A job past its deadline is ended by terminating its worker: the other
+ * instances of that worker are re-created on a warm spare and their queued jobs move with them.
+ */
+export class WorkerPool {
+  private readonly active: GuestWorker[] = [];
+  private readonly spares: GuestWorker[] = [];
+  private readonly placement = new Map<string, GuestWorker>();
+  private readonly specs = new Map<string, { spec: InstanceSpec; component: CompiledComponent }>();
+  private nextJob = 1;
+  private closed = false;
+  private readonly file: string;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    this.file = opts.workerFile ?? WORKER_FILE;
+    for (let i = 0; i < opts.workers; i++) this.active.push(this.spawn());
+    for (let i = 0; i < opts.spares; i++) this.spares.push(this.spawn());
+  }
+
+  get workerCount(): number {
+    return this.active.length;
+  }
+
+  private spawn(): GuestWorker {
+    const w = new GuestWorker(new Worker(this.file));
+    w.worker.unref();
+    w.worker.on('message', (m: FromWorker) => this.onMessage(w, m));
+    w.worker.on('error', (err) => {
+      this.opts.logger.error({ err }, 'guest worker failed');
+      this.replace(w, 'crashed', `guest worker failed: ${err.message}`);
+    });
+    w.worker.on('exit', (code) => {
+      if (!w.dead && !this.closed) this.replace(w, 'crashed', `guest worker exited with code ${code}`);
+    });
+    return w;
+  }
+
+  /** Creates (or re-creates) an instance; resolves with the worker-side instantiate time in ms. */
+  instantiate(spec: InstanceSpec, component: CompiledComponent): Promise<number> {
+    this.specs.set(spec.instanceId, { spec, component });
+    let w = this.placement.get(spec.instanceId);
+    if (!w) {
+      w = this.active.reduce((a, b) => (b.instances.size < a.instances.size ? b : a));
+      this.placement.set(spec.instanceId, w);
+      w.instances.add(spec.instanceId);
+    }
+    return this.instantiateOn(w, spec.instanceId, false);
+  }
+
+  private instantiateOn(w: GuestWorker, instanceId: string, front: boolean): Promise<number> {
+    const entry = this.specs.get(instanceId)!;
+    return new Promise<number>((resolve, reject) => {
+      const id = this.nextJob++;
+      const job: Job = {
+        id,
+        instanceId,
+        component: entry.component,
+        msg: { type: 'instantiate', job: id, spec: entry.spec, key: entry.component.key },
+        onMessage: (m) => {
+          if (m.type === 'instantiated') resolve(m.ms);
+          else if (m.type === 'failed') reject(new GuestFailure('setup', m.message));
+          return true;
+        },
+        onLost: (kind, message) => reject(new GuestFailure(kind, message)),
+      };
+      this.enqueue(w, job, front);
+    });
+  }
+
+  /** Sends one request to an instance. Rejects with GuestFailure when no response head came. */
+  request(instanceId: string, req: RequestInit, signal?: AbortSignal): Promise<GuestResponse> {
+    const w = this.placement.get(instanceId);
+    if (!w) return Promise.reject(new GuestFailure('setup', `instance ${instanceId} is not running`));
+    return new Promise<GuestResponse>((resolve, reject) => {
+      const id = this.nextJob++;
+      let controller!: ReadableStreamDefaultController<Uint8Array>;
+      let headDone = false;
+      let finished = false;
+      const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) }, { highWaterMark: 0 });
+      const push = (chunks: Uint8Array[]) => {
+        for (const c of chunks) if (c.length) controller.enqueue(c);
+      };
+      const fail = (kind: GuestFailureKind, message: string) => {
+        if (finished) return;
+        finished = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (!headDone) reject(new GuestFailure(kind, message));
+        else controller.error(new GuestFailure(kind, message));
+      };
+      const job: Job = {
+        id,
+        instanceId,
+        msg: { type: 'request', job: id, instanceId, req },
+        onMessage: (m) => {
+          if (finished) return m.type === 'done' || m.type === 'failed';
+          switch (m.type) {
+            case 'head':
+              headDone = true;
+              resolve({ status: m.status, headers: m.headers, body });
+              push(m.chunks);
+              return false;
+            case 'chunks':
+              push(m.chunks);
+              return false;
+            case 'done':
+              this.log(instanceId, m.log);
+              if (!headDone && m.head) {
+                headDone = true;
+                resolve({ status: m.head.status, headers: m.head.headers, body });
+              }
+              push(m.chunks);
+              finished = true;
+              signal?.removeEventListener('abort', onAbort);
+              controller.close();
+              return true;
+            case 'failed':
+              this.log(instanceId, m.log);
+              if (m.kind === 'trap' || m.kind === 'exit') this.restart(instanceId, `guest ${m.kind}: ${m.message}`);
+              fail(m.kind, m.message);
+              return true;
+            default:
+              return true;
+          }
+        },
+        onLost: (kind, message) => fail(kind, message),
+      };
+      const onAbort = () => {
+        const reason = signal!.reason instanceof GuestFailure ? signal!.reason : new GuestFailure('aborted', 'request aborted');
+        const cur = this.placement.get(instanceId);
+        if (cur && cur.running === job) {
+          // A sync guest cannot be interrupted: its thread goes, its neighbours move to a spare.
+          this.replace(cur, reason.kind, reason.message);
+        } else if (cur) {
+          cur.queue = cur.queue.filter((j) => j !== job);
+          fail(reason.kind, reason.message);
+        }
+      };
+      if (signal?.aborted) return reject(new GuestFailure('aborted', 'request aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.enqueue(w, job, false);
+    });
+  }
+
+  /** Forgets an instance (its queued jobs still run first: drain happens above this layer). */
+  drop(instanceId: string): void {
+    const w = this.placement.get(instanceId);
+    this.placement.delete(instanceId);
+    this.specs.delete(instanceId);
+    if (!w) return;
+    w.instances.delete(instanceId);
+    const id = this.nextJob++;
+    this.enqueue(w, { id, instanceId, msg: { type: 'drop', job: id, instanceId }, onMessage: () => true, onLost: () => undefined }, false);
+  }
+
+  private restart(instanceId: string, why: string): void {
+    const w = this.placement.get(instanceId);
+    if (!w) return;
+    this.opts.logger.warn({ instance: instanceId, reason: why }, 'guest instance discarded; starting a fresh one');
+    this.instantiateOn(w, instanceId, true).catch((err) =>
+      this.opts.logger.error({ err, instance: instanceId }, 'could not restart guest instance'),
+    );
+  }
+
+  private enqueue(w: GuestWorker, job: Job, front: boolean): void {
+    if (front) w.queue.unshift(job);
+    else w.queue.push(job);
+    this.pump(w);
+  }
+
+  private pump(w: GuestWorker): void {
+    if (w.running || w.dead) return;
+    const job = w.queue.shift();
+    if (!job) return;
+    w.running = job;
+    if (job.msg.type === 'instantiate' && job.component && !w.loaded.has(job.component.key)) {
+      w.loaded.add(job.component.key);
+      w.worker.postMessage({ ...job.msg, component: job.component });
+    } else if (job.msg.type === 'request') {
+      const body = job.msg.req.body;
+      w.worker.postMessage(job.msg, body.byteLength && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : []);
+    } else w.worker.postMessage(job.msg);
+  }
+
+  private onMessage(w: GuestWorker, m: FromWorker): void {
+    const job = w.running;
+    if (!job || job.id !== m.job) return;
+    if (job.onMessage(m)) {
+      w.running = undefined;
+      this.pump(w);
+    }
+  }
+
+  /** Ends a worker (deadline or crash) and moves its instances and queued jobs to a fresh one. */
+  private replace(w: GuestWorker, kind: GuestFailureKind, message: string): void {
+    if (w.dead) return;
+    w.dead = true;
+    void w.worker.terminate();
+    const running = w.running;
+    w.running = undefined;
+    const idx = this.active.indexOf(w);
+    if (idx < 0 || this.closed) {
+      running?.onLost(kind, message);
+      for (const j of w.queue) j.onLost('crashed', 'runner is stopping');
+      return;
+    }
+    const next = this.spares.shift() ?? this.spawn();
+    this.active[idx] = next;
+    if (this.spares.length < this.opts.spares) setImmediate(() => !this.closed && this.spares.push(this.spawn()));
+    for (const id of w.instances) {
+      next.instances.add(id);
+      this.placement.set(id, next);
+      this.instantiateOn(next, id, false).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
+    }
+    for (const j of w.queue) next.queue.push(j);
+    w.queue = [];
+    this.pump(next);
+    running?.onLost(kind, message);
+  }
+
+  private log(instanceId: string, log: LogBatch | undefined): void {
+    if (!log) return;
+    const rev = this.specs.get(instanceId)?.spec.revision;
+    const l = this.opts.logger;
+    if (log.stdout) l.info({ revision: rev, instance: instanceId, stream: 'stdout' }, log.stdout.trimEnd());
+    if (log.stderr) l.warn({ revision: rev, instance: instanceId, stream: 'stderr' }, log.stderr.trimEnd());
+    if (log.truncated) l.warn({ revision: rev, instance: instanceId }, 'guest output over the per-request limit was dropped');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.active, ...this.spares];
+    for (const w of all) {
+      w.dead = true;
+      w.running?.onLost('crashed', 'runner is stopping');
+      for (const j of w.queue) j.onLost('crashed', 'runner is stopping');
+    }
+    await Promise.all(all.map((w) => w.worker.terminate()));
+  }
+}

@@ -1,0 +1,53 @@
+/** Messages between the runner's main thread and a guest worker (one job at a time per worker). */
+
+export interface CompiledComponent {
+  /** Cache key: digest plus the memory cap the core modules were rewritten for. */
+  key: string;
+  /** Patched jco glue (instantiation mode): evaluates to `instantiate(getCoreModule, imports)`. */
+  glue: string;
+  modules: Record<string, WebAssembly.Module>;
+}
+
+export interface InstanceSpec {
+  instanceId: string;
+  /** Revision key `ns/name`, for log lines. */
+  revision: string;
+  env: [string, string][];
+  /** Bytes of stdout/stderr kept per request and stream; the rest is dropped with a note. */
+  logLimit: number;
+}
+
+export interface RequestInit {
+  method: string;
+  pathWithQuery: string;
+  scheme: 'http' | 'https';
+  authority: string;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+export type ToWorker =
+  | { type: 'instantiate'; job: number; spec: InstanceSpec; key: string; component?: CompiledComponent }
+  | { type: 'request'; job: number; instanceId: string; req: RequestInit }
+  | { type: 'drop'; job: number; instanceId: string };
+
+export interface LogBatch {
+  stdout?: string;
+  stderr?: string;
+  truncated?: boolean;
+}
+
+export type FromWorker =
+  | { type: 'instantiated'; job: number; ms: number }
+  | { type: 'ok'; job: number }
+  | { type: 'head'; job: number; status: number; headers: [string, string][]; chunks: Uint8Array[] }
+  | { type: 'chunks'; job: number; chunks: Uint8Array[] }
+  | {
+      type: 'done';
+      job: number;
+      /** Set when the head had not been sent yet (small responses travel in one message). */
+      head?: { status: number; headers: [string, string][] };
+      chunks: Uint8Array[];
+      log?: LogBatch;
+    }
+  | { type: 'failed'; job: number; kind: 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup'; message: string; headSent: boolean; log?: LogBatch };
