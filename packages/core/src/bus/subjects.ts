@@ -15,6 +15,11 @@ export const subjects = {
   /** EndpointsMessage: one node's ready instances of one revision, after every change. */
   endpoints: (ns: string, rev: string) => `kedge.endpoints.${ns}.${rev}`,
   endpointsAll: 'kedge.endpoints.>',
+  /**
+   * EndpointsResync `{ gatewayId, time }`: a gateway (re)started; every runner answers by publishing
+   * its current EndpointsMessage for each revision it hosts, so late joiners need not wait for a change.
+   */
+  endpointsResync: 'kedge.endpoints-resync',
   /** Request StartInstanceRequest → StartInstanceReply, addressed to one runner node. */
   runnerStart: (nodeId: string) => `kedge.runner.${nodeId}.start`,
   /** Request StopInstanceRequest → StopInstanceReply. */
@@ -79,6 +84,11 @@ export interface EndpointsMessage {
   revision: string;
   nodeId: string;
   endpoints: Endpoint[];
+  time: number;
+}
+
+export interface EndpointsResync {
+  gatewayId: string;
   time: number;
 }
 

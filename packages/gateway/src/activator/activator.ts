@@ -1,0 +1,236 @@
+import {
+  getCondition,
+  resourceKey,
+  subjects,
+  type Bus,
+  type Clock,
+  type DecisionMessage,
+  type Endpoint,
+  type Logger,
+  type PokeMessage,
+  type Revision,
+  type StatMessage,
+} from '@kedge/core';
+import { ConcurrencyStats } from './stats.js';
+import { RevisionThrottler, ThrottlerError, type Backend } from './throttler.js';
+
+export const DEFAULT_QUEUE_SIZE = 10_000;
+export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
+export const DEFAULT_REVISION_TIMEOUT_SECONDS = 300;
+export const REPORT_INTERVAL_MS = 1_000;
+
+export interface ActivatorOptions {
+  /** Requests held per revision at most; more → 503 at once. */
+  queueSize?: number;
+  /** How long a request may wait for an instance; then → 503. */
+  timeoutMs?: number;
+}
+
+/** Everything the gateway knows about one revision. */
+export interface RevisionState {
+  namespace: string;
+  revision: string;
+  key: string;
+  throttler: RevisionThrottler;
+  stats: ConcurrencyStats;
+  /** Proxy until the autoscaler says otherwise (Knative: no decision yet ⇒ Proxy). */
+  mode: 'Proxy' | 'Serve';
+  failure?: { reason: string; message: string };
+  timeoutSeconds: number;
+  responseStartTimeoutSeconds?: number;
+  /** performance.now() of the last poke and of the moment instances (re)appeared — for Server-Timing. */
+  pokedAt?: number;
+  readyAt?: number;
+  /** Reported to the autoscaler at least once since it last went quiet. */
+  active: boolean;
+}
+
+/** A slot on one instance, to give back when the response is over. */
+export interface Lease {
+  backend: Backend;
+  /** Went through the activator (counted in its stats, marked for the queue). */
+  proxied: boolean;
+  /** Set when the request had to wait. */
+  held?: { ms: number; cold: boolean; pokeMs?: number };
+  release(): void;
+}
+
+export interface ActivatorEvents {
+  coldStart(s: RevisionState): void;
+  held(s: RevisionState, ms: number): void;
+}
+
+/**
+ * The activator (activator-queue-spec §1): per revision a throttler that holds requests while no
+ * instance has room, a poke to the autoscaler the moment a request is held with no instance at all,
+ * and a once-a-second report of the concurrency it carries. The SKS mode from the autoscaler's
+ * decision says whether requests pass through it (Proxy) or go straight to instances (Serve).
+ */
+export class Activator {
+  private readonly states = new Map<string, RevisionState>();
+  private readonly queueSize: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly deps: { bus: Bus; clock: Clock; logger: Logger; id: string; events?: Partial<ActivatorEvents> },
+    opts: ActivatorOptions = {},
+  ) {
+    this.queueSize = opts.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
+  }
+
+  state(namespace: string, revision: string, key = resourceKey(namespace, revision)): RevisionState {
+    let s = this.states.get(key);
+    if (!s) {
+      s = {
+        namespace,
+        revision,
+        key,
+        throttler: new RevisionThrottler(this.deps.clock, this.queueSize),
+        stats: new ConcurrencyStats(this.deps.clock.now()),
+        mode: 'Proxy',
+        timeoutSeconds: DEFAULT_REVISION_TIMEOUT_SECONDS,
+        active: false,
+      };
+      this.states.set(key, s);
+    }
+    return s;
+  }
+
+  all(): Iterable<RevisionState> {
+    return this.states.values();
+  }
+
+  setEndpoints(key: string, endpoints: Endpoint[]): void {
+    const first = endpoints[0];
+    const s = this.states.get(key) ?? (first ? this.state(first.namespace, first.revision, key) : undefined);
+    if (!s) return;
+    const was = s.throttler.size;
+    if (was === 0 && endpoints.length > 0) s.readyAt = performance.now();
+    s.throttler.setBackends(endpoints);
+    if (s.mode === 'Serve') this.flushHeld(s);
+  }
+
+  setDecision(msg: DecisionMessage): void {
+    const s = this.state(msg.namespace, msg.revision);
+    s.mode = msg.mode === 'Serve' ? 'Serve' : 'Proxy';
+    if (s.mode === 'Serve') this.flushHeld(s);
+  }
+
+  setRevision(rev: Revision): void {
+    const s = this.state(rev.metadata.namespace, rev.metadata.name);
+    s.timeoutSeconds = rev.spec.timeoutSeconds ?? DEFAULT_REVISION_TIMEOUT_SECONDS;
+    if (rev.spec.responseStartTimeoutSeconds) s.responseStartTimeoutSeconds = rev.spec.responseStartTimeoutSeconds;
+    else delete s.responseStartTimeoutSeconds;
+    const ready = getCondition(rev.status?.conditions, 'Ready');
+    if (ready?.status === 'False') {
+      s.failure = { reason: ready.reason ?? 'RevisionFailed', message: ready.message ?? 'revision is not ready' };
+      s.throttler.failAll(new ThrottlerError('Failed', `revision failed: ${s.failure.reason}: ${s.failure.message}`));
+    } else delete s.failure;
+  }
+
+  deleteRevision(namespace: string, name: string): void {
+    const key = resourceKey(namespace, name);
+    const s = this.states.get(key);
+    if (!s) return;
+    s.throttler.failAll(new ThrottlerError('Failed', 'revision was deleted'));
+    if (s.stats.inFlight === 0) this.states.delete(key);
+  }
+
+  /**
+   * A slot for one request. Serve mode with instances: straight to the least loaded of two. Proxy
+   * mode: a free slot now, or wait in the queue (publishing a poke when there is no instance at all).
+   * Rejects with ThrottlerError.
+   */
+  async acquire(s: RevisionState, waitMs: number, signal?: AbortSignal): Promise<Lease> {
+    const t = s.throttler;
+    if (s.mode === 'Serve' && t.size > 0) {
+      const b = t.pickDirect()!;
+      return this.lease(s, b, false);
+    }
+    const clock = this.deps.clock;
+    s.stats.arrive(clock.now());
+    s.active = true;
+    const now = t.tryAcquire();
+    if (now) return this.lease(s, now, true);
+    const cold = t.size === 0;
+    const start = performance.now();
+    let b: Backend;
+    try {
+      const before = t.held;
+      const waiting = t.acquire(Math.min(waitMs, this.timeoutMs), signal);
+      if (cold && t.held > before) {
+        this.deps.events?.coldStart?.(s);
+        if (t.held === 1) this.poke(s);
+      }
+      b = await waiting;
+    } catch (err) {
+      s.stats.leave(clock.now());
+      throw err;
+    }
+    const ms = performance.now() - start;
+    this.deps.events?.held?.(s, ms);
+    const lease = this.lease(s, b, true);
+    lease.held = { ms, cold };
+    if (cold && s.pokedAt !== undefined && s.readyAt !== undefined && s.readyAt >= s.pokedAt)
+      lease.held.pokeMs = s.readyAt - s.pokedAt;
+    return lease;
+  }
+
+  private lease(s: RevisionState, backend: Backend, proxied: boolean): Lease {
+    let done = false;
+    return {
+      backend,
+      proxied,
+      release: () => {
+        if (done) return;
+        done = true;
+        if (proxied) s.stats.leave(this.deps.clock.now());
+        s.throttler.release(backend);
+      },
+    };
+  }
+
+  /** Serve mode takes the activator out of the path: whatever it still holds goes on at once. */
+  private flushHeld(s: RevisionState): void {
+    s.throttler.releaseHeldDirect();
+  }
+
+  private poke(s: RevisionState): void {
+    s.pokedAt = performance.now();
+    const msg: PokeMessage = { namespace: s.namespace, revision: s.revision, held: s.throttler.held, time: this.deps.clock.now() };
+    try {
+      this.deps.bus.publish(subjects.poke(s.namespace, s.revision), msg);
+    } catch (err) {
+      this.deps.logger.warn({ err, revision: s.key }, 'poke failed');
+    }
+  }
+
+  /** Once a second: what the activator carried per revision (spec §1.5); re-pokes revisions still without instances. */
+  report(): void {
+    const now = this.deps.clock.now();
+    for (const s of this.states.values()) {
+      if (!s.active) continue;
+      const r = s.stats.report(now);
+      if (r.averageConcurrency === 0 && r.requestCount === 0 && s.stats.inFlight === 0) {
+        s.active = false;
+        continue;
+      }
+      const stat: StatMessage = {
+        namespace: s.namespace,
+        revision: s.revision,
+        source: this.deps.id,
+        fromActivator: true,
+        averageConcurrency: r.averageConcurrency,
+        requestCount: r.requestCount,
+        time: now,
+      };
+      try {
+        this.deps.bus.publish(subjects.metrics(s.namespace, s.revision), stat);
+        if (s.throttler.held > 0 && s.throttler.size === 0) this.poke(s);
+      } catch (err) {
+        this.deps.logger.warn({ err, revision: s.key }, 'activator stat not sent');
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, type Endpoint } from '@kedge/core';
+import { RevisionThrottler, ThrottlerError } from './throttler.js';
+
+const ep = (instanceId: string, concurrency: number): Endpoint => ({
+  namespace: 'ns',
+  revision: 'r',
+  instanceId,
+  nodeId: 'n',
+  url: 'http://127.0.0.1:1',
+  concurrency,
+});
+
+describe('RevisionThrottler', () => {
+  it('CC 1–3: first instance (in order) with a free slot', () => {
+    const t = new RevisionThrottler(new ManualClock(), 100);
+    t.setBackends([ep('b', 2), ep('a', 2)]);
+    const picks = [t.tryAcquire(), t.tryAcquire(), t.tryAcquire(), t.tryAcquire()].map((b) => b?.endpoint.instanceId);
+    expect(picks).toEqual(['a', 'a', 'b', 'b']);
+    expect(t.tryAcquire()).toBeUndefined();
+  });
+
+  it('CC > 3: round robin, skipping full instances', () => {
+    const t = new RevisionThrottler(new ManualClock(), 100);
+    t.setBackends([ep('a', 4), ep('b', 4), ep('c', 4)]);
+    const first = [1, 2, 3, 4, 5, 6].map(() => t.tryAcquire()!);
+    expect(first.map((b) => b.endpoint.instanceId)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    // fill b completely, then round robin must skip it
+    t.tryAcquire(); // a
+    t.tryAcquire(); // b (3)
+    t.tryAcquire(); // c
+    t.tryAcquire(); // a (4, full)
+    t.tryAcquire(); // b (4, full)
+    expect(t.tryAcquire()?.endpoint.instanceId).toBe('c');
+    expect(t.tryAcquire()).toBeUndefined();
+  });
+
+  it('CC 0: power of two choices prefers the less loaded instance', () => {
+    let i = 0;
+    const seq = [0.1, 0.9, 0.3]; // indices 0 and 1 of two, then coin
+    const t = new RevisionThrottler(new ManualClock(), 100, () => seq[i++ % seq.length]!);
+    t.setBackends([ep('a', 0), ep('b', 0)]);
+    const a = t.tryAcquire()!;
+    // now a has 1 in flight, b 0: the next pick of (a, b) must take b
+    expect(t.tryAcquire()?.endpoint.instanceId).not.toBe(a.endpoint.instanceId);
+  });
+
+  it('queues FIFO, overflows at queueSize and times out on the clock', async () => {
+    const clock = new ManualClock();
+    const t = new RevisionThrottler(clock, 2);
+    const order: string[] = [];
+    const w1 = t.acquire(1000).then((b) => order.push(`1:${b.endpoint.instanceId}`));
+    const w2 = t.acquire(5000).then((b) => order.push(`2:${b.endpoint.instanceId}`));
+    await expect(t.acquire(1000)).rejects.toMatchObject({ reason: 'QueueFull' });
+    expect(t.held).toBe(2);
+    t.setBackends([ep('a', 1)]);
+    await w1;
+    expect(order).toEqual(['1:a']);
+    expect(t.held).toBe(1);
+    const w3 = t.acquire(1000);
+    clock.advance(1000);
+    await expect(w3).rejects.toBeInstanceOf(ThrottlerError);
+    t.release(t.list()[0]!);
+    await w2;
+    expect(order).toEqual(['1:a', '2:a']);
+  });
+
+  it('keeps in-flight counts of instances that stay when the set changes', () => {
+    const t = new RevisionThrottler(new ManualClock(), 10);
+    t.setBackends([ep('a', 1)]);
+    t.tryAcquire();
+    t.setBackends([ep('a', 1), ep('b', 1)]);
+    expect(t.tryAcquire()?.endpoint.instanceId).toBe('b');
+    expect(t.tryAcquire()).toBeUndefined();
+  });
+});

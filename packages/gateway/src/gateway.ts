@@ -1,0 +1,376 @@
+import {
+  subjects,
+  type Bus,
+  type Clock,
+  type DecisionMessage,
+  type Endpoint,
+  type EndpointsMessage,
+  type InstanceDispatcher,
+  type Logger,
+  type NodeHeartbeat,
+  type Revision,
+  type Route,
+  type Store,
+  type Subscription,
+  type TimerHandle,
+} from '@kedge/core';
+import { Activator, REPORT_INTERVAL_MS, type ActivatorOptions, type Lease, type RevisionState } from './activator/activator.js';
+import { EndpointsRegistry } from './activator/endpoints.js';
+import { ThrottlerError } from './activator/throttler.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward/headers.js';
+import { FetchTransport } from './forward/fetch-transport.js';
+import { NeverReachedError, nullBodyStatus, type Transport, type UpstreamRequest } from './forward/transport.js';
+import { UndiciTransport } from './forward/undici-transport.js';
+import { GatewayMetrics } from './metrics.js';
+import { pickTarget, RouteTable } from './routing/table.js';
+import { ServerlessServiceStatusWriter } from './sks.js';
+
+export interface GatewayDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+  id: string;
+  /** Runners in this process: their instances are called directly instead of over HTTP. */
+  localDispatchers?: InstanceDispatcher[];
+  activator?: ActivatorOptions;
+  /** How requests reach remote runners (default: undici pools on Node, fetch on Deno). */
+  transport?: Transport;
+  /** Write ServerlessService status (readyEndpoints, Ready) from what this gateway sees (default true). */
+  writeServerlessServiceStatus?: boolean;
+}
+
+export interface ConnInfo {
+  remoteAddress?: string;
+}
+
+export interface Gateway {
+  fetch(req: Request, info?: ConnInfo): Promise<Response>;
+  metrics(): Promise<string>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Routing table size and per-revision view, for `kedge` status output and tests. */
+  inspect(): GatewayView;
+}
+
+export interface GatewayView {
+  hosts: string[];
+  revisions: { key: string; mode: 'Proxy' | 'Serve'; endpoints: number; held: number; inFlight: number; failed?: string }[];
+}
+
+/** Local dispatchers signal "this instance is not here (any more)" with one of these error codes. */
+const LOCAL_NOT_REACHED = new Set(['InstanceNotFound', 'InstanceGone', 'ECONNREFUSED']);
+const MAX_ATTEMPTS = 3;
+
+class RequestTimeout extends Error {
+  constructor(readonly seconds: number, readonly phase: 'overall' | 'response start') {
+    super(`request timeout after ${seconds} s (${phase})`);
+  }
+}
+
+function json(status: number, body: Record<string, unknown>, extra?: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...extra } });
+}
+
+function isDeno(): boolean {
+  return typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { store, bus, clock, logger, id } = deps;
+  const log = logger.child({ component: 'gateway', gateway: id });
+  const table = new RouteTable();
+  const locals = new Map<string, InstanceDispatcher>((deps.localDispatchers ?? []).map((d) => [d.nodeId, d]));
+  const transport: Transport = deps.transport ?? (isDeno() ? new FetchTransport() : new UndiciTransport());
+  let activator: Activator;
+  const metrics = new GatewayMetrics(id, function* () {
+    for (const s of activator.all()) yield [s.namespace, s.revision, s.throttler.held];
+  });
+  activator = new Activator(
+    {
+      bus,
+      clock,
+      logger: log,
+      id,
+      events: {
+        coldStart: (s) => metrics.coldStarts.inc({ namespace: s.namespace, revision: s.revision }),
+        held: (s, ms) => metrics.held.observe({ namespace: s.namespace, revision: s.revision }, ms / 1000),
+      },
+    },
+    deps.activator,
+  );
+  const sks = deps.writeServerlessServiceStatus === false ? undefined : new ServerlessServiceStatusWriter({ store, clock, logger: log });
+  const endpoints = new EndpointsRegistry(clock, (key, eps) => {
+    activator.setEndpoints(key, eps);
+    sks?.observe(key, eps.length);
+  });
+
+  const subs: Subscription[] = [];
+  const unwatch: (() => void)[] = [];
+  const timers: TimerHandle[] = [];
+  let started = false;
+
+  function record(namespace: string, revision: string, code: number, startMs: number): void {
+    const labels = { namespace, revision, code: String(code) };
+    metrics.requests.inc(labels);
+    metrics.latency.observe(labels, (performance.now() - startMs) / 1000);
+  }
+
+  async function forwardOnce(ep: Endpoint, up: UpstreamRequest, proxied: boolean): Promise<Response> {
+    const local = locals.get(ep.nodeId);
+    if (!local) return transport.send(ep, up, proxied);
+    const init: RequestInit & { duplex?: 'half' } = { method: up.method, headers: up.headers, signal: up.signal };
+    if (up.body) {
+      init.body = up.body;
+      init.duplex = 'half';
+    }
+    try {
+      return await local.dispatch(
+        { namespace: ep.namespace, revision: ep.revision, instanceId: ep.instanceId },
+        new Request(up.url, init),
+        { fromActivator: proxied, signal: up.signal },
+      );
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && LOCAL_NOT_REACHED.has(code)) throw new NeverReachedError(ep.instanceId, err);
+      throw err;
+    }
+  }
+
+  /** Response body that gives the slot back when it ends (or is cancelled), and is cut at the deadline. */
+  function tracked(body: ReadableStream<Uint8Array>, finish: () => void, onCut: (cut: (err: Error) => void) => void): ReadableStream<Uint8Array> {
+    const reader = body.getReader();
+    let closed = false;
+    const end = () => {
+      if (closed) return;
+      closed = true;
+      finish();
+    };
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        onCut((err) => {
+          if (closed) return;
+          end();
+          reader.cancel(err).catch(() => {});
+          try {
+            controller.error(err);
+          } catch {
+            // already closed
+          }
+        });
+      },
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (closed) return;
+          if (done) {
+            end();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (err) {
+          end();
+          controller.error(err);
+        }
+      },
+      cancel(reason) {
+        end();
+        return reader.cancel(reason);
+      },
+    });
+  }
+
+  async function handle(req: Request, info?: ConnInfo): Promise<Response> {
+    const startMs = performance.now();
+    const probe = req.headers.get('k-network-probe');
+    if (probe === 'activator') return new Response('activator');
+    const host = req.headers.get('host') ?? new URL(req.url).host;
+    const entry = table.lookup(host);
+    if (!entry) {
+      record('', '', 404, startMs);
+      return json(404, { error: 'no route for this host', host });
+    }
+    const ref = pickTarget(entry);
+    if (!ref) {
+      record(entry.namespace, '', 503, startMs);
+      return json(503, { error: 'route has no traffic targets', host, route: entry.route, namespace: entry.namespace });
+    }
+    const s = activator.state(ref.namespace, ref.revision, ref.key);
+    if (s.failure) {
+      record(s.namespace, s.revision, 503, startMs);
+      return json(503, { error: 'revision failed', namespace: s.namespace, revision: s.revision, reason: s.failure.reason, message: s.failure.message });
+    }
+    return proxy(req, info, s, startMs);
+  }
+
+  async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number): Promise<Response> {
+    const ctl = new AbortController();
+    const onClientAbort = () => ctl.abort(req.signal.reason);
+    if (req.signal.aborted) ctl.abort(req.signal.reason);
+    else req.signal.addEventListener('abort', onClientAbort, { once: true });
+    let cut: ((err: Error) => void) | undefined;
+    let timeoutFired: RequestTimeout | undefined;
+    let rejectTimeout!: (err: RequestTimeout) => void;
+    const timedOut = new Promise<never>((_, reject) => (rejectTimeout = reject));
+    timedOut.catch(() => {});
+    const fire = (err: RequestTimeout) => {
+      if (timeoutFired) return;
+      timeoutFired = err;
+      rejectTimeout(err);
+      ctl.abort(err);
+      cut?.(err);
+    };
+    // Knative's timeout handler sits outside the throttler: time spent held counts toward timeoutSeconds.
+    const overall = clock.setTimeout(() => fire(new RequestTimeout(s.timeoutSeconds, 'overall')), s.timeoutSeconds * 1000);
+    let startTimer: TimerHandle | undefined;
+    if (s.responseStartTimeoutSeconds) {
+      const secs = s.responseStartTimeoutSeconds;
+      startTimer = clock.setTimeout(() => fire(new RequestTimeout(secs, 'response start')), secs * 1000);
+    }
+    let finished = false;
+    let lease: Lease | undefined;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clock.clearTimeout(overall);
+      if (startTimer) clock.clearTimeout(startTimer);
+      req.signal.removeEventListener('abort', onClientAbort);
+      lease?.release();
+    };
+
+    const proto = req.url.startsWith('https:') ? 'https' : 'http';
+    const up: UpstreamRequest = {
+      method: req.method,
+      url: req.url,
+      headers: upstreamRequestHeaders(req, info?.remoteAddress, proto),
+      body: req.body,
+      signal: ctl.signal,
+    };
+
+    let res: Response;
+    let held: Lease['held'];
+    try {
+      for (let attempt = 1; ; attempt++) {
+        lease = await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, ctl.signal), timedOut]);
+        held ??= lease.held;
+        try {
+          const pending = forwardOnce(lease.backend.endpoint, up, lease.proxied);
+          // A late answer after a timeout still frees its slot once it arrives.
+          const own = lease;
+          pending.then(
+            (r) => {
+              if (timeoutFired) {
+                r.body?.cancel().catch(() => {});
+                own.release();
+              }
+            },
+            () => {
+              if (timeoutFired) own.release();
+            },
+          );
+          res = await Promise.race([pending, timedOut]);
+          break;
+        } catch (err) {
+          if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || ctl.signal.aborted) throw err;
+          log.debug({ err, revision: s.key, attempt }, 'instance unreachable, trying another');
+          const failed = lease;
+          lease = undefined;
+          failed.release();
+          s.throttler.remove(failed.backend.endpoint.instanceId);
+        }
+      }
+    } catch (err) {
+      // After a timeout the slot is still busy upstream; the handlers on `pending` release it.
+      if (err instanceof RequestTimeout) lease = undefined;
+      finish();
+      return failure(err, s, startMs);
+    }
+    if (startTimer) clock.clearTimeout(startTimer);
+
+    let headers = downstreamResponseHeaders(res.headers);
+    if (held) {
+      if (headers === res.headers) headers = new Headers(res.headers);
+      const parts = [`activator;dur=${held.ms.toFixed(2)}`];
+      if (held.pokeMs !== undefined) parts.push(`poke;dur=${held.pokeMs.toFixed(2)}`);
+      headers.append('server-timing', parts.join(', '));
+    }
+    record(s.namespace, s.revision, res.status, startMs);
+    if (!res.body || nullBodyStatus(res.status)) {
+      finish();
+      return new Response(null, { status: res.status, statusText: res.statusText, headers });
+    }
+    const body = tracked(res.body, finish, (c) => (cut = c));
+    return new Response(body, { status: res.status, statusText: res.statusText, headers });
+  }
+
+  function failure(err: unknown, s: RevisionState, startMs: number): Response {
+    const base = { namespace: s.namespace, revision: s.revision };
+    let status: number;
+    let body: Record<string, unknown>;
+    if (err instanceof RequestTimeout) {
+      status = 504;
+      body = { error: 'request timeout', ...base, reason: err.phase === 'overall' ? 'Timeout' : 'ResponseStartTimeout', timeoutSeconds: err.seconds };
+    } else if (err instanceof ThrottlerError) {
+      status = err.reason === 'Aborted' ? 499 : 503;
+      body = { error: err.message, ...base, reason: err.reason };
+    } else {
+      status = 502;
+      body = { error: 'upstream error', ...base, message: err instanceof Error ? err.message : String(err) };
+      log.warn({ err, revision: s.key }, 'forwarding failed');
+    }
+    record(s.namespace, s.revision, status, startMs);
+    return json(status, body);
+  }
+
+  return {
+    fetch: handle,
+    metrics: () => metrics.text(),
+    inspect: () => ({
+      hosts: table.hosts(),
+      revisions: [...activator.all()].map((s) => ({
+        key: s.key,
+        mode: s.mode,
+        endpoints: s.throttler.size,
+        held: s.throttler.held,
+        inFlight: s.throttler.list().reduce((n, b) => n + b.inFlight, 0),
+        ...(s.failure ? { failed: s.failure.reason } : {}),
+      })),
+    }),
+    async start() {
+      if (started) return;
+      started = true;
+      subs.push(
+        bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => endpoints.apply(m.data)),
+        bus.subscribe<NodeHeartbeat>(subjects.nodeHeartbeat, (m) => endpoints.heartbeat(m.data)),
+        bus.subscribe<DecisionMessage>(subjects.decisionAll, (m) => activator.setDecision(m.data)),
+      );
+      unwatch.push(
+        store.watch({ kind: 'Revision' }, (ev) => {
+          const rev = ev.object as Revision;
+          if (ev.type === 'DELETED') activator.deleteRevision(rev.metadata.namespace, rev.metadata.name);
+          else activator.setRevision(rev);
+        }),
+        store.watch({ kind: 'Route' }, (ev) => {
+          if (ev.type === 'DELETED') table.remove(ev.object as Route);
+          else table.upsert(ev.object as Route);
+        }),
+      );
+      if (sks) await sks.start();
+      timers.push(
+        clock.setInterval(() => activator.report(), REPORT_INTERVAL_MS),
+        clock.setInterval(() => endpoints.expire(), 500),
+      );
+      // Runners re-announce their endpoints when a gateway appears, so a late gateway starts complete.
+      bus.publish(subjects.endpointsResync, { gatewayId: id, time: clock.now() });
+      log.info({ localNodes: [...locals.keys()] }, 'gateway started');
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      for (const t of timers.splice(0)) clock.clearInterval(t);
+      for (const s of subs.splice(0)) s.unsubscribe();
+      for (const u of unwatch.splice(0)) u();
+      await sks?.stop();
+      await transport.close();
+    },
+  };
+}

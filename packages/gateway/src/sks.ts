@@ -1,0 +1,125 @@
+import {
+  getCondition,
+  resourceKey,
+  setCondition,
+  StoreError,
+  type Clock,
+  type Logger,
+  type ServerlessService,
+  type Store,
+  type TimerHandle,
+} from '@kedge/core';
+
+/** Endpoints counts are trusted only after this long: a fresh gateway hears the runners' resync first. */
+export const SKS_SETTLE_MS = 2_500;
+
+/**
+ * The ServerlessService's status half: how many ready instances back the revision (Knative's
+ * private-service endpoints) and Ready / EndpointsPopulated with reason NoHealthyBackends when
+ * none. The autoscaler owns the object and its spec (mode, numActivators); the gateway, which
+ * follows every runner's endpoints, owns these status fields only. Writes happen only when the
+ * value changes, as a compare-and-swap on resourceVersion so the autoscaler's spec writes are never
+ * overwritten; every gateway computes the same count from the same bus, so they agree.
+ */
+export class ServerlessServiceStatusWriter {
+  private readonly counts = new Map<string, number>();
+  private readonly known = new Map<string, ServerlessService>();
+  private readonly dirty = new Set<string>();
+  private unwatch?: () => void;
+  private settle?: TimerHandle;
+  private settled = false;
+  private flushing = false;
+
+  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; settleMs?: number }) {}
+
+  async start(): Promise<void> {
+    this.unwatch = this.deps.store.watch({ kind: 'ServerlessService' }, (ev) => {
+      const sks = ev.object as ServerlessService;
+      const key = resourceKey(sks.metadata.namespace, sks.metadata.name);
+      if (ev.type === 'DELETED') {
+        this.known.delete(key);
+        return;
+      }
+      this.known.set(key, sks);
+      this.mark(key);
+    });
+    this.settle = this.deps.clock.setTimeout(() => {
+      this.settled = true;
+      for (const key of this.known.keys()) this.dirty.add(key);
+      void this.flush();
+    }, this.deps.settleMs ?? SKS_SETTLE_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.unwatch?.();
+    if (this.settle) this.deps.clock.clearTimeout(this.settle);
+  }
+
+  observe(key: string, ready: number): void {
+    this.counts.set(key, ready);
+    this.mark(key);
+  }
+
+  private mark(key: string): void {
+    if (!this.known.has(key)) return;
+    const sks = this.known.get(key)!;
+    if (this.matches(sks, this.counts.get(key) ?? 0)) return;
+    this.dirty.add(key);
+    if (this.settled) queueMicrotask(() => void this.flush());
+  }
+
+  private matches(sks: ServerlessService, ready: number): boolean {
+    const st = sks.status;
+    const cond = getCondition(st?.conditions, 'Ready');
+    return st?.readyEndpoints === ready && cond?.status === (ready > 0 ? 'True' : 'False');
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || !this.settled) return;
+    this.flushing = true;
+    try {
+      while (this.dirty.size > 0) {
+        const key = this.dirty.values().next().value as string;
+        this.dirty.delete(key);
+        await this.write(key);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async write(key: string): Promise<void> {
+    const [ns, name] = key.split('/') as [string, string];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await this.deps.store.get<ServerlessService>('ServerlessService', ns, name);
+      if (!cur) return;
+      const ready = this.counts.get(key) ?? 0;
+      if (this.matches(cur, ready)) return;
+      const now = new Date(this.deps.clock.now()).toISOString();
+      const populated = ready > 0
+        ? { status: 'True' as const }
+        : { status: 'False' as const, reason: 'NoHealthyBackends', message: 'No healthy backends' };
+      let conditions = setCondition(cur.status?.conditions, { type: 'EndpointsPopulated', ...populated }, now);
+      conditions = setCondition(conditions, { type: 'Ready', ...populated }, now);
+      const next: ServerlessService = {
+        ...cur,
+        status: {
+          ...cur.status,
+          serviceName: cur.status?.serviceName ?? name,
+          privateServiceName: cur.status?.privateServiceName ?? `${name}-private`,
+          readyEndpoints: ready,
+          conditions,
+        },
+      };
+      try {
+        await this.deps.store.update(next);
+        return;
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'Conflict') continue;
+        if (err instanceof StoreError && err.code === 'NotFound') return;
+        this.deps.logger.warn({ err, sks: key }, 'ServerlessService status not written');
+        return;
+      }
+    }
+  }
+}

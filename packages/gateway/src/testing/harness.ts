@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  MemoryBus,
+  silentLogger,
+  SqliteStore,
+  systemClock,
+  type Clock,
+  type Route,
+  type TrafficTarget,
+} from '@kedge/core';
+import { createGateway, type Gateway, type GatewayDeps } from '../gateway.js';
+import { FakeRunner, type FakeRunnerOptions } from './fake-runner.js';
+
+export function routeObject(namespace: string, name: string, traffic: TrafficTarget[], domain = 'example.com'): Route {
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Route',
+    metadata: { name, namespace },
+    spec: { traffic },
+    status: {
+      url: `http://${name}.${namespace}.${domain}`,
+      address: { url: `http://${name}.${namespace}.svc.cluster.local` },
+      traffic,
+    },
+  };
+}
+
+export interface Harness {
+  dir: string;
+  store: SqliteStore;
+  bus: MemoryBus;
+  clock: Clock;
+  gateway: Gateway;
+  runner: FakeRunner;
+  /** Creates or replaces a route (status included, as the API's route reconciler would write it). */
+  putRoute(route: Route): Promise<void>;
+  request(host: string, path?: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** A gateway on a real SQLite store and the in-process bus, with one fake runner in-process. */
+export async function harness(
+  opts: { clock?: Clock; runner?: Omit<FakeRunnerOptions, 'bus' | 'nodeId'>; local?: boolean; gateway?: Partial<GatewayDeps> } = {},
+): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'kedge-gw-'));
+  const clock = opts.clock ?? systemClock;
+  const store = new SqliteStore(dir, { clock });
+  const bus = new MemoryBus({ clock });
+  const runner = new FakeRunner({ bus, nodeId: 'node-a', ...opts.runner });
+  runner.start();
+  const gateway = createGateway({
+    store,
+    bus,
+    clock,
+    logger: silentLogger,
+    id: 'gw-test',
+    ...(opts.local === false ? {} : { localDispatchers: [runner] }),
+    ...opts.gateway,
+  });
+  await gateway.start();
+  return {
+    dir,
+    store,
+    bus,
+    clock,
+    gateway,
+    runner,
+    async putRoute(route) {
+      const cur = await store.get('Route', route.metadata.namespace, route.metadata.name);
+      if (cur) await store.update({ ...route, metadata: { ...route.metadata, resourceVersion: cur.metadata.resourceVersion } });
+      else await store.create(route);
+    },
+    request(host, path = '/', init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('host', host);
+      return gateway.fetch(new Request(`http://${host}${path}`, { ...init, headers }), { remoteAddress: '127.0.0.1' });
+    },
+    async close() {
+      await gateway.stop();
+      runner.stop();
+      await bus.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
