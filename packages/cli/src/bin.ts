@@ -2,8 +2,10 @@
 import { Command } from 'commander';
 import { KEDGE_VERSION } from '@kedge/core';
 import { register as apply } from './commands/apply.js';
+import { register as bench } from './commands/bench.js';
 import { register as del } from './commands/delete.js';
 import { register as get } from './commands/get.js';
+import { register as revision } from './commands/revision.js';
 import { register as up } from './commands/up.js';
 
 const program = new Command('kedge')
@@ -12,7 +14,7 @@ const program = new Command('kedge')
   .option('--api <url>', 'Kedge API address', process.env.KEDGE_API ?? 'http://127.0.0.1:8090');
 
 // Each command lives in its own file under commands/ and registers itself here.
-const registrations: ((p: Command) => void)[] = [up, apply, get, del];
+const registrations: ((p: Command) => void)[] = [up, apply, get, del, revision, bench];
 for (const register of registrations) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,0 +1,110 @@
+import type { PodAutoscaler, Revision, Route, Service } from '@kedge/core';
+import { ApiError, type Client } from '../client.js';
+
+/** The revision a benchmark drives, and how the gateway reaches it. */
+export interface BenchTarget {
+  namespace: string;
+  revision: string;
+  /** Host header the gateway routes by (from the Route's status.url). */
+  host: string;
+}
+
+/** Path of the admin verb behind `kedge revision scale NAME --to N` (see docs/benchmarks.md). */
+export function scalePath(namespace: string, revision: string): string {
+  return `/apis/kedge.dev/v1/namespaces/${encodeURIComponent(namespace)}/revisions/${encodeURIComponent(revision)}/scale`;
+}
+
+/** `--service NAME -n NS`: the service's latest ready revision and its URL host. */
+export async function targetOfService(client: Client, namespace: string, name: string): Promise<BenchTarget> {
+  const svc = await client.get<Service>('Service', namespace, name);
+  const status = svc.status ?? {};
+  const revision = status.latestReadyRevisionName ?? status.traffic?.find((t) => t.revisionName)?.revisionName;
+  if (!revision) throw new Error(`--service: service ${namespace}/${name} has no ready revision yet (see \`kedge get ksvc ${name} -n ${namespace}\`)`);
+  if (!status.url) throw new Error(`--service: service ${namespace}/${name} has no URL yet`);
+  return { namespace, revision, host: new URL(status.url).host };
+}
+
+/** `--url URL --host HOST`: finds the Route serving HOST, and the revision taking most of its traffic. */
+export async function targetOfHost(client: Client, host: string): Promise<BenchTarget> {
+  const routes = await client.list<Route>('Route');
+  for (const route of routes.items) {
+    const urls = [route.status?.url, ...(route.status?.traffic ?? []).map((t) => t.url)].filter(Boolean) as string[];
+    if (!urls.some((u) => new URL(u).host === host)) continue;
+    const traffic = [...(route.status?.traffic ?? [])].sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0));
+    const revision = traffic.find((t) => t.revisionName)?.revisionName;
+    if (revision) return { namespace: route.metadata.namespace, revision, host };
+  }
+  throw new Error(`--host: no Route serves ${host} (see \`kedge get routes -A\`)`);
+}
+
+/** Instances the revision has right now, from its status (mirrored from the PodAutoscaler), else the PA. */
+export async function instanceCount(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>): Promise<number | undefined> {
+  const rev = await client.get<Revision>('Revision', t.namespace, t.revision);
+  if (typeof rev.status?.actualReplicas === 'number') return rev.status.actualReplicas;
+  const pa = await client.get<PodAutoscaler>('PodAutoscaler', t.namespace, t.revision).catch(() => undefined);
+  return typeof pa?.status?.actualScale === 'number' ? pa.status.actualScale : undefined;
+}
+
+export interface ScaleReply {
+  ok?: boolean;
+  from?: number;
+  to?: number;
+  error?: string;
+}
+
+/**
+ * Scales the revision to `to` through the API's admin verb and, for `to = 0`, waits until the revision
+ * reports no instance, so the next request meets it cold.
+ */
+export async function scaleRevision(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, to: number, waitMs = 10_000): Promise<ScaleReply> {
+  let reply: ScaleReply;
+  try {
+    reply = await client.raw<ScaleReply>('POST', scalePath(t.namespace, t.revision), { to });
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 405) && !/revision/i.test(err.message))
+      throw new Error(`this Kedge API has no admin scale verb (POST ${scalePath(t.namespace, t.revision)}): ${err.message}`);
+    throw err;
+  }
+  if (reply.ok === false) throw new Error(`scale ${t.namespace}/${t.revision} to ${to}: ${reply.error ?? 'refused'}`);
+  if (to === 0) {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const n = await instanceCount(client, t);
+      if (n === 0 || n === undefined) break;
+      if (Date.now() > until) throw new Error(`scale ${t.namespace}/${t.revision} to 0: still ${n} instance(s) after ${waitMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  return reply;
+}
+
+/** Samples the instance count every `everyMs` until stopped: the lower panel of the load chart. */
+export function pollInstances(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, everyMs = 500) {
+  const start = performance.now();
+  const points: { t: number; count: number }[] = [];
+  let stopped = false;
+  let failures = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const at = (performance.now() - start) / 1000;
+      try {
+        const n = await instanceCount(client, t);
+        if (n !== undefined) points.push({ t: at, count: n });
+      } catch {
+        failures += 1;
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    points,
+    get failures() {
+      return failures;
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      return points;
+    },
+  };
+}
