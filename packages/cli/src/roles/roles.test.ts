@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsBus, connectNatsBus, silentLogger, subjects, type ComponentHeartbeat } from '@kedge/core';
+import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { connectBackends } from './backends.js';
+import { COMPONENTS_PATH, type ComponentStatus } from './cluster-view.js';
+import { startRole } from './start.js';
+
+let server: NatsServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startNatsServer();
+  dir = mkdtempSync(join(tmpdir(), 'kedge-roles-'));
+});
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Resolves with the first heartbeat that satisfies pred. */
+function nextHeartbeat(bus: NatsBus, pred: (h: ComponentHeartbeat) => boolean): Promise<ComponentHeartbeat> {
+  return new Promise((resolve) => {
+    const sub = bus.subscribe<ComponentHeartbeat>(subjects.componentHeartbeat, (m) => {
+      if (!pred(m.data)) return;
+      sub.unsubscribe();
+      resolve(m.data);
+    });
+  });
+}
+
+describe('connectBackends', () => {
+  it('chooses NATS when given a URL and the embedded pair otherwise', async () => {
+    const nats = await connectBackends({ nats: server.url, dataDir: join(dir, 'b1'), logger: silentLogger });
+    const embedded = await connectBackends({ dataDir: join(dir, 'b2'), logger: silentLogger });
+    try {
+      expect(nats.mode).toBe('nats');
+      expect(embedded.mode).toBe('embedded');
+      const cm = await nats.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' }, data: {} });
+      expect(cm.metadata.resourceVersion).toMatch(/^\d+$/);
+      await expect(nats.bus.request('nobody.here', 1, { timeoutMs: 1_000 })).rejects.toThrow(/no responders/);
+    } finally {
+      await nats.close();
+      await embedded.close();
+    }
+  });
+
+  it('names the flag when NATS cannot be reached', async () => {
+    await expect(connectBackends({ nats: 'nats://127.0.0.1:1', dataDir: join(dir, 'b3'), logger: silentLogger })).rejects.toThrow(/^--nats: cannot connect/);
+  });
+});
+
+describe('roles as processes (in-process here)', () => {
+  it('requires --nats', async () => {
+    await expect(startRole({ role: 'gateway', nats: '', logger: silentLogger })).rejects.toThrow(/^--nats: /);
+  });
+
+  it('api and gateway heartbeat, and the api lists them as components', async () => {
+    const watcher = await connectNatsBus({ servers: server.url });
+    const seenGateway = nextHeartbeat(watcher, (h) => h.role === 'gateway' && h.id === 'gw-1');
+    const api = await startRole({ role: 'api', nats: server.url, id: 'api-1', nodeId: 'n1', apiPort: 0, dataDir: join(dir, 'api'), logger: silentLogger });
+    const gw = await startRole({
+      role: 'gateway',
+      nats: server.url,
+      id: 'gw-1',
+      nodeId: 'n2',
+      httpPort: 0,
+      adminPort: 0,
+      dataDir: join(dir, 'gw'),
+      logger: silentLogger,
+    });
+    try {
+      const first = await seenGateway;
+      expect(first).toMatchObject({ role: 'gateway', id: 'gw-1', nodeId: 'n2', ready: true, restarts: 0 });
+      // By the next beat the api process has certainly taken in the first one.
+      await nextHeartbeat(watcher, (h) => h.id === 'gw-1' && h.time > first.time);
+      const res = await fetch(`${api.urls.api}${COMPONENTS_PATH}`);
+      const items = ((await res.json()) as { items: ComponentStatus[] }).items;
+      expect(items.map((c) => `${c.role} ${c.id} ${c.nodeId} ${c.status}`)).toEqual(['api api-1 n1 Running', 'gateway gw-1 n2 Running']);
+      // The REST API itself is still served behind the cluster paths.
+      const services = await fetch(`${api.urls.api}/apis/serving.knative.dev/v1/namespaces/default/services`);
+      expect(services.status).toBe(200);
+      const metrics = await fetch(`${gw.urls.admin}/metrics`);
+      expect(metrics.status).toBe(200);
+    } finally {
+      const stopping = nextHeartbeat(watcher, (h) => h.id === 'gw-1' && !h.ready);
+      await gw.stop();
+      expect((await stopping).ready).toBe(false);
+      await api.stop();
+      await watcher.close();
+    }
+  });
+
+  it('counts restarts of a role instance with the same data dir', async () => {
+    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', httpPort: 0, adminPort: 0, dataDir: join(dir, 'gw-r'), logger: silentLogger };
+    await (await startRole(opts)).stop();
+    const watcher = await connectNatsBus({ servers: server.url });
+    const beat = nextHeartbeat(watcher, (h) => h.id === 'gw-r');
+    const again = await startRole(opts);
+    try {
+      expect((await beat).restarts).toBe(1);
+    } finally {
+      await again.stop();
+      await watcher.close();
+    }
+  });
+});
