@@ -4,6 +4,7 @@ import { KINDS, lookupKind, type AnyResource, type KindInfo } from '@kedge/core'
 import { createClient } from '../client.js';
 import { COLUMNS } from '../columns.js';
 import { formatTable } from '../table.js';
+import { CLUSTER_WORDS, getCluster } from '../roles/get-cluster.js';
 
 const ALL: KindInfo[] = [KINDS.Service, KINDS.Configuration, KINDS.Revision, KINDS.Route];
 
@@ -22,7 +23,7 @@ function render(info: KindInfo, items: AnyResource[], allNamespaces: boolean, pr
 export function register(program: Command): void {
   program
     .command('get')
-    .description('list resources: services|configurations|revisions|routes|podautoscalers|serverlessservices|configmaps|all')
+    .description('list resources: services|configurations|revisions|routes|podautoscalers|serverlessservices|configmaps|all, and components|nodes')
     .argument('<kind>', 'kind (plural, singular or short name: ksvc, rev, kpa, sks, …) or all')
     .argument('[name]', 'one object by name')
     .option('-n, --namespace <ns>', 'namespace', 'default')
@@ -30,6 +31,8 @@ export function register(program: Command): void {
     .option('-l, --selector <selector>', 'label selector (a=b,c!=d)')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
     .action(async (kindWord: string, name: string | undefined, opts: { namespace: string; allNamespaces?: boolean; selector?: string; output: string }) => {
+      const cluster = CLUSTER_WORDS[kindWord];
+      if (cluster) return void process.stdout.write(`${await getCluster(program.opts().api as string, cluster, opts.output)}\n`);
       const client = createClient(program.opts().api as string);
       const kinds = kindWord === 'all' ? ALL : [lookupKind(kindWord)];
       if (!kinds[0]) throw new Error(`unknown resource type "${kindWord}" (try services, revisions, routes, configurations, kpa, sks, all)`);
