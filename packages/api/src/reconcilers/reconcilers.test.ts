@@ -1,0 +1,369 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ManualClock,
+  MemoryBus,
+  SqliteStore,
+  silentLogger,
+  subjects,
+  type Configuration,
+  type PodAutoscaler,
+  type Revision,
+  type RevisionHealth,
+  type Route,
+  type Service,
+} from '@kedge/core';
+import { createApi, type Api } from '../index.js';
+
+const COMPONENT = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 7, 7]);
+const NS = 'example';
+const BASE = `/apis/serving.knative.dev/v1/namespaces/${NS}`;
+
+let dir: string;
+let store: SqliteStore;
+let bus: MemoryBus;
+let clock: ManualClock;
+let api: Api;
+let image: string;
+
+async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
+  const res = await api.fetch(
+    new Request(`http://api${path}`, {
+      method,
+      headers: { 'content-type': contentType },
+      ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : JSON.stringify(body) }),
+    }),
+  );
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+function service(name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS, ...meta },
+    spec: { template: { spec: { containers: [{ image, env: [{ name: 'TARGET', value: 'World' }] }] } }, ...spec },
+  };
+}
+
+async function apply(obj: any) {
+  const res = await call('POST', `${BASE}/services`, obj);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  await api.idle();
+  return res.body;
+}
+
+const get = <T,>(kind: 'Service' | 'Configuration' | 'Revision' | 'Route' | 'PodAutoscaler', name: string) => store.get(kind, NS, name) as Promise<T | undefined>;
+const cond = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type);
+
+async function open(): Promise<void> {
+  store = new SqliteStore(dir, { clock });
+  bus = new MemoryBus({ clock });
+  api = createApi({ store, bus, clock, logger: silentLogger });
+  await api.start();
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kedge-rec-'));
+  clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  await open();
+  const up = await call('PUT', '/apis/kedge.dev/v1/blobs', COMPONENT, 'application/wasm');
+  image = `hello.wasm@${up.body.digest}`;
+});
+
+afterEach(async () => {
+  await api.stop();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Service → Configuration + Route → Revision → PodAutoscaler', () => {
+  it('brings a helloworld Service to Ready with URL and traffic', async () => {
+    await apply(service('hello'));
+    const svc = (await get<Service>('Service', 'hello'))!;
+    const cfg = (await get<Configuration>('Configuration', 'hello'))!;
+    const route = (await get<Route>('Route', 'hello'))!;
+    const rev = (await get<Revision>('Revision', 'hello-00001'))!;
+    const pa = (await get<PodAutoscaler>('PodAutoscaler', 'hello-00001'))!;
+
+    for (const child of [cfg, route]) {
+      expect(child.metadata.labels?.['serving.knative.dev/service']).toBe('hello');
+      expect(child.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Service', name: 'hello', uid: svc.metadata.uid, controller: true })]);
+    }
+    expect(rev.metadata.labels).toMatchObject({
+      'serving.knative.dev/configuration': 'hello',
+      'serving.knative.dev/configurationGeneration': '1',
+      'serving.knative.dev/service': 'hello',
+      'serving.knative.dev/routingState': 'active',
+    });
+    expect(rev.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Configuration', uid: cfg.metadata.uid });
+    expect(rev.spec.containers[0]!.image).toBe(image);
+    expect(pa.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Revision', name: 'hello-00001', uid: rev.metadata.uid });
+    expect(pa.spec).toMatchObject({ scaleTargetRef: { kind: 'Revision', name: 'hello-00001' }, containerConcurrency: 0, reachability: 'Reachable' });
+
+    expect(cond(rev, 'Ready')).toMatchObject({ status: 'True' });
+    expect(cond(rev, 'ContainerHealthy')).toMatchObject({ status: 'True' });
+    expect(rev.status?.containerStatuses?.[0]?.imageDigest).toBe(image.split('@')[1]);
+    expect(cfg.status).toMatchObject({ latestCreatedRevisionName: 'hello-00001', latestReadyRevisionName: 'hello-00001', observedGeneration: 1 });
+    expect(route.status).toMatchObject({
+      url: 'http://hello.example.example.com',
+      address: { url: 'http://hello.example.svc.cluster.local' },
+      traffic: [{ revisionName: 'hello-00001', latestRevision: true, percent: 100 }],
+    });
+    expect(route.spec.traffic).toEqual([{ percent: 100, latestRevision: true, configurationName: 'hello' }]);
+    for (const t of ['AllTrafficAssigned', 'IngressReady', 'Ready']) expect(cond(route, t)?.status).toBe('True');
+    expect(svc.status).toMatchObject({
+      url: 'http://hello.example.example.com',
+      latestCreatedRevisionName: 'hello-00001',
+      latestReadyRevisionName: 'hello-00001',
+      observedGeneration: 1,
+      traffic: [{ revisionName: 'hello-00001', latestRevision: true, percent: 100 }],
+    });
+    for (const t of ['ConfigurationsReady', 'RoutesReady', 'Ready']) expect(cond(svc, t)?.status).toBe('True');
+  });
+
+  it('stamps a new revision per template change and moves latest traffic to it', async () => {
+    const created = await apply(service('hello'));
+    const svc = (await get<Service>('Service', 'hello'))!;
+    (svc.spec.template.spec.containers[0]!.env as any)[0].value = 'Kedge';
+    expect((await call('PUT', `${BASE}/services/hello`, svc)).status).toBe(200);
+    await api.idle();
+    const route = (await get<Route>('Route', 'hello'))!;
+    expect(route.status?.traffic).toEqual([{ revisionName: 'hello-00002', latestRevision: true, percent: 100 }]);
+    expect((await get<Revision>('Revision', 'hello-00002'))!.metadata.labels?.['serving.knative.dev/configurationGeneration']).toBe('2');
+    const old = (await get<Revision>('Revision', 'hello-00001'))!;
+    expect(old.metadata.labels?.['serving.knative.dev/routingState']).toBe('reserve');
+    expect((await get<PodAutoscaler>('PodAutoscaler', 'hello-00001'))!.spec.reachability).toBe('Unreachable');
+    expect((await get<Service>('Service', 'hello'))!.status?.latestReadyRevisionName).toBe('hello-00002');
+    expect(created.metadata.generation).toBe(1);
+
+    // Metadata-only changes make no revision (TestUpdateConfigurationMetadata).
+    await call('PATCH', `${BASE}/services/hello`, { metadata: { labels: { team: 'a' } } }, 'application/merge-patch+json');
+    await api.idle();
+    expect((await store.list('Revision', { namespace: NS })).items).toHaveLength(2);
+    expect((await get<Configuration>('Configuration', 'hello'))!.metadata.labels?.team).toBe('a');
+  });
+
+  it('splits traffic between BYO-named revisions and gives each tag its URL', async () => {
+    await apply(service('split', {}, {}));
+    const v1 = (await get<Service>('Service', 'split'))!;
+    v1.spec.template.metadata = { name: 'split-blue' };
+    (v1.spec.template.spec.containers[0]!.env as any)[0].value = 'blue';
+    await call('PUT', `${BASE}/services/split`, v1);
+    await api.idle();
+    const v2 = (await get<Service>('Service', 'split'))!;
+    v2.spec.template.metadata = { name: 'split-green' };
+    (v2.spec.template.spec.containers[0]!.env as any)[0].value = 'green';
+    v2.spec.traffic = [
+      { revisionName: 'split-blue', percent: 50, tag: 'blue' },
+      { revisionName: 'split-green', percent: 50 },
+      { latestRevision: true, percent: 0, tag: 'latest' },
+    ];
+    expect((await call('PUT', `${BASE}/services/split`, v2)).status).toBe(200);
+    await api.idle();
+    const svc = (await get<Service>('Service', 'split'))!;
+    expect(svc.status?.traffic).toEqual([
+      { tag: 'blue', revisionName: 'split-blue', latestRevision: false, percent: 50, url: 'http://blue-split.example.example.com' },
+      { revisionName: 'split-green', latestRevision: false, percent: 50 },
+      { tag: 'latest', revisionName: 'split-green', latestRevision: true, percent: 0, url: 'http://latest-split.example.example.com' },
+    ]);
+    expect(cond(svc, 'Ready')?.status).toBe('True');
+    expect((await get<Revision>('Revision', 'split-blue'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe('active');
+  });
+
+  it('merges traffic entries for the same revision', async () => {
+    await apply(service('m', { traffic: [{ latestRevision: true, percent: 60 }, { latestRevision: true, percent: 40 }] }));
+    expect((await get<Route>('Route', 'm'))!.status?.traffic).toEqual([{ revisionName: 'm-00001', latestRevision: true, percent: 100 }]);
+  });
+});
+
+describe('failures a user can act on', () => {
+  it('an image Kedge cannot fetch → Revision ContainerMissing, Configuration RevisionFailed, Route RevisionMissing', async () => {
+    await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: 'gcr.io/knative-samples/helloworld-go' }] } } } });
+    const rev = (await get<Revision>('Revision', 'bad-00001'))!;
+    expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerMissing' });
+    expect(cond(rev, 'ContainerHealthy')?.message).toContain('Unable to fetch image "gcr.io/knative-samples/helloworld-go"');
+    const cfg = (await get<Configuration>('Configuration', 'bad'))!;
+    expect(cond(cfg, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
+    expect(cond(cfg, 'Ready')?.message).toMatch(/^Revision "bad-00001" failed with message: Unable to fetch image/);
+    const route = (await get<Route>('Route', 'bad'))!;
+    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Configuration "bad" does not have any ready Revision.' });
+    expect(route.status?.traffic).toBeUndefined();
+    const svc = (await get<Service>('Service', 'bad'))!;
+    expect(cond(svc, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
+    expect(cond(svc, 'ConfigurationsReady')?.status).toBe('False');
+  });
+
+  it('a missing blob is reported with what to do', async () => {
+    await apply({ ...service('gone'), spec: { template: { spec: { containers: [{ image: `x.wasm@sha256:${'0'.repeat(64)}` }] } } } });
+    const rev = (await get<Revision>('Revision', 'gone-00001'))!;
+    expect(cond(rev, 'ContainerHealthy')?.message).toContain('kedge apply');
+  });
+
+  it('mirrors runners\' RevisionHealth: a component that fails to load, then loads', async () => {
+    await apply(service('h'));
+    const report = (ready: boolean, extra: Partial<RevisionHealth> = {}) => {
+      const msg: RevisionHealth = { namespace: NS, revision: 'h-00001', nodeId: 'n1', ready, time: clock.now(), ...extra };
+      bus.publish(subjects.revisionHealth(NS, 'h-00001'), msg);
+    };
+    report(false, { reason: 'ComponentInvalid', message: 'spec.containers[0].image: does not export wasi:http/incoming-handler' });
+    await api.idle();
+    let rev = (await get<Revision>('Revision', 'h-00001'))!;
+    expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ComponentInvalid' });
+    expect(cond(rev, 'ContainerHealthy')?.message).toBe('Container failed with: spec.containers[0].image: does not export wasi:http/incoming-handler');
+    expect(cond(await get('Service', 'h'), 'Ready')?.status).toBe('False');
+    clock.advance(1000);
+    report(true);
+    await api.idle();
+    rev = (await get<Revision>('Revision', 'h-00001'))!;
+    expect(cond(rev, 'Ready')?.status).toBe('True');
+    expect(cond(await get('Service', 'h'), 'Ready')?.status).toBe('True');
+  });
+
+  it('a route to a missing revision says so', async () => {
+    const route = { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'r' }, spec: { traffic: [{ revisionName: 'nope-00001', percent: 100 }] } };
+    expect((await call('POST', `${BASE}/routes`, route)).status).toBe(201);
+    await api.idle();
+    const r = (await get<Route>('Route', 'r'))!;
+    expect(cond(r, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Revision "nope-00001" referenced in traffic not found.' });
+    const missingCfg = { ...route, metadata: { name: 'r2' }, spec: { traffic: [{ configurationName: 'nope', percent: 100 }] } };
+    await call('POST', `${BASE}/routes`, missingCfg);
+    await api.idle();
+    expect(cond(await get('Route', 'r2'), 'AllTrafficAssigned')).toMatchObject({ reason: 'ConfigurationMissing' });
+  });
+
+  it('a same-named Configuration the Service does not own → NotOwned', async () => {
+    await call('POST', `${BASE}/configurations`, { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'taken' }, spec: { template: { spec: { containers: [{ image }] } } } });
+    await apply(service('taken'));
+    expect(cond(await get('Service', 'taken'), 'ConfigurationsReady')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+  });
+});
+
+describe('PodAutoscaler status → Revision', () => {
+  it('mirrors desiredScale/actualScale and Active', async () => {
+    await apply(service('s'));
+    let rev = (await get<Revision>('Revision', 's-00001'))!;
+    expect(cond(rev, 'Active')).toMatchObject({ status: 'Unknown' });
+    const pa = (await get<PodAutoscaler>('PodAutoscaler', 's-00001'))!;
+    await store.update({ ...pa, status: { desiredScale: 2, actualScale: 1 } });
+    await api.idle();
+    rev = (await get<Revision>('Revision', 's-00001'))!;
+    expect(rev.status).toMatchObject({ desiredReplicas: 2, actualReplicas: 1 });
+    expect(cond(rev, 'Active')?.status).toBe('True');
+    const pa2 = (await get<PodAutoscaler>('PodAutoscaler', 's-00001'))!;
+    await store.update({ ...pa2, status: { desiredScale: 0, actualScale: 0 } });
+    await api.idle();
+    rev = (await get<Revision>('Revision', 's-00001'))!;
+    expect(cond(rev, 'Active')).toMatchObject({ status: 'False', reason: 'NoTraffic' });
+    expect(cond(rev, 'Ready')?.status).toBe('True');
+  });
+});
+
+describe('config-domain', () => {
+  it('picks the domain by label selector, follows ConfigMap changes, and honours cluster-local', async () => {
+    await apply(service('web'));
+    await apply(service('shop', {}, { labels: { app: 'shop' } }));
+    await apply(service('internal', {}, { labels: { 'networking.knative.dev/visibility': 'cluster-local' } }));
+    expect((await get<Route>('Route', 'internal'))!.status?.url).toBe('http://internal.example.svc.cluster.local');
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-domain', namespace: 'knative-serving' },
+      data: { 'kedge.dev': '', 'shop.dev': 'selector:\n  app: shop\n' },
+    };
+    expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', cm)).status).toBe(201);
+    await api.idle();
+    expect((await get<Service>('Service', 'web'))!.status?.url).toBe('http://web.example.kedge.dev');
+    expect((await get<Service>('Service', 'shop'))!.status?.url).toBe('http://shop.example.shop.dev');
+  });
+});
+
+describe('restart and idempotence', () => {
+  it('resumes from the Store after a restart and writes nothing when nothing changed', async () => {
+    await api.stop();
+    // Written while no reconciler runs (as if the process died right after the API stored it).
+    await store.create(service('later') as any);
+    await store.close();
+    await open();
+    await api.idle();
+    const svc = (await get<Service>('Service', 'later'))!;
+    expect(cond(svc, 'Ready')?.status).toBe('True');
+    const rv = (await store.list('Service')).resourceVersion;
+    await api.stop();
+    await store.close();
+    await open();
+    await api.idle();
+    expect((await store.list('Service')).resourceVersion).toBe(rv);
+  });
+
+  it('collects a child whose owner is gone', async () => {
+    await store.create({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Configuration',
+      metadata: { name: 'orphan', namespace: NS, ownerReferences: [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'orphan', uid: 'no-such-uid', controller: true }] },
+      spec: { template: { spec: { containers: [{ image }] } } },
+    } as any);
+    await api.idle();
+    expect(await get('Configuration', 'orphan')).toBeUndefined();
+    expect(await get('Revision', 'orphan-00001')).toBeUndefined();
+  });
+
+  it('deleting a Service removes everything it owns', async () => {
+    await apply(service('del'));
+    expect((await call('DELETE', `${BASE}/services/del`)).status).toBe(200);
+    await api.idle();
+    for (const [k, n] of [['Configuration', 'del'], ['Route', 'del'], ['Revision', 'del-00001'], ['PodAutoscaler', 'del-00001']] as const)
+      expect(await get(k, n), `${k} ${n}`).toBeUndefined();
+  });
+});
+
+describe('revision GC (config-gc)', () => {
+  async function newRevision(name: string, value: string) {
+    const svc = (await get<Service>('Service', name))!;
+    (svc.spec.template.spec.containers[0]!.env as any)[0].value = value;
+    expect((await call('PUT', `${BASE}/services/${name}`, svc)).status).toBe(200);
+    await api.idle();
+  }
+
+  it('keeps routed and latest revisions, collects the stale rest once old enough', async () => {
+    await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-gc' },
+      data: { 'min-non-active-revisions': '1', 'retain-since-create-time': '2h', 'retain-since-last-active-time': '1h' },
+    });
+    // Pin traffic to revision 1 so it stays routed while 2..4 are created.
+    await apply(service('g', { traffic: [{ revisionName: 'g-00001', percent: 100 }] }));
+    for (const v of ['b', 'c', 'd']) {
+      clock.advance(60_000);
+      await newRevision('g', v);
+    }
+    const names = async () => (await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort();
+    expect(await names()).toEqual(['g-00001', 'g-00002', 'g-00003', 'g-00004']);
+    clock.advance(90 * 60_000);
+    await api.idle();
+    expect(await names()).toHaveLength(4); // younger than retain-since-create-time
+    clock.advance(60 * 60_000);
+    await api.idle();
+    // g-00001 routed, g-00004 latest, g-00003 the one most recently active kept by min-non-active-revisions.
+    expect(await names()).toEqual(['g-00001', 'g-00003', 'g-00004']);
+    expect(await get('PodAutoscaler', 'g-00002')).toBeUndefined();
+  });
+
+  it('max-non-active-revisions deletes the least recently active at once', async () => {
+    await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-gc' },
+      data: { 'min-non-active-revisions': '0', 'max-non-active-revisions': '1', 'retain-since-create-time': 'disabled', 'retain-since-last-active-time': 'disabled' },
+    });
+    await apply(service('x'));
+    for (const v of ['b', 'c', 'd']) {
+      clock.advance(1000);
+      await newRevision('x', v);
+    }
+    expect((await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort()).toEqual(['x-00003', 'x-00004']);
+  });
+});

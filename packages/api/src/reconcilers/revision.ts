@@ -1,0 +1,136 @@
+import {
+  parseImageDigest,
+  type Condition,
+  type PodAutoscaler,
+  type Revision,
+  type RevisionHealth,
+  type RevisionStatus,
+  type Store,
+} from '@kedge/core';
+import { Conditions, controllerRef, isControlledBy, LABEL, sameJson, sorted, writeStatus } from './util.js';
+
+export interface RevisionReconcilerDeps {
+  store: Store;
+  now: () => string;
+  /** The latest RevisionHealth a runner reported for `ns/name`, if any since this process started. */
+  health: (key: string) => RevisionHealth | undefined;
+}
+
+/** Reasons this reconciler itself decides (the others come from runners and are kept across restarts). */
+const CONTAINER_MISSING = 'ContainerMissing';
+
+/** The PodAutoscaler a Revision needs: same name, owned by it, scaling the revision itself. */
+export function desiredPodAutoscaler(rev: Revision): PodAutoscaler {
+  const labels: Record<string, string> = { [LABEL.revision]: rev.metadata.name };
+  if (rev.metadata.uid) labels[LABEL.revisionUID] = rev.metadata.uid;
+  for (const k of [LABEL.configuration, LABEL.service]) {
+    const v = rev.metadata.labels?.[k];
+    if (v) labels[k] = v;
+  }
+  const state = rev.metadata.labels?.[LABEL.routingState];
+  const port = rev.spec.containers.find((c) => c.ports?.length)?.ports?.[0];
+  return {
+    apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
+    kind: 'PodAutoscaler',
+    metadata: {
+      name: rev.metadata.name,
+      namespace: rev.metadata.namespace,
+      labels: sorted(labels)!,
+      ...(rev.metadata.annotations ? { annotations: sorted(rev.metadata.annotations)! } : {}),
+      ownerReferences: [controllerRef(rev)],
+    },
+    spec: {
+      scaleTargetRef: { apiVersion: rev.apiVersion, kind: 'Revision', name: rev.metadata.name },
+      containerConcurrency: rev.spec.containerConcurrency ?? 0,
+      reachability: state === 'active' ? 'Reachable' : state === 'reserve' ? 'Unreachable' : '',
+      protocolType: port?.name === 'h2c' ? 'h2c' : 'http1',
+    },
+  };
+}
+
+/**
+ * Why the image cannot run, before any runner tries: Kedge runs components uploaded by
+ * `kedge apply` (image `<file>@sha256:<hex>`) or processes (a container with `command`).
+ */
+async function imageProblem(store: Store, rev: Revision): Promise<string | undefined> {
+  const c = rev.spec.containers[0];
+  if (!c) return 'the revision has no container';
+  if (c.command?.length) return undefined;
+  const digest = parseImageDigest(c.image ?? '');
+  if (!digest)
+    return `Unable to fetch image "${c.image}": Kedge runs WebAssembly components, referenced as "<file>.wasm@sha256:<hex>" — use \`kedge apply -f\` or \`kedge service create --image ./file.wasm\` so the file is uploaded — or local processes (set "command")`;
+  if (!(await store.blobs.has(digest)))
+    return `Unable to fetch image "${c.image}": no blob ${digest} in the store; apply the manifest again with \`kedge apply -f\` to upload the component`;
+  return undefined;
+}
+
+function activeFromAutoscaler(pa: PodAutoscaler | undefined): [Condition['status'], string?, string?] {
+  const own = pa?.status?.conditions?.find((c) => c.type === 'Active');
+  if (own) return [own.status, own.reason, own.message];
+  const desired = pa?.status?.desiredScale;
+  const actual = pa?.status?.actualScale ?? 0;
+  if (actual > 0) return ['True'];
+  if (desired === undefined) return ['Unknown', 'Deploying'];
+  if (desired > 0) return ['Unknown', 'Queued', 'Requests to the target are being buffered as resources are provisioned.'];
+  return ['False', 'NoTraffic', 'The target is not receiving traffic.'];
+}
+
+/**
+ * Revision → its PodAutoscaler, and the Revision's status: ResourcesAvailable (the PA is ours),
+ * ContainerHealthy (the image can be fetched; runners' load reports), Active and replica counts
+ * mirrored from the PA. Kedge loads a component in milliseconds on the first request, so a Revision
+ * is Ready as soon as nothing is known to be wrong; it does not wait for a running instance.
+ */
+export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
+  const { store } = deps;
+  return async function reconcileRevision(ns: string, name: string): Promise<void> {
+    const rev = await store.get<Revision>('Revision', ns, name);
+    if (!rev) return;
+    const now = deps.now();
+    const conds = new Conditions(rev.status?.conditions ?? [], now, ['ResourcesAvailable', 'ContainerHealthy']);
+
+    const desired = desiredPodAutoscaler(rev);
+    let pa = await store.get<PodAutoscaler>('PodAutoscaler', ns, name);
+    if (!pa) pa = await store.create(desired);
+    if (!isControlledBy(pa, rev)) {
+      conds.set('ResourcesAvailable', 'False', 'NotOwned', `There is an existing PodAutoscaler "${name}" that we do not own.`);
+      pa = undefined;
+    } else {
+      if (!sameJson(pa.spec, desired.spec) || !sameJson(pa.metadata.labels, desired.metadata.labels) || !sameJson(pa.metadata.annotations, desired.metadata.annotations)) {
+        const { annotations: _a, ...meta } = pa.metadata;
+        pa = await store.update<PodAutoscaler>({
+          ...pa,
+          metadata: { ...meta, labels: desired.metadata.labels!, ...(desired.metadata.annotations ? { annotations: desired.metadata.annotations } : {}) },
+          spec: desired.spec,
+        });
+      }
+      conds.set('ResourcesAvailable', 'True');
+    }
+
+    const problem = await imageProblem(store, rev);
+    const health = deps.health(`${ns}/${name}`);
+    const prev = conds.get('ContainerHealthy');
+    if (problem) conds.set('ContainerHealthy', 'False', CONTAINER_MISSING, problem);
+    else if (health && !health.ready)
+      conds.set('ContainerHealthy', 'False', health.reason || 'LoadFailed', `Container failed with: ${health.message ?? 'the runner could not load the revision'}`);
+    else if (health?.ready || !prev || prev.status !== 'False' || prev.reason === CONTAINER_MISSING) conds.set('ContainerHealthy', 'True');
+
+    const [active, reason, message] = activeFromAutoscaler(pa);
+    conds.set('Active', active, reason, message);
+
+    const c0 = rev.spec.containers[0];
+    const digest = parseImageDigest(c0?.image ?? '');
+    const status: RevisionStatus = {
+      ...rev.status,
+      observedGeneration: rev.metadata.generation,
+      conditions: conds.done(),
+      actualReplicas: pa?.status?.actualScale ?? 0,
+      desiredReplicas: pa?.status?.desiredScale ?? 0,
+      containerStatuses: rev.spec.containers.map((c) => ({
+        name: c.name ?? 'user-container',
+        ...(c === c0 && digest ? { imageDigest: digest } : {}),
+      })),
+    };
+    await writeStatus(store, rev, status);
+  };
+}

@@ -1,0 +1,146 @@
+import {
+  type Configuration,
+  type Revision,
+  type Route,
+  type RouteStatus,
+  type Store,
+  type TrafficTarget,
+} from '@kedge/core';
+import { CLUSTER_LOCAL_DOMAIN, domainFor, type DomainEntry } from '../config/domain.js';
+import { ANNOTATION, Conditions, isFailed, LABEL, readyCondition, sameJson, writeStatus } from './util.js';
+
+export interface RouteReconcilerDeps {
+  store: Store;
+  now: () => string;
+  domains: () => DomainEntry[];
+  /** Called with what the route reads, so a change there re-reconciles it (Knative's tracker). */
+  track: (routeKey: string, refs: string[]) => void;
+}
+
+export function routeHost(name: string, ns: string, domain: string): string {
+  return `${name}.${ns}.${domain}`;
+}
+
+interface Problem {
+  status: 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+/**
+ * Route → status.traffic with every target resolved to a Ready revision (configurationName follows
+ * that Configuration's latestReadyRevisionName), status.url / address / per-tag URLs from
+ * config-domain, and the routingState label on the revisions it sends traffic to. When a target
+ * cannot be resolved the last good traffic stays in status (gateways keep serving it).
+ */
+export function createRouteReconciler(deps: RouteReconcilerDeps) {
+  const { store } = deps;
+
+  async function setRoutingState(ns: string, revName: string, state: 'active' | 'reserve', now: string): Promise<void> {
+    const rev = await store.get<Revision>('Revision', ns, revName);
+    if (!rev || rev.metadata.labels?.[LABEL.routingState] === state) return;
+    await store.update<Revision>({
+      ...rev,
+      metadata: {
+        ...rev.metadata,
+        labels: { ...rev.metadata.labels, [LABEL.routingState]: state },
+        annotations: { ...rev.metadata.annotations, [ANNOTATION.routingStateModified]: now },
+      },
+    });
+  }
+
+  async function routedElsewhere(ns: string, revName: string, except: string): Promise<boolean> {
+    const { items } = await store.list<Route>('Route', { namespace: ns });
+    return items.some((r) => r.metadata.name !== except && r.status?.traffic?.some((t) => t.revisionName === revName));
+  }
+
+  return async function reconcileRoute(ns: string, name: string): Promise<void> {
+    const key = `${ns}/${name}`;
+    const route = await store.get<Route>('Route', ns, name);
+    if (!route) {
+      deps.track(key, []);
+      return;
+    }
+    const now = deps.now();
+    const conds = new Conditions(route.status?.conditions ?? [], now, ['AllTrafficAssigned', 'IngressReady', 'CertificateProvisioned']);
+    const refs: string[] = [];
+    const resolved: TrafficTarget[] = [];
+    let problem: Problem | undefined;
+    const fail = (p: Problem) => {
+      if (!problem || (problem.status === 'Unknown' && p.status === 'False')) problem = p;
+    };
+
+    const domain = domainFor(deps.domains(), route.metadata.labels);
+    const scheme = 'http';
+    const spec = route.spec.traffic?.length ? route.spec.traffic : [];
+    for (const t of spec) {
+      let revName: string | undefined;
+      if (t.revisionName) {
+        refs.push(`Revision/${ns}/${t.revisionName}`);
+        const rev = await store.get<Revision>('Revision', ns, t.revisionName);
+        if (!rev) fail({ status: 'False', reason: 'RevisionMissing', message: `Revision "${t.revisionName}" referenced in traffic not found.` });
+        else if (readyCondition(rev)?.status !== 'True')
+          fail(
+            isFailed(rev)
+              ? { status: 'False', reason: 'RevisionMissing', message: `Revision "${t.revisionName}" failed to become ready.` }
+              : { status: 'Unknown', reason: 'RevisionMissing', message: `Revision "${t.revisionName}" is not yet ready.` },
+          );
+        else revName = t.revisionName;
+      } else if (t.configurationName) {
+        refs.push(`Configuration/${ns}/${t.configurationName}`);
+        const cfg = await store.get<Configuration>('Configuration', ns, t.configurationName);
+        if (!cfg) fail({ status: 'False', reason: 'ConfigurationMissing', message: `Configuration "${t.configurationName}" referenced in traffic not found.` });
+        else if (!cfg.status?.latestReadyRevisionName)
+          fail(
+            isFailed(cfg)
+              ? { status: 'False', reason: 'RevisionMissing', message: `Configuration "${t.configurationName}" does not have any ready Revision.` }
+              : { status: 'Unknown', reason: 'RevisionMissing', message: `Configuration "${t.configurationName}" is waiting for a Revision to become ready.` },
+          );
+        else {
+          revName = cfg.status.latestReadyRevisionName;
+          refs.push(`Revision/${ns}/${revName}`);
+        }
+      } else {
+        fail({ status: 'False', reason: 'ConfigurationMissing', message: 'a traffic target names neither a revision nor a configuration' });
+      }
+      if (!revName) continue;
+      const latestRevision = t.latestRevision ?? !t.revisionName;
+      const same = resolved.find((r) => r.tag === t.tag && r.revisionName === revName && r.latestRevision === latestRevision);
+      if (same) {
+        same.percent = (same.percent ?? 0) + (t.percent ?? 0);
+        continue;
+      }
+      const entry: TrafficTarget = { ...(t.tag ? { tag: t.tag } : {}), revisionName: revName, latestRevision, percent: t.percent ?? 0 };
+      if (t.tag) entry.url = `${scheme}://${routeHost(`${t.tag}-${name}`, ns, domain)}`;
+      resolved.push(entry);
+    }
+    deps.track(key, refs);
+
+    const status: RouteStatus = {
+      ...route.status,
+      observedGeneration: route.metadata.generation,
+      url: `${scheme}://${routeHost(name, ns, domain)}`,
+      address: { url: `http://${routeHost(name, ns, CLUSTER_LOCAL_DOMAIN)}` },
+    };
+    const previous = route.status?.traffic ?? [];
+    if (problem) {
+      conds.set('AllTrafficAssigned', problem.status, problem.reason, problem.message);
+    } else {
+      status.traffic = resolved;
+      conds.set('AllTrafficAssigned', 'True');
+    }
+    // Gateways program themselves from status.traffic as soon as it is written: no separate ingress.
+    conds.set('IngressReady', 'True');
+    conds.set('CertificateProvisioned', 'True', 'TLSNotEnabled', 'autoTLS is not enabled');
+    status.conditions = conds.done();
+    if (!status.traffic) delete status.traffic;
+
+    const routed = new Set((status.traffic ?? []).map((t) => t.revisionName!));
+    for (const rev of routed) await setRoutingState(ns, rev, 'active', now);
+    for (const t of previous)
+      if (t.revisionName && !routed.has(t.revisionName) && !(await routedElsewhere(ns, t.revisionName, name)))
+        await setRoutingState(ns, t.revisionName, 'reserve', now);
+
+    if (!sameJson(route.status, status)) await writeStatus(store, route, status);
+  };
+}

@@ -1,0 +1,122 @@
+import { setCondition, type AnyResource, type Condition, type Kind, type OwnerReference, type Store } from '@kedge/core';
+
+export const LABEL = {
+  service: 'serving.knative.dev/service',
+  serviceUID: 'serving.knative.dev/serviceUID',
+  configuration: 'serving.knative.dev/configuration',
+  configurationUID: 'serving.knative.dev/configurationUID',
+  configurationGeneration: 'serving.knative.dev/configurationGeneration',
+  revision: 'serving.knative.dev/revision',
+  revisionUID: 'serving.knative.dev/revisionUID',
+  route: 'serving.knative.dev/route',
+  routingState: 'serving.knative.dev/routingState',
+} as const;
+
+export const ANNOTATION = {
+  routingStateModified: 'serving.knative.dev/routingStateModified',
+  lastApplied: 'kubectl.kubernetes.io/last-applied-configuration',
+} as const;
+
+/** The controller owner reference a child carries (`kubectl` and our cascade follow it). */
+export function controllerRef(owner: AnyResource): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function controllerOf(o: AnyResource): OwnerReference | undefined {
+  return o.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+export function isControlledBy(o: AnyResource, owner: AnyResource): boolean {
+  return controllerOf(o)?.uid === owner.metadata.uid;
+}
+
+export function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** Object keys in a stable order, so equal maps compare equal however they were built. */
+export function sorted<T>(m: Record<string, T> | undefined): Record<string, T> | undefined {
+  if (!m) return undefined;
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
+  return out;
+}
+
+/**
+ * Writes `status` when it differs from what is stored, with the resourceVersion read (CAS): a
+ * concurrent writer makes this fail with Conflict and the controller reads again.
+ */
+export async function writeStatus<T extends AnyResource>(store: Store, obj: T, status: unknown): Promise<T> {
+  if (sameJson((obj as { status?: unknown }).status, status)) return obj;
+  return store.update({ ...obj, status } as T);
+}
+
+export type ConditionStatus = Condition['status'];
+
+/** A Knative ConditionSet: set dependents, and Ready follows them (False wins, then Unknown). */
+export class Conditions {
+  constructor(
+    private list: Condition[],
+    private readonly now: string,
+    private readonly dependents: string[],
+  ) {}
+
+  set(type: string, status: ConditionStatus, reason?: string, message?: string): this {
+    const c: Condition = { type, status };
+    if (reason) c.reason = reason;
+    if (message) c.message = message;
+    this.list = setCondition(this.list, c, this.now);
+    return this;
+  }
+
+  get(type: string): Condition | undefined {
+    return this.list.find((c) => c.type === type);
+  }
+
+  /** The conditions with Ready derived from the dependents (when there are any), Ready first then alphabetical (stable output). */
+  done(): Condition[] {
+    if (this.dependents.length) {
+      const deps = this.dependents.map((t) => this.get(t) ?? ({ type: t, status: 'Unknown' } as Condition));
+      const bad = deps.find((c) => c.status === 'False') ?? deps.find((c) => c.status === 'Unknown');
+      if (bad) this.set('Ready', bad.status, bad.reason, bad.message);
+      else this.set('Ready', 'True');
+    }
+    const ready = this.list.filter((c) => c.type === 'Ready');
+    return [...ready, ...this.list.filter((c) => c.type !== 'Ready').sort((a, b) => a.type.localeCompare(b.type))];
+  }
+}
+
+export function readyCondition(o: AnyResource | undefined): Condition | undefined {
+  return ((o as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions ?? []).find((c) => c.type === 'Ready');
+}
+
+/** Ready=True and the status describes the current generation (Knative's IsReady). */
+export function isReady(o: AnyResource | undefined): boolean {
+  const st = (o as { status?: { observedGeneration?: number } } | undefined)?.status;
+  return !!o && readyCondition(o)?.status === 'True' && st?.observedGeneration === o.metadata.generation;
+}
+
+export function isFailed(o: AnyResource | undefined): boolean {
+  return readyCondition(o)?.status === 'False';
+}
+
+/** Creates or, when the desired parts differ, updates a child; CAS on the version read. */
+export async function ensure<T extends AnyResource>(
+  store: Store,
+  kind: Kind,
+  desired: T,
+  differs: (have: T) => boolean,
+  merge: (have: T) => T,
+): Promise<T> {
+  const have = await store.get<T>(kind, desired.metadata.namespace, desired.metadata.name);
+  if (!have) return store.create(desired);
+  if (!differs(have)) return have;
+  return store.update(merge(have));
+}
