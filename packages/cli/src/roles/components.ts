@@ -18,7 +18,8 @@ export function startComponents(deps: {
 }): { wrapApi(fetch: (req: Request) => Promise<Response>): (req: Request) => Promise<Response>; stop(): void } {
   const view = new ClusterView({ bus: deps.bus, clock: deps.clock });
   view.start();
-  const beats = deps.roles.map(({ role, id }) =>
+  // The autoscaler publishes its own heartbeat.
+  const beats = deps.roles.filter((r) => r.role !== 'autoscaler').map(({ role, id }) =>
     startComponentHeartbeat({
       bus: deps.bus,
       clock: deps.clock,

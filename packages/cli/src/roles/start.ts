@@ -165,7 +165,10 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         throw new Error(`role: unknown role "${String(opts.role)}" (api, gateway, runner, autoscaler)`);
     }
     ready = true;
-    heartbeat = startComponentHeartbeat({ bus, clock, logger, role: opts.role, id, nodeId, restarts, ready: () => ready });
+    // The autoscaler publishes its own ComponentHeartbeat (it knows its own readiness); two
+    // publishers for one role/id would make `kedge get components` flap.
+    if (opts.role !== 'autoscaler')
+      heartbeat = startComponentHeartbeat({ bus, clock, logger, role: opts.role, id, nodeId, restarts, ready: () => ready });
   } catch (err) {
     await shutdown();
     throw err;
