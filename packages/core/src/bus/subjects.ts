@@ -29,6 +29,12 @@ export const subjects = {
   /** RevisionHealth: a runner could (not) load a revision's image. */
   revisionHealth: (ns: string, rev: string) => `kedge.revision-health.${ns}.${rev}`,
   revisionHealthAll: 'kedge.revision-health.>',
+  /**
+   * Request AdminScaleRequest → AdminScaleReply: force a revision's scale now, bypassing the
+   * scale-to-zero grace period (benchmarks measure cold starts with it). Served by the autoscaler.
+   */
+  adminScale: (ns: string, rev: string) => `kedge.admin.scale.${ns}.${rev}`,
+  adminScaleAll: 'kedge.admin.scale.>',
   /** ComponentHeartbeat: every role instance, for `kedge get components`. */
   componentHeartbeat: 'kedge.component.heartbeat',
 } as const;
@@ -149,4 +155,17 @@ export interface ComponentHeartbeat {
   startedAt: number;
   version: string;
   time: number;
+}
+
+/** Only `{ to: 0 }` is supported: stop every instance now and forget the load history. */
+export interface AdminScaleRequest {
+  to: number;
+}
+
+/** Sent once the runners confirmed every stop (or the request failed). */
+export interface AdminScaleReply {
+  ok: boolean;
+  /** Instances stopped. */
+  stopped?: number;
+  error?: string;
 }
