@@ -1,6 +1,7 @@
 /**
  * Every subject Kedge uses, in one place. Tokens are `<namespace>.<revision>` where a message is about
- * one revision (names are DNS labels, so they never contain dots). See docs/architecture.md.
+ * one revision (names are DNS labels, so they never contain dots). See docs/architecture.md, and
+ * docs/nats.md for who publishes and who consumes each subject.
  */
 export const subjects = {
   /** StatMessage: a queue (per instance) or an activator reports, once a second. */
