@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, type Endpoint } from '@kedge/core';
+import { EndpointsRegistry } from './endpoints.js';
+
+const ep = (node: string, id: string): Endpoint => ({ namespace: 'ns', revision: 'r', instanceId: id, nodeId: node, url: `http://${node}`, concurrency: 0 });
+
+describe('EndpointsRegistry', () => {
+  it('merges per node, and drops a node whose heartbeat stops for 2 s', () => {
+    const clock = new ManualClock(0);
+    const changes: string[][] = [];
+    const reg = new EndpointsRegistry(clock, (_k, eps) => changes.push(eps.map((e) => e.instanceId)));
+    reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n1', endpoints: [ep('n1', 'a')], time: 0 });
+    reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n2', endpoints: [ep('n2', 'b'), ep('n2', 'c')], time: 0 });
+    expect(reg.get('ns/r').map((e) => e.instanceId).sort()).toEqual(['a', 'b', 'c']);
+    // n1 replaces only its own share
+    reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n1', endpoints: [], time: 0 });
+    expect(reg.get('ns/r').map((e) => e.instanceId)).toEqual(['b', 'c']);
+    reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n1', endpoints: [ep('n1', 'a')], time: 0 });
+    for (let t = 500; t <= 2_000; t += 500) {
+      clock.advanceTo(t);
+      reg.heartbeat({ nodeId: 'n2', url: '', capacity: 1, instances: {}, time: t, startedAt: 0, version: '' });
+      reg.expire();
+    }
+    expect(reg.get('ns/r')).toHaveLength(3); // n1 silent for exactly 2 s: still in
+    clock.advanceTo(2_001);
+    reg.expire();
+    expect(reg.get('ns/r').map((e) => e.instanceId)).toEqual(['b', 'c']);
+    expect(changes.at(-1)).toEqual(['b', 'c']);
+  });
+});
