@@ -79,6 +79,8 @@ abstract class SecondBuckets implements WindowAverager {
         next[((t % n) + n) % n] = v;
         total += v;
       }
+      // Only the kept seconds are known now; growing the window must not divide by seconds it no longer holds.
+      this.firstWrite = Math.max(this.firstWrite, this.lastWrite - Math.min(n, oldN) + 1);
     } else {
       this.firstWrite = NONE;
       this.lastWrite = NONE;
