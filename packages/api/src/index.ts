@@ -24,12 +24,15 @@ export interface Api {
 export function createApi(deps: ApiDeps): Api {
   const config = new LiveConfig(deps.store);
   config.start();
-  const app = createRestApp({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'api' }), config });
+  const watches = new Set<() => void>();
+  const app = createRestApp({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'api' }), config, watches });
   const reconcilers = createReconcilers({ ...deps, logger: deps.logger.child({ component: 'reconciler' }), config });
   return {
     fetch: async (req) => app.fetch(req),
     start: () => reconcilers.start(),
     stop: async () => {
+      // Open watch streams end, so an HTTP server in front of the API can close.
+      for (const stop of [...watches]) stop();
       await reconcilers.stop();
       config.stop();
     },

@@ -7,6 +7,8 @@ import { register as del } from './commands/delete.js';
 import { register as get } from './commands/get.js';
 import { register as revision } from './commands/revision.js';
 import { register as up } from './commands/up.js';
+import { register as service } from './commands/service.js';
+import { register as route } from './commands/route.js';
 import { register as roles } from './commands/roles.js';
 
 const program = new Command('kedge')
@@ -15,7 +17,7 @@ const program = new Command('kedge')
   .option('--api <url>', 'Kedge API address', process.env.KEDGE_API ?? 'http://127.0.0.1:8090');
 
 // Each command lives in its own file under commands/ and registers itself here.
-const registrations: ((p: Command) => void)[] = [up, apply, get, del, revision, bench, roles];
+const registrations: ((p: Command) => void)[] = [up, apply, get, del, revision, bench, roles, service, route];
 for (const register of registrations) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

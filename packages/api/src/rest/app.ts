@@ -12,6 +12,8 @@ export interface RestDeps {
   clock: Clock;
   logger: Logger;
   config: LiveConfig;
+  /** Filled with a stop function per open watch stream (ended on shutdown). */
+  watches?: Set<() => void>;
 }
 
 /** Kubernetes-style REST for Knative's kinds, plus version, discovery, OpenAPI and the blob upload. */

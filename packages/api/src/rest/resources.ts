@@ -23,6 +23,8 @@ export interface ResourceDeps {
   clock: Clock;
   logger: Logger;
   config: LiveConfig;
+  /** Stops of the watch streams now open. */
+  watches?: Set<() => void>;
 }
 
 /** Kinds a client may write; the internal ones (PodAutoscaler, ServerlessService) are read-only views. */
@@ -87,6 +89,7 @@ export function createResourceHandler(deps: ResourceDeps) {
         match,
         ...(q.get('resourceVersion') ? { resourceVersion: q.get('resourceVersion')! } : {}),
         ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutSeconds: timeout } : {}),
+        ...(deps.watches ? { open: deps.watches } : {}),
         render: (o) => (table ? tableFor(t.info, [o], '', q.get('includeObject')) : o),
       });
     }

@@ -10,6 +10,8 @@ export interface WatchParams {
   timeoutSeconds?: number;
   /** Turns each object into what the client asked for (raw object or a Table row). */
   render: (o: AnyResource) => unknown;
+  /** Open streams register their stop here so the API can end them on shutdown. */
+  open?: Set<() => void>;
 }
 
 /**
@@ -50,6 +52,7 @@ export function watchResponse(store: Store, clock: Clock, p: WatchParams): Respo
       stop = () => {
         if (closed) return;
         closed = true;
+        p.open?.delete(stop);
         unwatch();
         if (timer) clock.clearTimeout(timer);
         try {
@@ -58,6 +61,7 @@ export function watchResponse(store: Store, clock: Clock, p: WatchParams): Respo
           // already closed by the client going away
         }
       };
+      p.open?.add(stop);
     },
     cancel() {
       stop();
