@@ -19,3 +19,27 @@ export * from './nats/connect.js';
 export * from './bus/nats.js';
 export * from './store/nats.js';
 export * from './store/blobs-nats.js';
+export * from './resources/names.js';
+export * from './resources/duration.js';
+export * from './resources/quantity.js';
+export * from './resources/diff.js';
+export { findUnknownFields } from './resources/validation/fields.js';
+export * from './resources/validation/annotations.js';
+export {
+  SERVICE_LABEL,
+  CONFIGURATION_LABEL,
+  ROUTE_LABEL,
+  REVISION_LABEL,
+  CONFIGURATION_GENERATION_LABEL,
+  CONFIGURATION_UID_LABEL,
+  SERVICE_UID_LABEL,
+  ROUTING_STATE_LABEL,
+  CREATOR_ANNOTATION,
+  LAST_MODIFIER_ANNOTATION,
+} from './resources/validation/metadata.js';
+export { RESERVED_PORTS, RESERVED_ENV_VARS, DEFAULT_USER_PORT } from './resources/validation/container.js';
+export { imageProblem } from './resources/validation/image.js';
+export { servingContainerIndex } from './resources/validation/revision-spec.js';
+export * from './config/defaults.js';
+export * from './config/domain.js';
+export * from './config/features.js';

@@ -1,0 +1,53 @@
+import { parseDefaultsConfig } from '../../config/defaults.js';
+import { parseDomainConfig } from '../../config/domain.js';
+import { parseFeaturesConfig } from '../../config/features.js';
+import { FieldError } from '../../errors.js';
+import { SYSTEM_NAMESPACE } from '../kinds.js';
+import { dns1123SubdomainErrors } from '../names.js';
+import type { ObjectMeta } from '../types.js';
+import { at, Errs, isObj, type Obj } from './errors.js';
+import { validateMetaSyntax } from './metadata.js';
+
+/** Parsers for the Knative ConfigMaps whose content this package understands. */
+const PARSERS: Record<string, (data: Record<string, string>) => unknown> = {
+  'config-defaults': parseDefaultsConfig,
+  'config-domain': parseDomainConfig,
+  'config-features': parseFeaturesConfig,
+};
+
+/**
+ * ConfigMaps: Kubernetes' name and data rules, and for Knative's own maps in
+ * `knative-serving` the same parse the running system will do — a bad value is rejected at
+ * apply time (`data.<key>`) instead of being discovered later.
+ */
+export function validateConfigMap(o: Obj, errs: Errs): void {
+  const meta = (isObj(o.metadata) ? o.metadata : {}) as Partial<ObjectMeta>;
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  if (!name && !meta.generateName) errs.add('metadata.name', 'name or generateName is required');
+  else if (name) {
+    const msgs = dns1123SubdomainErrors(name);
+    if (msgs.length) errs.invalid('metadata.name', `not a DNS 1123 subdomain: [${msgs.join(' ')}]`);
+  }
+  validateMetaSyntax(meta, 'metadata', errs);
+  const data = o.data;
+  if (data === undefined || data === null) return;
+  if (!isObj(data)) {
+    errs.invalid('data', data, 'must be a map of strings');
+    return;
+  }
+  let stringsOnly = true;
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v !== 'string') {
+      errs.invalid(at('data', k), v, 'must be a string');
+      stringsOnly = false;
+    }
+  }
+  const parse = PARSERS[name];
+  if (!parse || meta.namespace !== SYSTEM_NAMESPACE || !stringsOnly) return;
+  try {
+    parse(data as Record<string, string>);
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    errs.merge(err, 'data');
+  }
+}
