@@ -2,6 +2,7 @@ import type { Bus, Clock, Logger, Store } from '@kedge/core';
 import { LiveConfig } from './config/live.js';
 import { createRestApp } from './rest/app.js';
 import { createReconcilers } from './reconcilers/index.js';
+import { createAdminRoutes } from './routes/admin.js';
 
 export interface ApiDeps {
   store: Store;
@@ -27,8 +28,10 @@ export function createApi(deps: ApiDeps): Api {
   const watches = new Set<() => void>();
   const app = createRestApp({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'api' }), config, watches });
   const reconcilers = createReconcilers({ ...deps, logger: deps.logger.child({ component: 'reconciler' }), config });
+  // Admin verbs (routes/admin.ts) go to the bus, not the Store, so they sit beside the REST app.
+  const admin = createAdminRoutes({ store: deps.store, bus: deps.bus, logger: deps.logger.child({ component: 'admin' }) });
   return {
-    fetch: async (req) => app.fetch(req),
+    fetch: async (req) => (await admin(req)) ?? app.fetch(req),
     start: () => reconcilers.start(),
     stop: async () => {
       // Open watch streams end, so an HTTP server in front of the API can close.
