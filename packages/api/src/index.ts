@@ -23,7 +23,7 @@ export interface Api {
 
 /** The control plane: Knative's REST API over the Store, and the reconcilers behind it. */
 export function createApi(deps: ApiDeps): Api {
-  const config = new LiveConfig(deps.store);
+  const config = new LiveConfig(deps.store, deps.logger.child({ component: 'config' }));
   config.start();
   const watches = new Set<() => void>();
   const app = createRestApp({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'api' }), config, watches });
@@ -45,6 +45,5 @@ export function createApi(deps: ApiDeps): Api {
 
 export { createRestApp } from './rest/app.js';
 export { createReconcilers } from './reconcilers/index.js';
-export { parseDomainConfig, domainFor } from './config/domain.js';
-export { parseGcConfig, GC_DEFAULTS, type GcConfig } from './config/gc.js';
+export { parseGcConfig, checkGcConfig, GC_DEFAULTS, type GcConfig } from './config/gc.js';
 export type { StatusBody, StatusCause } from './rest/status.js';

@@ -1,3 +1,5 @@
+import type { FieldProblem } from '@kedge/core';
+
 /** Knative's config-gc, parsed. Durations in ms; `disabled` (-1) switches a rule off. */
 export interface GcConfig {
   retainSinceCreateTimeMs: number;
@@ -32,25 +34,49 @@ export function parseDuration(text: string): number | undefined {
   return matched === t.length && matched > 0 ? total : undefined;
 }
 
-function count(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (text.trim() === 'disabled') return DISABLED;
-  const n = Number(text);
-  return Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
-/** Bad values fall back to the default for that key (the API logs them; the system keeps running). */
-export function parseGcConfig(data: Record<string, string> | undefined): GcConfig {
+/**
+ * Parses config-gc `data`, reporting each bad key (path = the key) so the API can reject the
+ * ConfigMap at apply time; `config` holds the defaults for those keys.
+ */
+export function checkGcConfig(data: Record<string, string> | undefined): { config: GcConfig; problems: FieldProblem[] } {
   const d = data ?? {};
+  const problems: FieldProblem[] = [];
   const dur = (key: string, fallback: number) => {
     const v = d[key];
     if (v === undefined) return fallback;
-    return parseDuration(v) ?? fallback;
+    const ms = parseDuration(v);
+    if (ms === undefined || (ms < 0 && ms !== DISABLED)) {
+      problems.push({ path: key, message: `invalid value: ${v}: expected a duration such as 48h or 15m, or "disabled"` });
+      return fallback;
+    }
+    return ms;
   };
-  return {
+  const count = (key: string, fallback: number) => {
+    const v = d[key];
+    if (v === undefined) return fallback;
+    if (v.trim() === 'disabled') return DISABLED;
+    const n = Number(v);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) {
+      problems.push({ path: key, message: `invalid value: ${v}: expected a non-negative integer or "disabled"` });
+      return fallback;
+    }
+    return n;
+  };
+  const config = {
     retainSinceCreateTimeMs: dur('retain-since-create-time', GC_DEFAULTS.retainSinceCreateTimeMs),
     retainSinceLastActiveTimeMs: dur('retain-since-last-active-time', GC_DEFAULTS.retainSinceLastActiveTimeMs),
-    minNonActiveRevisions: count(d['min-non-active-revisions'], GC_DEFAULTS.minNonActiveRevisions),
-    maxNonActiveRevisions: count(d['max-non-active-revisions'], GC_DEFAULTS.maxNonActiveRevisions),
+    minNonActiveRevisions: count('min-non-active-revisions', GC_DEFAULTS.minNonActiveRevisions),
+    maxNonActiveRevisions: count('max-non-active-revisions', GC_DEFAULTS.maxNonActiveRevisions),
   };
+  if (config.minNonActiveRevisions !== DISABLED && config.maxNonActiveRevisions !== DISABLED && config.minNonActiveRevisions > config.maxNonActiveRevisions)
+    problems.push({
+      path: 'min-non-active-revisions',
+      message: `invalid value: ${config.minNonActiveRevisions}: must be at most max-non-active-revisions (${config.maxNonActiveRevisions})`,
+    });
+  return { config, problems };
+}
+
+/** Bad values fall back to the default for that key (the API rejects them on apply; old stores may hold them). */
+export function parseGcConfig(data: Record<string, string> | undefined): GcConfig {
+  return checkGcConfig(data).config;
 }

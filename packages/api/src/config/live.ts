@@ -1,42 +1,50 @@
-import { DEFAULTS_CONFIG, SYSTEM_NAMESPACE, type ConfigMap, type DefaultsConfig, type Store } from '@kedge/core';
-import { parseDomainConfig, type DomainEntry } from './domain.js';
-import { parseGcConfig, type GcConfig } from './gc.js';
+import {
+  DEFAULTS_CONFIG,
+  DOMAIN_CONFIG,
+  FEATURES_CONFIG,
+  parseDefaultsConfig,
+  parseDomainConfig,
+  parseFeaturesConfig,
+  SYSTEM_NAMESPACE,
+  type ConfigMap,
+  type DefaultsConfig,
+  type DomainConfig,
+  type FeaturesConfig,
+  type Logger,
+  type Store,
+} from '@kedge/core';
+import { GC_DEFAULTS, parseGcConfig, type GcConfig } from './gc.js';
 
 export interface ApiConfig {
-  domain: DomainEntry[];
+  domain: DomainConfig;
   defaults: DefaultsConfig;
+  features: FeaturesConfig;
   gc: GcConfig;
 }
 
-const INT_KEYS: [string, keyof DefaultsConfig][] = [
-  ['revision-timeout-seconds', 'revisionTimeoutSeconds'],
-  ['max-revision-timeout-seconds', 'maxRevisionTimeoutSeconds'],
-  ['container-concurrency', 'containerConcurrency'],
-  ['container-concurrency-max-limit', 'containerConcurrencyMaxLimit'],
-];
+type Parsers = { [K in keyof ApiConfig]: [string, (data: Record<string, string> | undefined) => ApiConfig[K], ApiConfig[K]] };
 
-/** config-defaults: integer keys over DEFAULTS_CONFIG; unparseable values keep the default. */
-export function parseDefaults(data: Record<string, string> | undefined): DefaultsConfig {
-  const out = { ...DEFAULTS_CONFIG };
-  for (const [key, field] of INT_KEYS) {
-    const v = data?.[key];
-    if (v === undefined) continue;
-    const n = Number(v);
-    if (Number.isInteger(n)) (out as Record<string, unknown>)[field] = n;
-  }
-  return out;
-}
+const PARSERS: Parsers = {
+  domain: ['config-domain', parseDomainConfig, DOMAIN_CONFIG],
+  defaults: ['config-defaults', parseDefaultsConfig, DEFAULTS_CONFIG],
+  features: ['config-features', parseFeaturesConfig, FEATURES_CONFIG],
+  gc: ['config-gc', parseGcConfig, GC_DEFAULTS],
+};
 
 /**
  * Knative's config-* ConfigMaps as the API sees them right now. Follows the Store, so applying
- * a ConfigMap changes domains, defaults and GC without a restart.
+ * a ConfigMap changes domains, defaults, features and GC without a restart. A map that does not
+ * parse (stored before validation existed) keeps the previous settings and is logged.
  */
 export class LiveConfig {
-  current: ApiConfig = { domain: parseDomainConfig(undefined), defaults: parseDefaults(undefined), gc: parseGcConfig(undefined) };
+  current: ApiConfig = { domain: DOMAIN_CONFIG, defaults: DEFAULTS_CONFIG, features: FEATURES_CONFIG, gc: GC_DEFAULTS };
   private unwatch?: () => void;
   private readonly listeners = new Set<(name: string) => void>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly log?: Logger,
+  ) {}
 
   start(): void {
     this.unwatch = this.store.watch({ kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE }, (ev) => {
@@ -55,18 +63,14 @@ export class LiveConfig {
   }
 
   private apply(name: string, data: Record<string, string> | undefined): void {
-    switch (name) {
-      case 'config-domain':
-        this.current = { ...this.current, domain: parseDomainConfig(data) };
-        break;
-      case 'config-defaults':
-        this.current = { ...this.current, defaults: parseDefaults(data) };
-        break;
-      case 'config-gc':
-        this.current = { ...this.current, gc: parseGcConfig(data) };
-        break;
-      default:
-        return;
+    const entry = (Object.entries(PARSERS) as [keyof ApiConfig, Parsers[keyof ApiConfig]][]).find(([, p]) => p[0] === name);
+    if (!entry) return;
+    const [field, [, parse, fallback]] = entry;
+    try {
+      this.current = { ...this.current, [field]: data === undefined ? fallback : parse(data) };
+    } catch (err) {
+      this.log?.warn({ configMap: name, err: (err as Error).message }, 'ignoring a ConfigMap that does not parse');
+      return;
     }
     for (const fn of this.listeners) fn(name);
   }

@@ -1,24 +1,23 @@
 import {
+  CLUSTER_LOCAL_DOMAIN,
+  domainFor,
+  routeHost,
   type Configuration,
+  type DomainConfig,
   type Revision,
   type Route,
   type RouteStatus,
   type Store,
   type TrafficTarget,
 } from '@kedge/core';
-import { CLUSTER_LOCAL_DOMAIN, domainFor, type DomainEntry } from '../config/domain.js';
 import { ANNOTATION, Conditions, isFailed, LABEL, readyCondition, sameJson, writeStatus } from './util.js';
 
 export interface RouteReconcilerDeps {
   store: Store;
   now: () => string;
-  domains: () => DomainEntry[];
+  domains: () => DomainConfig;
   /** Called with what the route reads, so a change there re-reconciles it (Knative's tracker). */
   track: (routeKey: string, refs: string[]) => void;
-}
-
-export function routeHost(name: string, ns: string, domain: string): string {
-  return `${name}.${ns}.${domain}`;
 }
 
 interface Problem {
@@ -70,7 +69,7 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
       if (!problem || (problem.status === 'Unknown' && p.status === 'False')) problem = p;
     };
 
-    const domain = domainFor(deps.domains(), route.metadata.labels);
+    const domain = domainFor(route, deps.domains());
     const scheme = 'http';
     const spec = route.spec.traffic?.length ? route.spec.traffic : [];
     for (const t of spec) {

@@ -1,13 +1,17 @@
 import {
   applyDefaults,
   FieldError,
+  findUnknownFields,
   SERVING_GROUP,
+  SYSTEM_NAMESPACE,
   validateResource,
   type AnyResource,
-  type DefaultsConfig,
+  type ConfigMap,
   type KindInfo,
 } from '@kedge/core';
-import { pruneUnknown, unknownFields } from './fields.js';
+import { checkGcConfig } from '../config/gc.js';
+import type { ApiConfig } from '../config/live.js';
+import { pruneUnknown } from './fields.js';
 import { ApiError, badRequest, invalid } from './status.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -19,7 +23,7 @@ export interface AdmitContext {
   /** Name from the URL (PUT/PATCH), absent on POST. */
   name?: string;
   old?: AnyResource;
-  defaults: DefaultsConfig;
+  config: ApiConfig;
   fieldValidation: FieldValidation;
   /** Random suffix source for generateName. */
   suffix: () => string;
@@ -58,7 +62,7 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
     );
   }
 
-  const unknown = unknownFields(info.kind, raw);
+  const unknown = findUnknownFields(raw);
   if (unknown.length) {
     if (ctx.fieldValidation === 'Strict')
       throw badRequest(
@@ -114,9 +118,16 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
   }
 
   let obj = raw as unknown as AnyResource;
-  if (info.group === SERVING_GROUP) obj = applyDefaults(obj, ctx.defaults);
-  const err = validateResource(obj, { ...(ctx.old ? { old: ctx.old } : {}), config: ctx.defaults });
+  const old = ctx.old ? { old: ctx.old } : {};
+  if (info.group === SERVING_GROUP) obj = applyDefaults(obj, ctx.config.defaults, old);
+  // Unknown fields were handled above (rejected, or pruned with a warning).
+  const err = validateResource(obj, { ...old, config: ctx.config.defaults, features: ctx.config.features, fieldValidation: 'Ignore' });
   if (err) throw invalid(info, m.name, err);
+  // config-gc is Kedge's to parse (core validates the other config-* maps).
+  if (obj.kind === 'ConfigMap' && obj.metadata.namespace === SYSTEM_NAMESPACE && obj.metadata.name === 'config-gc') {
+    const { problems } = checkGcConfig((obj as ConfigMap).data);
+    if (problems.length) throw invalid(info, m.name, new FieldError(problems.map((p) => ({ path: `data.${p.path}`, message: p.message }))));
+  }
   return { object: obj, warnings };
 }
 

@@ -141,7 +141,7 @@ export function createResourceHandler(deps: ResourceDeps) {
     const { object, warnings } = admit(raw, {
       info: t.info,
       namespace: t.namespace!,
-      defaults: deps.config.current.defaults,
+      config: deps.config.current,
       fieldValidation: fieldValidationOf(q.get('fieldValidation') ?? undefined),
       suffix,
     });
@@ -168,7 +168,7 @@ export function createResourceHandler(deps: ResourceDeps) {
       namespace: t.namespace!,
       name: t.name!,
       old,
-      defaults: deps.config.current.defaults,
+      config: deps.config.current,
       fieldValidation: fieldValidationOf(q.get('fieldValidation') ?? undefined),
       suffix,
     });
