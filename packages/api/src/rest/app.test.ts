@@ -399,3 +399,93 @@ describe('discovery and documents', () => {
     expect(gv.paths['/apis/serving.knative.dev/v1/namespaces/{namespace}/routes/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('Route');
   });
 });
+
+describe('Knative defaulting and validation through the API', () => {
+  it("applies Knative's helloworld manifest unchanged (image replaced by a component)", async () => {
+    const yaml = `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: helloworld
+  namespace: example
+spec:
+  template:
+    spec:
+      containers:
+        - image: hello.wasm@sha256:${'c'.repeat(64)}
+          ports:
+            - containerPort: 8080
+          env:
+            - name: TARGET
+              value: "World"
+`;
+    const res = await call('POST', `${BASE}/services`, yaml, { 'content-type': 'application/yaml' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const c = res.body.spec.template.spec.containers[0];
+    expect(c.name).toBe('user-container');
+    expect(res.body.spec.template.spec.timeoutSeconds).toBe(300);
+    expect(res.body.spec.traffic).toEqual([{ percent: 100, latestRevision: true }]);
+  });
+
+  it('reports every bad field at once as 422 Invalid with causes', async () => {
+    const bad = service('broken', {
+      spec: {
+        template: { spec: { containers: [{ image: '', env: [{ name: 'PORT', value: '1' }] }], timeoutSeconds: 9999 } },
+        traffic: [{ latestRevision: true, percent: 90 }],
+      },
+    });
+    const res = await call('POST', `${BASE}/services`, bad);
+    expectStatus(res.body, 422, 'Invalid');
+    const fields = res.body.details.causes.map((c: any) => c.field);
+    expect(fields).toEqual(expect.arrayContaining(['spec.traffic', 'spec.template.spec.timeoutSeconds']));
+    expect(fields.some((f: string) => f.startsWith('spec.template.spec.containers[0]'))).toBe(true);
+    expect(res.body.details).toMatchObject({ name: 'broken', kind: 'Service', group: 'serving.knative.dev' });
+    expect(res.body.message).toContain('Service.serving.knative.dev "broken" is invalid');
+    expect((await call('GET', `${BASE}/services/broken`)).status).toBe(404);
+  });
+
+  it('rejects a template change that keeps its BYO revision name', async () => {
+    const s = service('byo');
+    (s.spec.template as any).metadata = { name: 'byo-one' };
+    const created = (await call('POST', `${BASE}/services`, s)).body;
+    created.spec.template.spec.containers[0].env[0].value = 'changed';
+    const res = await call('PUT', `${BASE}/services/byo`, created);
+    expectStatus(res.body, 422, 'Invalid');
+    expect(res.body.details.causes.map((c: any) => c.field)).toContain('spec.template.metadata.name');
+  });
+
+  it('rejects autoscaling annotations on the Service itself', async () => {
+    const res = await call('POST', `${BASE}/services`, service('ann', { metadata: { name: 'ann', annotations: { 'autoscaling.knative.dev/min-scale': '1' } } }));
+    expectStatus(res.body, 422, 'Invalid');
+    expect(res.body.details.causes.map((c: any) => c.field)).toContain('metadata.annotations');
+  });
+
+  it('validates Knative ConfigMaps on apply (config-gc here, core for the rest)', async () => {
+    const gc = await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-gc' },
+      data: { 'retain-since-create-time': 'soon', 'min-non-active-revisions': '-1' },
+    });
+    expectStatus(gc.body, 422, 'Invalid');
+    expect(gc.body.details.causes.map((c: any) => c.field).sort()).toEqual(['data.min-non-active-revisions', 'data.retain-since-create-time']);
+    const defaults = await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-defaults' },
+      data: { 'revision-timeout-seconds': 'ten' },
+    });
+    expectStatus(defaults.body, 422, 'Invalid');
+    expect((await call('GET', '/api/v1/namespaces/knative-serving/configmaps/config-gc')).status).toBe(404);
+  });
+
+  it('follows config-defaults for new objects', async () => {
+    await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-defaults' },
+      data: { 'revision-timeout-seconds': '42', 'container-concurrency': '7' },
+    });
+    const res = await call('POST', `${BASE}/services`, service('dflt'));
+    expect(res.body.spec.template.spec).toMatchObject({ timeoutSeconds: 42, containerConcurrency: 7 });
+  });
+});
