@@ -318,7 +318,11 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       return bus
         .request(subjects.runnerStop(t.nodeId), req, { timeoutMs })
         .catch((err) => log.warn({ err, revision: st.key, instance: t.id, node: t.nodeId }, 'stop request failed'))
-        .finally(() => cluster.remove(t.id, clock.now()));
+        .finally(() => {
+          cluster.remove(t.id, clock.now());
+          // actualScale and the Active condition follow the instance that is now gone.
+          if (running && states.get(st.key) === st) reconcile(st, false);
+        });
     });
   }
 
