@@ -1,1 +1,4 @@
-export {};
+export { createRunner, type Runner, type RunnerDeps } from './runner.js';
+export { Queue, RequestTimeout, type QueueOptions } from './queue/queue.js';
+export { RequestStats } from './queue/stats.js';
+export { WORKER_FILE } from './runtimes/wasm/index.js';

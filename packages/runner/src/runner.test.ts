@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunnerHarness } from './testing/harness.js';
+import { buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
+import { fileURLToPath } from 'node:url';
+
+const HELLO_NODE = fileURLToPath(new URL('../../../examples/helloworld-node/server.mjs', import.meta.url));
+
+/** Reads the whole body: a response counts as in flight until it was consumed. */
+async function statusOf(res: Promise<Response>): Promise<number> {
+  const r = await res;
+  await r.arrayBuffer();
+  return r.status;
+}
+
+describe('runner: WebAssembly revisions', () => {
+  const h = new RunnerHarness();
+  let guest: Uint8Array;
+
+  beforeAll(async () => {
+    await ensureRunnerBuilt();
+    guest = await buildTestGuest();
+    await h.setup({ workers: 2 });
+  });
+  afterAll(() => h.teardown());
+
+  it('serves hello with each revision its own environment, and none of the host’s', async () => {
+    await h.revision('alpha-00001', guest, {}, { TARGET: 'Alpha' });
+    await h.revision('beta-00001', guest, {}, { TARGET: 'Beta' });
+    const a = await h.start('alpha-00001', 'a1');
+    const b = await h.start('beta-00001', 'b1');
+    expect(a).toMatchObject({ ok: true, instanceId: 'a1' });
+    expect(b.ok).toBe(true);
+    expect(a.timings).toHaveProperty('instantiate');
+
+    expect(await (await h.dispatch('alpha-00001', 'a1')).text()).toBe('Hello Alpha!\n');
+    expect(await (await h.dispatch('beta-00001', 'b1')).text()).toBe('Hello Beta!\n');
+
+    const env = (await (await h.dispatch('alpha-00001', 'a1', '/env')).text()).trim().split('\n').sort();
+    expect(env).toEqual(['K_CONFIGURATION=alpha', 'K_REVISION=alpha-00001', 'K_SERVICE=alpha', 'TARGET=Alpha']);
+    expect(h.endpoints.some((e) => e.revision === 'alpha-00001' && e.endpoints.some((p) => p.instanceId === 'a1' && p.concurrency === 1))).toBe(true);
+  });
+
+  it('answers a trap with 502 and a clear body, then serves from a fresh instance', async () => {
+    await h.revision('trap-00001', guest);
+    expect((await h.start('trap-00001', 't1')).ok).toBe(true);
+    const res = await h.dispatch('trap-00001', 't1', '/trap');
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: string; message: string };
+    expect(body.error).toBe('GuestTrap');
+    expect(body.message).toMatch(/unreachable/);
+    expect(await (await h.dispatch('trap-00001', 't1')).text()).toBe('Hello World!\n');
+  });
+
+  it('ends an endless loop at timeoutSeconds with 504 while other instances keep serving', async () => {
+    await h.revision('loop-00001', guest, { timeoutSeconds: 1 });
+    await h.revision('other-00001', guest, {}, { TARGET: 'Other' });
+    expect((await h.start('loop-00001', 'l1')).ok).toBe(true);
+    expect((await h.start('other-00001', 'o1')).ok).toBe(true);
+    let settled = false;
+    const looping = h.dispatch('loop-00001', 'l1', '/loop').finally(() => (settled = true));
+    const other = await h.dispatch('other-00001', 'o1');
+    expect(await other.text()).toBe('Hello Other!\n');
+    expect(settled).toBe(false);
+    const res = await looping;
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: string }).error).toBe('Timeout');
+    // The looping instance was re-created on a fresh worker and serves again.
+    expect(await (await h.dispatch('loop-00001', 'l1')).text()).toBe('Hello World!\n');
+    expect(await (await h.dispatch('other-00001', 'o1')).text()).toBe('Hello Other!\n');
+  });
+
+  it('caps linear memory at resources.limits.memory', async () => {
+    // 1 MiB = 16 pages; the guest starts with 1 page, so it can gain 15.
+    await h.revision('grow-00001', guest, {}, {}, { resources: { limits: { memory: '1Mi' } } });
+    expect((await h.start('grow-00001', 'g1')).ok).toBe(true);
+    expect(await (await h.dispatch('grow-00001', 'g1', '/grow')).text()).toBe('15\n');
+  });
+
+  it('reports a component that cannot load as not ready, with a reason', async () => {
+    await h.revision('broken-00001', new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0, 0xff, 0xff]));
+    const health = await h.waitHealth('broken-00001', (x) => !x.ready);
+    expect(health.reason).toBe('InvalidComponent');
+    expect(health.message).toMatch(/spec\.containers\[0\]\.image/);
+    const reply = await h.start('broken-00001', 'x1');
+    expect(reply.ok).toBe(false);
+    expect(reply.error).toMatch(/InvalidComponent/);
+  });
+
+  it('publishes health ready for a good revision before any instance starts (precompile)', async () => {
+    await h.revision('pre-00001', guest);
+    expect((await h.waitHealth('pre-00001')).ready).toBe(true);
+  });
+
+  it('drains on stop: leaves the endpoints first and loses no request', async () => {
+    await h.revision('drain-00001', guest, {}, { TARGET: 'Drain' });
+    expect((await h.start('drain-00001', 'd1')).ok).toBe(true);
+    const inflight = Array.from({ length: 40 }, () => h.dispatch('drain-00001', 'd1').then(async (r) => [r.status, await r.text()] as const));
+    const gone = new Promise<number>((resolve) => {
+      const before = h.endpoints.length;
+      const check = setInterval(() => {
+        const m = h.endpoints.slice(before).find((e) => e.revision === 'drain-00001' && e.endpoints.length === 0);
+        if (m) {
+          clearInterval(check);
+          resolve(m.time);
+        }
+      }, 1);
+    });
+    await h.stop('drain-00001', 'd1');
+    const results = await Promise.all(inflight);
+    expect(results.every(([s, t]) => s === 200 && t === 'Hello Drain!\n')).toBe(true);
+    expect(await gone).toBeGreaterThan(0);
+    await expect.poll(async () => statusOf(h.dispatch('drain-00001', 'd1'))).toBe(503);
+  });
+});
+
+describe('runner: process revisions', () => {
+  const h = new RunnerHarness();
+  beforeAll(async () => {
+    await ensureRunnerBuilt();
+    await h.setup({ workers: 1 });
+  });
+  afterAll(() => h.teardown());
+
+  it('runs a container command as a local process with PORT and K_* env, and stops it with SIGTERM', async () => {
+    await h.revision('node-00001', undefined, { containerConcurrency: 2 }, { TARGET: 'Node' }, { image: 'node:20', command: ['node', HELLO_NODE] });
+    const reply = await h.start('node-00001', 'n1');
+    expect(reply).toMatchObject({ ok: true });
+    expect(reply.timings).toHaveProperty('ready');
+    const res = await h.dispatch('node-00001', 'n1');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('Hello Node!\n');
+    expect(h.endpoints.at(-1)?.endpoints[0]).toMatchObject({ instanceId: 'n1', concurrency: 2 });
+    await h.stop('node-00001', 'n1');
+    await expect.poll(async () => statusOf(h.dispatch('node-00001', 'n1'))).toBe(503);
+  });
+
+  it('reports a process that never becomes ready', async () => {
+    await h.revision('dead-00001', undefined, {}, {}, { image: 'x', command: ['node', '-e', 'process.exit(3)'] });
+    const reply = await h.start('dead-00001', 'x1');
+    expect(reply.ok).toBe(false);
+    expect(reply.error).toMatch(/ProcessNotReady.*exited \(code 3\)/);
+  });
+});

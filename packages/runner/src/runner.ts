@@ -1,0 +1,278 @@
+import {
+  ACTIVATOR_HEADER,
+  INSTANCE_HEADER,
+  KEDGE_VERSION,
+  subjects,
+  type Bus,
+  type BusMessage,
+  type Clock,
+  type DispatchOptions,
+  type DispatchTarget,
+  type Endpoint,
+  type EndpointsMessage,
+  type InstanceDispatcher,
+  type Logger,
+  type NodeHeartbeat,
+  type Revision,
+  type RevisionHealth,
+  type StartInstanceReply,
+  type StartInstanceRequest,
+  type StopInstanceReply,
+  type StopInstanceRequest,
+  type Store,
+  type Subscription,
+} from '@kedge/core';
+import { Queue } from './queue/queue.js';
+import { ProcessRuntime } from './runtimes/process/index.js';
+import { RevisionLoadError, jsonError, type Runtime, type RuntimeInstance, type Timings } from './runtimes/runtime.js';
+import { WasmRuntime } from './runtimes/wasm/index.js';
+
+export interface RunnerDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+  nodeId: string;
+  /** Base URL of this runner's HTTP entry (remote gateways use it). */
+  url: string;
+  dataDir: string;
+  /** Instances this node hosts at most (default 1000). */
+  capacity?: number;
+  /** Guest worker threads (default: one per core) and warm spares (default 1). */
+  workers?: number;
+  spareWorkers?: number;
+}
+
+export interface Runner {
+  dispatcher: InstanceDispatcher;
+  /** HTTP entry: `Kedge-Instance` selects the instance, `Kedge-Proxied` marks activator traffic. */
+  fetch(req: Request): Promise<Response>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Instance {
+  namespace: string;
+  revision: string;
+  id: string;
+  state: 'starting' | 'ready' | 'draining';
+  queue?: Queue;
+  runtime?: RuntimeInstance;
+  started: Promise<StartInstanceReply>;
+}
+
+/** Knative's queue depth: 10 × containerConcurrency waiting requests per instance. */
+const QUEUE_DEPTH_FACTOR = 10;
+/** Waiting requests allowed per sync instance when the revision sets no containerConcurrency. */
+const UNLIMITED_QUEUE_DEPTH = 1000;
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const { store, bus, clock, nodeId, url } = deps;
+  const log = deps.logger.child({ component: 'runner', nodeId });
+  const capacity = deps.capacity ?? 1000;
+  const wasm = new WasmRuntime({
+    store,
+    logger: log,
+    dataDir: deps.dataDir,
+    ...(deps.workers !== undefined ? { workers: deps.workers } : {}),
+    ...(deps.spareWorkers !== undefined ? { spares: deps.spareWorkers } : {}),
+  });
+  const runtimes: Runtime[] = [new ProcessRuntime({ logger: log }), wasm];
+  const instances = new Map<string, Instance>();
+  const revisions = new Map<string, Revision>();
+  /** Last health published per revision, by the spec it was about. */
+  const health = new Map<string, { spec: string; ready: boolean }>();
+  const subs: Subscription[] = [];
+  let unwatch: (() => void) | undefined;
+  let tick: unknown;
+  const startedAt = clock.now();
+  let stopping = false;
+
+  const key = (ns: string, rev: string) => `${ns}/${rev}`;
+  const runtimeFor = (rev: Revision) => runtimes.find((r) => r.accepts(rev))!;
+
+  function publishEndpoints(ns: string, rev: string): void {
+    const endpoints: Endpoint[] = [];
+    for (const i of instances.values())
+      if (i.namespace === ns && i.revision === rev && i.state === 'ready')
+        endpoints.push({ namespace: ns, revision: rev, instanceId: i.id, nodeId, url, concurrency: i.runtime!.concurrency });
+    const msg: EndpointsMessage = { namespace: ns, revision: rev, nodeId, endpoints, time: clock.now() };
+    bus.publish(subjects.endpoints(ns, rev), msg);
+  }
+
+  function publishHealth(rev: Revision, ready: boolean, reason?: string, message?: string): void {
+    const { namespace, name } = rev.metadata;
+    health.set(key(namespace, name), { spec: JSON.stringify(rev.spec), ready });
+    const msg: RevisionHealth = { namespace, revision: name, nodeId, ready, time: clock.now() };
+    if (reason) msg.reason = reason;
+    if (message) msg.message = message;
+    bus.publish(subjects.revisionHealth(namespace, name), msg);
+  }
+
+  function loadFailure(err: unknown): { reason: string; message: string } {
+    if (err instanceof RevisionLoadError) return { reason: err.reason, message: err.message };
+    return { reason: 'InternalError', message: (err as Error).message ?? String(err) };
+  }
+
+  /** Knative's image pull, done when a Revision appears so the first request pays no transpile. */
+  async function prepare(rev: Revision): Promise<void> {
+    const k = key(rev.metadata.namespace, rev.metadata.name);
+    const spec = JSON.stringify(rev.spec);
+    if (health.get(k)?.spec === spec) return;
+    try {
+      await runtimeFor(rev).prepare(rev);
+      publishHealth(rev, true);
+    } catch (err) {
+      const f = loadFailure(err);
+      log.warn({ revision: k, reason: f.reason }, f.message);
+      publishHealth(rev, false, f.reason, f.message);
+    }
+  }
+
+  async function startInstance(req: StartInstanceRequest): Promise<StartInstanceReply> {
+    const { namespace, revision, instanceId } = req;
+    const existing = instances.get(instanceId);
+    if (existing) return existing.started;
+    if (stopping) return { ok: false, instanceId, error: `runner ${nodeId} is stopping` };
+    if (instances.size >= capacity) return { ok: false, instanceId, error: `runner ${nodeId} is at capacity (${capacity} instances)` };
+    const inst: Instance = { namespace, revision, id: instanceId, state: 'starting', started: undefined as never };
+    instances.set(instanceId, inst);
+    inst.started = (async (): Promise<StartInstanceReply> => {
+      const timings: Timings = {};
+      const t0 = performance.now();
+      const rev = revisions.get(key(namespace, revision)) ?? (await store.get<Revision>('Revision', namespace, revision));
+      if (!rev) {
+        instances.delete(instanceId);
+        return { ok: false, instanceId, error: `revision ${namespace}/${revision} not found` };
+      }
+      try {
+        const runtime = await runtimeFor(rev).start(rev, instanceId, timings);
+        const cc = runtime.concurrency;
+        const specCC = rev.spec.containerConcurrency ?? 0;
+        inst.runtime = runtime;
+        inst.queue = new Queue({
+          namespace,
+          revision,
+          instanceId,
+          clock,
+          concurrency: cc,
+          queueDepth: specCC > 0 ? QUEUE_DEPTH_FACTOR * specCC : UNLIMITED_QUEUE_DEPTH,
+          timeoutSeconds: rev.spec.timeoutSeconds ?? 300,
+          ...(rev.spec.responseStartTimeoutSeconds ? { responseStartTimeoutSeconds: rev.spec.responseStartTimeoutSeconds } : {}),
+          ...(rev.spec.idleTimeoutSeconds ? { idleTimeoutSeconds: rev.spec.idleTimeoutSeconds } : {}),
+        });
+        if (instances.get(instanceId) !== inst) {
+          // Stopped while starting.
+          await runtime.stop();
+          return { ok: false, instanceId, error: 'instance was stopped while starting' };
+        }
+        inst.state = 'ready';
+        timings.total = performance.now() - t0;
+        publishEndpoints(namespace, revision);
+        if (!health.get(key(namespace, revision))?.ready) publishHealth(rev, true);
+        return { ok: true, instanceId, timings };
+      } catch (err) {
+        instances.delete(instanceId);
+        const f = loadFailure(err);
+        log.warn({ revision: key(namespace, revision), instance: instanceId, reason: f.reason }, f.message);
+        publishHealth(rev, false, f.reason, f.message);
+        return { ok: false, instanceId, error: `${f.reason}: ${f.message}` };
+      }
+    })();
+    return inst.started;
+  }
+
+  /** Leave the endpoints first, finish what is in flight, then stop the instance. */
+  async function stopInstance(inst: Instance): Promise<void> {
+    if (inst.state === 'draining') return;
+    await inst.started.catch(() => undefined);
+    if (!inst.runtime) {
+      instances.delete(inst.id);
+      return;
+    }
+    inst.state = 'draining';
+    publishEndpoints(inst.namespace, inst.revision);
+    await bus.flush();
+    // Requests already on their way (routed before the endpoints changed) are still served.
+    while (inst.queue!.inFlight > 0) await inst.queue!.drained();
+    instances.delete(inst.id);
+    await inst.runtime.stop().catch((err) => log.error({ err, instance: inst.id }, 'instance stop failed'));
+  }
+
+  async function dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
+    const inst = instances.get(target.instanceId);
+    if (!inst || !inst.queue || inst.namespace !== target.namespace || inst.revision !== target.revision)
+      return jsonError(503, 'InstanceNotFound', `instance ${target.instanceId} of ${target.namespace}/${target.revision} is not running on node ${nodeId}`);
+    const req = opts.signal && request.signal !== opts.signal ? new Request(request, { signal: opts.signal }) : request;
+    try {
+      return await inst.queue.serve(req, !!opts.fromActivator, (r, signal) => inst.runtime!.handle(r, signal));
+    } catch (err) {
+      log.error({ err, instance: inst.id }, 'request failed in the runner');
+      return jsonError(502, 'RunnerError', `the runner could not serve the request: ${(err as Error).message}`);
+    }
+  }
+
+  async function fetchEntry(req: Request): Promise<Response> {
+    const id = req.headers.get(INSTANCE_HEADER);
+    if (!id) return jsonError(400, 'MissingInstance', `header ${INSTANCE_HEADER}: required (the instance to serve this request)`);
+    const inst = instances.get(id);
+    if (!inst) return jsonError(503, 'InstanceNotFound', `instance ${id} is not running on node ${nodeId}`);
+    const proxied = req.headers.get(ACTIVATOR_HEADER);
+    return dispatch({ namespace: inst.namespace, revision: inst.revision, instanceId: id }, req, {
+      fromActivator: proxied !== null && proxied !== 'false',
+    });
+  }
+
+  function heartbeat(): void {
+    const live: Record<string, string[]> = {};
+    for (const i of instances.values()) {
+      if (i.state === 'draining') continue;
+      (live[key(i.namespace, i.revision)] ??= []).push(i.id);
+    }
+    const hb: NodeHeartbeat = { nodeId, url, capacity, instances: live, time: clock.now(), startedAt, version: KEDGE_VERSION };
+    bus.publish(subjects.nodeHeartbeat, hb);
+    for (const i of instances.values()) if (i.queue) bus.publish(subjects.metrics(i.namespace, i.revision), i.queue.report());
+  }
+
+  return {
+    dispatcher: { nodeId, dispatch },
+    fetch: fetchEntry,
+    async start() {
+      subs.push(
+        bus.subscribe<StartInstanceRequest>(subjects.runnerStart(nodeId), async (m: BusMessage<StartInstanceRequest>) => {
+          m.respond?.(await startInstance(m.data));
+        }),
+        bus.subscribe<StopInstanceRequest>(subjects.runnerStop(nodeId), async (m: BusMessage<StopInstanceRequest>) => {
+          const inst = instances.get(m.data.instanceId);
+          const reply: StopInstanceReply = { ok: true };
+          if (inst) void stopInstance(inst);
+          m.respond?.(reply);
+        }),
+      );
+      unwatch = store.watch({ kind: 'Revision' }, (ev) => {
+        const rev = ev.object as Revision;
+        const k = key(rev.metadata.namespace, rev.metadata.name);
+        if (ev.type === 'DELETED') {
+          revisions.delete(k);
+          health.delete(k);
+          for (const i of instances.values()) if (key(i.namespace, i.revision) === k) void stopInstance(i);
+          return;
+        }
+        revisions.set(k, rev);
+        void prepare(rev);
+      });
+      tick = clock.setInterval(heartbeat, 1000);
+      heartbeat();
+      log.info({ url, capacity, workers: wasm.pool.workerCount }, 'runner started');
+    },
+    async stop() {
+      stopping = true;
+      for (const s of subs) s.unsubscribe();
+      subs.length = 0;
+      unwatch?.();
+      if (tick) clock.clearInterval(tick as never);
+      await Promise.all([...instances.values()].map((i) => stopInstance(i)));
+      for (const r of runtimes) await r.close();
+    },
+  };
+}
