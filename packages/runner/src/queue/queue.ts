@@ -85,8 +85,9 @@ export class Queue {
     const timeout = (seconds: number, what: string) => {
       const msg = `request timeout: ${what} (${seconds}s) passed`;
       timedOut = jsonError(504, 'Timeout', msg, { revision: `${o.namespace}/${o.revision}` });
-      ctrl.abort(new RequestTimeout(msg));
+      // Settle the race with the 504 first: aborting makes the instance's promise reject.
       fire(timedOut);
+      ctrl.abort(new RequestTimeout(msg));
     };
     timers.push(clock.setTimeout(() => timeout(o.timeoutSeconds, 'timeoutSeconds'), o.timeoutSeconds * 1000));
     if (o.responseStartTimeoutSeconds)
@@ -115,8 +116,11 @@ export class Queue {
         } else this.active++;
         gated = true;
       }
-      const res = await Promise.race([handler(stripInternalHeaders(req), ctrl.signal), deadline]);
+      const handled = handler(stripInternalHeaders(req), ctrl.signal);
+      const res = await Promise.race([handled, deadline]);
       if (res === timedOut) {
+        // The instance may still answer (or fail) later: nobody wants that answer any more.
+        handled.then((late) => late.body?.cancel().catch(() => undefined), () => undefined);
         end();
         return res;
       }
