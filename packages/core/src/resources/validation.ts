@@ -54,6 +54,12 @@ export function validateResource(obj: AnyResource, ctx: ValidationContext = {}):
 }
 
 function finish(errs: Errs): FieldError | undefined {
+  // A misspelt field is only "unknown"; saying also that it must not be set would be noise.
+  const unknown = new Set(errs.problems.filter((p) => p.message === MSG.unknown).map((p) => p.path));
+  if (unknown.size > 0) {
+    const keep = errs.problems.filter((p) => p.message === MSG.unknown || !unknown.has(p.path));
+    errs.problems.splice(0, errs.problems.length, ...keep);
+  }
   // Stable order (Knative sorts too): by path, then message.
   errs.problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   return errs.toError();
