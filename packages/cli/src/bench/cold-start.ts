@@ -3,6 +3,19 @@ import { TimedClient, type TimedResponse } from './request.js';
 import type { ProgressSink } from './progress.js';
 import { formatMs } from './duration.js';
 
+/**
+ * Server-Timing phases that happen inside another one. The gateway's `poke` is the time from its poke
+ * to the instance being ready, all of it while the activator holds the request; the autoscaler's decision,
+ * placement and the runner's instantiate happen in that same window.
+ */
+export const PHASE_WITHIN: Record<string, string> = {
+  poke: 'activator',
+  decision: 'activator',
+  placement: 'activator',
+  instantiate: 'activator',
+  compile: 'activator',
+};
+
 export interface ColdStartOptions {
   url: string;
   host?: string;

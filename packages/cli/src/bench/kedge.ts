@@ -45,10 +45,12 @@ export async function instanceCount(client: Client, t: Pick<BenchTarget, 'namesp
   return typeof pa?.status?.actualScale === 'number' ? pa.status.actualScale : undefined;
 }
 
+/** What the API's admin verb answers (packages/api/src/routes/admin.ts). */
 export interface ScaleReply {
   ok?: boolean;
-  from?: number;
   to?: number;
+  /** Instances the autoscaler stopped. */
+  stopped?: number;
   error?: string;
 }
 
@@ -61,7 +63,7 @@ export async function scaleRevision(client: Client, t: Pick<BenchTarget, 'namesp
   try {
     reply = await client.raw<ScaleReply>('POST', scalePath(t.namespace, t.revision), { to });
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 404 || err.status === 405) && !/revision/i.test(err.message))
+    if (err instanceof ApiError && err.status === 404 && /could not find the requested resource/.test(err.message))
       throw new Error(`this Kedge API has no admin scale verb (POST ${scalePath(t.namespace, t.revision)}): ${err.message}`);
     throw err;
   }

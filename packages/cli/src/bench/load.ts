@@ -58,6 +58,8 @@ export interface LoadResult {
   /** Time to response headers. */
   ttfb: Histogram;
   timeline: TimelineSlot[];
+  /** CPU the generator's own process used (user + system ms): what the load tool takes from the server. */
+  cpuMs: number;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let started = 0;
   let bytes = 0;
   const slots: { hist: Histogram; errors: number }[] = [];
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const deadline = opts.durationMs ? start + opts.durationMs : Infinity;
   const budget = opts.requests ?? Infinity;
@@ -173,6 +176,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     await pool.close().catch(() => pool.destroy());
   }
   const durationMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   const timeline = slots.map((s, i) => {
     const slotEnd = Math.min(i + 1, durationMs / 1000);
     const width = slotEnd - i;
@@ -199,6 +203,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     latency,
     ttfb,
     timeline,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 
@@ -223,5 +228,6 @@ export function loadResultJson(r: LoadResult) {
     ttfbMs: r.ttfb.summaryMs(),
     latencyBucketsUs: r.latency.buckets(),
     timeline: r.timeline,
+    loadToolCpuMs: r.cpuMs,
   };
 }

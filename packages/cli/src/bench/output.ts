@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ColdStartResult } from './cold-start.js';
+import { PHASE_WITHIN, type ColdStartResult } from './cold-start.js';
 import { loadResultJson, type LoadResult } from './load.js';
+import { median } from './stats.js';
 import { histogramChart, phaseChart, samplesToBuckets, timelineChart, type PhaseBar } from './svg/charts.js';
 
 /** Files a benchmark wrote, for the command to print. */
@@ -13,7 +14,20 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 
 /** The phase bar of one cold-start run: p50 of each server phase, client TTFB as the marker. */
 export function phaseBar(label: string, r: ColdStartResult): PhaseBar {
-  return { label, phases: r.phaseOrder.map((name) => ({ name, ms: r.phases[name]!.p50 })), totalMs: r.ttfb.p50 };
+  return {
+    label,
+    phases: r.phaseOrder.map((name) => ({
+      name,
+      ms: r.phases[name]!.p50,
+      ...(PHASE_WITHIN[name] && r.phaseOrder.includes(PHASE_WITHIN[name]!) ? { within: PHASE_WITHIN[name] } : {}),
+    })),
+    totalMs: r.ttfb.p50,
+    restMs: median(
+      r.samples
+        .filter((s) => !s.error)
+        .map((s) => s.ttfbMs - r.phaseOrder.filter((n) => !PHASE_WITHIN[n] || !r.phaseOrder.includes(PHASE_WITHIN[n]!)).reduce((a, n) => a + (s.phases[n] ?? 0), 0)),
+    ),
+  };
 }
 
 export async function writeColdStart(dir: string, name: string, r: ColdStartResult, label = name): Promise<Written> {
@@ -35,7 +49,11 @@ export async function writeColdStart(dir: string, name: string, r: ColdStartResu
   );
   await writeFile(
     files[2]!,
-    phaseChart({ title: `Cold-start phases (p50) — ${label}`, subtitle: 'from the Server-Timing header; the marker is the client-side TTFB', bars: [phaseBar(label, r)] }),
+    phaseChart({
+      title: `Cold-start phases (p50) — ${label}`,
+      subtitle: 'server phases from the Server-Timing header, p50 each (medians do not add up exactly); the marker is the client TTFB p50',
+      bars: [phaseBar(label, r)],
+    }),
   );
   return files;
 }
@@ -68,7 +86,8 @@ export async function writeLoad(
     timelineChart({
       title: `Latency and instances over time — ${label}`,
       subtitle: `${r.connections} connections; latency p50/p99 per second, instance count polled from the API`,
-      latency: r.timeline.map((t) => ({ t: t.t, p50: t.p50, p99: t.p99, rps: t.rps })),
+      // A last slot shorter than half a second says little about its second: left out of the plot.
+      latency: r.timeline.filter((t, i) => t.t - i >= 0.5).map((t) => ({ t: t.t, p50: t.p50, p99: t.p99, rps: t.rps })),
       instances: instances ?? [],
       durationS: r.durationMs / 1000,
     }),

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { Revision, Route } from '@kedge/core';
 import { createClient } from '../client.js';
-import { parsePositiveInt } from '../bench/duration.js';
 import { scaleRevision } from '../bench/kedge.js';
 import { formatTable } from '../table.js';
 import { age, conditionSummary, describeConditions, fields, readyOf } from '../kn/format.js';
@@ -111,14 +110,17 @@ export function register(program: Command): void {
 
   revision
     .command('scale')
-    .description('set the instance count now (admin verb: the autoscaler applies it, then decides again as usual; --to 0 makes the next request cold)')
+    .description('admin verb: stop every instance now, bypassing the scale-to-zero grace period (the next request is a cold start; the autoscaler then decides as usual)')
     .argument('<name>', 'revision name, e.g. helloworld-00001')
-    .requiredOption('--to <n>', 'instance count', (v) => (v === '0' ? 0 : parsePositiveInt(v, '--to')))
+    .requiredOption('--to <n>', 'instance count (only 0: above zero the autoscaler decides)', (v) => {
+      if (v.trim() !== '0') throw new Error(`--to: only 0 is supported, got "${v}" (above zero the autoscaler decides)`);
+      return 0;
+    })
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action(async (name: string, o: { to: number; namespace: string }) => {
       const client = createClient(program.opts().api as string);
       const reply = await scaleRevision(client, { namespace: o.namespace, revision: name }, o.to);
-      process.stdout.write(`revision ${o.namespace}/${name} scaled${reply.from !== undefined ? ` from ${reply.from}` : ''} to ${o.to}\n`);
+      process.stdout.write(`revision ${o.namespace}/${name} scaled to ${o.to}${reply.stopped !== undefined ? ` (${reply.stopped} instance(s) stopped)` : ''}\n`);
     });
 
   revision

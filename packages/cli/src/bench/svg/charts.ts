@@ -1,5 +1,5 @@
 import type { HistogramBucket } from '../histogram.js';
-import { PALETTE, axes, legend, line, linearScale, logScale, polyline, rect, svgDocument, text, title, r } from './svg.js';
+import { PALETTE, axes, escapeXml, legend, line, linearScale, logScale, polyline, rect, svgDocument, text, title, r } from './svg.js';
 
 export interface HistogramChartInput {
   title: string;
@@ -21,7 +21,8 @@ export function histogramChart(input: HistogramChartInput): string {
   const nonEmpty = input.buckets.filter((b) => b.count > 0);
   if (nonEmpty.length === 0) return emptyChart(W, H, input.title, 'no samples');
   const loMs = Math.max(nonEmpty[0]!.from / 1000, 0.001);
-  const hiMs = Math.max(nonEmpty[nonEmpty.length - 1]!.to / 1000, loMs * 1.01);
+  // Headroom on the right so the slowest bucket and its marker label are not drawn on the border.
+  const hiMs = Math.max((nonEmpty[nonEmpty.length - 1]!.to / 1000) * 1.6, loMs * 2);
   const x = logScale(loMs, hiMs, box.left, box.right);
   const bins = 60;
   const l0 = Math.log10(x.ticks[0]!);
@@ -46,55 +47,87 @@ export function histogramChart(input: HistogramChartInput): string {
     const mx = x(m.ms);
     const color = PALETTE[(i + 1) % PALETTE.length];
     out.push(line(mx, box.top, mx, box.bottom, `stroke="${color}" stroke-dasharray="4 3" stroke-width="1.5"`));
-    out.push(text(mx + 3, box.top + 12 + i * 14, `${m.label} ${fmt(m.ms)}`, `fill="${color}" font-size="11"`));
+    const label = `${m.label} ${fmt(m.ms)}`;
+    const leftOfLine = mx + 8 + label.length * 6 > box.right;
+    out.push(text(leftOfLine ? mx - 3 : mx + 3, box.top + 12 + i * 14, label, `fill="${color}" font-size="11"${leftOfLine ? ' text-anchor="end"' : ''}`));
   });
   return svgDocument(W, H, out);
 }
 
 export interface PhaseBar {
   label: string;
-  /** Phase → p50 ms, in the order they happen. */
-  phases: { name: string; ms: number }[];
-  /** Client-side total (TTFB) drawn as a marker, to show what the phases do not explain. */
+  /**
+   * Phase → p50 ms, in the order they happen. A phase with `within` happened inside another one
+   * (the poke→ready time inside the activator hold): it is drawn under its parent, not added to the stack.
+   */
+  phases: { name: string; ms: number; within?: string }[];
+  /** Client-side total (TTFB) drawn as a marker. */
   totalMs?: number;
+  /**
+   * The part of the TTFB no phase explains (p50 of the per-request remainder, since medians do not add up);
+   * defaults to totalMs minus the stacked phases.
+   */
+  restMs?: number;
 }
+
+const REST = 'rest of TTFB (forwarding, network, client)';
 
 /** Stacked horizontal bars, one per run/runtime, of the cold-start phases (p50 each). */
 export function phaseChart(input: { title: string; subtitle?: string; bars: PhaseBar[] }): string {
   const W = 760;
+  if (input.bars.length === 0) return emptyChart(W, 200, input.title, 'no runs');
   const names: string[] = [];
   for (const bar of input.bars) for (const p of bar.phases) if (!names.includes(p.name)) names.push(p.name);
-  const barH = 26;
-  const H = 110 + input.bars.length * (barH + 14) + 20;
-  const box = { left: 170, top: 50, right: W - 30, bottom: 50 + input.bars.length * (barH + 14) + 6 };
-  if (input.bars.length === 0) return emptyChart(W, 200, input.title, 'no runs');
-  const maxTotal = Math.max(
-    ...input.bars.map((b) => Math.max(b.phases.reduce((a, p) => a + p.ms, 0), b.totalMs ?? 0)),
-    0.001,
-  );
+  const color = (name: string) => (name === REST ? '#d0d0d0' : PALETTE[names.indexOf(name) % PALETTE.length]!);
+  const barH = 24;
+  const subH = 12;
+  const rowH = barH + subH + 22;
+  const labelW = Math.min(300, Math.max(80, ...input.bars.map((b) => b.label.length * 6.6 + 12)));
+  const box = { left: labelW + 10, top: 56, right: W - 40, bottom: 56 + input.bars.length * rowH + 4 };
+  const H = box.bottom + 70;
+  const top = (b: PhaseBar) => b.phases.filter((p) => !p.within);
+  const maxTotal = Math.max(...input.bars.map((b) => Math.max(top(b).reduce((a, p) => a + p.ms, 0) + Math.max(0, b.restMs ?? 0), b.totalMs ?? 0)), 0.001);
   const x = linearScale(0, maxTotal, box.left, box.right, 6);
   const yDummy = Object.assign((v: number) => v, { ticks: [] as number[] });
   const out = [...title(W, input.title, input.subtitle)];
   out.push(...axes(x, yDummy, box, { x: 'milliseconds (p50 of each phase)' }));
+  const seg = (x0: number, x1: number, y: number, h: number, name: string, ms: number, labelled: boolean) => {
+    out.push(`${rect(x0, y, x1 - x0, h, `fill="${color(name)}"`).slice(0, -2)}><title>${escapeXml(name)}: ${fmt(ms)}</title></rect>`);
+    if (labelled && x1 - x0 > 40) out.push(text((x0 + x1) / 2, y + h / 2 + 4, fmt(ms), `text-anchor="middle" fill="${name === REST ? '#333' : '#fff'}" font-size="10"`));
+  };
+  let hasRest = false;
   input.bars.forEach((bar, i) => {
-    const y0 = box.top + 8 + i * (barH + 14);
+    const y0 = box.top + 14 + i * rowH;
     out.push(text(box.left - 8, y0 + barH / 2 + 4, bar.label, 'text-anchor="end" fill="#333"'));
+    const starts = new Map<string, number>();
     let acc = 0;
-    for (const p of bar.phases) {
-      const color = PALETTE[names.indexOf(p.name) % PALETTE.length];
-      const x0 = x(acc);
-      const x1 = x(acc + p.ms);
-      out.push(`${rect(x0, y0, x1 - x0, barH, `fill="${color}"`).slice(0, -2)}><title>${p.name}: ${fmt(p.ms)}</title></rect>`);
-      if (x1 - x0 > 38) out.push(text((x0 + x1) / 2, y0 + barH / 2 + 4, fmt(p.ms), 'text-anchor="middle" fill="#fff" font-size="10"'));
+    for (const p of top(bar)) {
+      starts.set(p.name, acc);
+      seg(x(acc), x(acc + p.ms), y0, barH, p.name, p.ms, true);
       acc += p.ms;
+    }
+    const rest = bar.restMs ?? (bar.totalMs !== undefined ? bar.totalMs - acc : NaN);
+    if (Number.isFinite(rest) && rest > 0) {
+      hasRest = true;
+      seg(x(acc), x(acc + rest), y0, barH, REST, rest, true);
+    }
+    // Nested phases: a thinner band under the parent, starting where the parent starts.
+    const inner = new Map<string, number>();
+    for (const p of bar.phases.filter((q) => q.within)) {
+      const start = (starts.get(p.within!) ?? 0) + (inner.get(p.within!) ?? 0);
+      inner.set(p.within!, (inner.get(p.within!) ?? 0) + p.ms);
+      seg(x(start), x(start + p.ms), y0 + barH + 2, subH, p.name, p.ms, false);
+      if (x(start + p.ms) - x(start) > 0) out.push(text(x(start + p.ms) + 3, y0 + barH + 2 + subH - 2, `${p.name} ${fmt(p.ms)} (within ${p.within})`, 'fill="#555" font-size="9"'));
     }
     if (bar.totalMs !== undefined && Number.isFinite(bar.totalMs)) {
       const tx = x(bar.totalMs);
-      out.push(line(tx, y0 - 3, tx, y0 + barH + 3, 'stroke="#222" stroke-width="2"'));
-      out.push(text(tx + 4, y0 - 1, `TTFB ${fmt(bar.totalMs)}`, 'fill="#222" font-size="10"'));
+      out.push(line(tx, y0 - 4, tx, y0 + barH + 4, 'stroke="#222" stroke-width="2"'));
+      out.push(text(tx, y0 - 6, `TTFB ${fmt(bar.totalMs)}`, 'fill="#222" font-size="10" text-anchor="middle"'));
     }
   });
-  out.push(...legend(box.left, H - 16, names.map((n) => ({ label: n, color: PALETTE[names.indexOf(n) % PALETTE.length]! }))));
+  const items = names.map((n) => ({ label: n, color: color(n) }));
+  if (hasRest) items.push({ label: REST, color: color(REST) });
+  out.push(...legend(box.left, H - 14, items));
   return svgDocument(W, H, out);
 }
 
@@ -127,6 +160,7 @@ export function timelineChart(input: {
   const yLat = linearScale(0, latMax, top.bottom, top.top, 5);
   const out = [...title(W, input.title, input.subtitle)];
   out.push(...axes(x, yLat, top, { y: 'latency (ms)', xTicks: false }));
+  for (const t of x.ticks) out.push(line(x(t), top.bottom, x(t), top.bottom + 4, 'stroke="#999"'));
   const series = (key: 'p50' | 'p99') =>
     input.latency.filter((p) => p[key] !== undefined && Number.isFinite(p[key])).map((p) => [x(p.t), yLat(p[key]!)] as [number, number]);
   out.push(polyline(series('p99'), `stroke="${PALETTE[1]}" stroke-width="1.5"`));
@@ -156,6 +190,8 @@ export function timelineChart(input: {
       if (i > 0) pts.push([x(p.t), yInst(input.instances[i - 1]!.count)]);
       pts.push([x(p.t), yInst(p.count)]);
     });
+    const lastPoint = input.instances[input.instances.length - 1]!;
+    if (input.durationS !== undefined && input.durationS > lastPoint.t) pts.push([x(input.durationS), yInst(lastPoint.count)]);
     out.push(polyline(pts, `stroke="${PALETTE[3]}" stroke-width="2"`));
   } else {
     out.push(text((bottom.left + bottom.right) / 2, (bottom.top + bottom.bottom) / 2, 'instance count not available', 'text-anchor="middle" fill="#999"'));

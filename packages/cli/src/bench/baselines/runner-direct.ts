@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { INSTANCE_HEADER, MemoryBus, SqliteStore, imageWithDigest, silentLogger, subjects, systemClock, type Revision, type StartInstanceReply } from '@kedge/core';
+import { createRunner } from '@kedge/runner';
+import { serveFetch } from '../../serve.js';
+
+/**
+ * "The instance called directly": a runner alone (no gateway, no autoscaler, no API) hosting one
+ * instance of the component, its HTTP entry served on 127.0.0.1. The difference between this and
+ * the same request through `kedge up`'s gateway is what routing + activator + forwarding cost.
+ * Requests without a Kedge-Instance header get the one instance, so wrk/hey can be pointed at it too.
+ *
+ *   node dist/bench/baselines/runner-direct.js COMPONENT.wasm [port]
+ */
+export async function startRunnerDirect(component: string, port = 0) {
+  const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-runner-'));
+  const store = new SqliteStore(dir, { clock: systemClock });
+  const bus = new MemoryBus({ clock: systemClock, logger: silentLogger });
+  const digest = await store.blobs.put(new Uint8Array(await readFile(component)));
+  const rev: Revision = {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Revision',
+    metadata: { name: 'hello-00001', namespace: 'bench', labels: { 'serving.knative.dev/service': 'hello' } },
+    spec: { containers: [{ image: imageWithDigest(basename(component), digest), env: [{ name: 'TARGET', value: 'World' }] }] },
+  };
+  await store.create(rev);
+  let runnerFetch: (req: Request) => Promise<Response> = async () => new Response('starting', { status: 503 });
+  const instanceId = 'bench-direct-1';
+  const served = await serveFetch(
+    'runner-direct',
+    'port',
+    (req) => {
+      if (req.headers.has(INSTANCE_HEADER)) return runnerFetch(req);
+      const headers = new Headers(req.headers);
+      headers.set(INSTANCE_HEADER, instanceId);
+      return runnerFetch(new Request(req, { headers }));
+    },
+    port,
+  );
+  const runner = createRunner({ store, bus, clock: systemClock, logger: silentLogger, nodeId: 'bench', url: served.url, dataDir: dir });
+  runnerFetch = (req) => runner.fetch(req);
+  await runner.start();
+  const reply = await bus.request<StartInstanceReply>(subjects.runnerStart('bench'), { namespace: 'bench', revision: 'hello-00001', instanceId }, { timeoutMs: 60_000 });
+  if (!reply.ok) throw new Error(`runner-direct: instance did not start: ${reply.error}`);
+  return {
+    url: served.url,
+    instanceId,
+    startTimings: reply.timings ?? {},
+    async stop() {
+      await served.close();
+      await runner.stop();
+      await bus.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const component = process.argv[2];
+  if (!component) {
+    process.stderr.write('usage: runner-direct.js COMPONENT.wasm [port]\n');
+    process.exit(2);
+  }
+  const r = await startRunnerDirect(component, Number(process.argv[3] ?? 0));
+  process.stdout.write(`listening on ${r.url} instance ${r.instanceId} ${JSON.stringify(r.startTimings)}\n`);
+  const stop = () => void r.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

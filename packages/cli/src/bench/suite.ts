@@ -1,0 +1,493 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { freePort } from '@kedge/core/testing';
+import type { Service } from '@kedge/core';
+import { createClient, type Client } from '../client.js';
+import { startChild, processCpuMs, stopGroup, type Child } from './child.js';
+import { runColdStart, type ColdStartResult } from './cold-start.js';
+import { parseDuration } from './duration.js';
+import { pollInstances, scaleRevision, targetOfService, type BenchTarget } from './kedge.js';
+import { runLoad, type LoadResult } from './load.js';
+import { describeMachine } from './machine.js';
+import { writeColdStart, writeJson, writeLoad } from './output.js';
+import { progressLine } from './progress.js';
+import { renderReport, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
+import { runScaleFromZero } from './scale-from-zero.js';
+import { median } from './stats.js';
+
+/**
+ * `npm run bench`: a fresh `kedge up` on free ports in a temp data dir, the baselines beside it in the
+ * same run (bare Node http, the instance called through a lone runner, `jco serve`), the cold-start,
+ * load and scale-from-zero benchmarks, the packages' own bench scripts, then docs/benchmarks.md with
+ * every figure's command. Bounded: every load has a duration, every loop a count.
+ */
+interface SuiteOptions {
+  repeats: number;
+  loadMs: number;
+  latencyMs: number;
+  connections: number;
+  coldIterations: number;
+  sfzSizes: number[];
+  packages: boolean;
+  docs: string;
+}
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+function parseArgs(argv: string[]): SuiteOptions {
+  const o: SuiteOptions = {
+    repeats: 3,
+    loadMs: 5_000,
+    latencyMs: 3_000,
+    connections: 50,
+    coldIterations: 100,
+    sfzSizes: [1, 5, 25],
+    packages: true,
+    docs: 'docs',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a}: missing value`);
+      return v;
+    };
+    if (a === '--quick') Object.assign(o, { repeats: 1, loadMs: 2_000, latencyMs: 1_000, coldIterations: 20, sfzSizes: [1, 5] });
+    else if (a === '--repeats') o.repeats = Number(next());
+    else if (a === '--duration') o.loadMs = parseDuration(next(), '--duration');
+    else if (a === '--iterations') o.coldIterations = Number(next());
+    else if (a === '--services') o.sfzSizes = next().split(',').map(Number);
+    else if (a === '--no-packages') o.packages = false;
+    else if (a === '--docs') o.docs = next();
+    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 5s --iterations N --services 1,5 --no-packages --docs DIR)`);
+  }
+  return o;
+}
+
+/** The repository root: this file is packages/cli/{src,dist}/bench/suite.*. */
+function repoRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+}
+
+function summarizeRun(r: LoadResult, serverCpuMs?: number, maxInstances?: number): RunSummary {
+  const s = r.latency.summaryMs();
+  return {
+    rps: r.rps,
+    requests: r.requests,
+    p50: s.p50,
+    p90: s.p90,
+    p99: s.p99,
+    max: s.max,
+    errors: r.errorCount,
+    statusCounts: r.statusCounts,
+    loadToolCpuShare: r.cpuMs / r.durationMs,
+    ...(serverCpuMs !== undefined && r.requests > 0 ? { serverCpuUsPerRequest: (serverCpuMs * 1000) / r.requests } : {}),
+    ...(maxInstances !== undefined ? { maxInstances } : {}),
+  };
+}
+
+/** One load target: where to send requests and how a reader reproduces the run. */
+interface Target {
+  key: string;
+  label: string;
+  url: string;
+  host?: string;
+  pid?: number;
+  /** Printed beside the figure: how to start this server by hand. */
+  setup: string;
+  /** The kedge bench flags that select it. */
+  flags: string;
+  revision?: BenchTarget;
+}
+
+export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
+  const root = repoRoot();
+  const cli = join(root, 'packages/cli/dist/bin.js');
+  const component = join(root, 'examples/helloworld/build/helloworld.wasm');
+  const manifest = join(root, 'examples/helloworld/service.yaml');
+  const outDir = join(root, 'bench-out');
+  const svgDir = join(root, opts.docs, 'bench');
+  await mkdir(outDir, { recursive: true });
+  await mkdir(svgDir, { recursive: true });
+  const children: Child[] = [];
+  const result: SuiteResult = {
+    startedAt: new Date().toISOString(),
+    machine: describeMachine(),
+    options: { repeats: opts.repeats, loadMs: opts.loadMs, latencyMs: opts.latencyMs, connections: opts.connections, coldIterations: opts.coldIterations, sfzSizes: opts.sfzSizes },
+    throughput: [],
+    latency: [],
+    notMeasured: [],
+    packages: [],
+    svgs: {},
+  };
+  const missing = (what: string, why: unknown) => {
+    const msg = why instanceof Error ? why.message.split('\n')[0]! : String(why);
+    log(`not measured: ${what}: ${msg}`);
+    result.notMeasured.push({ what, why: msg });
+  };
+  const rel = (p: string) => relative(join(root, opts.docs), p);
+  const cleanup = async () => {
+    for (const c of children.reverse()) await c.stop();
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+  const targets: Target[] = [];
+  let kedge: { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; dataDir: string } | undefined;
+  try {
+    // ---- servers: baselines and a fresh kedge up, all started before any load so rounds can interleave.
+    const barePort = await freePort();
+    const bare = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/node-hello.js'), String(barePort)], /listening on (\S+)/);
+    children.push(bare);
+    targets.push({
+      key: 'node',
+      label: 'bare Node http hello',
+      url: `${bare.match[1]}/`,
+      pid: bare.pid,
+      setup: `node packages/cli/dist/bench/baselines/node-hello.js ${barePort}`,
+      flags: `--url http://127.0.0.1:${barePort}/ --no-instances`,
+    });
+
+    if (!existsSync(component)) missing('everything using the hello component', `${component} not built (npm run build)`);
+    else {
+      try {
+        const port = await freePort();
+        const direct = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/runner-direct.js'), component, String(port)], /listening on (\S+)/);
+        children.push(direct);
+        targets.push({
+          key: 'direct',
+          label: 'instance called directly (lone runner, 1 instance)',
+          url: `${direct.match[1]}/`,
+          pid: direct.pid,
+          setup: `node packages/cli/dist/bench/baselines/runner-direct.js examples/helloworld/build/helloworld.wasm ${port}`,
+          flags: `--url http://127.0.0.1:${port}/ --no-instances`,
+        });
+      } catch (err) {
+        missing('instance called directly through the runner', err);
+      }
+      try {
+        const port = await freePort();
+        const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
+        const jco = await startChild(process.execPath, [jcoBin, 'serve', component, '--port', String(port), '--host', '127.0.0.1'], /listening @ (\S+)/, { timeoutMs: 60_000 });
+        children.push(jco);
+        targets.push({
+          key: 'jco',
+          label: '`jco serve` (same component)',
+          url: `http://127.0.0.1:${port}/`,
+          pid: jco.pid,
+          setup: `npx jco serve examples/helloworld/build/helloworld.wasm --port ${port} --host 127.0.0.1`,
+          flags: `--url http://127.0.0.1:${port}/ --no-instances`,
+        });
+      } catch (err) {
+        missing('`jco serve` baseline', err);
+      }
+
+      try {
+        const [http, api, runner, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+        const dataDir = await mkdtemp(join(tmpdir(), 'kedge-bench-'));
+        const up = await startChild(
+          process.execPath,
+          [cli, 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', '--apply', manifest],
+          /Ctrl-C stops it/,
+          { timeoutMs: 90_000 },
+        );
+        children.push(up);
+        const client = createClient(`http://127.0.0.1:${api}`);
+        kedge = { client, gateway: `http://127.0.0.1:${http}`, api: `http://127.0.0.1:${api}`, pid: up.pid, dataDir };
+        const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
+        kedge.target = await targetOfService(client, svc.metadata.namespace, svc.metadata.name);
+        targets.push({
+          key: 'gateway',
+          label: 'Kedge: gateway → runner (kedge up)',
+          url: `${kedge.gateway}/`,
+          host: kedge.target.host,
+          pid: up.pid,
+          setup: `kedge up --data-dir $(mktemp -d) --apply examples/helloworld/service.yaml`,
+          flags: '--service helloworld -n example',
+          revision: kedge.target,
+        });
+      } catch (err) {
+        missing('everything through Kedge (kedge up did not serve the hello service)', err);
+      }
+    }
+
+    // ---- throughput (c=50) and warm latency (c=1), interleaved rounds, medians.
+    const warm = async (t: Target) => {
+      await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), connections: opts.connections, durationMs: 1_000 }).catch(() => undefined);
+    };
+    for (const t of targets) await warm(t);
+    const runs = new Map<string, { tp: RunSummary[]; lat: RunSummary[]; tpBest?: LoadResult; latBest?: LoadResult; instances?: { t: number; count: number }[] }>();
+    for (const t of targets) runs.set(t.key, { tp: [], lat: [] });
+    for (let round = 1; round <= opts.repeats; round++) {
+      for (const t of targets) {
+        for (const kind of ['tp', 'lat'] as const) {
+          const connections = kind === 'tp' ? opts.connections : 1;
+          const durationMs = kind === 'tp' ? opts.loadMs : opts.latencyMs;
+          log(`round ${round}/${opts.repeats}: ${t.label}, ${connections} connection(s), ${durationMs / 1000} s`);
+          const cpu0 = t.pid ? processCpuMs(t.pid) : undefined;
+          const poller = kedge && t.revision ? pollInstances(kedge.client, t.revision, 250) : undefined;
+          const r = await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), connections, durationMs, timeoutMs: 10_000 });
+          const instances = poller ? await poller.stop() : undefined;
+          const cpu1 = t.pid ? processCpuMs(t.pid) : undefined;
+          const maxInstances = instances?.length ? Math.max(...instances.map((p) => p.count)) : undefined;
+          const summary = summarizeRun(r, cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined, maxInstances);
+          const slot = runs.get(t.key)!;
+          slot[kind].push(summary);
+          if (round === Math.ceil(opts.repeats / 2)) {
+            if (kind === 'tp') {
+              slot.tpBest = r;
+              if (instances) slot.instances = instances;
+            } else slot.latBest = r;
+          }
+        }
+      }
+    }
+    for (const t of targets) {
+      const slot = runs.get(t.key)!;
+      for (const kind of ['tp', 'lat'] as const) {
+        const connections = kind === 'tp' ? opts.connections : 1;
+        const seconds = (kind === 'tp' ? opts.loadMs : opts.latencyMs) / 1000;
+        const fig: LoadFigure = {
+          key: t.key,
+          label: t.label,
+          connections,
+          durationS: seconds,
+          setup: t.setup,
+          command: `kedge bench load ${t.flags} -z ${seconds}s -c ${connections}`,
+          runs: slot[kind],
+          median: medianRun(slot[kind]),
+        };
+        const best = kind === 'tp' ? slot.tpBest : slot.latBest;
+        if (best && kind === 'tp') {
+          const files = await writeLoad(outDir, `load-${t.key}-c${connections}`, best, slot.instances, t.label);
+          const svg = join(svgDir, `load-${t.key}-c${connections}-histogram.svg`);
+          await writeFile(svg, await readFile(files[1]!));
+          fig.svg = rel(svg);
+          if (t.key === 'gateway') {
+            const tl = join(svgDir, `load-${t.key}-c${connections}-timeline.svg`);
+            await writeFile(tl, await readFile(files[2]!));
+            fig.timelineSvg = rel(tl);
+          }
+        }
+        (kind === 'tp' ? result.throughput : result.latency).push(fig);
+      }
+    }
+
+    // ---- the load tool's own cost: the same bare server under wrk, when wrk is installed.
+    const wrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+    const bareTarget = targets.find((t) => t.key === 'node')!;
+    if (wrk.error) missing('load tool vs wrk', 'wrk is not installed (apt-get install wrk); optional');
+    else {
+      const seconds = Math.max(2, Math.round(opts.loadMs / 1000));
+      const out = spawnSync('wrk', ['-t1', `-c${opts.connections}`, `-d${seconds}s`, bareTarget.url], { encoding: 'utf8', timeout: (seconds + 10) * 1000 });
+      const m = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout ?? '');
+      if (m) result.wrk = { rps: Number(m[1]), command: `wrk -t1 -c${opts.connections} -d${seconds}s ${bareTarget.url}` };
+      else missing('load tool vs wrk', `wrk printed no Requests/sec: ${(out.stderr || out.stdout || '').slice(0, 200)}`);
+    }
+
+    // ---- Kedge only: cold start, load from zero, scale from zero.
+    if (kedge?.target) {
+      const { client, target } = kedge;
+      const kedgeCmd = `kedge bench cold-start --service helloworld -n example -i ${opts.coldIterations}`;
+      try {
+        log(`cold start: ${opts.coldIterations} iterations`);
+        const r = await runColdStart({
+          url: `${kedge.gateway}/`,
+          host: target.host,
+          iterations: opts.coldIterations,
+          concurrency: 1,
+          toZero: async () => {
+            await scaleRevision(client, target, 0);
+          },
+          progress: progressLine(process.stderr, 10),
+        });
+        const files = await writeColdStart(outDir, 'cold-start', r, 'tiny hello, through the gateway');
+        result.coldStart = { command: kedgeCmd, result: stripSamples(r) };
+        for (const [i, name] of [[1, 'cold-start-histogram.svg'], [2, 'cold-start-phases.svg']] as const) {
+          await writeFile(join(svgDir, name), await readFile(files[i]!));
+          result.svgs[name] = rel(join(svgDir, name));
+        }
+      } catch (err) {
+        missing(`cold start (${kedgeCmd})`, err);
+      }
+
+      try {
+        const seconds = Math.max(4, Math.round((opts.loadMs * 2) / 1000));
+        log(`load from zero: ${seconds} s, ${opts.connections} connections`);
+        await scaleRevision(client, target, 0);
+        const poller = pollInstances(client, target, 200);
+        const r = await runLoad({ url: `${kedge.gateway}/`, host: target.host, connections: opts.connections, durationMs: seconds * 1000, timeoutMs: 10_000 });
+        const instances = await poller.stop();
+        const files = await writeLoad(outDir, 'load-from-zero', r, instances, 'tiny hello from zero, through the gateway');
+        await writeFile(join(svgDir, 'load-from-zero-timeline.svg'), await readFile(files[2]!));
+        result.svgs['load-from-zero-timeline.svg'] = rel(join(svgDir, 'load-from-zero-timeline.svg'));
+        result.loadFromZero = {
+          command: `kedge revision scale ${target.revision} --to 0 -n example && kedge bench load --service helloworld -n example -z ${seconds}s -c ${opts.connections}`,
+          summary: summarizeRun(r, undefined, instances.length ? Math.max(...instances.map((p) => p.count)) : undefined),
+          instances,
+        };
+      } catch (err) {
+        missing('load from zero with the instance count over time', err);
+      }
+
+      try {
+        log(`scale from zero: ${opts.sfzSizes.join(',')} services`);
+        const r = await runScaleFromZero({
+          client,
+          gatewayUrl: kedge.gateway,
+          namespace: 'kedge-bench',
+          sizes: opts.sfzSizes,
+          component,
+          progress: progressLine(process.stderr, 10),
+        });
+        await writeJson(join(outDir, 'scale-from-zero.json'), r);
+        result.scaleFromZero = {
+          command: `kedge bench scale-from-zero --services ${opts.sfzSizes.join(',')}`,
+          setupMs: r.setupMs,
+          rounds: r.rounds.map(({ samples: _s, ...round }) => round),
+        };
+      } catch (err) {
+        missing(`scale from zero (kedge bench scale-from-zero --services ${opts.sfzSizes.join(',')})`, err);
+      }
+      const cpu = processCpuMs(kedge.pid);
+      if (cpu !== undefined) result.kedgeCpuMs = cpu;
+    }
+  } finally {
+    await cleanup();
+    if (kedge) await rm(kedge.dataDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  // ---- the packages' own bench scripts (autoscaler tick, runner instantiate, gateway overhead, …).
+  if (opts.packages) result.packages = await runPackageBenches(root, outDir);
+  return result;
+}
+
+function medianRun(runs: RunSummary[]): RunSummary {
+  const pick = (f: (r: RunSummary) => number | undefined) => median(runs.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+  const m: RunSummary = {
+    rps: pick((r) => r.rps),
+    requests: pick((r) => r.requests),
+    p50: pick((r) => r.p50),
+    p90: pick((r) => r.p90),
+    p99: pick((r) => r.p99),
+    max: pick((r) => r.max),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    statusCounts: {},
+    loadToolCpuShare: pick((r) => r.loadToolCpuShare),
+  };
+  for (const r of runs) for (const [k, v] of Object.entries(r.statusCounts)) m.statusCounts[k] = (m.statusCounts[k] ?? 0) + v;
+  const cpu = pick((r) => r.serverCpuUsPerRequest);
+  if (Number.isFinite(cpu)) m.serverCpuUsPerRequest = cpu;
+  const inst = pick((r) => r.maxInstances);
+  if (Number.isFinite(inst)) m.maxInstances = inst;
+  return m;
+}
+
+function stripSamples(r: ColdStartResult): Omit<ColdStartResult, 'samples'> {
+  const { samples: _samples, ...rest } = r;
+  return rest;
+}
+
+async function waitServiceReady(client: Client, ns: string, name: string, timeoutMs: number): Promise<Service> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const svc = await client.get<Service>('Service', ns, name);
+      const ready = svc.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status === 'True' && svc.status?.url) return svc;
+      last = ready ? `${ready.status} ${ready.reason ?? ''} ${ready.message ?? ''}` : 'no Ready condition';
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > until) throw new Error(`service ${ns}/${name} not Ready after ${timeoutMs} ms (${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Runs every package's "bench" script (packages/* other than cli), bounded to 3 minutes each. A script
+ * may write figures as JSON to $KEDGE_BENCH_JSON: `{ "figures": [{ "name", "value", "unit", "goal"?, "command"? }] }`;
+ * otherwise the tail of its output goes into the report as is.
+ */
+async function runPackageBenches(root: string, outDir: string): Promise<SuiteResult['packages']> {
+  const out: SuiteResult['packages'] = [];
+  for (const dir of (await readdir(join(root, 'packages'))).sort()) {
+    const pkgFile = join(root, 'packages', dir, 'package.json');
+    if (dir === 'cli' || !existsSync(pkgFile)) continue;
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string; scripts?: Record<string, string> };
+    if (!pkg.scripts?.bench) continue;
+    const jsonFile = join(outDir, `package-${dir}.json`);
+    await rm(jsonFile, { force: true });
+    log(`package bench: ${pkg.name} (${pkg.scripts.bench})`);
+    const t0 = performance.now();
+    const { code, output } = await runBounded('npm', ['run', 'bench', '-w', pkg.name], root, { ...process.env, KEDGE_BENCH_JSON: jsonFile }, 180_000);
+    let figures;
+    if (existsSync(jsonFile)) {
+      try {
+        figures = (JSON.parse(await readFile(jsonFile, 'utf8')) as { figures?: unknown[] }).figures as SuiteResult['packages'][number]['figures'];
+      } catch {
+        /* the output tail is shown instead */
+      }
+    }
+    out.push({
+      name: pkg.name,
+      command: `npm run bench -w ${pkg.name}`,
+      exitCode: code,
+      seconds: (performance.now() - t0) / 1000,
+      ...(figures ? { figures } : {}),
+      outputTail: output.split('\n').filter((l) => l.trim() && !l.startsWith('>')).slice(-25).join('\n'),
+    });
+  }
+  return out;
+}
+
+function runBounded(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolvePromise) => {
+    const proc = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const add = (c: Buffer) => {
+      output += c.toString();
+      if (output.length > 200_000) output = output.slice(-100_000);
+    };
+    proc.stdout!.on('data', add);
+    proc.stderr!.on('data', add);
+    const timer = setTimeout(() => {
+      output += `\n(stopped after ${timeoutMs / 1000} s)`;
+      void stopGroup(proc);
+    }, timeoutMs);
+    proc.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, output });
+    });
+    proc.once('error', (err) => {
+      clearTimeout(timer);
+      resolvePromise({ code: -1, output: String(err) });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const root = repoRoot();
+  const t0 = performance.now();
+  const result = await runSuite(opts);
+  result.seconds = (performance.now() - t0) / 1000;
+  await writeJson(join(root, 'bench-out', 'suite.json'), result);
+  const doc = join(root, opts.docs, 'benchmarks.md');
+  await writeFile(doc, renderReport(result));
+  log(`wrote ${relative(process.cwd(), doc)} and ${relative(process.cwd(), join(root, 'bench-out', 'suite.json'))} in ${result.seconds.toFixed(0)} s`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench suite failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
