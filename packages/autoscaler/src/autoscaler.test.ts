@@ -1,0 +1,250 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BusError,
+  ManualClock,
+  MemoryBus,
+  SqliteStore,
+  silentLogger,
+  subjects,
+  type AdminScaleReply,
+  type DecisionMessage,
+  type PodAutoscaler,
+  type Revision,
+  type ServerlessService,
+} from '@kedge/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeRunner, settle } from '../test-support/fake-runner.js';
+import { createAutoscaler } from './autoscaler.js';
+
+const T0 = 5_000_000;
+const NS = 'default';
+
+const revision = (name: string, annotations: Record<string, string> = {}): Revision => ({
+  apiVersion: 'serving.knative.dev/v1',
+  kind: 'Revision',
+  metadata: { name, namespace: NS, annotations, labels: { 'serving.knative.dev/configuration': 'hello' } },
+  spec: { containers: [{ image: 'hello.wasm@sha256:00' }], containerConcurrency: 0 },
+});
+
+const dirs: string[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function setup(nodes: { id: string; capacity: number }[] = [{ id: 'node-1', capacity: 10 }]) {
+  const dir = mkdtempSync(join(tmpdir(), 'kedge-as-'));
+  dirs.push(dir);
+  const clock = new ManualClock(T0);
+  const bus = new MemoryBus({ clock });
+  const store = new SqliteStore(dir, { clock });
+  const runners = nodes.map((n) => new FakeRunner(bus, clock, n.id, n.capacity).start());
+  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1' });
+  const decisions: DecisionMessage[] = [];
+  bus.subscribe<DecisionMessage>(subjects.decisionAll, (m) => void decisions.push(m.data));
+  cleanups.push(async () => {
+    await as.stop();
+    for (const r of runners) r.kill();
+    await store.close();
+  });
+  /** Moves the clock a second at a time, letting the bus and the writes catch up after each. */
+  const advance = async (ms: number) => {
+    for (let left = ms; left > 0; left -= 1000) {
+      clock.advance(Math.min(1000, left));
+      await settle();
+    }
+    await as.idle();
+  };
+  /** Starts the autoscaler and lets the runners announce themselves (their first heartbeat predates it). */
+  const start = async () => {
+    await as.start();
+    for (const r of runners) r.heartbeat();
+    await settle();
+    await as.idle();
+  };
+  return { clock, bus, store, runners, runner: runners[0]!, as, decisions, advance, start };
+}
+
+const pa = (store: SqliteStore, name: string) => store.get<PodAutoscaler>('PodAutoscaler', NS, name);
+const sks = (store: SqliteStore, name: string) => store.get<ServerlessService>('ServerlessService', NS, name);
+const cond = (p: PodAutoscaler | undefined, type: string) => p?.status?.conditions?.find((c) => c.type === type);
+
+describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner on the bus)', () => {
+  it('starts a new revision at initial scale and writes its PodAutoscaler and ServerlessService', async () => {
+    const { store, runner, as, decisions, start } = await setup();
+    await store.create(revision('hello-00001'));
+    await start();
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
+    const p = await pa(store, 'hello-00001');
+    expect(p?.spec.scaleTargetRef).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' });
+    expect(p?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Revision', name: 'hello-00001', controller: true });
+    expect(p?.status).toMatchObject({ actualScale: 1 });
+    expect(cond(p, 'Active')?.status).toBe('True');
+    expect(cond(p, 'Ready')?.status).toBe('True');
+    const s = await sks(store, 'hello-00001');
+    // One instance × 100 + TBC 211 over activator capacity 100 → 4 activators; EBC < 0 → Proxy.
+    expect(s?.spec).toMatchObject({ mode: 'Proxy', numActivators: 4 });
+    expect(s?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PodAutoscaler', name: 'hello-00001', uid: p?.metadata.uid });
+    expect(decisions.at(-1)).toMatchObject({ namespace: NS, revision: 'hello-00001', desiredScale: 1, mode: 'Proxy' });
+  });
+
+  it('updates a PodAutoscaler the api created, keeping its spec', async () => {
+    const { store, as, start } = await setup();
+    const rev = await store.create(revision('hello-00001'));
+    await store.create<PodAutoscaler>({
+      apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
+      kind: 'PodAutoscaler',
+      metadata: { name: 'hello-00001', namespace: NS, ownerReferences: [{ apiVersion: rev.apiVersion, kind: 'Revision', name: 'hello-00001', uid: rev.metadata.uid!, controller: true }] },
+      spec: { scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' }, reachability: 'Reachable', protocolType: 'h2c' },
+    });
+    await start();
+    const p = await pa(store, 'hello-00001');
+    expect(p?.spec).toMatchObject({ reachability: 'Reachable', protocolType: 'h2c' });
+    expect(p?.status?.actualScale).toBe(1);
+    expect((await sks(store, 'hello-00001'))?.spec.protocolType).toBe('h2c');
+  });
+
+  it('admin scale to 0 stops everything at once and replies after the runner confirmed; a poke brings it back before any tick', async () => {
+    const { store, bus, runner, as, clock, start } = await setup();
+    await store.create(revision('hello-00001'));
+    await start();
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
+
+    const reply = await bus.request<AdminScaleReply>(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
+    expect(reply).toEqual({ ok: true, stopped: 1 });
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(0);
+    await as.idle();
+    let p = await pa(store, 'hello-00001');
+    expect(p?.status).toMatchObject({ desiredScale: 0, actualScale: 0 });
+    expect(cond(p, 'Active')).toMatchObject({ status: 'False', reason: 'NoTraffic', message: 'The target is not receiving traffic.' });
+
+    // Ticks with no load keep it at zero (the load history was forgotten).
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      await settle();
+    }
+    expect(runner.starts).toHaveLength(1);
+
+    const before = clock.now();
+    bus.publish(subjects.poke(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', held: 1, time: before });
+    await settle();
+    expect(runner.starts.map((s) => s.at)).toEqual([T0, before]);
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
+    await as.idle();
+    p = await pa(store, 'hello-00001');
+    expect(p?.status).toMatchObject({ desiredScale: 1, actualScale: 1 });
+    expect(cond(p, 'Active')?.status).toBe('True');
+  });
+
+  it('admin scale refuses anything but { to: 0 } and unknown revisions', async () => {
+    const { store, bus, as, start } = await setup();
+    await store.create(revision('hello-00001'));
+    await start();
+    expect(await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/^to: /) });
+    expect(await bus.request(subjects.adminScale(NS, 'nope'), { to: 0 })).toMatchObject({ ok: false, error: expect.stringContaining('not found') });
+  });
+
+  it('an idle revision goes Inactive after the stable window and to zero right after (activator already in path)', async () => {
+    const { store, runner, as, advance, start } = await setup();
+    await store.create(revision('hello-00001'));
+    await start();
+    // No traffic: the autoscaler records zeros for the ready instance each second; desired 0 from the first tick,
+    // but the PA keeps 1 instance until it has been Active for the 60 s stable window.
+    await advance(58_000);
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
+    await advance(2_000);
+    expect(as.state(NS, 'hello-00001')?.pa.active).toBe('False');
+    await advance(2_000);
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(0);
+    expect(cond(await pa(store, 'hello-00001'), 'Ready')).toMatchObject({ status: 'False', reason: 'NoTraffic' });
+  });
+
+  it('follows config-autoscaler from the Store and keeps the previous config when a new one is invalid', async () => {
+    const { store, as, start } = await setup();
+    await start();
+    const cm = await store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-autoscaler', namespace: 'knative-serving' },
+      data: { 'stable-window': '30s', 'enable-scale-to-zero': 'false' },
+    });
+    expect(as.config).toMatchObject({ stableWindow: 30, enableScaleToZero: false });
+    await store.update({ ...cm, data: { 'stable-window': '5s' } });
+    expect(as.config.stableWindow).toBe(30);
+    await store.delete('ConfigMap', 'knative-serving', 'config-autoscaler');
+    expect(as.config.stableWindow).toBe(60);
+  });
+
+  it('min-scale keeps instances with scale-to-zero; enable-scale-to-zero false keeps one', async () => {
+    const { store, runner, as, advance, start } = await setup();
+    await store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-autoscaler', namespace: 'knative-serving' },
+      data: { 'enable-scale-to-zero': 'false' },
+    });
+    await store.create(revision('a-00001', { 'autoscaling.knative.dev/min-scale': '2' }));
+    await store.create(revision('b-00001'));
+    await start();
+    await advance(120_000);
+    expect(runner.of(NS, 'a-00001')).toHaveLength(2);
+    expect(runner.of(NS, 'b-00001')).toHaveLength(1);
+  });
+
+  it('re-places instances when their node leaves', async () => {
+    const { store, bus, clock, runner, as, advance, start } = await setup([{ id: 'node-1', capacity: 10 }]);
+    await store.create(revision('hello-00001', { 'autoscaling.knative.dev/min-scale': '2' }));
+    await start();
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(2);
+    const node2 = new FakeRunner(bus, clock, 'node-2', 10).start();
+    cleanups.push(async () => node2.kill());
+    await settle();
+    runner.kill();
+    // Heartbeats stop; after 5 s of silence node-1 is gone and both instances go to node-2.
+    await advance(5_000);
+    expect(node2.of(NS, 'hello-00001')).toHaveLength(0);
+    await advance(1_000);
+    expect(node2.of(NS, 'hello-00001')).toHaveLength(2);
+  });
+
+  it('places on the node with most free capacity and stops a deleted revision', async () => {
+    const { store, runners, as, start } = await setup([
+      { id: 'node-1', capacity: 1 },
+      { id: 'node-2', capacity: 3 },
+    ]);
+    await store.create(revision('a-00001', { 'autoscaling.knative.dev/min-scale': '3' }));
+    await start();
+    expect(runners[1]!.of(NS, 'a-00001')).toHaveLength(2);
+    expect(runners[0]!.of(NS, 'a-00001')).toHaveLength(1);
+    await as.idle();
+    await store.delete('Revision', NS, 'a-00001');
+    await settle();
+    expect(runners[0]!.instances.size + runners[1]!.instances.size).toBe(0);
+    expect(await sks(store, 'a-00001')).toBeUndefined();
+  });
+
+  it('a failing start is retried with backoff, not hammered', async () => {
+    const { store, bus, clock, as, advance, start } = await setup([]);
+    let attempts = 0;
+    bus.subscribe(subjects.runnerStart('bad'), (m) => {
+      attempts++;
+      m.respond?.({ ok: false, instanceId: (m.data as { instanceId: string }).instanceId, error: 'boom' });
+    });
+    await store.create(revision('a-00001'));
+    await start();
+    bus.publish(subjects.nodeHeartbeat, { nodeId: 'bad', url: 'x', capacity: 5, instances: {}, time: clock.now(), startedAt: 1, version: 't' });
+    await settle();
+    expect(attempts).toBe(1);
+    // Backoff 1 s, 2 s, 4 s… while ticks come every 2 s (the node stays alive).
+    for (let i = 0; i < 8; i++) {
+      bus.publish(subjects.nodeHeartbeat, { nodeId: 'bad', url: 'x', capacity: 5, instances: {}, time: clock.now(), startedAt: 1, version: 't' });
+      await advance(1000);
+    }
+    expect(attempts).toBeGreaterThan(1);
+    expect(attempts).toBeLessThan(5);
+    await expect(bus.request(subjects.runnerStart('nobody'), {}, { timeoutMs: 10 })).rejects.toBeInstanceOf(BusError);
+  });
+});
