@@ -104,4 +104,41 @@ describe('NatsStore specifics', () => {
       await store.close();
     }
   });
+
+  it('a watch on another connection ends at the last write of every key under concurrent writers', async () => {
+    const watcher = await connectNatsStore({ servers: server.url, bucket: 'kedge-concurrent', cacheDir: tempDir() });
+    const writer = await connectNatsStore({ servers: server.url, bucket: 'kedge-concurrent', cacheDir: tempDir() });
+    try {
+      const seen = new Map<string, string>();
+      const finals = new Map<string, string>();
+      let check: (() => void) | undefined;
+      let synced!: () => void;
+      const isSynced = new Promise<void>((r) => (synced = r));
+      const stop = watcher.watch({ onSynced: synced }, (ev) => {
+        seen.set(`${ev.object.kind}/${ev.object.metadata.name}`, ev.type === 'DELETED' ? 'gone' : ev.object.metadata.resourceVersion!);
+        check?.();
+      });
+      await isSynced;
+      await Promise.all(
+        [...Array(20).keys()].map(async (i) => {
+          let o = await writer.create(svc(`s${i}`));
+          for (let j = 0; j < 10; j++) o = await writer.update({ ...o, status: { observedGeneration: j } } as AnyResource);
+          if (i % 5 === 0) {
+            await writer.delete('Service', 'default', `s${i}`);
+            finals.set(`Service/s${i}`, 'gone');
+          } else finals.set(`Service/s${i}`, o.metadata.resourceVersion!);
+        }),
+      );
+      const matches = () => [...finals].every(([k, v]) => seen.get(k) === v);
+      await new Promise<void>((resolve) => {
+        check = () => matches() && resolve();
+        check();
+      });
+      expect(matches()).toBe(true);
+      stop();
+    } finally {
+      await watcher.close();
+      await writer.close();
+    }
+  });
 });

@@ -241,11 +241,14 @@ function conflict(kind: string, name: string): StoreError {
 /**
  * One Store watch: a snapshot (ADDED for each existing object), then the KV's changes from the
  * revision the snapshot started at. Remembers the objects it reported so a delete can carry the object
- * and a replayed change is not reported twice.
+ * and a replayed change is not reported twice. The bucket keeps one version per key, so changes the
+ * watch had not read yet when a newer one replaced them arrive as one event (like a Kubernetes watch
+ * after compaction): consumers are level-based and always end at the latest state.
  */
 class KvWatch {
   private stopped = false;
   private synced = false;
+  private announced = false;
   private readonly known = new Map<string, AnyResource>();
   private lastRevision = 0;
   private iter: { stop(): void } | undefined;
@@ -301,7 +304,6 @@ class KvWatch {
         // Replays from the snapshot's start are filtered out per key below.
         this.lastRevision = revision;
         this.synced = true;
-        this.opts.onSynced?.();
       }
       const iter = await this.kv.watch({ key: this.filter, resumeFromRevision: this.lastRevision + 1 });
       if (this.stopped || gen !== this.generation) {
@@ -310,6 +312,11 @@ class KvWatch {
       }
       this.iter = iter;
       failures = 0;
+      // Synced once the live feed is attached: a write made after this is seen as its own event.
+      if (!this.announced) {
+        this.announced = true;
+        this.opts.onSynced?.();
+      }
       for await (const e of iter) {
         if (this.stopped || gen !== this.generation) break;
         this.apply(e);
