@@ -118,7 +118,7 @@ function defaultContainer(c: Obj, serving: boolean, single: boolean, cfg: Cfg, w
 }
 
 /** Knative's RevisionSpec.SetDefaults, in place. `parentName` feeds the container name template. */
-export function defaultRevisionSpec(spec: Obj, config: DefaultsConfig = DEFAULTS_CONFIG, parentName = '', create = true): void {
+export function defaultRevisionSpec(spec: Obj, config: DefaultsConfig = DEFAULTS_CONFIG, parentName = ''): void {
   const cfg = { ...DEFAULTS_CONFIG, ...config } as Cfg;
   if (!isInt(spec.timeoutSeconds) || spec.timeoutSeconds === 0) spec.timeoutSeconds = cfg.revisionTimeoutSeconds;
   const timeout = spec.timeoutSeconds as number;
@@ -128,7 +128,9 @@ export function defaultRevisionSpec(spec: Obj, config: DefaultsConfig = DEFAULTS
   if ((!isInt(spec.responseStartTimeoutSeconds) || spec.responseStartTimeoutSeconds === 0) && rst !== 0 && rst < timeout)
     spec.responseStartTimeoutSeconds = rst;
   if (spec.containerConcurrency === undefined || spec.containerConcurrency === null) spec.containerConcurrency = cfg.containerConcurrency;
-  if (create && spec.enableServiceLinks === undefined && cfg.enableServiceLinks !== undefined) spec.enableServiceLinks = cfg.enableServiceLinks;
+  // Knative defaults this on create only, relying on kubectl's merge to keep it on updates;
+  // Kedge clients PUT whole manifests, so it is defaulted whenever absent.
+  if (spec.enableServiceLinks === undefined && cfg.enableServiceLinks !== undefined) spec.enableServiceLinks = cfg.enableServiceLinks;
 
   const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isObj);
   const base = renderNameTemplate(cfg.containerNameTemplate ?? 'user-container', parentName);
@@ -167,7 +169,7 @@ function defaultTemplate(spec: Obj, old: Obj | undefined, parentName: string, cf
   const oldTpl = old && isObj(old.spec) && isObj(old.spec.template) ? old.spec.template : undefined;
   const oldName = oldTpl && isObj(oldTpl.metadata) ? oldTpl.metadata.name : undefined;
   if (old && name && name === oldName) return;
-  if (isObj(tpl.spec)) defaultRevisionSpec(tpl.spec, cfg, parentName, !old);
+  if (isObj(tpl.spec)) defaultRevisionSpec(tpl.spec, cfg, parentName);
 }
 
 /** Knative's SetUserInfo, plus carrying the stored creator over when a client omits it. */
@@ -221,7 +223,7 @@ export function applyDefaults<T extends AnyResource>(obj: T, config: DefaultsCon
       break;
     case 'Revision':
       // The spec is immutable once stored; defaults drifting with config must not "change" it.
-      if (spec && !old) defaultRevisionSpec(spec, config, name, true);
+      if (spec && !old) defaultRevisionSpec(spec, config, name);
       break;
   }
   return copy;
