@@ -43,3 +43,4 @@ export { servingContainerIndex } from './resources/validation/revision-spec.js';
 export * from './config/defaults.js';
 export * from './config/domain.js';
 export * from './config/features.js';
+export * from './sharding/ownership.js';
