@@ -79,6 +79,11 @@ export function parseDefaultsConfig(data: Record<string, string> | undefined): D
   // Unset means "as long as the request may take", i.e. the revision timeout.
   if (!has('revision-response-start-timeout-seconds')) cfg.revisionResponseStartTimeoutSeconds = cfg.revisionTimeoutSeconds;
 
+  for (const key of ['revision-timeout-seconds', 'max-revision-timeout-seconds', 'revision-response-start-timeout-seconds', 'revision-idle-timeout-seconds'] as const) {
+    const v = cfg[INT_KEYS[key]] ?? 0;
+    if (v < 0) bad(key, MSG.bounds(v, 0, MAX_INT32));
+  }
+  // Cross-checks only make sense once every value parsed and is in range.
   if (problems.length === 0) {
     if (cfg.revisionTimeoutSeconds > cfg.maxRevisionTimeoutSeconds)
       bad(
@@ -95,10 +100,6 @@ export function parseDefaultsConfig(data: Record<string, string> | undefined): D
         'revision-idle-timeout-seconds',
         `revision-idle-timeout-seconds (${cfg.revisionIdleTimeoutSeconds}) cannot be greater than revision-timeout-seconds (${cfg.revisionTimeoutSeconds})`,
       );
-    for (const key of ['revision-timeout-seconds', 'max-revision-timeout-seconds', 'revision-response-start-timeout-seconds', 'revision-idle-timeout-seconds'] as const) {
-      const v = cfg[INT_KEYS[key]] ?? 0;
-      if (v < 0) bad(key, MSG.bounds(v, 0, MAX_INT32));
-    }
     if (cfg.containerConcurrencyMaxLimit < 1)
       bad('container-concurrency-max-limit', MSG.bounds(cfg.containerConcurrencyMaxLimit, 1, MAX_INT32));
     else if (cfg.containerConcurrency < 0 || cfg.containerConcurrency > cfg.containerConcurrencyMaxLimit)
