@@ -81,7 +81,7 @@ export function parseDefaultsConfig(data: Record<string, string> | undefined): D
 
   for (const key of ['revision-timeout-seconds', 'max-revision-timeout-seconds', 'revision-response-start-timeout-seconds', 'revision-idle-timeout-seconds'] as const) {
     const v = cfg[INT_KEYS[key]] ?? 0;
-    if (v < 0) bad(key, MSG.bounds(v, 0, MAX_INT32));
+    if (v < 0 && has(key)) bad(key, MSG.bounds(v, 0, MAX_INT32));
   }
   // Cross-checks only make sense once every value parsed and is in range.
   if (problems.length === 0) {
