@@ -96,6 +96,8 @@ interface Target {
   label: string;
   url: string;
   host?: string;
+  /** Extra request headers (the direct runner call names its instance). */
+  headers?: Record<string, string>;
   pid?: number;
   /** Printed beside the figure: how to start this server by hand. */
   setup: string;
@@ -110,7 +112,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const component = join(root, 'examples/helloworld/build/helloworld.wasm');
   const manifest = join(root, 'examples/helloworld/service.yaml');
   const outDir = join(root, 'bench-out');
-  const svgDir = join(root, opts.docs, 'bench');
+  const svgDir = resolve(root, opts.docs, 'bench');
   await mkdir(outDir, { recursive: true });
   await mkdir(svgDir, { recursive: true });
   const children: Child[] = [];
@@ -129,7 +131,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     log(`not measured: ${what}: ${msg}`);
     result.notMeasured.push({ what, why: msg });
   };
-  const rel = (p: string) => relative(join(root, opts.docs), p);
+  const rel = (p: string) => relative(resolve(root, opts.docs), p);
   const cleanup = async () => {
     for (const c of children.reverse()) await c.stop();
   };
@@ -155,15 +157,16 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     else {
       try {
         const port = await freePort();
-        const direct = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/runner-direct.js'), component, String(port)], /listening on (\S+)/);
+        const direct = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/runner-direct.js'), component, String(port)], /listening on (\S+) instance (\S+)/);
         children.push(direct);
         targets.push({
           key: 'direct',
-          label: 'instance called directly (lone runner, 1 instance)',
+          label: "instance called directly (runner's HTTP entry, 1 instance)",
           url: `${direct.match[1]}/`,
+          headers: { 'kedge-instance': direct.match[2]! },
           pid: direct.pid,
           setup: `node packages/cli/dist/bench/baselines/runner-direct.js examples/helloworld/build/helloworld.wasm ${port}`,
-          flags: `--url http://127.0.0.1:${port}/ --no-instances`,
+          flags: `--url http://127.0.0.1:${port}/ --header kedge-instance:${direct.match[2]} --no-instances`,
         });
       } catch (err) {
         missing('instance called directly through the runner', err);
@@ -216,12 +219,23 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
 
     // ---- throughput (c=50) and warm latency (c=1), interleaved rounds, medians.
     const warm = async (t: Target) => {
-      await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), connections: opts.connections, durationMs: 1_000 }).catch(() => undefined);
+      await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections: opts.connections, durationMs: 1_000 }).catch(() => undefined);
     };
     for (const t of targets) await warm(t);
     const runs = new Map<string, { tp: RunSummary[]; lat: RunSummary[]; tpBest?: LoadResult; latBest?: LoadResult; instances?: { t: number; count: number }[] }>();
     for (const t of targets) runs.set(t.key, { tp: [], lat: [] });
+    // The load tool's own cost: wrk on the bare server in every round, right after ours.
+    const hasWrk = !spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error;
+    const bareTarget = targets.find((t) => t.key === 'node')!;
+    const wrkSeconds = Math.max(2, Math.round(opts.loadMs / 1000));
+    const wrkCommand = `wrk -t1 -c${opts.connections} -d${wrkSeconds}s ${bareTarget.url}`;
+    const wrkRuns: number[] = [];
     for (let round = 1; round <= opts.repeats; round++) {
+      if (hasWrk) {
+        const out = spawnSync('wrk', ['-t1', `-c${opts.connections}`, `-d${wrkSeconds}s`, bareTarget.url], { encoding: 'utf8', timeout: (wrkSeconds + 10) * 1000 });
+        const m = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout ?? '');
+        if (m) wrkRuns.push(Number(m[1]));
+      }
       for (const t of targets) {
         for (const kind of ['tp', 'lat'] as const) {
           const connections = kind === 'tp' ? opts.connections : 1;
@@ -229,11 +243,13 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           log(`round ${round}/${opts.repeats}: ${t.label}, ${connections} connection(s), ${durationMs / 1000} s`);
           const cpu0 = t.pid ? processCpuMs(t.pid) : undefined;
           const poller = kedge && t.revision ? pollInstances(kedge.client, t.revision, 250) : undefined;
-          const r = await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), connections, durationMs, timeoutMs: 10_000 });
+          const r = await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections, durationMs, timeoutMs: 10_000 });
           const instances = poller ? await poller.stop() : undefined;
           const cpu1 = t.pid ? processCpuMs(t.pid) : undefined;
           const maxInstances = instances?.length ? Math.max(...instances.map((p) => p.count)) : undefined;
-          const summary = summarizeRun(r, cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined, maxInstances);
+          // A server doing its work in a child process shows ~0 CPU here: unknown, not free.
+          const cpu = cpu0 !== undefined && cpu1 !== undefined && cpu1 - cpu0 > 10 ? cpu1 - cpu0 : undefined;
+          const summary = summarizeRun(r, cpu, maxInstances);
           const slot = runs.get(t.key)!;
           slot[kind].push(summary);
           if (round === Math.ceil(opts.repeats / 2)) {
@@ -276,17 +292,8 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       }
     }
 
-    // ---- the load tool's own cost: the same bare server under wrk, when wrk is installed.
-    const wrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-    const bareTarget = targets.find((t) => t.key === 'node')!;
-    if (wrk.error) missing('load tool vs wrk', 'wrk is not installed (apt-get install wrk); optional');
-    else {
-      const seconds = Math.max(2, Math.round(opts.loadMs / 1000));
-      const out = spawnSync('wrk', ['-t1', `-c${opts.connections}`, `-d${seconds}s`, bareTarget.url], { encoding: 'utf8', timeout: (seconds + 10) * 1000 });
-      const m = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout ?? '');
-      if (m) result.wrk = { rps: Number(m[1]), command: `wrk -t1 -c${opts.connections} -d${seconds}s ${bareTarget.url}` };
-      else missing('load tool vs wrk', `wrk printed no Requests/sec: ${(out.stderr || out.stdout || '').slice(0, 200)}`);
-    }
+    if (wrkRuns.length) result.wrk = { rps: median(wrkRuns), command: wrkCommand, runs: wrkRuns };
+    else if (!hasWrk) missing('load tool vs wrk', 'wrk is not installed (apt-get install wrk); optional');
 
     // ---- Kedge only: cold start, load from zero, scale from zero.
     if (kedge?.target) {
@@ -439,7 +446,13 @@ async function runPackageBenches(root: string, outDir: string): Promise<SuiteRes
       exitCode: code,
       seconds: (performance.now() - t0) / 1000,
       ...(figures ? { figures } : {}),
-      outputTail: output.split('\n').filter((l) => l.trim() && !l.startsWith('>')).slice(-25).join('\n'),
+      // npm's own "> script" lines and long JSON dumps stay in bench-out/suite.json only.
+      outputTail: output
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('>') && !(l.startsWith('{') && l.length > 300))
+        .slice(-25)
+        .join('\n'),
+      output: output.slice(-20_000),
     });
   }
   return out;
@@ -477,7 +490,7 @@ async function main(): Promise<void> {
   const result = await runSuite(opts);
   result.seconds = (performance.now() - t0) / 1000;
   await writeJson(join(root, 'bench-out', 'suite.json'), result);
-  const doc = join(root, opts.docs, 'benchmarks.md');
+  const doc = resolve(root, opts.docs, 'benchmarks.md');
   await writeFile(doc, renderReport(result));
   log(`wrote ${relative(process.cwd(), doc)} and ${relative(process.cwd(), join(root, 'bench-out', 'suite.json'))} in ${result.seconds.toFixed(0)} s`);
 }

@@ -21,7 +21,7 @@ interface TargetFlags {
 }
 
 /** `--service NAME -n NS` (through the gateway) or `--url URL [--host HOST]`. */
-async function resolveTarget(client: Client, f: TargetFlags, needRevision: boolean): Promise<{ url: string; host?: string; target?: BenchTarget }> {
+async function resolveTarget(client: Client, f: TargetFlags, needRevision: boolean, useApi = true): Promise<{ url: string; host?: string; target?: BenchTarget }> {
   if (f.service && f.url) throw new Error('--service and --url: give one of them');
   if (f.service) {
     const target = await targetOfService(client, f.namespace, f.service);
@@ -35,7 +35,7 @@ async function resolveTarget(client: Client, f: TargetFlags, needRevision: boole
   }
   const host = f.host ?? new URL(f.url).host;
   if (!needRevision) {
-    const target = await targetOfHost(client, host).catch(() => undefined);
+    const target = useApi ? await targetOfHost(client, host).catch(() => undefined) : undefined;
     return { url: f.url, host: f.host, ...(target ? { target } : {}) };
   }
   return { url: f.url, host: f.host, target: await targetOfHost(client, host) };
@@ -98,17 +98,20 @@ export function register(program: Command): void {
       .option('--requests <count>', 'stop after this many requests (whichever bound comes first)', (v) => parsePositiveInt(v, '--requests'))
       .option('-c, --connections <n>', 'concurrent keep-alive connections', (v) => parsePositiveInt(v, '-c'), 50)
       .option('--timeout <duration>', 'per-request timeout', '10s')
+      .option('-H, --header <name:value>', 'extra request header (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
       .option('--no-instances', 'do not poll the API for the instance count'),
-  ).action(async (o: TargetFlags & { duration: string; requests?: number; connections: number; timeout: string; instances: boolean; out: string }) => {
+  ).action(async (o: TargetFlags & { duration: string; requests?: number; connections: number; timeout: string; header: string[]; instances: boolean; out: string }) => {
     const c = client();
     const durationMs = parseDuration(o.duration, '--duration');
-    const { url, host, target } = await resolveTarget(c, o, false);
+    const headers = parseHeaders(o.header);
+    const { url, host, target } = await resolveTarget(c, o, false, o.instances);
     const poller = o.instances && target ? pollInstances(c, target) : undefined;
     const progress = progressLine();
     const r = await runLoad({
       url,
       ...(host ? { host } : {}),
       connections: o.connections,
+      headers,
       durationMs,
       ...(o.requests ? { requests: o.requests } : {}),
       timeoutMs: parseDuration(o.timeout, '--timeout'),
@@ -165,6 +168,17 @@ export function register(program: Command): void {
       await writeJson(file, r);
       process.stdout.write(`wrote ${file}\n`);
     });
+}
+
+/** `-H name:value` flags → headers; a malformed one names the flag. */
+export function parseHeaders(flags: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const f of flags) {
+    const i = f.indexOf(':');
+    if (i <= 0) throw new Error(`--header: "${f}" is not name:value`);
+    headers[f.slice(0, i).trim().toLowerCase()] = f.slice(i + 1).trim();
+  }
+  return headers;
 }
 
 /** The hello example when run from the repository root, so the documented command works as printed. */
