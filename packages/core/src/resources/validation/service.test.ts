@@ -71,6 +71,12 @@ const cases: Case[] = [
     want: ['spec.template.metadata.name'],
     msg: 'must not set the field(s)',
   },
+  {
+    name: 'BYO name when the API already generated the parent name',
+    obj: svc((s) => { s.metadata.name = 'hello-x7k2p'; s.metadata.generateName = 'hello-'; s.spec.template.metadata = { name: 'hello-x7k2p-v1' }; }),
+    want: ['spec.template.metadata.name'],
+    msg: 'must not set the field(s)',
+  },
   { name: 'template generateName bad', obj: svc((s) => (s.spec.template.metadata = { generateName: 'X-' })), want: ['spec.template.metadata.generateName'] },
   { name: 'missing spec', obj: svc((s) => delete s.spec), want: ['spec'] },
   { name: 'missing template', obj: svc((s) => delete s.spec.template), want: ['spec.template'] },

@@ -9,6 +9,15 @@ import { validateRevisionSpec } from './revision-spec.js';
 import type { ValidationContext } from './context.js';
 
 /**
+ * A parent created from generateName has a name nobody could know when writing the template, so
+ * a BYO revision name is forbidden (the API may already have filled the generated name in).
+ */
+function parentNameGenerated(parent: Partial<ObjectMeta>, ctx: ValidationContext): boolean {
+  if (ctx.old || !parent.generateName) return false;
+  return !parent.name || parent.name.startsWith(parent.generateName);
+}
+
+/**
  * Knative's RevisionTemplateSpec.Validate at `path` (`spec.template`): the revision spec,
  * the template's annotations, and a bring-your-own revision name that must carry the parent's
  * name as prefix.
@@ -33,7 +42,7 @@ export function validateTemplate(template: unknown, path: string, errs: Errs, pa
   if (name) {
     const msgs = nameIsDns1035Label(name, false);
     if (msgs.length) errs.invalid(at(mp, 'name'), `not a DNS 1035 label: [${msgs.join(' ')}]`);
-    else if (!parent.name && parent.generateName) errs.disallowed(at(mp, 'name'));
+    else if (parentNameGenerated(parent, ctx)) errs.disallowed(at(mp, 'name'));
     else if (parent.name && !name.startsWith(`${parent.name}-`))
       errs.invalid(at(mp, 'name'), `${JSON.stringify(name)} must have prefix ${JSON.stringify(`${parent.name}-`)}`);
   }
