@@ -253,6 +253,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         const rev = ev.object as Revision;
         const k = key(rev.metadata.namespace, rev.metadata.name);
         if (ev.type === 'DELETED') {
+          runtimeFor(rev).release?.(rev);
           revisions.delete(k);
           health.delete(k);
           for (const i of instances.values()) if (key(i.namespace, i.revision) === k) void stopInstance(i);

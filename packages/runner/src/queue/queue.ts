@@ -1,5 +1,5 @@
 import type { Clock, StatMessage } from '@kedge/core';
-import { jsonError } from '../runtimes/runtime.js';
+import { isComplete, jsonError } from '../runtimes/runtime.js';
 import { RequestStats } from './stats.js';
 
 export interface QueueOptions {
@@ -121,6 +121,10 @@ export class Queue {
       if (res === timedOut) {
         // The instance may still answer (or fail) later: nobody wants that answer any more.
         handled.then((late) => late.body?.cancel().catch(() => undefined), () => undefined);
+        end();
+        return res;
+      }
+      if (isComplete(res)) {
         end();
         return res;
       }

@@ -22,6 +22,8 @@ export interface Runtime {
   /** Knative's image pull: get the revision ready to start fast. Rejects with a user-facing error. */
   prepare(rev: Revision): Promise<void>;
   start(rev: Revision, instanceId: string, timings: Timings): Promise<RuntimeInstance>;
+  /** The revision is gone: let go of anything kept for it. */
+  release?(rev: Revision): void;
   close(): Promise<void>;
 }
 
@@ -51,9 +53,26 @@ export function revisionEnv(rev: Revision): [string, string][] {
   return [...env.filter(([n]) => !names.has(n)), ...k.filter(([, v]) => v !== '')];
 }
 
+const complete = new WeakSet<Response>();
+
+/**
+ * Marks a response whose body is already whole in memory: the instance is done with the request
+ * when the head is returned, so the queue need not follow the body to count it out.
+ */
+export function completeResponse(res: Response): Response {
+  complete.add(res);
+  return res;
+}
+
+export function isComplete(res: Response): boolean {
+  return complete.has(res);
+}
+
 export function jsonError(status: number, error: string, message: string, extra: Record<string, unknown> = {}): Response {
-  return new Response(JSON.stringify({ error, message, ...extra }), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  });
+  return completeResponse(
+    new Response(JSON.stringify({ error, message, ...extra }), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseImageDigest, type Logger, type Revision, type Store } from '@kedge/core';
-import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError, parseQuantity } from './memory-limit.js';
 import { GuestFailure, WorkerPool } from './pool.js';
@@ -28,6 +28,10 @@ export interface WasmRuntimeOptions {
 export class WasmRuntime implements Runtime {
   readonly pool: WorkerPool;
   private readonly cache: ComponentCache;
+  private readonly warm = new Map<string, string[]>();
+  private readonly warming = new Set<string>();
+  private readonly released = new Set<string>();
+  private nextGuest = 1;
 
   constructor(private readonly opts: WasmRuntimeOptions) {
     this.cache = new ComponentCache(join(opts.dataDir, 'wasm-cache'));
@@ -44,6 +48,44 @@ export class WasmRuntime implements Runtime {
 
   async prepare(rev: Revision): Promise<void> {
     await this.compiled(rev, {});
+    this.keepWarm(rev);
+  }
+
+  release(rev: Revision): void {
+    const k = revisionKey(rev);
+    this.released.add(k);
+    for (const id of this.warm.get(k) ?? []) this.pool.drop(id);
+    this.warm.delete(k);
+  }
+
+  /**
+   * Keeps instantiated, unclaimed guests per revision (annotation kedge.dev/warm-instances, default
+   * 1): a start then claims one and pays neither a worker round trip nor instantiation.
+   */
+  private keepWarm(rev: Revision): void {
+    const k = revisionKey(rev);
+    this.released.delete(k);
+    const want = warmInstances(rev);
+    if (this.warming.has(k) || (this.warm.get(k)?.length ?? 0) >= want) return;
+    this.warming.add(k);
+    const id = `${rev.metadata.name}.warm-${this.nextGuest++}`;
+    void this.compiled(rev, {})
+      .then((c) => this.pool.instantiate({ instanceId: id, revision: k, env: revisionEnv(rev), logLimit: LOG_LIMIT }, c))
+      .then(
+        () => {
+          if (this.released.has(k)) this.pool.drop(id);
+          else {
+            const list = this.warm.get(k) ?? [];
+            list.push(id);
+            this.warm.set(k, list);
+          }
+        },
+        () => this.pool.drop(id),
+      )
+      .finally(() => {
+        this.warming.delete(k);
+        if (!this.released.has(k) && (this.warm.get(k)?.length ?? 0) < want) this.keepWarm(rev);
+      });
   }
 
   private async compiled(rev: Revision, timings: Timings): Promise<CompiledComponent> {
@@ -93,14 +135,22 @@ export class WasmRuntime implements Runtime {
     const component = await this.compiled(rev, timings);
     const revision = `${rev.metadata.namespace}/${rev.metadata.name}`;
     const i0 = performance.now();
-    try {
-      await this.pool.instantiate({ instanceId, revision, env: revisionEnv(rev), logLimit: LOG_LIMIT }, component);
-    } catch (err) {
-      this.pool.drop(instanceId);
-      throw new RevisionLoadError('InstantiateFailed', `the component could not be instantiated: ${(err as Error).message}`);
+    // Guests are known to the pool by their own id: a warm one was instantiated before this instance existed.
+    let guest = this.warm.get(revision)?.shift();
+    if (guest) timings.claimWarm = performance.now() - i0;
+    else {
+      guest = `${instanceId}.${this.nextGuest++}`;
+      try {
+        await this.pool.instantiate({ instanceId: guest, revision, env: revisionEnv(rev), logLimit: LOG_LIMIT }, component);
+      } catch (err) {
+        this.pool.drop(guest);
+        throw new RevisionLoadError('InstantiateFailed', `the component could not be instantiated: ${(err as Error).message}`);
+      }
+      timings.instantiate = performance.now() - i0;
     }
-    timings.instantiate = performance.now() - i0;
+    this.keepWarm(rev);
     const pool = this.pool;
+    const guestId = guest;
     return {
       concurrency: 1,
       async handle(req, signal) {
@@ -113,15 +163,18 @@ export class WasmRuntime implements Runtime {
           throw err;
         }
         try {
-          const r = await pool.request(instanceId, init, signal);
-          return new Response(r.body, { status: r.status, headers: r.headers });
+          const r = await pool.request(guestId, init, signal);
+          if (r.body instanceof Uint8Array)
+            return completeResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
+          if (nullBody(r.status)) void r.body.cancel();
+          return new Response(nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers });
         } catch (err) {
           if (!(err instanceof GuestFailure)) throw err;
           return failureResponse(err, revision);
         }
       },
       async stop() {
-        pool.drop(instanceId);
+        pool.drop(guestId);
       },
     };
   }
@@ -150,7 +203,22 @@ function failureResponse(err: GuestFailure, revision: string): Response {
   }
 }
 
+const revisionKey = (rev: Revision) => `${rev.metadata.namespace}/${rev.metadata.name}`;
+
+/** Annotation kedge.dev/warm-instances: unclaimed instances kept per revision (default 1, max 8). */
+export const WARM_INSTANCES_ANNOTATION = 'kedge.dev/warm-instances';
+
+function warmInstances(rev: Revision): number {
+  const v = Number(rev.metadata.annotations?.[WARM_INSTANCES_ANNOTATION] ?? 1);
+  return Number.isInteger(v) && v >= 0 ? Math.min(v, 8) : 1;
+}
+
 class BodyTooLarge extends Error {}
+
+/** Statuses whose responses carry no body (the Response constructor refuses one). */
+function nullBody(status: number): boolean {
+  return status === 101 || status === 204 || status === 205 || status === 304;
+}
 
 async function toRequestInit(req: Request): Promise<RequestInit> {
   const url = new URL(req.url);

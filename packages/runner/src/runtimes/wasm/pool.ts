@@ -25,7 +25,8 @@ export class GuestFailure extends Error {
 export interface GuestResponse {
   status: number;
   headers: [string, string][];
-  body: ReadableStream<Uint8Array>;
+  /** Whole bytes when the guest finished before its head was sent (one message), else a stream. */
+  body: ReadableStream<Uint8Array> | Uint8Array;
 }
 
 interface Job {
@@ -135,7 +136,8 @@ export class WorkerPool {
       let controller!: ReadableStreamDefaultController<Uint8Array>;
       let headDone = false;
       let finished = false;
-      const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) }, { highWaterMark: 0 });
+      let stream: ReadableStream<Uint8Array> | undefined;
+      const body = () => (stream ??= new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) }, { highWaterMark: 0 }));
       const push = (chunks: Uint8Array[]) => {
         for (const c of chunks) if (c.length) controller.enqueue(c);
       };
@@ -155,7 +157,7 @@ export class WorkerPool {
           switch (m.type) {
             case 'head':
               headDone = true;
-              resolve({ status: m.status, headers: m.headers, body });
+              resolve({ status: m.status, headers: m.headers, body: body() });
               push(m.chunks);
               return false;
             case 'chunks':
@@ -163,13 +165,14 @@ export class WorkerPool {
               return false;
             case 'done':
               this.log(instanceId, m.log);
-              if (!headDone && m.head) {
-                headDone = true;
-                resolve({ status: m.head.status, headers: m.head.headers, body });
-              }
-              push(m.chunks);
               finished = true;
               signal?.removeEventListener('abort', onAbort);
+              if (!headDone && m.head) {
+                headDone = true;
+                resolve({ status: m.head.status, headers: m.head.headers, body: concat(m.chunks) });
+                return true;
+              }
+              push(m.chunks);
               controller.close();
               return true;
             case 'failed':
@@ -295,4 +298,15 @@ export class WorkerPool {
     }
     await Promise.all(all.map((w) => w.worker.terminate()));
   }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
