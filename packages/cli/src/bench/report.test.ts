@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { renderReport, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
+
+const run = (rps: number, p50: number): RunSummary => ({
+  rps,
+  requests: rps * 5,
+  p50,
+  p90: p50 * 2,
+  p99: p50 * 4,
+  max: p50 * 10,
+  errors: 0,
+  statusCounts: { '200': rps * 5 },
+  loadToolCpuShare: 0.5,
+});
+
+const fig = (key: string, label: string, connections: number, m: RunSummary): LoadFigure => ({
+  key,
+  label,
+  connections,
+  durationS: connections === 1 ? 3 : 5,
+  setup: `start ${key}`,
+  command: `kedge bench load --url http://127.0.0.1:1/ -c ${connections}`,
+  runs: [m],
+  median: m,
+});
+
+const base: SuiteResult = {
+  startedAt: '2026-11-25T19:00:00.000Z',
+  seconds: 200,
+  machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 8, node: 'v20.20.2', os: 'linux', loadAverage: 0.5 },
+  options: { repeats: 3, loadMs: 5000, latencyMs: 3000, connections: 50, coldIterations: 100, sfzSizes: [1, 5] },
+  throughput: [fig('node', 'bare Node http hello', 50, run(20_000, 2)), fig('gateway', 'Kedge gateway', 50, run(13_000, 3))],
+  latency: [fig('node', 'bare Node http hello', 1, run(8000, 0.1)), fig('direct', 'direct', 1, run(3000, 0.3)), fig('gateway', 'Kedge gateway', 1, run(2500, 0.5))],
+  notMeasured: [],
+  packages: [],
+  svgs: {},
+};
+
+describe('renderReport', () => {
+  it('puts ratios before absolutes and judges them against the goals', () => {
+    const md = renderReport(base);
+    expect(md.indexOf('## Ratios')).toBeLessThan(md.indexOf('## Absolutes'));
+    expect(md).toContain('| Kedge gateway throughput / bare Node http, 50 connections | 65 % | ≥ 60 % | met |');
+    expect(md).toContain('+200 µs | ≤ 0.5 ms | met |');
+    expect(md).toContain('2 × Test CPU');
+    expect(md).toContain('`kedge bench load --url http://127.0.0.1:1/ -c 50`');
+  });
+
+  it('says plainly what was not measured', () => {
+    const md = renderReport({
+      ...base,
+      throughput: base.throughput.slice(0, 1),
+      notMeasured: [{ what: 'cold start', why: 'kedge up did not start' }],
+    });
+    expect(md).not.toContain('Kedge gateway throughput /');
+    expect(md).toContain('- cold start: kedge up did not start');
+    expect(md).toMatch(/## Cold start[^\n]*\n\nNot measured in this run/);
+  });
+
+  it('flags a missed goal and cold-start figures', () => {
+    const md = renderReport({
+      ...base,
+      coldStart: {
+        command: 'kedge bench cold-start --service helloworld -n example -i 100',
+        result: {
+          url: 'http://g/',
+          iterations: 100,
+          concurrency: 1,
+          warmHits: 2,
+          errors: {},
+          statusCounts: { '200': 100 },
+          ttfb: { count: 100, p50: 4, p90: 8, p95: 9, p99: 20, max: 30, mean: 5 },
+          ttlb: { count: 100, p50: 4.1, p90: 8, p95: 9, p99: 20, max: 30, mean: 5 },
+          phases: { activator: { count: 100, p50: 3, p90: 6, p95: 7, p99: 15, max: 25, mean: 4 } },
+          phaseOrder: ['activator'],
+        },
+      },
+    });
+    expect(md).toContain('| cold start → first byte through the gateway, p50 (tiny hello) | 4.00 ms');
+    expect(md).toContain('≤ 3 ms | **not met** |');
+    expect(md).toContain('| server: activator | 100 | 3.00 ms |');
+    expect(md).toContain('**2 request(s) met a ready instance**');
+  });
+});
