@@ -21,7 +21,7 @@ export function imageProblem(image: string): string | undefined {
     if (image.length === digest[0].length) return 'missing file or repository name before the digest';
     return undefined;
   }
-  if (image.endsWith('.wasm')) return undefined;
+  if (/\.wasm$/i.test(image)) return undefined;
   if (image.length > 255 || !REFERENCE.test(image)) return 'not a component path (*.wasm), a <file>@sha256:<hex> reference or an OCI image reference';
   return undefined;
 }
