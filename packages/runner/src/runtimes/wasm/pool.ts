@@ -39,13 +39,27 @@ interface Job {
   onLost(kind: GuestFailureKind, message: string): void;
 }
 
+/** Jobs posted ahead to a worker, so it never idles for a message round trip between two. */
+const PIPELINE = 4;
+const CANCEL_SLOTS = 64;
+
 class GuestWorker {
   readonly loaded = new Set<string>();
   readonly instances = new Set<string>();
+  /** Not yet posted. */
   queue: Job[] = [];
-  running: Job | undefined;
+  /** Posted, in order; the worker runs them one by one, so the first is the one running. */
+  posted: Job[] = [];
   dead = false;
-  constructor(readonly worker: Worker) {}
+  /** Job ids the worker must skip when it reaches them (their deadline passed while waiting). */
+  readonly cancelled = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
+  readonly worker: Worker;
+  constructor(file: string) {
+    this.worker = new Worker(file, { workerData: { cancelled: this.cancelled } });
+  }
+  get running(): Job | undefined {
+    return this.posted[0];
+  }
 }
 
 export interface WorkerPoolOptions {
@@ -82,7 +96,7 @@ export class WorkerPool {
   }
 
   private spawn(): GuestWorker {
-    const w = new GuestWorker(new Worker(this.file));
+    const w = new GuestWorker(this.file);
     w.worker.unref();
     w.worker.on('message', (m: FromWorker) => this.onMessage(w, m));
     w.worker.on('error', (err) => {
@@ -104,10 +118,10 @@ export class WorkerPool {
       this.placement.set(spec.instanceId, w);
       w.instances.add(spec.instanceId);
     }
-    return this.instantiateOn(w, spec.instanceId, false);
+    return this.instantiateOn(w, spec.instanceId);
   }
 
-  private instantiateOn(w: GuestWorker, instanceId: string, front: boolean): Promise<number> {
+  private instantiateOn(w: GuestWorker, instanceId: string): Promise<number> {
     const entry = this.specs.get(instanceId)!;
     return new Promise<number>((resolve, reject) => {
       const id = this.nextJob++;
@@ -123,7 +137,7 @@ export class WorkerPool {
         },
         onLost: (kind, message) => reject(new GuestFailure(kind, message)),
       };
-      this.enqueue(w, job, front);
+      this.enqueue(w, job);
     });
   }
 
@@ -177,7 +191,8 @@ export class WorkerPool {
               return true;
             case 'failed':
               this.log(instanceId, m.log);
-              if (m.kind === 'trap' || m.kind === 'exit') this.restart(instanceId, `guest ${m.kind}: ${m.message}`);
+              if (m.kind === 'trap' || m.kind === 'exit')
+                this.opts.logger.warn({ instance: instanceId, reason: m.message }, `guest ${m.kind}: instance discarded, the worker started a fresh one`);
               fail(m.kind, m.message);
               return true;
             default:
@@ -193,13 +208,14 @@ export class WorkerPool {
           // A sync guest cannot be interrupted: its thread goes, its neighbours move to a spare.
           this.replace(cur, reason.kind, reason.message);
         } else if (cur) {
-          cur.queue = cur.queue.filter((j) => j !== job);
+          if (cur.posted.includes(job)) Atomics.store(cur.cancelled, job.id % CANCEL_SLOTS, job.id);
+          else cur.queue = cur.queue.filter((j) => j !== job);
           fail(reason.kind, reason.message);
         }
       };
       if (signal?.aborted) return reject(new GuestFailure('aborted', 'request aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.enqueue(w, job, false);
+      this.enqueue(w, job);
     });
   }
 
@@ -211,43 +227,30 @@ export class WorkerPool {
     if (!w) return;
     w.instances.delete(instanceId);
     const id = this.nextJob++;
-    this.enqueue(w, { id, instanceId, msg: { type: 'drop', job: id, instanceId }, onMessage: () => true, onLost: () => undefined }, false);
+    this.enqueue(w, { id, instanceId, msg: { type: 'drop', job: id, instanceId }, onMessage: () => true, onLost: () => undefined });
   }
 
-  private restart(instanceId: string, why: string): void {
-    const w = this.placement.get(instanceId);
-    if (!w) return;
-    this.opts.logger.warn({ instance: instanceId, reason: why }, 'guest instance discarded; starting a fresh one');
-    this.instantiateOn(w, instanceId, true).catch((err) =>
-      this.opts.logger.error({ err, instance: instanceId }, 'could not restart guest instance'),
-    );
-  }
-
-  private enqueue(w: GuestWorker, job: Job, front: boolean): void {
-    if (front) w.queue.unshift(job);
-    else w.queue.push(job);
+  private enqueue(w: GuestWorker, job: Job): void {
+    w.queue.push(job);
     this.pump(w);
   }
 
   private pump(w: GuestWorker): void {
-    if (w.running || w.dead) return;
-    const job = w.queue.shift();
-    if (!job) return;
-    w.running = job;
-    if (job.msg.type === 'instantiate' && job.component && !w.loaded.has(job.component.key)) {
-      w.loaded.add(job.component.key);
-      w.worker.postMessage({ ...job.msg, component: job.component });
-    } else if (job.msg.type === 'request') {
-      const body = job.msg.req.body;
-      w.worker.postMessage(job.msg, body.byteLength && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : []);
-    } else w.worker.postMessage(job.msg);
+    while (!w.dead && w.posted.length < PIPELINE && w.queue.length) {
+      const job = w.queue.shift()!;
+      w.posted.push(job);
+      if (job.msg.type === 'instantiate' && job.component && !w.loaded.has(job.component.key)) {
+        w.loaded.add(job.component.key);
+        w.worker.postMessage({ ...job.msg, component: job.component });
+      } else w.worker.postMessage(job.msg); // bodies are copied, not transferred: a job may be re-sent
+    }
   }
 
   private onMessage(w: GuestWorker, m: FromWorker): void {
-    const job = w.running;
+    const job = w.posted[0];
     if (!job || job.id !== m.job) return;
     if (job.onMessage(m)) {
-      w.running = undefined;
+      w.posted.shift();
       this.pump(w);
     }
   }
@@ -257,12 +260,13 @@ export class WorkerPool {
     if (w.dead) return;
     w.dead = true;
     void w.worker.terminate();
-    const running = w.running;
-    w.running = undefined;
+    // Jobs posted behind the running one never started: they move to the replacement.
+    const [running, ...moved] = w.posted;
+    w.posted = [];
     const idx = this.active.indexOf(w);
     if (idx < 0 || this.closed) {
       running?.onLost(kind, message);
-      for (const j of w.queue) j.onLost('crashed', 'runner is stopping');
+      for (const j of [...moved, ...w.queue]) j.onLost('crashed', 'runner is stopping');
       return;
     }
     const next = this.spares.shift() ?? this.spawn();
@@ -271,9 +275,9 @@ export class WorkerPool {
     for (const id of w.instances) {
       next.instances.add(id);
       this.placement.set(id, next);
-      this.instantiateOn(next, id, false).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
+      this.instantiateOn(next, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
     }
-    for (const j of w.queue) next.queue.push(j);
+    for (const j of [...moved, ...w.queue]) next.queue.push(j);
     w.queue = [];
     this.pump(next);
     running?.onLost(kind, message);
@@ -293,8 +297,7 @@ export class WorkerPool {
     const all = [...this.active, ...this.spares];
     for (const w of all) {
       w.dead = true;
-      w.running?.onLost('crashed', 'runner is stopping');
-      for (const j of w.queue) j.onLost('crashed', 'runner is stopping');
+      for (const j of [...w.posted, ...w.queue]) j.onLost('crashed', 'runner is stopping');
     }
     await Promise.all(all.map((w) => w.worker.terminate()));
   }

@@ -2,7 +2,7 @@
  * A guest worker: hosts many instances, runs one job at a time (the main thread never posts the
  * next job before this one answered, so it always knows which guest is running when a deadline hits).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { GuestExit, IncomingRequest, ResponseOutparam, hostImports, type ByteSink, type ResponseSink } from './host/index.js';
 import type { CompiledComponent, FromWorker, InstanceSpec, LogBatch, RequestInit, ToWorker } from './protocol.js';
 
@@ -15,11 +15,16 @@ interface Handler {
 interface LiveInstance {
   handler: Handler;
   logs: LogCapture;
+  spec: InstanceSpec;
+  key: string;
 }
 
 const port = parentPort!;
 const components = new Map<string, { instantiate: Instantiate; component: CompiledComponent }>();
 const instances = new Map<string, LiveInstance>();
+/** Set by the main thread for jobs whose deadline passed while they waited here. */
+const cancelled = (workerData as { cancelled: Int32Array }).cancelled;
+const isCancelled = (job: number) => Atomics.load(cancelled, job % cancelled.length) === job;
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
 
 /** stdout/stderr of one instance, kept up to a limit per request. */
@@ -76,21 +81,25 @@ function findHandler(exports: Record<string, unknown>): Handler {
   throw new Error('component does not export wasi:http/incoming-handler@0.2.x');
 }
 
+function create(spec: InstanceSpec, key: string): void {
+  const entry = components.get(key);
+  if (!entry) throw new Error(`component ${key} was not sent to this worker`);
+  const logs = new LogCapture(spec.logLimit);
+  const imports = hostImports({ env: spec.env, stdout: logs.sink('out'), stderr: logs.sink('err') });
+  const modules = entry.component.modules;
+  const exports = entry.instantiate((name) => {
+    const m = modules[name];
+    if (!m) throw new Error(`missing core module ${name}`);
+    return m;
+  }, imports);
+  instances.set(spec.instanceId, { handler: findHandler(exports), logs, spec, key });
+}
+
 function instantiate(msg: Extract<ToWorker, { type: 'instantiate' }>): void {
   const t0 = performance.now();
   try {
     if (msg.component) load(msg.component);
-    const entry = components.get(msg.key);
-    if (!entry) throw new Error(`component ${msg.key} was not sent to this worker`);
-    const logs = new LogCapture(msg.spec.logLimit);
-    const imports = hostImports({ env: msg.spec.env, stdout: logs.sink('out'), stderr: logs.sink('err') });
-    const modules = entry.component.modules;
-    const exports = entry.instantiate((name) => {
-      const m = modules[name];
-      if (!m) throw new Error(`missing core module ${name}`);
-      return m;
-    }, imports);
-    instances.set(msg.spec.instanceId, { handler: findHandler(exports), logs });
+    create(msg.spec, msg.key);
     post({ type: 'instantiated', job: msg.job, ms: performance.now() - t0 });
   } catch (err) {
     instances.delete(msg.spec.instanceId);
@@ -168,9 +177,14 @@ function request(msg: Extract<ToWorker, { type: 'request' }>): void {
       new ResponseOutparam(sink),
     );
   } catch (err) {
-    // A trapped instance cannot be entered again (jco refuses it): discard it.
+    // A trapped instance cannot be entered again (jco refuses it): discard it, start a fresh one.
     instances.delete(msg.instanceId);
     const log = inst.logs.take();
+    try {
+      create(inst.spec, inst.key);
+    } catch {
+      // Stays gone: its next requests fail with a setup error.
+    }
     post({
       type: 'failed',
       job: msg.job,
@@ -202,6 +216,10 @@ function describe(err: unknown): string {
 }
 
 port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'request' && isCancelled(msg.job)) {
+    post({ type: 'failed', job: msg.job, kind: 'setup', message: 'cancelled before it ran', headSent: false });
+    return;
+  }
   switch (msg.type) {
     case 'instantiate':
       return instantiate(msg);
