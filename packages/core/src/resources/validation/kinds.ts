@@ -30,7 +30,12 @@ function specOf(o: Obj | undefined): Obj | undefined {
   return o && isObj(o.spec) ? o.spec : undefined;
 }
 
-function validateStatusTraffic(o: Obj, errs: Errs): void {
+/**
+ * Status is checked when status is what is being written. On spec writes it is the server's
+ * stored copy, which the user could not fix anyway.
+ */
+function validateStatusTraffic(o: Obj, errs: Errs, ctx: ValidationContext): void {
+  if (!ctx.statusUpdate) return;
   const status = isObj(o.status) ? o.status : undefined;
   if (status && Array.isArray(status.traffic) && status.traffic.length > 0)
     validateTraffic(status.traffic, 'status.traffic', errs, { hasDefaultConfigurationName: false, within: 'status' });
@@ -53,7 +58,7 @@ export function validateService(o: Obj, errs: Errs, ctx: ValidationContext): voi
       validateTraffic(spec.traffic, 'spec.traffic', errs, { hasDefaultConfigurationName: true, within: 'spec' });
     }
   }
-  validateStatusTraffic(o, errs);
+  validateStatusTraffic(o, errs, ctx);
   if (old) {
     validateCreatorAndModifier(old.spec, o.spec, metaOf(old).annotations, meta.annotations, 'metadata.annotations', errs);
     verifyNameChange(specOf(o)?.template, specOf(old)?.template, 'spec.template', errs);
@@ -96,7 +101,7 @@ export function validateRoute(o: Obj, errs: Errs, ctx: ValidationContext): void 
     if (!spec || Object.keys(spec).length === 0) errs.missing('spec');
     else validateTraffic(spec.traffic, 'spec.traffic', errs, { hasDefaultConfigurationName: false, within: 'spec' });
   }
-  validateStatusTraffic(o, errs);
+  validateStatusTraffic(o, errs, ctx);
   if (old && (!meta.ownerReferences || meta.ownerReferences.length === 0))
     validateCreatorAndModifier(old.spec, o.spec, metaOf(old).annotations, meta.annotations, 'metadata.annotations', errs);
 }

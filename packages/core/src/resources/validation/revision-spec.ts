@@ -182,7 +182,9 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
   const port = servingPort(containers, path, errs);
   const cctx: ContainerContext = { features, volumes, port };
 
-  if (containers.length === 0) errs.missing(at(path, 'containers'));
+  if (containers.length === 0) {
+    if (!(spec.containers !== undefined && spec.containers !== null && !Array.isArray(spec.containers))) errs.missing(at(path, 'containers'));
+  }
   else if (containers.length === 1) validateServingContainer(containers[0], at(at(path, 'containers'), 0), errs, cctx);
   else if (!features.multiContainer) errs.add(at(path, 'containers'), `multi-container is off, but found ${containers.length} containers`);
   else {
