@@ -63,7 +63,8 @@ async function setup(nodes: { id: string; capacity: number }[] = [{ id: 'node-1'
     await as.start();
     for (const r of runners) r.heartbeat();
     await settle();
-    await as.idle();
+    // The autoscaler listens for peers and nodes for 1.5 s before acting; T0+2 s is also its first tick.
+    await advance(2000);
   };
   return { clock, bus, store, runners, runner: runners[0]!, as, decisions, advance, start };
 }
@@ -131,7 +132,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     const before = clock.now();
     bus.publish(subjects.poke(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', held: 1, time: before });
     await settle();
-    expect(runner.starts.map((s) => s.at)).toEqual([T0, before]);
+    expect(runner.starts.map((s) => s.at)).toEqual([T0 + 2000, before]);
     expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
     await as.idle();
     p = await pa(store, 'hello-00001');
@@ -246,5 +247,28 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(attempts).toBeGreaterThan(1);
     expect(attempts).toBeLessThan(5);
     await expect(bus.request(subjects.runnerStart('nobody'), {}, { timeoutMs: 10 })).rejects.toBeInstanceOf(BusError);
+  });
+
+  it('two replicas split the revisions without double placement, and one takes over when the other stops', async () => {
+    const { store, bus, clock, runner, as, advance, start } = await setup();
+    const as2 = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-2' });
+    cleanups.push(() => as2.stop());
+    const names = Array.from({ length: 8 }, (_, i) => `r${i}-00001`);
+    for (const n of names) await store.create(revision(n));
+    await as2.start();
+    await start();
+    for (const n of names) expect(runner.of(NS, n)).toHaveLength(1);
+    const ownedBy2 = names.filter((n) => as2.state(NS, n)?.owned);
+    expect(ownedBy2.length).toBeGreaterThan(0);
+    expect(ownedBy2.length).toBeLessThan(names.length);
+    for (const n of names) expect(as.state(NS, n)?.owned).toBe(!ownedBy2.includes(n));
+
+    await as2.stop();
+    await advance(7000);
+    for (const n of names) expect(as.state(NS, n)?.owned).toBe(true);
+    const victim = ownedBy2[0]!;
+    expect(await bus.request(subjects.adminScale(NS, victim), { to: 0 })).toEqual({ ok: true, stopped: 1 });
+    for (const n of names) expect(runner.of(NS, n)).toHaveLength(n === victim ? 0 : 1);
+    expect(runner.starts).toHaveLength(names.length);
   });
 });

@@ -46,6 +46,7 @@ import {
   type PAState,
 } from './scaler/pa-status.js';
 import { computeScale } from './scaler/scaler.js';
+import { DISCOVERY_MS, Owners } from './sharing/owners.js';
 
 export const CONFIG_AUTOSCALER = 'config-autoscaler';
 const START_TIMEOUT_MS = 60_000;
@@ -91,6 +92,8 @@ interface RevState {
   startFailures: number;
   startBackoffUntil: number;
   problemsLogged: boolean;
+  /** This replica owns the revision (see sharing/owners.ts); others only keep their windows warm. */
+  owned: boolean;
 }
 
 export interface Autoscaler {
@@ -125,6 +128,10 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   const pendingWrites = new Set<Promise<void>>();
   let config: AutoscalerConfig = { ...DEFAULT_AUTOSCALER_CONFIG };
   let running = false;
+  // Until peers and runner nodes had a chance to announce themselves, act on nothing.
+  let settled = false;
+  const owners = new Owners(id);
+  const acting = (st: RevState) => running && settled && st.owned && states.get(st.key) === st;
   const startedAt = clock.now();
 
   const collectorSettings = (s: RevisionAutoscaling): CollectorSettings => ({
@@ -184,6 +191,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       startFailures: 0,
       startBackoffUntil: 0,
       problemsLogged: false,
+      owned: owners.owns(key),
     };
     states.set(key, st);
     logProblems(st);
@@ -208,10 +216,12 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   function removeRevision(key: string): void {
     const st = states.get(key);
     if (!st) return;
+    const wasActing = acting(st);
     states.delete(key);
+    cluster.forgetRevision(key);
+    if (!wasActing) return;
     st.replicas = 0;
     place(st, clock.now());
-    cluster.forgetRevision(key);
     void (async () => {
       for (const kind of ['ServerlessService', 'PodAutoscaler'] as const) {
         try {
@@ -269,9 +279,11 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     }
     st.numActivators = numActivators(ready, s.decider);
 
-    place(st, now);
-    publish(st, now);
-
+    const act = acting(st);
+    if (act) {
+      place(st, now);
+      publish(st, now);
+    }
     st.pa = computeActiveCondition(st.pa, {
       now,
       want: res.want,
@@ -279,7 +291,27 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       minScale: s.decider.reachable ? s.minScale : 0,
       initialScale: s.initialScale,
     });
-    scheduleWrite(st);
+    if (act) scheduleWrite(st);
+  }
+
+  /** Peers came or went: take over newly owned revisions (their windows are already warm). */
+  function rebalance(): void {
+    let gained = 0;
+    let lost = 0;
+    for (const st of states.values()) {
+      const was = st.owned;
+      st.owned = owners.owns(st.key);
+      if (st.owned === was) continue;
+      if (st.owned) {
+        gained++;
+        // Unknown what the previous owner wrote or published last: say it all again.
+        st.published = undefined;
+        st.writtenPA = undefined;
+        st.writtenSKS = undefined;
+        reconcile(st, false);
+      } else lost++;
+    }
+    if (gained || lost) log.info({ gained, lost, replicas: owners.size }, 'revision ownership moved');
   }
 
   function publish(st: RevState, now: number): void {
@@ -480,8 +512,9 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       const st = states.get(key);
       if (st) reconcile(st, false);
     }
+    if (!settled) return;
     for (const t of cluster.orphans((k) => states.has(k))) {
-      if (t.nodeId !== hb.nodeId) continue;
+      if (t.nodeId !== hb.nodeId || !owners.owns(t.revKey)) continue;
       cluster.markStopping(t.id, now);
       const [ns, rev] = t.revKey.split('/') as [string, string];
       void bus
@@ -503,6 +536,8 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     const reply = (r: AdminScaleReply) => respond?.(r);
     const parts = subject.split('.');
     const key = resourceKey(parts[3] ?? '', parts[4] ?? '');
+    // The owner answers; every replica hears the request.
+    if (!owners.owns(key)) return;
     if (!data || data.to !== 0) return reply({ ok: false, error: `to: only 0 is supported, got ${JSON.stringify(data?.to)}` });
     const st = states.get(key);
     if (!st) return reply({ ok: false, error: `revision ${key} not found` });
@@ -519,9 +554,12 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       st.mode = 'Proxy';
       st.proxySince = now;
     }
-    const stops = place(st, now);
-    publish(st, now);
-    scheduleWrite(st);
+    const act = acting(st);
+    const stops = act ? place(st, now) : [];
+    if (act) {
+      publish(st, now);
+      scheduleWrite(st);
+    }
     await Promise.allSettled(stops);
     st.pa = { ...st.pa, actualScale: cluster.readyCount(key) };
     reply({ ok: true, stopped: stops.length });
@@ -545,6 +583,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   /** Once a second: node liveness, and Knative's scrape of revisions with ready instances that reported nothing. */
   function everySecond(): void {
     const now = clock.now();
+    if (owners.expire(now)) rebalance();
     const { left, changed } = cluster.expire(now);
     for (const nodeId of left) log.warn({ node: nodeId }, 'runner node left; re-placing its instances');
     for (const key of changed) {
@@ -553,6 +592,10 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     }
     // A pod that reports zeros is still scraped in Knative: record 0 so "no data" means "no instances".
     for (const st of states.values()) if (st.ready > 0) st.metrics.recordValues(now, 0, 0);
+    heartbeat(now);
+  }
+
+  function heartbeat(now: number): void {
     const hb: ComponentHeartbeat = {
       role: 'autoscaler',
       id,
@@ -616,18 +659,31 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       subs.push(bus.subscribe<NodeHeartbeat>(subjects.nodeHeartbeat, (m) => onHeartbeat(m.data)));
       subs.push(bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => onEndpoints(m.data)));
       subs.push(bus.subscribe<AdminScaleRequest>(subjects.adminScaleAll, (m) => onAdminScale(m.subject, m.data, m.respond)));
+      subs.push(
+        bus.subscribe<ComponentHeartbeat>(subjects.componentHeartbeat, (m) => {
+          if (m.data.role === 'autoscaler' && owners.seen(m.data.id, clock.now())) rebalance();
+        }),
+      );
       running = true;
+      heartbeat(clock.now());
       // Runners answer with their current endpoints, so a restarted autoscaler counts ready instances at once.
       bus.publish(subjects.endpointsResync, { gatewayId: id, time: clock.now() });
       timers.push(clock.setInterval(tick, TICK_INTERVAL_SECONDS * 1000));
       timers.push(clock.setInterval(everySecond, 1000));
+      timers.push(
+        clock.setTimeout(() => {
+          settled = true;
+          for (const st of states.values()) st.owned = owners.owns(st.key);
+          for (const st of states.values()) reconcile(st, false);
+        }, DISCOVERY_MS),
+      );
       for (const st of states.values()) reconcile(st, false);
       log.info({ revisions: states.size }, 'autoscaler started');
     },
     async stop() {
       if (!running) return;
       running = false;
-      for (const t of timers.splice(0)) clock.clearInterval(t);
+      for (const t of timers.splice(0)) clock.clearTimeout(t);
       for (const s of subs.splice(0)) s.unsubscribe();
       for (const u of unwatch.splice(0)) u();
       while (pendingWrites.size > 0) await Promise.allSettled([...pendingWrites]);
