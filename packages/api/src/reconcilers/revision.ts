@@ -118,14 +118,19 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     const [active, reason, message] = activeFromAutoscaler(pa);
     conds.set('Active', active, reason, message);
 
+    // The KPA reports desiredScale −1 while it has no decision yet: keep the last known one then.
+    const actual = Math.max(0, pa?.status?.actualScale ?? 0);
+    const paDesired = pa?.status?.desiredScale;
+    const desiredReplicas = paDesired !== undefined && paDesired >= 0 ? paDesired : (rev.status?.desiredReplicas ?? actual);
+
     const c0 = rev.spec.containers[0];
     const digest = parseImageDigest(c0?.image ?? '');
     const status: RevisionStatus = {
       ...rev.status,
       observedGeneration: rev.metadata.generation,
       conditions: conds.done(),
-      actualReplicas: pa?.status?.actualScale ?? 0,
-      desiredReplicas: pa?.status?.desiredScale ?? 0,
+      actualReplicas: actual,
+      desiredReplicas,
       containerStatuses: rev.spec.containers.map((c) => ({
         name: c.name ?? 'user-container',
         ...(c === c0 && digest ? { imageDigest: digest } : {}),
