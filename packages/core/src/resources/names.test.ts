@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { childName, dns1035LabelErrors, isDns1035Label, nameIsDns1035Label, qualifiedNameErrors, renderNameTemplate, revisionName } from './names.js';
+import { childName, dns1035LabelErrors, generateName, isDns1035Label, nameIsDns1035Label, qualifiedNameErrors, renderNameTemplate, revisionName } from './names.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { parseQuantity } from './quantity.js';
 
@@ -56,6 +56,14 @@ describe('names', () => {
     expect(n).toMatch(/^a{25}[0-9a-f]{32}-00001$/);
     expect(revisionName('b'.repeat(57), 1)).toBe(`${'b'.repeat(57)}-00001`);
     expect(childName('x'.repeat(60), '-00001')).not.toBe(childName(`${'x'.repeat(59)}y`, '-00001'));
+  });
+
+  it('generates names from a prefix', () => {
+    expect(generateName('hello-', () => 0)).toBe('hello-bbbbb');
+    expect(generateName('hello-', () => 0.999)).toBe('hello-99999');
+    const long = generateName('a'.repeat(70), () => 0.5);
+    expect(long).toHaveLength(63);
+    expect(isDns1035Label(generateName('svc-'))).toBe(true);
   });
 
   it('renders container name templates', () => {

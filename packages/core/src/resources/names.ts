@@ -126,3 +126,17 @@ export function renderNameTemplate(template: string, parentName: string, key = '
     return { error: `invalid value: ${template}: ${key} supports only {{.Name}}` };
   return out;
 }
+
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const GENERATE_SUFFIX = 5;
+
+/**
+ * Kubernetes' generateName: the prefix (cut so the result fits 63 characters) plus five
+ * characters from an alphabet without vowels. `random` returns [0, 1); inject it in tests.
+ */
+export function generateName(prefix: string, random: () => number = Math.random): string {
+  const head = prefix.length > MAX_NAME_LENGTH - GENERATE_SUFFIX ? prefix.slice(0, MAX_NAME_LENGTH - GENERATE_SUFFIX) : prefix;
+  let out = head;
+  for (let i = 0; i < GENERATE_SUFFIX; i++) out += GENERATE_ALPHABET[Math.floor(random() * GENERATE_ALPHABET.length)]!;
+  return out;
+}
