@@ -259,6 +259,21 @@ describe('PodAutoscaler status → Revision', () => {
     expect(cond(rev, 'Active')).toMatchObject({ status: 'False', reason: 'NoTraffic' });
     expect(cond(rev, 'Ready')?.status).toBe('True');
   });
+
+  it('treats desiredScale -1 (no decision yet) as unknown', async () => {
+    await apply(service('u'));
+    const pa = (await get<PodAutoscaler>('PodAutoscaler', 'u-00001'))!;
+    await store.update({ ...pa, status: { desiredScale: -1, actualScale: 1 } });
+    await api.idle();
+    expect((await get<Revision>('Revision', 'u-00001'))!.status).toMatchObject({ desiredReplicas: 1, actualReplicas: 1 });
+    const pa2 = (await get<PodAutoscaler>('PodAutoscaler', 'u-00001'))!;
+    await store.update({ ...pa2, status: { desiredScale: 3, actualScale: 1 } });
+    await api.idle();
+    const pa3 = (await get<PodAutoscaler>('PodAutoscaler', 'u-00001'))!;
+    await store.update({ ...pa3, status: { desiredScale: -1, actualScale: 2 } });
+    await api.idle();
+    expect((await get<Revision>('Revision', 'u-00001'))!.status).toMatchObject({ desiredReplicas: 3, actualReplicas: 2 });
+  });
 });
 
 describe('config-domain', () => {
