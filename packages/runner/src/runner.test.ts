@@ -69,6 +69,22 @@ describe('runner: WebAssembly revisions', () => {
     expect(await (await h.dispatch('other-00001', 'o1')).text()).toBe('Hello Other!\n');
   });
 
+  it('keeps state in a reusable instance, and gives each request a fresh one with kedge.dev/instance-per-request', async () => {
+    await h.revision('keep-00001', guest);
+    const per = await h.revision('fresh-00001', guest);
+    per.metadata.annotations = { 'kedge.dev/instance-per-request': 'true' };
+    await h.store.update(per);
+    expect((await h.start('keep-00001', 'k1')).ok).toBe(true);
+    expect((await h.start('fresh-00001', 'f1')).ok).toBe(true);
+    const counts = async (rev: string, id: string) => {
+      const out: string[] = [];
+      for (let i = 0; i < 3; i++) out.push((await (await h.dispatch(rev, id, '/count')).text()).trim());
+      return out;
+    };
+    expect(await counts('keep-00001', 'k1')).toEqual(['1', '2', '3']);
+    expect(await counts('fresh-00001', 'f1')).toEqual(['1', '1', '1']);
+  });
+
   it('caps linear memory at resources.limits.memory', async () => {
     // 1 MiB = 16 pages; the guest starts with 1 page, so it can gain 15.
     await h.revision('grow-00001', guest, {}, {}, { resources: { limits: { memory: '1Mi' } } });

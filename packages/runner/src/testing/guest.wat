@@ -3,6 +3,7 @@
 ;;   /grow  grows memory until refused, answers the pages gained
 ;;   /env   answers its whole environment, one "k=v" line each
 ;;   /log   writes to stdout and stderr, then answers "logged\n"
+;;   /count answers how many requests this instance has served (state kept between requests)
 (module
   (import "wasi:cli/environment@0.2.12" "get-environment" (func $get_env (param i32)))
   (import "wasi:cli/stdout@0.2.12" "get-stdout" (func $get_stdout (result i32)))
@@ -30,6 +31,8 @@
   (data (i32.const 104) "to stdout\n")
   (data (i32.const 120) "to stderr\n")
   (data (i32.const 136) "logged\n")
+  (data (i32.const 152) "/count")
+  (global $served (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 1024))
 
   (func $cabi_realloc (export "cabi_realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
@@ -105,6 +108,12 @@
     (local.set $p (i32.load (i32.const 516)))
     (local.set $plen (i32.load (i32.const 520)))
     (call $drop_request (local.get $request))
+    (global.set $served (i32.add (global.get $served) (i32.const 1)))
+    (if (call $eq (local.get $p) (local.get $plen) (i32.const 152) (i32.const 6))
+      (then
+        (local.set $buf (call $itoa (global.get $served)))
+        (call $respond (local.get $out) (local.get $buf) (global.get $outlen))
+        (return)))
 
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 64) (i32.const 5)) (then unreachable))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 72) (i32.const 5)) (then (loop $forever (br $forever))))

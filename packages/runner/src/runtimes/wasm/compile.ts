@@ -21,9 +21,20 @@ interface Transpiled {
   glue: string;
   modules: Record<string, Uint8Array>;
   imports: string[];
+  fetchEvent: boolean;
 }
 
-const GLUE_FORMAT = 1;
+const GLUE_FORMAT = 2;
+
+/**
+ * StarlingMonkey (componentize-js) guests written with `addEventListener('fetch', …)` can serve
+ * one request per instance (StarlingMonkey issue #247). Their JS source travels inside the
+ * component, so it can be recognised there.
+ */
+export function looksLikeFetchEventGuest(bytes: Uint8Array): boolean {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return /addEventListener\(\s*["'`]fetch["'`]/.test(text);
+}
 
 /**
  * Fixes the jco 1.35 glue for a synchronous host on Node 20 and makes it evaluable in a worker:
@@ -68,7 +79,7 @@ export async function transpileComponent(bytes: Uint8Array): Promise<Transpiled>
     if (name.endsWith('.wasm')) modules[name] = data;
     else if (name === 'guest.js') glue = patchGlue(new TextDecoder().decode(data));
   }
-  return { glue, modules, imports: out.imports };
+  return { glue, modules, imports: out.imports, fetchEvent: looksLikeFetchEventGuest(bytes) };
 }
 
 /**
@@ -105,7 +116,7 @@ export class ComponentCache {
       const capped = maxPages === undefined ? code : capMemory(code, maxPages);
       modules[name] = await WebAssembly.compile(capped);
     }
-    return { key, glue: t.glue, modules };
+    return { key, glue: t.glue, modules, fetchEvent: t.fetchEvent };
   }
 
   private transpile(digest: string, bytes: () => Promise<Uint8Array>): Promise<Transpiled> {
@@ -130,11 +141,11 @@ export class ComponentCache {
   private async fromDisk(digest: string): Promise<Transpiled | undefined> {
     const dir = this.folder(digest);
     try {
-      const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { format: number; modules: string[]; imports: string[] };
+      const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { format: number; modules: string[]; imports: string[]; fetchEvent: boolean };
       if (meta.format !== GLUE_FORMAT) return undefined;
       const modules: Record<string, Uint8Array> = {};
       for (const m of meta.modules) modules[m] = new Uint8Array(await readFile(join(dir, m)));
-      return { glue: await readFile(join(dir, 'glue.js'), 'utf8'), modules, imports: meta.imports };
+      return { glue: await readFile(join(dir, 'glue.js'), 'utf8'), modules, imports: meta.imports, fetchEvent: meta.fetchEvent };
     } catch {
       return undefined;
     }
@@ -146,7 +157,7 @@ export class ComponentCache {
     await mkdir(tmp, { recursive: true });
     for (const [name, code] of Object.entries(t.modules)) await writeFile(join(tmp, name), code);
     await writeFile(join(tmp, 'glue.js'), t.glue);
-    await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: GLUE_FORMAT, modules: Object.keys(t.modules), imports: t.imports }));
+    await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: GLUE_FORMAT, modules: Object.keys(t.modules), imports: t.imports, fetchEvent: t.fetchEvent }));
     await rename(tmp, dir).catch(() => undefined);
   }
 }

@@ -31,6 +31,7 @@ export class WasmRuntime implements Runtime {
   private readonly warm = new Map<string, string[]>();
   private readonly warming = new Set<string>();
   private readonly released = new Set<string>();
+  private readonly perRequest = new Map<string, boolean>();
   private nextGuest = 1;
 
   constructor(private readonly opts: WasmRuntimeOptions) {
@@ -47,7 +48,8 @@ export class WasmRuntime implements Runtime {
   }
 
   async prepare(rev: Revision): Promise<void> {
-    await this.compiled(rev, {});
+    const c = await this.compiled(rev, {});
+    this.perRequest.set(revisionKey(rev), instancePerRequest(rev, c.fetchEvent));
     this.keepWarm(rev);
   }
 
@@ -56,6 +58,7 @@ export class WasmRuntime implements Runtime {
     this.released.add(k);
     for (const id of this.warm.get(k) ?? []) this.pool.drop(id);
     this.warm.delete(k);
+    this.perRequest.delete(k);
   }
 
   /**
@@ -65,7 +68,7 @@ export class WasmRuntime implements Runtime {
   private keepWarm(rev: Revision): void {
     const k = revisionKey(rev);
     this.released.delete(k);
-    const want = warmInstances(rev);
+    const want = warmInstances(rev, this.perRequest.get(k) ?? false);
     if (this.warming.has(k) || (this.warm.get(k)?.length ?? 0) >= want) return;
     this.warming.add(k);
     const id = `${rev.metadata.name}.warm-${this.nextGuest++}`;
@@ -133,48 +136,76 @@ export class WasmRuntime implements Runtime {
 
   async start(rev: Revision, instanceId: string, timings: Timings): Promise<RuntimeInstance> {
     const component = await this.compiled(rev, timings);
-    const revision = `${rev.metadata.namespace}/${rev.metadata.name}`;
-    const i0 = performance.now();
-    // Guests are known to the pool by their own id: a warm one was instantiated before this instance existed.
-    let guest = this.warm.get(revision)?.shift();
-    if (guest) timings.claimWarm = performance.now() - i0;
-    else {
-      guest = `${instanceId}.${this.nextGuest++}`;
+    const revision = revisionKey(rev);
+    const perRequest = instancePerRequest(rev, component.fetchEvent);
+    this.perRequest.set(revision, perRequest);
+    const pool = this.pool;
+    /** Guests are known to the pool by their own id: a warm one existed before this instance did. */
+    const claim = async (t: Timings): Promise<string> => {
+      const i0 = performance.now();
+      const warm = this.warm.get(revision)?.shift();
+      this.keepWarm(rev);
+      if (warm) {
+        t.claimWarm = performance.now() - i0;
+        return warm;
+      }
+      const guest = `${instanceId}.${this.nextGuest++}`;
       try {
-        await this.pool.instantiate({ instanceId: guest, revision, env: revisionEnv(rev), logLimit: LOG_LIMIT }, component);
+        await pool.instantiate({ instanceId: guest, revision, env: revisionEnv(rev), logLimit: LOG_LIMIT }, component);
       } catch (err) {
-        this.pool.drop(guest);
+        pool.drop(guest);
         throw new RevisionLoadError('InstantiateFailed', `the component could not be instantiated: ${(err as Error).message}`);
       }
-      timings.instantiate = performance.now() - i0;
+      t.instantiate = performance.now() - i0;
+      return guest;
+    };
+    // A fetch-event guest gets a fresh guest per request; the first is claimed now so a start
+    // fails early when the component cannot be instantiated.
+    let reusable: string | undefined = await claim(timings);
+    const serve = async (guest: string, req: Request, signal: AbortSignal): Promise<Response> => {
+      let init: RequestInit;
+      try {
+        init = await toRequestInit(req);
+      } catch (err) {
+        if (err instanceof BodyTooLarge)
+          return jsonError(413, 'RequestEntityTooLarge', `request bodies for WebAssembly revisions are limited to ${MAX_REQUEST_BODY} bytes`);
+        throw err;
+      }
+      try {
+        const r = await pool.request(guest, init, signal);
+        if (r.body instanceof Uint8Array)
+          return completeResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
+        if (nullBody(r.status)) void r.body.cancel();
+        return new Response(nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers });
+      } catch (err) {
+        if (!(err instanceof GuestFailure)) throw err;
+        return failureResponse(err, revision);
+      }
+    };
+    if (!perRequest) {
+      const guest = reusable;
+      return {
+        concurrency: 1,
+        handle: (req, signal) => serve(guest, req, signal),
+        async stop() {
+          pool.drop(guest);
+        },
+      };
     }
-    this.keepWarm(rev);
-    const pool = this.pool;
-    const guestId = guest;
     return {
       concurrency: 1,
       async handle(req, signal) {
-        let init: RequestInit;
+        const guest = reusable ?? (await claim({}));
+        reusable = undefined;
         try {
-          init = await toRequestInit(req);
-        } catch (err) {
-          if (err instanceof BodyTooLarge)
-            return jsonError(413, 'RequestEntityTooLarge', `request bodies for WebAssembly revisions are limited to ${MAX_REQUEST_BODY} bytes`);
-          throw err;
-        }
-        try {
-          const r = await pool.request(guestId, init, signal);
-          if (r.body instanceof Uint8Array)
-            return completeResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
-          if (nullBody(r.status)) void r.body.cancel();
-          return new Response(nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers });
-        } catch (err) {
-          if (!(err instanceof GuestFailure)) throw err;
-          return failureResponse(err, revision);
+          return await serve(guest, req, signal);
+        } finally {
+          // Queued behind the request in the worker: runs once the guest has answered.
+          pool.drop(guest);
         }
       },
       async stop() {
-        pool.drop(guestId);
+        if (reusable) pool.drop(reusable);
       },
     };
   }
@@ -205,12 +236,20 @@ function failureResponse(err: GuestFailure, revision: string): Response {
 
 const revisionKey = (rev: Revision) => `${rev.metadata.namespace}/${rev.metadata.name}`;
 
-/** Annotation kedge.dev/warm-instances: unclaimed instances kept per revision (default 1, max 8). */
+/** Annotation kedge.dev/warm-instances: unclaimed guests kept per revision (default 1, 2 for per-request guests; max 8). */
 export const WARM_INSTANCES_ANNOTATION = 'kedge.dev/warm-instances';
+/** Annotation kedge.dev/instance-per-request: "true" / "false" overrides the fetch-event detection. */
+export const PER_REQUEST_ANNOTATION = 'kedge.dev/instance-per-request';
 
-function warmInstances(rev: Revision): number {
-  const v = Number(rev.metadata.annotations?.[WARM_INSTANCES_ANNOTATION] ?? 1);
-  return Number.isInteger(v) && v >= 0 ? Math.min(v, 8) : 1;
+function warmInstances(rev: Revision, perRequest: boolean): number {
+  const dflt = perRequest ? 2 : 1;
+  const v = Number(rev.metadata.annotations?.[WARM_INSTANCES_ANNOTATION] ?? dflt);
+  return Number.isInteger(v) && v >= 0 ? Math.min(v, 8) : dflt;
+}
+
+function instancePerRequest(rev: Revision, fetchEvent: boolean): boolean {
+  const v = rev.metadata.annotations?.[PER_REQUEST_ANNOTATION];
+  return v === undefined ? fetchEvent : v === 'true';
 }
 
 class BodyTooLarge extends Error {}

@@ -6,6 +6,8 @@ export interface CompiledComponent {
   /** Patched jco glue (instantiation mode): evaluates to `instantiate(getCoreModule, imports)`. */
   glue: string;
   modules: Record<string, WebAssembly.Module>;
+  /** A JS guest written against the fetch event: its instances serve one request each. */
+  fetchEvent: boolean;
 }
 
 export interface InstanceSpec {

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { looksLikeFetchEventGuest, patchGlue } from './compile.js';
+import { capMemory, parseQuantity } from './memory-limit.js';
+
+describe('jco glue patch', () => {
+  it('drops the WebAssembly.promising probes and the JCO_DEBUG reads, and un-exports instantiate', () => {
+    const glue = `"use components";
+export function instantiate(getCoreModule, imports) {
+  const _debugLog = (...args) => {
+    if (!globalThis?.process?.env?.JCO_DEBUG) { return; }
+    console.debug(...args);
+  };
+  try {
+    realloc0Async = WebAssembly.promising(exports1.cabi_realloc);
+  } catch(err) {
+    realloc0Async = exports1.cabi_realloc;
+  }
+}
+export const _util = {};`;
+    const out = patchGlue(glue);
+    expect(out).not.toMatch(/WebAssembly\.promising|JCO_DEBUG|^export /m);
+    expect(out).toContain('realloc0Async = exports1.cabi_realloc;');
+    expect(new Function(`${out}\nreturn instantiate;`)()).toBeTypeOf('function');
+  });
+});
+
+describe('fetch-event detection', () => {
+  it('recognises a StarlingMonkey fetch listener in the component bytes', () => {
+    const enc = (s: string) => new TextEncoder().encode(`\0asm....${s}....`);
+    expect(looksLikeFetchEventGuest(enc(`addEventListener("fetch", (e) => e.respondWith(r))`))).toBe(true);
+    expect(looksLikeFetchEventGuest(enc(`export const incomingHandler = { handle() {} }`))).toBe(false);
+  });
+});
+
+describe('memory cap', () => {
+  // (module (memory 1)) and (module (memory 2 100))
+  const mod = (limits: number[]) => Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, limits.length + 1, 1, ...limits]);
+
+  it('adds a maximum where there was none and lowers a larger one', () => {
+    expect([...capMemory(mod([0, 1]), 16)].slice(8)).toEqual([5, 4, 1, 1, 1, 16]);
+    expect([...capMemory(mod([1, 2, 100]), 16)].slice(8)).toEqual([5, 4, 1, 1, 2, 16]);
+    expect(() => new WebAssembly.Module(capMemory(mod([0, 1]), 16))).not.toThrow();
+  });
+
+  it('refuses a module that needs more than the cap at start', () => {
+    expect(() => capMemory(mod([0, 32]), 16)).toThrow(/needs 32 pages/);
+  });
+
+  it('parses Kubernetes quantities', () => {
+    expect(parseQuantity('128Mi')).toBe(128 * 1024 * 1024);
+    expect(parseQuantity('1G')).toBe(1e9);
+    expect(parseQuantity('lots')).toBeUndefined();
+  });
+});
