@@ -118,10 +118,10 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     const [active, reason, message] = activeFromAutoscaler(pa);
     conds.set('Active', active, reason, message);
 
-    // The KPA reports desiredScale −1 while it has no decision yet: keep the last known one then.
+    // The KPA reports desiredScale −1 before its first decision: at least what runs, never below the last known.
     const actual = Math.max(0, pa?.status?.actualScale ?? 0);
     const paDesired = pa?.status?.desiredScale;
-    const desiredReplicas = paDesired !== undefined && paDesired >= 0 ? paDesired : (rev.status?.desiredReplicas ?? actual);
+    const desiredReplicas = paDesired !== undefined && paDesired >= 0 ? paDesired : Math.max(rev.status?.desiredReplicas ?? 0, actual);
 
     const c0 = rev.spec.containers[0];
     const digest = parseImageDigest(c0?.image ?? '');
