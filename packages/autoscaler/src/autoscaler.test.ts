@@ -271,4 +271,16 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     for (const n of names) expect(runner.of(NS, n)).toHaveLength(n === victim ? 0 : 1);
     expect(runner.starts).toHaveLength(names.length);
   });
+
+  it('repeats its decisions when a gateway (re)starts', async () => {
+    const { store, bus, as, decisions, start } = await setup();
+    await store.create(revision('hello-00001'));
+    await start();
+    const n = decisions.length;
+    expect(n).toBeGreaterThan(0);
+    bus.publish(subjects.endpointsResync, { gatewayId: 'gw-new', time: 0 });
+    await settle();
+    expect(decisions.slice(n)).toEqual([expect.objectContaining({ revision: 'hello-00001', desiredScale: 1, mode: 'Proxy' })]);
+    expect(as.state(NS, 'hello-00001')?.owned).toBe(true);
+  });
 });

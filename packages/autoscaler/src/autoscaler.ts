@@ -130,6 +130,9 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   let running = false;
   // Until peers and runner nodes had a chance to announce themselves, act on nothing.
   let settled = false;
+  let discovered = false;
+  let syncedWatches = 0;
+  const WATCHES = 3;
   const owners = new Owners(id);
   const acting = (st: RevState) => running && settled && st.owned && states.get(st.key) === st;
   const startedAt = clock.now();
@@ -576,6 +579,33 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     for (const st of states.values()) refreshSettings(st, now);
   }
 
+  const onSynced = () => {
+    syncedWatches++;
+    maybeSettle();
+  };
+
+  /**
+   * Act only once every watch delivered its snapshot (or an unknown revision's instances would look
+   * orphaned) and peers and nodes had DISCOVERY_MS to announce themselves.
+   */
+  function maybeSettle(): void {
+    if (settled || !discovered || syncedWatches < WATCHES || !running) return;
+    settled = true;
+    for (const st of states.values()) st.owned = owners.owns(st.key);
+    for (const st of states.values()) reconcile(st, false);
+  }
+
+  /** A gateway (re)started: it has no decisions yet, so repeat ours for the revisions this replica owns. */
+  function onResync(from: string): void {
+    if (from === id) return;
+    const now = clock.now();
+    for (const st of states.values()) {
+      if (!acting(st)) continue;
+      st.published = undefined;
+      publish(st, now);
+    }
+  }
+
   function tick(): void {
     for (const st of states.values()) reconcile(st, true);
   }
@@ -625,13 +655,13 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     async start() {
       if (running) return;
       unwatch.push(
-        store.watch({ kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE }, (ev) => {
+        store.watch({ kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, onSynced }, (ev) => {
           if (ev.object.metadata.name !== CONFIG_AUTOSCALER) return;
           onConfigMap(ev.type === 'DELETED' ? undefined : (ev.object as { data?: Record<string, string> }).data);
         }),
       );
       unwatch.push(
-        store.watch({ kind: 'PodAutoscaler' }, (ev) => {
+        store.watch({ kind: 'PodAutoscaler', onSynced }, (ev) => {
           const pa = ev.object as PodAutoscaler;
           const key = resourceKey(pa.metadata.namespace, pa.metadata.name);
           if (ev.type === 'DELETED') {
@@ -648,7 +678,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
         }),
       );
       unwatch.push(
-        store.watch({ kind: 'Revision' }, (ev) => {
+        store.watch({ kind: 'Revision', onSynced }, (ev) => {
           const rev = ev.object as Revision;
           if (ev.type === 'DELETED') removeRevision(resourceKey(rev.metadata.namespace, rev.metadata.name));
           else upsertRevision(rev);
@@ -659,6 +689,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       subs.push(bus.subscribe<NodeHeartbeat>(subjects.nodeHeartbeat, (m) => onHeartbeat(m.data)));
       subs.push(bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => onEndpoints(m.data)));
       subs.push(bus.subscribe<AdminScaleRequest>(subjects.adminScaleAll, (m) => onAdminScale(m.subject, m.data, m.respond)));
+      subs.push(bus.subscribe<{ gatewayId: string }>(subjects.endpointsResync, (m) => onResync(m.data?.gatewayId)));
       subs.push(
         bus.subscribe<ComponentHeartbeat>(subjects.componentHeartbeat, (m) => {
           if (m.data.role === 'autoscaler' && owners.seen(m.data.id, clock.now())) rebalance();
@@ -672,9 +703,8 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       timers.push(clock.setInterval(everySecond, 1000));
       timers.push(
         clock.setTimeout(() => {
-          settled = true;
-          for (const st of states.values()) st.owned = owners.owns(st.key);
-          for (const st of states.values()) reconcile(st, false);
+          discovered = true;
+          maybeSettle();
         }, DISCOVERY_MS),
       );
       for (const st of states.values()) reconcile(st, false);
