@@ -24,3 +24,20 @@ export interface InstanceDispatcher {
 export const INSTANCE_HEADER = 'kedge-instance';
 export const REVISION_HEADER = 'kedge-revision';
 export const ACTIVATOR_HEADER = 'kedge-proxied';
+
+/**
+ * Marks a Response whose body is already entirely in memory (a buffer or string, nothing left to
+ * produce). A gateway can then free the instance's slot at once and hand the Response to its HTTP
+ * server untouched, instead of wrapping the body to find its end. A symbol on the object, so it
+ * survives any number of hands and needs no shared state.
+ */
+export const COMPLETE_RESPONSE = Symbol.for('kedge.response.complete');
+
+export function markCompleteResponse<R extends Response>(res: R): R {
+  (res as unknown as Record<symbol, boolean>)[COMPLETE_RESPONSE] = true;
+  return res;
+}
+
+export function isCompleteResponse(res: Response): boolean {
+  return (res as unknown as Record<symbol, boolean | undefined>)[COMPLETE_RESPONSE] === true;
+}

@@ -2,13 +2,27 @@ import { Hono } from 'hono';
 import type { ConnInfo, Gateway } from './gateway.js';
 
 /**
- * The peer address, whichever runtime serves the app: @hono/node-server passes `{ incoming }`
- * (a Node IncomingMessage) as env, Deno.serve passes `{ remoteAddr }`.
+ * The peer address and the end-of-response signal, whichever runtime serves the app:
+ * @hono/node-server passes `{ incoming, outgoing }` (Node's request and response) as env,
+ * Deno.serve passes `{ remoteAddr, completed }`.
  */
 export function connInfoOf(env: unknown): ConnInfo {
-  const e = env as { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } } | undefined;
+  const e = env as
+    | {
+        incoming?: { socket?: { remoteAddress?: string } };
+        outgoing?: { once(ev: 'close', fn: () => void): unknown };
+        remoteAddr?: { hostname?: string };
+        completed?: Promise<void>;
+      }
+    | undefined;
+  const info: ConnInfo = {};
   const addr = e?.incoming?.socket?.remoteAddress ?? e?.remoteAddr?.hostname;
-  return addr ? { remoteAddress: addr } : {};
+  if (addr) info.remoteAddress = addr;
+  const outgoing = e?.outgoing;
+  const completed = e?.completed;
+  if (outgoing && typeof outgoing.once === 'function') info.onDone = (fn) => void outgoing.once('close', fn);
+  else if (completed && typeof completed.then === 'function') info.onDone = (fn) => void completed.then(fn, fn);
+  return info;
 }
 
 /**

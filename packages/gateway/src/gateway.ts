@@ -1,4 +1,5 @@
 import {
+  isCompleteResponse,
   subjects,
   type Bus,
   type Clock,
@@ -17,7 +18,7 @@ import {
 import { Activator, REPORT_INTERVAL_MS, type ActivatorOptions, type Lease, type RevisionState } from './activator/activator.js';
 import { EndpointsRegistry } from './activator/endpoints.js';
 import { ThrottlerError } from './activator/throttler.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward/headers.js';
+import { adjustResponseHeaders, downstreamResponseHeaders, upstreamRequestHeaders } from './forward/headers.js';
 import { FetchTransport } from './forward/fetch-transport.js';
 import { NeverReachedError, nullBodyStatus, type Transport, type UpstreamRequest } from './forward/transport.js';
 import { UndiciTransport } from './forward/undici-transport.js';
@@ -42,6 +43,12 @@ export interface GatewayDeps {
 
 export interface ConnInfo {
   remoteAddress?: string;
+  /**
+   * Registers a callback for when the server has finished sending the response (or the
+   * connection closed). With it the gateway hands the instance's Response to the server untouched
+   * and keeps the instance's slot until then; without it, it wraps the body to find the end.
+   */
+  onDone?: (fn: () => void) => void;
 }
 
 export interface Gateway {
@@ -59,6 +66,13 @@ export interface GatewayView {
 }
 
 /** Local dispatchers signal "this instance is not here (any more)" with one of these error codes. */
+/** The request on its way out, plus what the in-process path needs to avoid copying it. */
+interface Upstream extends UpstreamRequest {
+  original: Request;
+  /** Whether a cancellation signal exists already (the local path does not create one). */
+  hasSignal(): boolean;
+}
+
 const LOCAL_NOT_REACHED = new Set(['InstanceNotFound', 'InstanceGone', 'ECONNREFUSED']);
 const MAX_ATTEMPTS = 3;
 
@@ -66,6 +80,58 @@ class RequestTimeout extends Error {
   constructor(readonly seconds: number, readonly phase: 'overall' | 'response start') {
     super(`request timeout after ${seconds} s (${phase})`);
   }
+}
+
+/** What of a response body could be read without waiting for I/O. */
+interface Ready {
+  chunks: Uint8Array[];
+  done: boolean;
+  /** A read that did not complete at once; its result comes before any further read. */
+  pending?: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>;
+}
+
+const BUFFER_LIMIT = 256 * 1024;
+const NOT_YET = Symbol('not yet');
+const macrotask: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
+/**
+ * Reads the chunks a body already holds: anything that resolves before the next macrotask was in
+ * memory, anything later waits on I/O (or on the instance) and must be streamed, not waited for.
+ */
+async function readReady(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Ready> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let tick: Promise<typeof NOT_YET> | undefined;
+  for (;;) {
+    const read = reader.read();
+    tick ??= new Promise((r) => macrotask(() => r(NOT_YET)));
+    const r = await Promise.race([read, tick]);
+    if (r === NOT_YET) return { chunks, done: false, pending: read };
+    if (r.done) return { chunks, done: true };
+    chunks.push(r.value);
+    bytes += r.value.byteLength;
+    if (bytes > BUFFER_LIMIT) return { chunks, done: false };
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function serverTiming(held: NonNullable<Lease['held']>): string {
+  const parts = [`activator;dur=${held.ms.toFixed(2)}`];
+  if (held.pokeMs !== undefined) parts.push(`poke;dur=${held.pokeMs.toFixed(2)}`);
+  return parts.join(', ');
 }
 
 function json(status: number, body: Record<string, unknown>, extra?: Record<string, string>): Response {
@@ -111,24 +177,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let started = false;
 
   function record(namespace: string, revision: string, code: number, startMs: number): void {
-    const labels = { namespace, revision, code: String(code) };
-    metrics.requests.inc(labels);
-    metrics.latency.observe(labels, (performance.now() - startMs) / 1000);
+    metrics.request(namespace, revision, code, (performance.now() - startMs) / 1000);
   }
 
-  async function forwardOnce(ep: Endpoint, up: UpstreamRequest, proxied: boolean): Promise<Response> {
+  async function forwardOnce(ep: Endpoint, up: Upstream, proxied: boolean): Promise<Response> {
     const local = locals.get(ep.nodeId);
     if (!local) return transport.send(ep, up, proxied);
-    const init: RequestInit & { duplex?: 'half' } = { method: up.method, headers: up.headers, signal: up.signal };
-    if (up.body) {
-      init.body = up.body;
-      init.duplex = 'half';
+    let request = up.original;
+    if (request.headers !== up.headers) {
+      const init: RequestInit & { duplex?: 'half' } = { method: up.method, headers: up.headers, signal: up.signal };
+      if (up.body) {
+        init.body = up.body;
+        init.duplex = 'half';
+      }
+      request = new Request(up.url, init);
     }
     try {
       return await local.dispatch(
         { namespace: ep.namespace, revision: ep.revision, instanceId: ep.instanceId },
-        new Request(up.url, init),
-        { fromActivator: proxied, signal: up.signal },
+        request,
+        up.hasSignal() ? { fromActivator: proxied, signal: up.signal } : { fromActivator: proxied },
       );
     } catch (err) {
       const code = (err as { code?: unknown }).code;
@@ -138,9 +206,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   /** Response body that gives the slot back when it ends (or is cancelled), and is cut at the deadline. */
-  function tracked(body: ReadableStream<Uint8Array>, finish: () => void, onCut: (cut: (err: Error) => void) => void): ReadableStream<Uint8Array> {
-    const reader = body.getReader();
+  function tracked(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    ready: Ready,
+    finish: () => void,
+    onCut: (cut: (err: Error) => void) => void,
+  ): ReadableStream<Uint8Array> {
     let closed = false;
+    let pending = ready.pending;
+    const queued = ready.chunks;
     const end = () => {
       if (closed) return;
       closed = true;
@@ -148,6 +222,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     };
     return new ReadableStream<Uint8Array>({
       start(controller) {
+        for (const c of queued) controller.enqueue(c);
         onCut((err) => {
           if (closed) return;
           end();
@@ -161,7 +236,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
       async pull(controller) {
         try {
-          const { done, value } = await reader.read();
+          const next = pending ?? reader.read();
+          pending = undefined;
+          const { done, value } = await next;
           if (closed) return;
           if (done) {
             end();
@@ -203,20 +280,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number): Promise<Response> {
-    const ctl = new AbortController();
-    const onClientAbort = () => ctl.abort(req.signal.reason);
-    if (req.signal.aborted) ctl.abort(req.signal.reason);
-    else req.signal.addEventListener('abort', onClientAbort, { once: true });
     let cut: ((err: Error) => void) | undefined;
     let timeoutFired: RequestTimeout | undefined;
     let rejectTimeout!: (err: RequestTimeout) => void;
     const timedOut = new Promise<never>((_, reject) => (rejectTimeout = reject));
     timedOut.catch(() => {});
+    // An AbortController costs ~12 µs on Node 20 (and req.signal makes @hono/node-server build one
+    // too), so the warm local path has none: it is created only when a request waits in the
+    // activator or goes to a remote runner, the cases where cancelling upstream matters.
+    let ctl: AbortController | undefined;
+    const onClientAbort = () => ctl?.abort(req.signal.reason);
+    const signal = (): AbortSignal => {
+      if (!ctl) {
+        ctl = new AbortController();
+        if (timeoutFired) ctl.abort(timeoutFired);
+        else if (req.signal.aborted) ctl.abort(req.signal.reason);
+        else req.signal.addEventListener('abort', onClientAbort, { once: true });
+      }
+      return ctl.signal;
+    };
     const fire = (err: RequestTimeout) => {
       if (timeoutFired) return;
       timeoutFired = err;
       rejectTimeout(err);
-      ctl.abort(err);
+      ctl?.abort(err);
       cut?.(err);
     };
     // Knative's timeout handler sits outside the throttler: time spent held counts toward timeoutSeconds.
@@ -233,24 +320,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
       finished = true;
       clock.clearTimeout(overall);
       if (startTimer) clock.clearTimeout(startTimer);
-      req.signal.removeEventListener('abort', onClientAbort);
+      if (ctl) req.signal.removeEventListener('abort', onClientAbort);
       lease?.release();
     };
 
     const proto = req.url.startsWith('https:') ? 'https' : 'http';
-    const up: UpstreamRequest = {
-      method: req.method,
+    const method = req.method;
+    const up: Upstream = {
+      method,
       url: req.url,
       headers: upstreamRequestHeaders(req, info?.remoteAddress, proto),
-      body: req.body,
-      signal: ctl.signal,
+      // Touching .body on a GET would make @hono/node-server build a full Request for nothing.
+      body: method === 'GET' || method === 'HEAD' ? null : req.body,
+      get signal() {
+        return signal();
+      },
+      original: req,
+      hasSignal: () => ctl !== undefined,
     };
 
     let res: Response;
     let held: Lease['held'];
     try {
       for (let attempt = 1; ; attempt++) {
-        lease = await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, ctl.signal), timedOut]);
+        lease = activator.tryAcquire(s) ?? (await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, signal()), timedOut]));
         held ??= lease.held;
         try {
           const pending = forwardOnce(lease.backend.endpoint, up, lease.proxied);
@@ -270,7 +363,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           res = await Promise.race([pending, timedOut]);
           break;
         } catch (err) {
-          if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || ctl.signal.aborted) throw err;
+          if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || timeoutFired || req.signal.aborted) throw err;
           log.debug({ err, revision: s.key, attempt }, 'instance unreachable, trying another');
           const failed = lease;
           lease = undefined;
@@ -286,20 +379,42 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (startTimer) clock.clearTimeout(startTimer);
 
-    let headers = downstreamResponseHeaders(res.headers);
-    if (held) {
-      if (headers === res.headers) headers = new Headers(res.headers);
-      const parts = [`activator;dur=${held.ms.toFixed(2)}`];
-      if (held.pokeMs !== undefined) parts.push(`poke;dur=${held.pokeMs.toFixed(2)}`);
-      headers.append('server-timing', parts.join(', '));
-    }
     record(s.namespace, s.revision, res.status, startMs);
-    if (!res.body || nullBodyStatus(res.status)) {
-      finish();
-      return new Response(null, { status: res.status, statusText: res.statusText, headers });
+    // Hop-by-hop headers out, Server-Timing in — on the instance's own Response when it allows, so
+    // a response the server can send from memory is never turned into a stream here.
+    const timing = held ? serverTiming(held) : undefined;
+    let out = res;
+    if (!adjustResponseHeaders(res.headers, timing)) {
+      const headers = new Headers(downstreamResponseHeaders(res.headers));
+      if (timing) headers.append('server-timing', timing);
+      out = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
     }
-    const body = tracked(res.body, finish, (c) => (cut = c));
-    return new Response(body, { status: res.status, statusText: res.statusText, headers });
+    if (isCompleteResponse(res)) {
+      // Body entirely in memory: the instance is done with this request.
+      finish();
+      return out;
+    }
+    if (info?.onDone) {
+      // The server tells us when the response is fully sent: the slot is held until then.
+      info.onDone(finish);
+      return out;
+    }
+    const status = out.status;
+    const body = nullBodyStatus(status) ? null : out.body;
+    if (!body) {
+      finish();
+      return out;
+    }
+    // Without that signal, watch the body: one already complete in memory goes out as a buffer and
+    // frees the slot at once; anything still coming is streamed and frees it at its end.
+    const reader = body.getReader();
+    const ready = await readReady(reader);
+    if (ready.done) {
+      finish();
+      const whole = concat(ready.chunks);
+      return new Response(whole.length ? whole : null, { status, headers: out.headers });
+    }
+    return new Response(tracked(reader, ready, finish, (c) => (cut = c)), { status, headers: out.headers });
   }
 
   function failure(err: unknown, s: RevisionState, startMs: number): Response {

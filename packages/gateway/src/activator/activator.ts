@@ -142,6 +142,17 @@ export class Activator {
    * mode: a free slot now, or wait in the queue (publishing a poke when there is no instance at all).
    * Rejects with ThrottlerError.
    */
+  /** A slot right now without waiting, or undefined (nothing counted then). */
+  tryAcquire(s: RevisionState): Lease | undefined {
+    const t = s.throttler;
+    if (s.mode === 'Serve' && t.size > 0) return this.lease(s, t.pickDirect()!, false);
+    const b = t.tryAcquire();
+    if (!b) return undefined;
+    s.stats.arrive(this.deps.clock.now());
+    s.active = true;
+    return this.lease(s, b, true);
+  }
+
   async acquire(s: RevisionState, waitMs: number, signal?: AbortSignal): Promise<Lease> {
     const t = s.throttler;
     if (s.mode === 'Serve' && t.size > 0) {

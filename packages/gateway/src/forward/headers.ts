@@ -38,30 +38,61 @@ function forwardedToken(value: string): string {
 /**
  * The headers a request carries upstream: hop-by-hop (and whatever `Connection` names) removed,
  * internal steering headers removed, and the proxy chain recorded in X-Forwarded-For/-Proto/-Host
- * and RFC 7239 Forwarded (appended to what earlier proxies wrote).
+ * and RFC 7239 Forwarded (appended to what earlier proxies wrote). Rewrites `req.headers` in place
+ * when the runtime allows it — the gateway owns the incoming request, and not copying keeps the
+ * warm path short — and returns whichever Headers object now holds the result.
  */
 export function upstreamRequestHeaders(req: Request, remoteAddress: string | undefined, proto: string): Headers {
-  const out = new Headers();
-  const drop = connectionTokens(req.headers);
-  req.headers.forEach((value, name) => {
-    if (HOP_BY_HOP.has(name) || INTERNAL.has(name) || (drop.length && drop.includes(name))) return;
-    out.append(name, value);
-  });
-  const host = req.headers.get('host') ?? new URL(req.url).host;
-  if (remoteAddress) {
-    const xff = out.get('x-forwarded-for');
-    const client = remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
-    out.set('x-forwarded-for', xff ? `${xff}, ${client}` : client);
+  let out = req.headers;
+  try {
+    rewrite(out, req, remoteAddress, proto);
+  } catch {
+    out = new Headers(req.headers);
+    rewrite(out, req, remoteAddress, proto);
   }
-  if (!out.has('x-forwarded-proto')) out.set('x-forwarded-proto', proto);
-  if (!out.has('x-forwarded-host') && host) out.set('x-forwarded-host', host);
-  const parts: string[] = [];
-  if (remoteAddress) parts.push(`for=${forwardedNode(remoteAddress)}`);
-  if (host) parts.push(`host=${forwardedToken(host)}`);
-  parts.push(`proto=${proto}`);
-  const prev = out.get('forwarded');
-  out.set('forwarded', prev ? `${prev}, ${parts.join(';')}` : parts.join(';'));
   return out;
+}
+
+function rewrite(h: Headers, req: Request, remoteAddress: string | undefined, proto: string): void {
+  const drop = connectionTokens(h);
+  const remove: string[] = [];
+  h.forEach((_value, name) => {
+    if (HOP_BY_HOP.has(name) || INTERNAL.has(name) || (drop.length && drop.includes(name))) remove.push(name);
+  });
+  for (const name of remove) h.delete(name);
+  const host = h.get('host') ?? new URL(req.url).host;
+  if (remoteAddress) {
+    const xff = h.get('x-forwarded-for');
+    const client = remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+    h.set('x-forwarded-for', xff ? `${xff}, ${client}` : client);
+  }
+  if (!h.has('x-forwarded-proto')) h.set('x-forwarded-proto', proto);
+  if (!h.has('x-forwarded-host') && host) h.set('x-forwarded-host', host);
+  let fwd = remoteAddress ? `for=${forwardedNode(remoteAddress)}` : '';
+  if (host) fwd += `${fwd ? ';' : ''}host=${forwardedToken(host)}`;
+  fwd += `${fwd ? ';' : ''}proto=${proto}`;
+  const prev = h.get('forwarded');
+  h.set('forwarded', prev ? `${prev}, ${fwd}` : fwd);
+}
+
+/**
+ * Strips hop-by-hop headers from an instance's response and appends Server-Timing, in place.
+ * False when the headers are immutable (a fetch() response) and something had to change.
+ */
+export function adjustResponseHeaders(h: Headers, serverTiming?: string): boolean {
+  const drop = connectionTokens(h);
+  const remove: string[] = [];
+  h.forEach((_v, name) => {
+    if (HOP_BY_HOP.has(name) || (drop.length && drop.includes(name))) remove.push(name);
+  });
+  if (remove.length === 0 && !serverTiming) return true;
+  try {
+    for (const name of remove) h.delete(name);
+    if (serverTiming) h.append('server-timing', serverTiming);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Response headers from an instance, minus hop-by-hop ones (the gateway's own connection decides those). */

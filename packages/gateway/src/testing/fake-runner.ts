@@ -1,4 +1,5 @@
 import {
+  markCompleteResponse,
   ACTIVATOR_HEADER,
   INSTANCE_HEADER,
   subjects,
@@ -45,7 +46,8 @@ export const echoHandler: FakeHandler = async (req, { instance, fromActivator })
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => (headers[k] = v));
   const body = req.body ? await req.text() : '';
-  return Response.json({
+  // Buffered, so marked complete as the real runner marks a finished guest response.
+  return markCompleteResponse(Response.json({
     revision: instance.revision,
     instanceId: instance.instanceId,
     fromActivator,
@@ -53,7 +55,7 @@ export const echoHandler: FakeHandler = async (req, { instance, fromActivator })
     url: req.url,
     headers,
     body,
-  });
+  }));
 };
 
 /**
