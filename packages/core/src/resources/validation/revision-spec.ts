@@ -169,6 +169,7 @@ function validateContainerConcurrency(v: unknown, path: string, errs: Errs, d: D
 export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ctx: RevisionSpecContext = {}): void {
   const defaults = { ...DEFAULTS_CONFIG, ...ctx.defaults };
   const features = { ...FEATURES_CONFIG, ...ctx.features };
+  features.podSpecFields ??= [];
   if (!isObj(spec)) {
     errs.missing(path);
     return;
