@@ -131,13 +131,23 @@ describe('applyDefaults', () => {
     expect(validateResource(changed, { old })).toBeUndefined();
   });
 
-  it('does not re-default a template kept under the same BYO name', () => {
-    const old = applyDefaults(service({}), DEFAULTS_CONFIG);
-    (old.spec.template as any).metadata = { name: 'hello-v1' };
-    const next = service();
-    (next.spec.template as any).metadata = { name: 'hello-v1' };
-    const d = applyDefaults(next, cfg({ revisionTimeoutSeconds: 100 }), { old });
-    expect(d.spec.template.spec.timeoutSeconds).toBeUndefined();
+  it('re-applying a manifest with a BYO revision name is not a change', () => {
+    const manifest = service();
+    (manifest.spec.template as any).metadata = { name: 'hello-v1' };
+    const old = applyDefaults(manifest);
+    const again = applyDefaults(structuredClone(manifest), cfg({ revisionTimeoutSeconds: 100 }), { old });
+    expect(again.spec.template).toEqual(old.spec.template);
+    expect(validateResource(again, { old })).toBeUndefined();
+  });
+
+  it('changing a template under the same BYO name is caught', () => {
+    const manifest = service();
+    (manifest.spec.template as any).metadata = { name: 'hello-v1' };
+    const old = applyDefaults(manifest);
+    const changed = structuredClone(manifest);
+    changed.spec.template.spec.containers[0]!.image = 'other.wasm';
+    const next = applyDefaults(changed, DEFAULTS_CONFIG, { old });
+    expect(validateResource(next, { old })?.problems.map((p) => p.path)).toEqual(['spec.template.metadata.name']);
   });
 
   it('defaults a Configuration template but adds no traffic', () => {

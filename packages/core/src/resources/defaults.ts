@@ -161,6 +161,13 @@ function defaultTraffic(spec: Obj, hasDefaultConfiguration: boolean): void {
   }
 }
 
+/** Every field set in `part` has the same value in `whole` (arrays element by element). */
+function isSubset(part: unknown, whole: unknown): boolean {
+  if (Array.isArray(part)) return Array.isArray(whole) && part.length === whole.length && part.every((v, i) => isSubset(v, whole[i]));
+  if (isObj(part)) return isObj(whole) && Object.entries(part).every(([k, v]) => v === undefined || isSubset(v, whole[k]));
+  return deepEqual(part, whole);
+}
+
 function defaultTemplate(spec: Obj, old: Obj | undefined, parentName: string, cfg: DefaultsConfig): void {
   const tpl = spec.template;
   if (!isObj(tpl)) return;
@@ -168,7 +175,13 @@ function defaultTemplate(spec: Obj, old: Obj | undefined, parentName: string, cf
   const name = isObj(tpl.metadata) ? tpl.metadata.name : undefined;
   const oldTpl = old && isObj(old.spec) && isObj(old.spec.template) ? old.spec.template : undefined;
   const oldName = oldTpl && isObj(oldTpl.metadata) ? oldTpl.metadata.name : undefined;
-  if (old && name && name === oldName) return;
+  if (old && name && name === oldName) {
+    // Knative skips defaulting here and relies on kubectl's merge keeping the stored defaults.
+    // Kedge clients PUT the manifest as written, so a template that only omits what defaulting
+    // added is the stored template again.
+    if (oldTpl && isSubset(tpl, oldTpl)) spec.template = structuredClone(oldTpl);
+    return;
+  }
   if (isObj(tpl.spec)) defaultRevisionSpec(tpl.spec, cfg, parentName);
 }
 
@@ -224,6 +237,8 @@ export function applyDefaults<T extends AnyResource>(obj: T, config: DefaultsCon
     case 'Revision':
       // The spec is immutable once stored; defaults drifting with config must not "change" it.
       if (spec && !old) defaultRevisionSpec(spec, config, name);
+      // A client re-sending the spec as first written (without the defaults) is not changing it.
+      else if (old && isObj(old.spec) && isSubset(o.spec, old.spec)) o.spec = structuredClone(old.spec);
       break;
   }
   return copy;

@@ -95,6 +95,16 @@ describe('Revision validation', () => {
     expect(defaulted.spec.timeoutSeconds).toBeUndefined();
   });
 
+  it('a metadata update that re-sends the spec without its defaults is not a spec change', () => {
+    const old = rev();
+    const next = structuredClone(old) as any;
+    next.spec = { containers: [{ image: old.spec.containers[0]!.image }] };
+    next.metadata.labels.team = 'a';
+    const defaulted = applyDefaults(next, undefined, { old });
+    expect(defaulted.spec).toEqual(old.spec);
+    expect(problems(defaulted, { old })).toEqual([]);
+  });
+
   it('on update, an invalid spec is not re-validated when unchanged', () => {
     const old = rev((r) => (r.spec.timeoutSeconds = 5000));
     expect(problems(structuredClone(old), { old })).toEqual([]);
