@@ -92,7 +92,7 @@ describe('Revision validation', () => {
     const next = structuredClone(old) as any;
     delete next.spec.timeoutSeconds;
     const defaulted = applyDefaults(next, { revisionTimeoutSeconds: 100, maxRevisionTimeoutSeconds: 600, containerConcurrency: 0, containerConcurrencyMaxLimit: 1000 }, { old });
-    expect(defaulted.spec.timeoutSeconds).toBeUndefined();
+    expect(defaulted.spec.timeoutSeconds).toBe(300);
   });
 
   it('a metadata update that re-sends the spec without its defaults is not a spec change', () => {
