@@ -489,3 +489,14 @@ spec:
     expect(res.body.spec.template.spec).toMatchObject({ timeoutSeconds: 42, containerConcurrency: 7 });
   });
 });
+
+describe('no-op writes', () => {
+  it('keep the resourceVersion and emit no watch event', async () => {
+    const created = (await call('POST', `${BASE}/services`, service('same'))).body;
+    const again = await call('PUT', `${BASE}/services/same`, created);
+    expect(again.status).toBe(200);
+    expect(again.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    const patched = await call('PATCH', `${BASE}/services/same`, { metadata: { labels: null } }, { 'content-type': 'application/merge-patch+json' });
+    expect(patched.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+  });
+});

@@ -44,6 +44,20 @@ export interface Target {
   subresource?: string;
 }
 
+function unchanged(old: AnyResource, next: AnyResource): boolean {
+  const strip = (o: AnyResource) => {
+    const { resourceVersion: _rv, generation: _g, uid: _u, creationTimestamp: _c, ...meta } = o.metadata;
+    return JSON.stringify(sortKeys({ ...o, metadata: meta }));
+  };
+  return strip(old) === strip(next);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+}
+
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
@@ -172,11 +186,10 @@ export function createResourceHandler(deps: ResourceDeps) {
       fieldValidation: fieldValidationOf(q.get('fieldValidation') ?? undefined),
       suffix,
     });
-    if (dryRun) {
-      const rv = object.metadata.resourceVersion;
-      if (rv && rv !== old.metadata.resourceVersion) throw fromStoreError(new StoreError('Conflict', ''), t.info, t.name!);
-      return { object, warnings, stored: object };
-    }
+    const rv = object.metadata.resourceVersion;
+    if (rv && rv !== old.metadata.resourceVersion) throw fromStoreError(new StoreError('Conflict', ''), t.info, t.name!);
+    // A write that changes nothing keeps the resourceVersion (kubectl re-applies; watchers see no event).
+    if (dryRun || unchanged(old, object)) return { object, warnings, stored: dryRun ? object : old };
     return { object, warnings, stored: await withStoreErrors(t, t.name!, store.update(object)) };
   }
 
