@@ -7,6 +7,7 @@ import {
   type Kind,
   type Logger,
   type RevisionHealth,
+  type Route,
   type Store,
   type Subscription,
 } from '@kedge/core';
@@ -59,7 +60,18 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const service = createServiceReconciler({ store, now });
   const configuration = createConfigurationReconciler({ store, now });
   const revision = createRevisionReconciler({ store, now, health: (k) => health.get(k) });
-  const route = createRouteReconciler({ store, now, domains: () => deps.config.current.domain, track });
+  const deletedRoutes = new Map<string, Route>();
+  const route = createRouteReconciler({
+    store,
+    now,
+    domains: () => deps.config.current.domain,
+    track,
+    deleted: (k) => {
+      const r = deletedRoutes.get(k);
+      deletedRoutes.delete(k);
+      return r;
+    },
+  });
   const gc = createRevisionGc({ store, nowMs: () => clock.now(), config: () => deps.config.current.gc });
   const owners = createOwnerGc(store);
   const deletedOwners = new Map<string, AnyResource>();
@@ -118,8 +130,13 @@ export function createReconcilers(deps: ReconcilerDeps) {
         break;
       }
       case 'Route':
-        if (type === 'DELETED') knownRoutes.delete(key);
-        else knownRoutes.add(key);
+        if (type === 'DELETED') {
+          knownRoutes.delete(key);
+          deletedRoutes.set(key, o as Route);
+        } else {
+          knownRoutes.add(key);
+          deletedRoutes.delete(key);
+        }
         c.route.enqueue(key);
         if (owner?.kind === 'Service') c.service.enqueue(`${ns}/${owner.name}`);
         break;

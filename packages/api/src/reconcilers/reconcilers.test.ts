@@ -234,6 +234,20 @@ describe('failures a user can act on', () => {
     expect(cond(await get('Route', 'r2'), 'AllTrafficAssigned')).toMatchObject({ reason: 'ConfigurationMissing' });
   });
 
+  it('a deleted Route releases its revisions (routingState reserve)', async () => {
+    const cfg = { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'solo' }, spec: { template: { spec: { containers: [{ image }] } } } };
+    expect((await call('POST', `${BASE}/configurations`, cfg)).status).toBe(201);
+    const rt = { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'solo' }, spec: { traffic: [{ configurationName: 'solo', percent: 100 }] } };
+    expect((await call('POST', `${BASE}/routes`, rt)).status).toBe(201);
+    await api.idle();
+    expect((await get<Route>('Route', 'solo'))!.status?.url).toBe('http://solo.example.example.com');
+    expect((await get<Revision>('Revision', 'solo-00001'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe('active');
+    await call('DELETE', `${BASE}/routes/solo`);
+    await api.idle();
+    expect((await get<Revision>('Revision', 'solo-00001'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe('reserve');
+    expect((await get<PodAutoscaler>('PodAutoscaler', 'solo-00001'))!.spec.reachability).toBe('Unreachable');
+  });
+
   it('a same-named Configuration the Service does not own → NotOwned', async () => {
     await call('POST', `${BASE}/configurations`, { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'taken' }, spec: { template: { spec: { containers: [{ image }] } } } });
     await apply(service('taken'));

@@ -18,6 +18,8 @@ export interface RouteReconcilerDeps {
   domains: () => DomainConfig;
   /** Called with what the route reads, so a change there re-reconciles it (Knative's tracker). */
   track: (routeKey: string, refs: string[]) => void;
+  /** The last state of a Route that was deleted (its revisions go to routingState reserve). */
+  deleted: (routeKey: string) => Route | undefined;
 }
 
 interface Problem {
@@ -58,6 +60,9 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
     const route = await store.get<Route>('Route', ns, name);
     if (!route) {
       deps.track(key, []);
+      const gone = deps.deleted(key);
+      for (const t of gone?.status?.traffic ?? [])
+        if (t.revisionName && !(await routedElsewhere(ns, t.revisionName, name))) await setRoutingState(ns, t.revisionName, 'reserve', deps.now());
       return;
     }
     const now = deps.now();
