@@ -140,6 +140,16 @@ describe('applyDefaults', () => {
     expect(validateResource(again, { old })).toBeUndefined();
   });
 
+  it('dropping a non-defaultable field under the same BYO name is caught', () => {
+    const manifest = service({ containers: [{ image: 'hello.wasm', env: [{ name: 'A', value: '1' }] }] });
+    (manifest.spec.template as any).metadata = { name: 'hello-v1' };
+    const old = applyDefaults(manifest);
+    const dropped = structuredClone(manifest);
+    delete dropped.spec.template.spec.containers[0]!.env;
+    const next = applyDefaults(dropped, DEFAULTS_CONFIG, { old });
+    expect(validateResource(next, { old })?.problems.map((p) => p.path)).toEqual(['spec.template.metadata.name']);
+  });
+
   it('changing a template under the same BYO name is caught', () => {
     const manifest = service();
     (manifest.spec.template as any).metadata = { name: 'hello-v1' };

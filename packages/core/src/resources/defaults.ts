@@ -168,6 +168,28 @@ function isSubset(part: unknown, whole: unknown): boolean {
   return deepEqual(part, whole);
 }
 
+function leafPaths(v: unknown, path = '', out = new Set<string>()): Set<string> {
+  if (Array.isArray(v)) v.forEach((x, i) => leafPaths(x, `${path}[${i}]`, out));
+  else if (isObj(v) && Object.keys(v).length > 0) for (const [k, x] of Object.entries(v)) leafPaths(x, `${path}.${k}`, out);
+  else if (v !== undefined) out.add(path);
+  return out;
+}
+
+/**
+ * `sent` is the stored revision spec minus only what defaulting fills in: the client re-sent
+ * what it first wrote. (Whether the client dropped a field it had set to a defaultable value
+ * cannot be told apart without kubectl's last-applied record; the stored value is kept.)
+ */
+function isStoredMinusDefaults(sent: unknown, stored: unknown, defaultSpec: (spec: Obj) => void): boolean {
+  if (!isObj(sent) || !isObj(stored) || !isSubset(sent, stored)) return false;
+  const defaulted = structuredClone(sent);
+  defaultSpec(defaulted);
+  const sentPaths = leafPaths(sent);
+  const added = leafPaths(defaulted);
+  for (const p of leafPaths(stored)) if (!sentPaths.has(p) && !added.has(p)) return false;
+  return true;
+}
+
 function defaultTemplate(spec: Obj, old: Obj | undefined, parentName: string, cfg: DefaultsConfig): void {
   const tpl = spec.template;
   if (!isObj(tpl)) return;
@@ -179,7 +201,8 @@ function defaultTemplate(spec: Obj, old: Obj | undefined, parentName: string, cf
     // Knative skips defaulting here and relies on kubectl's merge keeping the stored defaults.
     // Kedge clients PUT the manifest as written, so a template that only omits what defaulting
     // added is the stored template again.
-    if (oldTpl && isSubset(tpl, oldTpl)) spec.template = structuredClone(oldTpl);
+    if (oldTpl && deepEqual(tpl.metadata, oldTpl.metadata) && isStoredMinusDefaults(tpl.spec, oldTpl.spec, (x) => defaultRevisionSpec(x, cfg, parentName)))
+      spec.template = structuredClone(oldTpl);
     return;
   }
   if (isObj(tpl.spec)) defaultRevisionSpec(tpl.spec, cfg, parentName);
@@ -238,7 +261,7 @@ export function applyDefaults<T extends AnyResource>(obj: T, config: DefaultsCon
       // The spec is immutable once stored; defaults drifting with config must not "change" it.
       if (spec && !old) defaultRevisionSpec(spec, config, name);
       // A client re-sending the spec as first written (without the defaults) is not changing it.
-      else if (old && isObj(old.spec) && isSubset(o.spec, old.spec)) o.spec = structuredClone(old.spec);
+      else if (old && isStoredMinusDefaults(o.spec, old.spec, (x) => defaultRevisionSpec(x, config, name))) o.spec = structuredClone(old.spec);
       break;
   }
   return copy;
