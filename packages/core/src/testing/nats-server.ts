@@ -36,6 +36,22 @@ const INSTALL_HINT =
   'nats-server is required for the NATS tests and the distributed mode: install it with `apt-get install -y nats-server` ' +
   '(Debian/Ubuntu; .ci/run does this) or set NATS_SERVER_BIN to its path.';
 
+/**
+ * Runs "$0 $@" (nats-server and its flags) in the background and waits for it. TERM/INT are passed
+ * on, USR1 becomes a SIGKILL, and end-of-file on stdin (the parent died) kills the server too.
+ */
+const WATCHDOG = [
+  // Background jobs of a non-interactive shell get /dev/null as stdin: keep the pipe as fd 3.
+  'exec 3<&0',
+  '"$0" "$@" </dev/null 3<&- & pid=$!',
+  "trap 'kill -TERM $pid 2>/dev/null' TERM INT",
+  "trap 'kill -KILL $pid 2>/dev/null' USR1",
+  '(cat <&3 >/dev/null; kill -KILL $pid 2>/dev/null) &',
+  'watcher=$!',
+  'while kill -0 $pid 2>/dev/null; do wait $pid; done',
+  'kill $watcher 2>/dev/null',
+].join('\n');
+
 /** Finds the nats-server binary: $NATS_SERVER_BIN, then $PATH, then the Debian locations. */
 export function findNatsServerBinary(): string {
   const explicit = process.env.NATS_SERVER_BIN;
@@ -80,7 +96,9 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
 
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Through a watchdog shell: if this (test) process dies without stopping the server, the pipe
+      // on the shell's stdin closes and the server is killed, so no orphan outlives a test run.
+      const proc = spawn('/bin/sh', ['-c', WATCHDOG, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       child = proc;
       let ready = false;
       const timer = setTimeout(() => {
@@ -116,8 +134,9 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill(signal);
-    const escalate = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    // The watchdog forwards TERM; USR1 asks it for a SIGKILL (a crash), which it cannot receive itself.
+    proc.kill(signal === 'SIGKILL' ? 'SIGUSR1' : signal);
+    const escalate = setTimeout(() => proc.kill('SIGUSR1'), 5_000);
     await exited;
     clearTimeout(escalate);
   };
