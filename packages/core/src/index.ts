@@ -44,3 +44,4 @@ export * from './config/defaults.js';
 export * from './config/domain.js';
 export * from './config/features.js';
 export * from './sharding/ownership.js';
+export * from './config/autoscaler.js';

@@ -12,6 +12,7 @@ describe('ConfigMap validation', () => {
     ['bad config-defaults value', cm('config-defaults', { 'revision-timeout-seconds': 'abc' }), ['data.revision-timeout-seconds']],
     ['bad config-domain selector', cm('config-domain', { 'a.com': 'selector: [' }), ['data.a.com']],
     ['bad config-features flag', cm('config-features', { 'multi-container': 'yes' }), ['data.multi-container']],
+    ['bad config-autoscaler max-scale-limit', cm('config-autoscaler', { 'max-scale-limit': 'x', 'stable-window': '60s' }), ['data.max-scale-limit']],
     ['other namespace not parsed', cm('config-defaults', { 'revision-timeout-seconds': 'abc' }, 'default'), []],
     ['non-string value', cm('anything', { n: 1 }), ['data.n']],
     ['dotted names allowed', cm('my.config', {}), []],

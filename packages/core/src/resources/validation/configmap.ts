@@ -1,3 +1,4 @@
+import { parseAutoscalerValidationConfig } from '../../config/autoscaler.js';
 import { parseDefaultsConfig } from '../../config/defaults.js';
 import { parseDomainConfig } from '../../config/domain.js';
 import { parseFeaturesConfig } from '../../config/features.js';
@@ -13,6 +14,8 @@ const PARSERS: Record<string, (data: Record<string, string>) => unknown> = {
   'config-defaults': parseDefaultsConfig,
   'config-domain': parseDomainConfig,
   'config-features': parseFeaturesConfig,
+  // Only the keys validation depends on; the autoscaler owns the rest of this map.
+  'config-autoscaler': parseAutoscalerValidationConfig,
 };
 
 /**
