@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunnerHarness } from './testing/harness.js';
-import { buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
+import { buildOutboundGuest, buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const HELLO_NODE = fileURLToPath(new URL('../../../examples/helloworld-node/server.mjs', import.meta.url));
@@ -155,5 +156,46 @@ describe('runner: process revisions', () => {
     const reply = await h.start('dead-00001', 'x1');
     expect(reply.ok).toBe(false);
     expect(reply.error).toMatch(/ProcessNotReady.*exited \(code 3\)/);
+  });
+});
+
+describe('runner: outbound HTTP from guests', () => {
+  const h = new RunnerHarness();
+  let upstream: Server;
+  let port = 0;
+  let guest: Uint8Array;
+  beforeAll(async () => {
+    await ensureRunnerBuilt();
+    upstream = createServer((req, res) => res.end(`upstream says hi to ${req.headers.host}`));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    port = (upstream.address() as { port: number }).port;
+    guest = await buildOutboundGuest();
+    // The "gateway" here is the same upstream server: it shows which Host a cluster-local call carried.
+    await h.setup({ workers: 1, gatewayUrl: `http://127.0.0.1:${port}` });
+  });
+  afterAll(async () => {
+    await h.teardown();
+    upstream.close();
+  });
+
+  const call = async (name: string, upstreamHost: string, annotations: Record<string, string>) => {
+    await h.revision(name, guest, {}, { UPSTREAM: upstreamHost }, {}, annotations);
+    expect((await h.start(name, `${name}-i`)).ok).toBe(true);
+    return (await h.dispatch(name, `${name}-i`)).text();
+  };
+
+  it('denies outbound requests by default (HTTP-request-denied)', async () => {
+    expect(await call('deny-00001', `127.0.0.1:${port}`, {})).toBe('error 15\n');
+  });
+
+  it('lets kedge.dev/outbound: all reach any URL', async () => {
+    expect(await call('all-00001', `127.0.0.1:${port}`, { 'kedge.dev/outbound': 'all' })).toBe(`upstream says hi to 127.0.0.1:${port}`);
+  });
+
+  it('limits cluster-local to {name}.{ns}.svc.cluster.local, sent through the gateway with its Host', async () => {
+    expect(await call('local-00001', `127.0.0.1:${port}`, { 'kedge.dev/outbound': 'cluster-local' })).toBe('error 15\n');
+    expect(await call('local-00002', 'hello.test.svc.cluster.local', { 'kedge.dev/outbound': 'cluster-local' })).toBe(
+      'upstream says hi to hello.test.svc.cluster.local',
+    );
   });
 });

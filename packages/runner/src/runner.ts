@@ -41,6 +41,8 @@ export interface RunnerDeps {
   /** Guest worker threads (default: one per core) and warm spares (default 1). */
   workers?: number;
   spareWorkers?: number;
+  /** A gateway's HTTP address for guests' service-to-service requests (annotation kedge.dev/outbound). */
+  gatewayUrl?: string;
 }
 
 export interface Runner {
@@ -76,6 +78,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     dataDir: deps.dataDir,
     ...(deps.workers !== undefined ? { workers: deps.workers } : {}),
     ...(deps.spareWorkers !== undefined ? { spares: deps.spareWorkers } : {}),
+    ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
   });
   const runtimes: Runtime[] = [new ProcessRuntime({ logger: log }), wasm];
   const instances = new Map<string, Instance>();

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   // 2. Through a guest worker (no queue, no runner).
   const pool = new WorkerPool({ workers: 1, spares: 0, logger: silentLogger });
   const inst: number[] = [];
-  const spec = (id: string) => ({ instanceId: id, revision: 'bench/hello', env, logLimit: 1024 });
+  const spec = (id: string) => ({ instanceId: id, revision: 'bench/hello', env, logLimit: 1024, outbound: 'none' as const });
   await pool.instantiate(spec('warmup'), compiled);
   for (let i = 0; i < COLD; i++) {
     const t0 = performance.now();

@@ -33,6 +33,11 @@ export async function buildTestGuest(): Promise<Uint8Array> {
   return buildComponent(await readFile(fileURLToPath(new URL('./guest.wat', import.meta.url)), 'utf8'));
 }
 
+/** A guest that GETs http://$UPSTREAM/ and answers with the body, or "error N" (src/testing/outbound.wat). */
+export async function buildOutboundGuest(): Promise<Uint8Array> {
+  return buildComponent(await readFile(fileURLToPath(new URL('./outbound.wat', import.meta.url)), 'utf8'));
+}
+
 function newest(dir: string): number {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {

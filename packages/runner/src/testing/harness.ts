@@ -28,7 +28,7 @@ export class RunnerHarness {
   readonly health: RevisionHealth[] = [];
   private readonly healthListeners = new Set<(h: RevisionHealth) => void>();
 
-  async setup(opts: { workers?: number } = {}): Promise<this> {
+  async setup(opts: { workers?: number; gatewayUrl?: string } = {}): Promise<this> {
     this.dir = await mkdtemp(join(tmpdir(), 'kedge-runner-'));
     this.store = new SqliteStore(join(this.dir, 'store'));
     this.bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => void this.endpoints.push(m.data));
@@ -46,6 +46,7 @@ export class RunnerHarness {
       dataDir: join(this.dir, 'runner'),
       workers: opts.workers ?? 2,
       spareWorkers: 1,
+      ...(opts.gatewayUrl ? { gatewayUrl: opts.gatewayUrl } : {}),
     });
     await this.runner.start();
     return this;
@@ -65,6 +66,7 @@ export class RunnerHarness {
     spec: Partial<RevisionSpec> = {},
     env: Record<string, string> = {},
     container: Partial<Container> = {},
+    annotations: Record<string, string> = {},
   ): Promise<Revision> {
     const image = component ? imageWithDigest('guest.wasm', await this.store.blobs.put(component)) : 'none';
     const rev: Revision = {
@@ -73,6 +75,7 @@ export class RunnerHarness {
       metadata: {
         name,
         namespace: 'test',
+        annotations,
         labels: { 'serving.knative.dev/service': name.replace(/-\d+$/, ''), 'serving.knative.dev/configuration': name.replace(/-\d+$/, '') },
       },
       spec: {

@@ -5,10 +5,12 @@ import { RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runti
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError, parseQuantity } from './memory-limit.js';
 import { GuestFailure, WorkerPool } from './pool.js';
-import type { CompiledComponent, RequestInit } from './protocol.js';
+import { createOutbound, outboundPolicy } from './outbound.js';
+import type { CompiledComponent, InstanceSpec, RequestInit } from './protocol.js';
 
 export { ComponentLoadError } from './compile.js';
 export { WORKER_FILE } from './pool.js';
+export { OUTBOUND_ANNOTATION } from './outbound.js';
 
 /** Linear memory cap when the revision sets no `resources.limits.memory`. */
 export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
@@ -22,6 +24,8 @@ export interface WasmRuntimeOptions {
   dataDir: string;
   workers?: number;
   spares?: number;
+  /** Where guests' requests to `{name}.{ns}.svc.cluster.local` go (a gateway's HTTP address). */
+  gatewayUrl?: string;
 }
 
 /** WebAssembly components (wasi:http/proxy 0.2.x) run through jco in guest worker threads. */
@@ -40,6 +44,7 @@ export class WasmRuntime implements Runtime {
       workers: opts.workers ?? Math.max(1, availableParallelism()),
       spares: opts.spares ?? 1,
       logger: opts.logger,
+      outbound: createOutbound(opts.gatewayUrl ? { gatewayUrl: opts.gatewayUrl } : {}),
     });
   }
 
@@ -73,7 +78,7 @@ export class WasmRuntime implements Runtime {
     this.warming.add(k);
     const id = `${rev.metadata.name}.warm-${this.nextGuest++}`;
     void this.compiled(rev, {})
-      .then((c) => this.pool.instantiate({ instanceId: id, revision: k, env: revisionEnv(rev), logLimit: LOG_LIMIT }, c))
+      .then((c) => this.pool.instantiate(specFor(rev, id), c))
       .then(
         () => {
           if (this.released.has(k)) this.pool.drop(id);
@@ -151,7 +156,7 @@ export class WasmRuntime implements Runtime {
       }
       const guest = `${instanceId}.${this.nextGuest++}`;
       try {
-        await pool.instantiate({ instanceId: guest, revision, env: revisionEnv(rev), logLimit: LOG_LIMIT }, component);
+        await pool.instantiate(specFor(rev, guest), component);
       } catch (err) {
         pool.drop(guest);
         throw new RevisionLoadError('InstantiateFailed', `the component could not be instantiated: ${(err as Error).message}`);
@@ -232,6 +237,10 @@ function failureResponse(err: GuestFailure, revision: string): Response {
     default:
       return jsonError(502, 'GuestUnavailable', err.message, { revision });
   }
+}
+
+function specFor(rev: Revision, instanceId: string): InstanceSpec {
+  return { instanceId, revision: revisionKey(rev), env: revisionEnv(rev), logLimit: LOG_LIMIT, outbound: outboundPolicy(rev) };
 }
 
 const revisionKey = (rev: Revision) => `${rev.metadata.namespace}/${rev.metadata.name}`;

@@ -1,7 +1,16 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@kedge/core';
-import type { CompiledComponent, FromWorker, InstanceSpec, LogBatch, RequestInit, ToWorker } from './protocol.js';
+import type {
+  CompiledComponent,
+  FromWorker,
+  InstanceSpec,
+  LogBatch,
+  OutboundReply,
+  OutboundRequest,
+  RequestInit,
+  ToWorker,
+} from './protocol.js';
 
 /**
  * Workers must run plain JS: the script is always the built one in the package's dist/, also when
@@ -54,8 +63,16 @@ class GuestWorker {
   /** Job ids the worker must skip when it reaches them (their deadline passed while waiting). */
   readonly cancelled = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
   readonly worker: Worker;
+  /** Outbound replies: posted on the port, then the cell is set so the blocked guest wakes. */
+  readonly outCell = new Int32Array(new SharedArrayBuffer(4));
+  readonly outPort: MessagePort;
   constructor(file: string) {
-    this.worker = new Worker(file, { workerData: { cancelled: this.cancelled } });
+    const { port1, port2 } = new MessageChannel();
+    this.outPort = port1;
+    this.worker = new Worker(file, {
+      workerData: { cancelled: this.cancelled, outbound: { cell: this.outCell, port: port2 } },
+      transferList: [port2],
+    });
   }
   get running(): Job | undefined {
     return this.posted[0];
@@ -69,6 +86,8 @@ export interface WorkerPoolOptions {
   spares: number;
   logger: Logger;
   workerFile?: string;
+  /** Performs a guest's outbound request (policy already checked in the worker and again here). */
+  outbound?: (req: OutboundRequest, spec: InstanceSpec) => Promise<OutboundReply>;
 }
 
 /**
@@ -247,6 +266,7 @@ export class WorkerPool {
   }
 
   private onMessage(w: GuestWorker, m: FromWorker): void {
+    if (m.type === 'outbound') return this.onOutbound(w, m);
     const job = w.posted[0];
     if (!job || job.id !== m.job) return;
     if (job.onMessage(m)) {
@@ -255,11 +275,25 @@ export class WorkerPool {
     }
   }
 
+  private onOutbound(w: GuestWorker, m: Extract<FromWorker, { type: 'outbound' }>): void {
+    const spec = this.specs.get(m.instanceId)?.spec;
+    const perform = this.opts.outbound;
+    const reply: Promise<OutboundReply> =
+      spec && perform ? perform(m.req, spec).catch((err) => ({ error: 'internal-error', message: String(err) })) : Promise.resolve({ error: 'HTTP-request-denied' });
+    void reply.then((r) => {
+      if (w.dead) return;
+      w.outPort.postMessage(r);
+      Atomics.store(w.outCell, 0, 1);
+      Atomics.notify(w.outCell, 0);
+    });
+  }
+
   /** Ends a worker (deadline or crash) and moves its instances and queued jobs to a fresh one. */
   private replace(w: GuestWorker, kind: GuestFailureKind, message: string): void {
     if (w.dead) return;
     w.dead = true;
     void w.worker.terminate();
+    w.outPort.close();
     // Jobs posted behind the running one never started: they move to the replacement.
     const [running, ...moved] = w.posted;
     w.posted = [];
@@ -297,6 +331,7 @@ export class WorkerPool {
     const all = [...this.active, ...this.spares];
     for (const w of all) {
       w.dead = true;
+      w.outPort.close();
       for (const j of [...w.posted, ...w.queue]) j.onLost('crashed', 'runner is stopping');
     }
     await Promise.all(all.map((w) => w.worker.terminate()));

@@ -17,7 +17,11 @@ export interface InstanceSpec {
   env: [string, string][];
   /** Bytes of stdout/stderr kept per request and stream; the rest is dropped with a note. */
   logLimit: number;
+  /** Which outbound HTTP requests the guest may make (annotation kedge.dev/outbound). */
+  outbound: OutboundPolicy;
 }
+
+export type OutboundPolicy = 'none' | 'cluster-local' | 'all';
 
 export interface RequestInit {
   method: string;
@@ -39,7 +43,11 @@ export interface LogBatch {
   truncated?: boolean;
 }
 
+export type { OutboundReply, OutboundRequest } from './host/index.js';
+
 export type FromWorker =
+  /** Sent mid-job: the guest waits (blocked) for the reply on the worker's outbound port. */
+  | { type: 'outbound'; job: number; instanceId: string; req: import('./host/index.js').OutboundRequest }
   | { type: 'instantiated'; job: number; ms: number }
   | { type: 'ok'; job: number }
   | { type: 'head'; job: number; status: number; headers: [string, string][]; chunks: Uint8Array[] }

@@ -2,8 +2,17 @@
  * A guest worker: hosts many instances, runs one job at a time (the main thread never posts the
  * next job before this one answered, so it always knows which guest is running when a deadline hits).
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { GuestExit, IncomingRequest, ResponseOutparam, hostImports, type ByteSink, type ResponseSink } from './host/index.js';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import {
+  GuestExit,
+  IncomingRequest,
+  ResponseOutparam,
+  hostImports,
+  outboundVia,
+  type ByteSink,
+  type OutboundReply,
+  type ResponseSink,
+} from './host/index.js';
 import type { CompiledComponent, FromWorker, InstanceSpec, LogBatch, RequestInit, ToWorker } from './protocol.js';
 
 type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown) => Record<string, unknown>;
@@ -22,8 +31,24 @@ interface LiveInstance {
 const port = parentPort!;
 const components = new Map<string, { instantiate: Instantiate; component: CompiledComponent }>();
 const instances = new Map<string, LiveInstance>();
+const data = workerData as { cancelled: Int32Array; outbound: { cell: Int32Array; port: MessagePort } };
 /** Set by the main thread for jobs whose deadline passed while they waited here. */
-const cancelled = (workerData as { cancelled: Int32Array }).cancelled;
+const cancelled = data.cancelled;
+let currentJob = 0;
+
+/**
+ * A synchronous guest cannot yield, so an outbound request blocks its thread: ask the main
+ * thread to perform it, sleep on a shared cell until the reply is on the outbound port.
+ */
+function performOutbound(instanceId: string) {
+  return outboundVia((req) => {
+    Atomics.store(data.outbound.cell, 0, 0);
+    post({ type: 'outbound', job: currentJob, instanceId, req });
+    Atomics.wait(data.outbound.cell, 0, 0);
+    const reply = receiveMessageOnPort(data.outbound.port)?.message as OutboundReply | undefined;
+    return reply ?? { error: 'internal-error', message: 'no reply from the runner' };
+  });
+}
 const isCancelled = (job: number) => Atomics.load(cancelled, job % cancelled.length) === job;
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
 
@@ -85,7 +110,12 @@ function create(spec: InstanceSpec, key: string): void {
   const entry = components.get(key);
   if (!entry) throw new Error(`component ${key} was not sent to this worker`);
   const logs = new LogCapture(spec.logLimit);
-  const imports = hostImports({ env: spec.env, stdout: logs.sink('out'), stderr: logs.sink('err') });
+  const imports = hostImports({
+    env: spec.env,
+    stdout: logs.sink('out'),
+    stderr: logs.sink('err'),
+    ...(spec.outbound !== 'none' ? { outbound: performOutbound(spec.instanceId) } : {}),
+  });
   const modules = entry.component.modules;
   const exports = entry.instantiate((name) => {
     const m = modules[name];
@@ -171,6 +201,7 @@ function request(msg: Extract<ToWorker, { type: 'request' }>): void {
   }
   const sink = new Sink(msg.job);
   const req: RequestInit = msg.req;
+  currentJob = msg.job;
   try {
     inst.handler.handle(
       new IncomingRequest({ ...req, headers: req.headers.map(([k, v]) => [k, new TextEncoder().encode(v)]) }),

@@ -168,6 +168,17 @@ class BodyPipe implements ByteSink {
     this.finished = true;
     this.sink?.end();
   }
+  /** An outgoing request's body: everything written so far (it is sent when the guest waits). */
+  take(): Uint8Array {
+    const out = new Uint8Array(this.buffered.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of this.buffered) {
+      out.set(b, at);
+      at += b.length;
+    }
+    this.buffered = [];
+    return out;
+  }
 }
 
 export class OutgoingBody {
@@ -272,17 +283,61 @@ export class IncomingResponse {
   consume(): IncomingBody { return new IncomingBody(this.bytes); }
 }
 
+type OutboundResult = { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode };
+
+/**
+ * The request is sent when the guest first waits for the answer (get, or its pollable): by then
+ * it has usually written and finished the body, which wasi:http lets it do after `handle`.
+ */
 export class FutureIncomingResponse {
+  private result: OutboundResult | undefined;
   private taken = false;
-  constructor(private readonly result: { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode }) {}
+  constructor(private readonly send: () => OutboundResult) {}
+  private settle(): OutboundResult {
+    return (this.result ??= this.send());
+  }
   subscribe(): Pollable {
+    this.settle();
     return new Pollable();
   }
   get() {
     if (this.taken) return { tag: 'err', val: undefined };
     this.taken = true;
-    return { tag: 'ok', val: this.result };
+    return { tag: 'ok', val: this.settle() };
   }
+}
+
+/** What the host hands to whoever performs an outbound request for a guest. */
+export interface OutboundRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+export type OutboundReply =
+  | { status: number; headers: [string, string][]; body: Uint8Array }
+  | { error: string; message?: string };
+
+/** Turns a guest's outgoing-request into a plain one and the performer's reply into wasi:http values. */
+export function outboundVia(perform: (req: OutboundRequest) => OutboundReply): OutboundHandler {
+  return (req) =>
+    new FutureIncomingResponse(() => {
+      const scheme = req.scheme();
+      const proto = !scheme || scheme.tag === 'HTTP' ? 'http' : scheme.tag === 'HTTPS' ? 'https' : String(scheme.val);
+      const authority = req.authority();
+      if (!authority) return { tag: 'err', val: { tag: 'HTTP-request-URI-invalid' } };
+      const dec = new TextDecoder();
+      const reply = perform({
+        method: methodName(req.method()),
+        url: `${proto}://${authority}${req.pathWithQuery() ?? '/'}`,
+        headers: req.headers().entries().map(([k, v]) => [k, dec.decode(v)]),
+        body: req.bodyPipe.take(),
+      });
+      if ('error' in reply) return { tag: 'err', val: reply.message !== undefined ? { tag: reply.error, val: reply.message } : { tag: reply.error } };
+      const enc = new TextEncoder();
+      return { tag: 'ok', val: new IncomingResponse(reply.status, Fields.frozen(reply.headers.map(([k, v]) => [k, enc.encode(v)])), reply.body) };
+    });
 }
 
 /** How an instance may reach out: the default denies every outbound request. */

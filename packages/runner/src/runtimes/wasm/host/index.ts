@@ -6,7 +6,15 @@ import { ioImports } from './io.js';
 import { randomImports } from './random.js';
 
 export { GuestExit } from './errors.js';
-export { IncomingRequest, ResponseOutparam, type ResponseSink, type IncomingRequestInit } from './http.js';
+export {
+  IncomingRequest,
+  ResponseOutparam,
+  outboundVia,
+  type ResponseSink,
+  type IncomingRequestInit,
+  type OutboundReply,
+  type OutboundRequest,
+} from './http.js';
 export type { ByteSink } from './io.js';
 
 export interface HostContext extends CliContext {
