@@ -52,6 +52,20 @@ describe('applyDefaults', () => {
     for (const [k, v] of Object.entries(want)) expect(d.spec.template.spec[k]).toEqual(v);
   });
 
+  it.each([
+    ['timeoutSeconds as a string', { timeoutSeconds: '30' }, 'spec.template.spec.timeoutSeconds'],
+    ['containerConcurrency as a string', { containerConcurrency: '5' }, 'spec.template.spec.containerConcurrency'],
+  ])('leaves %s for validation to report', (_n, spec, path) => {
+    const d = applyDefaults(service(spec));
+    expect(validateResource(d)?.problems.map((p) => p.path)).toEqual([path]);
+  });
+
+  it('leaves non-list traffic for validation to report', () => {
+    const s = service();
+    (s.spec as any).traffic = { percent: 100 };
+    expect(validateResource(applyDefaults(s))?.problems.map((p) => p.path)).toEqual(['spec.traffic']);
+  });
+
   it('names several containers user-container-<i>, skipping names in use', () => {
     const d = applyDefaults(
       service({

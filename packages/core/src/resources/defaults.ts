@@ -67,6 +67,10 @@ function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
+function unsetOrZero(v: unknown): boolean {
+  return v === undefined || v === null || v === 0;
+}
+
 function defaultContainerNames(containers: Obj[], base: string): void {
   if (containers.length === 1) {
     if (!containers[0]!.name) containers[0]!.name = base;
@@ -120,12 +124,13 @@ function defaultContainer(c: Obj, serving: boolean, single: boolean, cfg: Cfg, w
 /** Knative's RevisionSpec.SetDefaults, in place. `parentName` feeds the container name template. */
 export function defaultRevisionSpec(spec: Obj, config: DefaultsConfig = DEFAULTS_CONFIG, parentName = ''): void {
   const cfg = { ...DEFAULTS_CONFIG, ...config } as Cfg;
-  if (!isInt(spec.timeoutSeconds) || spec.timeoutSeconds === 0) spec.timeoutSeconds = cfg.revisionTimeoutSeconds;
-  const timeout = spec.timeoutSeconds as number;
+  // Only absent or zero values are defaulted; a wrongly typed one is left for validation to name.
+  if (unsetOrZero(spec.timeoutSeconds)) spec.timeoutSeconds = cfg.revisionTimeoutSeconds;
+  const timeout = isInt(spec.timeoutSeconds) ? spec.timeoutSeconds : cfg.revisionTimeoutSeconds;
   const idle = cfg.revisionIdleTimeoutSeconds ?? 0;
-  if ((!isInt(spec.idleTimeoutSeconds) || spec.idleTimeoutSeconds === 0) && idle !== 0 && idle < timeout) spec.idleTimeoutSeconds = idle;
+  if (unsetOrZero(spec.idleTimeoutSeconds) && idle !== 0 && idle < timeout) spec.idleTimeoutSeconds = idle;
   const rst = cfg.revisionResponseStartTimeoutSeconds ?? cfg.revisionTimeoutSeconds;
-  if ((!isInt(spec.responseStartTimeoutSeconds) || spec.responseStartTimeoutSeconds === 0) && rst !== 0 && rst < timeout)
+  if (unsetOrZero(spec.responseStartTimeoutSeconds) && rst !== 0 && rst < timeout)
     spec.responseStartTimeoutSeconds = rst;
   if (spec.containerConcurrency === undefined || spec.containerConcurrency === null) spec.containerConcurrency = cfg.containerConcurrency;
   // Knative defaults this on create only, relying on kubectl's merge to keep it on updates;
@@ -151,7 +156,7 @@ export function defaultRevisionSpec(spec: Obj, config: DefaultsConfig = DEFAULTS
 
 /** TrafficTarget.SetDefaults plus the Service's implicit "all traffic to latest". */
 function defaultTraffic(spec: Obj, hasDefaultConfiguration: boolean): void {
-  if (hasDefaultConfiguration && (!Array.isArray(spec.traffic) || spec.traffic.length === 0))
+  if (hasDefaultConfiguration && (spec.traffic === undefined || spec.traffic === null || (Array.isArray(spec.traffic) && spec.traffic.length === 0)))
     spec.traffic = [{ percent: 100, latestRevision: true }];
   if (!Array.isArray(spec.traffic)) return;
   for (const tt of spec.traffic) {
