@@ -51,7 +51,7 @@ describe('kedge up: the first request from zero, end to end', () => {
   });
 
   it('rejects a manifest whose component is missing, storing nothing', async () => {
-    const bad = writeFile(tmp.dir, 'bad.yaml', (await import('node:fs')).readFileSync(HELLO_MANIFEST, 'utf8').replace(/image: .*/, 'image: ./missing.wasm'));
+    const bad = writeFile(tmp.dir, 'bad.yaml', (await import('node:fs')).readFileSync(HELLO_MANIFEST, 'utf8').replace(/- image: .*/, '- image: ./missing.wasm'));
     const r = await kedge(['apply', '-f', bad], { api: proc.apiUrl });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('missing.wasm');

@@ -47,7 +47,7 @@ export function startKedge(args: { ports: KedgePorts; dataDir: string; config?: 
     KEDGE_BIN, 'up',
     '--http-port', String(ports.http), '--api-port', String(ports.api),
     '--runner-port', String(ports.runner), '--admin-port', String(ports.admin),
-    '--data-dir', args.dataDir, '--log-level', 'warn',
+    '--data-dir', args.dataDir, '--log-level', process.env.KEDGE_TEST_LOG_LEVEL ?? 'warn',
     ...(args.config ? ['--config', args.config] : []),
     ...(args.extra ?? []),
   ];
@@ -66,7 +66,14 @@ export function startKedge(args: { ports: KedgePorts; dataDir: string; config?: 
           exited,
           stop: async (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
-            return exited;
+            // A clean stop takes well under a second; one that hangs is a bug worth seeing, not waiting on.
+            const timer = setTimeout(() => {
+              process.stderr.write(`kedge up did not stop within 10 s of ${signal}; output:\n${out}\n`);
+              child.kill('SIGKILL');
+            }, 10_000);
+            const code = await exited;
+            clearTimeout(timer);
+            return code;
           },
         });
       }

@@ -7,6 +7,9 @@ import { createRunner } from '@kedge/runner';
 import { MemoryBus, SqliteStore, StoreError, systemClock, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
 import { serveFetch, type Served } from './serve.js';
 
+/** How long a stopping gateway lets its in-flight requests finish (Knative drains for 30 s; ours are short). */
+const GATEWAY_DRAIN_MS = 10_000;
+
 export interface EmbeddedOptions {
   dataDir: string;
   httpPort: number;
@@ -44,6 +47,11 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const nodeId = opts.nodeId ?? `${hostname()}-${process.pid}`;
   const served: Served[] = [];
   const stops: (() => Promise<void>)[] = [];
+  const named = (role: string, stop: () => Promise<void>) => async () => {
+    logger.debug({ role }, 'stopping');
+    await stop();
+    logger.debug({ role }, 'stopped');
+  };
 
   try {
     for (const cm of opts.configMaps ?? []) await upsert(store, cm);
@@ -63,14 +71,15 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       id: `gateway-${nodeId}`,
       localDispatchers: [runner.dispatcher],
     });
-    await runner.start();
-    stops.push(() => runner.stop());
+    // Listeners first, so the runner's first heartbeat and endpoints reach them.
     await autoscaler.start();
-    stops.push(() => autoscaler.stop());
-    await api.start();
-    stops.push(() => api.stop());
+    stops.push(named('autoscaler', () => autoscaler.stop()));
     await gateway.start();
-    stops.push(() => gateway.stop());
+    stops.push(named('gateway', () => gateway.stop()));
+    await runner.start();
+    stops.push(named('runner', () => runner.stop()));
+    await api.start();
+    stops.push(named('api', () => api.stop()));
 
     const apiServed = await serveFetch('api', '--api-port', (req) => api.fetch(req), opts.apiPort, host);
     served.push(apiServed);
@@ -99,9 +108,12 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       stop: () =>
         (stopped ??= (async () => {
           // Gateway first (no new requests), then the rest in reverse start order; the runner drains.
-          await gatewayServed.close();
+          await gatewayServed.close(GATEWAY_DRAIN_MS);
           for (const stop of [...stops].reverse()) await stop().catch((err) => logger.error({ err }, 'stop failed'));
-          for (const s of served) await s.close();
+          for (const s of served) {
+            logger.debug({ url: s.url }, 'closing listener');
+            await s.close();
+          }
           await bus.close();
           await store.close();
         })()),

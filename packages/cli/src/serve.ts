@@ -5,7 +5,11 @@ import type { Server } from 'node:http';
 export interface Served {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets requests in flight finish, closes idle keep-alive sockets at once and,
+   * after graceMs, whatever is still open (a client that never reads, a stream nobody ends).
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -35,10 +39,14 @@ export function serveFetch(
       resolve({
         url: `http://${host}:${actual}`,
         port: actual,
-        close: () =>
+        close: (graceMs = 1_000) =>
           new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeIdleConnections?.();
+            const force = setTimeout(() => server.closeAllConnections(), graceMs);
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
+            server.closeIdleConnections();
           }),
       });
     });

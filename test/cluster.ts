@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { KEDGE_BIN, ROOT } from './harness.js';
+
+/** One `kedge <role> --nats …` process, started and followed until its ready line. */
+export interface RoleProcess {
+  role: string;
+  id: string;
+  /** Listener URLs from the ready line (gateway, admin, api, runner). */
+  urls: Record<string, string>;
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  /** SIGTERM (graceful) or SIGKILL (a crash); resolves once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const READY = /^kedge (\w+) ready id=(\S+) node=\S+(.*)$/m;
+
+export function startRole(role: string, args: string[], readyTimeoutMs = 20_000): Promise<RoleProcess> {
+  const child = spawn(process.execPath, [KEDGE_BIN, role, ...args, '--log-level', 'warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`kedge ${role} not ready within ${readyTimeoutMs} ms:\n${out}`));
+    }, readyTimeoutMs);
+    let ready = false;
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = READY.exec(out);
+      if (!ready && m) {
+        ready = true;
+        clearTimeout(timer);
+        const urls: Record<string, string> = {};
+        for (const [, k, v] of m[3]!.matchAll(/ (\w+)=(\S+)/g)) urls[k!] = v!;
+        resolve({
+          role,
+          id: m[2]!,
+          urls,
+          child,
+          output: () => out,
+          exited,
+          stop: async (signal = 'SIGTERM') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    void exited.then((code) => {
+      if (!ready) {
+        clearTimeout(timer);
+        reject(new Error(`kedge ${role} exited (${code}) before it was ready:\n${out}`));
+      }
+    });
+  });
+}

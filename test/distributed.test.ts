@@ -1,0 +1,203 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
+import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { startRole, type RoleProcess } from './cluster.js';
+import { ROOT, kedge, request, tempDir, waitForObject, writeFile } from './harness.js';
+
+const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
+const SERVICES = '/apis/serving.knative.dev/v1/namespaces/dist/services';
+
+// Short windows so scaling is visible within seconds; zero initial scale makes the first request a cold start.
+const CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config-autoscaler
+  namespace: knative-serving
+data:
+  stable-window: "6s"
+  scale-to-zero-grace-period: "1s"
+  allow-zero-initial-scale: "true"
+`;
+
+function service(name: string, annotations: Record<string, string>): string {
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `        ${k}: "${v}"`)
+    .join('\n');
+  return `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: ${name}
+  namespace: dist
+spec:
+  template:
+    metadata:
+      annotations:
+${ann}
+    spec:
+      containers:
+        - image: ${HELLO_WASM}
+          env:
+            - name: TARGET
+              value: "${name}"
+`;
+}
+
+const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+const host = (name: string) => `${name}.dist.example.com`;
+
+/** Resolves once a message on `subject` satisfies `pred` (the bus is the event source, not a timer). */
+function until<T>(bus: NatsBus, subject: string, pred: (m: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const sub = bus.subscribe<T>(subject, (m) => {
+      if (!pred(m.data)) return;
+      sub.unsubscribe();
+      resolve(m.data);
+    });
+  });
+}
+
+/** Instances of a revision per node, as the runners announce them in their heartbeats. */
+async function placement(bus: NatsBus, revKey: string, nodes: string[], pred: (byNode: Record<string, number>) => boolean) {
+  const byNode: Record<string, number> = {};
+  await until<NodeHeartbeat>(bus, subjects.nodeHeartbeat, (hb) => {
+    if (!nodes.includes(hb.nodeId)) return false;
+    byNode[hb.nodeId] = hb.instances[revKey]?.length ?? 0;
+    return nodes.every((n) => n in byNode) && pred(byNode);
+  });
+  return byNode;
+}
+
+describe('distributed Kedge: roles as processes on one nats-server', () => {
+  const tmp = tempDir('kedge-dist-');
+  let nats: NatsServer;
+  let bus: NatsBus;
+  let api: RoleProcess;
+  const roles: RoleProcess[] = [];
+  let gateways: RoleProcess[] = [];
+  let apiUrl: string;
+
+  const role = async (name: string, args: string[]) => {
+    const p = await startRole(name, ['--nats', nats.url, ...args]);
+    roles.push(p);
+    return p;
+  };
+  const apply = async (file: string) => {
+    const r = await kedge(['apply', '-f', file], { api: apiUrl });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  };
+
+  beforeAll(async () => {
+    expect(existsSync(HELLO_WASM), 'run npm run build first (examples/helloworld)').toBe(true);
+    expect(existsSync(join(ROOT, 'packages/cli/dist/bin.js')), 'run npm run build first (packages/cli)').toBe(true);
+    nats = await startNatsServer();
+    bus = await connectNatsBus({ servers: nats.url, name: 'distributed-test' });
+    const d = (n: string) => ['--data-dir', join(tmp.dir, n)];
+    api = await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')]);
+    apiUrl = api.urls.api!;
+    await apply(writeFile(tmp.dir, 'config.yaml', CONFIG));
+    await Promise.all([
+      role('runner', ['--node-id', 'node-a', '--runner-port', '0', ...d('node-a')]),
+      role('runner', ['--node-id', 'node-b', '--runner-port', '0', ...d('node-b')]),
+      role('autoscaler', ['--id', 'as-1', ...d('as-1')]),
+      role('autoscaler', ['--id', 'as-2', ...d('as-2')]),
+    ]);
+    gateways = await Promise.all(
+      ['gw-1', 'gw-2'].map((id) => role('gateway', ['--id', id, '--http-port', '0', '--admin-port', '0', ...d(id)])),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(roles.map((r) => r.stop('SIGTERM')));
+    await bus?.close();
+    await nats?.stop();
+    tmp.cleanup();
+  });
+
+  it('lists every role instance in `kedge get components`', async () => {
+    const ids = ['api-1', 'node-a', 'node-b', 'as-1', 'as-2', 'gw-1', 'gw-2'];
+    const seen = new Set<string>();
+    // Two rounds of heartbeats: by the second, the api has taken in the first.
+    await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => (seen.add(h.id), ids.every((i) => seen.has(i))));
+    seen.clear();
+    await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => (seen.add(h.id), ids.every((i) => seen.has(i))));
+    const r = await kedge(['get', 'components', '-o', 'json'], { api: apiUrl });
+    expect(r.code).toBe(0);
+    const items = JSON.parse(r.stdout).items as (ComponentHeartbeat & { status: string })[];
+    expect(items.map((c) => `${c.role}/${c.id}/${c.status}`).sort()).toEqual(
+      ['api/api-1', 'autoscaler/as-1', 'autoscaler/as-2', 'gateway/gw-1', 'gateway/gw-2', 'runner/node-a', 'runner/node-b']
+        .map((x) => `${x}/Running`)
+        .sort(),
+    );
+    const table = await kedge(['get', 'components'], { api: apiUrl });
+    expect(table.stdout.split('\n')[0]).toMatch(/^ROLE\s+ID\s+NODE\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+VERSION$/);
+  });
+
+  it('deploys and cold-starts through either gateway; the runner is another process', async () => {
+    await apply(writeFile(tmp.dir, 'cold.yaml', service('cold', { 'autoscaling.knative.dev/initial-scale': '0' })));
+    await waitForObject(apiUrl, SERVICES, 'cold', isReady);
+    const first = await request(gateways[1]!.urls.gateway!, host('cold'));
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('Hello cold!');
+    const second = await request(gateways[0]!.urls.gateway!, host('cold'));
+    expect(second.status).toBe(200);
+    expect(second.body).toContain('Hello cold!');
+  }, 60_000);
+
+  it('spreads instances over both runners and survives a killed runner', async () => {
+    await apply(writeFile(tmp.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
+    await waitForObject(apiUrl, SERVICES, 'two', isReady);
+    const spread = await placement(bus, 'dist/two-00001', ['node-a', 'node-b'], (n) => n['node-a']! >= 1 && n['node-b']! >= 1);
+    expect(spread['node-a']! + spread['node-b']!).toBeGreaterThanOrEqual(2);
+
+    // Load from 4 clients through both gateways while node-a dies.
+    const victim = roles.find((r) => r.id === 'node-a')!;
+    let stop = false;
+    const results: { t: number; ok: boolean }[] = [];
+    const client = async (gw: string) => {
+      while (!stop) {
+        const res = await request(gw, host('two')).catch(() => ({ status: 0, body: '' }));
+        results.push({ t: Date.now(), ok: res.status === 200 && res.body.includes('Hello two!') });
+      }
+    };
+    const clients = [0, 1, 0, 1].map((i) => client(gateways[i]!.urls.gateway!));
+    await until(bus, subjects.nodeHeartbeat, () => results.length >= 20);
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+    // The survivors re-place node-a's instance on node-b.
+    await placement(bus, 'dist/two-00001', ['node-b'], (n) => n['node-b']! >= 2);
+    const replacedMs = Date.now() - killedAt;
+    const settle = results.length;
+    await until(bus, subjects.nodeHeartbeat, () => results.length >= settle + 40);
+    stop = true;
+    await Promise.all(clients);
+    const failures = results.filter((r) => !r.ok);
+    // Only requests in flight on the dead runner may fail (one per client at most), none after recovery.
+    expect(failures.length).toBeLessThanOrEqual(4);
+    expect(results.slice(settle).every((r) => r.ok)).toBe(true);
+    expect(replacedMs).toBeLessThan(10_000);
+    process.stdout.write(`runner killed: ${failures.length} failed of ${results.length}; re-placed in ${replacedMs} ms\n`);
+  }, 60_000);
+
+  it('keeps answering while nats-server restarts, and deploys after it', async () => {
+    await nats.kill();
+    // Gateways route from the tables they hold and forward to runners over HTTP.
+    for (const gw of gateways) {
+      const res = await request(gw.urls.gateway!, host('two'));
+      expect(res.status).toBe(200);
+    }
+    await nats.start();
+    await apply(writeFile(tmp.dir, 'after.yaml', service('after', { 'autoscaling.knative.dev/min-scale': '1' })));
+    await waitForObject(apiUrl, SERVICES, 'after', isReady);
+    for (const gw of gateways) {
+      const res = await request(gw.urls.gateway!, host('after'));
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('Hello after!');
+    }
+    // Nothing stored was lost.
+    const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], { api: apiUrl })).stdout);
+    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'cold', 'two']);
+  }, 60_000);
+});
