@@ -86,6 +86,25 @@ describe('runner: WebAssembly revisions', () => {
     expect(await counts('fresh-00001', 'f1')).toEqual(['1', '1', '1']);
   });
 
+  it('serves the HTTP entry like the dispatcher, streaming a large body', async () => {
+    await h.revision('entry-00001', guest, {}, { TARGET: 'Entry' });
+    expect((await h.start('entry-00001', 'e1')).ok).toBe(true);
+    const hello = await h.runner.fetch(new Request('http://runner/', { headers: { 'kedge-instance': 'e1', 'kedge-proxied': 'true' } }));
+    expect(await hello.text()).toBe('Hello Entry!\n');
+    const big = await h.runner.fetch(new Request('http://runner/big', { headers: { 'kedge-instance': 'e1' } }));
+    let chunks = 0;
+    let bytes = 0;
+    for await (const c of big.body as unknown as AsyncIterable<Uint8Array>) {
+      chunks++;
+      bytes += c.length;
+    }
+    expect(bytes).toBe(256 * 1024);
+    expect(chunks).toBeGreaterThan(1);
+    const missing = await h.runner.fetch(new Request('http://runner/'));
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { message: string }).message).toMatch(/kedge-instance/);
+  });
+
   it('caps linear memory at resources.limits.memory', async () => {
     // 1 MiB = 16 pages; the guest starts with 1 page, so it can gain 15.
     await h.revision('grow-00001', guest, {}, {}, { resources: { limits: { memory: '1Mi' } } });

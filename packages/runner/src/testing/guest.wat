@@ -4,6 +4,7 @@
 ;;   /env   answers its whole environment, one "k=v" line each
 ;;   /log   writes to stdout and stderr, then answers "logged\n"
 ;;   /count answers how many requests this instance has served (state kept between requests)
+;;   /big   streams 256 KiB of "x" in 4 KiB writes
 (module
   (import "wasi:cli/environment@0.2.12" "get-environment" (func $get_env (param i32)))
   (import "wasi:cli/stdout@0.2.12" "get-stdout" (func $get_stdout (result i32)))
@@ -32,6 +33,7 @@
   (data (i32.const 120) "to stderr\n")
   (data (i32.const 136) "logged\n")
   (data (i32.const 152) "/count")
+  (data (i32.const 160) "/big")
   (global $served (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 1024))
 
@@ -99,6 +101,24 @@
     (call $drop_stream (local.get $stream))
     (call $body_finish (local.get $body) (i32.const 0) (i32.const 0) (i32.const 528)))
 
+  (func $big (param $out i32)
+    (local $response i32) (local $body i32) (local $stream i32) (local $buf i32) (local $i i32)
+    (local.set $buf (call $alloc (i32.const 4096)))
+    (memory.fill (local.get $buf) (i32.const 120) (i32.const 4096))
+    (local.set $response (call $response_new (call $fields_new)))
+    (call $response_body (local.get $response) (i32.const 528))
+    (local.set $body (i32.load (i32.const 532)))
+    (call $outparam_set (local.get $out) (i32.const 0) (local.get $response)
+      (i32.const 0) (i64.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
+    (call $body_write (local.get $body) (i32.const 528))
+    (local.set $stream (i32.load (i32.const 532)))
+    (loop $more
+      (call $stream_write (local.get $stream) (local.get $buf) (i32.const 4096) (i32.const 528))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $more (i32.lt_u (local.get $i) (i32.const 64))))
+    (call $drop_stream (local.get $stream))
+    (call $body_finish (local.get $body) (i32.const 0) (i32.const 0) (i32.const 528)))
+
   (func (export "wasi:http/incoming-handler@0.2.12#handle") (param $request i32) (param $out i32)
     (local $p i32) (local $plen i32)
     (local $env i32) (local $n i32) (local $target i32) (local $target_len i32)
@@ -109,6 +129,8 @@
     (local.set $plen (i32.load (i32.const 520)))
     (call $drop_request (local.get $request))
     (global.set $served (i32.add (global.get $served) (i32.const 1)))
+    (if (call $eq (local.get $p) (local.get $plen) (i32.const 160) (i32.const 4))
+      (then (call $big (local.get $out)) (return)))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 152) (i32.const 6))
       (then
         (local.set $buf (call $itoa (global.get $served)))
