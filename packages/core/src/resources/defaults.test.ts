@@ -60,6 +60,14 @@ describe('applyDefaults', () => {
     expect(validateResource(d)?.problems.map((p) => p.path)).toEqual([path]);
   });
 
+  it('leaves a malformed probe and resources for validation to report', () => {
+    const d = applyDefaults(service({ containers: [{ image: 'a.wasm', readinessProbe: 'yes', resources: [] }] }), cfg({ revisionCpuRequest: '100m' }));
+    expect(validateResource(d)?.problems.map((p) => p.path)).toEqual([
+      'spec.template.spec.containers[0].readinessProbe',
+      'spec.template.spec.containers[0].resources',
+    ]);
+  });
+
   it('leaves non-list traffic for validation to report', () => {
     const s = service();
     (s.spec as any).traffic = { percent: 100 };

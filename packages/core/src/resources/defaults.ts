@@ -95,15 +95,18 @@ function defaultContainer(c: Obj, serving: boolean, single: boolean, cfg: Cfg, w
   for (const [kind, res, key] of RESOURCE_DEFAULTS) {
     const v = cfg[key];
     if (v === undefined) continue;
-    const resources = (isObj(c.resources) ? c.resources : (c.resources = {})) as Obj;
-    const m = (isObj(resources[kind]) ? resources[kind] : (resources[kind] = {})) as Obj;
-    if (m[res] === undefined) m[res] = v;
+    if (c.resources == null) c.resources = {};
+    const resources = c.resources;
+    if (!isObj(resources)) continue;
+    if (resources[kind] == null) resources[kind] = {};
+    const m = resources[kind];
+    if (isObj(m) && m[res] === undefined) m[res] = v;
   }
   if (serving) {
     // The queue needs a port to talk to; Knative's runtime contract says 8080 when none is given.
     if (single && (!Array.isArray(c.ports) || c.ports.length === 0)) c.ports = [{ containerPort: DEFAULT_USER_PORT }];
-    const rp = (isObj(c.readinessProbe) ? c.readinessProbe : (c.readinessProbe = {})) as Obj;
-    if (!hasHandler(rp)) rp.tcpSocket = { port: 0 };
+    if (c.readinessProbe == null) c.readinessProbe = {};
+    if (isObj(c.readinessProbe) && !hasHandler(c.readinessProbe)) c.readinessProbe.tcpSocket = { port: 0 };
   }
   const rp = c.readinessProbe;
   if (isObj(rp)) {
