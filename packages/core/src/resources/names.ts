@@ -111,11 +111,6 @@ export function revisionName(configurationName: string, generation: number): str
   return childName(configurationName, `-${String(generation).padStart(5, '0')}`);
 }
 
-/** A bring-your-own revision name must start with `<parent>-` (Knative's rule). */
-export function byoRevisionPrefix(parentName: string): string {
-  return `${parentName}-`;
-}
-
 /**
  * Knative's container name templates are Go templates over the parent object's metadata;
  * Kedge supports the one field people use, `{{.Name}}`.
