@@ -5,6 +5,8 @@ import { ANNOTATION, Conditions, controllerRef, isControlledBy, LABEL, readyCond
 export interface ConfigurationReconcilerDeps {
   store: Store;
   now: () => string;
+  /** Revisions labelled with this configuration (from the watch cache). */
+  revisionsOf: (ns: string, configuration: string) => Revision[];
 }
 
 function generationOf(r: Revision): number {
@@ -58,9 +60,8 @@ export function createConfigurationReconciler(deps: ConfigurationReconcilerDeps)
     if (!latest) latest = await store.create(want);
     const owned = isControlledBy(latest, cfg);
 
-    const revs = (await store.list<Revision>('Revision', { namespace: ns, labelSelector: `${LABEL.configuration}=${name}` })).items.filter((r) =>
-      isControlledBy(r, cfg),
-    );
+    const revs = deps.revisionsOf(ns, name).filter((r) => isControlledBy(r, cfg));
+    if (!revs.some((r) => r.metadata.name === latest!.metadata.name) && isControlledBy(latest, cfg)) revs.push(latest);
     const ready = revs.filter((r) => readyCondition(r)?.status === 'True').sort((a, b) => generationOf(b) - generationOf(a));
     if (ready[0]) status.latestReadyRevisionName = ready[0].metadata.name;
     else delete status.latestReadyRevisionName;

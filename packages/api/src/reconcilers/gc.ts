@@ -6,6 +6,7 @@ import type { ReconcileResult } from './controller.js';
 
 export interface GcDeps {
   store: Store;
+  revisionsOf: (ns: string, configuration: string) => Revision[];
   nowMs: () => number;
   config: () => GcConfig;
 }
@@ -38,9 +39,7 @@ export function createRevisionGc(deps: GcDeps) {
     const gc = deps.config();
     const { minNonActiveRevisions: min, maxNonActiveRevisions: max } = gc;
     if (max === DISABLED && gc.retainSinceCreateTimeMs === DISABLED && gc.retainSinceLastActiveTimeMs === DISABLED) return;
-    const all = (await store.list<Revision>('Revision', { namespace: ns, labelSelector: `${LABEL.configuration}=${name}` })).items.filter((r) =>
-      isControlledBy(r, cfg),
-    );
+    const all = deps.revisionsOf(ns, name).filter((r) => isControlledBy(r, cfg));
     if (min !== DISABLED && all.length <= min) return;
     const keep = new Set([cfg.status?.latestCreatedRevisionName, cfg.status?.latestReadyRevisionName]);
     const nonActive = all

@@ -12,6 +12,7 @@ import {
   type Subscription,
 } from '@kedge/core';
 import type { LiveConfig } from '../config/live.js';
+import { ObjectCache } from './cache.js';
 import { createConfigurationReconciler } from './configuration.js';
 import { Controller, splitKey } from './controller.js';
 import { createRevisionGc } from './gc.js';
@@ -57,8 +58,10 @@ export function createReconcilers(deps: ReconcilerDeps) {
     const res = await fn(ns, name);
     return (res ?? undefined) as { requeueAfterMs?: number } | undefined;
   };
+  const cache = new ObjectCache();
+  const revisionsOf = (ns: string, cfg: string) => cache.revisionsOf(ns, cfg);
   const service = createServiceReconciler({ store, now });
-  const configuration = createConfigurationReconciler({ store, now });
+  const configuration = createConfigurationReconciler({ store, now, revisionsOf });
   const revision = createRevisionReconciler({ store, now, health: (k) => health.get(k) });
   const deletedRoutes = new Map<string, Route>();
   const route = createRouteReconciler({
@@ -66,13 +69,14 @@ export function createReconcilers(deps: ReconcilerDeps) {
     now,
     domains: () => deps.config.current.domain,
     track,
+    routesIn: (ns) => cache.routesIn(ns),
     deleted: (k) => {
       const r = deletedRoutes.get(k);
       deletedRoutes.delete(k);
       return r;
     },
   });
-  const gc = createRevisionGc({ store, nowMs: () => clock.now(), config: () => deps.config.current.gc });
+  const gc = createRevisionGc({ store, revisionsOf, nowMs: () => clock.now(), config: () => deps.config.current.gc });
   const owners = createOwnerGc(store);
   const deletedOwners = new Map<string, AnyResource>();
 
@@ -100,6 +104,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const knownConfigs = new Set<string>();
 
   function onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: AnyResource): void {
+    cache.observe(type, o);
     const ns = o.metadata.namespace;
     const key = `${ns}/${o.metadata.name}`;
     const owner = controllerOf(o);

@@ -20,6 +20,8 @@ export interface RouteReconcilerDeps {
   track: (routeKey: string, refs: string[]) => void;
   /** The last state of a Route that was deleted (its revisions go to routingState reserve). */
   deleted: (routeKey: string) => Route | undefined;
+  /** Routes of a namespace (from the watch cache). */
+  routesIn: (ns: string) => Route[];
 }
 
 interface Problem {
@@ -50,9 +52,8 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
     });
   }
 
-  async function routedElsewhere(ns: string, revName: string, except: string): Promise<boolean> {
-    const { items } = await store.list<Route>('Route', { namespace: ns });
-    return items.some((r) => r.metadata.name !== except && r.status?.traffic?.some((t) => t.revisionName === revName));
+  function routedElsewhere(ns: string, revName: string, except: string): boolean {
+    return deps.routesIn(ns).some((r) => r.metadata.name !== except && r.status?.traffic?.some((t) => t.revisionName === revName));
   }
 
   return async function reconcileRoute(ns: string, name: string): Promise<void> {
@@ -62,7 +63,7 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
       deps.track(key, []);
       const gone = deps.deleted(key);
       for (const t of gone?.status?.traffic ?? [])
-        if (t.revisionName && !(await routedElsewhere(ns, t.revisionName, name))) await setRoutingState(ns, t.revisionName, 'reserve', deps.now());
+        if (t.revisionName && !routedElsewhere(ns, t.revisionName, name)) await setRoutingState(ns, t.revisionName, 'reserve', deps.now());
       return;
     }
     const now = deps.now();
@@ -142,7 +143,7 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
     const routed = new Set((status.traffic ?? []).map((t) => t.revisionName!));
     for (const rev of routed) await setRoutingState(ns, rev, 'active', now);
     for (const t of previous)
-      if (t.revisionName && !routed.has(t.revisionName) && !(await routedElsewhere(ns, t.revisionName, name)))
+      if (t.revisionName && !routed.has(t.revisionName) && !routedElsewhere(ns, t.revisionName, name))
         await setRoutingState(ns, t.revisionName, 'reserve', now);
 
     if (!sameJson(route.status, status)) await writeStatus(store, route, status);
