@@ -36,7 +36,15 @@ export function watchResponse(store: Store, clock: Clock, p: WatchParams): Respo
         }
       };
       const unwatch = store.watch(
-        { kind: p.kind, ...(p.namespace ? { namespace: p.namespace } : {}), ...(p.labelSelector ? { labelSelector: p.labelSelector } : {}) },
+        {
+          kind: p.kind,
+          ...(p.namespace ? { namespace: p.namespace } : {}),
+          ...(p.labelSelector ? { labelSelector: p.labelSelector } : {}),
+          // The initial listing may arrive asynchronously (NATS KV): replay filtering lasts until synced.
+          onSynced: () => {
+            live = true;
+          },
+        },
         (ev) => {
           if (!p.match(ev.object)) return;
           if (!live && since !== undefined) {
@@ -47,7 +55,6 @@ export function watchResponse(store: Store, clock: Clock, p: WatchParams): Respo
           send(ev.type, ev.object);
         },
       );
-      live = true;
       const timer = p.timeoutSeconds && p.timeoutSeconds > 0 ? clock.setTimeout(() => stop(), p.timeoutSeconds * 1000) : undefined;
       stop = () => {
         if (closed) return;
