@@ -8,8 +8,9 @@ import { ROOT, kedge, request, tempDir, waitForObject, writeFile } from './harne
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/dist/services';
+const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/dist/revisions';
 
-// Short windows so scaling is visible within seconds; zero initial scale makes the first request a cold start.
+// Short windows so a revision reaches zero within seconds (Knative's minimum stable window, 1 s grace).
 const CONFIG = `apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -18,13 +19,10 @@ metadata:
 data:
   stable-window: "6s"
   scale-to-zero-grace-period: "1s"
-  allow-zero-initial-scale: "true"
 `;
 
 function service(name: string, annotations: Record<string, string>): string {
-  const ann = Object.entries(annotations)
-    .map(([k, v]) => `        ${k}: "${v}"`)
-    .join('\n');
+  const ann = Object.entries(annotations).map(([k, v]) => `        ${k}: "${v}"\n`).join('');
   return `apiVersion: serving.knative.dev/v1
 kind: Service
 metadata:
@@ -32,10 +30,7 @@ metadata:
   namespace: dist
 spec:
   template:
-    metadata:
-      annotations:
-${ann}
-    spec:
+${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
       containers:
         - image: ${HELLO_WASM}
           env:
@@ -110,7 +105,14 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(roles.map((r) => r.stop('SIGTERM')));
+    // Graceful first; a role that has not stopped 10 s later is killed.
+    await Promise.all(
+      roles.map(async (r) => {
+        const t = setTimeout(() => void r.stop('SIGKILL'), 10_000);
+        await r.stop('SIGTERM');
+        clearTimeout(t);
+      }),
+    );
     await bus?.close();
     await nats?.stop();
     tmp.cleanup();
@@ -135,9 +137,13 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^ROLE\s+ID\s+NODE\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+VERSION$/);
   });
 
-  it('deploys and cold-starts through either gateway; the runner is another process', async () => {
-    await apply(writeFile(tmp.dir, 'cold.yaml', service('cold', { 'autoscaling.knative.dev/initial-scale': '0' })));
+  it('deploys, scales to zero and cold-starts through either gateway; the runner is another process', async () => {
+    await apply(writeFile(tmp.dir, 'cold.yaml', service('cold', {})));
     await waitForObject(apiUrl, SERVICES, 'cold', isReady);
+    const warm = await request(gateways[0]!.urls.gateway!, host('cold'));
+    expect(warm.status).toBe(200);
+    // Idle: the autoscaler takes it to zero after the stable window and the grace period.
+    await waitForObject(apiUrl, REVISIONS, 'cold-00001', (r: any) => r.status?.actualReplicas === 0);
     const first = await request(gateways[1]!.urls.gateway!, host('cold'));
     expect(first.status).toBe(200);
     expect(first.body).toContain('Hello cold!');

@@ -18,6 +18,9 @@ function positive(flag: string) {
   };
 }
 
+/** A graceful stop (listeners closed, runner drained) gets this long before the process just exits. */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
 const ROLE_HELP: Record<RoleName, string> = {
   api: 'run the control plane (REST API + reconcilers) as its own process on NATS',
   gateway: 'run a gateway (routing + activator) as its own process on NATS; any number of them',
@@ -79,9 +82,17 @@ export function register(program: Command): void {
       const running = await startRole(opts);
       let stopping = false;
       const stop = async (signal: string) => {
-        if (stopping) return;
+        if (stopping) {
+          // A second signal: the operator does not want to wait for the drain.
+          logger.warn({ signal }, `${role}: stopping at once`);
+          process.exit(1);
+        }
         stopping = true;
         logger.info({ signal }, `stopping ${role}`);
+        setTimeout(() => {
+          logger.error(`${role} did not stop within ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
+          process.exit(1);
+        }, SHUTDOWN_TIMEOUT_MS).unref();
         await running.stop();
         process.exit(0);
       };
