@@ -105,9 +105,11 @@ describe('parseAutoscalerConfig (kpa-spec §2)', () => {
     expect(parseAutoscalerConfig({ 'container-concurrency-target-percentage': '100' }).containerConcurrencyTargetPercentage).toBe(1);
   });
 
-  it('reads anything but a case-insensitive "true" as false (knative configmap.AsBool)', () => {
-    expect(parseAutoscalerConfig({ 'enable-scale-to-zero': 'TRUE' }).enableScaleToZero).toBe(true);
-    expect(parseAutoscalerConfig({ 'enable-scale-to-zero': 'yes' }).enableScaleToZero).toBe(false);
+  it('reads booleans as Go strconv.ParseBool does (knative configmap.AsBool)', () => {
+    for (const v of ['1', 't', 'T', 'TRUE', 'true', 'True']) expect(parseAutoscalerConfig({ 'allow-zero-initial-scale': v }).allowZeroInitialScale).toBe(true);
+    for (const v of ['0', 'f', 'F', 'FALSE', 'false', 'False']) expect(parseAutoscalerConfig({ 'enable-scale-to-zero': v }).enableScaleToZero).toBe(false);
+    expect(() => parseAutoscalerConfig({ 'enable-scale-to-zero': 'yes' })).toThrow(/^enable-scale-to-zero: /);
+    expect(() => parseAutoscalerConfig({ 'enable-scale-to-zero': 'tRuE' })).toThrow(/^enable-scale-to-zero: /);
   });
 
   it.each([

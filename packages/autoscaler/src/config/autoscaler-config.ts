@@ -115,6 +115,17 @@ export function parseInt32Strict(raw: string, key: string): number {
   return n;
 }
 
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/** knative.dev/pkg configmap.AsBool is Go's strconv.ParseBool: these spellings only, anything else an error. */
+export function parseBoolStrict(raw: string, key: string): boolean {
+  const v = raw.trim();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw FieldError.of(key, `invalid value "${raw}": want true or false`);
+}
+
 export function parseDurationStrict(raw: string, key: string): number {
   try {
     return parseDuration(raw);
@@ -139,8 +150,7 @@ export function parseAutoscalerConfig(data: Record<string, string> = {}): Autosc
       case 'float': out[field] = parseFloatStrict(raw, key); break;
       case 'int32': out[field] = parseInt32Strict(raw, key); break;
       case 'duration': out[field] = parseDurationStrict(raw, key); break;
-      // knative.dev/pkg configmap.AsBool: case-insensitive "true", anything else is false.
-      case 'bool': out[field] = raw.trim().toLowerCase() === 'true'; break;
+      case 'bool': out[field] = parseBoolStrict(raw, key); break;
       case 'string': out[field] = raw.trim(); break;
     }
   }
