@@ -74,7 +74,20 @@ async function main(): Promise<void> {
     direct.push(performance.now() - t0);
     handler = exports['wasi:http/incoming-handler@0.2.12']!;
   }
-  line('instantiate, in-thread (direct)', direct);
+  line('instantiate, in-thread, Kedge host', direct);
+
+  // The same with preview2-shim's Node host (per-instance env through WASIShim's sandbox).
+  const shimSpec = '@bytecodealliance/preview2-shim/instantiation';
+  const { WASIShim } = (await import(shimSpec)) as { WASIShim: new (c: unknown) => { getImportObject(): unknown } };
+  const viaShim: number[] = [];
+  let shimExports!: Record<string, unknown>;
+  for (let i = 0; i < COLD; i++) {
+    const t0 = performance.now();
+    const shim = new WASIShim({ sandbox: { env: { TARGET: 'Bench' }, preopens: {}, enableNetwork: false } });
+    shimExports = instantiate((n) => compiled.modules[n], shim.getImportObject());
+    viaShim.push(performance.now() - t0);
+  }
+  line('instantiate, in-thread, preview2-shim host', viaShim);
   const sink: ResponseSink = { head() {}, chunk() {}, end() {}, fail() {}, open: true };
   const req = () =>
     new IncomingRequest({ method: 'GET', pathWithQuery: '/', scheme: 'http', authority: 'x', headers: [], body: new Uint8Array(0) });
@@ -178,6 +191,20 @@ async function main(): Promise<void> {
   let j = 0;
   await load('runner HTTP entry (4 instances)', portOf(entry), () => ({ 'kedge-instance': ids[j++ % ids.length]! }));
   await load('bare Node http hello', portOf(bare), () => ({}));
+  // preview2-shim's own HTTP server: one shared instance, requests relayed through its I/O worker.
+  const httpSpec = '@bytecodealliance/preview2-shim/http';
+  const { HTTPServer } = (await import(httpSpec)) as { HTTPServer: new (h: unknown) => { listen(p: number, h: string): void; stop(): void } };
+  const shimServer = new HTTPServer(shimExports['wasi:http/incoming-handler@0.2.12']);
+  const shimPort = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = portOf(probe);
+      probe.close(() => resolve(p));
+    });
+  });
+  shimServer.listen(shimPort, '127.0.0.1');
+  await new Promise((r) => setTimeout(r, 200));
+  await load('preview2-shim HTTPServer (1 shared instance)', shimPort, () => ({}));
+  shimServer.stop();
   entry.close();
   bare.close();
 
