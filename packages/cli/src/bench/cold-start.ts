@@ -22,9 +22,11 @@ export interface ColdStartOptions {
   iterations: number;
   /** Requests sent at once per iteration, all against the revision at zero. */
   concurrency: number;
-  /** Brings the revision to zero and resolves once it has no instance left. */
+  /** Brings the revision to zero and resolves once it has no instance left (and has stayed there). */
   toZero: () => Promise<void>;
   timeoutMs?: number;
+  /** Quiet time the revision spent at zero before each request (recorded; toZero does the waiting). */
+  settleMs?: number;
   progress?: ProgressSink;
 }
 
@@ -33,6 +35,7 @@ export interface ColdStartResult {
   host?: string;
   iterations: number;
   concurrency: number;
+  settleMs?: number;
   samples: TimedResponse[];
   /** Samples whose Server-Timing shows no activator hold: the request did not find the revision at zero. */
   warmHits: number;
@@ -75,7 +78,7 @@ export async function runColdStart(opts: ColdStartOptions): Promise<ColdStartRes
 }
 
 export function summarizeColdStart(
-  opts: Pick<ColdStartOptions, 'url' | 'host' | 'iterations' | 'concurrency'>,
+  opts: Pick<ColdStartOptions, 'url' | 'host' | 'iterations' | 'concurrency' | 'settleMs'>,
   samples: TimedResponse[],
   phaseOrder: string[],
 ): ColdStartResult {
@@ -93,6 +96,7 @@ export function summarizeColdStart(
     ...(opts.host ? { host: opts.host } : {}),
     iterations: opts.iterations,
     concurrency: opts.concurrency,
+    ...(opts.settleMs ? { settleMs: opts.settleMs } : {}),
     samples,
     warmHits: phaseOrder.includes('activator') ? ok.filter((s) => !('activator' in s.phases)).length : 0,
     errors,

@@ -80,6 +80,20 @@ export async function scaleRevision(client: Client, t: Pick<BenchTarget, 'namesp
   return reply;
 }
 
+/**
+ * Brings the revision to a quiet zero: scale to 0, wait `settleMs`, and check it is still at zero (the
+ * autoscaler may start an instance again from metrics that were in flight); retries a few times.
+ * Returns how many scale-downs it took.
+ */
+export async function bringToZero(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, settleMs: number, attempts = 5): Promise<number> {
+  for (let i = 1; ; i++) {
+    await scaleRevision(client, t, 0);
+    if (settleMs <= 0) return i;
+    await new Promise((r) => setTimeout(r, settleMs));
+    if ((await instanceCount(client, t)) === 0 || i >= attempts) return i;
+  }
+}
+
 /** Samples the instance count every `everyMs` until stopped: the lower panel of the load chart. */
 export function pollInstances(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, everyMs = 500) {
   const start = performance.now();

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createClient, type Client } from '../client.js';
 import { runColdStart, summaryTable } from '../bench/cold-start.js';
 import { formatMs, parseDuration, parseIntList, parsePositiveInt } from '../bench/duration.js';
-import { pollInstances, scaleRevision, targetOfHost, targetOfService, type BenchTarget } from '../bench/kedge.js';
+import { bringToZero, pollInstances, targetOfHost, targetOfService, type BenchTarget } from '../bench/kedge.js';
 import { runLoad } from '../bench/load.js';
 import { writeColdStart, writeJson, writeLoad } from '../bench/output.js';
 import { progressLine } from '../bench/progress.js';
@@ -61,9 +61,11 @@ export function register(program: Command): void {
       .description('per iteration: scale the revision to zero, send one request; TTFB/TTLB and server phases')
       .option('-i, --iterations <n>', 'cold requests to measure', (v) => parsePositiveInt(v, '--iterations'), 100)
       .option('--concurrency <n>', 'requests sent at once per iteration', (v) => parsePositiveInt(v, '--concurrency'), 1)
-      .option('--timeout <duration>', 'per-request timeout', '30s'),
-  ).action(async (o: TargetFlags & { iterations: number; concurrency: number; timeout: string; out: string }) => {
+      .option('--timeout <duration>', 'per-request timeout', '30s')
+      .option('--settle <duration>', 'quiet time at zero before each request, checked through the API (0: right after the scale-down)', '1200ms'),
+  ).action(async (o: TargetFlags & { iterations: number; concurrency: number; timeout: string; settle: string; out: string }) => {
     const c = client();
+    const settleMs = parseDuration(o.settle, '--settle');
     const { url, host, target } = await resolveTarget(c, o, true);
     const r = await runColdStart({
       url,
@@ -71,8 +73,9 @@ export function register(program: Command): void {
       iterations: o.iterations,
       concurrency: o.concurrency,
       timeoutMs: parseDuration(o.timeout, '--timeout'),
+      settleMs,
       toZero: async () => {
-        await scaleRevision(c, target!, 0);
+        await bringToZero(c, target!, settleMs);
       },
       progress: progressLine(),
     });
