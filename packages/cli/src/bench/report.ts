@@ -225,12 +225,14 @@ export function renderReport(r: SuiteResult): string {
   L.push('');
   if (r.scaleFromZero) {
     L.push(
-      `\`${r.scaleFromZero.command}\` — Knative's performance-test shape: N services of the hello component, all scaled to zero, then one request to each at the same moment. ` +
+      `\`${r.scaleFromZero.command}\` — Knative's performance-test shape: N services of the hello component, all scaled to zero (and left there 1.2 s, checked), then one request to each at the same moment. ` +
         `Setup (upload, create, Ready) took ${formatMs(r.scaleFromZero.setupMs)}.`,
     );
     L.push('');
     L.push('| services | p50 time to first response | p95 | max | all answered after | errors |');
     L.push('|---|---|---|---|---|---|');
+    const warm = r.scaleFromZero.rounds.reduce((a, x) => a + (x.warmHits ?? 0), 0);
+    if (warm) L.push(`**${warm} request(s) met a ready instance** (no activator hold) and are included below.\n`);
     for (const round of r.scaleFromZero.rounds)
       L.push(`| ${round.services} | ${formatMs(round.ttfb.p50)} | ${formatMs(round.ttfb.p95)} | ${formatMs(round.ttfb.max)} | ${formatMs(round.allAnsweredMs)} | ${round.errors}${round.errors ? ` ${JSON.stringify({ ...round.errorCauses, ...round.statusCounts })}` : ''} |`);
     L.push('');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { imageWithDigest, type Service } from '@kedge/core';
 import { ApiError, type Client } from '../client.js';
-import { scaleRevision, targetOfService, type BenchTarget } from './kedge.js';
+import { instanceCount, scaleRevision, targetOfService, type BenchTarget } from './kedge.js';
 import { TimedClient, type TimedResponse } from './request.js';
 import { summarize, type SampleSummary } from './stats.js';
 import type { ProgressSink } from './progress.js';
@@ -20,6 +20,8 @@ export interface ScaleFromZeroOptions {
   /** Keep the services afterwards (default: delete them). */
   keep?: boolean;
   readyTimeoutMs?: number;
+  /** Quiet time at zero before the burst, checked through the API (see bringToZero). Default 1.2 s. */
+  settleMs?: number;
   progress?: ProgressSink;
 }
 
@@ -33,6 +35,8 @@ export interface ScaleFromZeroRound {
   errors: number;
   errorCauses: Record<string, number>;
   statusCounts: Record<string, number>;
+  /** Responses without an activator hold: the service was not at zero when hit. */
+  warmHits: number;
 }
 
 export interface ScaleFromZeroResult {
@@ -67,7 +71,7 @@ export async function runScaleFromZero(opts: ScaleFromZeroOptions): Promise<Scal
     for (const n of opts.sizes) {
       const some = targets.slice(0, n);
       opts.progress?.update(`scale-from-zero: ${n} service(s) to zero…`);
-      await Promise.all(some.map((t) => scaleRevision(client, t, 0, 30_000)));
+      await quietZero(client, some, opts.settleMs ?? 1_200);
       opts.progress?.update(`scale-from-zero: hitting ${n} service(s) at once…`);
       const burst = performance.now();
       const samples = await Promise.all(some.map((t) => http.send('/', t.host)));
@@ -97,7 +101,20 @@ export function roundOf(services: number, samples: TimedResponse[], allAnsweredM
     errors: samples.length - good.length,
     errorCauses,
     statusCounts,
+    warmHits: good.filter((s) => Object.keys(s.phases).length > 0 && !('activator' in s.phases)).length,
   };
+}
+
+/** Scales every target to zero, waits `settleMs`, and scales again those that came back (a few times at most). */
+async function quietZero(client: Client, targets: BenchTarget[], settleMs: number): Promise<void> {
+  let pending = targets;
+  for (let attempt = 0; attempt < 5 && pending.length > 0; attempt++) {
+    await Promise.all(pending.map((t) => scaleRevision(client, t, 0, 30_000)));
+    if (settleMs <= 0) return;
+    await new Promise((r) => setTimeout(r, settleMs));
+    const counts = await Promise.all(pending.map((t) => instanceCount(client, t)));
+    pending = pending.filter((_, i) => (counts[i] ?? 0) > 0);
+  }
 }
 
 export function serviceManifest(namespace: string, name: string, image: string): Service {

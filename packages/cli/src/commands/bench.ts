@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createClient, type Client } from '../client.js';
@@ -147,8 +148,9 @@ export function register(program: Command): void {
     .option('--component <file.wasm>', 'component every service runs', defaultComponent())
     .option('--gateway <url>', 'gateway address', DEFAULT_GATEWAY)
     .option('--keep', 'keep the services afterwards')
+    .option('--settle <duration>', 'quiet time at zero before the burst, checked through the API', '1200ms')
     .option('--out <dir>', 'where to write the JSON result', 'bench-out')
-    .action(async (o: { services: string; namespace: string; component: string; gateway: string; keep?: boolean; out: string }) => {
+    .action(async (o: { services: string; namespace: string; component: string; gateway: string; keep?: boolean; settle: string; out: string }) => {
       const sizes = parseIntList(o.services, '--services');
       if (Math.max(...sizes) > 500) throw new Error('--services: at most 500 services per run');
       if (!existsSync(o.component)) throw new Error(`--component: ${o.component} not found (run \`npm run build\` for the examples)`);
@@ -158,16 +160,18 @@ export function register(program: Command): void {
         namespace: o.namespace,
         sizes,
         component: o.component,
+        settleMs: parseDuration(o.settle, '--settle'),
         ...(o.keep ? { keep: true } : {}),
         progress: progressLine(),
       });
-      const lines = ['services  p50 TTFB   p95 TTFB   max TTFB   all answered  errors'];
+      const lines = ['services  p50 TTFB   p95 TTFB   max TTFB   all answered  errors  warm hits'];
       for (const round of r.rounds)
         lines.push(
-          `${String(round.services).padStart(8)}  ${formatMs(round.ttfb.p50).padStart(9)}  ${formatMs(round.ttfb.p95).padStart(9)}  ${formatMs(round.ttfb.max).padStart(9)}  ${formatMs(round.allAnsweredMs).padStart(12)}  ${round.errors}`,
+          `${String(round.services).padStart(8)}  ${formatMs(round.ttfb.p50).padStart(9)}  ${formatMs(round.ttfb.p95).padStart(9)}  ${formatMs(round.ttfb.max).padStart(9)}  ${formatMs(round.allAnsweredMs).padStart(12)}  ${String(round.errors).padStart(6)}  ${String(round.warmHits).padStart(9)}`,
         );
       process.stdout.write(`${lines.join('\n')}\n`);
       const file = resolve(o.out, 'scale-from-zero.json');
+      await mkdir(o.out, { recursive: true });
       await writeJson(file, r);
       process.stdout.write(`wrote ${file}\n`);
     });
