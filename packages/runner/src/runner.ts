@@ -206,9 +206,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const inst = instances.get(target.instanceId);
     if (!inst || !inst.queue || inst.namespace !== target.namespace || inst.revision !== target.revision)
       return jsonError(503, 'InstanceNotFound', `instance ${target.instanceId} of ${target.namespace}/${target.revision} is not running on node ${nodeId}`);
-    const req = opts.signal && request.signal !== opts.signal ? new Request(request, { signal: opts.signal }) : request;
     try {
-      return await inst.queue.serve(req, !!opts.fromActivator, (r, signal) => inst.runtime!.handle(r, signal));
+      return await inst.queue.serve(request, !!opts.fromActivator, (r, signal) => inst.runtime!.handle(r, signal), opts.signal);
     } catch (err) {
       log.error({ err, instance: inst.id }, 'request failed in the runner');
       return jsonError(502, 'RunnerError', `the runner could not serve the request: ${(err as Error).message}`);
@@ -223,6 +222,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const proxied = req.headers.get(ACTIVATOR_HEADER);
     return dispatch({ namespace: inst.namespace, revision: inst.revision, instanceId: id }, req, {
       fromActivator: proxied !== null && proxied !== 'false',
+      signal: req.signal,
     });
   }
 

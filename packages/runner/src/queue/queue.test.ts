@@ -89,6 +89,26 @@ describe('Queue (queue-proxy)', () => {
     expect(await (await next).text()).toBe('ok');
   });
 
+  it('lets a request whose client went away leave the line without taking a slot', async () => {
+    const clock = new ManualClock(0);
+    const q = queue(clock);
+    const c = controlled();
+    const first = q.serve(req(), false, c.handler);
+    const gone = new AbortController();
+    const waiting = q.serve(req(), false, c.handler, gone.signal);
+    await flush();
+    gone.abort();
+    expect((await waiting).status).toBe(499);
+    c.pending.shift()!(new Response('first'));
+    expect(await (await first).text()).toBe('first');
+    const next = q.serve(req(), false, c.handler);
+    await flush();
+    expect(c.running()).toBe(1);
+    c.pending.shift()!(new Response('next'));
+    expect(await (await next).text()).toBe('next');
+    expect(q.inFlight).toBe(0);
+  });
+
   it('answers 504 when the response does not start within responseStartTimeoutSeconds', async () => {
     const clock = new ManualClock(0);
     const q = queue(clock, { responseStartTimeoutSeconds: 1 });

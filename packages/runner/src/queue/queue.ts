@@ -53,7 +53,8 @@ export class Queue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  async serve(req: Request, proxied: boolean, handler: Handler): Promise<Response> {
+  /** `clientSignal`: the caller stopped waiting (the instance is told through the handler's signal). */
+  async serve(req: Request, proxied: boolean, handler: Handler, clientSignal?: AbortSignal): Promise<Response> {
     const o = this.opts;
     const clock = o.clock;
     const startedAt = clock.now();
@@ -69,6 +70,7 @@ export class Queue {
       if (ended) return;
       ended = true;
       clear();
+      clientSignal?.removeEventListener('abort', onClientGone);
       if (gated) this.release();
       this.stats.out(clock.now(), proxied);
       if (this.stats.inFlight === 0) {
@@ -82,6 +84,16 @@ export class Queue {
     let timedOut: Response | undefined;
     let fire!: (r: Response) => void;
     const deadline = new Promise<Response>((resolve) => (fire = resolve));
+    const onClientGone = () => {
+      timedOut = jsonError(499, 'ClientClosedRequest', 'the client went away');
+      fire(timedOut);
+      ctrl.abort(clientSignal!.reason);
+    };
+    if (clientSignal?.aborted) {
+      end();
+      return jsonError(499, 'ClientClosedRequest', 'the client went away');
+    }
+    clientSignal?.addEventListener('abort', onClientGone, { once: true });
     const timeout = (seconds: number, what: string) => {
       const msg = `request timeout: ${what} (${seconds}s) passed`;
       timedOut = jsonError(504, 'Timeout', msg, { revision: `${o.namespace}/${o.revision}` });

@@ -221,11 +221,15 @@ export class WorkerPool {
         onLost: (kind, message) => fail(kind, message),
       };
       const onAbort = () => {
-        const reason = signal!.reason instanceof GuestFailure ? signal!.reason : new GuestFailure('aborted', 'request aborted');
+        const r = signal!.reason as { name?: string; message?: string } | undefined;
+        // A passed deadline ends the guest; a client that went away only stops waiting for it.
+        const deadline = r?.name === 'TimeoutError';
+        const reason = new GuestFailure(deadline ? 'timeout' : 'aborted', r?.message ?? 'request aborted');
         const cur = this.placement.get(instanceId);
         if (cur && cur.running === job) {
           // A sync guest cannot be interrupted: its thread goes, its neighbours move to a spare.
-          this.replace(cur, reason.kind, reason.message);
+          if (deadline) this.replace(cur, reason.kind, reason.message);
+          else fail(reason.kind, reason.message);
         } else if (cur) {
           if (cur.posted.includes(job)) Atomics.store(cur.cancelled, job.id % CANCEL_SLOTS, job.id);
           else cur.queue = cur.queue.filter((j) => j !== job);
