@@ -283,4 +283,37 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(decisions.slice(n)).toEqual([expect.objectContaining({ revision: 'hello-00001', desiredScale: 1, mode: 'Proxy' })]);
     expect(as.state(NS, 'hello-00001')?.owned).toBe(true);
   });
+
+  it('after a restart adopts the running instances and, like Knative, holds their count in panic', async () => {
+    const { store, bus, clock, runner, as, advance, start } = await setup();
+    const rev = await store.create(revision('hello-00001'));
+    const since = new Date(T0 - 600_000).toISOString();
+    await store.create<PodAutoscaler>({
+      apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
+      kind: 'PodAutoscaler',
+      metadata: { name: 'hello-00001', namespace: NS, ownerReferences: [{ apiVersion: rev.apiVersion, kind: 'Revision', name: 'hello-00001', uid: rev.metadata.uid!, controller: true }] },
+      spec: { scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' } },
+      status: {
+        desiredScale: 3,
+        actualScale: 3,
+        conditions: [
+          { type: 'Active', status: 'True', lastTransitionTime: since },
+          { type: 'ScaleTargetInitialized', status: 'True', lastTransitionTime: since },
+        ],
+      },
+    });
+    for (const id of ['old-1', 'old-2', 'old-3']) runner.instances.set(id, { namespace: NS, revision: 'hello-00001' });
+    await start();
+    expect(runner.starts).toHaveLength(0);
+    expect(as.state(NS, 'hello-00001')?.decider.inPanicMode()).toBe(true);
+    // 10 in flight in total: alone that is 1 instance (and at most halving per tick), but the panic
+    // the decider started in keeps 3 until a stable window has passed.
+    for (let i = 0; i < 30; i++) {
+      for (const id of runner.of(NS, 'hello-00001'))
+        bus.publish(subjects.metrics(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', source: id, averageConcurrency: 10 / 3, requestCount: 10, time: clock.now() });
+      await advance(1000);
+    }
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(3);
+    expect(runner.stops).toHaveLength(0);
+  });
 });

@@ -271,7 +271,13 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       proxySince: st.proxySince,
       activatorInPath: st.activatorInPath,
     });
-    if (res.apply) st.replicas = res.want;
+    if (res.apply && res.want !== st.replicas) {
+      if (acting(st)) {
+        const last = st.decider.last;
+        log.info({ revision: st.key, from: st.replicas, to: res.want, ready, panic: st.decider.inPanicMode(), dspc: last?.dspc, dppc: last?.dppc }, 'scaling');
+      }
+      st.replicas = res.want;
+    }
     st.want = res.want;
     // The SKS reconciler puts the activator in front of a revision with no ready instance, whatever the decision.
     const mode = ready === 0 ? 'Proxy' : sksMode(res.want, st.ebc);
@@ -591,7 +597,13 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   function maybeSettle(): void {
     if (settled || !discovered || syncedWatches < WATCHES || !running) return;
     settled = true;
-    for (const st of states.values()) st.owned = owners.owns(st.key);
+    const now = clock.now();
+    for (const st of states.values()) {
+      st.owned = owners.owns(st.key);
+      // Knative reads the ready count when it builds a decider; ≥ 2 starts in panic so a restarted
+      // autoscaler holds the current scale until its windows refill. Now the runners have answered.
+      if (st.desiredScale < 0) st.decider = createDecider(st.settings.decider, { readyPodsAtCreation: cluster.readyCount(st.key), now });
+    }
     for (const st of states.values()) reconcile(st, false);
   }
 

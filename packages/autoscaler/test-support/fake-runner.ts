@@ -49,6 +49,16 @@ export class FakeRunner {
         m.respond?.({ ok: true });
       }),
     );
+    // A restarted autoscaler (or gateway) asks every runner to repeat its endpoints.
+    this.subs.push(
+      this.bus.subscribe(subjects.endpointsResync, () => {
+        const revs = new Set([...this.instances.values()].map((v) => `${v.namespace}/${v.revision}`));
+        for (const key of revs) {
+          const [ns, rev] = key.split('/') as [string, string];
+          this.publishEndpoints(ns, rev);
+        }
+      }),
+    );
     this.heartbeat();
     this.timer = this.clock.setInterval(() => this.heartbeat(), 1000);
     return this;
