@@ -1,4 +1,4 @@
-import { setCondition, type AnyResource, type Condition, type Kind, type OwnerReference, type Store } from '@kedge/core';
+import { setCondition, type AnyResource, type Condition, type OwnerReference, type Store } from '@kedge/core';
 
 export const LABEL = {
   service: 'serving.knative.dev/service',
@@ -97,26 +97,6 @@ export function readyCondition(o: AnyResource | undefined): Condition | undefine
   return ((o as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions ?? []).find((c) => c.type === 'Ready');
 }
 
-/** Ready=True and the status describes the current generation (Knative's IsReady). */
-export function isReady(o: AnyResource | undefined): boolean {
-  const st = (o as { status?: { observedGeneration?: number } } | undefined)?.status;
-  return !!o && readyCondition(o)?.status === 'True' && st?.observedGeneration === o.metadata.generation;
-}
-
 export function isFailed(o: AnyResource | undefined): boolean {
   return readyCondition(o)?.status === 'False';
-}
-
-/** Creates or, when the desired parts differ, updates a child; CAS on the version read. */
-export async function ensure<T extends AnyResource>(
-  store: Store,
-  kind: Kind,
-  desired: T,
-  differs: (have: T) => boolean,
-  merge: (have: T) => T,
-): Promise<T> {
-  const have = await store.get<T>(kind, desired.metadata.namespace, desired.metadata.name);
-  if (!have) return store.create(desired);
-  if (!differs(have)) return have;
-  return store.update(merge(have));
 }
