@@ -166,10 +166,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.activator,
   );
   const sks = deps.writeServerlessServiceStatus === false ? undefined : new ServerlessServiceStatusWriter({ store, clock, logger: log });
-  const endpoints = new EndpointsRegistry(clock, (key, eps) => {
-    activator.setEndpoints(key, eps);
-    sks?.observe(key, eps.length);
-  });
+  const resync = () => bus.publish(subjects.endpointsResync, { gatewayId: id, time: clock.now() });
+  const endpoints = new EndpointsRegistry(
+    clock,
+    (key, eps) => {
+      activator.setEndpoints(key, eps);
+      sks?.observe(key, eps.length);
+    },
+    (nodeId) => {
+      log.info({ nodeId }, 'runner node is back; asking runners to resync endpoints');
+      resync();
+    },
+  );
 
   const subs: Subscription[] = [];
   const unwatch: (() => void)[] = [];
@@ -475,7 +483,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         clock.setInterval(() => endpoints.expire(), 500),
       );
       // Runners re-announce their endpoints when a gateway appears, so a late gateway starts complete.
-      bus.publish(subjects.endpointsResync, { gatewayId: id, time: clock.now() });
+      resync();
       log.info({ localNodes: [...locals.keys()] }, 'gateway started');
     },
     async stop() {

@@ -1,6 +1,6 @@
 export { createGateway, type Gateway, type GatewayDeps, type GatewayView, type ConnInfo } from './gateway.js';
 export { createGatewayApp, createAdminApp, connInfoOf } from './app.js';
-export { listen, type Listening } from './serve.js';
+export { listen, serveGateway, type Listening } from './serve.js';
 export { RouteTable, pickTarget, type RouteEntry, type RevisionRef } from './routing/table.js';
 export { normalizeHost } from './routing/hosts.js';
 export { RevisionThrottler, ThrottlerError, type Backend } from './activator/throttler.js';

@@ -2,6 +2,8 @@ import { resourceKey, type Clock, type Endpoint, type EndpointsMessage, type Nod
 
 /** A node that has sent neither endpoints nor a heartbeat for this long is presumed dead. */
 export const NODE_SILENCE_MS = 2_000;
+/** expire() runs every 500 ms; a gap longer than this means our own event loop stood still. */
+const STALL_MS = 1_500;
 
 /**
  * The ready instances of every revision, merged from each runner node's EndpointsMessages.
@@ -11,14 +13,19 @@ export const NODE_SILENCE_MS = 2_000;
 export class EndpointsRegistry {
   private readonly byRevision = new Map<string, Map<string, Endpoint[]>>();
   private readonly lastSeen = new Map<string, number>();
+  /** Nodes dropped for silence; if one speaks again its endpoints must be asked for. */
+  private readonly expired = new Set<string>();
+  private lastCheck: number | undefined;
 
   constructor(
     private readonly clock: Clock,
     private readonly onChange: (key: string, endpoints: Endpoint[]) => void,
+    private readonly onReturn: (nodeId: string) => void = () => {},
   ) {}
 
   apply(msg: EndpointsMessage): void {
     this.lastSeen.set(msg.nodeId, this.clock.now());
+    this.expired.delete(msg.nodeId);
     const key = resourceKey(msg.namespace, msg.revision);
     let nodes = this.byRevision.get(key);
     if (msg.endpoints.length === 0) {
@@ -33,14 +40,28 @@ export class EndpointsRegistry {
 
   heartbeat(hb: NodeHeartbeat): void {
     this.lastSeen.set(hb.nodeId, this.clock.now());
+    // Back from silence (a partition, a stalled event loop): its share was dropped, and runners
+    // only announce changes, so ask for a resync rather than wait for one.
+    if (this.expired.delete(hb.nodeId)) this.onReturn(hb.nodeId);
   }
 
-  /** Drops the share of every node silent for longer than NODE_SILENCE_MS. */
+  /**
+   * Drops the share of every node silent for longer than NODE_SILENCE_MS. Called every 500 ms; if
+   * the call itself comes late, this process was stalled and heard nobody — the silence is ours,
+   * so every node gets a fresh grace period instead.
+   */
   expire(): void {
     const now = this.clock.now();
+    const stalled = this.lastCheck !== undefined && now - this.lastCheck > STALL_MS;
+    this.lastCheck = now;
+    if (stalled) {
+      for (const node of this.lastSeen.keys()) this.lastSeen.set(node, now);
+      return;
+    }
     for (const [node, seen] of this.lastSeen) {
       if (now - seen <= NODE_SILENCE_MS) continue;
       this.lastSeen.delete(node);
+      this.expired.add(node);
       for (const [key, nodes] of this.byRevision) {
         if (!nodes.delete(node)) continue;
         if (nodes.size === 0) this.byRevision.delete(key);
