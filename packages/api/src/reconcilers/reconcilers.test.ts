@@ -179,6 +179,53 @@ describe('Service → Configuration + Route → Revision → PodAutoscaler', () 
   });
 });
 
+describe('more Knative behaviours', () => {
+  it('a Service created with generateName names its children after the generated name', async () => {
+    const res = await call('POST', `${BASE}/services`, { ...service('x'), metadata: { generateName: 'gen-', namespace: NS } });
+    expect(res.status).toBe(201);
+    await api.idle();
+    const name = res.body.metadata.name as string;
+    expect(cond(await get('Service', name), 'Ready')?.status).toBe('True');
+    expect(await get('Route', name)).toBeDefined();
+    expect(await get('Revision', `${name}-00001`)).toBeDefined();
+  });
+
+  it('a deleted latest revision is stamped out again; a deleted pinned one leaves the route RevisionMissing', async () => {
+    await apply(service('p'));
+    const svc = (await get<Service>('Service', 'p'))!;
+    (svc.spec.template.spec.containers[0]!.env as any)[0].value = 'two';
+    svc.spec.traffic = [{ revisionName: 'p-00001', percent: 100 }];
+    await call('PUT', `${BASE}/services/p`, svc);
+    await api.idle();
+    await call('DELETE', `${BASE}/revisions/p-00002`);
+    await api.idle();
+    expect(await get('Revision', 'p-00002')).toBeDefined();
+    await call('DELETE', `${BASE}/revisions/p-00001`);
+    await api.idle();
+    const route = (await get<Route>('Route', 'p'))!;
+    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Revision "p-00001" referenced in traffic not found.' });
+    expect(route.status?.traffic).toEqual([{ revisionName: 'p-00001', latestRevision: false, percent: 100 }]);
+    expect(cond(await get('Service', 'p'), 'RoutesReady')).toMatchObject({ status: 'False', reason: 'RevisionMissing' });
+  });
+
+  it('a BYO revision name owned by another Configuration fails the Configuration', async () => {
+    await apply(service('own'));
+    const other = { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'own-x' }, spec: { template: { metadata: { name: 'own-x-00001' }, spec: { containers: [{ image }] } } } };
+    // Same name as the Service's first revision would be if it were BYO: take it from another configuration.
+    expect((await call('POST', `${BASE}/configurations`, other)).status).toBe(201);
+    await api.idle();
+    const svc = (await get<Service>('Service', 'own'))!;
+    svc.spec.template.metadata = { name: 'own-x-00001' };
+    (svc.spec.template.spec.containers[0]!.env as any)[0].value = 'b';
+    const res = await call('PUT', `${BASE}/services/own`, svc);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await api.idle();
+    const cfg = await get<Configuration>('Configuration', 'own');
+    expect(cond(cfg, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
+    expect(cond(cfg, 'Ready')?.message).toContain('already exists');
+  });
+});
+
 describe('failures a user can act on', () => {
   it('an image Kedge cannot fetch → Revision ContainerMissing, Configuration RevisionFailed, Route RevisionMissing', async () => {
     await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: 'gcr.io/knative-samples/helloworld-go' }] } } } });
