@@ -313,14 +313,29 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       if (st.owned === was) continue;
       if (st.owned) {
         gained++;
-        // Unknown what the previous owner wrote or published last: say it all again.
-        st.published = undefined;
-        st.writtenPA = undefined;
-        st.writtenSKS = undefined;
+        adopt(st);
         reconcile(st, false);
       } else lost++;
     }
     if (gained || lost) log.info({ gained, lost, replicas: owners.size }, 'revision ownership moved');
+  }
+
+  /**
+   * Continue where the previous owner (or this replica before a restart) left off: its PodAutoscaler
+   * status, and as many instances as the runners report live (Knative: the Deployment's replicas).
+   */
+  function adopt(st: RevState): void {
+    const stored = pas.get(st.key)?.status;
+    if (stored?.conditions?.length) {
+      st.pa = paStateFromStatus(stored, clock.now());
+      st.paConditions = stored.conditions;
+    }
+    const live = cluster.live(st.key).length;
+    if (live > 0) st.replicas = live;
+    // Unknown what was written or published last: say it all again.
+    st.published = undefined;
+    st.writtenPA = undefined;
+    st.writtenSKS = undefined;
   }
 
   function publish(st: RevState, now: number): void {
@@ -600,6 +615,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     const now = clock.now();
     for (const st of states.values()) {
       st.owned = owners.owns(st.key);
+      if (st.owned) adopt(st);
       // Knative reads the ready count when it builds a decider; ≥ 2 starts in panic so a restarted
       // autoscaler holds the current scale until its windows refill. Now the runners have answered.
       if (st.desiredScale < 0) st.decider = createDecider(st.settings.decider, { readyPodsAtCreation: cluster.readyCount(st.key), now });

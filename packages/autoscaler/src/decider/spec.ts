@@ -3,7 +3,6 @@ import {
   ACTIVATION_TIMEOUT_BUFFER_SECONDS,
   BUCKET_SIZE_SECONDS,
   DEFAULT_PROGRESS_DEADLINE_SECONDS,
-  KPA_CLASS,
   RPS_TARGET_UTILIZATION,
   TARGET_MIN,
   type AutoscalerConfig,
@@ -129,5 +128,3 @@ export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig
 export function deciderSpecFor(revision: Revision, config: AutoscalerConfig, opts: RevisionAutoscalingOptions = {}): DeciderSpec {
   return revisionAutoscaling(revision, config, opts).decider;
 }
-
-export const isKpaClass = (cls: string) => cls === KPA_CLASS;
