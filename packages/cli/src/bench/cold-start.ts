@@ -1,7 +1,7 @@
 import { median, summarize, type SampleSummary } from './stats.js';
 import { TimedClient, type TimedResponse } from './request.js';
 import type { ProgressSink } from './progress.js';
-import { formatMs } from './duration.js';
+import { formatMs } from './flags.js';
 
 /**
  * Server-Timing phases that happen inside another one. The gateway's `poke` is the time from its poke

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMs, parseDuration, parseIntList, parsePositiveInt } from './duration.js';
+import { formatMs, parseDuration, parseHeaders, parseIntList, parsePositiveInt } from './flags.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -34,5 +34,15 @@ describe('formatMs', () => {
     expect(formatMs(0.083)).toBe('83 µs');
     expect(formatMs(2.5)).toBe('2.50 ms');
     expect(formatMs(1234)).toBe('1.23 s');
+  });
+});
+
+describe('parseHeaders', () => {
+  it('splits at the first colon and lower-cases names', () => {
+    expect(parseHeaders(['Kedge-Instance: abc', 'x-url:http://a:1'])).toEqual({ 'kedge-instance': 'abc', 'x-url': 'http://a:1' });
+  });
+  it('rejects a header without a name', () => {
+    expect(() => parseHeaders([':x'])).toThrow('--header: ":x" is not name:value');
+    expect(() => parseHeaders(['novalue'])).toThrow(/--header/);
   });
 });

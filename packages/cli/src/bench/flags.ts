@@ -40,3 +40,14 @@ export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms.toFixed(1)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** `-H name:value` flags → headers; a malformed one names the flag. */
+export function parseHeaders(flags: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const f of flags) {
+    const i = f.indexOf(':');
+    if (i <= 0) throw new Error(`--header: "${f}" is not name:value`);
+    headers[f.slice(0, i).trim().toLowerCase()] = f.slice(i + 1).trim();
+  }
+  return headers;
+}

@@ -116,61 +116,59 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     lastTickRequests = done;
   }, 1000);
 
-  const method = (opts.method ?? 'GET') as 'GET';
-  // undici's dispatch() with a plain handler: no stream or promise per request, so the generator
-  // spends less of the 2 shared cores than request() would (measured: see docs/benchmarks.md).
-  const once = () =>
-    new Promise<void>((resolve) => {
-      const t0 = performance.now();
+  const dispatchOpts = { origin: target.origin, path, method: (opts.method ?? 'GET') as 'GET', headers, body: opts.body ?? null };
+  const more = () => started < budget && !opts.signal?.aborted && performance.now() < deadline;
+
+  // One closed loop per connection, driven by undici's dispatch() callbacks with a handler object
+  // reused for every request: no promise, stream or closure per request, so the generator takes as
+  // little as it can of the cores it shares with the server.
+  const worker = () =>
+    new Promise<void>((done) => {
+      let t0 = 0;
       let t1 = 0;
       let status = 0;
-      const fail = (err: unknown) => {
-        const cause = errorCause(err);
-        errors[cause] = (errors[cause] ?? 0) + 1;
-        errorCount += 1;
-        slotFor(performance.now()).errors += 1;
-        // A refused connection fails in microseconds: don't spin the CPU the server needs.
-        if (cause === 'ECONNREFUSED') setTimeout(resolve, 10);
-        else resolve();
+      const next = () => {
+        if (!more()) return done();
+        started += 1;
+        t0 = performance.now();
+        pool.dispatch(dispatchOpts, handler);
       };
-      pool.dispatch(
-        { origin: target.origin, path, method, headers, body: opts.body ?? null },
-        // undici 7's pool core still takes the legacy handler shape (onConnect/onHeaders/…).
-        {
-          onConnect() {},
-          onHeaders(statusCode: number) {
-            t1 = performance.now();
-            status = statusCode;
-            return true;
-          },
-          onData(chunk: Buffer) {
-            bytes += chunk.length;
-            return true;
-          },
-          onComplete() {
-            const t2 = performance.now();
-            ttfb.record((t1 - t0) * 1000);
-            latency.record((t2 - t0) * 1000);
-            slotFor(t2).hist.record((t2 - t0) * 1000);
-            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-            resolve();
-          },
-          onError(err: Error) {
-            fail(err);
-          },
-        } as unknown as Dispatcher.DispatchHandler,
-      );
+      // undici 7's pool core still takes the legacy handler shape (onConnect/onHeaders/…).
+      const handler = {
+        onConnect() {},
+        onHeaders(statusCode: number) {
+          t1 = performance.now();
+          status = statusCode;
+          return true;
+        },
+        onData(chunk: Buffer) {
+          bytes += chunk.length;
+          return true;
+        },
+        onComplete() {
+          const t2 = performance.now();
+          const us = (t2 - t0) * 1000;
+          ttfb.record((t1 - t0) * 1000);
+          latency.record(us);
+          slotFor(t2).hist.record(us);
+          statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+          queueMicrotask(next);
+        },
+        onError(err: Error) {
+          const cause = errorCause(err);
+          errors[cause] = (errors[cause] ?? 0) + 1;
+          errorCount += 1;
+          slotFor(performance.now()).errors += 1;
+          // A refused connection fails in microseconds: don't spin the CPU the server needs.
+          if (cause === 'ECONNREFUSED') setTimeout(next, 10);
+          else queueMicrotask(next);
+        },
+      } as unknown as Dispatcher.DispatchHandler;
+      next();
     });
 
-  const worker = async () => {
-    while (started < budget && !opts.signal?.aborted && performance.now() < deadline) {
-      started += 1;
-      await once();
-    }
-  };
-
   try {
-    await Promise.all(Array.from({ length: opts.connections }, worker));
+    await Promise.all(Array.from({ length: opts.connections }, () => worker()));
   } finally {
     clearInterval(ticker);
     await pool.close().catch(() => pool.destroy());

@@ -1,5 +1,5 @@
 import type { ColdStartResult } from './cold-start.js';
-import { formatMs } from './duration.js';
+import { formatMs } from './flags.js';
 import { machineLine, type Machine } from './machine.js';
 import type { ScaleFromZeroRound } from './scale-from-zero.js';
 

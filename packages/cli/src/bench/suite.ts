@@ -9,7 +9,7 @@ import type { Service } from '@kedge/core';
 import { createClient, type Client } from '../client.js';
 import { startChild, processCpuMs, stopGroup, type Child } from './child.js';
 import { runColdStart, type ColdStartResult } from './cold-start.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from './flags.js';
 import { bringToZero, pollInstances, scaleRevision, targetOfService, type BenchTarget } from './kedge.js';
 import { runLoad, type LoadResult } from './load.js';
 import { describeMachine } from './machine.js';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createClient, type Client } from '../client.js';
 import { runColdStart, summaryTable } from '../bench/cold-start.js';
-import { formatMs, parseDuration, parseIntList, parsePositiveInt } from '../bench/duration.js';
+import { formatMs, parseDuration, parseHeaders, parseIntList, parsePositiveInt } from '../bench/flags.js';
 import { bringToZero, pollInstances, targetOfHost, targetOfService, type BenchTarget } from '../bench/kedge.js';
 import { runLoad } from '../bench/load.js';
 import { writeColdStart, writeJson, writeLoad } from '../bench/output.js';
@@ -175,17 +175,6 @@ export function register(program: Command): void {
       await writeJson(file, r);
       process.stdout.write(`wrote ${file}\n`);
     });
-}
-
-/** `-H name:value` flags → headers; a malformed one names the flag. */
-export function parseHeaders(flags: string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const f of flags) {
-    const i = f.indexOf(':');
-    if (i <= 0) throw new Error(`--header: "${f}" is not name:value`);
-    headers[f.slice(0, i).trim().toLowerCase()] = f.slice(i + 1).trim();
-  }
-  return headers;
 }
 
 /** The hello example when run from the repository root, so the documented command works as printed. */
