@@ -241,6 +241,21 @@ describe('activator', () => {
   });
 });
 
+describe('retries', () => {
+  it('sends a request on to another instance when the runner says the chosen one is gone', async () => {
+    h = await harness({ runner: { concurrency: 1 } });
+    const gone = h.runner.startInstance('default', 'hello-00001', 'a-gone');
+    h.runner.startInstance('default', 'hello-00001', 'b-live');
+    await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
+    await h.bus.flush();
+    // stopped without the endpoints update having reached the gateway yet (the race a drain can hit)
+    h.runner.instances.delete(gone.instanceId);
+    const res = await h.request(HOST);
+    expect(res.status).toBe(200);
+    expect((await body(res)).instanceId).toBe('b-live');
+  });
+});
+
 describe('rollouts and the activator in/out of the path under load', () => {
   it('moves traffic A → B (B from zero) and retires A with zero non-2xx', async () => {
     h = await harness({ runner: { startDelayMs: 20 } });

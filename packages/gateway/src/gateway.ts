@@ -189,6 +189,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function forwardOnce(ep: Endpoint, up: Upstream, proxied: boolean): Promise<Response> {
+    const res = await sendOnce(ep, up, proxied);
+    return res.status === 503 ? instanceMissing(ep, res) : res;
+  }
+
+  /**
+   * A runner answers 503 `{"error":"InstanceNotFound"}` when the instance is not (any more) on the
+   * node: the request reached no instance, so it may go to another one. Other 503s pass on as is.
+   */
+  async function instanceMissing(ep: Endpoint, res: Response): Promise<Response> {
+    if (!res.headers.get('content-type')?.includes('json')) return res;
+    const text = await res.text();
+    let error: unknown;
+    try {
+      error = (JSON.parse(text) as { error?: unknown }).error;
+    } catch {
+      // not the runner's error shape
+    }
+    if (error === 'InstanceNotFound') throw new NeverReachedError(ep.instanceId, new Error(text));
+    return new Response(text, { status: res.status, headers: res.headers });
+  }
+
+  async function sendOnce(ep: Endpoint, up: Upstream, proxied: boolean): Promise<Response> {
     const local = locals.get(ep.nodeId);
     if (!local) return transport.send(ep, up, proxied);
     let request = up.original;
@@ -200,17 +222,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       request = new Request(up.url, init);
     }
-    try {
-      return await local.dispatch(
-        { namespace: ep.namespace, revision: ep.revision, instanceId: ep.instanceId },
-        request,
-        up.hasSignal() ? { fromActivator: proxied, signal: up.signal } : { fromActivator: proxied },
-      );
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && LOCAL_NOT_REACHED.has(code)) throw new NeverReachedError(ep.instanceId, err);
-      throw err;
-    }
+    return local.dispatch(
+      { namespace: ep.namespace, revision: ep.revision, instanceId: ep.instanceId },
+      request,
+      up.hasSignal() ? { fromActivator: proxied, signal: up.signal } : { fromActivator: proxied },
+    );
   }
 
   /** Response body that gives the slot back when it ends (or is cancelled), and is cut at the deadline. */

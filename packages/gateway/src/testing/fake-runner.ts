@@ -151,7 +151,7 @@ export class FakeRunner implements InstanceDispatcher {
   async dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
     const inst = this.instances.get(target.instanceId);
     if (!inst || inst.revision !== target.revision)
-      throw Object.assign(new Error(`instance ${target.instanceId} not on node ${this.nodeId}`), { code: 'InstanceNotFound' });
+      return Response.json({ error: 'InstanceNotFound', message: `instance ${target.instanceId} is not running on node ${this.nodeId}` }, { status: 503 });
     inst.inFlight++;
     inst.served++;
     inst.maxInFlight = Math.max(inst.maxInFlight, inst.inFlight);
@@ -166,7 +166,7 @@ export class FakeRunner implements InstanceDispatcher {
   fetch = async (req: Request): Promise<Response> => {
     const id = req.headers.get(INSTANCE_HEADER);
     const inst = id ? this.instances.get(id) : undefined;
-    if (!inst) return Response.json({ error: 'unknown instance', instance: id }, { status: 404 });
+    if (!inst) return Response.json({ error: 'InstanceNotFound', message: `instance ${id} is not running on node ${this.nodeId}` }, { status: 503 });
     return this.dispatch(inst, req, { fromActivator: req.headers.get(ACTIVATOR_HEADER) === 'true' });
   };
 }
