@@ -345,4 +345,16 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await as.idle();
     expect((await sks(store, 'hello-00001'))?.spec).toMatchObject({ mode: 'Serve', numActivators: 2 });
   });
+
+  it('stops instances of revisions that no longer exist (deleted while it was down), but only after discovery', async () => {
+    const { runner, as, clock } = await setup();
+    runner.instances.set('ghost-1', { namespace: NS, revision: 'gone-00001' });
+    await as.start();
+    runner.heartbeat();
+    await settle();
+    expect(runner.stops).toHaveLength(0);
+    clock.advance(2000);
+    await settle();
+    expect(runner.stops.map((s) => s.instanceId)).toEqual(['ghost-1']);
+  });
 });
