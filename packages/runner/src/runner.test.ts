@@ -105,6 +105,28 @@ describe('runner: WebAssembly revisions', () => {
     expect(((await missing.json()) as { message: string }).message).toMatch(/kedge-instance/);
   });
 
+  it('streams a request body into the guest while it reads (no whole-body buffering)', async () => {
+    await h.revision('echo-00001', guest);
+    expect((await h.start('echo-00001', 'echo1')).ok).toBe(true);
+    const small = await h.dispatch('echo-00001', 'echo1', '/echo', { method: 'POST', body: 'ping' });
+    expect(await small.text()).toBe('ping');
+    // 300 KiB in 10 KiB pieces, each produced only when the runner asks for it.
+    const piece = new Uint8Array(10 * 1024).fill(97);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          if (sent === 30) return c.close();
+          sent++;
+          c.enqueue(piece);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const res = await h.dispatch('echo-00001', 'echo1', '/echo', { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect((await res.arrayBuffer()).byteLength).toBe(300 * 1024);
+  });
+
   it('caps linear memory at resources.limits.memory', async () => {
     // 1 MiB = 16 pages; the guest starts with 1 page, so it can gain 15.
     await h.revision('grow-00001', guest, {}, {}, { resources: { limits: { memory: '1Mi' } } });

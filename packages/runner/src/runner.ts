@@ -135,6 +135,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   async function startInstance(req: StartInstanceRequest): Promise<StartInstanceReply> {
     const { namespace, revision, instanceId } = req;
     const existing = instances.get(instanceId);
+    if (existing && (existing.namespace !== namespace || existing.revision !== revision))
+      return { ok: false, instanceId, error: `instance id ${instanceId} is in use by ${existing.namespace}/${existing.revision}` };
     if (existing) return existing.started;
     if (stopping) return { ok: false, instanceId, error: `runner ${nodeId} is stopping` };
     if (instances.size >= capacity) return { ok: false, instanceId, error: `runner ${nodeId} is at capacity (${capacity} instances)` };

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     pool.drop(`p${i}`);
   }
   line('instantiate via worker (round trip)', inst);
-  const init = { method: 'GET', pathWithQuery: '/', scheme: 'http' as const, authority: 'x', headers: [] as [string, string][], body: new Uint8Array(0) };
+  const init = { method: 'GET', pathWithQuery: '/', scheme: 'http' as const, authority: 'x', headers: [] as [string, string][], body: new Uint8Array(0), bodyMore: false };
   t = performance.now();
   for (let i = 0; i < WARM; i++) await new Response((await pool.request('warmup', { ...init, body: new Uint8Array(0) })).body).arrayBuffer();
   rate('warm, via worker, sequential', WARM, performance.now() - t);

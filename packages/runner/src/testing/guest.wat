@@ -5,12 +5,16 @@
 ;;   /log   writes to stdout and stderr, then answers "logged\n"
 ;;   /count answers how many requests this instance has served (state kept between requests)
 ;;   /big   streams 256 KiB of "x" in 4 KiB writes
+;;   /echo  streams the request body back as it reads it
 (module
   (import "wasi:cli/environment@0.2.12" "get-environment" (func $get_env (param i32)))
   (import "wasi:cli/stdout@0.2.12" "get-stdout" (func $get_stdout (result i32)))
   (import "wasi:cli/stderr@0.2.12" "get-stderr" (func $get_stderr (result i32)))
   (import "wasi:http/types@0.2.12" "[method]incoming-request.path-with-query" (func $path (param i32 i32)))
   (import "wasi:http/types@0.2.12" "[resource-drop]incoming-request" (func $drop_request (param i32)))
+  (import "wasi:http/types@0.2.12" "[method]incoming-request.consume" (func $consume (param i32 i32)))
+  (import "wasi:http/types@0.2.12" "[method]incoming-body.stream" (func $body_stream (param i32 i32)))
+  (import "wasi:io/streams@0.2.12" "[method]input-stream.blocking-read" (func $read (param i32 i64 i32)))
   (import "wasi:http/types@0.2.12" "[constructor]fields" (func $fields_new (result i32)))
   (import "wasi:http/types@0.2.12" "[constructor]outgoing-response" (func $response_new (param i32) (result i32)))
   (import "wasi:http/types@0.2.12" "[method]outgoing-response.body" (func $response_body (param i32 i32)))
@@ -34,6 +38,7 @@
   (data (i32.const 136) "logged\n")
   (data (i32.const 152) "/count")
   (data (i32.const 160) "/big")
+  (data (i32.const 168) "/echo")
   (global $served (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 1024))
 
@@ -119,6 +124,26 @@
     (call $drop_stream (local.get $stream))
     (call $body_finish (local.get $body) (i32.const 0) (i32.const 0) (i32.const 528)))
 
+  (func $echo (param $out i32) (param $in i32)
+    (local $response i32) (local $body i32) (local $stream i32)
+    (local.set $response (call $response_new (call $fields_new)))
+    (call $response_body (local.get $response) (i32.const 528))
+    (local.set $body (i32.load (i32.const 532)))
+    (call $outparam_set (local.get $out) (i32.const 0) (local.get $response)
+      (i32.const 0) (i64.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
+    (call $body_write (local.get $body) (i32.const 528))
+    (local.set $stream (i32.load (i32.const 532)))
+    (block $end
+      (loop $more
+        ;; each read allocates; the heap restarts per chunk since nothing outlives a write
+        (global.set $heap (i32.const 1024))
+        (call $read (local.get $in) (i64.const 4096) (i32.const 592))
+        (br_if $end (i32.load8_u (i32.const 592)))
+        (call $stream_write (local.get $stream) (i32.load (i32.const 596)) (i32.load (i32.const 600)) (i32.const 528))
+        (br $more)))
+    (call $drop_stream (local.get $stream))
+    (call $body_finish (local.get $body) (i32.const 0) (i32.const 0) (i32.const 528)))
+
   (func (export "wasi:http/incoming-handler@0.2.12#handle") (param $request i32) (param $out i32)
     (local $p i32) (local $plen i32)
     (local $env i32) (local $n i32) (local $target i32) (local $target_len i32)
@@ -127,6 +152,13 @@
     (call $path (local.get $request) (i32.const 512))
     (local.set $p (i32.load (i32.const 516)))
     (local.set $plen (i32.load (i32.const 520)))
+    (if (call $eq (local.get $p) (local.get $plen) (i32.const 168) (i32.const 5))
+      (then
+        (call $consume (local.get $request) (i32.const 576))
+        (call $body_stream (i32.load (i32.const 580)) (i32.const 576))
+        (call $drop_request (local.get $request))
+        (call $echo (local.get $out) (i32.load (i32.const 580)))
+        (return)))
     (call $drop_request (local.get $request))
     (global.set $served (i32.add (global.get $served) (i32.const 1)))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 160) (i32.const 4))

@@ -14,8 +14,8 @@ export { OUTBOUND_ANNOTATION } from './outbound.js';
 
 /** Linear memory cap when the revision sets no `resources.limits.memory`. */
 export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
-/** Request bodies reach a synchronous guest whole; larger ones are refused with 413. */
-export const MAX_REQUEST_BODY = 16 * 1024 * 1024;
+/** Request body bytes sent with the request; a guest pulls the rest while it reads. */
+const FIRST_BODY_BYTES = 64 * 1024;
 const LOG_LIMIT = 16 * 1024;
 
 export interface WasmRuntimeOptions {
@@ -168,16 +168,9 @@ export class WasmRuntime implements Runtime {
     // fails early when the component cannot be instantiated.
     let reusable: string | undefined = await claim(timings);
     const serve = async (guest: string, req: Request, signal: AbortSignal): Promise<Response> => {
-      let init: RequestInit;
+      const { init, pull } = await toRequestInit(req);
       try {
-        init = await toRequestInit(req);
-      } catch (err) {
-        if (err instanceof BodyTooLarge)
-          return jsonError(413, 'RequestEntityTooLarge', `request bodies for WebAssembly revisions are limited to ${MAX_REQUEST_BODY} bytes`);
-        throw err;
-      }
-      try {
-        const r = await pool.request(guest, init, signal);
+        const r = await pool.request(guest, init, signal, pull);
         if (r.body instanceof Uint8Array)
           return completeResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
         if (nullBody(r.status)) void r.body.cancel();
@@ -261,34 +254,51 @@ function instancePerRequest(rev: Revision, fetchEvent: boolean): boolean {
   return v === undefined ? fetchEvent : v === 'true';
 }
 
-class BodyTooLarge extends Error {}
-
 /** Statuses whose responses carry no body (the Response constructor refuses one). */
 function nullBody(status: number): boolean {
   return status === 101 || status === 204 || status === 205 || status === 304;
 }
 
-async function toRequestInit(req: Request): Promise<RequestInit> {
+/**
+ * The request for the worker: the body's first bytes travel with it (small bodies: all of it); the
+ * rest is pulled while the guest reads, so no body is ever held whole.
+ */
+async function toRequestInit(req: Request): Promise<{ init: RequestInit; pull?: () => Promise<Uint8Array | null> }> {
   const url = new URL(req.url);
   let body: Uint8Array = new Uint8Array(0);
+  let more = false;
+  let pull: (() => Promise<Uint8Array | null>) | undefined;
   if (req.body) {
+    const reader = req.body.getReader();
     const parts: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BODY) throw new BodyTooLarge();
-      parts.push(chunk);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      size += value.length;
+      if (size >= FIRST_BODY_BYTES) {
+        more = true;
+        break;
+      }
     }
-    body = parts.length === 1 ? new Uint8Array(parts[0]!) : new Uint8Array(Buffer.concat(parts));
+    body = parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
+    if (more)
+      pull = async () => {
+        const { done, value } = await reader.read();
+        return done ? null : value;
+      };
   }
   const headers: [string, string][] = [];
   req.headers.forEach((v, k) => headers.push([k, v]));
-  return {
+  const init: RequestInit = {
     method: req.method,
     pathWithQuery: url.pathname + url.search,
     scheme: url.protocol === 'https:' ? 'https' : 'http',
     authority: req.headers.get('host') ?? url.host,
     headers,
     body,
+    bodyMore: more,
   };
+  return pull ? { init, pull } : { init };
 }

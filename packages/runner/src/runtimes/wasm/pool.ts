@@ -8,6 +8,7 @@ import type {
   LogBatch,
   OutboundReply,
   OutboundRequest,
+  PullReply,
   RequestInit,
   ToWorker,
 } from './protocol.js';
@@ -43,6 +44,8 @@ interface Job {
   msg: ToWorker;
   instanceId: string;
   component?: CompiledComponent;
+  /** The rest of a request body, read on the guest's demand. */
+  pull?: () => Promise<Uint8Array | null>;
   /** Returns true when the job is finished (the worker is free for the next one). */
   onMessage(m: FromWorker): boolean;
   onLost(kind: GuestFailureKind, message: string): void;
@@ -160,8 +163,11 @@ export class WorkerPool {
     });
   }
 
-  /** Sends one request to an instance. Rejects with GuestFailure when no response head came. */
-  request(instanceId: string, req: RequestInit, signal?: AbortSignal): Promise<GuestResponse> {
+  /**
+   * Sends one request to an instance; `pull` yields the body past `req.body` when `req.bodyMore`.
+   * Rejects with GuestFailure when no response head came.
+   */
+  request(instanceId: string, req: RequestInit, signal?: AbortSignal, pull?: () => Promise<Uint8Array | null>): Promise<GuestResponse> {
     const w = this.placement.get(instanceId);
     if (!w) return Promise.reject(new GuestFailure('setup', `instance ${instanceId} is not running`));
     return new Promise<GuestResponse>((resolve, reject) => {
@@ -185,6 +191,7 @@ export class WorkerPool {
         id,
         instanceId,
         msg: { type: 'request', job: id, instanceId, req },
+        ...(pull ? { pull } : {}),
         onMessage: (m) => {
           if (finished) return m.type === 'done' || m.type === 'failed';
           switch (m.type) {
@@ -271,6 +278,7 @@ export class WorkerPool {
 
   private onMessage(w: GuestWorker, m: FromWorker): void {
     if (m.type === 'outbound') return this.onOutbound(w, m);
+    if (m.type === 'pull') return this.onPull(w, m.job);
     const job = w.posted[0];
     if (!job || job.id !== m.job) return;
     if (job.onMessage(m)) {
@@ -279,17 +287,31 @@ export class WorkerPool {
     }
   }
 
+  private onPull(w: GuestWorker, jobId: number): void {
+    const job = w.posted.find((j) => j.id === jobId);
+    const next: Promise<PullReply> = job?.pull
+      ? job.pull().then(
+          (chunk) => (chunk ? { chunk } : { end: true as const }),
+          () => ({ end: true as const }),
+        )
+      : Promise.resolve({ end: true as const });
+    void next.then((r) => this.wake(w, r));
+  }
+
+  /** Hands a reply to a guest blocked in the worker and wakes it. */
+  private wake(w: GuestWorker, reply: unknown): void {
+    if (w.dead) return;
+    w.outPort.postMessage(reply);
+    Atomics.store(w.outCell, 0, 1);
+    Atomics.notify(w.outCell, 0);
+  }
+
   private onOutbound(w: GuestWorker, m: Extract<FromWorker, { type: 'outbound' }>): void {
     const spec = this.specs.get(m.instanceId)?.spec;
     const perform = this.opts.outbound;
     const reply: Promise<OutboundReply> =
       spec && perform ? perform(m.req, spec).catch((err) => ({ error: 'internal-error', message: String(err) })) : Promise.resolve({ error: 'HTTP-request-denied' });
-    void reply.then((r) => {
-      if (w.dead) return;
-      w.outPort.postMessage(r);
-      Atomics.store(w.outCell, 0, 1);
-      Atomics.notify(w.outCell, 0);
-    });
+    void reply.then((r) => this.wake(w, r));
   }
 
   /** Ends a worker (deadline or crash) and moves its instances and queued jobs to a fresh one. */

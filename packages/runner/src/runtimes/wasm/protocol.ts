@@ -29,7 +29,10 @@ export interface RequestInit {
   scheme: 'http' | 'https';
   authority: string;
   headers: [string, string][];
+  /** The body's first bytes (small bodies: all of it). */
   body: Uint8Array;
+  /** More body follows: the guest pulls it chunk by chunk while it reads. */
+  bodyMore: boolean;
 }
 
 export type ToWorker =
@@ -45,9 +48,14 @@ export interface LogBatch {
 
 export type { OutboundReply, OutboundRequest } from './host/index.js';
 
+/** The main thread's answer to a pull: the next chunk, or the end (also after a failed read). */
+export type PullReply = { chunk: Uint8Array } | { end: true };
+
 export type FromWorker =
   /** Sent mid-job: the guest waits (blocked) for the reply on the worker's outbound port. */
   | { type: 'outbound'; job: number; instanceId: string; req: import('./host/index.js').OutboundRequest }
+  /** Sent mid-job: the guest reads past the body bytes it got and waits for the next chunk. */
+  | { type: 'pull'; job: number }
   | { type: 'instantiated'; job: number; ms: number }
   | { type: 'ok'; job: number }
   | { type: 'head'; job: number; status: number; headers: [string, string][]; chunks: Uint8Array[] }

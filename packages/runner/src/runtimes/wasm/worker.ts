@@ -13,7 +13,7 @@ import {
   type OutboundReply,
   type ResponseSink,
 } from './host/index.js';
-import type { CompiledComponent, FromWorker, InstanceSpec, LogBatch, RequestInit, ToWorker } from './protocol.js';
+import type { CompiledComponent, FromWorker, InstanceSpec, LogBatch, PullReply, RequestInit, ToWorker } from './protocol.js';
 
 type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown) => Record<string, unknown>;
 
@@ -40,12 +40,23 @@ let currentJob = 0;
  * A synchronous guest cannot yield, so an outbound request blocks its thread: ask the main
  * thread to perform it, sleep on a shared cell until the reply is on the outbound port.
  */
+function blockingReply<T>(ask: FromWorker): T | undefined {
+  Atomics.store(data.outbound.cell, 0, 0);
+  post(ask);
+  Atomics.wait(data.outbound.cell, 0, 0);
+  return receiveMessageOnPort(data.outbound.port)?.message as T | undefined;
+}
+
+function pullBody(job: number): () => Uint8Array | null {
+  return () => {
+    const reply = blockingReply<PullReply>({ type: 'pull', job });
+    return reply && 'chunk' in reply ? reply.chunk : null;
+  };
+}
+
 function performOutbound(instanceId: string) {
   return outboundVia((req) => {
-    Atomics.store(data.outbound.cell, 0, 0);
-    post({ type: 'outbound', job: currentJob, instanceId, req });
-    Atomics.wait(data.outbound.cell, 0, 0);
-    const reply = receiveMessageOnPort(data.outbound.port)?.message as OutboundReply | undefined;
+    const reply = blockingReply<OutboundReply>({ type: 'outbound', job: currentJob, instanceId, req });
     return reply ?? { error: 'internal-error', message: 'no reply from the runner' };
   });
 }
@@ -204,7 +215,11 @@ function request(msg: Extract<ToWorker, { type: 'request' }>): void {
   currentJob = msg.job;
   try {
     inst.handler.handle(
-      new IncomingRequest({ ...req, headers: req.headers.map(([k, v]) => [k, new TextEncoder().encode(v)]) }),
+      new IncomingRequest({
+        ...req,
+        headers: req.headers.map(([k, v]) => [k, new TextEncoder().encode(v)]),
+        ...(req.bodyMore ? { more: pullBody(msg.job) } : {}),
+      }),
       new ResponseOutparam(sink),
     );
   } catch (err) {

@@ -89,11 +89,14 @@ class FutureTrailers {
 
 export class IncomingBody {
   private streamTaken = false;
-  constructor(private readonly bytes: Uint8Array) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly more?: () => Uint8Array | null,
+  ) {}
   stream(): InputStream {
     if (this.streamTaken) throw new ResultError(undefined);
     this.streamTaken = true;
-    return new InputStream(this.bytes);
+    return new InputStream(this.bytes, this.more);
   }
   static finish(_body: IncomingBody): FutureTrailers {
     return new FutureTrailers();
@@ -106,7 +109,9 @@ export interface IncomingRequestInit {
   scheme: 'http' | 'https';
   authority: string;
   headers: FieldEntry[];
+  /** The body's first bytes; `more` pulls the rest (absent when that was all). */
   body: Uint8Array;
+  more?: () => Uint8Array | null;
 }
 
 export class IncomingRequest {
@@ -133,7 +138,7 @@ export class IncomingRequest {
   consume(): IncomingBody {
     if (this.consumed) throw new ResultError(undefined);
     this.consumed = true;
-    return new IncomingBody(this.init.body);
+    return new IncomingBody(this.init.body, this.init.more);
   }
 }
 

@@ -44,9 +44,24 @@ export function poll(list: Pollable[]): Uint32Array {
 /** wasi:io/streams input-stream over bytes the host already holds. */
 export class InputStream {
   private offset = 0;
-  constructor(private readonly bytes: Uint8Array = new Uint8Array(0)) {}
+  /**
+   * `more` fetches the next chunk (blocking the guest's thread), null at the end: a request body
+   * streams into a synchronous guest as it reads.
+   */
+  constructor(
+    private bytes: Uint8Array = new Uint8Array(0),
+    private more?: () => Uint8Array | null,
+  ) {}
   read(len: bigint): Uint8Array {
-    if (this.offset >= this.bytes.length) throw closed();
+    while (this.offset >= this.bytes.length) {
+      const next = this.more?.();
+      if (!next) {
+        this.more = undefined;
+        throw closed();
+      }
+      this.bytes = next;
+      this.offset = 0;
+    }
     const n = Math.min(Number(len), this.bytes.length - this.offset);
     const out = this.bytes.slice(this.offset, this.offset + n);
     this.offset += n;
