@@ -10,7 +10,7 @@ import { createClient, type Client } from '../client.js';
 import { startChild, processCpuMs, stopGroup, type Child } from './child.js';
 import { runColdStart, type ColdStartResult } from './cold-start.js';
 import { parseDuration } from './flags.js';
-import { bringToZero, pollInstances, scaleRevision, targetOfService, type BenchTarget } from './kedge.js';
+import { bringToZero, pollInstances, targetOfService, type BenchTarget } from './kedge.js';
 import { runLoad, type LoadResult } from './load.js';
 import { describeMachine } from './machine.js';
 import { writeColdStart, writeJson, writeLoad } from './output.js';
@@ -349,7 +349,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       try {
         const seconds = Math.max(4, Math.round((opts.loadMs * 2) / 1000));
         log(`load from zero: ${seconds} s, ${opts.connections} connections`);
-        await scaleRevision(client, target, 0);
+        await bringToZero(client, target, opts.coldSettleMs);
         const poller = pollInstances(client, target, 200);
         const r = await runLoad({ url: `${kedge.gateway}/`, host: target.host, connections: opts.connections, durationMs: seconds * 1000, timeoutMs: 10_000 });
         const instances = await poller.stop();
@@ -357,7 +357,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         await writeFile(join(svgDir, 'load-from-zero-timeline.svg'), await readFile(files[2]!));
         result.svgs['load-from-zero-timeline.svg'] = rel(join(svgDir, 'load-from-zero-timeline.svg'));
         result.loadFromZero = {
-          command: `kedge revision scale ${target.revision} --to 0 -n example && kedge bench load --service helloworld -n example -z ${seconds}s -c ${opts.connections}`,
+          command: `kedge revision scale ${target.revision} --to 0 -n example && sleep ${opts.coldSettleMs / 1000} && kedge bench load --service helloworld -n example -z ${seconds}s -c ${opts.connections}`,
           summary: summarizeRun(r, undefined, instances.length ? Math.max(...instances.map((p) => p.count)) : undefined),
           instances,
         };
