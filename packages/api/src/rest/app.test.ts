@@ -39,7 +39,7 @@ afterEach(async () => {
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
-  if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
+  if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as RequestInit['body']) : JSON.stringify(body);
   const res = await app.fetch(new Request(`http://api${path}`, init));
   const text = await res.text();
   let json: any;

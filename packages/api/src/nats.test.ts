@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectNatsBus, connectNatsStore, silentLogger, systemClock, type AnyResource, type NatsBus, type NatsStore } from '@kedge/core';
+import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { createApi, type Api } from './index.js';
+
+// The distributed shape: Store = JetStream KV (asynchronous watch), Bus = NATS. Same API, same reconcilers.
+let dir: string;
+let nats: NatsServer;
+let store: NatsStore;
+let bus: NatsBus;
+let api: Api;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kedge-api-nats-'));
+  nats = await startNatsServer();
+  store = await connectNatsStore({ servers: nats.url, cacheDir: join(dir, 'blobs'), logger: silentLogger });
+  bus = await connectNatsBus({ servers: nats.url, logger: silentLogger });
+  api = createApi({ store, bus, clock: systemClock, logger: silentLogger });
+  await api.start();
+}, 30_000);
+
+afterAll(async () => {
+  await api?.stop();
+  await bus?.close();
+  await store?.close();
+  await nats?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Resolves with the first object of that kind/name the watch shows matching `pred`. */
+function waitFor(kind: 'Service' | 'Revision', name: string, pred: (o: any) => boolean): Promise<AnyResource> {
+  return new Promise((resolve) => {
+    const stop = store.watch({ kind, namespace: 'example' }, (ev) => {
+      if (ev.type !== 'DELETED' && ev.object.metadata.name === name && pred(ev.object)) {
+        queueMicrotask(() => stop());
+        resolve(ev.object);
+      }
+    });
+  });
+}
+
+const ready = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && o.status.observedGeneration === o.metadata.generation;
+
+it('brings a Service to Ready on the NATS store and cascades its deletion', async () => {
+  const up = await api.fetch(new Request('http://api/apis/kedge.dev/v1/blobs', { method: 'PUT', body: new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]) }));
+  const { digest } = (await up.json()) as { digest: string };
+  const res = await api.fetch(
+    new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/services', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'hello' }, spec: { template: { spec: { containers: [{ image: `h.wasm@${digest}` }] } } } }),
+    }),
+  );
+  expect(res.status).toBe(201);
+  const svc = (await waitFor('Service', 'hello', ready)) as any;
+  expect(svc.status.url).toBe('http://hello.example.example.com');
+  expect(svc.status.traffic).toEqual([{ revisionName: 'hello-00001', latestRevision: true, percent: 100 }]);
+  expect(await store.get('PodAutoscaler', 'example', 'hello-00001')).toBeDefined();
+
+  const del = await api.fetch(new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/services/hello', { method: 'DELETE' }));
+  expect(del.status).toBe(200);
+  for (const [kind, name] of [['Configuration', 'hello'], ['Route', 'hello'], ['Revision', 'hello-00001'], ['PodAutoscaler', 'hello-00001']] as const)
+    expect(await store.get(kind, 'example', name), `${kind} ${name}`).toBeUndefined();
+}, 30_000);
