@@ -19,25 +19,31 @@ const settle = async () => {
 };
 
 // One runner node big enough for everything, answering on the real bus protocol.
-const instances = new Map();
+const instances = new Map(); // instanceId → revision
+const byRev = new Map(); // revision → Set<instanceId>
 const endpoints = (rev) => {
-  const eps = [...instances].filter(([, r]) => r === rev).map(([instanceId]) => ({ namespace: NS, revision: rev, instanceId, nodeId: 'node-1', url: 'http://127.0.0.1:1', concurrency: 0 }));
+  const eps = [...(byRev.get(rev) ?? [])].map((instanceId) => ({ namespace: NS, revision: rev, instanceId, nodeId: 'node-1', url: 'http://127.0.0.1:1', concurrency: 0 }));
   bus.publish(subjects.endpoints(NS, rev), { namespace: NS, revision: rev, nodeId: 'node-1', endpoints: eps, time: clock.now() });
 };
 bus.subscribe(subjects.runnerStart('node-1'), (m) => {
-  instances.set(m.data.instanceId, m.data.revision);
-  endpoints(m.data.revision);
-  m.respond({ ok: true, instanceId: m.data.instanceId });
+  const { instanceId, revision } = m.data;
+  instances.set(instanceId, revision);
+  if (!byRev.has(revision)) byRev.set(revision, new Set());
+  byRev.get(revision).add(instanceId);
+  endpoints(revision);
+  m.respond({ ok: true, instanceId });
 });
 bus.subscribe(subjects.runnerStop('node-1'), (m) => {
-  instances.delete(m.data.instanceId);
-  endpoints(m.data.revision);
+  const { instanceId, revision } = m.data;
+  instances.delete(instanceId);
+  byRev.get(revision)?.delete(instanceId);
+  endpoints(revision);
   m.respond({ ok: true });
 });
 const heartbeat = () => {
-  const byRev = {};
-  for (const [id, rev] of instances) (byRev[`${NS}/${rev}`] ??= []).push(id);
-  bus.publish(subjects.nodeHeartbeat, { nodeId: 'node-1', url: 'http://127.0.0.1:1', capacity: 100_000, instances: byRev, time: clock.now(), startedAt: 1, version: 'bench' });
+  const map = {};
+  for (const [rev, ids] of byRev) if (ids.size) map[`${NS}/${rev}`] = [...ids];
+  bus.publish(subjects.nodeHeartbeat, { nodeId: 'node-1', url: 'http://127.0.0.1:1', capacity: 100_000, instances: map, time: clock.now(), startedAt: 1, version: 'bench' });
 };
 
 const names = Array.from({ length: REVISIONS }, (_, i) => `svc${i}-00001`);
@@ -59,9 +65,9 @@ await as.idle();
 const second = () => {
   for (const [i, name] of names.entries()) {
     const load = i % 3 === 0 ? 0 : 10 + (i % 12) * 10;
-    const mine = [...instances].filter(([, r]) => r === name).map(([id]) => id);
+    const mine = byRev.get(name) ?? new Set();
     for (const id of mine)
-      bus.publish(subjects.metrics(NS, name), { namespace: NS, revision: name, source: id, averageConcurrency: load / mine.length, requestCount: load, time: clock.now() });
+      bus.publish(subjects.metrics(NS, name), { namespace: NS, revision: name, source: id, averageConcurrency: load / mine.size, requestCount: load / mine.size, time: clock.now() });
   }
   heartbeat();
 };
