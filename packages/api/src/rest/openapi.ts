@@ -98,11 +98,22 @@ function pathsFor(k: KindInfo): Record<string, unknown> {
   const base = prefix(k);
   const ns = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };
   const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-  return {
+  const paths: Record<string, unknown> = {
     [`${base}/${k.plural}`]: { get: { ...(collection.get as object), operationId: `list${k.kind}ForAllNamespaces` } },
     [`${base}/namespaces/{namespace}/${k.plural}`]: { parameters: [ns], ...collection },
     [`${base}/namespaces/{namespace}/${k.plural}/{name}`]: { parameters: [ns, name], ...item },
   };
+  if (k.kind !== 'ConfigMap') {
+    const status: Record<string, unknown> = {
+      get: { operationId: `read${k.kind}Status`, 'x-kubernetes-group-version-kind': gvk(k), responses: { '200': ok(ref(k)), ...errors } },
+    };
+    if (write) {
+      status.put = { ...(item.put as object), operationId: `replace${k.kind}Status`, description: 'Replaces status only; the rest of the object stays as stored.' };
+      status.patch = { ...(item.patch as object), operationId: `patch${k.kind}Status` };
+    }
+    paths[`${base}/namespaces/{namespace}/${k.plural}/{name}/status`] = { parameters: [ns, name], ...status };
+  }
+  return paths;
 }
 
 function schemaFor(k: KindInfo) {
@@ -156,7 +167,18 @@ export function openApiDocument(groupVersion?: string) {
     Object.assign(paths, pathsFor(k));
     schemas[k.kind] = schemaFor(k);
   }
-  if (!groupVersion) Object.assign(paths, BLOB_PATH, { '/version': { get: { operationId: 'getVersion', responses: { '200': { description: 'Server version' } } } } });
+  if (!groupVersion) {
+    const doc = (operationId: string, description: string) => ({ get: { operationId, responses: { '200': { description } } } });
+    Object.assign(paths, BLOB_PATH, {
+      '/version': doc('getVersion', 'Server version (Kubernetes shape; kubectl reads major/minor)'),
+      '/api': doc('getCoreAPIVersions', 'Legacy discovery: APIVersions'),
+      '/apis': doc('getAPIGroups', 'Legacy discovery: APIGroupList'),
+      '/api/v1': doc('getCoreResources', 'APIResourceList of the core group (configmaps)'),
+      '/apis/{group}/{version}': doc('getGroupResources', 'APIResourceList of one group/version'),
+      '/openapi.json': doc('getOpenAPI', 'This document'),
+      '/openapi/v3': doc('getOpenAPIv3Root', "kubectl's OpenAPI v3 discovery: one hashed URL per group/version"),
+    });
+  }
   return {
     openapi: '3.0.0',
     info: { title: 'Kedge API', version: KEDGE_VERSION, description: "Knative Serving's API (serving.knative.dev/v1) served by Kedge" },
