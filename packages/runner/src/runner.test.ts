@@ -240,3 +240,21 @@ describe('runner: outbound HTTP from guests', () => {
     );
   });
 });
+
+describe('runner: service-to-service through a co-located gateway', () => {
+  const h = new RunnerHarness();
+  beforeAll(async () => {
+    await ensureRunnerBuilt();
+    await h.setup({
+      workers: 1,
+      gatewayFetch: async (req) => new Response(`gateway routed ${req.method} ${new URL(req.url).pathname} for ${req.headers.get('host')}`),
+    });
+  });
+  afterAll(() => h.teardown());
+
+  it('hands {name}.{ns}.svc.cluster.local requests to the gateway in process', async () => {
+    await h.revision('s2s-00001', await buildOutboundGuest(), {}, { UPSTREAM: 'hello.test.svc.cluster.local' }, {}, { 'kedge.dev/outbound': 'cluster-local' });
+    expect((await h.start('s2s-00001', 's1')).ok).toBe(true);
+    expect(await (await h.dispatch('s2s-00001', 's1')).text()).toBe('gateway routed GET / for hello.test.svc.cluster.local');
+  });
+});

@@ -41,8 +41,13 @@ export interface RunnerDeps {
   /** Guest worker threads (default: one per core) and warm spares (default 1). */
   workers?: number;
   spareWorkers?: number;
-  /** A gateway's HTTP address for guests' service-to-service requests (annotation kedge.dev/outbound). */
-  gatewayUrl?: string;
+  /**
+   * Where guests' service-to-service requests (`{name}.{ns}.svc.cluster.local`, annotation
+   * kedge.dev/outbound) go: a co-located gateway's fetch, else a gateway's HTTP address (a function
+   * when the address is known only after the runner is created).
+   */
+  gatewayFetch?: (req: Request) => Promise<Response>;
+  gatewayUrl?: string | (() => string | undefined);
 }
 
 export interface Runner {
@@ -78,7 +83,10 @@ export function createRunner(deps: RunnerDeps): Runner {
     dataDir: deps.dataDir,
     ...(deps.workers !== undefined ? { workers: deps.workers } : {}),
     ...(deps.spareWorkers !== undefined ? { spares: deps.spareWorkers } : {}),
-    ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
+    gateway: {
+      ...(deps.gatewayFetch ? { gatewayFetch: deps.gatewayFetch } : {}),
+      ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
+    },
   });
   const runtimes: Runtime[] = [new ProcessRuntime({ logger: log }), wasm];
   const instances = new Map<string, Instance>();

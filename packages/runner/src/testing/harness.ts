@@ -28,7 +28,7 @@ export class RunnerHarness {
   readonly health: RevisionHealth[] = [];
   private readonly healthListeners = new Set<(h: RevisionHealth) => void>();
 
-  async setup(opts: { workers?: number; gatewayUrl?: string } = {}): Promise<this> {
+  async setup(opts: { workers?: number; gatewayUrl?: string; gatewayFetch?: (req: Request) => Promise<Response> } = {}): Promise<this> {
     this.dir = await mkdtemp(join(tmpdir(), 'kedge-runner-'));
     this.store = new SqliteStore(join(this.dir, 'store'));
     this.bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => void this.endpoints.push(m.data));
@@ -47,6 +47,7 @@ export class RunnerHarness {
       workers: opts.workers ?? 2,
       spareWorkers: 1,
       ...(opts.gatewayUrl ? { gatewayUrl: opts.gatewayUrl } : {}),
+      ...(opts.gatewayFetch ? { gatewayFetch: opts.gatewayFetch } : {}),
     });
     await this.runner.start();
     return this;

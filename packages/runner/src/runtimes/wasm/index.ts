@@ -5,7 +5,7 @@ import { RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runti
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError, parseQuantity } from './memory-limit.js';
 import { GuestFailure, WorkerPool } from './pool.js';
-import { createOutbound, outboundPolicy } from './outbound.js';
+import { createOutbound, outboundPolicy, type GatewayTarget } from './outbound.js';
 import type { CompiledComponent, InstanceSpec, RequestInit } from './protocol.js';
 
 export { ComponentLoadError } from './compile.js';
@@ -24,8 +24,8 @@ export interface WasmRuntimeOptions {
   dataDir: string;
   workers?: number;
   spares?: number;
-  /** Where guests' requests to `{name}.{ns}.svc.cluster.local` go (a gateway's HTTP address). */
-  gatewayUrl?: string;
+  /** Where guests' requests to `{name}.{ns}.svc.cluster.local` go. */
+  gateway?: GatewayTarget;
 }
 
 /** WebAssembly components (wasi:http/proxy 0.2.x) run through jco in guest worker threads. */
@@ -44,7 +44,7 @@ export class WasmRuntime implements Runtime {
       workers: opts.workers ?? Math.max(1, availableParallelism()),
       spares: opts.spares ?? 1,
       logger: opts.logger,
-      outbound: createOutbound(opts.gatewayUrl ? { gatewayUrl: opts.gatewayUrl } : {}),
+      outbound: createOutbound(opts.gateway ?? {}),
     });
   }
 

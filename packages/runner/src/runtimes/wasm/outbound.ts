@@ -21,8 +21,14 @@ const CLUSTER_LOCAL = /^[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?$/;
 const MAX_OUTBOUND_BODY = 16 * 1024 * 1024;
 const OUTBOUND_TIMEOUT_MS = 30_000;
 
+/** Where cluster-local requests go: a gateway in this process, or one's HTTP address (maybe known later). */
+export interface GatewayTarget {
+  gatewayFetch?: (req: Request) => Promise<Response>;
+  gatewayUrl?: string | (() => string | undefined);
+}
+
 /** Performs guests' outbound requests on the main thread (the guest's thread waits, blocked). */
-export function createOutbound(opts: { gatewayUrl?: string }) {
+export function createOutbound(opts: GatewayTarget) {
   return async (req: OutboundRequest, spec: InstanceSpec): Promise<OutboundReply> => {
     let url: URL;
     try {
@@ -36,10 +42,12 @@ export function createOutbound(opts: { gatewayUrl?: string }) {
     for (const [k, v] of req.headers) headers[k] = headers[k] ? `${headers[k]}, ${v}` : v;
     let target = url;
     if (local) {
-      if (!opts.gatewayUrl) return { error: 'destination-not-found', message: 'this runner was started without a gateway URL for service-to-service requests' };
       // Knative's cluster-local address: the gateway routes it by Host like any request.
-      target = new URL(url.pathname + url.search, opts.gatewayUrl);
       headers.host = url.host;
+      if (opts.gatewayFetch) return viaFetch(opts.gatewayFetch, new Request(req.url, { method: req.method, headers, ...(req.body.length ? { body: req.body } : {}) }));
+      const base = typeof opts.gatewayUrl === 'function' ? opts.gatewayUrl() : opts.gatewayUrl;
+      if (!base) return { error: 'destination-not-found', message: 'this runner knows no gateway for service-to-service requests' };
+      target = new URL(url.pathname + url.search, base);
     }
     try {
       const res = await request(target, {
@@ -73,4 +81,26 @@ export function createOutbound(opts: { gatewayUrl?: string }) {
       return { error: 'internal-error', message: (err as Error).message };
     }
   };
+}
+
+async function viaFetch(fetchFn: (req: Request) => Promise<Response>, req: Request): Promise<OutboundReply> {
+  try {
+    const res = await fetchFn(req);
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    if (res.body)
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.length;
+        if (size > MAX_OUTBOUND_BODY) {
+          await res.body.cancel();
+          return { error: 'HTTP-response-body-size' };
+        }
+        parts.push(chunk);
+      }
+    const headers: [string, string][] = [];
+    res.headers.forEach((v, k) => headers.push([k, v]));
+    return { status: res.status, headers, body: new Uint8Array(Buffer.concat(parts)) };
+  } catch (err) {
+    return { error: 'internal-error', message: (err as Error).message };
+  }
 }
