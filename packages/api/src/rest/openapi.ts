@@ -144,7 +144,7 @@ function schemaFor(k: KindInfo) {
   return { type: 'object', required: ['apiVersion', 'kind', 'metadata'], properties: props };
 }
 
-const BLOB_PATH = {
+const KEDGE_PATHS = {
   '/apis/kedge.dev/v1/blobs': {
     put: {
       operationId: 'uploadBlob',
@@ -154,6 +154,14 @@ const BLOB_PATH = {
         '201': { description: 'Stored', content: { 'application/json': { schema: { type: 'object', properties: { digest: { type: 'string' } } } } } },
         ...errors,
       },
+    },
+  },
+  '/apis/kedge.dev/v1/namespaces/{namespace}/revisions/{name}/scale': {
+    post: {
+      operationId: 'scaleRevision',
+      description: 'Admin verb: {"to": 0} stops every instance of the revision now (the autoscaler answers once runners confirmed).',
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { to: { type: 'integer', enum: [0] } } } } } },
+      responses: { '200': { description: 'Scaled' }, ...errors },
     },
   },
 };
@@ -169,7 +177,7 @@ export function openApiDocument(groupVersion?: string) {
   }
   if (!groupVersion) {
     const doc = (operationId: string, description: string) => ({ get: { operationId, responses: { '200': { description } } } });
-    Object.assign(paths, BLOB_PATH, {
+    Object.assign(paths, KEDGE_PATHS, {
       '/version': doc('getVersion', 'Server version (Kubernetes shape; kubectl reads major/minor)'),
       '/api': doc('getCoreAPIVersions', 'Legacy discovery: APIVersions'),
       '/apis': doc('getAPIGroups', 'Legacy discovery: APIGroupList'),
