@@ -25,9 +25,10 @@ function staleAt(cfg: GcConfig, r: Revision): number {
 }
 
 /**
- * Knative's revision GC (config-gc), per Configuration: never the latest created/ready or a routed
- * revision; keep the `min-non-active-revisions` most recently active; delete the rest once older
- * than both retain-since-create-time and retain-since-last-active-time; and beyond
+ * Knative's revision GC (config-gc), per Configuration: never the latest created/ready, a routed
+ * revision or one annotated `serving.knative.dev/no-gc: "true"`; keep the
+ * `min-non-active-revisions` most recently active; delete the rest once older than both
+ * retain-since-create-time and retain-since-last-active-time; and beyond
  * `max-non-active-revisions` delete the least recently active regardless of age.
  * Returns when to look again (the next revision to turn stale).
  */
@@ -43,7 +44,7 @@ export function createRevisionGc(deps: GcDeps) {
     if (min !== DISABLED && all.length <= min) return;
     const keep = new Set([cfg.status?.latestCreatedRevisionName, cfg.status?.latestReadyRevisionName]);
     const nonActive = all
-      .filter((r) => !keep.has(r.metadata.name) && r.metadata.labels?.[LABEL.routingState] !== 'active')
+      .filter((r) => !keep.has(r.metadata.name) && r.metadata.labels?.[LABEL.routingState] !== 'active' && r.metadata.annotations?.[ANNOTATION.noGc] !== 'true')
       .sort((a, b) => lastActive(b) - lastActive(a));
     const now = deps.nowMs();
     let remaining = nonActive.length;

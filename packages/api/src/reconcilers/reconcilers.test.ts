@@ -317,7 +317,7 @@ describe('PodAutoscaler status → Revision', () => {
     await store.update({ ...pa2, status: { desiredScale: 0, actualScale: 0 } });
     await api.idle();
     rev = (await get<Revision>('Revision', 's-00001'))!;
-    expect(cond(rev, 'Active')).toMatchObject({ status: 'False', reason: 'NoTraffic' });
+    expect(cond(rev, 'Active')).toMatchObject({ status: 'False', reason: 'NoTraffic', severity: 'Info' });
     expect(cond(rev, 'Ready')?.status).toBe('True');
   });
 
@@ -436,10 +436,13 @@ describe('revision GC (config-gc)', () => {
       data: { 'min-non-active-revisions': '0', 'max-non-active-revisions': '1', 'retain-since-create-time': 'disabled', 'retain-since-last-active-time': 'disabled' },
     });
     await apply(service('x'));
+    // Opted out of GC (serving.knative.dev/no-gc) before it has competition.
+    const first = (await get<Revision>('Revision', 'x-00001'))!;
+    await store.update({ ...first, metadata: { ...first.metadata, annotations: { ...first.metadata.annotations, 'serving.knative.dev/no-gc': 'true' } } });
     for (const v of ['b', 'c', 'd']) {
       clock.advance(1000);
       await newRevision('x', v);
     }
-    expect((await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort()).toEqual(['x-00003', 'x-00004']);
+    expect((await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort()).toEqual(['x-00001', 'x-00003', 'x-00004']);
   });
 });

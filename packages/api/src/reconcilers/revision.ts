@@ -116,7 +116,8 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     else if (health?.ready || !prev || prev.status !== 'False' || prev.reason === CONTAINER_MISSING) conds.set('ContainerHealthy', 'True');
 
     const [active, reason, message] = activeFromAutoscaler(pa);
-    conds.set('Active', active, reason, message);
+    // Informational (Knative: not part of Ready), so a revision at zero is still Ready.
+    conds.set('Active', active, reason, message, 'Info');
 
     // The KPA reports desiredScale −1 before its first decision: at least what runs, never below the last known.
     const actual = Math.max(0, pa?.status?.actualScale ?? 0);

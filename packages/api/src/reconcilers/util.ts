@@ -14,6 +14,7 @@ export const LABEL = {
 
 export const ANNOTATION = {
   routingStateModified: 'serving.knative.dev/routingStateModified',
+  noGc: 'serving.knative.dev/no-gc',
   lastApplied: 'kubectl.kubernetes.io/last-applied-configuration',
 } as const;
 
@@ -68,8 +69,9 @@ export class Conditions {
     private readonly dependents: string[],
   ) {}
 
-  set(type: string, status: ConditionStatus, reason?: string, message?: string): this {
+  set(type: string, status: ConditionStatus, reason?: string, message?: string, severity?: Condition['severity']): this {
     const c: Condition = { type, status };
+    if (severity && status !== 'True') c.severity = severity;
     if (reason) c.reason = reason;
     if (message) c.message = message;
     this.list = setCondition(this.list, c, this.now);
