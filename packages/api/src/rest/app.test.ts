@@ -385,6 +385,14 @@ describe('watch', () => {
 });
 
 describe('discovery and documents', () => {
+  it('lists the namespaces that hold objects (Kedge has no Namespace objects)', async () => {
+    await call('POST', `${BASE}/services`, service());
+    const res = await call('GET', '/api/v1/namespaces');
+    expect(res.body.kind).toBe('NamespaceList');
+    expect(res.body.items.map((n: any) => n.metadata.name)).toEqual(['default', 'example', 'knative-serving']);
+    expect((await call('GET', '/api/v1/namespaces/anything')).body).toMatchObject({ kind: 'Namespace', status: { phase: 'Active' } });
+  });
+
   it('serves /version, discovery and OpenAPI', async () => {
     expect((await call('GET', '/version')).body).toMatchObject({ major: '1', minor: '32' });
     const res = await call('GET', '/apis/serving.knative.dev/v1');

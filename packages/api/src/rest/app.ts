@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { isWasmComponent, KEDGE_VERSION, type Clock, type Logger, type Store } from '@kedge/core';
+import { isWasmComponent, KEDGE_VERSION, KIND_NAMES, SYSTEM_NAMESPACE, type Clock, type Logger, type Store } from '@kedge/core';
 import type { LiveConfig } from '../config/live.js';
 import { MAX_BLOB_BYTES, readBody } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
@@ -60,10 +60,20 @@ export function createRestApp(deps: RestDeps): Hono {
     return c.json(list);
   });
 
-  // Kedge has no Namespace objects: every namespace exists (kubectl apply checks this path).
-  app.get('/api/v1/namespaces/:name', (c) =>
-    c.json({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: c.req.param('name') }, status: { phase: 'Active' } }),
-  );
+  // Kedge has no Namespace objects: every namespace exists (kubectl apply checks this path), and the
+  // list is the namespaces that hold something.
+  const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
+  app.get('/api/v1/namespaces/:name', (c) => c.json(namespace(c.req.param('name'))));
+  app.get('/api/v1/namespaces', async (c) => {
+    const names = new Set(['default', SYSTEM_NAMESPACE]);
+    let resourceVersion = '0';
+    for (const kind of KIND_NAMES) {
+      const res = await deps.store.list(kind);
+      resourceVersion = res.resourceVersion;
+      for (const o of res.items) names.add(o.metadata.namespace);
+    }
+    return c.json({ apiVersion: 'v1', kind: 'NamespaceList', metadata: { resourceVersion }, items: [...names].sort().map(namespace) });
+  });
 
   app.put('/apis/kedge.dev/v1/blobs', async (c) => {
     const bytes = await readBody(c.req.raw, MAX_BLOB_BYTES);

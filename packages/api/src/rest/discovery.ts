@@ -41,5 +41,7 @@ export function apiResourceList(groupVersion: string) {
     if (k.kind !== 'ConfigMap')
       resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: true, kind: k.kind, verbs: ['get', 'patch', 'update'] });
   }
+  if (groupVersion === 'v1')
+    resources.push({ name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] });
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
