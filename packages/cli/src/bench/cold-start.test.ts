@@ -70,6 +70,7 @@ describe('cold-start summaries', () => {
   it('keeps errors out of the latency figures', () => {
     expect(r.errors).toEqual({ UND_ERR_HEADERS_TIMEOUT: 1 });
     expect(r.ttfb.count).toBe(3);
+    expect(r.failed).toBe(1);
     expect(r.ttfb.max).toBe(6);
     expect(r.phases.activator!.p50).toBe(3.5);
   });

@@ -41,6 +41,8 @@ export interface ColdStartResult {
   warmHits: number;
   errors: Record<string, number>;
   statusCounts: Record<string, number>;
+  /** Requests with a connection error or a 5xx answer; left out of the latency figures. */
+  failed: number;
   ttfb: SampleSummary;
   ttlb: SampleSummary;
   /** Phase name → summary over the samples that reported it. */
@@ -82,7 +84,8 @@ export function summarizeColdStart(
   samples: TimedResponse[],
   phaseOrder: string[],
 ): ColdStartResult {
-  const ok = samples.filter((s) => !s.error);
+  // A 5xx is a failed cold start, not a fast one: only successful responses count in the latencies.
+  const ok = samples.filter((s) => !s.error && s.status < 500);
   const errors: Record<string, number> = {};
   const statusCounts: Record<string, number> = {};
   for (const s of samples) {
@@ -101,6 +104,7 @@ export function summarizeColdStart(
     warmHits: phaseOrder.includes('activator') ? ok.filter((s) => !('activator' in s.phases)).length : 0,
     errors,
     statusCounts,
+    failed: samples.length - ok.length,
     ttfb: summarize(ok.map((s) => s.ttfbMs)),
     ttlb: summarize(ok.map((s) => s.ttlbMs)),
     phases,

@@ -24,7 +24,7 @@ export function phaseBar(label: string, r: ColdStartResult): PhaseBar {
     totalMs: r.ttfb.p50,
     restMs: median(
       r.samples
-        .filter((s) => !s.error)
+        .filter((s) => !s.error && s.status < 500)
         .map((s) => s.ttfbMs - r.phaseOrder.filter((n) => !PHASE_WITHIN[n] || !r.phaseOrder.includes(PHASE_WITHIN[n]!)).reduce((a, n) => a + (s.phases[n] ?? 0), 0)),
     ),
   };
@@ -34,7 +34,7 @@ export async function writeColdStart(dir: string, name: string, r: ColdStartResu
   await mkdir(dir, { recursive: true });
   const files = [join(dir, `${name}.json`), join(dir, `${name}-histogram.svg`), join(dir, `${name}-phases.svg`)];
   await writeJson(files[0]!, r);
-  const ttfb = r.samples.filter((s) => !s.error).map((s) => s.ttfbMs);
+  const ttfb = r.samples.filter((s) => !s.error && s.status < 500).map((s) => s.ttfbMs);
   await writeFile(
     files[1]!,
     histogramChart({

@@ -31,6 +31,7 @@ const base: SuiteResult = {
   options: { repeats: 3, loadMs: 5000, latencyMs: 3000, connections: 50, coldIterations: 100, sfzSizes: [1, 5] },
   throughput: [fig('node', 'bare Node http hello', 50, run(20_000, 2)), fig('gateway', 'Kedge gateway', 50, run(13_000, 3))],
   latency: [fig('node', 'bare Node http hello', 1, run(8000, 0.1)), fig('direct', 'direct', 1, run(3000, 0.3)), fig('gateway', 'Kedge gateway', 1, run(2500, 0.5))],
+  coldStarts: [],
   notMeasured: [],
   packages: [],
   svgs: {},
@@ -60,7 +61,8 @@ describe('renderReport', () => {
   it('flags a missed goal and cold-start figures', () => {
     const md = renderReport({
       ...base,
-      coldStart: {
+      coldStarts: [{
+        key: 'cold-start',
         command: 'kedge bench cold-start --service helloworld -n example -i 100',
         result: {
           url: 'http://g/',
@@ -74,7 +76,7 @@ describe('renderReport', () => {
           phases: { activator: { count: 100, p50: 3, p90: 6, p95: 7, p99: 15, max: 25, mean: 4 } },
           phaseOrder: ['activator'],
         },
-      },
+      }],
     });
     expect(md).toContain('| cold start → first byte through the gateway, p50 (tiny hello) | 4.00 ms');
     expect(md).toContain('≤ 3 ms | **not met** |');

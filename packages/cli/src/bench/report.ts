@@ -4,6 +4,7 @@ import { machineLine, type Machine } from './machine.js';
 import type { ScaleFromZeroRound } from './scale-from-zero.js';
 
 export interface ColdStartEntry {
+  key: string;
   command: string;
   label?: string;
   /** Scale-downs it took to reach a quiet zero, over all iterations (> iterations: the revision came back). */
@@ -57,8 +58,8 @@ export interface SuiteResult {
   throughput: LoadFigure[];
   latency: LoadFigure[];
   wrk?: { rps: number; command: string; runs: number[] };
-  coldStart?: ColdStartEntry;
-  coldStartImmediate?: ColdStartEntry;
+  /** key: cold-start (the headline: wasm, quiet zero), cold-start-immediate, cold-start-process. */
+  coldStarts: ColdStartEntry[];
   loadFromZero?: { command: string; summary: RunSummary; instances: { t: number; count: number }[] };
   scaleFromZero?: { command: string; setupMs: number; rounds: Omit<ScaleFromZeroRound, 'samples'>[] };
   kedgeCpuMs?: number;
@@ -119,14 +120,18 @@ export function renderReport(r: SuiteResult): string {
     );
   }
   if (lg && ln) L.push(`| warm latency, Kedge gateway vs bare Node http, p50, 1 connection | ${(lg.p50 / ln.p50).toFixed(1)} × (${formatMs(lg.p50)} vs ${formatMs(ln.p50)}) | | |`);
-  const cs = r.coldStart?.result;
+  const coldOf = (key: string) => r.coldStarts.find((c) => c.key === key);
+  const cs = coldOf('cold-start')?.result;
   if (cs && cs.ttfb.count > 0) {
     L.push(`| cold start → first byte through the gateway, p50 (tiny hello) | ${formatMs(cs.ttfb.p50)} = ${(cs.ttfb.p50 / (lg?.p50 ?? NaN)).toFixed(0)} × a warm request | ≤ 3 ms | ${goal(cs.ttfb.p50 <= 3)} |`);
     L.push(`| cold start → first byte through the gateway, p99 (tiny hello) | ${formatMs(cs.ttfb.p99)} | ≤ 15 ms | ${goal(cs.ttfb.p99 <= 15)} |`);
   }
-  const ci = r.coldStartImmediate?.result;
+  const ci = coldOf('cold-start-immediate')?.result;
   if (ci && ci.ttfb.count > 0)
     L.push(`| cold start right after a scale-down (no settle), p50 / p99 | ${formatMs(ci.ttfb.p50)} / ${formatMs(ci.ttfb.p99)} | | |`);
+  const cp = coldOf('cold-start-process')?.result;
+  if (cp && cp.ttfb.count > 0 && cs && cs.ttfb.count > 0)
+    L.push(`| cold start, process revision (node) / tiny wasm component, p50 | ${(cp.ttfb.p50 / cs.ttfb.p50).toFixed(1)} × (${formatMs(cp.ttfb.p50)} vs ${formatMs(cs.ttfb.p50)}) | | |`);
   if (r.wrk && node) {
     L.push(`| \`kedge bench load\` / \`wrk -t1\` on the bare Node server (the load tool's own cost) | ${pct(node.rps / r.wrk.rps)} | | |`);
   }
@@ -174,9 +179,12 @@ export function renderReport(r: SuiteResult): string {
       '(checked through the API, scaled down again if it came back) before the request.',
   );
   L.push('');
-  if (!r.coldStart && !r.coldStartImmediate) L.push('Not measured in this run (see below).\n');
-  for (const entry of [r.coldStart, r.coldStartImmediate]) {
-    if (!entry) continue;
+  if (r.coldStarts.length === 0) L.push('Not measured in this run (see below).\n');
+  if (r.svgs['cold-start-runtimes-phases.svg']) {
+    L.push(`![cold-start phases by runtime](${r.svgs['cold-start-runtimes-phases.svg']})`);
+    L.push('');
+  }
+  for (const entry of r.coldStarts) {
     const c = entry.result;
     L.push(`### ${entry.label ?? 'cold start'}`);
     L.push('');
@@ -189,6 +197,7 @@ export function renderReport(r: SuiteResult): string {
     for (const name of c.phaseOrder) L.push(sumRow(`server: ${name}`, c.phases[name]!));
     L.push('');
     const notes = [`Status codes ${JSON.stringify(c.statusCounts)}${Object.keys(c.errors).length ? `, errors ${JSON.stringify(c.errors)}` : ''}.`];
+    if (c.failed) notes.push(`**${c.failed} of ${c.iterations * c.concurrency} request(s) failed** (connection error or 5xx) and are left out of the latencies above.`);
     if (entry.scaleDowns !== undefined && entry.scaleDowns > c.iterations)
       notes.push(
         `Reaching a quiet zero took ${entry.scaleDowns} scale-downs for ${c.iterations} iterations: the revision was started again within the settle time ${entry.scaleDowns - c.iterations} time(s) with no request sent.`,
@@ -197,7 +206,7 @@ export function renderReport(r: SuiteResult): string {
     if (c.warmHits) notes.push(`**${c.warmHits} request(s) met a ready instance** (no activator hold): they were not cold and are included above.`);
     L.push(notes.join(' '));
     L.push('');
-    const key = entry === r.coldStart ? 'cold-start' : 'cold-start-immediate';
+    const key = entry.key;
     if (r.svgs[`${key}-histogram.svg`]) L.push(`![cold-start TTFB histogram, ${entry.label}](${r.svgs[`${key}-histogram.svg`]})`);
     L.push('');
     if (r.svgs[`${key}-phases.svg`]) L.push(`![cold-start phases, ${entry.label}](${r.svgs[`${key}-phases.svg`]})`);

@@ -13,7 +13,9 @@ import { parseDuration } from './flags.js';
 import { bringToZero, pollInstances, targetOfService, type BenchTarget } from './kedge.js';
 import { runLoad, type LoadResult } from './load.js';
 import { describeMachine } from './machine.js';
-import { writeColdStart, writeJson, writeLoad } from './output.js';
+import { phaseBar, writeColdStart, writeJson, writeLoad } from './output.js';
+import { phaseChart, type PhaseBar } from './svg/charts.js';
+import { readManifests } from '../manifests.js';
 import { progressLine } from './progress.js';
 import { renderReport, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
 import { runScaleFromZero } from './scale-from-zero.js';
@@ -114,6 +116,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const cli = join(root, 'packages/cli/dist/bin.js');
   const component = join(root, 'examples/helloworld/build/helloworld.wasm');
   const manifest = join(root, 'examples/helloworld/service.yaml');
+  const processManifest = join(root, 'examples/helloworld-node/service.yaml');
   const outDir = join(root, 'bench-out');
   const svgDir = resolve(root, opts.docs, 'bench');
   await mkdir(outDir, { recursive: true });
@@ -133,6 +136,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     },
     throughput: [],
     latency: [],
+    coldStarts: [],
     notMeasured: [],
     packages: [],
     svgs: {},
@@ -149,7 +153,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
   const targets: Target[] = [];
-  let kedge: { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; dataDir: string } | undefined;
+  let kedge: { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; processTarget?: BenchTarget; dataDir: string } | undefined;
   try {
     // ---- servers: baselines and a fresh kedge up, all started before any load so rounds can interleave.
     const barePort = await freePort();
@@ -206,7 +210,8 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           process.execPath,
           [cli, 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', '--apply', manifest],
           /Ctrl-C stops it/,
-          { timeoutMs: 90_000 },
+          // The process example's command is relative to the repository root.
+          { timeoutMs: 90_000, cwd: root },
         );
         children.push(up);
         const client = createClient(`http://127.0.0.1:${api}`);
@@ -225,6 +230,16 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         });
       } catch (err) {
         missing('everything through Kedge (kedge up did not serve the hello service)', err);
+      }
+      if (kedge?.target) {
+        try {
+          const [doc] = await readManifests(processManifest);
+          await kedge.client.create(doc!.object);
+          const svc = await waitServiceReady(kedge.client, doc!.object.metadata.namespace, doc!.object.metadata.name, 60_000);
+          kedge.processTarget = await targetOfService(kedge.client, svc.metadata.namespace, svc.metadata.name);
+        } catch (err) {
+          missing('the process revision (examples/helloworld-node)', err);
+        }
       }
     }
 
@@ -312,30 +327,34 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       // Two variants: from a quiet zero (the revision stayed at zero for the settle time, checked through
       // the API) — the headline figure — and right after the scale-down, which shows what a request meets
       // when it arrives while the system is still settling.
+      // A third, shorter one: the process revision (a Node server per instance), to compare runtimes.
       const variants = [
-        { key: 'cold-start', settleMs: opts.coldSettleMs, iterations: opts.coldIterations, label: 'tiny hello, from a quiet zero' },
-        { key: 'cold-start-immediate', settleMs: 0, iterations: opts.coldIterations, label: 'tiny hello, right after the scale-down' },
+        { key: 'cold-start', target, service: 'helloworld', settleMs: opts.coldSettleMs, iterations: opts.coldIterations, label: 'tiny hello (wasm), from a quiet zero' },
+        { key: 'cold-start-immediate', target, service: 'helloworld', settleMs: 0, iterations: opts.coldIterations, label: 'tiny hello (wasm), right after the scale-down' },
+        ...(kedge.processTarget
+          ? [{ key: 'cold-start-process', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
+          : []),
       ];
+      const bars: PhaseBar[] = [];
       for (const v of variants) {
-        const cmd = `kedge bench cold-start --service helloworld -n example -i ${v.iterations} --settle ${v.settleMs}ms`;
+        const cmd = `kedge bench cold-start --service ${v.service} -n example -i ${v.iterations} --settle ${v.settleMs}ms`;
         try {
           log(`cold start (${v.label}): ${v.iterations} iterations`);
           let scaleDowns = 0;
           const r = await runColdStart({
             url: `${kedge.gateway}/`,
-            host: target.host,
+            host: v.target.host,
             iterations: v.iterations,
             concurrency: 1,
             settleMs: v.settleMs,
             toZero: async () => {
-              scaleDowns += await bringToZero(client, target, v.settleMs);
+              scaleDowns += await bringToZero(client, v.target, v.settleMs);
             },
             progress: progressLine(process.stderr, 10),
           });
           const files = await writeColdStart(outDir, v.key, r, v.label);
-          const entry = { command: cmd, label: v.label, scaleDowns, result: stripSamples(r) };
-          if (v.key === 'cold-start') result.coldStart = entry;
-          else result.coldStartImmediate = entry;
+          result.coldStarts.push({ key: v.key, command: cmd, label: v.label, scaleDowns, result: stripSamples(r) });
+          if (v.settleMs > 0) bars.push(phaseBar(v.label.replace(/, from a quiet zero$/, ''), r));
           for (const [i, suffix] of [[1, 'histogram'], [2, 'phases']] as const) {
             const name = `${v.key}-${suffix}.svg`;
             await writeFile(join(svgDir, name), await readFile(files[i]!));
@@ -344,6 +363,14 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         } catch (err) {
           missing(`cold start, ${v.label} (${cmd})`, err);
         }
+      }
+      if (bars.length > 1) {
+        const name = 'cold-start-runtimes-phases.svg';
+        await writeFile(
+          join(svgDir, name),
+          phaseChart({ title: 'Cold start by runtime, from a quiet zero (p50)', subtitle: 'server phases from Server-Timing; the marker is the client TTFB p50', bars }),
+        );
+        result.svgs[name] = rel(join(svgDir, name));
       }
 
       try {

@@ -88,6 +88,7 @@ export function register(program: Command): void {
     process.stdout.write(`Cold start of ${target!.namespace}/${target!.revision} via ${url}${host ? ` (Host: ${host})` : ''}\n`);
     process.stdout.write(`${summaryTable(rows)}\n`);
     process.stdout.write(`status ${JSON.stringify(r.statusCounts)}${Object.keys(r.errors).length ? ` errors ${JSON.stringify(r.errors)}` : ''}\n`);
+    if (r.failed) process.stdout.write(`warning: ${r.failed} request(s) failed (connection error or 5xx) and are not in the latencies\n`);
     if (r.warmHits) process.stdout.write(`warning: ${r.warmHits} request(s) found a ready instance (no activator hold): not cold\n`);
     if (r.phaseOrder.length === 0) process.stdout.write('no Server-Timing header in the responses: no phase breakdown\n');
     const files = await writeColdStart(o.out, 'cold-start', r, `${target!.namespace}/${target!.revision}`);
