@@ -101,3 +101,23 @@ export function createClient(apiUrl: string) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/**
+ * kubectl apply's outcome without its three-way merge: create, or replace what is stored. The API
+ * keeps the resourceVersion when a write changes nothing, which is how "unchanged" is told apart.
+ */
+export async function applyObject(client: Client, obj: AnyResource): Promise<'created' | 'configured' | 'unchanged'> {
+  let existing: AnyResource | undefined;
+  try {
+    existing = await client.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+  }
+  if (!existing) {
+    await client.create(obj);
+    return 'created';
+  }
+  const rv = existing.metadata.resourceVersion;
+  const stored = await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: rv } } as AnyResource);
+  return stored.metadata.resourceVersion === rv ? 'unchanged' : 'configured';
+}

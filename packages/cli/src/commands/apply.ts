@@ -1,32 +1,11 @@
 import type { Command } from 'commander';
-import { applyDefaults, validateResource, type AnyResource } from '@kedge/core';
-import { ApiError, createClient } from '../client.js';
+import { applyDefaults, validateResource } from '@kedge/core';
+import { applyObject, createClient } from '../client.js';
 import { collectLocalImages, readManifests, uploadLocalImages, type ManifestDoc } from '../manifests.js';
 
 function label(doc: ManifestDoc): string {
   const o = doc.object;
   return `${o.kind.toLowerCase()}.${o.apiVersion.split('/')[0]}/${o.metadata.name}`;
-}
-
-/** Creates or replaces one object (kubectl apply's outcome without its three-way merge). */
-async function applyOne(client: ReturnType<typeof createClient>, obj: AnyResource, dryRun: boolean): Promise<'created' | 'configured' | 'unchanged'> {
-  let existing: AnyResource | undefined;
-  try {
-    existing = await client.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
-  } catch (err) {
-    if (!(err instanceof ApiError && err.status === 404)) throw err;
-  }
-  if (!existing) {
-    await client.create(obj, { dryRun });
-    return 'created';
-  }
-  const next = { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } } as AnyResource;
-  const same =
-    JSON.stringify((existing as { spec?: unknown }).spec ?? (existing as { data?: unknown }).data) ===
-    JSON.stringify((obj as { spec?: unknown }).spec ?? (obj as { data?: unknown }).data);
-  if (same) return 'unchanged';
-  await client.update(next, { dryRun });
-  return 'configured';
 }
 
 export function register(program: Command): void {
@@ -53,7 +32,7 @@ export function register(program: Command): void {
       await uploadLocalImages(images, client.uploadBlob);
       for (const doc of docs) {
         try {
-          const outcome = await applyOne(client, doc.object, false);
+          const outcome = await applyObject(client, doc.object);
           process.stdout.write(`${label(doc)} ${outcome}\n`);
         } catch (err) {
           throw new Error(`${doc.source}: document ${doc.index} (${label(doc)}): ${(err as Error).message}`);

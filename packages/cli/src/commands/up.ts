@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SYSTEM_NAMESPACE, createLogger, type ConfigMap } from '@kedge/core';
-import { createClient } from '../client.js';
+import { applyObject, createClient } from '../client.js';
 import { startEmbedded } from '../embedded.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 
@@ -73,10 +73,8 @@ export function register(program: Command): void {
         await uploadLocalImages(images, client.uploadBlob);
         for (const d of manifests) {
           const o = d.object;
-          const existing = await client.get(o.kind, o.metadata.namespace, o.metadata.name).catch(() => undefined);
-          if (existing) await client.update({ ...o, metadata: { ...o.metadata, resourceVersion: existing.metadata.resourceVersion } });
-          else await client.create(o);
-          out.push(`  applied  ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+          const outcome = await applyObject(client, o);
+          out.push(`  ${outcome.padEnd(8)} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
           if (o.kind === 'Service') {
             const url = await waitForUrl(client, o.metadata.namespace, o.metadata.name);
             if (url) out.push(`\nTry it:\n  curl -H 'Host: ${new URL(url).host}' ${kedge.gatewayUrl}/`);
