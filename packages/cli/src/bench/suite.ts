@@ -248,9 +248,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections: opts.connections, durationMs: 1_000 }).catch(() => undefined);
     };
     for (const t of targets) await warm(t);
-    const runs = new Map<string, { tp: RunSummary[]; lat: RunSummary[]; tpBest?: LoadResult; latBest?: LoadResult; instances?: { t: number; count: number }[] }>();
+    const runs = new Map<string, { tp: RunSummary[]; lat: RunSummary[]; tpShown?: LoadResult; latShown?: LoadResult; instances?: { t: number; count: number }[] }>();
     for (const t of targets) runs.set(t.key, { tp: [], lat: [] });
-    // The load tool's own cost: wrk on the bare server in every round, right after ours.
+    // The load tool's own cost: wrk on the bare server in every round, just before ours.
     const hasWrk = !spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error;
     const bareTarget = targets.find((t) => t.key === 'node')!;
     const wrkSeconds = Math.max(2, Math.round(opts.loadMs / 1000));
@@ -280,9 +280,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           slot[kind].push(summary);
           if (round === Math.ceil(opts.repeats / 2)) {
             if (kind === 'tp') {
-              slot.tpBest = r;
+              slot.tpShown = r;
               if (instances) slot.instances = instances;
-            } else slot.latBest = r;
+            } else slot.latShown = r;
           }
         }
       }
@@ -302,7 +302,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           runs: slot[kind],
           median: medianRun(slot[kind]),
         };
-        const best = kind === 'tp' ? slot.tpBest : slot.latBest;
+        const best = kind === 'tp' ? slot.tpShown : slot.latShown;
         if (best && kind === 'tp') {
           const files = await writeLoad(outDir, `load-${t.key}-c${connections}`, best, slot.instances, t.label);
           const svg = join(svgDir, `load-${t.key}-c${connections}-histogram.svg`);
