@@ -16,13 +16,33 @@ export interface RoleProcess {
 
 const READY = /^kedge (\w+) ready id=(\S+) node=\S+(.*)$/m;
 
+/** Every role process started here, ready or not, so a failed setup leaves none behind. */
+const spawned = new Set<ChildProcess>();
+
+export async function killAllRoles(): Promise<void> {
+  await Promise.all(
+    [...spawned].map((c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return undefined;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      return gone;
+    }),
+  );
+}
+
 export function startRole(role: string, args: string[], readyTimeoutMs = 20_000): Promise<RoleProcess> {
   const child = spawn(process.execPath, [KEDGE_BIN, role, ...args, '--log-level', 'warn'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  spawned.add(child);
+  const exited = new Promise<number | null>((res) =>
+    child.once('exit', (code) => {
+      spawned.delete(child);
+      res(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
-import { startRole, type RoleProcess } from './cluster.js';
+import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
 import { ROOT, kedge, request, tempDir, waitForObject, writeFile } from './harness.js';
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
@@ -113,6 +113,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
         clearTimeout(t);
       }),
     );
+    await killAllRoles();
     await bus?.close();
     await nats?.stop();
     tmp.cleanup();
@@ -187,6 +188,22 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     process.stdout.write(`runner killed: ${failures.length} failed of ${results.length}; re-placed in ${replacedMs} ms\n`);
   }, 60_000);
 
+  it('keeps scaling with one autoscaler killed, and shows it Lost', async () => {
+    const victim = roles.find((r) => r.id === 'as-1')!;
+    await victim.stop('SIGKILL');
+    await apply(writeFile(tmp.dir, 'solo.yaml', service('solo', { 'autoscaling.knative.dev/min-scale': '1' })));
+    await waitForObject(apiUrl, SERVICES, 'solo', isReady);
+    const res = await request(gateways[0]!.urls.gateway!, host('solo'));
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('Hello solo!');
+    // Silent for more than 3 s: four more beats of the survivor.
+    let beats = 0;
+    await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => h.id === 'as-2' && ++beats >= 4);
+    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], { api: apiUrl })).stdout).items as { id: string; status: string }[];
+    expect(items.find((c) => c.id === 'as-1')?.status).toBe('Lost');
+    expect(items.find((c) => c.id === 'as-2')?.status).toBe('Running');
+  }, 60_000);
+
   it('keeps answering while nats-server restarts, and deploys after it', async () => {
     await nats.kill();
     // Gateways route from the tables they hold and forward to runners over HTTP.
@@ -204,6 +221,6 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     }
     // Nothing stored was lost.
     const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], { api: apiUrl })).stdout);
-    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'cold', 'two']);
+    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'cold', 'solo', 'two']);
   }, 60_000);
 });
