@@ -56,9 +56,28 @@ export interface ScaleReply {
 
 /**
  * Scales the revision to `to` through the API's admin verb and, for `to = 0`, waits until the revision
- * reports no instance, so the next request meets it cold.
+ * reports no instance, so the next request meets it cold. If an instance is started again before the
+ * status shows zero (the autoscaler acting on metrics still in flight), the scale-down is repeated.
  */
 export async function scaleRevision(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, to: number, waitMs = 10_000): Promise<ScaleReply> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const reply = await postScale(client, t, to);
+    if (to !== 0) return reply;
+    // Status follows the PodAutoscaler with a short delay; 2 s without zero means it came back.
+    const attemptUntil = Math.min(until, Date.now() + 2_000);
+    let n: number | undefined;
+    for (;;) {
+      n = await instanceCount(client, t);
+      if (n === 0 || n === undefined) return reply;
+      if (Date.now() > attemptUntil) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (Date.now() > until) throw new Error(`scale ${t.namespace}/${t.revision} to 0: still ${n} instance(s) after ${waitMs} ms`);
+  }
+}
+
+async function postScale(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, to: number): Promise<ScaleReply> {
   let reply: ScaleReply;
   try {
     reply = await client.raw<ScaleReply>('POST', scalePath(t.namespace, t.revision), { to });
@@ -68,15 +87,6 @@ export async function scaleRevision(client: Client, t: Pick<BenchTarget, 'namesp
     throw err;
   }
   if (reply.ok === false) throw new Error(`scale ${t.namespace}/${t.revision} to ${to}: ${reply.error ?? 'refused'}`);
-  if (to === 0) {
-    const until = Date.now() + waitMs;
-    for (;;) {
-      const n = await instanceCount(client, t);
-      if (n === 0 || n === undefined) break;
-      if (Date.now() > until) throw new Error(`scale ${t.namespace}/${t.revision} to 0: still ${n} instance(s) after ${waitMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
   return reply;
 }
 
