@@ -354,7 +354,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           });
           const files = await writeColdStart(outDir, v.key, r, v.label);
           result.coldStarts.push({ key: v.key, command: cmd, label: v.label, scaleDowns, result: stripSamples(r) });
-          if (v.settleMs > 0) bars.push(phaseBar(v.label.replace(/, from a quiet zero$/, ''), r));
+          if (v.settleMs > 0 && r.ttfb.count > 0) bars.push(phaseBar(v.label.replace(/, from a quiet zero$/, ''), r));
           for (const [i, suffix] of [[1, 'histogram'], [2, 'phases']] as const) {
             const name = `${v.key}-${suffix}.svg`;
             await writeFile(join(svgDir, name), await readFile(files[i]!));
