@@ -208,6 +208,38 @@ async function main(): Promise<void> {
   entry.close();
   bare.close();
 
+  // Other components (BENCH_GUESTS=a.wasm,b.wasm), e.g. a componentize-js guest (see docs/runner.md).
+  for (const file of (process.env.BENCH_GUESTS ?? '').split(',').filter(Boolean)) {
+    const bytes = new Uint8Array(await readFile(file));
+    const name = `extra-${cold.length}-${Math.random().toString(36).slice(2, 6)}`;
+    const revName = `${name}-00001`;
+    await store.create({ ...rev, metadata: { name: revName, namespace: 'bench' }, spec: { containers: [{ image: imageWithDigest('g.wasm', await store.blobs.put(bytes)) }] } });
+    const startX = (id: string) => bus.request<StartInstanceReply>(subjects.runnerStart('bench'), { namespace: 'bench', revision: revName, instanceId: id }, { timeoutMs: 60_000 });
+    const dispatchX = (id: string) => runner.dispatcher.dispatch({ namespace: 'bench', revision: revName, instanceId: id }, new Request('http://x.bench.example.com/'));
+    await startX(`${name}-w`);
+    await (await dispatchX(`${name}-w`)).text();
+    const n = Math.min(COLD, 50);
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `${name}-${i}`;
+      const t0 = performance.now();
+      const reply = await startX(id);
+      const res = await dispatchX(id);
+      await res.text();
+      xs.push(performance.now() - t0);
+      if (!reply.ok || res.status !== 200) throw new Error(`${file}: ${JSON.stringify(reply)} ${res.status}`);
+      await bus.request(subjects.runnerStop('bench'), { namespace: 'bench', revision: revName, instanceId: id });
+      // Let the warm guest be replaced, as between real cold starts.
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`# ${file} (${bytes.length} bytes)`);
+    line('cold start at the runner (start + 1st response)', xs);
+    const m = Math.min(WARM, 1000);
+    t = performance.now();
+    for (let i = 0; i < m; i++) await (await dispatchX(`${name}-w`)).text();
+    rate('warm, runner dispatcher, sequential', m, performance.now() - t);
+  }
+
   await runner.stop();
   await store.close();
   await bus.close();
