@@ -71,6 +71,10 @@ interface Entry {
   value: Uint8Array;
 }
 
+interface Change extends Entry {
+  deleted: boolean;
+}
+
 const decoder = new TextDecoder();
 
 function toObject<T extends AnyResource>(e: Entry): T {
@@ -177,6 +181,31 @@ export class NatsStore implements Store {
     return { entries, revision };
   }
 
+  /**
+   * Every change under a key filter from a revision on (deletes included), as an ordered consumer;
+   * stop() also deletes the consumer so none lingers on the server.
+   */
+  async follow(filter: string, fromRevision: number): Promise<{ changes: AsyncIterable<Change>; stop(): void }> {
+    const prefix = `$KV.${this.bucket}.`;
+    const oc = await this.js.consumers.getPushConsumer(this.stream, {
+      filter_subjects: `${prefix}${filter}`,
+      opt_start_seq: Math.max(1, fromRevision),
+    });
+    const messages = await oc.consume();
+    return {
+      changes: (async function* () {
+        for await (const m of messages) {
+          const op = m.headers?.get('KV-Operation');
+          yield { key: m.subject.slice(prefix.length), revision: m.seq, value: m.data, deleted: op === 'DEL' || op === 'PURGE' };
+        }
+      })(),
+      stop: () => {
+        messages.stop();
+        void oc.delete().catch(() => undefined);
+      },
+    };
+  }
+
   async list<T extends AnyResource = AnyResource>(kind: Kind, opts: ListOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
     const { entries, revision } = await this.snapshot(filterOf({ ...opts, kind }));
     const match = labelSelectorMatcher(opts.labelSelector);
@@ -251,7 +280,7 @@ export class NatsStore implements Store {
   }
 
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
-    const w = new KvWatch(this, this.kv, opts, handler, this.clock, this.log, () => this.watches.delete(w));
+    const w = new KvWatch(this, opts, handler, this.clock, this.log, () => this.watches.delete(w));
     this.watches.add(w);
     w.start();
     return () => w.stop();
@@ -293,7 +322,6 @@ class KvWatch {
 
   constructor(
     private readonly store: NatsStore,
-    private readonly kv: KV,
     private readonly opts: WatchOptions,
     private readonly handler: (ev: WatchEvent) => void,
     private readonly clock: Clock,
@@ -339,7 +367,7 @@ class KvWatch {
         this.lastRevision = revision;
         this.synced = true;
       }
-      const iter = await this.kv.watch({ key: this.filter, resumeFromRevision: this.lastRevision + 1 });
+      const iter = await this.store.follow(this.filter, this.lastRevision + 1);
       if (this.stopped || gen !== this.generation) {
         iter.stop();
         return;
@@ -351,7 +379,7 @@ class KvWatch {
         this.announced = true;
         this.opts.onSynced?.();
       }
-      for await (const e of iter) {
+      for await (const e of iter.changes) {
         if (this.stopped || gen !== this.generation) break;
         this.apply(e);
       }
@@ -368,12 +396,12 @@ class KvWatch {
     }, delay);
   }
 
-  private apply(e: KvEntry): void {
+  private apply(e: Change): void {
     const prev = this.known.get(e.key);
     // Changes between the snapshot's start revision and its reads arrive again: report each once.
     if (prev && Number(prev.metadata.resourceVersion) >= e.revision) return;
     this.lastRevision = Math.max(this.lastRevision, e.revision);
-    if (e.operation === 'PUT') {
+    if (!e.deleted) {
       const obj = toObject(e);
       this.known.set(e.key, obj);
       this.emit(prev ? 'MODIFIED' : 'ADDED', obj);
