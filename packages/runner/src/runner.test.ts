@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunnerHarness } from './testing/harness.js';
 import { buildOutboundGuest, buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
 import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HELLO_NODE = fileURLToPath(new URL('../../../examples/helloworld-node/server.mjs', import.meta.url));
@@ -190,6 +192,37 @@ describe('runner: process revisions', () => {
     expect(h.endpoints.at(-1)?.endpoints[0]).toMatchObject({ instanceId: 'n1', concurrency: 2 });
     await h.stop('node-00001', 'n1');
     await expect.poll(async () => statusOf(h.dispatch('node-00001', 'n1'))).toBe(503);
+  });
+
+  it('kills a process that ignores SIGTERM once the grace period (timeoutSeconds) is over', async () => {
+    const pidFile = join(h.dir, 'stubborn.pid');
+    const script = `require('fs').writeFileSync(process.env.PIDFILE, String(process.pid)); process.on('SIGTERM', () => {}); require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT, '127.0.0.1')`;
+    await h.revision('stubborn-00001', undefined, { timeoutSeconds: 1 }, { PIDFILE: pidFile }, { image: 'x', command: ['node', '-e', script] });
+    expect((await h.start('stubborn-00001', 'st1')).ok).toBe(true);
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    await h.stop('stubborn-00001', 'st1');
+    await expect.poll(alive, { timeout: 5000, interval: 50 }).toBe(false);
+  });
+
+  it('waits for an httpGet readinessProbe before the instance is ready', async () => {
+    // Not ready for the first two probes; answers how it was probed.
+    const script = `let n = 0, ua = ''; require('http').createServer((q, s) => {
+      if (q.url === '/ready') { n++; ua = q.headers['user-agent']; s.statusCode = n > 2 ? 200 : 503; return s.end(); }
+      s.end(n + ' ' + ua);
+    }).listen(process.env.PORT, '127.0.0.1')`;
+    await h.revision('probe-00001', undefined, {}, {}, { image: 'x', command: ['node', '-e', script], readinessProbe: { httpGet: { path: '/ready' } } });
+    expect((await h.start('probe-00001', 'p1')).ok).toBe(true);
+    expect(await (await h.dispatch('probe-00001', 'p1')).text()).toBe('3 kube-probe/kedge');
+    await h.stop('probe-00001', 'p1');
   });
 
   it('reports a process that never becomes ready', async () => {
