@@ -46,6 +46,31 @@ describe('connectBackends', () => {
     }
   });
 
+  it('authenticates with a token from the flag or KEDGE_NATS_TOKEN, and user/password', async () => {
+    const withToken = await startNatsServer({ jetstream: true, token: 's3cret-token' });
+    const withUser = await startNatsServer({ jetstream: true, user: 'kedge', pass: 'pw' });
+    const saved = process.env.KEDGE_NATS_TOKEN;
+    try {
+      await expect(connectBackends({ nats: withToken.url, natsToken: 'wrong', dataDir: join(dir, 'a1'), logger: silentLogger })).rejects.toThrow(
+        /^--nats: cannot connect to .*: .*Authorization/i,
+      );
+      const byFlag = await connectBackends({ nats: withToken.url, natsToken: 's3cret-token', dataDir: join(dir, 'a2'), logger: silentLogger });
+      await byFlag.close();
+      process.env.KEDGE_NATS_TOKEN = 's3cret-token';
+      const byEnv = await connectBackends({ nats: withToken.url, dataDir: join(dir, 'a3'), logger: silentLogger });
+      await byEnv.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' }, data: {} });
+      await byEnv.close();
+      delete process.env.KEDGE_NATS_TOKEN;
+      const user = await connectBackends({ nats: withUser.url, natsUser: 'kedge', natsPassword: 'pw', dataDir: join(dir, 'a4'), logger: silentLogger });
+      await user.close();
+    } finally {
+      if (saved === undefined) delete process.env.KEDGE_NATS_TOKEN;
+      else process.env.KEDGE_NATS_TOKEN = saved;
+      await withToken.stop();
+      await withUser.stop();
+    }
+  });
+
   it('names the flag when NATS cannot be reached', async () => {
     await expect(connectBackends({ nats: 'nats://127.0.0.1:1', dataDir: join(dir, 'b3'), logger: silentLogger })).rejects.toThrow(/^--nats: cannot connect/);
   });
