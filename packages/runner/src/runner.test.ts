@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subjects, type EndpointsMessage } from '@kedge/core';
 import { RunnerHarness } from './testing/harness.js';
 import { buildOutboundGuest, buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
 import { createServer, type Server } from 'node:http';
@@ -55,7 +56,7 @@ describe('runner: WebAssembly revisions', () => {
   });
 
   it('ends an endless loop at timeoutSeconds with 504 while other instances keep serving', async () => {
-    await h.revision('loop-00001', guest, { timeoutSeconds: 1 });
+    await h.revision('loop-00001', guest, { timeoutSeconds: 2 });
     await h.revision('other-00001', guest, {}, { TARGET: 'Other' });
     expect((await h.start('loop-00001', 'l1')).ok).toBe(true);
     expect((await h.start('other-00001', 'o1')).ok).toBe(true);
@@ -156,14 +157,11 @@ describe('runner: WebAssembly revisions', () => {
     expect((await h.start('drain-00001', 'd1')).ok).toBe(true);
     const inflight = Array.from({ length: 40 }, () => h.dispatch('drain-00001', 'd1').then(async (r) => [r.status, await r.text()] as const));
     const gone = new Promise<number>((resolve) => {
-      const before = h.endpoints.length;
-      const check = setInterval(() => {
-        const m = h.endpoints.slice(before).find((e) => e.revision === 'drain-00001' && e.endpoints.length === 0);
-        if (m) {
-          clearInterval(check);
-          resolve(m.time);
-        }
-      }, 1);
+      const sub = h.bus.subscribe<EndpointsMessage>(subjects.endpoints('test', 'drain-00001'), (m) => {
+        if (m.data.endpoints.length) return;
+        sub.unsubscribe();
+        resolve(m.data.time);
+      });
     });
     await h.stop('drain-00001', 'd1');
     const results = await Promise.all(inflight);
