@@ -53,13 +53,13 @@ export function upstreamRequestHeaders(req: Request, remoteAddress: string | und
   return out;
 }
 
+/** Every name a request must not carry upstream, checked with has() — far cheaper than iterating Headers. */
+const REQUEST_DROP = [...HOP_BY_HOP, ...INTERNAL];
+
 function rewrite(h: Headers, req: Request, remoteAddress: string | undefined, proto: string): void {
   const drop = connectionTokens(h);
-  const remove: string[] = [];
-  h.forEach((_value, name) => {
-    if (HOP_BY_HOP.has(name) || INTERNAL.has(name) || (drop.length && drop.includes(name))) remove.push(name);
-  });
-  for (const name of remove) h.delete(name);
+  for (const name of drop) h.delete(name);
+  for (const name of REQUEST_DROP) if (h.has(name)) h.delete(name);
   const host = h.get('host') ?? new URL(req.url).host;
   if (remoteAddress) {
     const xff = h.get('x-forwarded-for');
