@@ -15,7 +15,8 @@ import { runLoad, type LoadResult } from './load.js';
 import { describeMachine } from './machine.js';
 import { phaseBar, writeColdStart, writeJson, writeLoad } from './output.js';
 import { phaseChart, type PhaseBar } from './svg/charts.js';
-import { readManifests } from '../manifests.js';
+import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
+import { startDistributed, type Distributed } from './distributed.js';
 import { progressLine } from './progress.js';
 import { renderReport, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
 import { runScaleFromZero } from './scale-from-zero.js';
@@ -36,6 +37,7 @@ interface SuiteOptions {
   coldSettleMs: number;
   sfzSizes: number[];
   packages: boolean;
+  distributed: boolean;
   docs: string;
 }
 
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): SuiteOptions {
     coldSettleMs: 1_200,
     sfzSizes: [1, 5, 25],
     packages: true,
+    distributed: true,
     docs: 'docs',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -67,8 +70,9 @@ function parseArgs(argv: string[]): SuiteOptions {
     else if (a === '--settle') o.coldSettleMs = parseDuration(next(), '--settle');
     else if (a === '--services') o.sfzSizes = next().split(',').map(Number);
     else if (a === '--no-packages') o.packages = false;
+    else if (a === '--no-distributed') o.distributed = false;
     else if (a === '--docs') o.docs = next();
-    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --docs DIR)`);
+    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --docs DIR)`);
   }
   return o;
 }
@@ -148,7 +152,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   };
   const rel = (p: string) => relative(resolve(root, opts.docs), p);
   const cleanup = async () => {
-    for (const c of children.reverse()) await c.stop();
+    for (const c of children.splice(0).reverse()) await c.stop();
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
@@ -330,7 +334,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       // A third, shorter one: the process revision (a Node server per instance), to compare runtimes.
       const variants = [
         { key: 'cold-start', target, service: 'helloworld', settleMs: opts.coldSettleMs, iterations: opts.coldIterations, label: 'tiny hello (wasm), from a quiet zero' },
-        { key: 'cold-start-immediate', target, service: 'helloworld', settleMs: 0, iterations: opts.coldIterations, label: 'tiny hello (wasm), right after the scale-down' },
+        { key: 'cold-start-immediate', target, service: 'helloworld', settleMs: 0, iterations: Math.min(15, opts.coldIterations), label: 'tiny hello (wasm), right after the scale-down' },
         ...(kedge.processTarget
           ? [{ key: 'cold-start-process', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
           : []),
@@ -413,6 +417,50 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       }
       const cpu = processCpuMs(kedge.pid);
       if (cpu !== undefined) result.kedgeCpuMs = cpu;
+    }
+
+    // ---- distributed: every role its own process on NATS; the gateway reaches the runner over HTTP.
+    if (kedge?.target && opts.distributed) {
+      // The embedded Kedge and the baselines are done: stop them so the roles get the cores.
+      await cleanup();
+      const iterations = Math.min(12, opts.coldIterations);
+      const cmd = `kedge bench cold-start --service helloworld -n example -i ${iterations} --settle ${opts.coldSettleMs}ms --api http://127.0.0.1:<api-port> --gateway http://127.0.0.1:<http-port>`;
+      let dist: Distributed | undefined;
+      try {
+        log('distributed: nats-server + kedge api, autoscaler, runner, gateway as separate processes');
+        dist = await startDistributed(cli, root);
+        const client = createClient(dist.apiUrl);
+        const docs = await readManifests(manifest);
+        await uploadLocalImages(await collectLocalImages(docs), client.uploadBlob);
+        for (const d of docs) await client.create(d.object);
+        const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
+        const target = await targetOfService(client, svc.metadata.namespace, svc.metadata.name);
+        log(`cold start (distributed): ${iterations} iterations`);
+        let scaleDowns = 0;
+        const r = await runColdStart({
+          url: `${dist.gatewayUrl}/`,
+          host: target.host,
+          iterations,
+          concurrency: 1,
+          settleMs: opts.coldSettleMs,
+          toZero: async () => {
+            scaleDowns += await bringToZero(client, target, opts.coldSettleMs);
+          },
+          progress: progressLine(process.stderr, 10),
+        });
+        const label = 'tiny hello (wasm), distributed: gateway and runner in separate processes on NATS';
+        const files = await writeColdStart(outDir, 'cold-start-distributed', r, label);
+        result.coldStarts.push({ key: 'cold-start-distributed', command: cmd, setup: dist.setup, label, scaleDowns, result: stripSamples(r) });
+        for (const [i, suffix] of [[1, 'histogram'], [2, 'phases']] as const) {
+          const name = `cold-start-distributed-${suffix}.svg`;
+          await writeFile(join(svgDir, name), await readFile(files[i]!));
+          result.svgs[name] = rel(join(svgDir, name));
+        }
+      } catch (err) {
+        missing('cold start through a gateway whose runner is another process (distributed, NATS)', err);
+      } finally {
+        await dist?.stop();
+      }
     }
   } finally {
     await cleanup();

@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { startChild, type Child } from './child.js';
+
+export interface Distributed {
+  gatewayUrl: string;
+  apiUrl: string;
+  /** How a reader starts the same thing by hand. */
+  setup: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Kedge's distributed shape on one machine: a nats-server and each role in its own process
+ * (`kedge api|autoscaler|runner|gateway --nats …`), so the gateway reaches the runner over HTTP and
+ * every decision travels over NATS. Used for issue 7's "cold start through a gateway whose runner is
+ * another process".
+ */
+export async function startDistributed(cli: string, cwd: string): Promise<Distributed> {
+  const children: Child[] = [];
+  let nats: NatsServer | undefined;
+  const dataDir = await mkdtemp(join(tmpdir(), 'kedge-bench-dist-'));
+  const stop = async () => {
+    for (const c of children.reverse()) await c.stop();
+    await nats?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    nats = await startNatsServer();
+    const [api, http, admin, runner] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const role = async (name: string, extra: string[]) => {
+      const c = await startChild(
+        process.execPath,
+        [cli, name, '--nats', nats!.url, '--data-dir', join(dataDir, name), '--log-level', 'warn', ...extra],
+        new RegExp(`kedge ${name} ready`),
+        { cwd, timeoutMs: 60_000 },
+      );
+      children.push(c);
+    };
+    await role('api', ['--api-port', String(api)]);
+    await role('autoscaler', []);
+    await role('runner', ['--runner-port', String(runner)]);
+    await role('gateway', ['--http-port', String(http), '--admin-port', String(admin)]);
+    return {
+      gatewayUrl: `http://127.0.0.1:${http}`,
+      apiUrl: `http://127.0.0.1:${api}`,
+      setup:
+        'nats-server -js -sd $(mktemp -d) -a 127.0.0.1 -p 4222 & for r in api autoscaler runner gateway; do kedge $r --nats nats://127.0.0.1:4222 & done; ' +
+        'kedge apply -f examples/helloworld/service.yaml',
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
