@@ -284,7 +284,7 @@ export function renderReport(r: SuiteResult): string {
   L.push('## Running it yourself');
   L.push('');
   L.push('```sh');
-  L.push('npm run bench                                   # the whole suite, ~5 min on 2 cores; rewrites this page');
+  L.push(`npm run bench                                   # the whole suite (${Math.max(1, Math.round((r.seconds ?? 0) / 60))} min in this run); rewrites this page`);
   L.push('node packages/cli/dist/bench/suite.js --quick   # a 1-minute smoke run (1 round, short loads)');
   L.push('kedge bench cold-start --service helloworld -n example -i 100 --out bench-out');
   L.push('kedge bench load --service helloworld -n example -z 30s -c 50');
