@@ -1,5 +1,5 @@
 import { DeliverPolicy, JetStreamApiError, StorageType, jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
@@ -360,7 +360,6 @@ class KvWatch {
         for (const e of entries.sort((a, b) => a.revision - b.revision)) {
           const obj = toObject(e);
           this.known.set(e.key, obj);
-          this.lastRevision = Math.max(this.lastRevision, e.revision);
           if (this.opts.initial !== false) this.emit('ADDED', obj);
         }
         // Replays from the snapshot's start are filtered out per key below.
