@@ -78,7 +78,7 @@ export class WasmRuntime implements Runtime {
     this.warming.add(k);
     const id = `${rev.metadata.name}.warm-${this.nextGuest++}`;
     void this.compiled(rev, {})
-      .then((c) => this.pool.instantiate(specFor(rev, id), c))
+      .then((c) => this.pool.instantiate(specFor(rev, id), c, true))
       .then(
         () => {
           if (this.released.has(k)) this.pool.drop(id);

@@ -60,6 +60,8 @@ class GuestWorker {
   readonly instances = new Set<string>();
   /** Not yet posted. */
   queue: Job[] = [];
+  /** Not yet posted, and posted only to an idle worker. */
+  background: Job[] = [];
   /** Posted, in order; the worker runs them one by one, so the first is the one running. */
   posted: Job[] = [];
   dead = false;
@@ -132,7 +134,11 @@ export class WorkerPool {
   }
 
   /** Creates (or re-creates) an instance; resolves with the worker-side instantiate time in ms. */
-  instantiate(spec: InstanceSpec, component: CompiledComponent): Promise<number> {
+  /**
+   * `background`: a guest made ahead of need (a warm guest) — it waits until the worker has nothing
+   * else to do, so it never delays a request.
+   */
+  instantiate(spec: InstanceSpec, component: CompiledComponent, background = false): Promise<number> {
     this.specs.set(spec.instanceId, { spec, component });
     let w = this.placement.get(spec.instanceId);
     if (!w) {
@@ -140,10 +146,10 @@ export class WorkerPool {
       this.placement.set(spec.instanceId, w);
       w.instances.add(spec.instanceId);
     }
-    return this.instantiateOn(w, spec.instanceId);
+    return this.instantiateOn(w, spec.instanceId, background);
   }
 
-  private instantiateOn(w: GuestWorker, instanceId: string): Promise<number> {
+  private instantiateOn(w: GuestWorker, instanceId: string, background = false): Promise<number> {
     const entry = this.specs.get(instanceId)!;
     return new Promise<number>((resolve, reject) => {
       const id = this.nextJob++;
@@ -159,7 +165,7 @@ export class WorkerPool {
         },
         onLost: (kind, message) => reject(new GuestFailure(kind, message)),
       };
-      this.enqueue(w, job);
+      this.enqueue(w, job, background);
     });
   }
 
@@ -260,14 +266,14 @@ export class WorkerPool {
     this.enqueue(w, { id, instanceId, msg: { type: 'drop', job: id, instanceId }, onMessage: () => true, onLost: () => undefined });
   }
 
-  private enqueue(w: GuestWorker, job: Job): void {
-    w.queue.push(job);
+  private enqueue(w: GuestWorker, job: Job, background = false): void {
+    (background ? w.background : w.queue).push(job);
     this.pump(w);
   }
 
   private pump(w: GuestWorker): void {
-    while (!w.dead && w.posted.length < PIPELINE && w.queue.length) {
-      const job = w.queue.shift()!;
+    while (!w.dead && w.posted.length < PIPELINE && (w.queue.length || (w.posted.length === 0 && w.background.length))) {
+      const job = (w.queue.length ? w.queue : w.background).shift()!;
       w.posted.push(job);
       if (job.msg.type === 'instantiate' && job.component && !w.loaded.has(job.component.key)) {
         w.loaded.add(job.component.key);
@@ -326,7 +332,7 @@ export class WorkerPool {
     const idx = this.active.indexOf(w);
     if (idx < 0 || this.closed) {
       running?.onLost(kind, message);
-      for (const j of [...moved, ...w.queue]) j.onLost('crashed', 'runner is stopping');
+      for (const j of [...moved, ...w.queue, ...w.background]) j.onLost('crashed', 'runner is stopping');
       return;
     }
     const next = this.spares.shift() ?? this.spawn();
@@ -338,7 +344,9 @@ export class WorkerPool {
       this.instantiateOn(next, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
     }
     for (const j of [...moved, ...w.queue]) next.queue.push(j);
+    next.background.push(...w.background);
     w.queue = [];
+    w.background = [];
     this.pump(next);
     running?.onLost(kind, message);
   }
@@ -358,7 +366,7 @@ export class WorkerPool {
     for (const w of all) {
       w.dead = true;
       w.outPort.close();
-      for (const j of [...w.posted, ...w.queue]) j.onLost('crashed', 'runner is stopping');
+      for (const j of [...w.posted, ...w.queue, ...w.background]) j.onLost('crashed', 'runner is stopping');
     }
     await Promise.all(all.map((w) => w.worker.terminate()));
   }
