@@ -184,13 +184,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const timers: TimerHandle[] = [];
   let started = false;
 
-  function record(namespace: string, revision: string, code: number, startMs: number): void {
-    metrics.request(namespace, revision, code, (performance.now() - startMs) / 1000);
-  }
-
-  async function forwardOnce(ep: Endpoint, up: Upstream, proxied: boolean): Promise<Response> {
-    const res = await sendOnce(ep, up, proxied);
-    return res.status === 503 ? instanceMissing(ep, res) : res;
+  function record(key: string, namespace: string, revision: string, code: number, startMs: number): void {
+    metrics.request(key, namespace, revision, code, (performance.now() - startMs) / 1000);
   }
 
   /**
@@ -210,7 +205,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return new Response(text, { status: res.status, headers: res.headers });
   }
 
-  async function sendOnce(ep: Endpoint, up: Upstream, proxied: boolean): Promise<Response> {
+  function sendOnce(ep: Endpoint, up: Upstream, proxied: boolean): Promise<Response> {
     const local = locals.get(ep.nodeId);
     if (!local) return transport.send(ep, up, proxied);
     let request = up.original;
@@ -287,17 +282,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const host = req.headers.get('host') ?? new URL(req.url).host;
     const entry = table.lookup(host);
     if (!entry) {
-      record('', '', 404, startMs);
+      record('', '', '', 404, startMs);
       return json(404, { error: 'no route for this host', host });
     }
     const ref = pickTarget(entry);
     if (!ref) {
-      record(entry.namespace, '', 503, startMs);
+      record(`${entry.namespace}/`, entry.namespace, '', 503, startMs);
       return json(503, { error: 'route has no traffic targets', host, route: entry.route, namespace: entry.namespace });
     }
     const s = activator.state(ref.namespace, ref.revision, ref.key);
     if (s.failure) {
-      record(s.namespace, s.revision, 503, startMs);
+      record(s.key, s.namespace, s.revision, 503, startMs);
       return json(503, { error: 'revision failed', namespace: s.namespace, revision: s.revision, reason: s.failure.reason, message: s.failure.message });
     }
     return proxy(req, info, s, startMs);
@@ -323,12 +318,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       return ctl.signal;
     };
+    // While a forward is outstanding: on a timeout, its late answer still frees the slot when it comes.
+    let forwarding: { pending: Promise<Response>; lease: Lease } | undefined;
     const fire = (err: RequestTimeout) => {
       if (timeoutFired) return;
       timeoutFired = err;
       rejectTimeout(err);
       ctl?.abort(err);
       cut?.(err);
+      if (forwarding) {
+        const { pending, lease: own } = forwarding;
+        pending.then(
+          (r) => {
+            r.body?.cancel().catch(() => {});
+            own.release();
+          },
+          () => own.release(),
+        );
+      }
     };
     // Knative's timeout handler sits outside the throttler: time spent held counts toward timeoutSeconds.
     const overall = clock.setTimeout(() => fire(new RequestTimeout(s.timeoutSeconds, 'overall')), s.timeoutSeconds * 1000);
@@ -370,23 +377,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
         lease = activator.tryAcquire(s) ?? (await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, signal()), timedOut]));
         held ??= lease.held;
         try {
-          const pending = forwardOnce(lease.backend.endpoint, up, lease.proxied);
-          // A late answer after a timeout still frees its slot once it arrives.
-          const own = lease;
-          pending.then(
-            (r) => {
-              if (timeoutFired) {
-                r.body?.cancel().catch(() => {});
-                own.release();
-              }
-            },
-            () => {
-              if (timeoutFired) own.release();
-            },
-          );
-          res = await Promise.race([pending, timedOut]);
+          const ep = lease.backend.endpoint;
+          const pending = sendOnce(ep, up, lease.proxied);
+          forwarding = { pending, lease };
+          let r = await Promise.race([pending, timedOut]);
+          if (r.status === 503) r = await Promise.race([instanceMissing(ep, r), timedOut]);
+          forwarding = undefined;
+          res = r;
           break;
         } catch (err) {
+          forwarding = undefined;
           if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || timeoutFired || req.signal.aborted) throw err;
           log.debug({ err, revision: s.key, attempt }, 'instance unreachable, trying another');
           const failed = lease;
@@ -396,14 +396,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
         }
       }
     } catch (err) {
-      // After a timeout the slot is still busy upstream; the handlers on `pending` release it.
+      // After a timeout the slot is still busy upstream; fire() arranged its release.
       if (err instanceof RequestTimeout) lease = undefined;
       finish();
       return failure(err, s, startMs);
     }
     if (startTimer) clock.clearTimeout(startTimer);
 
-    record(s.namespace, s.revision, res.status, startMs);
+    record(s.key, s.namespace, s.revision, res.status, startMs);
     // Hop-by-hop headers out, Server-Timing in — on the instance's own Response when it allows, so
     // a response the server can send from memory is never turned into a stream here.
     const timing = held ? serverTiming(held) : undefined;
@@ -456,7 +456,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       body = { error: 'upstream error', ...base, message: err instanceof Error ? err.message : String(err) };
       log.warn({ err, revision: s.key }, 'forwarding failed');
     }
-    record(s.namespace, s.revision, status, startMs);
+    record(s.key, s.namespace, s.revision, status, startMs);
     return json(status, body);
   }
 

@@ -16,14 +16,16 @@ interface Series {
  * set on every call, which measurably cut gateway throughput on the warm path.
  */
 class RequestSeries {
-  private readonly series = new Map<string, Series>();
+  /** revision key → status code → series (no string building per request). */
+  private readonly byRevision = new Map<string, Map<number, Series>>();
 
-  record(namespace: string, revision: string, code: number, seconds: number): void {
-    const key = `${namespace}\u0000${revision}\u0000${code}`;
-    let s = this.series.get(key);
+  record(key: string, namespace: string, revision: string, code: number, seconds: number): void {
+    let byCode = this.byRevision.get(key);
+    if (!byCode) this.byRevision.set(key, (byCode = new Map()));
+    let s = byCode.get(code);
     if (!s) {
       s = { labels: { namespace, revision, code: String(code) }, count: 0, sum: 0, buckets: new Array(LATENCY_BUCKETS.length + 1).fill(0) };
-      this.series.set(key, s);
+      byCode.set(code, s);
     }
     s.count++;
     s.sum += seconds;
@@ -32,8 +34,12 @@ class RequestSeries {
     s.buckets[i]!++;
   }
 
+  private *all(): Iterable<Series> {
+    for (const byCode of this.byRevision.values()) yield* byCode.values();
+  }
+
   counter(name: string, help: string): Metric {
-    const series = this.series;
+    const all = () => this.all();
     return {
       name,
       help,
@@ -43,20 +49,20 @@ class RequestSeries {
         help,
         type: 'counter',
         aggregator: 'sum',
-        values: [...series.values()].map((s) => ({ labels: s.labels, value: s.count })),
+        values: [...all()].map((s) => ({ labels: s.labels, value: s.count })),
       }),
     } as unknown as Metric;
   }
 
   histogram(name: string, help: string): Metric {
-    const series = this.series;
+    const all = () => this.all();
     return {
       name,
       help,
       type: 'histogram',
       get: async () => {
         const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-        for (const s of series.values()) {
+        for (const s of all()) {
           let acc = 0;
           LATENCY_BUCKETS.forEach((le, i) => {
             acc += s.buckets[i]!;
@@ -114,9 +120,9 @@ export class GatewayMetrics {
     });
   }
 
-  /** One answered request (unknown host: namespace and revision empty). */
-  request(namespace: string, revision: string, code: number, seconds: number): void {
-    this.requestSeries.record(namespace, revision, code, seconds);
+  /** One answered request; `key` identifies (namespace, revision) — empty for unknown hosts. */
+  request(key: string, namespace: string, revision: string, code: number, seconds: number): void {
+    this.requestSeries.record(key, namespace, revision, code, seconds);
   }
 
   text(): Promise<string> {

@@ -80,11 +80,8 @@ function rewrite(h: Headers, req: Request, remoteAddress: string | undefined, pr
  * False when the headers are immutable (a fetch() response) and something had to change.
  */
 export function adjustResponseHeaders(h: Headers, serverTiming?: string): boolean {
-  const drop = connectionTokens(h);
-  const remove: string[] = [];
-  h.forEach((_v, name) => {
-    if (HOP_BY_HOP.has(name) || (drop.length && drop.includes(name))) remove.push(name);
-  });
+  const remove = connectionTokens(h).filter((name) => h.has(name));
+  for (const name of HOP_BY_HOP) if (h.has(name)) remove.push(name);
   if (remove.length === 0 && !serverTiming) return true;
   try {
     for (const name of remove) h.delete(name);
