@@ -134,3 +134,21 @@ export function pollInstances(client: Client, t: Pick<BenchTarget, 'namespace' |
     },
   };
 }
+
+/** Waits until the service is Ready with a URL; fails naming its last condition. */
+export async function waitServiceReady(client: Client, ns: string, name: string, timeoutMs: number): Promise<Service> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const svc = await client.get<Service>('Service', ns, name);
+      const ready = svc.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status === 'True' && svc.status?.url) return svc;
+      last = ready ? `${ready.status} ${ready.reason ?? ''} ${ready.message ?? ''}` : 'no Ready condition';
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > until) throw new Error(`service ${ns}/${name} not Ready after ${timeoutMs} ms (${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

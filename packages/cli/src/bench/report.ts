@@ -64,7 +64,6 @@ export interface SuiteResult {
   coldStarts: ColdStartEntry[];
   loadFromZero?: { command: string; summary: RunSummary; instances: { t: number; count: number }[] };
   scaleFromZero?: { command: string; setupMs: number; rounds: Omit<ScaleFromZeroRound, 'samples'>[] };
-  kedgeCpuMs?: number;
   packages: { name: string; command: string; exitCode: number | null; seconds: number; figures?: PackageFigure[]; outputTail: string; output?: string }[];
   notMeasured: { what: string; why: string }[];
   svgs: Record<string, string>;

@@ -1,16 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { freePort } from '@kedge/core/testing';
-import type { Service } from '@kedge/core';
 import { createClient, type Client } from '../client.js';
-import { startChild, processCpuMs, stopGroup, type Child } from './child.js';
+import { startChild, processCpuMs, type Child } from './child.js';
 import { runColdStart, type ColdStartResult } from './cold-start.js';
 import { parseDuration } from './flags.js';
-import { bringToZero, pollInstances, targetOfService, type BenchTarget } from './kedge.js';
+import { bringToZero, pollInstances, targetOfService, waitServiceReady, type BenchTarget } from './kedge.js';
+import { runPackageBenches } from './package-benches.js';
 import { runLoad, type LoadResult } from './load.js';
 import { describeMachine } from './machine.js';
 import { phaseBar, writeColdStart, writeJson, writeLoad } from './output.js';
@@ -415,8 +415,6 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       } catch (err) {
         missing(`scale from zero (kedge bench scale-from-zero --services ${opts.sfzSizes.join(',')})`, err);
       }
-      const cpu = processCpuMs(kedge.pid);
-      if (cpu !== undefined) result.kedgeCpuMs = cpu;
     }
 
     // ---- distributed: every role its own process on NATS; the gateway reaches the runner over HTTP.
@@ -498,90 +496,6 @@ function stripSamples(r: ColdStartResult): Omit<ColdStartResult, 'samples'> {
   return rest;
 }
 
-async function waitServiceReady(client: Client, ns: string, name: string, timeoutMs: number): Promise<Service> {
-  const until = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    try {
-      const svc = await client.get<Service>('Service', ns, name);
-      const ready = svc.status?.conditions?.find((c) => c.type === 'Ready');
-      if (ready?.status === 'True' && svc.status?.url) return svc;
-      last = ready ? `${ready.status} ${ready.reason ?? ''} ${ready.message ?? ''}` : 'no Ready condition';
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > until) throw new Error(`service ${ns}/${name} not Ready after ${timeoutMs} ms (${last})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/**
- * Runs every package's "bench" script (packages/* other than cli), bounded to 3 minutes each. A script
- * may write figures as JSON to $KEDGE_BENCH_JSON: `{ "figures": [{ "name", "value", "unit", "goal"?, "command"? }] }`;
- * otherwise the tail of its output goes into the report as is.
- */
-async function runPackageBenches(root: string, outDir: string): Promise<SuiteResult['packages']> {
-  const out: SuiteResult['packages'] = [];
-  for (const dir of (await readdir(join(root, 'packages'))).sort()) {
-    const pkgFile = join(root, 'packages', dir, 'package.json');
-    if (dir === 'cli' || !existsSync(pkgFile)) continue;
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string; scripts?: Record<string, string> };
-    if (!pkg.scripts?.bench) continue;
-    const jsonFile = join(outDir, `package-${dir}.json`);
-    await rm(jsonFile, { force: true });
-    log(`package bench: ${pkg.name} (${pkg.scripts.bench})`);
-    const t0 = performance.now();
-    const { code, output } = await runBounded('npm', ['run', 'bench', '-w', pkg.name], root, { ...process.env, KEDGE_BENCH_JSON: jsonFile }, 180_000);
-    let figures;
-    if (existsSync(jsonFile)) {
-      try {
-        figures = (JSON.parse(await readFile(jsonFile, 'utf8')) as { figures?: unknown[] }).figures as SuiteResult['packages'][number]['figures'];
-      } catch {
-        /* the output tail is shown instead */
-      }
-    }
-    out.push({
-      name: pkg.name,
-      command: `npm run bench -w ${pkg.name}`,
-      exitCode: code,
-      seconds: (performance.now() - t0) / 1000,
-      ...(figures ? { figures } : {}),
-      // npm's own "> script" lines and long JSON dumps stay in bench-out/suite.json only.
-      outputTail: output
-        .split('\n')
-        .filter((l) => l.trim() && !l.startsWith('>') && !(l.startsWith('{') && l.length > 300))
-        .slice(-25)
-        .join('\n'),
-      output: output.slice(-20_000),
-    });
-  }
-  return out;
-}
-
-function runBounded(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolvePromise) => {
-    const proc = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const add = (c: Buffer) => {
-      output += c.toString();
-      if (output.length > 200_000) output = output.slice(-100_000);
-    };
-    proc.stdout!.on('data', add);
-    proc.stderr!.on('data', add);
-    const timer = setTimeout(() => {
-      output += `\n(stopped after ${timeoutMs / 1000} s)`;
-      void stopGroup(proc);
-    }, timeoutMs);
-    proc.once('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, output });
-    });
-    proc.once('error', (err) => {
-      clearTimeout(timer);
-      resolvePromise({ code: -1, output: String(err) });
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
