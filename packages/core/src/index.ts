@@ -45,3 +45,4 @@ export * from './config/domain.js';
 export * from './config/features.js';
 export * from './sharding/ownership.js';
 export * from './config/autoscaler.js';
+export * from './resources/concurrency.js';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePortOn } from './port.js';
-import type { Logger, Probe, Revision } from '@kedge/core';
+import { effectiveContainerConcurrency, isProcessRevision, type Logger, type Probe, type Revision } from '@kedge/core';
 import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -20,7 +20,7 @@ export class ProcessRuntime implements Runtime {
   constructor(private readonly opts: ProcessRuntimeOptions) {}
 
   accepts(rev: Revision): boolean {
-    return !!rev.spec.containers[0]?.command?.length;
+    return isProcessRevision(rev);
   }
 
   async prepare(): Promise<void> {}
@@ -64,7 +64,7 @@ export class ProcessRuntime implements Runtime {
     const graceMs = Math.min((rev.spec.timeoutSeconds ?? 300) * 1000, this.opts.maxGraceMs ?? 10_000);
     const base = `http://127.0.0.1:${port}`;
     return {
-      concurrency: rev.spec.containerConcurrency ?? 0,
+      concurrency: effectiveContainerConcurrency(rev),
       async handle(req, signal) {
         if (exited) return jsonError(502, 'ProcessExited', `the instance's process exited (${exited})`);
         const url = new URL(req.url);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { looksLikeFetchEventGuest, patchGlue } from './compile.js';
-import { capMemory, parseQuantity } from './memory-limit.js';
+import { capMemory } from './memory-limit.js';
 
 describe('jco glue patch', () => {
   it('drops the WebAssembly.promising probes and the JCO_DEBUG reads, and un-exports instantiate', () => {
@@ -44,11 +44,5 @@ describe('memory cap', () => {
 
   it('refuses a module that needs more than the cap at start', () => {
     expect(() => capMemory(mod([0, 32]), 16)).toThrow(/needs 32 pages/);
-  });
-
-  it('parses Kubernetes quantities', () => {
-    expect(parseQuantity('128Mi')).toBe(128 * 1024 * 1024);
-    expect(parseQuantity('1G')).toBe(1e9);
-    expect(parseQuantity('lots')).toBeUndefined();
   });
 });

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseImageDigest, type Logger, type Revision, type Store } from '@kedge/core';
+import { effectiveContainerConcurrency, isProcessRevision, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
 import { RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
-import { MemoryLimitError, parseQuantity } from './memory-limit.js';
+import { MemoryLimitError } from './memory-limit.js';
 import { GuestFailure, WorkerPool } from './pool.js';
 import { createOutbound, outboundPolicy, type GatewayTarget } from './outbound.js';
 import type { CompiledComponent, InstanceSpec, RequestInit } from './protocol.js';
@@ -49,7 +49,7 @@ export class WasmRuntime implements Runtime {
   }
 
   accepts(rev: Revision): boolean {
-    return !rev.spec.containers[0]?.command?.length;
+    return !isProcessRevision(rev);
   }
 
   async prepare(rev: Revision): Promise<void> {
@@ -108,7 +108,7 @@ export class WasmRuntime implements Runtime {
     let maxPages: number | undefined = Math.floor(DEFAULT_MEMORY_LIMIT / 65536);
     const limit = container?.resources?.limits?.memory;
     if (limit !== undefined) {
-      const bytes = parseQuantity(String(limit));
+      const bytes = parseQuantity(limit);
       if (bytes === undefined)
         throw new RevisionLoadError('InvalidMemoryLimit', `spec.containers[0].resources.limits.memory: "${limit}" is not a quantity like 128Mi`);
       maxPages = Math.max(1, Math.floor(bytes / 65536));
@@ -183,7 +183,7 @@ export class WasmRuntime implements Runtime {
     if (!perRequest) {
       const guest = reusable;
       return {
-        concurrency: 1,
+        concurrency: effectiveContainerConcurrency(rev),
         handle: (req, signal) => serve(guest, req, signal),
         async stop() {
           pool.drop(guest);
@@ -191,7 +191,7 @@ export class WasmRuntime implements Runtime {
       };
     }
     return {
-      concurrency: 1,
+      concurrency: effectiveContainerConcurrency(rev),
       async handle(req, signal) {
         const guest = reusable ?? (await claim({}));
         reusable = undefined;

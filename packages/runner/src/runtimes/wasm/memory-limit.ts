@@ -74,13 +74,3 @@ function writeLeb(value: number): number[] {
   } while (value > 0);
   return out;
 }
-
-/** Kubernetes quantity (`128Mi`, `1G`, `500M`, plain bytes) → bytes; undefined when unparsable. */
-export function parseQuantity(q: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?\s*$/.exec(q);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? '';
-  const mult: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-  return Math.floor(n * mult[unit]!);
-}
