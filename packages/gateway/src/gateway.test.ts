@@ -241,6 +241,35 @@ describe('activator', () => {
   });
 });
 
+describe('Serve mode', () => {
+  it('releases what the activator holds the moment the autoscaler takes it out of the path', async () => {
+    const release = deferred();
+    const handler: FakeHandler = async (_req, { instance, fromActivator }) => {
+      await release.promise;
+      return Response.json({ revision: instance.revision, instanceId: instance.instanceId, fromActivator });
+    };
+    h = await harness({ runner: { concurrency: 1, handler } });
+    const inst = h.runner.startInstance('default', 'hello-00001');
+    await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
+    await h.bus.flush();
+    const all = Array.from({ length: 3 }, () => h!.request(HOST));
+    await new Promise((r) => setImmediate(r));
+    expect(h.gateway.inspect().revisions[0]).toMatchObject({ mode: 'Proxy', held: 2, inFlight: 1 });
+    const d: DecisionMessage = { namespace: 'default', revision: 'hello-00001', desiredScale: 1, excessBurstCapacity: 5, mode: 'Serve', time: Date.now() };
+    h.bus.publish(subjects.decision('default', 'hello-00001'), d);
+    await h.bus.flush();
+    await new Promise((r) => setImmediate(r));
+    // the runner's queue, not the activator, now decides who waits
+    expect(h.gateway.inspect().revisions[0]).toMatchObject({ mode: 'Serve', held: 0, inFlight: 3 });
+    expect(inst.inFlight).toBe(3);
+    release.resolve();
+    const res = await Promise.all(all);
+    expect(res.map((r) => r.status)).toEqual([200, 200, 200]);
+    // a new request goes direct: not marked as forwarded by the activator
+    expect((await body(await h.request(HOST))).fromActivator).toBe(false);
+  });
+});
+
 describe('retries', () => {
   it('sends a request on to another instance when the runner says the chosen one is gone', async () => {
     h = await harness({ runner: { concurrency: 1 } });
