@@ -148,7 +148,8 @@ async function main(): Promise<void> {
       await bus.request(subjects.runnerStop('bench'), { namespace: 'bench', revision, instanceId: id });
     }
     line(`cold start at the runner, ${label}`, cold);
-    for (const [k, v] of Object.entries(phases)) line(`  phase ${k}`, v);
+    for (const [k, v] of Object.entries(phases)) if (k !== 'warm') line(`  phase ${k}`, v);
+    console.log(`  started from a warm guest: ${phases.warm?.length ?? 0} of ${cold.length}`);
     return cold;
   };
   const cold = await coldStarts('hello-00001', 'warm guest');
