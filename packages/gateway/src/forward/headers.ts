@@ -21,10 +21,6 @@ function connectionTokens(h: Headers): string[] {
   return c ? c.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : [];
 }
 
-export function isHopByHop(name: string): boolean {
-  return HOP_BY_HOP.has(name);
-}
-
 /** Forwarded `for=` node: IPv6 addresses are quoted and bracketed (RFC 7239 §6). */
 function forwardedNode(addr: string): string {
   const a = addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
