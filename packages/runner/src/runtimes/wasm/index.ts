@@ -145,11 +145,19 @@ export class WasmRuntime implements Runtime {
     const perRequest = instancePerRequest(rev, component.fetchEvent);
     this.perRequest.set(revision, perRequest);
     const pool = this.pool;
+    // The replacement warm guest is made after this instance's first request (or a moment later),
+    // so that request never waits behind an instantiation on the same worker.
+    let replenished = false;
+    const replenish = () => {
+      if (replenished) return;
+      replenished = true;
+      this.keepWarm(rev);
+    };
+    setTimeout(replenish, REPLENISH_DELAY_MS).unref();
     /** Guests are known to the pool by their own id: a warm one existed before this instance did. */
     const claim = async (t: Timings): Promise<string> => {
       const i0 = performance.now();
       const warm = this.warm.get(revision)?.shift();
-      this.keepWarm(rev);
       if (warm) {
         // Server-Timing friendly: `instantiate` is always the time to a ready guest; `warm` says it was made ahead.
         t.instantiate = performance.now() - i0;
@@ -186,7 +194,13 @@ export class WasmRuntime implements Runtime {
       const guest = reusable;
       return {
         concurrency: effectiveContainerConcurrency(rev),
-        handle: (req, signal) => serve(guest, req, signal),
+        async handle(req, signal) {
+          try {
+            return await serve(guest, req, signal);
+          } finally {
+            replenish();
+          }
+        },
         async stop() {
           pool.drop(guest);
         },
@@ -202,6 +216,8 @@ export class WasmRuntime implements Runtime {
         } finally {
           // Queued behind the request in the worker: runs once the guest has answered.
           pool.drop(guest);
+          replenished = false;
+          replenish();
         }
       },
       async stop() {
@@ -237,6 +253,9 @@ function failureResponse(err: GuestFailure, revision: string): Response {
 function specFor(rev: Revision, instanceId: string): InstanceSpec {
   return { instanceId, revision: revisionKey(rev), env: revisionEnv(rev), logLimit: LOG_LIMIT, outbound: outboundPolicy(rev) };
 }
+
+/** Longest wait before a claimed warm guest is replaced when no request came to the instance. */
+const REPLENISH_DELAY_MS = 50;
 
 const revisionKey = (rev: Revision) => `${rev.metadata.namespace}/${rev.metadata.name}`;
 
