@@ -51,6 +51,9 @@ interface Job {
   onLost(kind: GuestFailureKind, message: string): void;
 }
 
+/** Response bytes a guest may have written that the client has not read yet. */
+const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
+
 /** Jobs posted ahead to a worker, so it never idles for a message round trip between two. */
 const PIPELINE = 4;
 const CANCEL_SLOTS = 64;
@@ -182,9 +185,20 @@ export class WorkerPool {
       let headDone = false;
       let finished = false;
       let stream: ReadableStream<Uint8Array> | undefined;
-      const body = () => (stream ??= new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) }, { highWaterMark: 0 }));
+      const body = () =>
+        (stream ??= new ReadableStream<Uint8Array>(
+          { start: (c) => void (controller = c) },
+          { highWaterMark: 0, size: (chunk: Uint8Array) => chunk.byteLength },
+        ));
       const push = (chunks: Uint8Array[]) => {
         for (const c of chunks) if (c.length) controller.enqueue(c);
+        // A sync guest cannot be paused: one that writes far ahead of its reader is stopped.
+        if ((controller.desiredSize ?? 0) < -MAX_UNREAD_BYTES) {
+          const cur = this.placement.get(instanceId);
+          const message = `the response body ran more than ${MAX_UNREAD_BYTES >> 20} MiB ahead of its reader`;
+          if (cur && cur.running === job) this.replace(cur, 'guest-error', message);
+          else fail('guest-error', message);
+        }
       };
       const fail = (kind: GuestFailureKind, message: string) => {
         if (finished) return;
