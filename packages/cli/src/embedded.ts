@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createApi } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
-import { createGateway } from '@kedge/gateway';
+import { connInfoOf, createAdminApp, createGateway } from '@kedge/gateway';
 import { createRunner } from '@kedge/runner';
 import { MemoryBus, SqliteStore, StoreError, systemClock, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
+import { startComponents } from './roles/components.js';
 import { serveFetch, type Served } from './serve.js';
 
 /** How long a stopping gateway lets its in-flight requests finish (Knative drains for 30 s; ours are short). */
@@ -81,21 +82,30 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     await api.start();
     stops.push(named('api', () => api.stop()));
 
-    const apiServed = await serveFetch('api', '--api-port', (req) => api.fetch(req), opts.apiPort, host);
+    let ready = false;
+    const components = startComponents({
+      bus,
+      clock,
+      logger,
+      nodeId,
+      dataDir,
+      roles: [
+        { role: 'api', id: `api-${nodeId}` },
+        { role: 'gateway', id: `gateway-${nodeId}` },
+        { role: 'runner', id: nodeId },
+        { role: 'autoscaler', id: `autoscaler-${nodeId}` },
+      ],
+      ready: () => ready,
+    });
+    stops.push(async () => components.stop());
+    const apiServed = await serveFetch('api', '--api-port', components.wrapApi((req) => api.fetch(req)), opts.apiPort, host);
     served.push(apiServed);
-    const gatewayServed = await serveFetch('gateway', '--http-port', (req, info) => gateway.fetch(req, info), opts.httpPort, host);
+    const gatewayServed = await serveFetch('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)), opts.httpPort, host);
     served.push(gatewayServed);
-    const adminServed = await serveFetch(
-      'admin',
-      '--admin-port',
-      async (req) =>
-        new URL(req.url).pathname === '/metrics'
-          ? new Response(await gateway.metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4' } })
-          : new Response(JSON.stringify({ error: 'not found', paths: ['/metrics'] }), { status: 404, headers: { 'content-type': 'application/json' } }),
-      opts.adminPort,
-      host,
-    );
+    const admin = createAdminApp(gateway);
+    const adminServed = await serveFetch('admin', '--admin-port', (req, env) => admin.fetch(req, env), opts.adminPort, host);
     served.push(adminServed);
+    ready = true;
 
     let stopped: Promise<void> | undefined;
     return {

@@ -19,14 +19,12 @@ export interface Served {
 export function serveFetch(
   name: string,
   flag: string,
-  fetch: (req: Request, info: { remoteAddress?: string }) => Promise<Response> | Response,
+  /** `env` is @hono/node-server's (incoming/outgoing): the gateway reads connection facts from it. */
+  fetch: (req: Request, env: unknown) => Promise<Response> | Response,
   port: number,
   host = '127.0.0.1',
 ): Promise<Served> {
-  const server = createAdaptorServer({
-    fetch: (req: Request, env: { incoming?: { socket?: { remoteAddress?: string } } }) =>
-      fetch(req, { remoteAddress: env?.incoming?.socket?.remoteAddress }),
-  }) as Server;
+  const server = createAdaptorServer({ fetch }) as Server;
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {

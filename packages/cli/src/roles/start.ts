@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApi } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
-import { createGateway } from '@kedge/gateway';
+import { connInfoOf, createGateway } from '@kedge/gateway';
 import { createRunner } from '@kedge/runner';
 import { systemClock, type Clock, type ComponentHeartbeat, type Logger } from '@kedge/core';
 import { serveFetch, type Served } from '../serve.js';
@@ -108,7 +108,7 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         const gateway = createGateway({ store, bus, clock, logger, id });
         await gateway.start();
         stops.push(() => gateway.stop());
-        const s = await serveFetch('gateway', '--http-port', (req, info) => gateway.fetch(req, info), opts.httpPort ?? 8080, host);
+        const s = await serveFetch('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)), opts.httpPort ?? 8080, host);
         served.push(s);
         urls.gateway = s.url;
         const admin = await serveFetch(
