@@ -19,15 +19,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Resolves with the first heartbeat that satisfies pred. */
-function nextHeartbeat(bus: NatsBus, pred: (h: ComponentHeartbeat) => boolean): Promise<ComponentHeartbeat> {
-  return new Promise((resolve) => {
+/**
+ * Subscribes, and once the server has the subscription (flush), returns the promise of the first
+ * heartbeat that satisfies pred: a beat published after this call returns cannot be missed.
+ */
+async function nextHeartbeat(bus: NatsBus, pred: (h: ComponentHeartbeat) => boolean): Promise<{ next: Promise<ComponentHeartbeat> }> {
+  const next = new Promise<ComponentHeartbeat>((resolve) => {
     const sub = bus.subscribe<ComponentHeartbeat>(subjects.componentHeartbeat, (m) => {
       if (!pred(m.data)) return;
       sub.unsubscribe();
       resolve(m.data);
     });
   });
+  await bus.flush();
+  // Wrapped: an async function returning a promise would wait for it.
+  return { next };
 }
 
 describe('connectBackends', () => {
@@ -83,7 +89,7 @@ describe('roles as processes (in-process here)', () => {
 
   it('api and gateway heartbeat, and the api lists them as components', async () => {
     const watcher = await connectNatsBus({ servers: server.url });
-    const seenGateway = nextHeartbeat(watcher, (h) => h.role === 'gateway' && h.id === 'gw-1');
+    const { next: seenGateway } = await nextHeartbeat(watcher, (h) => h.role === 'gateway' && h.id === 'gw-1');
     const api = await startRole({ role: 'api', nats: server.url, id: 'api-1', nodeId: 'n1', apiPort: 0, dataDir: join(dir, 'api'), logger: silentLogger });
     const gw = await startRole({
       role: 'gateway',
@@ -99,7 +105,7 @@ describe('roles as processes (in-process here)', () => {
       const first = await seenGateway;
       expect(first).toMatchObject({ role: 'gateway', id: 'gw-1', nodeId: 'n2', ready: true, restarts: 0 });
       // By the next beat the api process has certainly taken in the first one.
-      await nextHeartbeat(watcher, (h) => h.id === 'gw-1' && h.time > first.time);
+      await (await nextHeartbeat(watcher, (h) => h.id === 'gw-1' && h.time > first.time)).next;
       const res = await fetch(`${api.urls.api}${COMPONENTS_PATH}`);
       const items = ((await res.json()) as { items: ComponentStatus[] }).items;
       expect(items.map((c) => `${c.role} ${c.id} ${c.nodeId} ${c.status}`)).toEqual(['api api-1 n1 Running', 'gateway gw-1 n2 Running']);
@@ -109,7 +115,7 @@ describe('roles as processes (in-process here)', () => {
       const metrics = await fetch(`${gw.urls.admin}/metrics`);
       expect(metrics.status).toBe(200);
     } finally {
-      const stopping = nextHeartbeat(watcher, (h) => h.id === 'gw-1' && !h.ready);
+      const { next: stopping } = await nextHeartbeat(watcher, (h) => h.id === 'gw-1' && !h.ready);
       await gw.stop();
       expect((await stopping).ready).toBe(false);
       await api.stop();
@@ -121,7 +127,7 @@ describe('roles as processes (in-process here)', () => {
     const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', httpPort: 0, adminPort: 0, dataDir: join(dir, 'gw-r'), logger: silentLogger };
     await (await startRole(opts)).stop();
     const watcher = await connectNatsBus({ servers: server.url });
-    const beat = nextHeartbeat(watcher, (h) => h.id === 'gw-r');
+    const { next: beat } = await nextHeartbeat(watcher, (h) => h.id === 'gw-r');
     const again = await startRole(opts);
     try {
       expect((await beat).restarts).toBe(1);
