@@ -85,7 +85,14 @@ class GuestWorker {
   get running(): Job | undefined {
     return this.posted[0];
   }
+  /** When the job now running started (it became the first posted). */
+  runningSince = 0;
+  /** Posted jobs whose instance moved to another worker: this worker skips them, their answer is dropped. */
+  readonly abandoned = new Set<number>();
 }
+
+/** A guest running this long makes its worker's other instances move to a free worker. */
+const STALL_MS = 500;
 
 export interface WorkerPoolOptions {
   /** Workers serving guests (each runs one guest call at a time). */
@@ -116,6 +123,56 @@ export class WorkerPool {
     this.file = opts.workerFile ?? WORKER_FILE;
     for (let i = 0; i < opts.workers; i++) this.active.push(this.spawn());
     for (let i = 0; i < opts.spares; i++) this.spares.push(this.spawn());
+    this.watchdog = setInterval(() => this.unstall(), STALL_MS / 2);
+    this.watchdog.unref();
+  }
+
+  private readonly watchdog: NodeJS.Timeout;
+
+  /**
+   * A sync guest that runs long (a loop waiting for its deadline, a heavy request) blocks every
+   * instance sharing its worker. Those neighbours move to the least busy worker that is not stalled:
+   * re-instantiated there (their memory starts fresh), with their waiting jobs.
+   */
+  private unstall(): void {
+    const now = performance.now();
+    const stalled = (w: GuestWorker) => w.posted.length > 0 && now - w.runningSince > STALL_MS;
+    for (const w of this.active) {
+      if (w.dead || !stalled(w)) continue;
+      const stuck = w.posted[0]!.instanceId;
+      const neighbours = [...w.instances].filter((id) => id !== stuck);
+      const free = this.active.filter((o) => o !== w && !o.dead && !stalled(o));
+      if (!neighbours.length || !free.length) continue;
+      for (const id of neighbours) {
+        const to = free.reduce((a, b) => (b.posted.length + b.queue.length < a.posted.length + a.queue.length ? b : a));
+        this.move(id, w, to);
+      }
+    }
+  }
+
+  private move(id: string, from: GuestWorker, to: GuestWorker): void {
+    from.instances.delete(id);
+    to.instances.add(id);
+    this.placement.set(id, to);
+    this.opts.logger.info({ instance: id }, 'guest moved off a stalled worker');
+    // Requests already posted behind the stuck one are skipped there and sent again here; anything
+    // not posted yet simply moves. (A posted instantiation finishes there: harmless, dropped below.)
+    const posted = from.posted.slice(1).filter((j) => j.instanceId === id && j.msg.type === 'request');
+    for (const j of posted) {
+      from.abandoned.add(j.id);
+      Atomics.store(from.cancelled, j.id % CANCEL_SLOTS, j.id);
+    }
+    const queued = from.queue.filter((j) => j.instanceId === id);
+    const background = from.background.filter((j) => j.instanceId === id);
+    from.queue = from.queue.filter((j) => j.instanceId !== id);
+    from.background = from.background.filter((j) => j.instanceId !== id);
+    this.instantiateOn(to, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
+    to.queue.push(...posted, ...queued);
+    to.background.push(...background);
+    // The stalled worker forgets its copy once (if ever) it is free again.
+    const dropId = this.nextJob++;
+    from.queue.push({ id: dropId, instanceId: id, msg: { type: 'drop', job: dropId, instanceId: id }, onMessage: () => true, onLost: () => undefined });
+    this.pump(to);
   }
 
   get workerCount(): number {
@@ -288,6 +345,7 @@ export class WorkerPool {
   private pump(w: GuestWorker): void {
     while (!w.dead && w.posted.length < PIPELINE && (w.queue.length || (w.posted.length === 0 && w.background.length))) {
       const job = (w.queue.length ? w.queue : w.background).shift()!;
+      if (w.posted.length === 0) w.runningSince = performance.now();
       w.posted.push(job);
       if (job.msg.type === 'instantiate' && job.component && !w.loaded.has(job.component.key)) {
         w.loaded.add(job.component.key);
@@ -301,8 +359,11 @@ export class WorkerPool {
     if (m.type === 'pull') return this.onPull(w, m.job);
     const job = w.posted[0];
     if (!job || job.id !== m.job) return;
-    if (job.onMessage(m)) {
+    // An abandoned job was cancelled before it ran: the worker answers it with one 'failed'.
+    const done = w.abandoned.delete(job.id) || job.onMessage(m);
+    if (done) {
       w.posted.shift();
+      w.runningSince = performance.now();
       this.pump(w);
     }
   }
@@ -341,7 +402,7 @@ export class WorkerPool {
     void w.worker.terminate();
     w.outPort.close();
     // Jobs posted behind the running one never started: they move to the replacement.
-    const [running, ...moved] = w.posted;
+    const [running, ...moved] = w.posted.filter((j, i) => i === 0 || !w.abandoned.has(j.id));
     w.posted = [];
     const idx = this.active.indexOf(w);
     if (idx < 0 || this.closed) {
@@ -376,6 +437,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     const all = [...this.active, ...this.spares];
     for (const w of all) {
       w.dead = true;
