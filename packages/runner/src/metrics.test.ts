@@ -9,6 +9,7 @@ import {
   imageWithDigest,
   silentLogger,
   subjects,
+  type EndpointsMessage,
   type NodeHeartbeat,
   type StartInstanceReply,
   type StatMessage,
@@ -60,4 +61,15 @@ it('reports each instance once a second (activator traffic marked) and heartbeat
   const last = stats.at(-1)!;
   expect(last).toMatchObject({ namespace: 'ns', revision: 'm-00001', source: 'i1', requestCount: 2, proxiedRequestCount: 1 });
   expect(beats.at(-1)).toMatchObject({ nodeId: 'n1', capacity: 1000, instances: { 'ns/m-00001': ['i1'] } });
+});
+
+it('answers an endpoints resync with what the node hosts', async () => {
+  const got = new Promise<EndpointsMessage>((resolve) => {
+    const sub = bus.subscribe<EndpointsMessage>(subjects.endpoints('ns', 'm-00001'), (m) => {
+      sub.unsubscribe();
+      resolve(m.data);
+    });
+  });
+  bus.publish(subjects.endpointsResync, { gatewayId: 'g-new', time: clock.now() });
+  expect((await got).endpoints.map((e) => e.instanceId)).toEqual(['i1']);
 });

@@ -255,6 +255,12 @@ export function createRunner(deps: RunnerDeps): Runner {
         bus.subscribe<StartInstanceRequest>(subjects.runnerStart(nodeId), async (m: BusMessage<StartInstanceRequest>) => {
           m.respond?.(await startInstance(m.data));
         }),
+        // A gateway or autoscaler (re)started: tell it what this node hosts, without waiting for a change.
+        bus.subscribe(subjects.endpointsResync, () => {
+          const hosted = new Map<string, [string, string]>();
+          for (const i of instances.values()) hosted.set(key(i.namespace, i.revision), [i.namespace, i.revision]);
+          for (const [ns, rev] of hosted.values()) publishEndpoints(ns, rev);
+        }),
         bus.subscribe<StopInstanceRequest>(subjects.runnerStop(nodeId), async (m: BusMessage<StopInstanceRequest>) => {
           const inst = instances.get(m.data.instanceId);
           const reply: StopInstanceReply = { ok: true };
