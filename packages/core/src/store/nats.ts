@@ -165,7 +165,7 @@ export class NatsStore implements Store {
     });
     const entries: Entry[] = [];
     if ((await oc.info(true)).num_pending === 0) {
-      await oc.delete().catch(() => undefined);
+      void oc.delete().catch(() => undefined);
       return { entries, revision };
     }
     const messages = await oc.consume();
