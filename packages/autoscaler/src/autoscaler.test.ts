@@ -25,7 +25,7 @@ const revision = (name: string, annotations: Record<string, string> = {}): Revis
   apiVersion: 'serving.knative.dev/v1',
   kind: 'Revision',
   metadata: { name, namespace: NS, annotations, labels: { 'serving.knative.dev/configuration': 'hello' } },
-  spec: { containers: [{ image: 'hello.wasm@sha256:00' }], containerConcurrency: 0 },
+  spec: { containers: [{ image: 'node', command: ['node', 'server.js'] }], containerConcurrency: 0 },
 });
 
 const dirs: string[] = [];

@@ -63,7 +63,7 @@ async function simulate(opts: { containerConcurrency: number; annotations?: Reco
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
     metadata: { name: REV, namespace: NS, annotations: { 'autoscaling.knative.dev/initial-scale': '0', ...opts.annotations } },
-    spec: { containers: [{ image: 'hello.wasm@sha256:00' }], containerConcurrency: opts.containerConcurrency },
+    spec: { containers: [{ image: 'node', command: ['node', 'server.js'] }], containerConcurrency: opts.containerConcurrency },
   });
   const runner = new FakeRunner(bus, clock, 'node-1', 20).start();
   const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1' });

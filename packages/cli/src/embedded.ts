@@ -4,7 +4,8 @@ import { createApi } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
 import { connInfoOf, createAdminApp, createGateway } from '@kedge/gateway';
 import { createRunner } from '@kedge/runner';
-import { MemoryBus, SqliteStore, StoreError, systemClock, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
+import { StoreError, systemClock, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
+import type { Backends } from './roles/backends.js';
 import { startComponents } from './roles/components.js';
 import { serveFetch, type Served } from './serve.js';
 
@@ -20,8 +21,8 @@ export interface EmbeddedOptions {
   host?: string;
   logger: Logger;
   clock?: Clock;
-  /** Defaults to the embedded pair: in-process bus, SQLite store in dataDir. */
-  backends?: { bus: Bus; store: Store };
+  /** The in-process bus + SQLite, or NATS (`connectBackends`); closed by stop(). */
+  backends: Backends;
   nodeId?: string;
   /** Knative ConfigMaps (config-domain, config-autoscaler, …) stored before the roles start. */
   configMaps?: ConfigMap[];
@@ -43,8 +44,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const logger = opts.logger;
   const dataDir = resolve(opts.dataDir);
   const host = opts.host ?? '127.0.0.1';
-  const bus = opts.backends?.bus ?? new MemoryBus({ clock, logger: logger.child({ role: 'bus' }) });
-  const store = opts.backends?.store ?? new SqliteStore(dataDir, { clock });
+  const { bus, store } = opts.backends;
+  const closeBackends = () => opts.backends.close();
   const nodeId = opts.nodeId ?? `${hostname()}-${process.pid}`;
   const served: Served[] = [];
   const stops: (() => Promise<void>)[] = [];
@@ -60,7 +61,19 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     let runnerFetch: ((req: Request) => Promise<Response>) | undefined;
     const runnerServed = await serveFetch('runner', '--runner-port', (req) => runnerFetch!(req), opts.runnerPort, host);
     served.push(runnerServed);
-    const runner = createRunner({ store, bus, clock, logger: logger.child({ role: 'runner' }), nodeId, url: runnerServed.url, dataDir });
+    // Service-to-service calls from guests go through this process's gateway (created just below).
+    let gatewayFetch: ((req: Request) => Promise<Response>) | undefined;
+    const runner = createRunner({
+      store,
+      bus,
+      clock,
+      logger: logger.child({ role: 'runner' }),
+      nodeId,
+      url: runnerServed.url,
+      dataDir,
+      gatewayFetch: (req) =>
+        gatewayFetch ? gatewayFetch(req) : Promise.resolve(new Response('{"error":"gateway not started"}', { status: 503 })),
+    });
     runnerFetch = (req) => runner.fetch(req);
     const autoscaler = createAutoscaler({ store, bus, clock, logger: logger.child({ role: 'autoscaler' }), id: `autoscaler-${nodeId}` });
     const api = createApi({ store, bus, clock, logger: logger.child({ role: 'api' }) });
@@ -73,6 +86,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       localDispatchers: [runner.dispatcher],
     });
     // Listeners first, so the runner's first heartbeat and endpoints reach them.
+    gatewayFetch = (req) => gateway.fetch(req);
     await autoscaler.start();
     stops.push(named('autoscaler', () => autoscaler.stop()));
     await gateway.start();
@@ -124,15 +138,13 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
             logger.debug({ url: s.url }, 'closing listener');
             await s.close();
           }
-          await bus.close();
-          await store.close();
+          await closeBackends();
         })()),
     };
   } catch (err) {
     for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
     for (const s of served) await s.close().catch(() => undefined);
-    await bus.close().catch(() => undefined);
-    await store.close().catch(() => undefined);
+    await closeBackends().catch(() => undefined);
     throw err;
   }
 }

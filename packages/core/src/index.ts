@@ -43,6 +43,5 @@ export { servingContainerIndex } from './resources/validation/revision-spec.js';
 export * from './config/defaults.js';
 export * from './config/domain.js';
 export * from './config/features.js';
-export * from './sharding/ownership.js';
 export * from './config/autoscaler.js';
 export * from './resources/concurrency.js';

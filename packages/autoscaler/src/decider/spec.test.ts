@@ -8,9 +8,14 @@ const rev = (cc: number | undefined, annotations: Record<string, string> = {}): 
   apiVersion: 'serving.knative.dev/v1',
   kind: 'Revision',
   metadata: { name: 'hello-00001', namespace: 'default', annotations },
-  spec: { containers: [{ image: 'hello.wasm@sha256:00' }], ...(cc === undefined ? {} : { containerConcurrency: cc }) },
+  spec: { containers: [{ image: 'node', command: ['node', 'server.js'] }], ...(cc === undefined ? {} : { containerConcurrency: cc }) },
 });
 const cfg = { ...DEFAULT_AUTOSCALER_CONFIG };
+// The revisions above are process revisions: Knative's container semantics, containerConcurrency as declared.
+const wasmRev = (cc: number | undefined): Revision => ({
+  ...rev(cc),
+  spec: { containers: [{ image: 'hello.wasm@sha256:00' }], ...(cc === undefined ? {} : { containerConcurrency: cc }) },
+});
 
 describe('decider parameters (kpa-spec §4)', () => {
   it('1–4: CC=0 → total 100, target 70; CC=10 → 10 / 7; rps → 200 / 140', () => {
@@ -21,6 +26,14 @@ describe('decider parameters (kpa-spec §4)', () => {
     expect(cc10.targetValue).toBeCloseTo(7, 9);
     expect(deciderSpecFor(rev(0, { [A('metric')]: 'rps' }), cfg)).toMatchObject({ scalingMetric: 'rps', totalValue: 200 });
     expect(deciderSpecFor(rev(0, { [A('metric')]: 'rps' }), cfg).targetValue).toBeCloseTo(140, 9);
+  });
+
+  it('a WebAssembly instance serves one request at a time: it counts as containerConcurrency 1 whatever is declared', () => {
+    for (const cc of [undefined, 0, 10]) {
+      const d = deciderSpecFor(wasmRev(cc), cfg);
+      expect(d.totalValue).toBe(1);
+      expect(d.targetValue).toBeCloseTo(0.7, 9);
+    }
   });
 
   it('2: a target annotation replaces the total, but never above a hard containerConcurrency', () => {

@@ -1,4 +1,4 @@
-import type { Revision } from '@kedge/core';
+import { effectiveContainerConcurrency, type Revision } from '@kedge/core';
 import {
   ACTIVATION_TIMEOUT_BUFFER_SECONDS,
   BUCKET_SIZE_SECONDS,
@@ -90,7 +90,8 @@ export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig
   const { values: a, errors } = readAutoscalingAnnotations(revision.metadata.annotations, config);
   const cls = a.class ?? config.podAutoscalerClass;
   const scalingMetric = a.metric === 'rps' ? 'rps' : 'concurrency';
-  const cc = revision.spec.containerConcurrency ?? 0;
+  // What one instance really serves at once: a wasm instance is 1 whatever containerConcurrency says (docs/runner.md).
+  const cc = effectiveContainerConcurrency(revision);
   const { target, total } = resolveMetricTarget(scalingMetric, cc, a, config);
   const stable = a.window ?? config.stableWindow;
   const initialScale =

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SYSTEM_NAMESPACE, createLogger, type ConfigMap } from '@kedge/core';
 import { applyObject, createClient } from '../client.js';
 import { startEmbedded } from '../embedded.js';
+import { connectBackends } from '../roles/backends.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 
 function port(flag: string) {
@@ -33,6 +34,10 @@ interface UpOptions {
   config?: string;
   apply: string[];
   logLevel: string;
+  nats?: string;
+  natsUser?: string;
+  natsPassword?: string;
+  natsToken?: string;
 }
 
 export function register(program: Command): void {
@@ -46,6 +51,10 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where resources and components are stored', '.kedge')
     .option('--config <file>', "YAML of Knative ConfigMaps (config-domain, config-autoscaler, config-defaults) in knative-serving")
     .option('--apply <file>', 'apply a manifest once ready (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--nats <url>', 'run every role on NATS (Bus = NATS core, Store = JetStream KV) instead of the in-process bus and SQLite')
+    .option('--nats-user <user>', 'NATS user (or KEDGE_NATS_USER)')
+    .option('--nats-password <password>', 'NATS password (or KEDGE_NATS_PASSWORD)')
+    .option('--nats-token <token>', 'NATS token (or KEDGE_NATS_TOKEN)')
     .option('--log-level <level>', 'debug, info, warn, error', process.env.KEDGE_LOG_LEVEL ?? 'info')
     .action(async (opts: UpOptions) => {
       const logger = createLogger({ level: opts.logLevel });
@@ -55,7 +64,16 @@ export function register(program: Command): void {
       for (const f of opts.apply) manifests.push(...(await readManifests(f)));
       const images = await collectLocalImages(manifests);
 
-      const kedge = await startEmbedded({ ...opts, logger, configMaps });
+      const backends = await connectBackends({
+        dataDir: opts.dataDir,
+        logger,
+        name: 'kedge-up',
+        ...(opts.nats ? { nats: opts.nats } : {}),
+        ...(opts.natsUser ? { natsUser: opts.natsUser } : {}),
+        ...(opts.natsPassword ? { natsPassword: opts.natsPassword } : {}),
+        ...(opts.natsToken ? { natsToken: opts.natsToken } : {}),
+      });
+      const kedge = await startEmbedded({ ...opts, logger, configMaps, backends });
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
@@ -67,7 +85,7 @@ export function register(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
 
-      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`];
+      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${opts.nats}` : `embedded (SQLite in ${opts.dataDir})`}`];
       if (manifests.length) {
         const client = createClient(kedge.apiUrl);
         await uploadLocalImages(images, client.uploadBlob);
