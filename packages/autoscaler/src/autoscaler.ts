@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   KEDGE_VERSION,
+  podAutoscalerFor,
   StoreError,
   SYSTEM_NAMESPACE,
   resourceKey,
@@ -749,32 +750,3 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   };
 }
 
-/** The PodAutoscaler the api's revision reconciler would create; used when the autoscaler gets there first. */
-function podAutoscalerFor(rev: Revision): PodAutoscaler {
-  const labels: Record<string, string> = { 'serving.knative.dev/revision': rev.metadata.name };
-  if (rev.metadata.uid) labels['serving.knative.dev/revisionUID'] = rev.metadata.uid;
-  for (const k of ['serving.knative.dev/configuration', 'serving.knative.dev/service']) {
-    const v = rev.metadata.labels?.[k];
-    if (v) labels[k] = v;
-  }
-  const state = rev.metadata.labels?.['serving.knative.dev/routingState'];
-  return {
-    apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
-    kind: 'PodAutoscaler',
-    metadata: {
-      name: rev.metadata.name,
-      namespace: rev.metadata.namespace,
-      labels,
-      ...(rev.metadata.annotations ? { annotations: { ...rev.metadata.annotations } } : {}),
-      ownerReferences: [
-        { apiVersion: rev.apiVersion, kind: 'Revision', name: rev.metadata.name, uid: rev.metadata.uid!, controller: true, blockOwnerDeletion: true },
-      ],
-    },
-    spec: {
-      scaleTargetRef: { apiVersion: rev.apiVersion, kind: 'Revision', name: rev.metadata.name },
-      containerConcurrency: rev.spec.containerConcurrency ?? 0,
-      reachability: state === 'active' ? 'Reachable' : state === 'reserve' ? 'Unreachable' : '',
-      protocolType: 'http1',
-    },
-  };
-}

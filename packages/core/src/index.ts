@@ -45,3 +45,5 @@ export * from './config/domain.js';
 export * from './config/features.js';
 export * from './config/autoscaler.js';
 export * from './resources/concurrency.js';
+export * from './resources/pod-autoscaler.js';
+export * from './net.js';

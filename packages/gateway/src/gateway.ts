@@ -73,7 +73,6 @@ interface Upstream extends UpstreamRequest {
   hasSignal(): boolean;
 }
 
-const LOCAL_NOT_REACHED = new Set(['InstanceNotFound', 'InstanceGone', 'ECONNREFUSED']);
 const MAX_ATTEMPTS = 3;
 
 class RequestTimeout extends Error {

@@ -1,5 +1,6 @@
 import {
   parseImageDigest,
+  podAutoscalerFor,
   type Condition,
   type PodAutoscaler,
   type Revision,
@@ -7,7 +8,7 @@ import {
   type RevisionStatus,
   type Store,
 } from '@kedge/core';
-import { Conditions, controllerRef, isControlledBy, LABEL, sameJson, sorted, writeStatus } from './util.js';
+import { Conditions, isControlledBy, sameJson, writeStatus } from './util.js';
 
 export interface RevisionReconcilerDeps {
   store: Store;
@@ -19,34 +20,6 @@ export interface RevisionReconcilerDeps {
 /** Reasons this reconciler itself decides (the others come from runners and are kept across restarts). */
 const CONTAINER_MISSING = 'ContainerMissing';
 
-/** The PodAutoscaler a Revision needs: same name, owned by it, scaling the revision itself. */
-export function desiredPodAutoscaler(rev: Revision): PodAutoscaler {
-  const labels: Record<string, string> = { [LABEL.revision]: rev.metadata.name };
-  if (rev.metadata.uid) labels[LABEL.revisionUID] = rev.metadata.uid;
-  for (const k of [LABEL.configuration, LABEL.service]) {
-    const v = rev.metadata.labels?.[k];
-    if (v) labels[k] = v;
-  }
-  const state = rev.metadata.labels?.[LABEL.routingState];
-  const port = rev.spec.containers.find((c) => c.ports?.length)?.ports?.[0];
-  return {
-    apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
-    kind: 'PodAutoscaler',
-    metadata: {
-      name: rev.metadata.name,
-      namespace: rev.metadata.namespace,
-      labels: sorted(labels)!,
-      ...(rev.metadata.annotations ? { annotations: sorted(rev.metadata.annotations)! } : {}),
-      ownerReferences: [controllerRef(rev)],
-    },
-    spec: {
-      scaleTargetRef: { apiVersion: rev.apiVersion, kind: 'Revision', name: rev.metadata.name },
-      containerConcurrency: rev.spec.containerConcurrency ?? 0,
-      reachability: state === 'active' ? 'Reachable' : state === 'reserve' ? 'Unreachable' : '',
-      protocolType: port?.name === 'h2c' ? 'h2c' : 'http1',
-    },
-  };
-}
 
 /**
  * Why the image cannot run, before any runner tries: Kedge runs components uploaded by
@@ -89,7 +62,7 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     const now = deps.now();
     const conds = new Conditions(rev.status?.conditions ?? [], now, ['ResourcesAvailable', 'ContainerHealthy']);
 
-    const desired = desiredPodAutoscaler(rev);
+    const desired = podAutoscalerFor(rev);
     let pa = await store.get<PodAutoscaler>('PodAutoscaler', ns, name);
     if (!pa) pa = await store.create(desired);
     if (!isControlledBy(pa, rev)) {

@@ -1,2 +1,2 @@
-export * from './ports.js';
+export { freePort } from '../net.js';
 export * from './nats-server.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './ports.js';
+import { freePort } from '../net.js';
 
 export interface NatsServerOptions {
   /** JetStream with file storage in a temp store dir (default true: the Store needs it). */

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePortOn } from './port.js';
-import { effectiveContainerConcurrency, isProcessRevision, type Logger, type Probe, type Revision } from '@kedge/core';
+
+import { effectiveContainerConcurrency, freePort, isProcessRevision, type Logger, type Probe, type Revision } from '@kedge/core';
 import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -28,7 +28,7 @@ export class ProcessRuntime implements Runtime {
   async start(rev: Revision, instanceId: string, timings: Timings): Promise<RuntimeInstance> {
     const c = rev.spec.containers[0]!;
     const t0 = performance.now();
-    const port = await freePortOn();
+    const port = await freePort();
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
     for (const [k, v] of revisionEnv(rev)) env[k] = v;
     env.PORT = String(port);
