@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApi } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
-import { connInfoOf, createGateway } from '@kedge/gateway';
+import { connInfoOf, createAdminApp, createGateway } from '@kedge/gateway';
 import { createRunner } from '@kedge/runner';
 import { systemClock, type Clock, type ComponentHeartbeat, type Logger } from '@kedge/core';
 import { serveFetch, type Served } from '../serve.js';
@@ -111,19 +111,8 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         const s = await serveFetch('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)), opts.httpPort ?? 8080, host);
         served.push(s);
         urls.gateway = s.url;
-        const admin = await serveFetch(
-          'admin',
-          '--admin-port',
-          async (req) =>
-            new URL(req.url).pathname === '/metrics'
-              ? new Response(await gateway.metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4' } })
-              : new Response(JSON.stringify({ error: 'not found', paths: ['/metrics'] }), {
-                  status: 404,
-                  headers: { 'content-type': 'application/json' },
-                }),
-          opts.adminPort ?? 9090,
-          host,
-        );
+        const adminApp = createAdminApp(gateway);
+        const admin = await serveFetch('admin', '--admin-port', (req, env) => adminApp.fetch(req, env), opts.adminPort ?? 9090, host);
         served.push(admin);
         urls.admin = admin.url;
         break;
