@@ -47,6 +47,7 @@ export async function startDistributed(cli: string, cwd: string): Promise<Distri
       gatewayUrl: `http://127.0.0.1:${http}`,
       apiUrl: `http://127.0.0.1:${api}`,
       setup:
+        // The roles' default ports are kedge up's, so the bench command needs no --api/--gateway.
         'nats-server -js -sd $(mktemp -d) -a 127.0.0.1 -p 4222 & for r in api autoscaler runner gateway; do kedge $r --nats nats://127.0.0.1:4222 & done; ' +
         'kedge apply -f examples/helloworld/service.yaml',
       stop,

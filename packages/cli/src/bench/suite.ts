@@ -422,7 +422,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       // The embedded Kedge and the baselines are done: stop them so the roles get the cores.
       await cleanup();
       const iterations = Math.min(12, opts.coldIterations);
-      const cmd = `kedge bench cold-start --service helloworld -n example -i ${iterations} --settle ${opts.coldSettleMs}ms --api http://127.0.0.1:<api-port> --gateway http://127.0.0.1:<http-port>`;
+      const cmd = `kedge bench cold-start --service helloworld -n example -i ${iterations} --settle ${opts.coldSettleMs}ms`;
       let dist: Distributed | undefined;
       try {
         log('distributed: nats-server + kedge api, autoscaler, runner, gateway as separate processes');
