@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -125,6 +125,8 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const svgDir = resolve(root, opts.docs, 'bench');
   await mkdir(outDir, { recursive: true });
   await mkdir(svgDir, { recursive: true });
+  // Charts of the previous run go: a chart this run cannot draw must not stay behind looking current.
+  for (const f of await readdir(svgDir)) if (f.endsWith('.svg')) await rm(join(svgDir, f));
   const children: Child[] = [];
   const result: SuiteResult = {
     startedAt: new Date().toISOString(),
