@@ -50,7 +50,8 @@ export async function runPackageBenches(root: string, outDir: string): Promise<S
   return out;
 }
 
-function runBounded(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+/** Runs a command in its own process group, output captured, stopped after `timeoutMs`. */
+export function runBounded(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise) => {
     const proc = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

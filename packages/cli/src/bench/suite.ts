@@ -10,7 +10,7 @@ import { startChild, processCpuMs, type Child } from './child.js';
 import { runColdStart, type ColdStartResult } from './cold-start.js';
 import { parseDuration } from './flags.js';
 import { bringToZero, pollInstances, targetOfService, waitServiceReady, type BenchTarget } from './kedge.js';
-import { runPackageBenches } from './package-benches.js';
+import { runBounded, runPackageBenches } from './package-benches.js';
 import { runLoad, type LoadResult } from './load.js';
 import { describeMachine } from './machine.js';
 import { phaseBar, writeColdStart, writeJson, writeLoad } from './output.js';
@@ -38,6 +38,7 @@ interface SuiteOptions {
   sfzSizes: number[];
   packages: boolean;
   distributed: boolean;
+  js: boolean;
   docs: string;
 }
 
@@ -54,6 +55,7 @@ function parseArgs(argv: string[]): SuiteOptions {
     sfzSizes: [1, 5, 25],
     packages: true,
     distributed: true,
+    js: true,
     docs: 'docs',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -71,8 +73,9 @@ function parseArgs(argv: string[]): SuiteOptions {
     else if (a === '--services') o.sfzSizes = next().split(',').map(Number);
     else if (a === '--no-packages') o.packages = false;
     else if (a === '--no-distributed') o.distributed = false;
+    else if (a === '--no-js') o.js = false;
     else if (a === '--docs') o.docs = next();
-    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --docs DIR)`);
+    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --no-js --docs DIR)`);
   }
   return o;
 }
@@ -121,6 +124,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const component = join(root, 'examples/helloworld/build/helloworld.wasm');
   const manifest = join(root, 'examples/helloworld/service.yaml');
   const processManifest = join(root, 'examples/helloworld-node/service.yaml');
+  const jsManifest = join(root, 'packages/cli/bench-scenarios/hello-js.yaml');
   const outDir = join(root, 'bench-out');
   const svgDir = resolve(root, opts.docs, 'bench');
   await mkdir(outDir, { recursive: true });
@@ -159,7 +163,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
   const targets: Target[] = [];
-  let kedge: { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; processTarget?: BenchTarget; dataDir: string } | undefined;
+  let kedge:
+    | { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; processTarget?: BenchTarget; jsTarget?: BenchTarget; dataDir: string }
+    | undefined;
   try {
     // ---- servers: baselines and a fresh kedge up, all started before any load so rounds can interleave.
     const barePort = await freePort();
@@ -245,6 +251,18 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           kedge.processTarget = await targetOfService(kedge.client, svc.metadata.namespace, svc.metadata.name);
         } catch (err) {
           missing('the process revision (examples/helloworld-node)', err);
+        }
+        if (opts.js) {
+          try {
+            await jsGuest(root, outDir);
+            const docs = await readManifests(jsManifest);
+            await uploadLocalImages(await collectLocalImages(docs), kedge.client.uploadBlob);
+            for (const d of docs) await kedge.client.create(d.object);
+            const svc = await waitServiceReady(kedge.client, 'example', 'hello-js', 120_000);
+            kedge.jsTarget = await targetOfService(kedge.client, svc.metadata.namespace, svc.metadata.name);
+          } catch (err) {
+            missing('the JS (componentize-js / SpiderMonkey) hello', err);
+          }
         }
       }
     }
@@ -337,8 +355,11 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       const variants = [
         { key: 'cold-start', target, service: 'helloworld', settleMs: opts.coldSettleMs, iterations: opts.coldIterations, label: 'tiny hello (wasm), from a quiet zero' },
         { key: 'cold-start-immediate', target, service: 'helloworld', settleMs: 0, iterations: Math.min(15, opts.coldIterations), label: 'tiny hello (wasm), right after the scale-down' },
+        ...(kedge.jsTarget
+          ? [{ key: 'cold-start-js', setup: 'node packages/runner/bench-guests/build.mjs bench-out/js-guests && kedge apply -f packages/cli/bench-scenarios/hello-js.yaml', target: kedge.jsTarget, service: 'hello-js', settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'JS hello (componentize-js, 14 MB), from a quiet zero' }]
+          : []),
         ...(kedge.processTarget
-          ? [{ key: 'cold-start-process', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
+          ? [{ key: 'cold-start-process', setup: 'kedge apply -f examples/helloworld-node/service.yaml (kedge up run from the repository root)', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
           : []),
       ];
       const bars: PhaseBar[] = [];
@@ -359,7 +380,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
             progress: progressLine(process.stderr, 10),
           });
           const files = await writeColdStart(outDir, v.key, r, v.label);
-          result.coldStarts.push({ key: v.key, command: cmd, label: v.label, scaleDowns, result: stripSamples(r) });
+          result.coldStarts.push({ key: v.key, command: cmd, ...('setup' in v && v.setup ? { setup: v.setup } : {}), label: v.label, scaleDowns, result: stripSamples(r) });
           if (v.settleMs > 0 && r.ttfb.count > 0) bars.push(phaseBar(v.label.replace(/, from a quiet zero$/, ''), r));
           for (const [i, suffix] of [[1, 'histogram'], [2, 'phases']] as const) {
             const name = `${v.key}-${suffix}.svg`;
@@ -472,6 +493,22 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   return result;
 }
 
+/**
+ * The JS hello guest (componentize-js), built once by the runner's bench-guests script into
+ * bench-out/js-guests (~25 s and ~0.8 GB per guest, so it is cached there, not rebuilt every run).
+ */
+async function jsGuest(root: string, outDir: string): Promise<string> {
+  const dir = join(outDir, 'js-guests');
+  const file = join(dir, 'hello-handler.wasm');
+  if (existsSync(file)) return file;
+  const script = join(root, 'packages/runner/bench-guests/build.mjs');
+  if (!existsSync(script)) throw new Error(`${script} not found`);
+  log('building the JS hello guests (componentize-js, once; cached in bench-out/js-guests)');
+  const { code, output } = await runBounded(process.execPath, [script, dir], root, process.env, 240_000);
+  if (code !== 0 || !existsSync(file)) throw new Error(`bench-guests/build.mjs failed (exit ${code}): ${output.slice(-300)}`);
+  return file;
+}
+
 function medianRun(runs: RunSummary[]): RunSummary {
   const pick = (f: (r: RunSummary) => number | undefined) => median(runs.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v)));
   const m: RunSummary = {
@@ -505,6 +542,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const result = await runSuite(opts);
   result.seconds = (performance.now() - t0) / 1000;
+  const args = process.argv.slice(2);
+  result.invocation = args.length ? `node packages/cli/dist/bench/suite.js ${args.join(' ')}` : 'npm run bench';
   await writeJson(join(root, 'bench-out', 'suite.json'), result);
   const doc = resolve(root, opts.docs, 'benchmarks.md');
   await writeFile(doc, renderReport(result));
