@@ -140,6 +140,31 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(cond(p, 'Active')?.status).toBe('True');
   });
 
+  it('a poke right after an admin scale to 0, in the same second as the previous poke, places at once', async () => {
+    const { store, bus, runner, clock, start } = await setup();
+    await store.create(revision('hello-00001'));
+    await start();
+    await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
+    await settle();
+    const poke = () => bus.publish(subjects.poke(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', held: 1, time: clock.now() });
+    poke();
+    await settle();
+    expect(runner.of(NS, 'hello-00001').length).toBeGreaterThan(0);
+    const startsBefore = runner.starts.length;
+
+    // Same clock second: the previous poke's stat went with the forgotten windows, so this one counts again.
+    clock.advance(10);
+    await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
+    await settle();
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(0);
+    const at = clock.now();
+    poke();
+    await settle();
+    expect(runner.starts.length).toBeGreaterThan(startsBefore);
+    expect(runner.starts.at(-1)?.at).toBe(at);
+    expect(runner.of(NS, 'hello-00001').length).toBeGreaterThan(0);
+  });
+
   it('admin scale refuses anything but { to: 0 } and unknown revisions', async () => {
     const { store, bus, as, start } = await setup();
     await store.create(revision('hello-00001'));

@@ -569,6 +569,10 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     const now = clock.now();
     // Forget the load history too, or the next tick would scale straight back up.
     st.metrics = new RevisionMetrics(collectorSettings(st.settings));
+    // The poke guard counts for the windows just dropped: a poke in this same second must record
+    // its first-request stat again, or the decider sees no load and the request waits ~1 s for
+    // the activator's next report.
+    st.lastPokeSecond = -1;
     st.decider = createDecider(st.settings.decider, { readyPodsAtCreation: 0, now });
     st.desiredScale = 0;
     st.ebc = st.settings.decider.targetBurstCapacity > 0 ? -st.settings.decider.targetBurstCapacity : st.settings.decider.targetBurstCapacity;
