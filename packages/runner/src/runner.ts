@@ -108,6 +108,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (i.namespace === ns && i.revision === rev && i.state === 'ready')
         endpoints.push({ namespace: ns, revision: rev, instanceId: i.id, nodeId, url, concurrency: i.runtime!.concurrency });
     const msg: EndpointsMessage = { namespace: ns, revision: rev, nodeId, endpoints, time: clock.now() };
+if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.endpoints n=${endpoints.length}\n`);
     bus.publish(subjects.endpoints(ns, rev), msg);
   }
 
@@ -160,7 +161,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
       try {
         const runtime = await runtimeFor(rev).start(rev, instanceId, timings);
-        const cc = runtime.concurrency;
+        const cc = runtime.admit ?? runtime.concurrency;
         const specCC = rev.spec.containerConcurrency ?? 0;
         inst.runtime = runtime;
         inst.queue = new Queue({
@@ -213,6 +214,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   async function dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
+if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.dispatch ${target.instanceId}\n`);
     const inst = instances.get(target.instanceId);
     if (!inst || !inst.queue || inst.namespace !== target.namespace || inst.revision !== target.revision)
       return jsonError(503, 'InstanceNotFound', `instance ${target.instanceId} of ${target.namespace}/${target.revision} is not running on node ${nodeId}`);
@@ -253,6 +255,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     async start() {
       subs.push(
         bus.subscribe<StartInstanceRequest>(subjects.runnerStart(nodeId), async (m: BusMessage<StartInstanceRequest>) => {
+if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.start ${m.data.instanceId}\n`);
           m.respond?.(await startInstance(m.data));
         }),
         // A gateway or autoscaler (re)started: tell it what this node hosts, without waiting for a change.
@@ -262,6 +265,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           for (const [ns, rev] of hosted.values()) publishEndpoints(ns, rev);
         }),
         bus.subscribe<StopInstanceRequest>(subjects.runnerStop(nodeId), async (m: BusMessage<StopInstanceRequest>) => {
+if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.stop ${m.data.instanceId}\n`);
           const inst = instances.get(m.data.instanceId);
           const reply: StopInstanceReply = { ok: true };
           if (inst) void stopInstance(inst);

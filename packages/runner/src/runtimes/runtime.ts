@@ -10,6 +10,12 @@ export interface RuntimeInstance {
    * serves one at a time, whatever containerConcurrency says; the queue gates on this.
    */
   readonly concurrency: number;
+  /**
+   * Requests the queue hands over at once (default: `concurrency`). A WebAssembly instance takes a
+   * few more than it runs: they wait in its worker, so the worker goes from one to the next without
+   * a round trip to the main thread. The published concurrency stays `concurrency`.
+   */
+  readonly admit?: number;
   /** Serves one request; the signal fires when the queue's deadline for it passed. */
   handle(req: Request, signal: AbortSignal): Promise<Response>;
   /** Called once the queue drained: nothing is in flight any more. */
