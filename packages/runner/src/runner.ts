@@ -108,7 +108,6 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (i.namespace === ns && i.revision === rev && i.state === 'ready')
         endpoints.push({ namespace: ns, revision: rev, instanceId: i.id, nodeId, url, concurrency: i.runtime!.concurrency });
     const msg: EndpointsMessage = { namespace: ns, revision: rev, nodeId, endpoints, time: clock.now() };
-if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.endpoints n=${endpoints.length}\n`);
     bus.publish(subjects.endpoints(ns, rev), msg);
   }
 
@@ -214,7 +213,6 @@ if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + perf
   }
 
   async function dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
-if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.dispatch ${target.instanceId}\n`);
     const inst = instances.get(target.instanceId);
     if (!inst || !inst.queue || inst.namespace !== target.namespace || inst.revision !== target.revision)
       return jsonError(503, 'InstanceNotFound', `instance ${target.instanceId} of ${target.namespace}/${target.revision} is not running on node ${nodeId}`);
@@ -255,7 +253,6 @@ if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + perf
     async start() {
       subs.push(
         bus.subscribe<StartInstanceRequest>(subjects.runnerStart(nodeId), async (m: BusMessage<StartInstanceRequest>) => {
-if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.start ${m.data.instanceId}\n`);
           m.respond?.(await startInstance(m.data));
         }),
         // A gateway or autoscaler (re)started: tell it what this node hosts, without waiting for a change.
@@ -265,7 +262,6 @@ if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + perf
           for (const [ns, rev] of hosted.values()) publishEndpoints(ns, rev);
         }),
         bus.subscribe<StopInstanceRequest>(subjects.runnerStop(nodeId), async (m: BusMessage<StopInstanceRequest>) => {
-if (process.env.KTRACE) process.stderr.write(`T ${(performance.timeOrigin + performance.now() - 1795630000000).toFixed(3)} rn.stop ${m.data.instanceId}\n`);
           const inst = instances.get(m.data.instanceId);
           const reply: StopInstanceReply = { ok: true };
           if (inst) void stopInstance(inst);
