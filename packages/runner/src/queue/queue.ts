@@ -21,6 +21,7 @@ export class RequestTimeout extends Error {
   override readonly name = 'TimeoutError';
 }
 
+/** Gets the request as it came, runner headers included: the runtimes leave out INTERNAL_HEADERS. */
 export type Handler = (req: Request, signal: AbortSignal) => Promise<Response>;
 
 /**
@@ -128,7 +129,7 @@ export class Queue {
         } else this.active++;
         gated = true;
       }
-      const handled = handler(stripInternalHeaders(req), ctrl.signal);
+      const handled = handler(req, ctrl.signal);
       const res = await Promise.race([handled, deadline]);
       if (res === timedOut) {
         // The instance may still answer (or fail) later: nobody wants that answer any more.
@@ -170,16 +171,6 @@ export class Queue {
 interface Waiter {
   admitted: boolean;
   admit: () => void;
-}
-
-/** Headers meant for the runner, not for the app (Knative strips its routing headers too). */
-function stripInternalHeaders(req: Request): Request {
-  if (!req.headers.has('kedge-instance') && !req.headers.has('kedge-revision') && !req.headers.has('kedge-proxied')) return req;
-  const headers = new Headers(req.headers);
-  headers.delete('kedge-instance');
-  headers.delete('kedge-revision');
-  headers.delete('kedge-proxied');
-  return new Request(req, { headers });
 }
 
 /** Passes the body through, noting each chunk and the end (or cancel) of the response. */

@@ -59,6 +59,22 @@ export function revisionEnv(rev: Revision): [string, string][] {
   return [...env.filter(([n]) => !names.has(n)), ...k.filter(([, v]) => v !== '')];
 }
 
+/**
+ * Headers meant for the runner, not for the app (Knative strips its routing headers too). The
+ * runtimes leave them out where they copy the request anyway, so no second Request is built.
+ */
+export const INTERNAL_HEADERS: ReadonlySet<string> = new Set(['kedge-instance', 'kedge-revision', 'kedge-proxied']);
+
+/** The headers without the internal ones (the same object when there are none). */
+export function appHeaders(headers: Headers): Headers {
+  let found = false;
+  for (const name of INTERNAL_HEADERS) if (headers.has(name)) found = true;
+  if (!found) return headers;
+  const out = new Headers(headers);
+  for (const name of INTERNAL_HEADERS) out.delete(name);
+  return out;
+}
+
 const complete = new WeakSet<Response>();
 
 /**

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 
 import { effectiveContainerConcurrency, freePort, isProcessRevision, type Logger, type Probe, type Revision } from '@kedge/core';
-import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { RevisionLoadError, appHeaders, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 
 export interface ProcessRuntimeOptions {
   logger: Logger;
@@ -71,7 +71,7 @@ export class ProcessRuntime implements Runtime {
         try {
           return await fetch(base + url.pathname + url.search, {
             method: req.method,
-            headers: req.headers,
+            headers: appHeaders(req.headers),
             body: req.body,
             signal,
             redirect: 'manual',

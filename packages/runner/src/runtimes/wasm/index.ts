@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { effectiveContainerConcurrency, isProcessRevision, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
-import { RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { INTERNAL_HEADERS, RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
 import { GuestFailure, WorkerPool, type GuestResponse } from './pool.js';
@@ -334,6 +334,7 @@ function requestInit(req: Request, body: Uint8Array, bodyMore: boolean): Request
   const headers: [string, string][] = [];
   let host: string | undefined;
   req.headers.forEach((v, k) => {
+    if (INTERNAL_HEADERS.has(k)) return;
     headers.push([k, v]);
     if (k === 'host') host = v;
   });
