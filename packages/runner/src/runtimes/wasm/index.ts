@@ -189,7 +189,9 @@ export class WasmRuntime implements Runtime {
     };
     // No async wrapper on the common path (no request body): each await is a microtask turn per request.
     const serve = (guest: string, req: Request, signal: AbortSignal): Promise<Response> => {
-      if (!req.body) return pool.request(guest, requestInit(req, EMPTY, false), signal).then(answer, failed);
+      // GET and HEAD carry no body; not asking spares servers with lazy Requests (@hono/node-server) building a full one.
+      if (req.method === 'GET' || req.method === 'HEAD' || !req.body)
+        return pool.request(guest, requestInit(req, EMPTY, false), signal).then(answer, failed);
       return withBody(req).then(({ init, pull }) => pool.request(guest, init, signal, pull).then(answer, failed));
     };
     if (!perRequest) {
