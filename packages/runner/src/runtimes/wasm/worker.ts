@@ -148,6 +148,9 @@ function instantiate(msg: Extract<ToWorker, { type: 'instantiate' }>): void {
   }
 }
 
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 5;
 
@@ -166,8 +169,7 @@ class Sink implements ResponseSink {
   readonly open = true;
   constructor(private readonly job: number) {}
   head(status: number, headers: [string, Uint8Array][]): void {
-    const dec = new TextDecoder();
-    this.head_ = { status, headers: headers.map(([k, v]) => [k, dec.decode(v)]) };
+    this.head_ = { status, headers: headers.map(([k, v]) => [k, utf8Decoder.decode(v)]) };
   }
   chunk(bytes: Uint8Array): void {
     this.chunks.push(bytes);
@@ -217,7 +219,7 @@ function request(msg: Extract<ToWorker, { type: 'request' }>): void {
     inst.handler.handle(
       new IncomingRequest({
         ...req,
-        headers: req.headers.map(([k, v]) => [k, new TextEncoder().encode(v)]),
+        headers: req.headers.map(([k, v]) => [k, utf8Encoder.encode(v)]),
         ...(req.bodyMore ? { more: pullBody(msg.job) } : {}),
       }),
       new ResponseOutparam(sink),
@@ -262,6 +264,12 @@ function describe(err: unknown): string {
 }
 
 port.on('message', (msg: ToWorker) => {
+  handleMessage(msg);
+  // Jobs posted ahead are already queued: take them in turn without a message event each.
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) handleMessage(next.message as ToWorker);
+});
+
+function handleMessage(msg: ToWorker): void {
   if (msg.type === 'request' && isCancelled(msg.job)) {
     post({ type: 'failed', job: msg.job, kind: 'setup', message: 'cancelled before it ran', headSent: false });
     return;
@@ -276,4 +284,4 @@ port.on('message', (msg: ToWorker) => {
       post({ type: 'ok', job: msg.job });
       return;
   }
-});
+}
