@@ -1,4 +1,4 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@kedge/core';
 import type {
@@ -74,12 +74,25 @@ class GuestWorker {
   /** Outbound replies: posted on the port, then the cell is set so the blocked guest wakes. */
   readonly outCell = new Int32Array(new SharedArrayBuffer(4));
   readonly outPort: MessagePort;
+  /** Everything the worker says comes here (not through the Worker object: a port can be drained). */
+  readonly replies: MessagePort;
+  /** The reply port keeps the process alive only while jobs are out (an idle pool lets it exit). */
+  private reffed = false;
+  keepAlive(): void {
+    const want = this.posted.length > 0 && !this.dead;
+    if (want === this.reffed) return;
+    this.reffed = want;
+    if (want) this.replies.ref();
+    else this.replies.unref();
+  }
   constructor(file: string) {
     const { port1, port2 } = new MessageChannel();
+    const replies = new MessageChannel();
     this.outPort = port1;
+    this.replies = replies.port1;
     this.worker = new Worker(file, {
-      workerData: { cancelled: this.cancelled, outbound: { cell: this.outCell, port: port2 } },
-      transferList: [port2],
+      workerData: { cancelled: this.cancelled, outbound: { cell: this.outCell, port: port2 }, replies: replies.port2 },
+      transferList: [port2, replies.port2],
     });
   }
   get running(): Job | undefined {
@@ -182,7 +195,12 @@ export class WorkerPool {
   private spawn(): GuestWorker {
     const w = new GuestWorker(this.file);
     w.worker.unref();
-    w.worker.on('message', (m: FromWorker) => this.onMessage(w, m));
+    w.replies.on('message', (m: FromWorker) => {
+      this.onMessage(w, m);
+      // Answers that arrived meanwhile are taken in turn, without a message event each.
+      for (let r = receiveMessageOnPort(w.replies); r; r = receiveMessageOnPort(w.replies)) this.onMessage(w, r.message as FromWorker);
+    });
+    w.replies.unref();
     w.worker.on('error', (err) => {
       this.opts.logger.error({ err }, 'guest worker failed');
       this.replace(w, 'crashed', `guest worker failed: ${err.message}`);
@@ -352,6 +370,7 @@ export class WorkerPool {
         w.worker.postMessage({ ...job.msg, component: job.component });
       } else w.worker.postMessage(job.msg); // bodies are copied, not transferred: a job may be re-sent
     }
+    w.keepAlive();
   }
 
   private onMessage(w: GuestWorker, m: FromWorker): void {
@@ -401,6 +420,7 @@ export class WorkerPool {
     w.dead = true;
     void w.worker.terminate();
     w.outPort.close();
+    w.replies.close();
     // Jobs posted behind the running one never started: they move to the replacement.
     const [running, ...moved] = w.posted.filter((j, i) => i === 0 || !w.abandoned.has(j.id));
     w.posted = [];
@@ -442,6 +462,7 @@ export class WorkerPool {
     for (const w of all) {
       w.dead = true;
       w.outPort.close();
+      w.replies.close();
       for (const j of [...w.posted, ...w.queue, ...w.background]) j.onLost('crashed', 'runner is stopping');
     }
     await Promise.all(all.map((w) => w.worker.terminate()));

@@ -31,7 +31,7 @@ interface LiveInstance {
 const port = parentPort!;
 const components = new Map<string, { instantiate: Instantiate; component: CompiledComponent }>();
 const instances = new Map<string, LiveInstance>();
-const data = workerData as { cancelled: Int32Array; outbound: { cell: Int32Array; port: MessagePort } };
+const data = workerData as { cancelled: Int32Array; outbound: { cell: Int32Array; port: MessagePort }; replies: MessagePort };
 /** Set by the main thread for jobs whose deadline passed while they waited here. */
 const cancelled = data.cancelled;
 let currentJob = 0;
@@ -61,7 +61,7 @@ function performOutbound(instanceId: string) {
   });
 }
 const isCancelled = (job: number) => Atomics.load(cancelled, job % cancelled.length) === job;
-const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
+const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => data.replies.postMessage(msg, transfer ?? []);
 
 /** stdout/stderr of one instance, kept up to a limit per request. */
 class LogCapture {
