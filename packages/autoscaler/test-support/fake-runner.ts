@@ -108,7 +108,7 @@ export class FakeRunner {
   }
 }
 
-/** Lets bus deliveries (microtasks) and queued status writes (setImmediate) run; no wall-clock waiting. */
+/** Lets bus deliveries (microtasks) run; status writes (deferred a few ms) are awaited with `as.idle()`. No wall-clock waiting. */
 export async function settle(rounds = 6): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
 }
