@@ -165,6 +165,32 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(runner.of(NS, 'hello-00001').length).toBeGreaterThan(0);
   });
 
+  it('after an admin scale to 0, the activator report of the second before it does not start the revision again', async () => {
+    const { store, bus, runner, clock, start } = await setup();
+    await store.create(revision('hello-00001'));
+    await start();
+    await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
+    await settle();
+    const startsBefore = runner.starts.length;
+    const report = (time: number) =>
+      bus.publish(subjects.metrics(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', source: 'gw-1', fromActivator: true, averageConcurrency: 0.9, requestCount: 1, time });
+
+    // The gateway's once-a-second report lands just after the scale-down, carrying the request before it.
+    clock.advance(300);
+    report(clock.now());
+    await settle();
+    expect(runner.starts).toHaveLength(startsBefore);
+    expect(runner.of(NS, 'hello-00001')).toHaveLength(0);
+
+    // The next report covers only time after the scale-down: load again, so the revision comes back at once.
+    clock.advance(1000);
+    const t = clock.now();
+    report(t);
+    await settle();
+    expect(runner.starts.at(-1)?.at).toBe(t);
+    expect(runner.of(NS, 'hello-00001').length).toBeGreaterThan(0);
+  });
+
   it('admin scale refuses anything but { to: 0 } and unknown revisions', async () => {
     const { store, bus, as, start } = await setup();
     await store.create(revision('hello-00001'));
@@ -356,6 +382,9 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await store.create(revision('hello-00001', { 'autoscaling.knative.dev/target-burst-capacity': '0' }));
     await start();
     await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
+    await settle();
+    // A report whose second opened after the scale-down (earlier ones are the forgotten history).
+    clock.advance(1000);
     await settle();
     const t = clock.now();
     bus.publish(subjects.metrics(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', source: 'gw-1', fromActivator: true, averageConcurrency: 1, requestCount: 1, time: t });

@@ -54,6 +54,8 @@ const START_TIMEOUT_MS = 60_000;
 const MAX_START_BACKOFF_MS = 30_000;
 /** Real time (not the injected clock: it only defers, it decides nothing) before status is written. */
 const STATUS_WRITE_DELAY_MS = 25;
+/** The activator reports what it carried over the last second (gateway docs: Report). */
+const ACTIVATOR_REPORT_MS = 1000;
 
 export interface AutoscalerDeps {
   store: Store;
@@ -94,6 +96,8 @@ interface RevState {
   dirty: boolean;
   startFailures: number;
   startBackoffUntil: number;
+  /** When the admin verb last forgot the load history (ms); activator windows opened before it are history. */
+  forgottenAt: number;
   problemsLogged: boolean;
   /** This replica owns the revision (see sharing/owners.ts); others only keep their windows warm. */
   owned: boolean;
@@ -196,6 +200,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       dirty: false,
       startFailures: 0,
       startBackoffUntil: 0,
+      forgottenAt: -Infinity,
       problemsLogged: false,
       owned: owners.owns(key),
     };
@@ -526,6 +531,9 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     const st = states.get(resourceKey(stat.namespace, stat.revision));
     if (!st) return;
     const now = clock.now();
+    // An activator report covers the second before its time: one that opened before the admin verb
+    // forgot the history is that history (it would bring the revision straight back with no request).
+    if (stat.fromActivator && stat.time - ACTIVATOR_REPORT_MS < st.forgottenAt) return;
     if (!stat.fromActivator) {
       // A draining instance's last reports would count load that is already gone.
       const t = cluster.get(stat.source);
@@ -581,6 +589,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     // its first-request stat again, or the decider sees no load and the request waits ~1 s for
     // the activator's next report.
     st.lastPokeSecond = -1;
+    st.forgottenAt = now;
     st.decider = createDecider(st.settings.decider, { readyPodsAtCreation: 0, now });
     st.desiredScale = 0;
     st.ebc = st.settings.decider.targetBurstCapacity > 0 ? -st.settings.decider.targetBurstCapacity : st.settings.decider.targetBurstCapacity;
