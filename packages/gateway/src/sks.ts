@@ -12,6 +12,13 @@ import {
 
 /** Endpoints counts are trusted only after this long: a fresh gateway hears the runners' resync first. */
 export const SKS_SETTLE_MS = 2_500;
+/**
+ * Real time (not the injected clock: it only defers, it decides nothing) from a change to its write.
+ * Endpoints change when a cold start's instance appears, and a write there (SQLite, plus every Store
+ * watcher it wakes) would run before the held request goes on; coalesced a moment later it costs
+ * that request nothing.
+ */
+const WRITE_DELAY_MS = 25;
 
 /**
  * The ServerlessService's status half: how many ready instances back the revision (Knative's
@@ -29,6 +36,7 @@ export class ServerlessServiceStatusWriter {
   private settle?: TimerHandle;
   private settled = false;
   private flushing = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; settleMs?: number }) {}
 
@@ -53,6 +61,8 @@ export class ServerlessServiceStatusWriter {
   async stop(): Promise<void> {
     this.unwatch?.();
     if (this.settle) this.deps.clock.clearTimeout(this.settle);
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   observe(key: string, ready: number): void {
@@ -65,7 +75,11 @@ export class ServerlessServiceStatusWriter {
     const sks = this.known.get(key)!;
     if (this.matches(sks, this.counts.get(key) ?? 0)) return;
     this.dirty.add(key);
-    if (this.settled) queueMicrotask(() => void this.flush());
+    if (this.settled && this.flushTimer === undefined)
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        void this.flush();
+      }, WRITE_DELAY_MS);
   }
 
   private matches(sks: ServerlessService, ready: number): boolean {
