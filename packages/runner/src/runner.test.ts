@@ -73,6 +73,21 @@ describe('runner: WebAssembly revisions', () => {
     expect(await (await h.dispatch('other-00001', 'o1')).text()).toBe('Hello Other!\n');
   });
 
+  it('applies deadlines to the requests an instance took ahead while they wait behind a looping one', async () => {
+    await h.revision('ahead-00001', guest, { timeoutSeconds: 2 });
+    expect(await h.start('ahead-00001', 'ahead1')).toMatchObject({ ok: true });
+    await h.dispatch('ahead-00001', 'ahead1', '/count');
+    const looping = h.dispatch('ahead-00001', 'ahead1', '/loop');
+    // Taken from the queue at once (admit 4), they wait in the worker behind the loop: their own
+    // deadlines (2 s from arrival, like the loop's) still end them, they do not hang there.
+    const behind = [h.dispatch('ahead-00001', 'ahead1', '/count'), h.dispatch('ahead-00001', 'ahead1', '/count')];
+    const all = await Promise.all([looping, ...behind]);
+    expect(all.map((r) => r.status)).toEqual([504, 504, 504]);
+    for (const r of all) expect(((await r.json()) as { error: string }).error).toBe('Timeout');
+    // The instance was re-created on a fresh worker and serves again, its state fresh.
+    expect((await (await h.dispatch('ahead-00001', 'ahead1', '/count')).text()).trim()).toBe('1');
+  });
+
   it('keeps state in a reusable instance, and gives each request a fresh one with kedge.dev/instance-per-request', async () => {
     await h.revision('keep-00001', guest);
     const per = await h.revision('fresh-00001', guest);
