@@ -68,6 +68,8 @@ class GuestWorker {
   /** Posted, in order; the worker runs them one by one, so the first is the one running. */
   posted: Job[] = [];
   dead = false;
+  /** The thread is gone (error/exit seen): nothing more is posted to it before it is replaced. */
+  gone = false;
   /** Job ids the worker must skip when it reaches them (their deadline passed while waiting). */
   readonly cancelled = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
   readonly worker: Worker;
@@ -201,11 +203,19 @@ export class WorkerPool {
       for (let r = receiveMessageOnPort(w.replies); r; r = receiveMessageOnPort(w.replies)) this.onMessage(w, r.message as FromWorker);
     });
     w.replies.unref();
+    // Answers travel on their own port, so one sent just before the worker died may still wait there.
+    const takeLastAnswers = () => {
+      if (w.dead) return;
+      w.gone = true;
+      for (let r = receiveMessageOnPort(w.replies); r; r = receiveMessageOnPort(w.replies)) this.onMessage(w, r.message as FromWorker);
+    };
     w.worker.on('error', (err) => {
       this.opts.logger.error({ err }, 'guest worker failed');
+      takeLastAnswers();
       this.replace(w, 'crashed', `guest worker failed: ${err.message}`);
     });
     w.worker.on('exit', (code) => {
+      takeLastAnswers();
       if (!w.dead && !this.closed) this.replace(w, 'crashed', `guest worker exited with code ${code}`);
     });
     return w;
@@ -361,7 +371,7 @@ export class WorkerPool {
   }
 
   private pump(w: GuestWorker): void {
-    while (!w.dead && w.posted.length < PIPELINE && (w.queue.length || (w.posted.length === 0 && w.background.length))) {
+    while (!w.dead && !w.gone && w.posted.length < PIPELINE && (w.queue.length || (w.posted.length === 0 && w.background.length))) {
       const job = (w.queue.length ? w.queue : w.background).shift()!;
       if (w.posted.length === 0) w.runningSince = performance.now();
       w.posted.push(job);
