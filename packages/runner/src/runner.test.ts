@@ -238,6 +238,16 @@ describe('runner: process revisions', () => {
     await h.stop('probe-00001', 'p1');
   });
 
+  it('leaves the runner headers (Kedge-Instance, Kedge-Proxied) out of what the process sees', async () => {
+    const script = `require('http').createServer((q, s) => s.end(Object.keys(q.headers).filter((k) => k.startsWith('kedge-') || k === 'x-app').sort().join(',')))
+      .listen(process.env.PORT, '127.0.0.1')`;
+    await h.revision('hdr-00001', undefined, {}, {}, { image: 'x', command: ['node', '-e', script] });
+    expect((await h.start('hdr-00001', 'hd1')).ok).toBe(true);
+    const res = await h.runner.fetch(new Request('http://runner/', { headers: { 'kedge-instance': 'hd1', 'kedge-proxied': 'true', 'x-app': '1' } }));
+    expect(await res.text()).toBe('x-app');
+    await h.stop('hdr-00001', 'hd1');
+  });
+
   it('reports a process that never becomes ready', async () => {
     await h.revision('dead-00001', undefined, {}, {}, { image: 'x', command: ['node', '-e', 'process.exit(3)'] });
     const reply = await h.start('dead-00001', 'x1');
