@@ -238,6 +238,17 @@ describe('runner: process revisions', () => {
     await h.stop('probe-00001', 'p1');
   });
 
+  it('probes PORT when the defaulted readinessProbe says port 0 (as the API defaults it)', async () => {
+    await h.revision('zero-00001', undefined, {}, { TARGET: 'Node' }, {
+      image: 'node:20',
+      command: ['node', HELLO_NODE],
+      readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 },
+    });
+    expect((await h.start('zero-00001', 'z1')).ok).toBe(true);
+    expect(await (await h.dispatch('zero-00001', 'z1')).text()).toBe('Hello Node!\n');
+    await h.stop('zero-00001', 'z1');
+  });
+
   it('leaves the runner headers (Kedge-Instance, Kedge-Proxied) out of what the process sees', async () => {
     const script = `require('http').createServer((q, s) => s.end(Object.keys(q.headers).filter((k) => k.startsWith('kedge-') || k === 'x-app').sort().join(',')))
       .listen(process.env.PORT, '127.0.0.1')`;

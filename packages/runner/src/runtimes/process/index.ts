@@ -124,8 +124,9 @@ async function waitReady(probe: Probe | undefined, port: number, timeoutMs: numb
   }
 }
 
+/** Knative's defaulted probes carry port 0 (or a named port): both mean the serving port, PORT. */
 function probePort(p: number | string | undefined, port: number): number {
-  return typeof p === 'number' ? p : port;
+  return typeof p === 'number' && p > 0 ? p : port;
 }
 
 async function probeOnce(probe: Probe | undefined, port: number): Promise<void> {
