@@ -4,22 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
-import { ROOT, kedge, request, tempDir, waitForObject, writeFile } from './harness.js';
+import { ROOT, SHORT_WINDOWS_CONFIG, kedge, request, tempDir, waitForObject, writeFile } from './harness.js';
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/dist/services';
 const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/dist/revisions';
-
-// Short windows so a revision reaches zero within seconds (Knative's minimum stable window, 1 s grace).
-const CONFIG = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config-autoscaler
-  namespace: knative-serving
-data:
-  stable-window: "6s"
-  scale-to-zero-grace-period: "1s"
-`;
 
 function service(name: string, annotations: Record<string, string>): string {
   const ann = Object.entries(annotations).map(([k, v]) => `        ${k}: "${v}"\n`).join('');
@@ -92,7 +81,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     const d = (n: string) => ['--data-dir', join(tmp.dir, n)];
     api = await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')]);
     apiUrl = api.urls.api!;
-    await apply(writeFile(tmp.dir, 'config.yaml', CONFIG));
+    await apply(writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG));
     await Promise.all([
       role('runner', ['--node-id', 'node-a', '--runner-port', '0', ...d('node-a')]),
       role('runner', ['--node-id', 'node-b', '--runner-port', '0', ...d('node-b')]),

@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ROOT, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgePorts, type KedgeProcess } from './harness.js';
+import { ROOT, SHORT_WINDOWS_CONFIG, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgePorts, type KedgeProcess } from './harness.js';
 
 const HELLO_MANIFEST = join(ROOT, 'examples/helloworld/service.yaml');
 const HOST = 'helloworld.example.example.com';
 const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/example/revisions';
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/example/services';
-
-// Short windows so the revision reaches zero within seconds: Knative's minimum stable window (6 s)
-// and a 1 s grace period.
-const CONFIG = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config-autoscaler
-  namespace: knative-serving
-data:
-  stable-window: "6s"
-  scale-to-zero-grace-period: "1s"
-`;
 
 describe('kedge up: the first request from zero, end to end', () => {
   const tmp = tempDir('kedge-e2e-');
@@ -29,7 +17,7 @@ describe('kedge up: the first request from zero, end to end', () => {
   beforeAll(async () => {
     expect(existsSync(join(ROOT, 'examples/helloworld/build/helloworld.wasm')), 'run npm run build first').toBe(true);
     ports = await pickPorts();
-    config = writeFile(tmp.dir, 'config.yaml', CONFIG);
+    config = writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG);
     proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data'), config });
   });
 

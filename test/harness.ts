@@ -8,6 +8,17 @@ import { freePort } from '@kedge/core/testing';
 export const ROOT = resolve(import.meta.dirname, '..');
 export const KEDGE_BIN = join(ROOT, 'packages/cli/bin/kedge.js');
 
+/** config-autoscaler with short windows so a revision reaches zero within seconds (Knative's minimum stable window, 1 s grace). */
+export const SHORT_WINDOWS_CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config-autoscaler
+  namespace: knative-serving
+data:
+  stable-window: "6s"
+  scale-to-zero-grace-period: "1s"
+`;
+
 export interface KedgeProcess {
   child: ChildProcess;
   gatewayUrl: string;

@@ -47,3 +47,4 @@ export * from './config/autoscaler.js';
 export * from './resources/concurrency.js';
 export * from './resources/pod-autoscaler.js';
 export * from './net.js';
+export * from './store/watchers.js';

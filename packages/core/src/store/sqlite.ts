@@ -6,6 +6,7 @@ import type { Kind } from '../resources/kinds.js';
 import type { AnyResource } from '../resources/types.js';
 import { systemClock, type Clock } from '../clock.js';
 import { FsBlobStore } from './blobs-fs.js';
+import { WatcherSet } from './watchers.js';
 import { stampCreate, stampUpdate } from './objects.js';
 import {
   labelSelectorMatcher,
@@ -29,7 +30,7 @@ interface Row {
 export class SqliteStore implements Store {
   readonly blobs: BlobStore;
   private readonly db: Database.Database;
-  private readonly watchers = new Set<{ opts: WatchOptions; match: (l?: Record<string, string>) => boolean; handler: (ev: WatchEvent) => void }>();
+  private readonly watchers = new WatcherSet();
   private readonly clock: Clock;
 
   constructor(dataDir: string, deps: { clock?: Clock } = {}) {
@@ -142,28 +143,17 @@ export class SqliteStore implements Store {
   }
 
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
-    const w = { opts, match: labelSelectorMatcher(opts.labelSelector), handler };
     if (opts.initial !== false) {
       const kinds = opts.kind ? [opts.kind] : this.db.prepare<[], { kind: string }>('SELECT DISTINCT kind FROM resources').all().map((r) => r.kind as Kind);
       for (const k of kinds) for (const object of this.listSync(k, opts).items) handler({ type: 'ADDED', object });
     }
-    this.watchers.add(w);
+    const unwatch = this.watchers.add(opts, handler);
     opts.onSynced?.();
-    return () => void this.watchers.delete(w);
+    return unwatch;
   }
 
   private emit(ev: WatchEvent): void {
-    const o = ev.object;
-    for (const w of this.watchers) {
-      if (w.opts.kind && w.opts.kind !== o.kind) continue;
-      if (w.opts.namespace && w.opts.namespace !== o.metadata.namespace) continue;
-      if (!w.match(o.metadata.labels)) continue;
-      try {
-        w.handler({ type: ev.type, object: structuredClone(o) });
-      } catch {
-        // A watcher's failure is its own; the write has already happened.
-      }
-    }
+    this.watchers.emit(ev);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   labelSelectorMatcher,
   StoreError,
+  WatcherSet,
   type AnyResource,
   type BlobStore,
   type Kind,
@@ -17,7 +18,7 @@ import {
  */
 export class MemoryStore implements Store {
   private readonly objects = new Map<string, AnyResource>();
-  private readonly watchers = new Set<{ opts: WatchOptions; match: (l?: Record<string, string>) => boolean; handler: (ev: WatchEvent) => void }>();
+  private readonly watchers = new WatcherSet();
   private rv = 0;
   readonly blobs: BlobStore = {
     put: () => Promise.reject(new Error('blobs: not available in a feed-driven gateway')),
@@ -79,28 +80,16 @@ export class MemoryStore implements Store {
   }
 
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
-    const w = { opts, match: labelSelectorMatcher(opts.labelSelector), handler };
     if (opts.initial !== false) {
       const kinds = opts.kind ? [opts.kind] : [...new Set([...this.objects.values()].map((o) => o.kind as Kind))];
       for (const k of kinds) for (const object of this.listSync(k, opts)) handler({ type: 'ADDED', object });
     }
     opts.onSynced?.();
-    this.watchers.add(w);
-    return () => void this.watchers.delete(w);
+    return this.watchers.add(opts, handler);
   }
 
   private emit(ev: WatchEvent): void {
-    for (const w of this.watchers) {
-      const o = ev.object;
-      if (w.opts.kind && w.opts.kind !== o.kind) continue;
-      if (w.opts.namespace && w.opts.namespace !== o.metadata.namespace) continue;
-      if (!w.match(o.metadata.labels)) continue;
-      try {
-        w.handler({ type: ev.type, object: structuredClone(o) });
-      } catch {
-        // a watcher's failure is its own
-      }
-    }
+    this.watchers.emit(ev);
   }
 
   async close(): Promise<void> {
