@@ -42,7 +42,7 @@ async function setup(nodes: { id: string; capacity: number }[] = [{ id: 'node-1'
   const bus = new MemoryBus({ clock });
   const store = new SqliteStore(dir, { clock });
   const runners = nodes.map((n) => new FakeRunner(bus, clock, n.id, n.capacity).start());
-  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1' });
+  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1', statusWriteDelayMs: 0 });
   const decisions: DecisionMessage[] = [];
   bus.subscribe<DecisionMessage>(subjects.decisionAll, (m) => void decisions.push(m.data));
   cleanups.push(async () => {
@@ -302,7 +302,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
 
   it('two replicas split the revisions without double placement, and one takes over when the other stops', async () => {
     const { store, bus, clock, runner, as, advance, start } = await setup();
-    const as2 = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-2' });
+    const as2 = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-2', statusWriteDelayMs: 0 });
     cleanups.push(() => as2.stop());
     const names = Array.from({ length: 8 }, (_, i) => `r${i}-00001`);
     for (const n of names) await store.create(revision(n));

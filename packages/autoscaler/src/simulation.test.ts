@@ -66,7 +66,7 @@ async function simulate(opts: { containerConcurrency: number; annotations?: Reco
     spec: { containers: [{ image: 'node', command: ['node', 'server.js'] }], containerConcurrency: opts.containerConcurrency },
   });
   const runner = new FakeRunner(bus, clock, 'node-1', 20).start();
-  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1' });
+  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1', statusWriteDelayMs: 0 });
   const decisions: Sim['decisions'] = [];
   bus.subscribe<DecisionMessage>(subjects.decisionAll, (m) => void decisions.push({ ...m.data, at: clock.now() }));
   await as.start();
