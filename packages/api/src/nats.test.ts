@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectNatsBus, connectNatsStore, silentLogger, systemClock, type AnyResource, type NatsBus, type NatsStore } from '@kedge/core';
+import { connectNatsBus, connectNatsStore, silentLogger, systemClock, type AnyResource, type Kind, type NatsBus, type NatsStore } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { createApi, type Api } from './index.js';
 
@@ -42,6 +42,25 @@ function waitFor(kind: 'Service' | 'Revision', name: string, pred: (o: any) => b
   });
 }
 
+/**
+ * Resolves once `kind/name` is absent. Background deletion is eventual: a reconciler busy with the
+ * owner when it was deleted may create the child again, and the owner GC then deletes that orphan.
+ */
+function gone(kind: Kind, name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () =>
+      void store.get(kind, 'example', name).then((o) => {
+        if (!o) {
+          queueMicrotask(() => stop());
+          resolve();
+        }
+      });
+    const stop = store.watch({ kind, namespace: 'example', onSynced: check }, (ev) => {
+      if (ev.type === 'DELETED' && ev.object.metadata.name === name) check();
+    });
+  });
+}
+
 const ready = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && o.status.observedGeneration === o.metadata.generation;
 
 it('brings a Service to Ready on the NATS store and cascades its deletion', async () => {
@@ -62,6 +81,8 @@ it('brings a Service to Ready on the NATS store and cascades its deletion', asyn
 
   const del = await api.fetch(new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/services/hello', { method: 'DELETE' }));
   expect(del.status).toBe(200);
-  for (const [kind, name] of [['Configuration', 'hello'], ['Route', 'hello'], ['Revision', 'hello-00001'], ['PodAutoscaler', 'hello-00001']] as const)
+  for (const [kind, name] of [['Configuration', 'hello'], ['Route', 'hello'], ['Revision', 'hello-00001'], ['PodAutoscaler', 'hello-00001']] as const) {
+    await gone(kind, name);
     expect(await store.get(kind, 'example', name), `${kind} ${name}`).toBeUndefined();
+  }
 }, 30_000);

@@ -111,6 +111,7 @@ export class NatsStore implements Store {
     private readonly kv: KV,
     blobs: BlobStore,
     private readonly ownsConnection: boolean,
+    private readonly timeoutMs: number,
     clock: Clock,
     log: Logger,
   ) {
@@ -132,7 +133,8 @@ export class NatsStore implements Store {
     let blobs: NatsBlobStore;
     // A request caught by a server restart is lost; give up on it after 2 s (not the default 5 s)
     // so the caller's retry comes sooner.
-    const js = jetstream(nc, { timeout: opts.timeoutMs ?? 2_000 });
+    const timeoutMs = opts.timeoutMs ?? 2_000;
+    const js = jetstream(nc, { timeout: timeoutMs });
     const bucket = opts.bucket ?? 'kedge';
     try {
       kv = await new Kvm(js).create(bucket, { history: 1, storage: StorageType.File });
@@ -142,7 +144,7 @@ export class NatsStore implements Store {
       const msg = err instanceof Error ? err.message : String(err);
       throw new Error(`nats: cannot open the JetStream KV/Object Store buckets on ${nc.getServer()} (${msg}); is nats-server running with -js?`);
     }
-    return new NatsStore(nc, js, bucket, kv, blobs, opts.ownsConnection ?? true, opts.clock ?? systemClock, log);
+    return new NatsStore(nc, js, bucket, kv, blobs, opts.ownsConnection ?? true, timeoutMs, opts.clock ?? systemClock, log);
   }
 
   async get<T extends AnyResource = AnyResource>(kind: Kind, namespace: string, name: string): Promise<T | undefined> {
@@ -154,6 +156,12 @@ export class NatsStore implements Store {
    * Latest entries under a key filter, with the bucket's last revision taken before reading them.
    * One ordered consumer delivering the last message per key: a single pass over the stream instead of
    * a key listing and a get per key (500 objects: ~40 ms instead of ~200 ms here).
+   *
+   * The pass ends after as many messages as the consumer had pending when it was made. The pending
+   * count each message carries is not enough: nats-server 2.9 (Debian's) reports it one too high for
+   * a last-per-subject consumer, so waiting for it to reach 0 hung about one list in ten. A key
+   * rewritten during the pass loses its old message and delivers the new one in its place, so the
+   * count still holds. A pass that stops delivering fails after the API timeout instead of hanging.
    */
   async snapshot(filter: string): Promise<{ entries: Entry[]; revision: number }> {
     const status = await this.kv.status();
@@ -164,20 +172,39 @@ export class NatsStore implements Store {
       deliver_policy: DeliverPolicy.LastPerSubject,
     });
     const entries: Entry[] = [];
-    if ((await oc.info(true)).num_pending === 0) {
-      void oc.delete().catch(() => undefined);
+    // An ephemeral consumer would otherwise linger on the server for its inactivity threshold (5 min).
+    const drop = () => void oc.delete().catch(() => undefined);
+    const expected = (await oc.info(true)).num_pending;
+    if (expected === 0) {
+      drop();
       return { entries, revision };
     }
     const messages = await oc.consume();
-    for await (const m of messages) {
-      const op = m.headers?.get('KV-Operation');
-      if (op !== 'DEL' && op !== 'PURGE')
-        entries.push({ key: m.subject.slice(prefix.length), revision: m.seq, value: m.data });
-      if (m.info.pending === 0) break;
+    let received = 0;
+    let stalled = false;
+    // Wall-clock like the JetStream API timeout it mirrors: an injected test clock must not fire it.
+    const arm = () =>
+      setTimeout(() => {
+        stalled = true;
+        messages.stop();
+      }, this.timeoutMs);
+    let timer = arm();
+    try {
+      for await (const m of messages) {
+        clearTimeout(timer);
+        received++;
+        const op = m.headers?.get('KV-Operation');
+        if (op !== 'DEL' && op !== 'PURGE')
+          entries.push({ key: m.subject.slice(prefix.length), revision: m.seq, value: m.data });
+        if (received >= expected || m.info.pending === 0) break;
+        timer = arm();
+      }
+    } finally {
+      clearTimeout(timer);
+      messages.stop();
+      drop();
     }
-    messages.stop();
-    // An ephemeral consumer would otherwise linger on the server for its inactivity threshold (5 min).
-    void oc.delete().catch(() => undefined);
+    if (stalled) throw new Error(`nats: listing ${filter} stalled after ${received} of ${expected} entries`);
     return { entries, revision };
   }
 
