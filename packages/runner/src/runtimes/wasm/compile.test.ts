@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeFetchEventGuest, patchGlue } from './compile.js';
+import { looksLikeFetchEventGuest, patchGlue, transpileComponent } from './compile.js';
+import { buildTestGuest } from '../../testing/components.js';
 import { capMemory } from './memory-limit.js';
 
 describe('jco glue patch', () => {
@@ -21,6 +22,23 @@ export const _util = {};`;
     expect(out).not.toMatch(/WebAssembly\.promising|JCO_DEBUG|^export /m);
     expect(out).toContain('realloc0Async = exports1.cabi_realloc;');
     expect(new Function(`${out}\nreturn instantiate;`)()).toBeTypeOf('function');
+  });
+});
+
+describe('jco glue: sync host imports skip the async task bookkeeping', () => {
+  it('calls every host import of the test guest straight through and keeps no set of reps', async () => {
+    const { glue } = await transpileComponent(await buildTestGuest());
+    // Each host import (fields, outgoing-response, body, stream write, …) uses the stand-in task.
+    expect(glue.match(/const task = _kedgeSyncTask;/g)?.length).toBeGreaterThanOrEqual(5);
+    expect(glue).not.toMatch(/const hostProvided = true;/);
+    expect(glue).toContain('if (!args.isManualAsync && !args.isAsync && !args.funcTypeIsAsync) return args.importFn(...params);');
+    expect(glue).not.toMatch(/_createdReps\.add/);
+    expect(new Function(`${glue}\nreturn instantiate;`)()).toBeTypeOf('function');
+  });
+
+  it('leaves glue of another shape alone', () => {
+    const other = 'function _lowerImportBackwardsCompat(a, b) {}\nfunction instantiate() {}';
+    expect(patchGlue(other)).toBe(other);
   });
 });
 

@@ -40,7 +40,13 @@ export function looksLikeFetchEventGuest(bytes: Uint8Array): boolean {
  * Fixes the jco 1.35 glue for a synchronous host on Node 20 and makes it evaluable in a worker:
  * - every instantiation probes `WebAssembly.promising` in a try/catch; Node 20 lacks it and each
  *   throw costs milliseconds on large components (V8 formats the error from the whole function);
- * - every host call reads `process.env.JCO_DEBUG`.
+ * - every host call reads `process.env.JCO_DEBUG`;
+ * - every host call runs component-model-async bookkeeping (a task per call, a subtask in the
+ *   caller, global current-task metadata) that a synchronous import called from a synchronous
+ *   export never needs: about half of a tiny guest's request (docs/runner.md). Sync imports are
+ *   called straight through; async or manually-async imports keep the generated path;
+ * - handle tables remember every resource rep they ever created in a Set nothing reads: it grew
+ *   by a few entries per request for the life of the instance.
  */
 export function patchGlue(source: string): string {
   let glue = source
@@ -52,7 +58,32 @@ export function patchGlue(source: string): string {
     '$1 = $2;',
   );
   glue = glue.replace(/if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}/g, 'return;');
-  return glue;
+  return skipSyncTasks(glue).replace(/^\s*table\._createdReps\.add\(rep\);$/m, '');
+}
+
+/** Stands in for the per-call task of a host import: a sync call needs none of its bookkeeping. */
+const SYNC_TASK = `const _kedgeSyncTask = {
+  componentIdx: () => -1, id: () => 0, getParentSubtask: () => undefined,
+  setErrored() {}, reject() {}, resolve() {}, exit() {},
+};
+`;
+
+function skipSyncTasks(glue: string): string {
+  const wrapper = /function _lowerImportBackwardsCompat\(args\) \{\n(\s*)const params = \[\.\.\.arguments\]\.slice\(1\);/;
+  if (!wrapper.test(glue)) return glue; // another jco: leave its glue alone
+  glue = glue.replace(
+    wrapper,
+    'function _lowerImportBackwardsCompat(args, ...params) {\n$1if (!args.isManualAsync && !args.isAsync && !args.funcTypeIsAsync) return args.importFn(...params);',
+  );
+  // Inside each host trampoline: the task creation, then the call wrapped in current-task metadata.
+  glue = glue.replace(/const hostProvided = true;[\s\S]*?const started = task\.enterSync\(\);/g, (block) =>
+    block.length < 2_000 && !block.includes('function') ? 'const task = _kedgeSyncTask;' : block,
+  );
+  glue = glue.replace(
+    /_withGlobalCurrentTaskMeta\(\{\s*componentIdx: task\.componentIdx\(\),\s*taskID: task\.id\(\),\s*fn: \(\) => (.+),\s*\}\)/g,
+    (call, fn: string, at: number) => (glue.lastIndexOf('const task = _kedgeSyncTask;', at) > glue.lastIndexOf('= function(', at) ? `(${fn})` : call),
+  );
+  return SYNC_TASK + glue;
 }
 
 export async function transpileComponent(bytes: Uint8Array): Promise<Transpiled> {
