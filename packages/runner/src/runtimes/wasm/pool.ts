@@ -55,7 +55,7 @@ interface Job {
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 
 /** Jobs posted ahead to a worker, so it never idles for a message round trip between two. */
-const PIPELINE = 4;
+const PIPELINE = 16;
 const CANCEL_SLOTS = 64;
 
 class GuestWorker {
@@ -70,6 +70,13 @@ class GuestWorker {
   dead = false;
   /** The thread is gone (error/exit seen): nothing more is posted to it before it is replaced. */
   gone = false;
+  /**
+   * Messages for the worker, sent together once this turn of the event loop is over: waking a
+   * sleeping thread costs tens of µs here (a cross-CPU interrupt in the VM), so requests that
+   * arrived on many connections in one turn share one wake-up.
+   */
+  outbox: ToWorker[] = [];
+  flushing = false;
   /** Job ids the worker must skip when it reaches them (their deadline passed while waiting). */
   readonly cancelled = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
   readonly worker: Worker;
@@ -377,10 +384,23 @@ export class WorkerPool {
       w.posted.push(job);
       if (job.msg.type === 'instantiate' && job.component && !w.loaded.has(job.component.key)) {
         w.loaded.add(job.component.key);
-        w.worker.postMessage({ ...job.msg, component: job.component });
-      } else w.worker.postMessage(job.msg); // bodies are copied, not transferred: a job may be re-sent
+        this.post(w, { ...job.msg, component: job.component });
+      } else this.post(w, job.msg); // bodies are copied, not transferred: a job may be re-sent
     }
     w.keepAlive();
+  }
+
+  private post(w: GuestWorker, msg: ToWorker): void {
+    w.outbox.push(msg);
+    if (w.flushing) return;
+    w.flushing = true;
+    setImmediate(() => {
+      w.flushing = false;
+      const msgs = w.outbox;
+      w.outbox = [];
+      if (w.dead || w.gone || !msgs.length) return;
+      w.worker.postMessage(msgs.length === 1 ? msgs[0] : ({ type: 'batch', msgs } satisfies ToWorker));
+    });
   }
 
   private onMessage(w: GuestWorker, m: FromWorker): void {

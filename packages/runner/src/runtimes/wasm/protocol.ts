@@ -38,7 +38,9 @@ export interface RequestInit {
 export type ToWorker =
   | { type: 'instantiate'; job: number; spec: InstanceSpec; key: string; component?: CompiledComponent }
   | { type: 'request'; job: number; instanceId: string; req: RequestInit }
-  | { type: 'drop'; job: number; instanceId: string };
+  | { type: 'drop'; job: number; instanceId: string }
+  /** Several of the above, in order (sent together to wake the worker once). */
+  | { type: 'batch'; msgs: ToWorker[] };
 
 export interface LogBatch {
   stdout?: string;

@@ -270,6 +270,10 @@ port.on('message', (msg: ToWorker) => {
 });
 
 function handleMessage(msg: ToWorker): void {
+  if (msg.type === 'batch') {
+    for (const m of msg.msgs) handleMessage(m);
+    return;
+  }
   if (msg.type === 'request' && isCancelled(msg.job)) {
     post({ type: 'failed', job: msg.job, kind: 'setup', message: 'cancelled before it ran', headSent: false });
     return;
