@@ -112,6 +112,10 @@ export function renderReport(r: SuiteResult): string {
   }
   if (node && direct) L.push(`| instance called directly (lone runner) / bare Node http, ${r.options.connections} connections | ${pct(direct.rps / node.rps)} | | |`);
   if (direct && gw) L.push(`| Kedge gateway / instance called directly, ${r.options.connections} connections | ${pct(gw.rps / direct.rps)} | | |`);
+  const floor = tp('floor');
+  if (node && floor)
+    L.push(`| node:http straight into guest workers (the floor of any guest-off-the-main-thread design) / bare Node http, ${r.options.connections} connections | ${pct(floor.rps / node.rps)} | | |`);
+  if (floor && gw) L.push(`| Kedge gateway / that floor, ${r.options.connections} connections | ${pct(gw.rps / floor.rps)} | | |`);
   if (node && jco) L.push(`| \`jco serve\` / bare Node http, ${r.options.connections} connections | ${pct(jco.rps / node.rps)} | | |`);
   if (jco && gw) L.push(`| Kedge gateway / \`jco serve\`, same component, ${r.options.connections} connections | ${(gw.rps / jco.rps).toFixed(1)} × | | |`);
   const lg = lat('gateway');

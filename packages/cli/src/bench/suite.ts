@@ -200,6 +200,21 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       }
       try {
         const port = await freePort();
+        const floor = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/worker-floor.js'), component, String(port)], /listening on (\S+)/);
+        children.push(floor);
+        targets.push({
+          key: 'floor',
+          label: 'node:http straight into 2 guest workers (the floor: no gateway, no queue)',
+          url: `${floor.match[1]}/`,
+          pid: floor.pid,
+          setup: `node packages/cli/dist/bench/baselines/worker-floor.js examples/helloworld/build/helloworld.wasm ${port}`,
+          flags: `--url http://127.0.0.1:${port}/ --no-instances`,
+        });
+      } catch (err) {
+        missing('the worker floor (node:http into guest workers)', err);
+      }
+      try {
+        const port = await freePort();
         const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
         const jco = await startChild(process.execPath, [jcoBin, 'serve', component, '--port', String(port), '--host', '127.0.0.1'], /listening @ (\S+)/, { timeoutMs: 60_000 });
         children.push(jco);

@@ -1,0 +1,71 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { silentLogger } from '@kedge/core';
+import { ComponentCache, WorkerPool } from '@kedge/runner';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The floor of any design that keeps guests off the thread serving HTTP (which the runner must, so an
+ * endless loop can be ended): node:http hands each request straight to the runner's guest workers and
+ * writes what comes back. No gateway, no queue, no Request/Response objects, no timeouts. Whatever the
+ * gateway → runner path costs beyond this is Kedge's own; the distance from this to bare Node http is the
+ * thread hop and the guest.
+ *
+ *   node dist/bench/baselines/worker-floor.js COMPONENT.wasm [port] [instances]
+ */
+export async function startWorkerFloor(component: string, port = 0, instances = 8) {
+  const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-floor-'));
+  const compiled = await new ComponentCache(join(dir, 'cache')).compile('sha256:' + '0'.repeat(64), async () => new Uint8Array(await readFile(component)));
+  const pool = new WorkerPool({ workers: 2, spares: 0, logger: silentLogger });
+  const ids = Array.from({ length: instances }, (_, i) => `floor-${i}`);
+  for (const instanceId of ids)
+    await pool.instantiate({ instanceId, revision: 'bench/floor', env: [['TARGET', 'World']], logLimit: 1024, outbound: 'none' }, compiled);
+  let next = 0;
+  const server = createServer((req, res) => {
+    const headers: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+    const init = { method: req.method ?? 'GET', pathWithQuery: req.url ?? '/', scheme: 'http' as const, authority: req.headers.host ?? '', headers, body: EMPTY, bodyMore: false };
+    pool.request(ids[next++ % ids.length]!, init).then(
+      (g) => {
+        res.writeHead(g.status, g.headers.flat());
+        res.end(g.body instanceof Uint8Array ? g.body : undefined);
+      },
+      (err: Error) => {
+        res.writeHead(502);
+        res.end(err.message);
+      },
+    );
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const addr = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const component = process.argv[2];
+  if (!component) {
+    process.stderr.write('usage: worker-floor.js COMPONENT.wasm [port] [instances]\n');
+    process.exit(2);
+  }
+  const f = await startWorkerFloor(component, Number(process.argv[3] ?? 0), Number(process.argv[4] ?? 8));
+  process.stdout.write(`listening on ${f.url}\n`);
+  const stop = () => void f.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
