@@ -69,6 +69,11 @@ export interface AutoscalerDeps {
    * see every write at the simulated moment it was decided.
    */
   statusWriteDelayMs?: number;
+  /**
+   * How long after start peers and runner nodes get to announce themselves before this replica
+   * places instances (default 1.5 s). An in-process bus has no one else to wait for: 0.
+   */
+  discoveryMs?: number;
 }
 
 /** Per revision: its settings, metric windows, decider, what the PA reconciler decided, and what was written. */
@@ -762,7 +767,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
         clock.setTimeout(() => {
           discovered = true;
           maybeSettle();
-        }, DISCOVERY_MS),
+        }, deps.discoveryMs ?? DISCOVERY_MS),
       );
       for (const st of states.values()) reconcile(st, false);
       log.info({ revisions: states.size }, 'autoscaler started');

@@ -75,7 +75,15 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
         gatewayFetch ? gatewayFetch(req) : Promise.resolve(new Response('{"error":"gateway not started"}', { status: 503 })),
     });
     runnerFetch = (req) => runner.fetch(req);
-    const autoscaler = createAutoscaler({ store, bus, clock, logger: logger.child({ role: 'autoscaler' }), id: `autoscaler-${nodeId}` });
+    const autoscaler = createAutoscaler({
+      store,
+      bus,
+      clock,
+      logger: logger.child({ role: 'autoscaler' }),
+      id: `autoscaler-${nodeId}`,
+      // Alone on an in-process bus: nobody else can announce anything, so the first request is not held.
+      ...(opts.backends.mode === 'embedded' ? { discoveryMs: 0 } : {}),
+    });
     const api = createApi({ store, bus, clock, logger: logger.child({ role: 'api' }) });
     const gateway = createGateway({
       store,
