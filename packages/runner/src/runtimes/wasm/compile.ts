@@ -140,6 +140,18 @@ export class ComponentCache {
     return this.compiled.has(maxPages === undefined ? digest : `${digest}:${maxPages}`);
   }
 
+  /** Forgets a compiled component (and its transpile, once no other memory cap uses it); the disk copy stays. */
+  evict(key: string): void {
+    this.compiled.delete(key);
+    const digest = key.replace(/:\d+$/, '');
+    if (![...this.compiled.keys()].some((k) => k === digest || k.startsWith(`${digest}:`))) this.transpiled.delete(digest);
+  }
+
+  /** Compiled components held in memory (keys), for tests and status. */
+  get size(): number {
+    return this.compiled.size;
+  }
+
   private async doCompile(key: string, digest: string, bytes: () => Promise<Uint8Array>, maxPages?: number): Promise<CompiledComponent> {
     const t = await this.transpile(digest, bytes);
     const modules: Record<string, WebAssembly.Module> = {};

@@ -31,10 +31,12 @@ export interface WasmRuntimeOptions {
 /** WebAssembly components (wasi:http/proxy 0.2.x) run through jco in guest worker threads. */
 export class WasmRuntime implements Runtime {
   readonly pool: WorkerPool;
-  private readonly cache: ComponentCache;
+  readonly cache: ComponentCache;
   private readonly warm = new Map<string, string[]>();
   private readonly warming = new Set<string>();
   private readonly released = new Set<string>();
+  /** Revisions using each compiled component (by key): the last one released evicts it. */
+  private readonly users = new Map<string, Set<string>>();
   private nextGuest = 1;
 
   constructor(private readonly opts: WasmRuntimeOptions) {
@@ -52,6 +54,7 @@ export class WasmRuntime implements Runtime {
   }
 
   async prepare(rev: Revision): Promise<void> {
+    this.released.delete(revisionKey(rev));
     await this.compiled(rev, {});
     this.keepWarm(rev);
   }
@@ -61,6 +64,12 @@ export class WasmRuntime implements Runtime {
     this.released.add(k);
     for (const id of this.warm.get(k) ?? []) this.pool.drop(id);
     this.warm.delete(k);
+    for (const [key, revisions] of this.users) {
+      if (!revisions.delete(k) || revisions.size) continue;
+      this.users.delete(key);
+      this.cache.evict(key);
+      this.pool.forget(key);
+    }
   }
 
   /**
@@ -69,7 +78,8 @@ export class WasmRuntime implements Runtime {
    */
   private keepWarm(rev: Revision): void {
     const k = revisionKey(rev);
-    this.released.delete(k);
+    // A replenish timer of a deleted revision's last instance may still fire.
+    if (this.released.has(k)) return;
     const want = warmInstances(rev);
     if (this.warming.has(k) || (this.warm.get(k)?.length ?? 0) >= want) return;
     this.warming.add(k);
@@ -127,6 +137,13 @@ export class WasmRuntime implements Runtime {
       );
       timings.fetch = fetched;
       timings.compile = performance.now() - t0 - fetched;
+      const k = revisionKey(rev);
+      if (!this.released.has(k)) {
+        let revisions = this.users.get(c.key);
+        if (!revisions) this.users.set(c.key, (revisions = new Set()));
+        revisions.add(k);
+        this.pool.want(c.key);
+      }
       return c;
     } catch (err) {
       if (err instanceof RevisionLoadError) throw err;

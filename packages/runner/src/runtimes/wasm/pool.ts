@@ -364,12 +364,47 @@ export class WorkerPool {
   /** Forgets an instance (its queued jobs still run first: drain happens above this layer). */
   drop(instanceId: string): void {
     const w = this.placement.get(instanceId);
+    const key = this.specs.get(instanceId)?.component.key;
     this.placement.delete(instanceId);
     this.specs.delete(instanceId);
     if (!w) return;
     w.instances.delete(instanceId);
     const id = this.nextJob++;
     this.enqueue(w, { id, instanceId, msg: { type: 'drop', job: id, instanceId }, onMessage: () => true, onLost: () => undefined });
+    if (key) this.sweep(key);
+  }
+
+  /**
+   * No revision wants this compiled component any more: every worker lets it go once its last
+   * instance is dropped (a component is tens of MB for a JS guest; revisions come and go for ever).
+   */
+  forget(key: string): void {
+    this.unwanted.add(key);
+    this.sweep(key);
+  }
+
+  /** A revision wants the component (again): keep it. */
+  want(key: string): void {
+    this.unwanted.delete(key);
+  }
+
+  /** Compiled components the workers hold, by key. */
+  loadedKeys(): Set<string> {
+    return new Set([...this.active, ...this.spares].flatMap((w) => [...w.loaded]));
+  }
+
+  private readonly unwanted = new Set<string>();
+
+  private sweep(key: string): void {
+    if (!this.unwanted.has(key)) return;
+    for (const { component } of this.specs.values()) if (component.key === key) return;
+    this.unwanted.delete(key);
+    for (const w of this.active) {
+      if (!w.loaded.delete(key)) continue;
+      // Queued behind the instance's own drop, and before any later instantiation that re-sends it.
+      const id = this.nextJob++;
+      this.enqueue(w, { id, instanceId: '', msg: { type: 'forget', job: id, key }, onMessage: () => true, onLost: () => undefined });
+    }
   }
 
   private enqueue(w: GuestWorker, job: Job, background = false): void {

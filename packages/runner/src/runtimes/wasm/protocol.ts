@@ -39,6 +39,8 @@ export type ToWorker =
   | { type: 'instantiate'; job: number; spec: InstanceSpec; key: string; component?: CompiledComponent }
   | { type: 'request'; job: number; instanceId: string; req: RequestInit }
   | { type: 'drop'; job: number; instanceId: string }
+  /** No instance of this compiled component is left: let its glue and modules go. */
+  | { type: 'forget'; job: number; key: string }
   /** Several of the above, in order (sent together to wake the worker once). */
   | { type: 'batch'; msgs: ToWorker[] };
 

@@ -287,5 +287,9 @@ function handleMessage(msg: ToWorker): void {
       instances.delete(msg.instanceId);
       post({ type: 'ok', job: msg.job });
       return;
+    case 'forget':
+      components.delete(msg.key);
+      post({ type: 'ok', job: msg.job });
+      return;
   }
 }
