@@ -92,7 +92,7 @@ export function renderReport(r: SuiteResult): string {
   L.push(
     `**Method**: every server is started fresh by the suite on free 127.0.0.1 ports; \`kedge up\` gets a temp data dir. Load runs are closed-loop keep-alive HTTP/1.1 ` +
       `(\`kedge bench load\`, like \`hey -z … -c …\`), ${r.options.repeats} round(s) that interleave all targets, each figure the **median of the rounds**; ` +
-      `throughput with ${r.options.connections} connections for ${r.options.loadMs / 1000} s, warm latency with 1 connection for ${r.options.latencyMs / 1000} s, after a 1 s warm-up per target. ` +
+      `throughput with ${r.options.connections} connections for ${r.options.loadMs / 1000} s, warm latency with 1 connection for ${r.options.latencyMs / 1000} s, after a 1 s warm-up per target (targets through Kedge get 3 s more at ${r.options.connections} connections before each throughput run, so the figure is their scaled-up state; the ramp from zero is the \`load from zero\` run). ` +
       'During runs through Kedge the instance count is polled from the API 4 times a second (the API runs in the same `kedge up` process, so its cost is in the figures).',
   );
   L.push('');

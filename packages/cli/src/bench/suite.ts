@@ -103,6 +103,9 @@ function summarizeRun(r: LoadResult, serverCpuMs?: number, maxInstances?: number
 }
 
 /** One load target: where to send requests and how a reader reproduces the run. */
+/** Load on an autoscaled target just before each of its throughput runs. */
+const AUTOSCALED_WARMUP_MS = 3_000;
+
 interface Target {
   key: string;
   label: string;
@@ -283,8 +286,8 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     }
 
     // ---- throughput (c=50) and warm latency (c=1), interleaved rounds, medians.
-    const warm = async (t: Target) => {
-      await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections: opts.connections, durationMs: 1_000 }).catch(() => undefined);
+    const warm = async (t: Target, durationMs = 1_000) => {
+      await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections: opts.connections, durationMs }).catch(() => undefined);
     };
     for (const t of targets) await warm(t);
     const runs = new Map<string, { tp: RunSummary[]; lat: RunSummary[]; tpShown?: LoadResult; latShown?: LoadResult; instances?: { t: number; count: number }[] }>();
@@ -306,6 +309,10 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           const connections = kind === 'tp' ? opts.connections : 1;
           const durationMs = kind === 'tp' ? opts.loadMs : opts.latencyMs;
           log(`round ${round}/${opts.repeats}: ${t.label}, ${connections} connection(s), ${durationMs / 1000} s`);
+          // An autoscaled target shrinks while the other targets run; the throughput figure is its
+          // scaled-up steady state (the ramp from zero is the "load from zero" run), so it gets the
+          // same load for a moment first.
+          if (kind === 'tp' && t.revision) await warm(t, AUTOSCALED_WARMUP_MS);
           const cpu0 = t.pid ? processCpuMs(t.pid) : undefined;
           const poller = kedge && t.revision ? pollInstances(kedge.client, t.revision, 250) : undefined;
           const r = await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections, durationMs, timeoutMs: 10_000 });

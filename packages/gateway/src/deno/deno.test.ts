@@ -79,7 +79,10 @@ describe('gateway on Deno', () => {
     if (child?.pid && child.exitCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
       process.kill(child.pid, 'SIGTERM');
+      // A gateway that does not stop on SIGTERM is killed: no Deno process may outlive the test run.
+      const kill = setTimeout(() => child?.kill('SIGKILL'), 5_000);
       await exited;
+      clearTimeout(kill);
     }
     await runnerHttp?.close();
     rmSync(dir, { recursive: true, force: true });
