@@ -137,6 +137,8 @@ export class WorkerPool {
   private readonly spares: GuestWorker[] = [];
   private readonly placement = new Map<string, GuestWorker>();
   private readonly specs = new Map<string, { spec: InstanceSpec; component: CompiledComponent }>();
+  /** Compiled components no revision wants: forgotten by the workers once no instance uses them. */
+  private readonly unwanted = new Set<string>();
   private nextJob = 1;
   private closed = false;
   private readonly file: string;
@@ -392,8 +394,6 @@ export class WorkerPool {
   loadedKeys(): Set<string> {
     return new Set([...this.active, ...this.spares].flatMap((w) => [...w.loaded]));
   }
-
-  private readonly unwanted = new Set<string>();
 
   private sweep(key: string): void {
     if (!this.unwanted.has(key)) return;
