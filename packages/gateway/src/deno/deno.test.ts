@@ -14,7 +14,9 @@ import { routeObject } from '../testing/harness.js';
 import type { GatewayFeed } from './feed.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const deno = join(root, 'node_modules/.bin/deno');
+// The binary itself: without the package's install script, node_modules/.bin/deno is a Node launcher
+// that runs it as a child, and a signal to the launcher would leave Deno running on its own.
+const deno = join(root, 'node_modules/deno/deno');
 const HOST = 'hello.default.example.com';
 
 function get(port: number, host: string, headers: Record<string, string> = {}) {
