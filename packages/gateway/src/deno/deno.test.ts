@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,10 @@ import { routeObject } from '../testing/harness.js';
 import type { GatewayFeed } from './feed.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-// The binary itself: without the package's install script, node_modules/.bin/deno is a Node launcher
-// that runs it as a child, and a signal to the launcher would leave Deno running on its own.
-const deno = join(root, 'node_modules/deno/deno');
+// The binary itself, as the npm package resolves it: without the package's install script,
+// node_modules/.bin/deno is a Node launcher that runs Deno as its child, and a signal to the launcher
+// would leave Deno running on its own.
+const deno = (createRequire(import.meta.url)(join(root, 'node_modules/deno/install_api.cjs')) as { runInstall(): string }).runInstall();
 const HOST = 'hello.default.example.com';
 
 function get(port: number, host: string, headers: Record<string, string> = {}) {
