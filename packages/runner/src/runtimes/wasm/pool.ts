@@ -76,7 +76,6 @@ class GuestWorker {
    * arrived on many connections in one turn share one wake-up.
    */
   outbox: ToWorker[] = [];
-  flushing = false;
   /** Job ids the worker must skip when it reaches them (their deadline passed while waiting). */
   readonly cancelled = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
   readonly worker: Worker;
@@ -426,11 +425,9 @@ export class WorkerPool {
   }
 
   private post(w: GuestWorker, msg: ToWorker): void {
-    w.outbox.push(msg);
-    if (w.flushing) return;
-    w.flushing = true;
+    // A non-empty outbox already has its flush scheduled.
+    if (w.outbox.push(msg) > 1) return;
     setImmediate(() => {
-      w.flushing = false;
       const msgs = w.outbox;
       w.outbox = [];
       if (w.dead || w.gone || !msgs.length) return;
