@@ -182,22 +182,20 @@ export class NatsStore implements Store {
     const messages = await oc.consume();
     let received = 0;
     let stalled = false;
-    // Wall-clock like the JetStream API timeout it mirrors: an injected test clock must not fire it.
-    const arm = () =>
-      setTimeout(() => {
-        stalled = true;
-        messages.stop();
-      }, this.timeoutMs);
-    let timer = arm();
+    // Wall-clock like the JetStream API timeout it mirrors (an injected test clock must not fire it),
+    // restarted by every message: only a pass that stops delivering is cut.
+    const timer = setTimeout(() => {
+      stalled = true;
+      messages.stop();
+    }, this.timeoutMs);
     try {
       for await (const m of messages) {
-        clearTimeout(timer);
+        timer.refresh();
         received++;
         const op = m.headers?.get('KV-Operation');
         if (op !== 'DEL' && op !== 'PURGE')
           entries.push({ key: m.subject.slice(prefix.length), revision: m.seq, value: m.data });
         if (received >= expected || m.info.pending === 0) break;
-        timer = arm();
       }
     } finally {
       clearTimeout(timer);
