@@ -95,7 +95,7 @@ export class SqliteStore implements Store {
         .run(obj.kind, namespace, name, rv, JSON.stringify(next));
       return next;
     })();
-    this.emit({ type: 'ADDED', object: stored });
+    this.watchers.emit({ type: 'ADDED', object: stored });
     return structuredClone(stored);
   }
 
@@ -118,7 +118,7 @@ export class SqliteStore implements Store {
         .run(rv, JSON.stringify(next), obj.kind, namespace, name);
       return next;
     })();
-    this.emit({ type: 'MODIFIED', object: stored });
+    this.watchers.emit({ type: 'MODIFIED', object: stored });
     return structuredClone(stored);
   }
 
@@ -138,22 +138,17 @@ export class SqliteStore implements Store {
       prev.metadata.resourceVersion = String(rv);
       return prev;
     })();
-    if (gone) this.emit({ type: 'DELETED', object: gone });
+    if (gone) this.watchers.emit({ type: 'DELETED', object: gone });
     return gone;
   }
 
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
-    if (opts.initial !== false) {
-      const kinds = opts.kind ? [opts.kind] : this.db.prepare<[], { kind: string }>('SELECT DISTINCT kind FROM resources').all().map((r) => r.kind as Kind);
-      for (const k of kinds) for (const object of this.listSync(k, opts).items) handler({ type: 'ADDED', object });
-    }
-    const unwatch = this.watchers.add(opts, handler);
-    opts.onSynced?.();
-    return unwatch;
-  }
-
-  private emit(ev: WatchEvent): void {
-    this.watchers.emit(ev);
+    return this.watchers.watch(
+      opts,
+      handler,
+      (kind) => this.listSync(kind, opts).items,
+      () => this.db.prepare<[], { kind: string }>('SELECT DISTINCT kind FROM resources').all().map((r) => r.kind as Kind),
+    );
   }
 
   async close(): Promise<void> {

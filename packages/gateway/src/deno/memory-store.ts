@@ -53,7 +53,7 @@ export class MemoryStore implements Store {
     next.metadata.resourceVersion = String(++this.rv);
     next.metadata.generation = 1;
     this.objects.set(k, next);
-    this.emit({ type: 'ADDED', object: next });
+    this.watchers.emit({ type: 'ADDED', object: next });
     return structuredClone(next);
   }
 
@@ -66,7 +66,7 @@ export class MemoryStore implements Store {
     const next = structuredClone(obj);
     next.metadata.resourceVersion = String(++this.rv);
     this.objects.set(k, next);
-    this.emit({ type: 'MODIFIED', object: next });
+    this.watchers.emit({ type: 'MODIFIED', object: next });
     return structuredClone(next);
   }
 
@@ -75,21 +75,17 @@ export class MemoryStore implements Store {
     const prev = this.objects.get(k);
     if (!prev) return undefined;
     this.objects.delete(k);
-    this.emit({ type: 'DELETED', object: prev });
+    this.watchers.emit({ type: 'DELETED', object: prev });
     return prev as T;
   }
 
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
-    if (opts.initial !== false) {
-      const kinds = opts.kind ? [opts.kind] : [...new Set([...this.objects.values()].map((o) => o.kind as Kind))];
-      for (const k of kinds) for (const object of this.listSync(k, opts)) handler({ type: 'ADDED', object });
-    }
-    opts.onSynced?.();
-    return this.watchers.add(opts, handler);
-  }
-
-  private emit(ev: WatchEvent): void {
-    this.watchers.emit(ev);
+    return this.watchers.watch(
+      opts,
+      handler,
+      (kind) => this.listSync(kind, opts),
+      () => [...new Set([...this.objects.values()].map((o) => o.kind as Kind))],
+    );
   }
 
   async close(): Promise<void> {
