@@ -1,5 +1,6 @@
 import { ManualClock } from '@kedge/core';
 import { describe, expect, it } from 'vitest';
+import type { Cancellation } from './cancellation.js';
 import { Queue, type QueueOptions } from './queue.js';
 
 function queue(clock: ManualClock, o: Partial<QueueOptions> = {}): Queue {
@@ -11,11 +12,11 @@ function controlled() {
   const pending: ((r: Response) => void)[] = [];
   let running = 0;
   let peak = 0;
-  const handler = (_req: Request, signal: AbortSignal) =>
+  const handler = (_req: Request, cancel: Cancellation) =>
     new Promise<Response>((resolve, reject) => {
       running++;
       peak = Math.max(peak, running);
-      signal.addEventListener('abort', () => reject(signal.reason));
+      cancel.onCancel(reject);
       pending.push((r) => {
         running--;
         resolve(r);

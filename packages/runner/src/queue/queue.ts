@@ -1,5 +1,6 @@
 import type { Clock, StatMessage } from '@kedge/core';
 import { isComplete, jsonError } from '../runtimes/runtime.js';
+import { Cancellation } from './cancellation.js';
 import { RequestStats } from './stats.js';
 
 export interface QueueOptions {
@@ -22,7 +23,7 @@ export class RequestTimeout extends Error {
 }
 
 /** Gets the request as it came, runner headers included: the runtimes leave out INTERNAL_HEADERS. */
-export type Handler = (req: Request, signal: AbortSignal) => Promise<Response>;
+export type Handler = (req: Request, cancel: Cancellation) => Promise<Response>;
 
 /**
  * Kedge's queue-proxy, one per instance: counts every request in and out (for the autoscaler),
@@ -54,7 +55,7 @@ export class Queue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** `clientSignal`: the caller stopped waiting (the instance is told through the handler's signal). */
+  /** `clientSignal`: the caller stopped waiting (the instance is told through the handler's Cancellation). */
   async serve(req: Request, proxied: boolean, handler: Handler, clientSignal?: AbortSignal): Promise<Response> {
     const o = this.opts;
     const clock = o.clock;
@@ -81,14 +82,14 @@ export class Queue {
       }
     };
 
-    const ctrl = new AbortController();
+    const cancel = new Cancellation();
     let timedOut: Response | undefined;
     let fire!: (r: Response) => void;
     const deadline = new Promise<Response>((resolve) => (fire = resolve));
     const onClientGone = () => {
       timedOut = jsonError(499, 'ClientClosedRequest', 'the client went away');
       fire(timedOut);
-      ctrl.abort(clientSignal!.reason);
+      cancel.cancel(clientSignal!.reason);
     };
     if (clientSignal?.aborted) {
       end();
@@ -100,7 +101,7 @@ export class Queue {
       timedOut = jsonError(504, 'Timeout', msg, { revision: `${o.namespace}/${o.revision}` });
       // Settle the race with the 504 first: aborting makes the instance's promise reject.
       fire(timedOut);
-      ctrl.abort(new RequestTimeout(msg));
+      cancel.cancel(new RequestTimeout(msg));
     };
     timers.push(clock.setTimeout(() => timeout(o.timeoutSeconds, 'timeoutSeconds'), o.timeoutSeconds * 1000));
     if (o.responseStartTimeoutSeconds)
@@ -129,7 +130,7 @@ export class Queue {
         } else this.active++;
         gated = true;
       }
-      const handled = handler(req, ctrl.signal);
+      const handled = handler(req, cancel);
       const res = await Promise.race([handled, deadline]);
       if (res === timedOut) {
         // The instance may still answer (or fail) later: nobody wants that answer any more.
@@ -144,16 +145,16 @@ export class Queue {
       // Response started: only the overall and the idle deadline still apply.
       clear();
       const remaining = Math.max(0, startedAt + o.timeoutSeconds * 1000 - clock.now());
-      timers.push(clock.setTimeout(() => ctrl.abort(new RequestTimeout('request timeout: timeoutSeconds passed')), remaining));
+      timers.push(clock.setTimeout(() => cancel.cancel(new RequestTimeout('request timeout: timeoutSeconds passed')), remaining));
       let idle: unknown;
       const touch = () => {
         if (!o.idleTimeoutSeconds) return;
         if (idle) clock.clearTimeout(idle as never);
-        idle = clock.setTimeout(() => ctrl.abort(new RequestTimeout('request timeout: idleTimeoutSeconds passed')), o.idleTimeoutSeconds * 1000);
+        idle = clock.setTimeout(() => cancel.cancel(new RequestTimeout('request timeout: idleTimeoutSeconds passed')), o.idleTimeoutSeconds * 1000);
         timers.push(idle);
       };
       touch();
-      return new Response(track(res.body, touch, end, ctrl.signal), { status: res.status, statusText: res.statusText, headers: res.headers });
+      return new Response(track(res.body, touch, end, cancel), { status: res.status, statusText: res.statusText, headers: res.headers });
     } catch (err) {
       end();
       throw err;
@@ -174,30 +175,30 @@ interface Waiter {
 }
 
 /** Passes the body through, noting each chunk and the end (or cancel) of the response. */
-function track(body: ReadableStream<Uint8Array> | null, onChunk: () => void, onEnd: () => void, signal: AbortSignal): ReadableStream<Uint8Array> | null {
+function track(body: ReadableStream<Uint8Array> | null, onChunk: () => void, onEnd: () => void, cancel: Cancellation): ReadableStream<Uint8Array> | null {
   if (!body) {
     onEnd();
     return null;
   }
   const reader = body.getReader();
+  let stopListening = (): void => undefined;
   const finish = () => {
-    signal.removeEventListener('abort', onAbort);
+    stopListening();
     onEnd();
   };
   // A deadline also ends a response nobody reads any more: it must not hold its slot forever.
-  const onAbort = () => {
+  stopListening = cancel.onCancel((reason) => {
     finish();
-    reader.cancel(signal.reason).catch(() => undefined);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
+    reader.cancel(reason).catch(() => undefined);
+  });
   return new ReadableStream<Uint8Array>(
     {
       async pull(c) {
         try {
           const { done, value } = await reader.read();
-          if (signal.aborted) {
+          if (cancel.aborted) {
             finish();
-            c.error(signal.reason);
+            c.error(cancel.reason);
           } else if (done) {
             finish();
             c.close();

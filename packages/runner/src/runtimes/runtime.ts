@@ -1,4 +1,5 @@
 import type { Revision } from '@kedge/core';
+import type { Cancellation } from '../queue/cancellation.js';
 
 /** Phase timings of one instance start, in ms (they end up in StartInstanceReply.timings). */
 export type Timings = Record<string, number>;
@@ -16,8 +17,8 @@ export interface RuntimeInstance {
    * a round trip to the main thread. The published concurrency stays `concurrency`.
    */
   readonly admit?: number;
-  /** Serves one request; the signal fires when the queue's deadline for it passed. */
-  handle(req: Request, signal: AbortSignal): Promise<Response>;
+  /** Serves one request; `cancel` fires when the queue's deadline for it passed or its client left. */
+  handle(req: Request, cancel: Cancellation): Promise<Response>;
   /** Called once the queue drained: nothing is in flight any more. */
   stop(): Promise<void>;
 }

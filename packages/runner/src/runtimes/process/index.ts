@@ -65,7 +65,8 @@ export class ProcessRuntime implements Runtime {
     const base = `http://127.0.0.1:${port}`;
     return {
       concurrency: effectiveContainerConcurrency(rev),
-      async handle(req, signal) {
+      async handle(req, cancel) {
+        const signal = cancel.signal();
         if (exited) return jsonError(502, 'ProcessExited', `the instance's process exited (${exited})`);
         const url = new URL(req.url);
         try {

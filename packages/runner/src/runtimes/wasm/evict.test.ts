@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SqliteStore, imageWithDigest, silentLogger, type Revision } from '@kedge/core';
+import { Cancellation } from '../../queue/cancellation.js';
 import { buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
 import { WasmRuntime } from './index.js';
 
@@ -31,8 +32,8 @@ const revision = (name: string): Revision => ({
   spec: { containers: [{ image }], timeoutSeconds: 30 },
 });
 
-const hello = async (inst: { handle(r: Request, s: AbortSignal): Promise<Response> }) =>
-  (await inst.handle(new Request('http://x/'), new AbortController().signal)).text();
+const hello = async (inst: { handle(r: Request, c: Cancellation): Promise<Response> }) =>
+  (await inst.handle(new Request('http://x/'), new Cancellation())).text();
 
 it('lets a compiled component go once the last revision using it is released and its instances are gone', async () => {
   const [a, b] = [revision('a-00001'), revision('b-00001')];

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { effectiveContainerConcurrency, isProcessRevision, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
+import type { Cancellation } from '../../queue/cancellation.js';
 import { INTERNAL_HEADERS, RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
@@ -201,20 +202,20 @@ export class WasmRuntime implements Runtime {
       return failureResponse(err, revision);
     };
     // No async wrapper on the common path (no request body): each await is a microtask turn per request.
-    const serve = (guest: string, req: Request, signal: AbortSignal): Promise<Response> => {
+    const serve = (guest: string, req: Request, cancel: Cancellation): Promise<Response> => {
       // GET and HEAD carry no body; not asking spares servers with lazy Requests (@hono/node-server) building a full one.
       if (req.method === 'GET' || req.method === 'HEAD' || !req.body)
-        return pool.request(guest, requestInit(req, EMPTY, false), signal).then(answer, failed);
-      return withBody(req).then(({ init, pull }) => pool.request(guest, init, signal, pull).then(answer, failed));
+        return pool.request(guest, requestInit(req, EMPTY, false), cancel).then(answer, failed);
+      return withBody(req).then(({ init, pull }) => pool.request(guest, init, cancel, pull).then(answer, failed));
     };
     if (!perRequest) {
       const guest = reusable;
       return {
         concurrency: effectiveContainerConcurrency(rev),
         admit: ADMIT_AHEAD,
-        handle(req, signal) {
-          if (replenished) return serve(guest, req, signal);
-          return serve(guest, req, signal).finally(replenish);
+        handle(req, cancel) {
+          if (replenished) return serve(guest, req, cancel);
+          return serve(guest, req, cancel).finally(replenish);
         },
         async stop() {
           pool.drop(guest);
@@ -223,11 +224,11 @@ export class WasmRuntime implements Runtime {
     }
     return {
       concurrency: effectiveContainerConcurrency(rev),
-      async handle(req, signal) {
+      async handle(req, cancel) {
         const guest = reusable ?? (await claim({}));
         reusable = undefined;
         try {
-          return await serve(guest, req, signal);
+          return await serve(guest, req, cancel);
         } finally {
           // Queued behind the request in the worker: runs once the guest has answered.
           pool.drop(guest);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@kedge/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Cancellation } from '../../queue/cancellation.js';
 import { buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
 import { ComponentCache } from './compile.js';
 import { GuestFailure, WorkerPool } from './pool.js';
@@ -31,10 +32,10 @@ const text = async (p: ReturnType<WorkerPool['request']>) => new Response((await
 it('moves the neighbours of a guest stuck in a loop to a free worker', async () => {
   // Placement takes the worker with the fewest instances: a and c share one, b has the other.
   for (const id of ['a', 'b', 'c']) await pool.instantiate(spec(id), component);
-  const deadline = new AbortController();
-  const looping = pool.request('a', get('/loop'), deadline.signal);
+  const deadline = new Cancellation();
+  const looping = pool.request('a', get('/loop'), deadline);
   expect(await text(pool.request('c', get('/')))).toBe('Hello c!\n');
-  deadline.abort(Object.assign(new Error('request timeout: timeoutSeconds passed'), { name: 'TimeoutError' }));
+  deadline.cancel(Object.assign(new Error('request timeout: timeoutSeconds passed'), { name: 'TimeoutError' }));
   await expect(looping).rejects.toBeInstanceOf(GuestFailure);
   expect(await text(pool.request('a', get('/')))).toBe('Hello a!\n');
   expect(await text(pool.request('b', get('/')))).toBe('Hello b!\n');

@@ -1,6 +1,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@kedge/core';
+import type { Cancellation } from '../../queue/cancellation.js';
 import type {
   CompiledComponent,
   FromWorker,
@@ -269,7 +270,7 @@ export class WorkerPool {
    * Sends one request to an instance; `pull` yields the body past `req.body` when `req.bodyMore`.
    * Rejects with GuestFailure when no response head came.
    */
-  request(instanceId: string, req: RequestInit, signal?: AbortSignal, pull?: () => Promise<Uint8Array | null>): Promise<GuestResponse> {
+  request(instanceId: string, req: RequestInit, cancel?: Cancellation, pull?: () => Promise<Uint8Array | null>): Promise<GuestResponse> {
     const w = this.placement.get(instanceId);
     if (!w) return Promise.reject(new GuestFailure('setup', `instance ${instanceId} is not running`));
     return new Promise<GuestResponse>((resolve, reject) => {
@@ -278,6 +279,7 @@ export class WorkerPool {
       let headDone = false;
       let finished = false;
       let stream: ReadableStream<Uint8Array> | undefined;
+      let stopListening: (() => void) | undefined;
       const body = () =>
         (stream ??= new ReadableStream<Uint8Array>(
           { start: (c) => void (controller = c) },
@@ -296,7 +298,7 @@ export class WorkerPool {
       const fail = (kind: GuestFailureKind, message: string) => {
         if (finished) return;
         finished = true;
-        signal?.removeEventListener('abort', onAbort);
+        stopListening?.();
         if (!headDone) reject(new GuestFailure(kind, message));
         else controller.error(new GuestFailure(kind, message));
       };
@@ -319,7 +321,7 @@ export class WorkerPool {
             case 'done':
               this.log(instanceId, m.log);
               finished = true;
-              signal?.removeEventListener('abort', onAbort);
+              stopListening?.();
               if (!headDone && m.head) {
                 headDone = true;
                 resolve({ status: m.head.status, headers: m.head.headers, body: concat(m.chunks) });
@@ -340,8 +342,8 @@ export class WorkerPool {
         },
         onLost: (kind, message) => fail(kind, message),
       };
-      const onAbort = () => {
-        const r = signal!.reason as { name?: string; message?: string } | undefined;
+      const onAbort = (why: unknown) => {
+        const r = why as { name?: string; message?: string } | undefined;
         // A passed deadline ends the guest; a client that went away only stops waiting for it.
         const deadline = r?.name === 'TimeoutError';
         const reason = new GuestFailure(deadline ? 'timeout' : 'aborted', r?.message ?? 'request aborted');
@@ -356,8 +358,8 @@ export class WorkerPool {
           fail(reason.kind, reason.message);
         }
       };
-      if (signal?.aborted) return reject(new GuestFailure('aborted', 'request aborted'));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (cancel?.aborted) return reject(new GuestFailure('aborted', 'request aborted'));
+      stopListening = cancel?.onCancel(onAbort);
       this.enqueue(w, job);
     });
   }
