@@ -36,6 +36,27 @@ describe('jco glue: sync host imports skip the async task bookkeeping', () => {
     expect(new Function(`${glue}\nreturn instantiate;`)()).toBeTypeOf('function');
   });
 
+  it('calls a sync export without a task when nothing in the component is async', async () => {
+    const { glue } = await transpileComponent(await buildTestGuest());
+    // The one left is inside jco's async machinery, which only async code reaches.
+    expect(glue.match(/createNewCurrentTask\(\{/g)?.length).toBe(1);
+    expect(glue).not.toMatch(/const \[task, _wasm_call_currentTaskID\]/);
+  });
+
+  it('keeps the export tasks of a component that has anything async', () => {
+    const exportCall = `const hostProvided = false;
+const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+  componentIdx: 0,
+  isAsync: false,
+  callingWasmExport: true,
+});
+task.setCalleeIsAsync(false);
+const started = task.enterSync();`;
+    const wrapper = 'function _lowerImportBackwardsCompat(args) {\n  const params = [...arguments].slice(1);\n}\n';
+    expect(patchGlue(wrapper + exportCall)).not.toContain('createNewCurrentTask');
+    expect(patchGlue(`${wrapper}${exportCall}\nconst other = { isAsync: true };`)).toContain('createNewCurrentTask');
+  });
+
   it('leaves glue of another shape alone', () => {
     const other = 'function _lowerImportBackwardsCompat(a, b) {}\nfunction instantiate() {}';
     expect(patchGlue(other)).toBe(other);
