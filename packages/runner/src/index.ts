@@ -4,3 +4,4 @@ export { RequestStats } from './queue/stats.js';
 export { WORKER_FILE } from './runtimes/wasm/index.js';
 export { WorkerPool } from './runtimes/wasm/pool.js';
 export { ComponentCache } from './runtimes/wasm/compile.js';
+export { InThreadGuest, type InThreadResponse } from './runtimes/wasm/in-thread.js';

@@ -116,6 +116,11 @@ export function renderReport(r: SuiteResult): string {
   if (node && floor)
     L.push(`| node:http straight into guest workers (the floor of any guest-off-the-main-thread design) / bare Node http, ${r.options.connections} connections | ${pct(floor.rps / node.rps)} | | |`);
   if (floor && gw) L.push(`| Kedge gateway / that floor, ${r.options.connections} connections | ${pct(gw.rps / floor.rps)} | | |`);
+  const ceiling = tp('in-thread');
+  if (node && ceiling)
+    L.push(
+      `| node:http calling the guest on its own thread (the ceiling of any way to host it; no isolation) / bare Node http, ${r.options.connections} connections | ${pct(ceiling.rps / node.rps)} | | |`,
+    );
   if (node && jco) L.push(`| \`jco serve\` / bare Node http, ${r.options.connections} connections | ${pct(jco.rps / node.rps)} | | |`);
   if (jco && gw) L.push(`| Kedge gateway / \`jco serve\`, same component, ${r.options.connections} connections | ${(gw.rps / jco.rps).toFixed(1)} × | | |`);
   const lg = lat('gateway');

@@ -218,6 +218,21 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       }
       try {
         const port = await freePort();
+        const ceiling = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/in-thread.js'), component, String(port)], /listening on (\S+)/);
+        children.push(ceiling);
+        targets.push({
+          key: 'in-thread',
+          label: 'node:http calling the guest on its own thread (the ceiling: no isolation, not shippable)',
+          url: `${ceiling.match[1]}/`,
+          pid: ceiling.pid,
+          setup: `node packages/cli/dist/bench/baselines/in-thread.js examples/helloworld/build/helloworld.wasm ${port}`,
+          flags: `--url http://127.0.0.1:${port}/ --no-instances`,
+        });
+      } catch (err) {
+        missing('the in-thread ceiling (node:http calling the guest itself)', err);
+      }
+      try {
+        const port = await freePort();
         const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
         const jco = await startChild(process.execPath, [jcoBin, 'serve', component, '--port', String(port), '--host', '127.0.0.1'], /listening @ (\S+)/, { timeoutMs: 60_000 });
         children.push(jco);

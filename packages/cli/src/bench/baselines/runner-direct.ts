@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { INSTANCE_HEADER, MemoryBus, SqliteStore, imageWithDigest, silentLogger, subjects, systemClock, type Revision, type StartInstanceReply } from '@kedge/core';
 import { createRunner } from '@kedge/runner';
 import { serveFetch } from '../../serve.js';
+import { runBaseline } from './main.js';
 
 /**
  * "The instance called directly": a runner alone (no gateway, no autoscaler, no API) hosting one
@@ -58,15 +58,9 @@ export async function startRunnerDirect(component: string, port = 0) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const component = process.argv[2];
-  if (!component) {
-    process.stderr.write('usage: runner-direct.js COMPONENT.wasm [port]\n');
-    process.exit(2);
-  }
-  const r = await startRunnerDirect(component, Number(process.argv[3] ?? 0));
-  process.stdout.write(`listening on ${r.url} instance ${r.instanceId} ${JSON.stringify(r.startTimings)}\n`);
-  const stop = () => void r.stop().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
+await runBaseline(
+  import.meta.url,
+  'runner-direct.js COMPONENT.wasm [port]',
+  (component, [port]) => startRunnerDirect(component, Number(port ?? 0)),
+  (r) => `${r.url} instance ${r.instanceId} ${JSON.stringify(r.startTimings)}`,
+);

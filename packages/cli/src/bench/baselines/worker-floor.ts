@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { silentLogger } from '@kedge/core';
+import { runBaseline } from './main.js';
 import { ComponentCache, WorkerPool } from '@kedge/runner';
 
 const EMPTY = new Uint8Array(0);
@@ -57,15 +57,6 @@ export async function startWorkerFloor(component: string, port = 0, instances = 
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const component = process.argv[2];
-  if (!component) {
-    process.stderr.write('usage: worker-floor.js COMPONENT.wasm [port] [instances]\n');
-    process.exit(2);
-  }
-  const f = await startWorkerFloor(component, Number(process.argv[3] ?? 0), Number(process.argv[4] ?? 8));
-  process.stdout.write(`listening on ${f.url}\n`);
-  const stop = () => void f.stop().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
+await runBaseline(import.meta.url, 'worker-floor.js COMPONENT.wasm [port] [instances]', (component, [port, instances]) =>
+  startWorkerFloor(component, Number(port ?? 0), Number(instances ?? 8)),
+);

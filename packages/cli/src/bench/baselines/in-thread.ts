@@ -1,0 +1,50 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBaseline } from './main.js';
+import { ComponentCache, InThreadGuest } from '@kedge/runner';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The ceiling of any way of hosting the guest: node:http calls one guest instance on its own thread
+ * and writes the answer. No isolation (an endless loop would stop the server, so Kedge cannot serve
+ * this way), no hop, no gateway, no queue. What separates this from bare Node http is the guest and
+ * its host alone.
+ *
+ *   node dist/bench/baselines/in-thread.js COMPONENT.wasm [port]
+ */
+export async function startInThread(component: string, port = 0) {
+  const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-in-thread-'));
+  const compiled = await new ComponentCache(join(dir, 'cache')).compile('sha256:' + '0'.repeat(64), async () => new Uint8Array(await readFile(component)));
+  const guest = InThreadGuest.create(compiled, [['TARGET', 'World']]);
+  const server = createServer((req, res) => {
+    const headers: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+    try {
+      const r = guest.call({ method: req.method ?? 'GET', pathWithQuery: req.url ?? '/', scheme: 'http', authority: req.headers.host ?? '', headers, body: EMPTY, bodyMore: false });
+      res.writeHead(r.status, r.headers.flat());
+      res.end(r.body);
+    } catch (err) {
+      res.writeHead(502);
+      res.end((err as Error).message);
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const addr = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+await runBaseline(import.meta.url, 'in-thread.js COMPONENT.wasm [port]', (component, [port]) => startInThread(component, Number(port ?? 0)));

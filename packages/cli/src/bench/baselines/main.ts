@@ -1,0 +1,25 @@
+import { pathToFileURL } from 'node:url';
+
+/**
+ * The command-line face of a baseline server (`node dist/bench/baselines/NAME.js COMPONENT.wasm
+ * [port] …`): starts it when `moduleUrl` is the script being run, prints `listening on URL …` for the
+ * suite, and stops it cleanly on SIGTERM/SIGINT.
+ */
+export async function runBaseline<S extends { url: string; stop(): Promise<void> }>(
+  moduleUrl: string,
+  usage: string,
+  start: (component: string, args: string[]) => Promise<S>,
+  describe: (started: S) => string = (s) => s.url,
+): Promise<void> {
+  if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
+  const component = process.argv[2];
+  if (!component) {
+    process.stderr.write(`usage: ${usage}\n`);
+    process.exit(2);
+  }
+  const s = await start(component, process.argv.slice(3));
+  process.stdout.write(`listening on ${describe(s)}\n`);
+  const stop = () => void s.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
