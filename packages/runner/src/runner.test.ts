@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subjects, type EndpointsMessage } from '@kedge/core';
+import { isCompleteResponse, subjects, type EndpointsMessage } from '@kedge/core';
 import { RunnerHarness } from './testing/harness.js';
 import { buildOutboundGuest, buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
 import { createServer, type Server } from 'node:http';
@@ -36,7 +36,10 @@ describe('runner: WebAssembly revisions', () => {
     expect(b.ok).toBe(true);
     expect(a.timings).toHaveProperty('instantiate');
 
-    expect(await (await h.dispatch('alpha-00001', 'a1')).text()).toBe('Hello Alpha!\n');
+    const first = await h.dispatch('alpha-00001', 'a1');
+    // Whole in memory, and marked so for a co-located gateway, which then frees the slot at once.
+    expect(isCompleteResponse(first)).toBe(true);
+    expect(await first.text()).toBe('Hello Alpha!\n');
     expect(await (await h.dispatch('beta-00001', 'b1')).text()).toBe('Hello Beta!\n');
 
     const env = (await (await h.dispatch('alpha-00001', 'a1', '/env')).text()).trim().split('\n').sort();

@@ -1,5 +1,5 @@
-import type { Clock, StatMessage } from '@kedge/core';
-import { isComplete, jsonError } from '../runtimes/runtime.js';
+import { isCompleteResponse, type Clock, type StatMessage } from '@kedge/core';
+import { jsonError } from '../runtimes/runtime.js';
 import { Cancellation } from './cancellation.js';
 import { RequestStats } from './stats.js';
 
@@ -138,7 +138,7 @@ export class Queue {
         end();
         return res;
       }
-      if (isComplete(res)) {
+      if (isCompleteResponse(res)) {
         end();
         return res;
       }

@@ -1,4 +1,4 @@
-import type { Revision } from '@kedge/core';
+import { markCompleteResponse, type Revision } from '@kedge/core';
 import type { Cancellation } from '../queue/cancellation.js';
 
 /** Phase timings of one instance start, in ms (they end up in StartInstanceReply.timings). */
@@ -76,23 +76,8 @@ export function appHeaders(headers: Headers): Headers {
   return out;
 }
 
-const complete = new WeakSet<Response>();
-
-/**
- * Marks a response whose body is already whole in memory: the instance is done with the request
- * when the head is returned, so the queue need not follow the body to count it out.
- */
-export function completeResponse(res: Response): Response {
-  complete.add(res);
-  return res;
-}
-
-export function isComplete(res: Response): boolean {
-  return complete.has(res);
-}
-
 export function jsonError(status: number, error: string, message: string, extra: Record<string, unknown> = {}): Response {
-  return completeResponse(
+  return markCompleteResponse(
     new Response(JSON.stringify({ error, message, ...extra }), {
       status,
       headers: { 'content-type': 'application/json' },

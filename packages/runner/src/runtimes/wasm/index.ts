@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { effectiveContainerConcurrency, isProcessRevision, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
+import { effectiveContainerConcurrency, isProcessRevision, markCompleteResponse, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
 import type { Cancellation } from '../../queue/cancellation.js';
-import { INTERNAL_HEADERS, RevisionLoadError, completeResponse, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
 import { GuestFailure, WorkerPool, type GuestResponse } from './pool.js';
@@ -193,7 +193,7 @@ export class WasmRuntime implements Runtime {
     let reusable: string | undefined = await claim(timings);
     const answer = (r: GuestResponse): Response => {
       if (r.body instanceof Uint8Array)
-        return completeResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
+        return markCompleteResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
       if (nullBody(r.status)) void r.body.cancel();
       return new Response(nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers });
     };
