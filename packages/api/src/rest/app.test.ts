@@ -366,13 +366,33 @@ describe('watch', () => {
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED one', 'ADDED two', 'MODIFIED two', 'DELETED two']);
   });
 
-  it('replays only what changed after a resourceVersion', async () => {
+  it('replays only what changed after a resourceVersion, deletions included', async () => {
     await call('POST', `${BASE}/services`, service('old'));
+    await call('POST', `${BASE}/services`, service('doomed'));
     const rv = (await call('GET', `${BASE}/services`)).body.metadata.resourceVersion;
     await call('POST', `${BASE}/services`, service('new'));
+    await call('DELETE', `${BASE}/services/doomed`);
     const res = await app.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=${rv}`));
-    const events = await readEvents(res, 1);
-    expect(events[0].object.metadata.name).toBe('new');
+    const events = await readEvents(res, 2);
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED new', 'DELETED doomed']);
+  });
+
+  it('answers a resourceVersion older than the deletions it keeps with an ERROR event (410 Expired), and refuses a malformed one', async () => {
+    const small = new SqliteStore(join(dir, 'small'), { clock, tombstones: 1 });
+    const smallConfig = new LiveConfig(small);
+    smallConfig.start();
+    const smallApp = createRestApp({ store: small, clock, logger: silentLogger, config: smallConfig });
+    for (const n of ['a', 'b']) await small.create(service(n) as unknown as AnyResource);
+    const rv = (await small.list('Service')).resourceVersion;
+    await small.delete('Service', 'example', 'a');
+    await small.delete('Service', 'example', 'b');
+    const res = await smallApp.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=${rv}`));
+    expect(res.status).toBe(200);
+    const events = await readEvents(res, 2);
+    expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
+    await small.close();
+    const bad = await app.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=abc`));
+    expect(bad.status).toBe(400);
   });
 
   it('ends the stream after timeoutSeconds', async () => {

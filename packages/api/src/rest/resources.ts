@@ -94,6 +94,8 @@ export function createResourceHandler(deps: ResourceDeps) {
     const match = fieldSelector(q.get('fieldSelector') ?? undefined);
     const labelSelector = q.get('labelSelector') ?? undefined;
     if (q.get('watch') === 'true' || q.get('watch') === '1') {
+      const rv = q.get('resourceVersion');
+      if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: "${rv}" is not a resourceVersion this API gave out (a number)`);
       const table = wantsTable(req);
       const timeout = Number(q.get('timeoutSeconds') ?? 0);
       return watchResponse(store, clock, {

@@ -1,11 +1,12 @@
 import type { AnyResource, Clock, Kind, Store } from '@kedge/core';
+import { ApiError } from './status.js';
 
 export interface WatchParams {
   kind: Kind;
   namespace?: string;
   labelSelector?: string;
   match: (o: AnyResource) => boolean;
-  /** Replay only objects written after this version; empty or "0" replays everything as ADDED. */
+  /** Resume after this version (what changed since, deletions included); empty or "0" lists everything as ADDED. */
   resourceVersion?: string;
   timeoutSeconds?: number;
   /** Turns each object into what the client asked for (raw object or a Table row). */
@@ -15,22 +16,23 @@ export interface WatchParams {
 }
 
 /**
- * Kubernetes watch: newline-delimited `{type, object}` events over one long response. The Store has no
- * event history, so a watch from a resourceVersion replays the objects modified since then as
- * MODIFIED (deletions in between are not replayed); then live events follow.
+ * Kubernetes watch: newline-delimited `{type, object}` events over one long response. From a
+ * resourceVersion the Store replays what changed since (objects written as MODIFIED, deletions as
+ * DELETED); when it no longer knows (its deletion history was compacted past that version) the stream
+ * carries one ERROR event with a 410 Expired Status and ends, and the client lists again, as with
+ * Kubernetes.
  */
 export function watchResponse(store: Store, clock: Clock, p: WatchParams): Response {
   const enc = new TextEncoder();
-  const since = p.resourceVersion && p.resourceVersion !== '0' ? Number(p.resourceVersion) : undefined;
+  const since = p.resourceVersion && p.resourceVersion !== '0' ? p.resourceVersion : undefined;
   let stop = () => {};
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       let closed = false;
-      let live = false;
-      const send = (type: string, o: AnyResource) => {
+      const write = (event: { type: string; object: unknown }) => {
         if (closed) return;
         try {
-          controller.enqueue(enc.encode(`${JSON.stringify({ type, object: p.render(o) })}\n`));
+          controller.enqueue(enc.encode(`${JSON.stringify(event)}\n`));
         } catch {
           stop();
         }
@@ -40,19 +42,10 @@ export function watchResponse(store: Store, clock: Clock, p: WatchParams): Respo
           kind: p.kind,
           ...(p.namespace ? { namespace: p.namespace } : {}),
           ...(p.labelSelector ? { labelSelector: p.labelSelector } : {}),
-          // The initial listing may arrive asynchronously (NATS KV): replay filtering lasts until synced.
-          onSynced: () => {
-            live = true;
-          },
+          ...(since ? { since, onExpired: (message: string) => queueMicrotask(() => (write({ type: 'ERROR', object: new ApiError('Expired', message).toStatus() }), stop())) } : {}),
         },
         (ev) => {
-          if (!p.match(ev.object)) return;
-          if (!live && since !== undefined) {
-            if (Number(ev.object.metadata.resourceVersion ?? 0) <= since) return;
-            send('MODIFIED', ev.object);
-            return;
-          }
-          send(ev.type, ev.object);
+          if (p.match(ev.object)) write({ type: ev.type, object: p.render(ev.object) });
         },
       );
       const timer = p.timeoutSeconds && p.timeoutSeconds > 0 ? clock.setTimeout(() => stop(), p.timeoutSeconds * 1000) : undefined;

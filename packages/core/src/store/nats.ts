@@ -7,7 +7,7 @@ import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { connectNats, type NatsConnectOptions } from '../nats/connect.js';
-import type { Kind } from '../resources/kinds.js';
+import { KINDS, type Kind } from '../resources/kinds.js';
 import type { AnyResource } from '../resources/types.js';
 import { NatsBlobStore } from './blobs-nats.js';
 import { stampCreate, stampUpdate } from './objects.js';
@@ -76,6 +76,13 @@ interface Change extends Entry {
 }
 
 const decoder = new TextDecoder();
+
+/** What a key alone says of a deleted object: kind, namespace, name (dots restored), and the delete's revision. */
+function fromKey(key: string, revision: number): AnyResource {
+  const [kind, namespace, name] = key.split('.').map((t) => t.replaceAll('=', '.')) as [Kind, string, string];
+  const apiVersion = KINDS[kind]?.apiVersion ?? '';
+  return { apiVersion, kind, metadata: { namespace, name, resourceVersion: String(revision) } } as AnyResource;
+}
 
 function toObject<T extends AnyResource>(e: Entry): T {
   const obj = JSON.parse(decoder.decode(e.value)) as T;
@@ -163,6 +170,11 @@ export class NatsStore implements Store {
    * rewritten during the pass loses its old message and delivers the new one in its place, so the
    * count still holds. A pass that stops delivering fails after the API timeout instead of hanging.
    */
+  /** The bucket's latest revision (its stream's last sequence). */
+  async lastRevision(): Promise<number> {
+    return (await this.kv.status()).streamInfo.state.last_seq;
+  }
+
   async snapshot(filter: string): Promise<{ entries: Entry[]; revision: number }> {
     const status = await this.kv.status();
     const revision = status.streamInfo.state.last_seq;
@@ -339,6 +351,8 @@ class KvWatch {
   private announced = false;
   private readonly known = new Map<string, AnyResource>();
   private lastRevision = 0;
+  /** With `since`: changes up to this revision are the replay (written before the watch began). */
+  private replayUntil = 0;
   private iter: { stop(): void } | undefined;
   private generation = 0;
   private retryTimer: TimerHandle | undefined;
@@ -379,6 +393,14 @@ class KvWatch {
 
   private async run(gen: number, failures: number): Promise<void> {
     try {
+      if (!this.synced && this.opts.since !== undefined) {
+        // The bucket keeps each key's last write or delete marker, so following from `since` replays
+        // exactly what changed after it, compacted per key: no resourceVersion is ever too old here.
+        this.replayUntil = await this.store.lastRevision();
+        if (this.stopped || gen !== this.generation) return;
+        this.lastRevision = Number(this.opts.since);
+        this.synced = true;
+      }
       if (!this.synced) {
         const { entries, revision } = await this.store.snapshot(this.filter);
         if (this.stopped || gen !== this.generation) return;
@@ -425,20 +447,25 @@ class KvWatch {
     // Changes between the snapshot's start revision and its reads arrive again: report each once.
     if (prev && Number(prev.metadata.resourceVersion) >= e.revision) return;
     this.lastRevision = Math.max(this.lastRevision, e.revision);
+    const replayed = e.revision <= this.replayUntil;
     if (!e.deleted) {
       const obj = toObject(e);
       this.known.set(e.key, obj);
-      this.emit(prev ? 'MODIFIED' : 'ADDED', obj);
+      this.emit(prev || replayed ? 'MODIFIED' : 'ADDED', obj);
     } else if (prev) {
       this.known.delete(e.key);
       const gone = structuredClone(prev);
       gone.metadata.resourceVersion = String(e.revision);
       this.emit('DELETED', gone);
+    } else if (replayed) {
+      // Deleted after `since`, never seen by this watch: a delete marker has no body, only its key.
+      this.emit('DELETED', fromKey(e.key, e.revision), true);
     }
   }
 
-  private emit(type: WatchEvent['type'], object: AnyResource): void {
-    if (this.stopped || !this.match(object.metadata.labels)) return;
+  /** `anyLabels`: an object known only by its key cannot be matched by labels; the watcher gets it. */
+  private emit(type: WatchEvent['type'], object: AnyResource, anyLabels = false): void {
+    if (this.stopped || (!anyLabels && !this.match(object.metadata.labels))) return;
     try {
       this.handler({ type, object: structuredClone(object) });
     } catch (err) {

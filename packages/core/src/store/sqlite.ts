@@ -22,10 +22,15 @@ interface Row {
   rv: number;
 }
 
+/** Deletions kept for watches resuming from a resourceVersion; older ones answer Expired. */
+const DEFAULT_TOMBSTONES = 1000;
+
 /**
  * The embedded Store: one SQLite file (WAL) in the data dir, blobs as files beside it.
  * resourceVersion is a store-wide counter bumped in the same transaction as the write, so a
- * crash leaves either the old object or the new one. Watchers live in this process.
+ * crash leaves either the old object or the new one. Watchers live in this process. The last
+ * deletions are kept as tombstones (in the delete's transaction), so a watch resuming from a
+ * resourceVersion learns what was deleted meanwhile; one from before the oldest kept is Expired.
  */
 export class SqliteStore implements Store {
   readonly blobs: BlobStore;
@@ -33,7 +38,10 @@ export class SqliteStore implements Store {
   private readonly watchers = new WatcherSet();
   private readonly clock: Clock;
 
-  constructor(dataDir: string, deps: { clock?: Clock } = {}) {
+  private readonly tombstoneLimit: number;
+
+  /** `tombstones`: deletions remembered for watches that resume from a resourceVersion. */
+  constructor(dataDir: string, deps: { clock?: Clock; tombstones?: number } = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.clock = deps.clock ?? systemClock;
     this.db = new Database(join(dataDir, 'kedge.db'));
@@ -45,7 +53,12 @@ export class SqliteStore implements Store {
         rv INTEGER NOT NULL, body TEXT NOT NULL,
         PRIMARY KEY (kind, namespace, name));
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      INSERT OR IGNORE INTO meta (key, value) VALUES ('rv', 0);`);
+      INSERT OR IGNORE INTO meta (key, value) VALUES ('rv', 0);
+      CREATE TABLE IF NOT EXISTS tombstones (
+        rv INTEGER PRIMARY KEY, kind TEXT NOT NULL, namespace TEXT NOT NULL, body TEXT NOT NULL);
+      -- Deletions before tombstones existed are unknown: a data dir from then starts compacted at its rv.
+      INSERT OR IGNORE INTO meta (key, value) SELECT 'compacted', value FROM meta WHERE key = 'rv';`);
+    this.tombstoneLimit = deps.tombstones ?? DEFAULT_TOMBSTONES;
     this.blobs = new FsBlobStore(join(dataDir, 'blobs'));
   }
 
@@ -136,6 +149,14 @@ export class SqliteStore implements Store {
       this.db.prepare('DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?').run(kind, namespace, name);
       const rv = this.nextRv();
       prev.metadata.resourceVersion = String(rv);
+      this.db.prepare('INSERT INTO tombstones (rv, kind, namespace, body) VALUES (?, ?, ?, ?)').run(rv, kind, namespace, JSON.stringify(prev));
+      const cut = this.db
+        .prepare<[number], { rv: number }>('SELECT rv FROM tombstones ORDER BY rv DESC LIMIT 1 OFFSET ?')
+        .get(this.tombstoneLimit)?.rv;
+      if (cut !== undefined) {
+        this.db.prepare('DELETE FROM tombstones WHERE rv <= ?').run(cut);
+        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'compacted'").run(cut);
+      }
       return prev;
     })();
     if (gone) this.watchers.emit({ type: 'DELETED', object: gone });
@@ -143,12 +164,38 @@ export class SqliteStore implements Store {
   }
 
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
-    return this.watchers.watch(
-      opts,
-      handler,
-      (kind) => this.listSync(kind, opts).items,
-      () => this.db.prepare<[], { kind: string }>('SELECT DISTINCT kind FROM resources').all().map((r) => r.kind as Kind),
+    if (opts.since !== undefined) {
+      const since = Number(opts.since);
+      const compacted = this.db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'compacted'").get()?.value ?? 0;
+      if (since < compacted) {
+        opts.onExpired?.(`too old resource version: ${opts.since} (${compacted})`);
+        return () => undefined;
+      }
+      return this.watchers.watch(opts, handler, () => this.changesSince(since, opts));
+    }
+    return this.watchers.watch(opts, handler, () =>
+      WatcherSet.listing(
+        opts,
+        (kind) => this.listSync(kind, opts).items,
+        () => this.db.prepare<[], { kind: string }>('SELECT DISTINCT kind FROM resources').all().map((r) => r.kind as Kind),
+      ),
     );
+  }
+
+  /** Objects written after `since` as MODIFIED and tombstones after it as DELETED, in rv order. */
+  private changesSince(since: number, opts: WatchOptions): WatchEvent[] {
+    const where = `rv > ?${opts.kind ? ' AND kind = ?' : ''}${opts.namespace ? ' AND namespace = ?' : ''}`;
+    const args = [since, ...(opts.kind ? [opts.kind] : []), ...(opts.namespace ? [opts.namespace] : [])];
+    const written = this.db.prepare<unknown[], Row>(`SELECT body, rv FROM resources WHERE ${where}`).all(...args);
+    const deleted = this.db.prepare<unknown[], Row>(`SELECT body, rv FROM tombstones WHERE ${where}`).all(...args);
+    const match = labelSelectorMatcher(opts.labelSelector);
+    return [
+      ...written.map((r): [number, WatchEvent] => [r.rv, { type: 'MODIFIED', object: JSON.parse(r.body) as AnyResource }]),
+      ...deleted.map((r): [number, WatchEvent] => [r.rv, { type: 'DELETED', object: JSON.parse(r.body) as AnyResource }]),
+    ]
+      .filter(([, ev]) => match(ev.object.metadata.labels))
+      .sort((a, b) => a[0] - b[0])
+      .map(([, ev]) => ev);
   }
 
   async close(): Promise<void> {

@@ -226,6 +226,27 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
       for (const w of [byNs, byLabel, liveOnly, cms]) w.stop();
     });
 
+    it('resumes a watch from a resourceVersion: what changed since (deletions too), then live changes', async () => {
+      const kept = await store.create(service('kept'));
+      await store.create(service('doomed', 'default', { app: 'web' }));
+      await store.create(service('untouched'));
+      const { resourceVersion: since } = await store.list('Service');
+      const updated = await store.update({ ...kept, metadata: { ...kept.metadata, labels: { v: '2' } } });
+      await store.delete('Service', 'default', 'doomed');
+      await store.create(service('born'));
+      await store.create(configMap('config-gc', {}));
+      const w = watchWith(store, { kind: 'Service', since });
+      await w.until((evs) => evs.length >= 3);
+      expect(w.brief()).toEqual(['MODIFIED Service/default/kept', 'DELETED Service/default/doomed', 'MODIFIED Service/default/born']);
+      expect(w.events[0]!.object).toEqual(updated);
+      expect(Number(w.events[1]!.object.metadata.resourceVersion)).toBeGreaterThan(Number(updated.metadata.resourceVersion));
+      await w.synced;
+      await store.delete('Service', 'default', 'born');
+      await w.until((evs) => evs.length >= 4);
+      expect(w.brief()[3]).toBe('DELETED Service/default/born');
+      w.stop();
+    });
+
     it('stops delivering after the watch is stopped', async () => {
       const stopped = watchWith(store, { kind: 'Service' });
       const running = watchWith(store, { kind: 'Service' });

@@ -13,6 +13,17 @@ export interface WatchOptions extends ListOptions {
   initial?: boolean;
   /** Called once the initial ADDED events were delivered and live changes follow (an informer's HasSynced). */
   onSynced?: () => void;
+  /**
+   * Resume after this resourceVersion instead of listing (a Kubernetes watch with resourceVersion):
+   * first what changed since, in resourceVersion order — objects written since as MODIFIED (their
+   * current state), objects deleted since as DELETED — then live changes. `initial` is ignored.
+   */
+  since?: string;
+  /**
+   * With `since`: the store no longer knows everything that happened after it (its deletion history
+   * was compacted past it). Nothing is delivered; the caller must list again (Kubernetes: 410 Expired).
+   */
+  onExpired?: (message: string) => void;
 }
 
 export interface WatchEvent<T extends AnyResource = AnyResource> {

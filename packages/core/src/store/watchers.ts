@@ -16,22 +16,25 @@ export class WatcherSet {
   private readonly watchers = new Set<Watcher>();
 
   /**
-   * `list(kind)` gives the objects of a kind matching the options' namespace and labels; `kinds()` the
-   * kinds stored, for a watch of every kind. Synchronous, so no write falls between the listing and
-   * the live events; onSynced fires once both are in place.
+   * `initial()` gives the events the watch starts with: the listing (see `listing`), or a replay since a
+   * resourceVersion. Synchronous, so no write falls between them and the live events; onSynced fires
+   * once both are in place.
    */
-  watch(
-    opts: WatchOptions,
-    handler: (ev: WatchEvent) => void,
-    list: (kind: Kind) => AnyResource[],
-    kinds: () => Kind[],
-  ): () => void {
-    if (opts.initial !== false)
-      for (const k of opts.kind ? [opts.kind] : kinds()) for (const object of list(k)) handler({ type: 'ADDED', object });
+  watch(opts: WatchOptions, handler: (ev: WatchEvent) => void, initial: () => WatchEvent[]): () => void {
+    for (const ev of initial()) handler(ev);
     const w: Watcher = { opts, match: labelSelectorMatcher(opts.labelSelector), handler };
     this.watchers.add(w);
     opts.onSynced?.();
     return () => void this.watchers.delete(w);
+  }
+
+  /**
+   * A plain watch's first events: ADDED for each object `list(kind)` gives (matching the options'
+   * namespace and labels), over the watched kind or every kind `kinds()` names.
+   */
+  static listing(opts: WatchOptions, list: (kind: Kind) => AnyResource[], kinds: () => Kind[]): WatchEvent[] {
+    if (opts.initial === false) return [];
+    return (opts.kind ? [opts.kind] : kinds()).flatMap((k) => list(k).map((object): WatchEvent => ({ type: 'ADDED', object })));
   }
 
   emit(ev: WatchEvent): void {

@@ -80,11 +80,17 @@ export class MemoryStore implements Store {
   }
 
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
-    return this.watchers.watch(
-      opts,
-      handler,
-      (kind) => this.listSync(kind, opts),
-      () => [...new Set([...this.objects.values()].map((o) => o.kind as Kind))],
+    if (opts.since !== undefined) {
+      // Only what a feed last said is kept here, no history to replay from.
+      opts.onExpired?.(`too old resource version: ${opts.since} (this store keeps no history)`);
+      return () => undefined;
+    }
+    return this.watchers.watch(opts, handler, () =>
+      WatcherSet.listing(
+        opts,
+        (kind) => this.listSync(kind, opts),
+        () => [...new Set([...this.objects.values()].map((o) => o.kind as Kind))],
+      ),
     );
   }
 
