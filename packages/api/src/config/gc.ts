@@ -1,4 +1,4 @@
-import type { FieldProblem } from '@kedge/core';
+import { parseGoDuration, type FieldProblem } from '@kedge/core';
 
 /** Knative's config-gc, parsed. Durations in ms; `disabled` (-1) switches a rule off. */
 export interface GcConfig {
@@ -17,21 +17,12 @@ export const GC_DEFAULTS: GcConfig = {
   maxNonActiveRevisions: 1000,
 };
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
-
-/** Go duration syntax (`48h`, `1h30m`, `90s`), or `disabled`. Returns undefined when unparseable. */
+/** Go duration syntax (`48h`, `1h30m`, `90s`), or `disabled`. Returns undefined when unparseable or negative. */
 export function parseDuration(text: string): number | undefined {
   const t = text.trim();
   if (t === 'disabled') return DISABLED;
-  if (t === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(t); m; m = re.exec(t)) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  return matched === t.length && matched > 0 ? total : undefined;
+  const ms = parseGoDuration(t);
+  return ms !== undefined && ms >= 0 ? ms : undefined;
 }
 
 /**
