@@ -1,6 +1,5 @@
 export { createAutoscaler, CONFIG_AUTOSCALER, type Autoscaler, type AutoscalerDeps, type AutoscalerInternals } from './autoscaler.js';
 export * from './config/autoscaler-config.js';
-export * from './config/annotations.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { createDecider, type Decider, type DeciderDebug, type DeciderOptions, type ScaleInput, type ScaleResult } from './decider/decider.js';
 export {

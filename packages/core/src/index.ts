@@ -25,6 +25,7 @@ export * from './resources/quantity.js';
 export * from './resources/diff.js';
 export { findUnknownFields } from './resources/validation/fields.js';
 export * from './resources/validation/annotations.js';
+export { Errs } from './resources/validation/errors.js';
 export {
   SERVICE_LABEL,
   CONFIGURATION_LABEL,

@@ -1,4 +1,12 @@
-import { effectiveContainerConcurrency, type Revision } from '@kedge/core';
+import {
+  Errs,
+  effectiveContainerConcurrency,
+  readAutoscalingAnnotations,
+  readProgressDeadline,
+  type AggregationAlgorithm,
+  type AutoscalingAnnotations,
+  type Revision,
+} from '@kedge/core';
 import {
   ACTIVATION_TIMEOUT_BUFFER_SECONDS,
   BUCKET_SIZE_SECONDS,
@@ -7,7 +15,6 @@ import {
   TARGET_MIN,
   type AutoscalerConfig,
 } from '../config/autoscaler-config.js';
-import { readAutoscalingAnnotations, type AggregationAlgorithm, type AutoscalingAnnotations } from '../config/annotations.js';
 
 /** Knative's DeciderSpec: everything one decision consumes. Durations in seconds. */
 export interface DeciderSpec {
@@ -87,7 +94,9 @@ export interface RevisionAutoscalingOptions {
 
 /** Resolves a revision's annotations against the cluster config (kpa-spec §4, plus the scaler's bounds). */
 export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig, opts: RevisionAutoscalingOptions = {}): RevisionAutoscaling {
-  const { values: a, errors } = readAutoscalingAnnotations(revision.metadata.annotations, config);
+  const errors = new Errs();
+  const anns = revision.metadata.annotations;
+  const a = readAutoscalingAnnotations(anns, 'metadata.annotations', errors, config);
   const cls = a.class ?? config.podAutoscalerClass;
   const scalingMetric = a.metric === 'rps' ? 'rps' : 'concurrency';
   // What one instance really serves at once: a wasm instance is 1 whatever containerConcurrency says (docs/runner.md).
@@ -96,7 +105,7 @@ export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig
   const stable = a.window ?? config.stableWindow;
   const initialScale =
     a.initialScale !== undefined && (a.initialScale !== 0 || config.allowZeroInitialScale) ? a.initialScale : config.initialScale;
-  const progressDeadline = a.progressDeadline ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+  const progressDeadline = readProgressDeadline(anns, 'metadata.annotations', errors) ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
   return {
     class: cls,
     decider: {

@@ -1,5 +1,4 @@
-import type { StatMessage } from '@kedge/core';
-import type { AggregationAlgorithm } from '../config/annotations.js';
+import type { AggregationAlgorithm, StatMessage } from '@kedge/core';
 import { createWindow, type WindowAverager } from './buckets.js';
 
 export interface CollectorSettings {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Errs } from './errors.js';
-import { validateAutoscalingAnnotations, validateTemplateAnnotations, getAnnotation, type AutoscalerValidationConfig } from './annotations.js';
+import {
+  getAnnotation,
+  readAutoscalingAnnotations,
+  readProgressDeadline,
+  validateAutoscalingAnnotations,
+  validateTemplateAnnotations,
+  type AutoscalerValidationConfig,
+} from './annotations.js';
 
 const P = 'spec.template.metadata.annotations';
 const A = 'autoscaling.knative.dev/';
@@ -119,5 +126,74 @@ describe('autoscaling and template annotations', () => {
     expect(getAnnotation({ [`${A}minScale`]: '1', [`${A}min-scale`]: '2' }, 'minScale')).toEqual({ key: `${A}min-scale`, value: '2' });
     expect(getAnnotation({ [`${A}minScale`]: '1' }, 'minScale')).toEqual({ key: `${A}minScale`, value: '1' });
     expect(getAnnotation({}, 'minScale')).toBeUndefined();
+  });
+});
+
+describe('readAutoscalingAnnotations (what the autoscaler uses)', () => {
+  const read = (anns: Record<string, string>, cfg?: Partial<AutoscalerValidationConfig>) => {
+    const errs = new Errs();
+    return { values: readAutoscalingAnnotations(anns, 'metadata.annotations', errs, cfg), problems: errs.problems };
+  };
+
+  it('reads every annotation, durations in seconds', () => {
+    const { values, problems } = read({
+      [`${A}class`]: 'kpa.autoscaling.knative.dev',
+      [`${A}metric`]: 'rps',
+      [`${A}target`]: '42.5',
+      [`${A}target-utilization-percentage`]: '80',
+      [`${A}window`]: '2m',
+      [`${A}panic-window-percentage`]: '25',
+      [`${A}panic-threshold-percentage`]: '150',
+      [`${A}min-scale`]: '1',
+      [`${A}max-scale`]: '9',
+      [`${A}initial-scale`]: '3',
+      [`${A}scale-down-delay`]: '30s',
+      [`${A}activation-scale`]: '3',
+      [`${A}target-burst-capacity`]: '-1',
+      [`${A}scale-to-zero-pod-retention-period`]: '1m30s',
+      [`${A}metric-aggregation-algorithm`]: 'weightedExponential',
+      'unrelated/annotation': 'x',
+    });
+    expect(problems).toEqual([]);
+    expect(values).toEqual({
+      class: 'kpa.autoscaling.knative.dev',
+      metric: 'rps',
+      target: 42.5,
+      targetUtilizationPercentage: 80,
+      window: 120,
+      panicWindowPercentage: 25,
+      panicThresholdPercentage: 150,
+      minScale: 1,
+      maxScale: 9,
+      initialScale: 3,
+      scaleDownDelay: 30,
+      activationScale: 3,
+      targetBurstCapacity: -1,
+      scaleToZeroPodRetentionPeriod: 90,
+      metricAggregationAlgorithm: 'weighted-exponential',
+    });
+  });
+
+  it('takes the new spelling over the old camelCase one', () => {
+    expect(read({ [`${A}minScale`]: '2', [`${A}maxScale`]: '5', [`${A}max-scale`]: '4' }).values).toEqual({ minScale: 2, maxScale: 4 });
+  });
+
+  it('leaves out what it reports: max below min, over the cluster limit, activation out of range, bad durations', () => {
+    expect(read({ [`${A}min-scale`]: '3', [`${A}max-scale`]: '2' }).values).toEqual({ minScale: 3 });
+    expect(read({ [`${A}max-scale`]: '11' }, { maxScaleLimit: 10 }).values).toEqual({});
+    expect(read({ [`${A}activation-scale`]: '5', [`${A}max-scale`]: '4' }).values).toEqual({ maxScale: 4 });
+    const r = read({ [`${A}window`]: '6500ms', [`${A}target`]: '0.001', [`${A}initial-scale`]: '0' });
+    expect(r.values).toEqual({});
+    expect(r.problems.map((x) => x.path)).toEqual(
+      expect.arrayContaining([`metadata.annotations.${A}window`, `metadata.annotations.${A}target`, `metadata.annotations.${A}initial-scale`]),
+    );
+    expect(read({ [`${A}initial-scale`]: '0' }, { allowZeroInitialScale: true }).values).toEqual({ initialScale: 0 });
+  });
+
+  it('reads progress-deadline in seconds', () => {
+    const errs = new Errs();
+    expect(readProgressDeadline({ 'serving.knative.dev/progress-deadline': '45s' }, 'metadata.annotations', errs)).toBe(45);
+    expect(readProgressDeadline({ 'serving.knative.dev/progress-deadline': '1.5s' }, 'metadata.annotations', errs)).toBeUndefined();
+    expect(errs.problems).toHaveLength(1);
   });
 });

@@ -73,50 +73,94 @@ function parseInt32(v: string): number | 'range' | undefined {
   return n > MAX_INT32 || n < -MAX_INT32 - 1 ? 'range' : n;
 }
 
-/**
- * Knative's autoscaling.ValidateAnnotations. `path` is where the annotations map lives, e.g.
- * `spec.template.metadata.annotations`; each problem is reported at `<path>.<annotation key>`.
- */
+export type AggregationAlgorithm = 'linear' | 'weighted-exponential';
+
+/** What a revision's autoscaling annotations set, in the autoscaler's units; invalid ones are left out. */
+export interface AutoscalingAnnotations {
+  class?: string;
+  metric?: string;
+  target?: number;
+  /** As written (70 = 70 %). */
+  targetUtilizationPercentage?: number;
+  /** Seconds. */
+  window?: number;
+  panicWindowPercentage?: number;
+  panicThresholdPercentage?: number;
+  minScale?: number;
+  maxScale?: number;
+  initialScale?: number;
+  /** Seconds. */
+  scaleDownDelay?: number;
+  activationScale?: number;
+  targetBurstCapacity?: number;
+  /** Seconds. */
+  scaleToZeroPodRetentionPeriod?: number;
+  metricAggregationAlgorithm?: AggregationAlgorithm;
+}
+
+/** Knative's autoscaling.ValidateAnnotations, webhook side: every problem, at `<path>.<annotation key>`. */
 export function validateAutoscalingAnnotations(
   annotations: Record<string, string> | undefined,
   path: string,
   errs: Errs,
   config: Partial<AutoscalerValidationConfig> = {},
 ): void {
+  readAutoscalingAnnotations(annotations, path, errs, config);
+}
+
+/**
+ * Reads and checks the `autoscaling.knative.dev/*` annotations as Knative's webhook does
+ * (autoscaling.ValidateAnnotations): each problem goes to `errs` at `<path>.<annotation key>`, and the
+ * values that passed come back. The API rejects an object with problems; the autoscaler uses the
+ * values and logs the problems (Knative's PA getters likewise ignore a value they cannot read).
+ */
+export function readAutoscalingAnnotations(
+  annotations: Record<string, string> | undefined,
+  path: string,
+  errs: Errs,
+  config: Partial<AutoscalerValidationConfig> = {},
+): AutoscalingAnnotations {
   const cfg = { ...AUTOSCALER_VALIDATION_CONFIG, ...config };
   const anns = annotations ?? {};
   const get = (w: AutoscalingAnnotation) => getAnnotation(anns, w);
   const p = (key: string) => at(path, key);
+  const v: AutoscalingAnnotations = {};
 
   const cls = get('class');
   if (cls && cls.value.endsWith('.knative.dev') && cls.value !== KPA_CLASS && cls.value !== HPA_CLASS)
     errs.invalid(p(cls.key), cls.value);
+  else if (cls) v.class = cls.value;
   const effectiveClass = cls?.value ?? cfg.podAutoscalerClass;
 
   // min/max/activation scale
-  const intGE0 = (w: AutoscalingAnnotation): number => {
+  const intGE0 = (w: AutoscalingAnnotation): number | undefined => {
     const a = get(w);
-    if (!a) return 0;
+    if (!a) return undefined;
     const n = parseInt32(a.value);
     if (n === undefined) errs.invalid(p(a.key), a.value);
     else if (n === 'range' || n < 0) errs.bounds(p(a.key), a.value, 0, MAX_INT32);
     else return n;
-    return 0;
+    return undefined;
   };
-  const min = intGE0('minScale');
-  const max = intGE0('maxScale');
+  v.minScale = intGE0('minScale');
+  const maxParsed = intGE0('maxScale');
+  const min = v.minScale ?? 0;
+  const max = maxParsed ?? 0;
+  let maxOk = maxParsed !== undefined;
   const maxKey = AUTOSCALING_ANNOTATIONS.maxScale[0];
   const minKey = AUTOSCALING_ANNOTATIONS.minScale[0];
   if (max !== 0 && max < min) {
     const msg = `max-scale=${max} is less than min-scale=${min}`;
     errs.add(p(maxKey), msg).add(p(minKey), msg);
+    maxOk = false;
   }
   const maxAnn = get('maxScale');
-  if (maxAnn && cfg.maxScaleLimit > 0) {
+  if (maxAnn && maxParsed !== undefined && cfg.maxScaleLimit > 0) {
     if (max > cfg.maxScaleLimit) errs.bounds(p(maxAnn.key), max, 1, cfg.maxScaleLimit);
-    if (max === 0 && parseInt32(maxAnn.value) === 0)
-      errs.add(p(maxAnn.key), `max-scale=0 (unlimited), must be less than ${cfg.maxScaleLimit}`);
+    if (max === 0) errs.add(p(maxAnn.key), `max-scale=0 (unlimited), must be less than ${cfg.maxScaleLimit}`);
+    if (max > cfg.maxScaleLimit || max === 0) maxOk = false;
   }
+  if (maxOk) v.maxScale = maxParsed;
   const act = get('activationScale');
   if (act) {
     const n = parseInt32(act.value);
@@ -124,69 +168,51 @@ export function validateAutoscalingAnnotations(
     if (n === undefined) errs.invalid(p(act.key), act.value);
     else if (n === 'range' || n < 2) errs.bounds(p(act.key), act.value, 2, MAX_INT32);
     else {
+      let ok = true;
       if (max !== 0 && max < n) {
         const msg = `max-scale=${max} is less than activation-scale=${n}`;
         errs.add(p(maxKey), msg).add(p(actKey), msg);
+        ok = false;
       }
       if (min > n) {
         const msg = `min-scale=${min} is greater than activation-scale=${n}`;
         errs.add(p(minKey), msg).add(p(actKey), msg);
+        ok = false;
       }
+      if (ok) v.activationScale = n;
     }
   }
 
   // floats
-  const pwp = get('panicWindowPercentage');
-  if (pwp) {
-    const f = parseFloatStrict(pwp.value);
-    if (f === undefined) errs.invalid(p(pwp.key), pwp.value);
-    else if (f < 1 || f > 100) errs.bounds(p(pwp.key), pwp.value, 1, 100);
-  }
-  const ptp = get('panicThresholdPercentage');
-  if (ptp) {
-    const f = parseFloatStrict(ptp.value);
-    if (f === undefined) errs.invalid(p(ptp.key), ptp.value);
-    else if (f < 110 || f > 1000) errs.bounds(p(ptp.key), ptp.value, 110, 1000);
-  }
-  const target = get('target');
-  if (target) {
-    const f = parseFloatStrict(target.value);
-    if (f === undefined || f < 0.01) errs.invalid(p(target.key), target.value);
-  }
-  const tup = get('targetUtilizationPercentage');
-  if (tup) {
-    const f = parseFloatStrict(tup.value);
-    if (f === undefined) errs.invalid(p(tup.key), tup.value);
-    else if (f < 1 || f > 100) errs.bounds(p(tup.key), tup.value, 1, 100);
-  }
-  const tbc = get('targetBurstCapacity');
-  if (tbc) {
-    const f = parseFloatStrict(tbc.value);
-    if (f === undefined || (f < 0 && f !== -1)) errs.invalid(p(tbc.key), tbc.value);
-  }
+  const float = (w: AutoscalingAnnotation, ok: (f: number) => boolean, bounds?: [number, number]): number | undefined => {
+    const a = get(w);
+    if (!a) return undefined;
+    const f = parseFloatStrict(a.value);
+    if (f === undefined || (!bounds && !ok(f))) errs.invalid(p(a.key), a.value);
+    else if (bounds && !ok(f)) errs.bounds(p(a.key), a.value, bounds[0], bounds[1]);
+    else return f;
+    return undefined;
+  };
+  v.panicWindowPercentage = float('panicWindowPercentage', (f) => f >= 1 && f <= 100, [1, 100]);
+  v.panicThresholdPercentage = float('panicThresholdPercentage', (f) => f >= 110 && f <= 1000, [110, 1000]);
+  v.target = float('target', (f) => f >= 0.01);
+  v.targetUtilizationPercentage = float('targetUtilizationPercentage', (f) => f >= 1 && f <= 100, [1, 100]);
+  v.targetBurstCapacity = float('targetBurstCapacity', (f) => f >= 0 || f === -1);
 
-  // durations
-  const window = get('window');
-  if (window) {
-    const d = parseGoDuration(window.value);
-    if (d === undefined) errs.invalid(p(window.key), window.value);
-    else if (d < WINDOW_MIN_MS || d > HOUR_MS)
-      errs.bounds(p(window.key), window.value, formatGoDuration(WINDOW_MIN_MS), formatGoDuration(HOUR_MS));
-    else if (d % 1000 !== 0) errs.add(p(window.key), 'must be specified with at most second precision');
-  }
-  const retention = get('scaleToZeroPodRetentionPeriod');
-  if (retention) {
-    const d = parseGoDuration(retention.value);
-    if (d === undefined) errs.invalid(p(retention.key), retention.value);
-    else if (d < 0 || d > HOUR_MS) errs.bounds(p(retention.key), retention.value, '0s', formatGoDuration(HOUR_MS));
-  }
-  const sdd = get('scaleDownDelay');
-  if (sdd) {
-    const d = parseGoDuration(sdd.value);
-    if (d === undefined) errs.invalid(p(sdd.key), sdd.value);
-    else if (d < 0 || d > HOUR_MS) errs.bounds(p(sdd.key), sdd.value, '0s', formatGoDuration(HOUR_MS));
-    else if (d % 1000 !== 0) errs.add(p(sdd.key), 'must be specified with at most second precision');
-  }
+  // durations, in seconds for the autoscaler
+  const duration = (w: AutoscalingAnnotation, lo: number, wholeSeconds: boolean): number | undefined => {
+    const a = get(w);
+    if (!a) return undefined;
+    const d = parseGoDuration(a.value);
+    if (d === undefined) errs.invalid(p(a.key), a.value);
+    else if (d < lo || d > HOUR_MS) errs.bounds(p(a.key), a.value, formatGoDuration(lo), formatGoDuration(HOUR_MS));
+    else if (wholeSeconds && d % 1000 !== 0) errs.add(p(a.key), 'must be specified with at most second precision');
+    else return d / 1000;
+    return undefined;
+  };
+  v.window = duration('window', WINDOW_MIN_MS, true);
+  v.scaleToZeroPodRetentionPeriod = duration('scaleToZeroPodRetentionPeriod', 0, false);
+  v.scaleDownDelay = duration('scaleDownDelay', 0, true);
 
   // metric per class; other classes are someone else's business
   const metric = get('metric');
@@ -198,16 +224,23 @@ export function validateAutoscalingAnnotations(
           ? metric.value !== ''
           : true;
     if (!ok) errs.invalid(p(metric.key), metric.value);
+    else v.metric = metric.value;
   }
   const algo = get('metricAggregationAlgorithm');
-  if (algo && effectiveClass === KPA_CLASS && !['linear', 'weighted-exponential', 'weightedExponential'].includes(algo.value))
-    errs.invalid(p(algo.key), algo.value);
+  if (algo) {
+    if (algo.value === 'linear') v.metricAggregationAlgorithm = 'linear';
+    else if (algo.value === 'weighted-exponential' || algo.value === 'weightedExponential') v.metricAggregationAlgorithm = 'weighted-exponential';
+    else if (effectiveClass === KPA_CLASS) errs.invalid(p(algo.key), algo.value);
+  }
 
   const init = get('initialScale');
   if (init) {
     const n = parseInt32(init.value);
     if (n === undefined || n === 'range' || n < 0 || (n === 0 && !cfg.allowZeroInitialScale)) errs.invalid(p(init.key), init.value);
+    else v.initialScale = n;
   }
+  for (const k of Object.keys(v) as (keyof AutoscalingAnnotations)[]) if (v[k] === undefined) delete v[k];
+  return v;
 }
 
 /** Service, Configuration and Route metadata may not carry autoscaling annotations. */
@@ -221,22 +254,25 @@ export function validateNoAutoscalingAnnotations(annotations: Record<string, str
 export const ROLLOUT_DURATION_KEYS = ['serving.knative.dev/rollout-duration', 'serving.knative.dev/rolloutDuration'];
 export const PROGRESS_DEADLINE_KEYS = ['serving.knative.dev/progress-deadline'];
 
-/** A whole-second, non-negative Go duration annotation (rollout-duration, progress-deadline). */
-function validateSecondsDuration(annotations: Record<string, string> | undefined, keys: string[], name: string, path: string, errs: Errs): void {
+/** A whole-second, non-negative Go duration annotation (rollout-duration, progress-deadline), in seconds. */
+function readSecondsDuration(annotations: Record<string, string> | undefined, keys: string[], name: string, path: string, errs: Errs): number | undefined {
   const a = getAnnotation(annotations, keys);
-  if (!a || a.value === '') return;
+  if (!a || a.value === '') return undefined;
   const d = parseGoDuration(a.value);
   if (d === undefined) errs.invalid(at(path, a.key), a.value);
   else if (d % 1000 !== 0) errs.add(at(path, a.key), `${name}=${a.value} is not at second precision`);
   else if (d < 0) errs.add(at(path, a.key), `${name}=${a.value} must be positive`);
+  else return d / 1000;
+  return undefined;
 }
 
 export function validateRolloutDuration(annotations: Record<string, string> | undefined, path: string, errs: Errs): void {
-  validateSecondsDuration(annotations, ROLLOUT_DURATION_KEYS, 'rollout-duration', path, errs);
+  readSecondsDuration(annotations, ROLLOUT_DURATION_KEYS, 'rollout-duration', path, errs);
 }
 
-export function validateProgressDeadline(annotations: Record<string, string> | undefined, path: string, errs: Errs): void {
-  validateSecondsDuration(annotations, PROGRESS_DEADLINE_KEYS, 'progress-deadline', path, errs);
+/** serving.knative.dev/progress-deadline in seconds when set and valid; problems go to `errs`. */
+export function readProgressDeadline(annotations: Record<string, string> | undefined, path: string, errs: Errs): number | undefined {
+  return readSecondsDuration(annotations, PROGRESS_DEADLINE_KEYS, 'progress-deadline', path, errs);
 }
 
 const NETWORKING_PREFIX = 'networking.knative.dev/';
@@ -275,5 +311,5 @@ export function validateTemplateAnnotations(annotations: Record<string, string> 
     if (f === undefined) errs.invalid(at(path, pct.key), pct.value);
     else if (f < 0.1 || f > 100) errs.bounds(at(path, pct.key), f, 0.1, 100);
   }
-  validateProgressDeadline(anns, path, errs);
+  readProgressDeadline(anns, path, errs);
 }
