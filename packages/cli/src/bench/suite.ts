@@ -201,36 +201,31 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       } catch (err) {
         missing('instance called directly through the runner', err);
       }
-      try {
-        const port = await freePort();
-        const floor = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/worker-floor.js'), component, String(port)], /listening on (\S+)/);
-        children.push(floor);
-        targets.push({
-          key: 'floor',
-          label: 'node:http straight into 2 guest workers (the floor: no gateway, no queue)',
-          url: `${floor.match[1]}/`,
-          pid: floor.pid,
-          setup: `node packages/cli/dist/bench/baselines/worker-floor.js examples/helloworld/build/helloworld.wasm ${port}`,
-          flags: `--url http://127.0.0.1:${port}/ --no-instances`,
-        });
-      } catch (err) {
-        missing('the worker floor (node:http into guest workers)', err);
-      }
-      try {
-        const port = await freePort();
-        const ceiling = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/in-thread.js'), component, String(port)], /listening on (\S+)/);
-        children.push(ceiling);
-        targets.push({
-          key: 'in-thread',
-          label: 'node:http calling the guest on its own thread (the ceiling: no isolation, not shippable)',
-          url: `${ceiling.match[1]}/`,
-          pid: ceiling.pid,
-          setup: `node packages/cli/dist/bench/baselines/in-thread.js examples/helloworld/build/helloworld.wasm ${port}`,
-          flags: `--url http://127.0.0.1:${port}/ --no-instances`,
-        });
-      } catch (err) {
-        missing('the in-thread ceiling (node:http calling the guest itself)', err);
-      }
+      // node:http servers around the guest, without Kedge: what hosting it costs by itself.
+      const guestBaseline = async (key: string, script: string, label: string, what: string) => {
+        try {
+          const port = await freePort();
+          const child = await startChild(process.execPath, [join(root, `packages/cli/dist/bench/baselines/${script}`), component, String(port)], /listening on (\S+)/);
+          children.push(child);
+          targets.push({
+            key,
+            label,
+            url: `${child.match[1]}/`,
+            pid: child.pid,
+            setup: `node packages/cli/dist/bench/baselines/${script} examples/helloworld/build/helloworld.wasm ${port}`,
+            flags: `--url http://127.0.0.1:${port}/ --no-instances`,
+          });
+        } catch (err) {
+          missing(what, err);
+        }
+      };
+      await guestBaseline('floor', 'worker-floor.js', 'node:http straight into 2 guest workers (the floor: no gateway, no queue)', 'the worker floor (node:http into guest workers)');
+      await guestBaseline(
+        'in-thread',
+        'in-thread.js',
+        'node:http calling the guest on its own thread (the ceiling: no isolation, not shippable)',
+        'the in-thread ceiling (node:http calling the guest itself)',
+      );
       try {
         const port = await freePort();
         const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');

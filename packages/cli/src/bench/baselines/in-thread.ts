@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBaseline } from './main.js';
+import { listenLoopback, runBaseline } from './main.js';
 import { ComponentCache, InThreadGuest } from '@kedge/runner';
 
 const EMPTY = new Uint8Array(0);
@@ -31,20 +31,7 @@ export async function startInThread(component: string, port = 0) {
       res.end((err as Error).message);
     }
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const addr = server.address();
-  return {
-    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return listenLoopback(server, port, () => rm(dir, { recursive: true, force: true }));
 }
 
 await runBaseline(import.meta.url, 'in-thread.js COMPONENT.wasm [port]', (component, [port]) => startInThread(component, Number(port ?? 0)));

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -22,4 +23,22 @@ export async function runBaseline<S extends { url: string; stop(): Promise<void>
   const stop = () => void s.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Listens on 127.0.0.1 with keep-alive for load tests; `stop` drops every connection, closes, then runs `cleanup`. */
+export async function listenLoopback(server: Server, port: number, cleanup: () => Promise<void>): Promise<{ url: string; stop(): Promise<void> }> {
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const addr = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await cleanup();
+    },
+  };
 }

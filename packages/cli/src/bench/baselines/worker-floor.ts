@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@kedge/core';
-import { runBaseline } from './main.js';
+import { listenLoopback, runBaseline } from './main.js';
 import { ComponentCache, WorkerPool } from '@kedge/runner';
 
 const EMPTY = new Uint8Array(0);
@@ -40,21 +40,10 @@ export async function startWorkerFloor(component: string, port = 0, instances = 
       },
     );
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+  return listenLoopback(server, port, async () => {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
   });
-  const addr = server.address();
-  return {
-    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await pool.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 await runBaseline(import.meta.url, 'worker-floor.js COMPONENT.wasm [port] [instances]', (component, [port, instances]) =>
