@@ -35,7 +35,12 @@ export class WasmRuntime implements Runtime {
   readonly cache: ComponentCache;
   private readonly warm = new Map<string, string[]>();
   private readonly warming = new Set<string>();
-  private readonly released = new Set<string>();
+  /**
+   * Revisions prepared and not released since: only these keep warm guests and count as users of a
+   * compiled component. (An instance may start before its revision is prepared; it runs, and the
+   * warm guests come with the prepare.)
+   */
+  private readonly live = new Set<string>();
   /** Revisions using each compiled component (by key): the last one released evicts it. */
   private readonly users = new Map<string, Set<string>>();
   private nextGuest = 1;
@@ -55,14 +60,14 @@ export class WasmRuntime implements Runtime {
   }
 
   async prepare(rev: Revision): Promise<void> {
-    this.released.delete(revisionKey(rev));
+    this.live.add(revisionKey(rev));
     await this.compiled(rev, {});
     this.keepWarm(rev);
   }
 
   release(rev: Revision): void {
     const k = revisionKey(rev);
-    this.released.add(k);
+    this.live.delete(k);
     for (const id of this.warm.get(k) ?? []) this.pool.drop(id);
     this.warm.delete(k);
     for (const [key, revisions] of this.users) {
@@ -80,7 +85,7 @@ export class WasmRuntime implements Runtime {
   private keepWarm(rev: Revision): void {
     const k = revisionKey(rev);
     // A replenish timer of a deleted revision's last instance may still fire.
-    if (this.released.has(k)) return;
+    if (!this.live.has(k)) return;
     const want = warmInstances(rev);
     if (this.warming.has(k) || (this.warm.get(k)?.length ?? 0) >= want) return;
     this.warming.add(k);
@@ -89,7 +94,7 @@ export class WasmRuntime implements Runtime {
       .then((c) => this.pool.instantiate(specFor(rev, id), c, true))
       .then(
         () => {
-          if (this.released.has(k)) this.pool.drop(id);
+          if (!this.live.has(k)) this.pool.drop(id);
           else {
             const list = this.warm.get(k) ?? [];
             list.push(id);
@@ -100,7 +105,7 @@ export class WasmRuntime implements Runtime {
       )
       .finally(() => {
         this.warming.delete(k);
-        if (!this.released.has(k) && (this.warm.get(k)?.length ?? 0) < want) this.keepWarm(rev);
+        if (this.live.has(k) && (this.warm.get(k)?.length ?? 0) < want) this.keepWarm(rev);
       });
   }
 
@@ -139,7 +144,7 @@ export class WasmRuntime implements Runtime {
       timings.fetch = fetched;
       timings.compile = performance.now() - t0 - fetched;
       const k = revisionKey(rev);
-      if (!this.released.has(k)) {
+      if (this.live.has(k)) {
         let revisions = this.users.get(c.key);
         if (!revisions) this.users.set(c.key, (revisions = new Set()));
         revisions.add(k);
