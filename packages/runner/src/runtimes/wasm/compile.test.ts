@@ -43,6 +43,11 @@ describe('jco glue: sync host imports skip the async task bookkeeping', () => {
     expect(glue).not.toMatch(/const \[task, _wasm_call_currentTaskID\]/);
   });
 
+  it("makes each instance's async state at instantiation, not in its first request", async () => {
+    const { glue } = await transpileComponent(await buildTestGuest());
+    expect(glue).toMatch(/const maybeSyncReturn = runNext\(null\);\ngetOrCreateAsyncState\(0\);/);
+  });
+
   it('keeps the export tasks of a component that has anything async', () => {
     const exportCall = `const hostProvided = false;
 const [task, _wasm_call_currentTaskID] = createNewCurrentTask({

@@ -24,7 +24,7 @@ interface Transpiled {
   fetchEvent: boolean;
 }
 
-const GLUE_FORMAT = 3;
+const GLUE_FORMAT = 4;
 
 /**
  * StarlingMonkey (componentize-js) guests written with `addEventListener('fetch', …)` can serve
@@ -47,7 +47,8 @@ export function looksLikeFetchEventGuest(bytes: Uint8Array): boolean {
  *   called straight through; async or manually-async imports keep the generated path;
  * - every call into a sync export made a task too (a class with a dozen fields, an exclusive lock
  *   against re-entry, a borrow-scope check at exit): 12 → 7 µs per tiny request when dropped, which
- *   is done only for components with nothing async;
+ *   is done only for components with nothing async; and the per-instance async state those exports
+ *   check is made at instantiation rather than in the first request;
  * - handle tables remember every resource rep they ever created in a Set nothing reads: it grew
  *   by a few entries per request for the life of the instance.
  */
@@ -95,7 +96,19 @@ function skipSyncTasks(glue: string): string {
       /const \[task, _wasm_call_currentTaskID\] = createNewCurrentTask\(\{([^{}]*)\}\);\s*task\.setCalleeIsAsync\(false\);\s*const started = task\.enterSync\(\);/g,
       (block, args: string) => (/isAsync: false,/.test(args) && /callingWasmExport: true/.test(args) ? 'const task = _kedgeSyncTask;' : block),
     );
-  return SYNC_TASK + glue;
+  return SYNC_TASK + prepareAsyncState(glue);
+}
+
+/**
+ * Each instance's component async state (a class instance with a dozen fields, Maps and a promise)
+ * is made by the first call into an export. Made at instantiation instead, which for a warm guest
+ * happens before any request: the first request into a fresh instance is ~30 µs shorter in-thread.
+ */
+function prepareAsyncState(glue: string): string {
+  const end = 'const maybeSyncReturn = runNext(null);';
+  const components = new Set([...glue.matchAll(/getOrCreateAsyncState\((\d+)\)\.throwIfTrapped\(\)/g)].map((m) => m[1]));
+  if (!components.size || glue.split(end).length !== 2) return glue;
+  return glue.replace(end, `${end}\n${[...components].map((i) => `getOrCreateAsyncState(${i});`).join('\n')}`);
 }
 
 export async function transpileComponent(bytes: Uint8Array): Promise<Transpiled> {
