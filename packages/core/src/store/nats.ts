@@ -159,6 +159,11 @@ export class NatsStore implements Store {
     return e && e.operation === 'PUT' ? toObject<T>(e) : undefined;
   }
 
+  /** The bucket's latest revision (its stream's last sequence). */
+  async lastRevision(): Promise<number> {
+    return (await this.kv.status()).streamInfo.state.last_seq;
+  }
+
   /**
    * Latest entries under a key filter, with the bucket's last revision taken before reading them.
    * One ordered consumer delivering the last message per key: a single pass over the stream instead of
@@ -170,14 +175,8 @@ export class NatsStore implements Store {
    * rewritten during the pass loses its old message and delivers the new one in its place, so the
    * count still holds. A pass that stops delivering fails after the API timeout instead of hanging.
    */
-  /** The bucket's latest revision (its stream's last sequence). */
-  async lastRevision(): Promise<number> {
-    return (await this.kv.status()).streamInfo.state.last_seq;
-  }
-
   async snapshot(filter: string): Promise<{ entries: Entry[]; revision: number }> {
-    const status = await this.kv.status();
-    const revision = status.streamInfo.state.last_seq;
+    const revision = await this.lastRevision();
     const prefix = `$KV.${this.bucket}.`;
     const oc = await this.js.consumers.getPushConsumer(this.stream, {
       filter_subjects: `${prefix}${filter}`,
