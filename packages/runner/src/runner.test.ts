@@ -50,6 +50,16 @@ describe('runner: WebAssembly revisions', () => {
     expect(h.endpoints.some((e) => e.revision === 'alpha-00001' && e.endpoints.some((p) => p.instanceId === 'a1' && p.concurrency === 1))).toBe(true);
   });
 
+  it('sends the answer of a guest that computes before it writes as one complete response', async () => {
+    await h.revision('spin-00001', guest);
+    await h.start('spin-00001', 'sp1');
+    const t0 = performance.now();
+    const res = await h.dispatch('spin-00001', 'sp1', '/spin');
+    expect(performance.now() - t0).toBeGreaterThan(5);
+    expect(isCompleteResponse(res)).toBe(true);
+    expect(await res.text()).toBe('Hello World!\n');
+  });
+
   it('answers a trap with 502 and a clear body, then serves from a fresh instance', async () => {
     await h.revision('trap-00001', guest);
     expect((await h.start('trap-00001', 't1')).ok).toBe(true);

@@ -6,6 +6,7 @@
 ;;   /count answers how many requests this instance has served (state kept between requests)
 ;;   /big   streams 256 KiB of "x" in 4 KiB writes
 ;;   /echo  streams the request body back as it reads it
+;;   /spin  counts down from 30 million before the hello answer (a guest that computes, then writes)
 (module
   (import "wasi:cli/environment@0.2.12" "get-environment" (func $get_env (param i32)))
   (import "wasi:cli/stdout@0.2.12" "get-stdout" (func $get_stdout (result i32)))
@@ -39,6 +40,7 @@
   (data (i32.const 152) "/count")
   (data (i32.const 160) "/big")
   (data (i32.const 168) "/echo")
+  (data (i32.const 176) "/spin")
   (global $served (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 1024))
 
@@ -169,6 +171,12 @@
         (call $respond (local.get $out) (local.get $buf) (global.get $outlen))
         (return)))
 
+    (if (call $eq (local.get $p) (local.get $plen) (i32.const 176) (i32.const 5))
+      (then
+        (local.set $grown (i32.const 30000000))
+        (loop $spin
+          (local.set $grown (i32.sub (local.get $grown) (i32.const 1)))
+          (br_if $spin (local.get $grown)))))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 64) (i32.const 5)) (then unreachable))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 72) (i32.const 5)) (then (loop $forever (br $forever))))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 80) (i32.const 5))

@@ -136,7 +136,9 @@ const FLUSH_MS = 5;
 
 /**
  * Small responses travel in one message when the guest returns; a guest that keeps writing
- * streams (flushed every 64 KiB or 5 ms of writes).
+ * streams (flushed every 64 KiB or 5 ms of writes). The 5 ms count from the first write, not from
+ * the start of the request: a guest that computes first and then writes its answer at once sends
+ * one complete response, however long it computed.
  */
 class Sink implements ResponseSink {
   head_: { status: number; headers: [string, string][] } | undefined;
@@ -145,7 +147,7 @@ class Sink implements ResponseSink {
   failed: string | undefined;
   private chunks: Uint8Array[] = [];
   private bytes = 0;
-  private lastFlush = performance.now();
+  private lastFlush: number | undefined;
   readonly open = true;
   constructor(private readonly job: number) {}
   head(status: number, headers: [string, Uint8Array][]): void {
@@ -154,7 +156,9 @@ class Sink implements ResponseSink {
   chunk(bytes: Uint8Array): void {
     this.chunks.push(bytes);
     this.bytes += bytes.length;
-    if (this.bytes >= FLUSH_BYTES || performance.now() - this.lastFlush >= FLUSH_MS) this.flush();
+    const now = performance.now();
+    this.lastFlush ??= now;
+    if (this.bytes >= FLUSH_BYTES || now - this.lastFlush >= FLUSH_MS) this.flush();
   }
   end(): void {
     this.ended = true;
