@@ -1,5 +1,5 @@
-import type { IncomingRequest, ResponseOutparam } from './host/index.js';
-import type { CompiledComponent } from './protocol.js';
+import { IncomingRequest, type ResponseOutparam } from './host/index.js';
+import type { CompiledComponent, RequestInit } from './protocol.js';
 
 /** What the patched glue evaluates to (jco's `instantiation: 'sync'` mode). */
 export type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown) => Record<string, unknown>;
@@ -25,4 +25,17 @@ export function instantiateGuest(instantiate: Instantiate, component: CompiledCo
     if (/^wasi:http\/incoming-handler@0\.2\./.test(name)) return value as Handler;
   if (exports.incomingHandler) return exports.incomingHandler as Handler;
   throw new Error('component does not export wasi:http/incoming-handler@0.2.x');
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The guest's view of a request; `more` pulls the body past `req.body` when `req.bodyMore`. */
+export function incomingRequest(req: RequestInit, more?: () => Uint8Array | null): IncomingRequest {
+  return new IncomingRequest({ ...req, headers: req.headers.map(([k, v]) => [k, encoder.encode(v)]), ...(more ? { more } : {}) });
+}
+
+/** A guest's response headers as strings. */
+export function headerStrings(headers: [string, Uint8Array][]): [string, string][] {
+  return headers.map(([k, v]) => [k, decoder.decode(v)]);
 }

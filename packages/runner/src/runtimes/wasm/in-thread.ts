@@ -1,5 +1,5 @@
-import { evaluateGlue, instantiateGuest, type Handler } from './guest.js';
-import { IncomingRequest, ResponseOutparam, hostImports, type ResponseSink } from './host/index.js';
+import { evaluateGlue, headerStrings, incomingRequest, instantiateGuest, type Handler } from './guest.js';
+import { ResponseOutparam, hostImports, type ResponseSink } from './host/index.js';
 import type { CompiledComponent, RequestInit } from './protocol.js';
 
 export interface InThreadResponse {
@@ -8,8 +8,6 @@ export interface InThreadResponse {
   body: Uint8Array;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const discard = { write() {}, open: true };
 
 /**
@@ -37,14 +35,11 @@ export class InThreadGuest {
       end() {},
       fail: (message) => void (failed = message),
     };
-    this.handler.handle(
-      new IncomingRequest({ ...req, headers: req.headers.map(([k, v]) => [k, encoder.encode(v)]) }),
-      new ResponseOutparam(sink),
-    );
+    this.handler.handle(incomingRequest(req), new ResponseOutparam(sink));
     if (failed !== undefined || !head) throw new Error(failed ?? 'the guest set no response');
     return {
       status: head.status,
-      headers: head.headers.map(([k, v]) => [k, decoder.decode(v)]),
+      headers: headerStrings(head.headers),
       body: chunks.length === 1 ? chunks[0]! : new Uint8Array(Buffer.concat(chunks)),
     };
   }

@@ -5,7 +5,6 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   GuestExit,
-  IncomingRequest,
   ResponseOutparam,
   hostImports,
   outboundVia,
@@ -13,7 +12,7 @@ import {
   type OutboundReply,
   type ResponseSink,
 } from './host/index.js';
-import { evaluateGlue, instantiateGuest, type Handler, type Instantiate } from './guest.js';
+import { evaluateGlue, headerStrings, incomingRequest, instantiateGuest, type Handler, type Instantiate } from './guest.js';
 import type { CompiledComponent, FromWorker, InstanceSpec, LogBatch, PullReply, RequestInit, ToWorker } from './protocol.js';
 
 interface LiveInstance {
@@ -128,8 +127,6 @@ function instantiate(msg: Extract<ToWorker, { type: 'instantiate' }>): void {
   }
 }
 
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 5;
@@ -151,7 +148,7 @@ class Sink implements ResponseSink {
   readonly open = true;
   constructor(private readonly job: number) {}
   head(status: number, headers: [string, Uint8Array][]): void {
-    this.head_ = { status, headers: headers.map(([k, v]) => [k, utf8Decoder.decode(v)]) };
+    this.head_ = { status, headers: headerStrings(headers) };
   }
   chunk(bytes: Uint8Array): void {
     this.chunks.push(bytes);
@@ -200,14 +197,7 @@ function request(msg: Extract<ToWorker, { type: 'request' }>): void {
   const req: RequestInit = msg.req;
   currentJob = msg.job;
   try {
-    inst.handler.handle(
-      new IncomingRequest({
-        ...req,
-        headers: req.headers.map(([k, v]) => [k, utf8Encoder.encode(v)]),
-        ...(req.bodyMore ? { more: pullBody(msg.job) } : {}),
-      }),
-      new ResponseOutparam(sink),
-    );
+    inst.handler.handle(incomingRequest(req, req.bodyMore ? pullBody(msg.job) : undefined), new ResponseOutparam(sink));
   } catch (err) {
     // A trapped instance cannot be entered again (jco refuses it): discard it, start a fresh one.
     instances.delete(msg.instanceId);
