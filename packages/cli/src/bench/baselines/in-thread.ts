@@ -2,10 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listenLoopback, runBaseline } from './main.js';
+import { guestRequestOf, listenLoopback, runBaseline } from './main.js';
 import { ComponentCache, InThreadGuest } from '@kedge/runner';
-
-const EMPTY = new Uint8Array(0);
 
 /**
  * The ceiling of any way of hosting the guest: node:http calls one guest instance on its own thread
@@ -20,10 +18,8 @@ export async function startInThread(component: string, port = 0) {
   const compiled = await new ComponentCache(join(dir, 'cache')).compile('sha256:' + '0'.repeat(64), async () => new Uint8Array(await readFile(component)));
   const guest = InThreadGuest.create(compiled, [['TARGET', 'World']]);
   const server = createServer((req, res) => {
-    const headers: [string, string][] = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
     try {
-      const r = guest.call({ method: req.method ?? 'GET', pathWithQuery: req.url ?? '/', scheme: 'http', authority: req.headers.host ?? '', headers, body: EMPTY, bodyMore: false });
+      const r = guest.call(guestRequestOf(req));
       res.writeHead(r.status, r.headers.flat());
       res.end(r.body);
     } catch (err) {

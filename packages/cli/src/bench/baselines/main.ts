@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -41,4 +41,13 @@ export async function listenLoopback(server: Server, port: number, cleanup: () =
       await cleanup();
     },
   };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A bodiless request as a guest takes it (what the runner's worker protocol carries). */
+export function guestRequestOf(req: IncomingMessage) {
+  const headers: [string, string][] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+  return { method: req.method ?? 'GET', pathWithQuery: req.url ?? '/', scheme: 'http' as const, authority: req.headers.host ?? '', headers, body: EMPTY, bodyMore: false };
 }

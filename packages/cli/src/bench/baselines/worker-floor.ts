@@ -3,10 +3,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@kedge/core';
-import { listenLoopback, runBaseline } from './main.js';
+import { guestRequestOf, listenLoopback, runBaseline } from './main.js';
 import { ComponentCache, WorkerPool } from '@kedge/runner';
-
-const EMPTY = new Uint8Array(0);
 
 /**
  * The floor of any design that keeps guests off the thread serving HTTP (which the runner must, so an
@@ -26,10 +24,7 @@ export async function startWorkerFloor(component: string, port = 0, instances = 
     await pool.instantiate({ instanceId, revision: 'bench/floor', env: [['TARGET', 'World']], logLimit: 1024, outbound: 'none' }, compiled);
   let next = 0;
   const server = createServer((req, res) => {
-    const headers: [string, string][] = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
-    const init = { method: req.method ?? 'GET', pathWithQuery: req.url ?? '/', scheme: 'http' as const, authority: req.headers.host ?? '', headers, body: EMPTY, bodyMore: false };
-    pool.request(ids[next++ % ids.length]!, init).then(
+    pool.request(ids[next++ % ids.length]!, guestRequestOf(req)).then(
       (g) => {
         res.writeHead(g.status, g.headers.flat());
         res.end(g.body instanceof Uint8Array ? g.body : undefined);
