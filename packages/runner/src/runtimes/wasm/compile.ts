@@ -62,7 +62,7 @@ export function patchGlue(source: string): string {
     '$1 = $2;',
   );
   glue = glue.replace(/if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}/g, 'return;');
-  return skipSyncTasks(glue).replace(/^\s*table\._createdReps\.add\(rep\);$/m, '');
+  return prepareAsyncState(skipSyncTasks(glue)).replace(/^\s*table\._createdReps\.add\(rep\);$/m, '');
 }
 
 /** Stands in for the per-call task of a host import: a sync call needs none of its bookkeeping. */
@@ -96,7 +96,7 @@ function skipSyncTasks(glue: string): string {
       /const \[task, _wasm_call_currentTaskID\] = createNewCurrentTask\(\{([^{}]*)\}\);\s*task\.setCalleeIsAsync\(false\);\s*const started = task\.enterSync\(\);/g,
       (block, args: string) => (/isAsync: false,/.test(args) && /callingWasmExport: true/.test(args) ? 'const task = _kedgeSyncTask;' : block),
     );
-  return SYNC_TASK + prepareAsyncState(glue);
+  return SYNC_TASK + glue;
 }
 
 /**
