@@ -4,7 +4,6 @@ import {
   getAnnotation,
   readAutoscalingAnnotations,
   readProgressDeadline,
-  validateAutoscalingAnnotations,
   validateTemplateAnnotations,
   type AutoscalerValidationConfig,
 } from './annotations.js';
@@ -14,7 +13,7 @@ const A = 'autoscaling.knative.dev/';
 
 function check(anns: Record<string, string>, cfg?: Partial<AutoscalerValidationConfig>) {
   const errs = new Errs();
-  validateAutoscalingAnnotations(anns, P, errs, cfg);
+  readAutoscalingAnnotations(anns, P, errs, cfg);
   validateTemplateAnnotations(anns, P, errs);
   return errs.problems;
 }

@@ -98,16 +98,6 @@ export interface AutoscalingAnnotations {
   metricAggregationAlgorithm?: AggregationAlgorithm;
 }
 
-/** Knative's autoscaling.ValidateAnnotations, webhook side: every problem, at `<path>.<annotation key>`. */
-export function validateAutoscalingAnnotations(
-  annotations: Record<string, string> | undefined,
-  path: string,
-  errs: Errs,
-  config: Partial<AutoscalerValidationConfig> = {},
-): void {
-  readAutoscalingAnnotations(annotations, path, errs, config);
-}
-
 /**
  * Reads and checks the `autoscaling.knative.dev/*` annotations as Knative's webhook does
  * (autoscaling.ValidateAnnotations): each problem goes to `errs` at `<path>.<annotation key>`, and the

@@ -1,7 +1,7 @@
 import type { ObjectMeta } from '../types.js';
 import { deepEqual, shortDiff } from '../diff.js';
 import {
-  validateAutoscalingAnnotations,
+  readAutoscalingAnnotations,
   validateNoAutoscalingAnnotations,
   validateRolloutDuration,
   validateTemplateAnnotations,
@@ -112,7 +112,7 @@ export function validateRevision(o: Obj, errs: Errs, ctx: ValidationContext): vo
   const old = ctx.old as Obj | undefined;
   validateNames(meta, 'metadata', errs);
   validateMetaSyntax(meta, 'metadata', errs);
-  validateAutoscalingAnnotations(meta.annotations, 'metadata.annotations', errs, ctx.autoscaler);
+  readAutoscalingAnnotations(meta.annotations, 'metadata.annotations', errs, ctx.autoscaler);
   validateTemplateAnnotations(meta.annotations, 'metadata.annotations', errs);
   validateOwnerLabel(meta, CONFIGURATION_LABEL, 'Configuration', 'metadata', errs);
   if (old) {

@@ -2,7 +2,7 @@ import { shortDiff, deepEqual } from '../diff.js';
 import { nameIsDns1035Label } from '../names.js';
 import { DEFAULTS_CONFIG } from '../defaults.js';
 import type { ObjectMeta } from '../types.js';
-import { validateAutoscalingAnnotations, validateTemplateAnnotations } from './annotations.js';
+import { readAutoscalingAnnotations, validateTemplateAnnotations } from './annotations.js';
 import { at, Errs, isObj } from './errors.js';
 import { validateMetaSyntax } from './metadata.js';
 import { validateRevisionSpec } from './revision-spec.js';
@@ -30,7 +30,7 @@ export function validateTemplate(template: unknown, path: string, errs: Errs, pa
   const meta = (isObj(template.metadata) ? template.metadata : {}) as Partial<ObjectMeta>;
   const mp = at(path, 'metadata');
   validateMetaSyntax(meta, mp, errs);
-  validateAutoscalingAnnotations(meta.annotations, at(mp, 'annotations'), errs, ctx.autoscaler);
+  readAutoscalingAnnotations(meta.annotations, at(mp, 'annotations'), errs, ctx.autoscaler);
   validateTemplateAnnotations(meta.annotations, at(mp, 'annotations'), errs);
 
   const generateName = typeof meta.generateName === 'string' ? meta.generateName : '';
