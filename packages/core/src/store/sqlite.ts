@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
@@ -34,7 +34,8 @@ const DEFAULT_TOMBSTONES = 1000;
  */
 export class SqliteStore implements Store {
   readonly blobs: BlobStore;
-  private readonly db: Database.Database;
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
   private readonly watchers = new WatcherSet();
   private readonly clock: Clock;
 
@@ -44,9 +45,8 @@ export class SqliteStore implements Store {
   constructor(dataDir: string, deps: { clock?: Clock; tombstones?: number } = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.clock = deps.clock ?? systemClock;
-    this.db = new Database(join(dataDir, 'kedge.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = new DatabaseSync(join(dataDir, 'kedge.db'));
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS resources (
         kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
@@ -67,9 +67,7 @@ export class SqliteStore implements Store {
   }
 
   private getSync<T extends AnyResource>(kind: Kind, namespace: string, name: string): T | undefined {
-    const row = this.db
-      .prepare<[string, string, string], Row>('SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? AND name = ?')
-      .get(kind, namespace, name);
+    const row = this.one<Row>('SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? AND name = ?', kind, namespace, name);
     return row ? (JSON.parse(row.body) as T) : undefined;
   }
 
@@ -79,42 +77,40 @@ export class SqliteStore implements Store {
 
   private listSync<T extends AnyResource>(kind: Kind, opts: ListOptions): { items: T[]; resourceVersion: string } {
     const rows = opts.namespace
-      ? this.db.prepare<[string, string], Row>('SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? ORDER BY namespace, name').all(kind, opts.namespace)
-      : this.db.prepare<[string], Row>('SELECT body, rv FROM resources WHERE kind = ? ORDER BY namespace, name').all(kind);
+      ? this.all<Row>('SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? ORDER BY namespace, name', kind, opts.namespace)
+      : this.all<Row>('SELECT body, rv FROM resources WHERE kind = ? ORDER BY namespace, name', kind);
     const match = labelSelectorMatcher(opts.labelSelector);
     const items = rows.map((r) => JSON.parse(r.body) as T).filter((o) => match(o.metadata.labels));
     return { items, resourceVersion: String(this.currentRv()) };
   }
 
   private currentRv(): number {
-    return (this.db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'rv'").get()?.value ?? 0);
+    return this.one<{ value: number }>("SELECT value FROM meta WHERE key = 'rv'")?.value ?? 0;
   }
 
   private nextRv(): number {
-    this.db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'rv'").run();
+    this.run("UPDATE meta SET value = value + 1 WHERE key = 'rv'");
     return this.currentRv();
   }
 
   async create<T extends AnyResource>(obj: T): Promise<T> {
     const { namespace, name } = obj.metadata;
-    const stored = this.db.transaction(() => {
+    const stored = this.transaction(() => {
       if (this.getSync(obj.kind as Kind, namespace, name))
         throw new StoreError('AlreadyExists', `${obj.kind} ${namespace}/${name} already exists`);
       const next = stampCreate(obj, new Date(this.clock.now()).toISOString());
       const rv = this.nextRv();
       next.metadata.resourceVersion = String(rv);
-      this.db
-        .prepare('INSERT INTO resources (kind, namespace, name, rv, body) VALUES (?, ?, ?, ?, ?)')
-        .run(obj.kind, namespace, name, rv, JSON.stringify(next));
+      this.run('INSERT INTO resources (kind, namespace, name, rv, body) VALUES (?, ?, ?, ?, ?)', obj.kind, namespace, name, rv, JSON.stringify(next));
       return next;
-    })();
+    });
     this.watchers.emit({ type: 'ADDED', object: stored });
     return structuredClone(stored);
   }
 
   async update<T extends AnyResource>(obj: T): Promise<T> {
     const { namespace, name } = obj.metadata;
-    const stored = this.db.transaction(() => {
+    const stored = this.transaction(() => {
       const prev = this.getSync(obj.kind as Kind, namespace, name);
       if (!prev) throw new StoreError('NotFound', `${obj.kind} ${namespace}/${name} not found`);
       const want = obj.metadata.resourceVersion;
@@ -126,11 +122,9 @@ export class SqliteStore implements Store {
       const next = stampUpdate(prev, obj);
       const rv = this.nextRv();
       next.metadata.resourceVersion = String(rv);
-      this.db
-        .prepare('UPDATE resources SET rv = ?, body = ? WHERE kind = ? AND namespace = ? AND name = ?')
-        .run(rv, JSON.stringify(next), obj.kind, namespace, name);
+      this.run('UPDATE resources SET rv = ?, body = ? WHERE kind = ? AND namespace = ? AND name = ?', rv, JSON.stringify(next), obj.kind, namespace, name);
       return next;
-    })();
+    });
     this.watchers.emit({ type: 'MODIFIED', object: stored });
     return structuredClone(stored);
   }
@@ -141,24 +135,22 @@ export class SqliteStore implements Store {
     name: string,
     opts: { resourceVersion?: string } = {},
   ): Promise<T | undefined> {
-    const gone = this.db.transaction(() => {
+    const gone = this.transaction(() => {
       const prev = this.getSync<T>(kind, namespace, name);
       if (!prev) return undefined;
       if (opts.resourceVersion && opts.resourceVersion !== prev.metadata.resourceVersion)
         throw new StoreError('Conflict', `${kind} ${namespace}/${name} has been modified`);
-      this.db.prepare('DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?').run(kind, namespace, name);
+      this.run('DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?', kind, namespace, name);
       const rv = this.nextRv();
       prev.metadata.resourceVersion = String(rv);
-      this.db.prepare('INSERT INTO tombstones (rv, kind, namespace, body) VALUES (?, ?, ?, ?)').run(rv, kind, namespace, JSON.stringify(prev));
-      const cut = this.db
-        .prepare<[number], { rv: number }>('SELECT rv FROM tombstones ORDER BY rv DESC LIMIT 1 OFFSET ?')
-        .get(this.tombstoneLimit)?.rv;
+      this.run('INSERT INTO tombstones (rv, kind, namespace, body) VALUES (?, ?, ?, ?)', rv, kind, namespace, JSON.stringify(prev));
+      const cut = this.one<{ rv: number }>('SELECT rv FROM tombstones ORDER BY rv DESC LIMIT 1 OFFSET ?', this.tombstoneLimit)?.rv;
       if (cut !== undefined) {
-        this.db.prepare('DELETE FROM tombstones WHERE rv <= ?').run(cut);
-        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'compacted'").run(cut);
+        this.run('DELETE FROM tombstones WHERE rv <= ?', cut);
+        this.run("UPDATE meta SET value = ? WHERE key = 'compacted'", cut);
       }
       return prev;
-    })();
+    });
     if (gone) this.watchers.emit({ type: 'DELETED', object: gone });
     return gone;
   }
@@ -166,7 +158,7 @@ export class SqliteStore implements Store {
   watch(opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
     if (opts.since !== undefined) {
       const since = Number(opts.since);
-      const compacted = this.db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'compacted'").get()?.value ?? 0;
+      const compacted = this.one<{ value: number }>("SELECT value FROM meta WHERE key = 'compacted'")?.value ?? 0;
       if (since < compacted) {
         opts.onExpired?.(`too old resource version: ${opts.since} (${compacted})`);
         return () => undefined;
@@ -177,7 +169,7 @@ export class SqliteStore implements Store {
       WatcherSet.listing(
         opts,
         (kind) => this.listSync(kind, opts).items,
-        () => this.db.prepare<[], { kind: string }>('SELECT DISTINCT kind FROM resources').all().map((r) => r.kind as Kind),
+        () => this.all<{ kind: string }>('SELECT DISTINCT kind FROM resources').map((r) => r.kind as Kind),
       ),
     );
   }
@@ -185,9 +177,9 @@ export class SqliteStore implements Store {
   /** Objects written after `since` as MODIFIED and tombstones after it as DELETED, in rv order. */
   private changesSince(since: number, opts: WatchOptions): WatchEvent[] {
     const where = `rv > ?${opts.kind ? ' AND kind = ?' : ''}${opts.namespace ? ' AND namespace = ?' : ''}`;
-    const args = [since, ...(opts.kind ? [opts.kind] : []), ...(opts.namespace ? [opts.namespace] : [])];
-    const written = this.db.prepare<unknown[], Row>(`SELECT body, rv FROM resources WHERE ${where}`).all(...args);
-    const deleted = this.db.prepare<unknown[], Row>(`SELECT body, rv FROM tombstones WHERE ${where}`).all(...args);
+    const args: SQLInputValue[] = [since, ...(opts.kind ? [opts.kind] : []), ...(opts.namespace ? [opts.namespace] : [])];
+    const written = this.all<Row>(`SELECT body, rv FROM resources WHERE ${where}`, ...args);
+    const deleted = this.all<Row>(`SELECT body, rv FROM tombstones WHERE ${where}`, ...args);
     const match = labelSelectorMatcher(opts.labelSelector);
     return [
       ...written.map((r): [number, WatchEvent] => [r.rv, { type: 'MODIFIED', object: JSON.parse(r.body) as AnyResource }]),
@@ -196,6 +188,38 @@ export class SqliteStore implements Store {
       .filter(([, ev]) => match(ev.object.metadata.labels))
       .sort((a, b) => a[0] - b[0])
       .map(([, ev]) => ev);
+  }
+
+  /** Statements are prepared once per SQL text: node:sqlite does not cache them itself. */
+  private statement(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
+  private one<T>(sql: string, ...args: SQLInputValue[]): T | undefined {
+    return this.statement(sql).get(...args) as T | undefined;
+  }
+
+  private all<T>(sql: string, ...args: SQLInputValue[]): T[] {
+    return this.statement(sql).all(...args) as T[];
+  }
+
+  private run(sql: string, ...args: SQLInputValue[]): void {
+    this.statement(sql).run(...args);
+  }
+
+  /** node:sqlite has no transaction helper: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on a throw. */
+  private transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
