@@ -50,3 +50,8 @@ export function serveFetch(
     });
   });
 }
+
+/** Reads on a loopback listener stay open (only this machine reaches them); elsewhere they need the token too. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
