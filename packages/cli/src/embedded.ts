@@ -8,6 +8,7 @@ import { StoreError, SYSTEM_NAMESPACE, systemClock, type Bus, type Clock, type C
 import type { Backends } from './roles/backends.js';
 import { startComponents } from './roles/components.js';
 import { isLoopback, serveFetch, type Served } from './serve.js';
+import { loadOrCreateTlsIdentity } from './tls.js';
 
 /** How long a stopping gateway lets its in-flight requests finish (Knative drains for 30 s; ours are short). */
 const GATEWAY_DRAIN_MS = 10_000;
@@ -33,6 +34,8 @@ export interface EmbeddedOptions {
    * read it here, e.g. to authenticate the runner's HTTP entry.
    */
   token: string;
+  /** Where the API's TLS certificate lives (default dataDir): kubectl reaches the API over https with it. */
+  tlsDir?: string;
 }
 
 export interface Embedded {
@@ -132,7 +135,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     stops.push(async () => components.stop());
     // The guard is outermost: the cluster view's paths get the same Host/Origin/token checks.
     const guarded = guardFetch({ token: opts.token, hosts: [host], authenticateReads: !isLoopback(host) }, components.wrapApi((req) => api.fetch(req)));
-    const apiServed = await serveFetch('api', '--api-port', guarded, opts.apiPort, host);
+    const apiServed = await serveFetch('api', '--api-port', guarded, opts.apiPort, host, await loadOrCreateTlsIdentity(opts.tlsDir ?? dataDir, [host]));
     served.push(apiServed);
     const gatewayServed = await serveFetch('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)), opts.httpPort, host);
     served.push(gatewayServed);

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkGcConfig } from '@kedge/api';
 import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, validateResource, type ConfigMap } from '@kedge/core';
@@ -93,6 +94,7 @@ export function register(program: Command): void {
         configMaps,
         backends,
         token,
+        ...(flags.tokenFile ? { tlsDir: dirname(resolve(flags.tokenFile)) } : {}),
         ...(opts.allowProcessRevisions ? { features: { [PROCESS_REVISIONS_FEATURE]: 'enabled' } } : {}),
       });
       let stopping = false;

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createApi, guardFetch } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
 import { connInfoOf, createAdminApp, createGateway } from '@kedge/gateway';
 import { createRunner } from '@kedge/runner';
 import { systemClock, type Clock, type ComponentHeartbeat, type Logger } from '@kedge/core';
 import { isLoopback, serveFetch, type Served } from '../serve.js';
+import { loadOrCreateTlsIdentity } from '../tls.js';
 import { serverToken } from '../token.js';
 import { connectBackends, type Backends } from './backends.js';
 import { ClusterView } from './cluster-view.js';
@@ -117,7 +118,9 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         await api.start();
         stops.push(() => api.stop());
         const guarded = guardFetch({ token: token!, hosts: [host], authenticateReads: !isLoopback(host) }, view.wrap((req) => api.fetch(req)));
-        const s = await serveFetch('api', '--api-port', guarded, opts.apiPort ?? 8090, host);
+        // The certificate sits beside a shared token file, so `kedge config kubeconfig --token-file` finds both.
+        const tls = await loadOrCreateTlsIdentity(opts.tokenFile ? dirname(resolve(opts.tokenFile)) : dataDir, [host]);
+        const s = await serveFetch('api', '--api-port', guarded, opts.apiPort ?? 8090, host, tls);
         served.push(s);
         urls.api = s.url;
         break;
