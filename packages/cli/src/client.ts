@@ -86,6 +86,8 @@ export function createClient(apiUrl: string, opts: ClientOptions = {}) {
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
+      // Something answered that is not the Kedge API (a proxy, the gateway's port): never a success.
+      if (res.ok) throw new ApiError(res.status, undefined, `${base} answered HTTP ${res.status} with a body that is not JSON: is --api the Kedge API?`);
       parsed = undefined;
     }
     if (!res.ok) {
@@ -154,10 +156,12 @@ export async function applyObject(client: Client, obj: AnyResource): Promise<'cr
     if (!(err instanceof ApiError && err.status === 404)) throw err;
   }
   if (!existing) {
-    await client.create(obj);
+    const created = await client.create(obj);
+    if (!created?.metadata) throw new Error(`the API answered the create of ${obj.kind} ${obj.metadata.name} without the stored object`);
     return 'created';
   }
   const rv = existing.metadata.resourceVersion;
   const stored = await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: rv } } as AnyResource);
+  if (!stored?.metadata) throw new Error(`the API answered the update of ${obj.kind} ${obj.metadata.name} without the stored object`);
   return stored.metadata.resourceVersion === rv ? 'unchanged' : 'configured';
 }
