@@ -94,7 +94,7 @@ export function register(program: Command): void {
         configMaps,
         backends,
         token,
-        ...(flags.tokenFile ? { tlsDir: dirname(resolve(flags.tokenFile)) } : {}),
+        ...((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE) ? { tlsDir: dirname(resolve((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE)!)) } : {}),
         ...(opts.allowProcessRevisions ? { features: { [PROCESS_REVISIONS_FEATURE]: 'enabled' } } : {}),
       });
       let stopping = false;

@@ -119,7 +119,8 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         stops.push(() => api.stop());
         const guarded = guardFetch({ token: token!, hosts: [host], authenticateReads: !isLoopback(host) }, view.wrap((req) => api.fetch(req)));
         // The certificate sits beside a shared token file, so `kedge config kubeconfig --token-file` finds both.
-        const tls = await loadOrCreateTlsIdentity(opts.tokenFile ? dirname(resolve(opts.tokenFile)) : dataDir, [host]);
+        const sharedFile = opts.tokenFile ?? process.env.KEDGE_TOKEN_FILE;
+        const tls = await loadOrCreateTlsIdentity(sharedFile ? dirname(resolve(sharedFile)) : dataDir, [host]);
         const s = await serveFetch('api', '--api-port', guarded, opts.apiPort ?? 8090, host, tls);
         served.push(s);
         urls.api = s.url;
