@@ -6,7 +6,7 @@ import { applyObject, createClient, type Client, type GlobalFlags } from '../cli
 import { startEmbedded } from '../embedded.js';
 import { connectBackends } from '../roles/backends.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
-import { serverToken, tokenFileOf } from '../token.js';
+import { DEFAULT_DATA_DIR, serverToken, tokenFileOf } from '../token.js';
 
 function port(flag: string) {
   return (v: string) => {
@@ -108,7 +108,7 @@ export function register(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
 
-      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${opts.nats}` : `embedded (SQLite in ${opts.dataDir})`}`, `  token    ${process.env.KEDGE_TOKEN ? 'from KEDGE_TOKEN' : (flags.tokenFile ?? tokenFileOf(opts.dataDir))} (kubectl: kedge config kubeconfig)`];
+      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${opts.nats}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
       if (manifests.length) {
         const client = createClient(kedge.apiUrl, { token, onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
         await uploadLocalImages(images, client.uploadBlob);
@@ -125,6 +125,14 @@ export function register(program: Command): void {
       out.push(`\nCtrl-C stops it.`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
+}
+
+/** Where the token is and how kubectl gets it; the CLI finds `.kedge/token` by itself, other paths need --token-file. */
+function tokenLine(tokenFile: string | undefined, dataDir: string): string {
+  if (process.env.KEDGE_TOKEN) return '  token    from KEDGE_TOKEN';
+  const file = tokenFile ?? tokenFileOf(dataDir);
+  const flag = resolve(file) === resolve(tokenFileOf(DEFAULT_DATA_DIR)) ? '' : ` --token-file ${file}`;
+  return `  token    ${file} (kubectl: kedge${flag} config kubeconfig > kubeconfig)`;
 }
 
 /** The URL appears once the Route is reconciled; waits on the API briefly instead of guessing it. */
