@@ -166,6 +166,19 @@ describe('API security with kedge up', () => {
   });
 });
 
+describe('kedge up --config: ConfigMaps stored at start are checked as the API checks them', () => {
+  const tmp = tempDir('kedge-config-');
+  afterAll(() => tmp.cleanup());
+
+  it('refuses stable-window: -1s before starting, naming the file and the field', async () => {
+    const file = writeFile(tmp.dir, 'config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-autoscaler\n  namespace: knative-serving\ndata:\n  stable-window: "-1s"\n');
+    const ports = await pickPorts();
+    const r = await kedge(['up', '--http-port', String(ports.http), '--api-port', String(ports.api), '--data-dir', join(tmp.dir, 'data'), '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}: document 1: data.stable-window: -1s, must be in [6s; 1h0m0s] range`);
+  });
+});
+
 describe('kedge up --allow-process-revisions', () => {
   const tmp = tempDir('kedge-process-');
   let proc: KedgeProcess;

@@ -108,6 +108,16 @@ describe('config maps are validated whole at admission', () => {
 });
 
 describe('annotation values: warnings and field errors', () => {
+  it("checks max-scale against the stored config-autoscaler's max-scale-limit", async () => {
+    const changed = new Promise<void>((resolve) => config.onChange((name) => name === 'config-autoscaler' && resolve()));
+    const cm = await call('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-autoscaler' }, data: { 'max-scale-limit': '10', 'max-scale': '5' } });
+    expect(cm.status).toBe(201);
+    await changed;
+    const r = await call('POST', `${NS}/services`, service('big', WASM, { 'autoscaling.knative.dev/max-scale': '20' }));
+    expect(r.status).toBe(422);
+    expect(causes(r.body)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/max-scale']);
+  });
+
   it('accepts a clamped warm-instances with a Warning header kubectl prints', async () => {
     const r = await call('POST', `${NS}/services`, service('warm', WASM, { 'kedge.dev/warm-instances': '999' }));
     expect(r.status).toBe(201);
