@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, apiFetch, kedge, pickPorts, startKedge, tempDir, writeFile, type KedgeProcess } from './harness.js';
 
@@ -10,7 +10,8 @@ import { ROOT, apiFetch, kedge, pickPorts, startKedge, tempDir, writeFile, type 
 // process revisions are off unless the operator turns them on. kedge and the real kubectl still work.
 
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/x/services';
-const KUBECTL = '/usr/bin/kubectl';
+/** The real kubectl (≥ 1.29: older ones need OpenAPI v2): $KUBECTL, else the first on PATH. */
+const KUBECTL = process.env.KUBECTL ?? (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl')).find((p) => existsSync(p)) ?? 'kubectl';
 
 /** The cross-site request, byte for byte what a browser sends from a page on evil.example. */
 const PWN = JSON.stringify({
@@ -71,7 +72,7 @@ describe('API security with kedge up', () => {
   const kubectl = (...args: string[]) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), ...args]);
 
   beforeAll(async () => {
-    expect(existsSync(KUBECTL), 'kubectl must be installed for this test').toBe(true);
+    expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
     proc = await startKedge({ ports: await pickPorts(), dataDir });
   });
 
