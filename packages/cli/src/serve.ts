@@ -81,8 +81,13 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
+/** A connection that sends nothing is closed after this long (what http.Server's headersTimeout allows). */
+const FIRST_BYTE_TIMEOUT_MS = 60_000;
+
 function dispatch(socket: Socket, plain: Server, secure: Server): void {
+  socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
   socket.once('data', (first: Buffer) => {
+    socket.setTimeout(0);
     socket.pause();
     socket.unshift(first);
     (first[0] === 0x16 ? secure : plain).emit('connection', socket);
