@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
-import { ROOT, SHORT_WINDOWS_CONFIG, kedge, request, tempDir, waitForObject, writeFile } from './harness.js';
+import { ROOT, SHORT_WINDOWS_CONFIG, kedge, readToken, request, tempDir, waitForObject, writeFile, type ApiCredentials } from './harness.js';
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/dist/services';
@@ -61,14 +61,17 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
   const roles: RoleProcess[] = [];
   let gateways: RoleProcess[] = [];
   let apiUrl: string;
+  let creds: ApiCredentials;
+  // Every role shares the cluster's token: the api role creates the file, the others read it.
+  const tokenFile = join(tmp.dir, 'token');
 
   const role = async (name: string, args: string[]) => {
-    const p = await startRole(name, ['--nats', nats.url, ...args]);
+    const p = await startRole(name, ['--nats', nats.url, '--token-file', tokenFile, ...args]);
     roles.push(p);
     return p;
   };
   const apply = async (file: string) => {
-    const r = await kedge(['apply', '-f', file], { api: apiUrl });
+    const r = await kedge(['apply', '-f', file], creds);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   };
@@ -81,6 +84,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     const d = (n: string) => ['--data-dir', join(tmp.dir, n)];
     api = await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')]);
     apiUrl = api.urls.api!;
+    creds = { api: apiUrl, token: readToken(tokenFile) };
     await apply(writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG));
     await Promise.all([
       role('runner', ['--node-id', 'node-a', '--runner-port', '0', ...d('node-a')]),
@@ -115,7 +119,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => (seen.add(h.id), ids.every((i) => seen.has(i))));
     seen.clear();
     await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => (seen.add(h.id), ids.every((i) => seen.has(i))));
-    const r = await kedge(['get', 'components', '-o', 'json'], { api: apiUrl });
+    const r = await kedge(['get', 'components', '-o', 'json'], creds);
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout).items as (ComponentHeartbeat & { status: string })[];
     expect(items.map((c) => `${c.role}/${c.id}/${c.status}`).sort()).toEqual(
@@ -123,7 +127,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
         .map((x) => `${x}/Running`)
         .sort(),
     );
-    const table = await kedge(['get', 'components'], { api: apiUrl });
+    const table = await kedge(['get', 'components'], creds);
     expect(table.stdout.split('\n')[0]).toMatch(/^ROLE\s+ID\s+NODE\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+VERSION$/);
   });
 
@@ -188,7 +192,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     // Silent for more than 3 s: four more beats of the survivor.
     let beats = 0;
     await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => h.id === 'as-2' && ++beats >= 4);
-    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], { api: apiUrl })).stdout).items as { id: string; status: string }[];
+    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as { id: string; status: string }[];
     expect(items.find((c) => c.id === 'as-1')?.status).toBe('Lost');
     expect(items.find((c) => c.id === 'as-2')?.status).toBe('Running');
   }, 60_000);
@@ -209,7 +213,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
       expect(res.body).toContain('Hello after!');
     }
     // Nothing stored was lost.
-    const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], { api: apiUrl })).stdout);
+    const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], creds)).stdout);
     expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'cold', 'solo', 'two']);
   }, 60_000);
 });

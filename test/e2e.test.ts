@@ -40,27 +40,27 @@ describe('kedge up: the first request from zero, end to end', () => {
 
   it('rejects a manifest whose component is missing, storing nothing', async () => {
     const bad = writeFile(tmp.dir, 'bad.yaml', (await import('node:fs')).readFileSync(HELLO_MANIFEST, 'utf8').replace(/- image: .*/, '- image: ./missing.wasm'));
-    const r = await kedge(['apply', '-f', bad], { api: proc.apiUrl });
+    const r = await kedge(['apply', '-f', bad], proc.creds);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('missing.wasm');
     expect(r.stderr).toContain('spec.template.spec.containers[0].image');
-    const list = await kedge(['get', 'ksvc', '-n', 'example', '-o', 'json'], { api: proc.apiUrl });
+    const list = await kedge(['get', 'ksvc', '-n', 'example', '-o', 'json'], proc.creds);
     expect(JSON.parse(list.stdout).items).toEqual([]);
   });
 
   it('rejects an unknown kind and malformed YAML naming the file', async () => {
     const unknown = writeFile(tmp.dir, 'unknown.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n');
-    const r1 = await kedge(['apply', '-f', unknown], { api: proc.apiUrl });
+    const r1 = await kedge(['apply', '-f', unknown], proc.creds);
     expect(r1.code).toBe(1);
     expect(r1.stderr).toMatch(/unknown\.yaml: document 1: kind: unknown kind "Pod"/);
     const malformed = writeFile(tmp.dir, 'malformed.yaml', 'apiVersion: [\n');
-    const r2 = await kedge(['apply', '-f', malformed], { api: proc.apiUrl });
+    const r2 = await kedge(['apply', '-f', malformed], proc.creds);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(/malformed\.yaml: document 1: malformed YAML/);
   });
 
   it('applies the hello example: Service, Configuration, Revision helloworld-00001 and Route, Ready with its URL', async () => {
-    const r = await kedge(['apply', '-f', HELLO_MANIFEST], { api: proc.apiUrl });
+    const r = await kedge(['apply', '-f', HELLO_MANIFEST], proc.creds);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('service.serving.knative.dev/helloworld created');
     const svc = await waitForObject(proc.apiUrl, SERVICES, 'helloworld', (s: any) =>
@@ -68,7 +68,7 @@ describe('kedge up: the first request from zero, end to end', () => {
     );
     expect(svc.status.url).toBe(`http://${HOST}`);
     expect(svc.status.latestReadyRevisionName).toBe('helloworld-00001');
-    const table = await kedge(['get', 'services', '-n', 'example'], { api: proc.apiUrl });
+    const table = await kedge(['get', 'services', '-n', 'example'], proc.creds);
     expect(table.stdout).toMatch(/^NAME\s+URL\s+LATESTCREATED\s+LATESTREADY\s+READY\s+REASON/);
     expect(table.stdout).toMatch(/helloworld\s+http:\/\/helloworld\.example\.example\.com\s+helloworld-00001\s+helloworld-00001\s+True/);
   });
@@ -98,7 +98,7 @@ describe('kedge up: the first request from zero, end to end', () => {
     const res = await request(proc.gatewayUrl, HOST);
     expect(res.status).toBe(200);
     expect(res.body).toBe('Hello Kedge!\n');
-    const revs = await kedge(['get', 'revisions', '-n', 'example'], { api: proc.apiUrl });
+    const revs = await kedge(['get', 'revisions', '-n', 'example'], proc.creds);
     expect(revs.stdout).toContain('helloworld-00001');
   });
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '@kedge/core/testing';
@@ -19,10 +19,31 @@ data:
   scale-to-zero-grace-period: "1s"
 `;
 
+/**
+ * Where the CLI and raw requests find the API and its credential. Every test that writes to the API
+ * goes through `kedge(args, creds)` or `apiFetch(creds, …)`: this file is the one place that knows how.
+ */
+export interface ApiCredentials {
+  api: string;
+  token: string;
+}
+
+/** The token `kedge up` / the api role wrote (`<dataDir>/token`, or a `--token-file`). */
+export function readToken(file: string): string {
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** fetch against the API with the bearer token (writes need it). */
+export function apiFetch(creds: ApiCredentials, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${creds.api}${path}`, { ...init, headers: { authorization: `Bearer ${creds.token}`, ...(init.headers as Record<string, string> | undefined) } });
+}
+
 export interface KedgeProcess {
   child: ChildProcess;
   gatewayUrl: string;
   apiUrl: string;
+  /** The API address and the token this `kedge up` generated in its data directory. */
+  creds: ApiCredentials;
   output: () => string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
@@ -73,6 +94,7 @@ export function startKedge(args: { ports: KedgePorts; dataDir: string; config?: 
           child,
           gatewayUrl: `http://127.0.0.1:${ports.http}`,
           apiUrl: `http://127.0.0.1:${ports.api}`,
+          creds: { api: `http://127.0.0.1:${ports.api}`, token: readToken(join(args.dataDir, 'token')) },
           output: () => out,
           exited,
           stop: async (signal = 'SIGTERM') => {
@@ -95,10 +117,18 @@ export function startKedge(args: { ports: KedgePorts; dataDir: string; config?: 
   });
 }
 
-/** Runs the kedge CLI to completion. */
-export function kedge(args: string[], opts: { api?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the kedge CLI to completion (cwd: the repository root). With `token` it authenticates as a
+ * user with KEDGE_TOKEN set would; without one it sends no credential from the environment.
+ */
+export function kedge(
+  args: string[],
+  opts: { api?: string; token?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { KEDGE_TOKEN: _t, KEDGE_TOKEN_FILE: _f, ...env } = process.env;
   const child = spawn(process.execPath, [KEDGE_BIN, ...(opts.api ? ['--api', opts.api] : []), ...args], {
     cwd: ROOT,
+    env: { ...env, ...(opts.token ? { KEDGE_TOKEN: opts.token } : {}), ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

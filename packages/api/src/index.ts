@@ -44,6 +44,7 @@ export function createApi(deps: ApiDeps): Api {
 }
 
 export { createRestApp } from './rest/app.js';
+export { checkAccess, guardFetch, WRITE_CONTENT_TYPES, type AccessOptions } from './rest/access.js';
 export { createReconcilers } from './reconcilers/index.js';
 export { parseGcConfig, checkGcConfig, GC_DEFAULTS, type GcConfig } from './config/gc.js';
 export type { StatusBody, StatusCause } from './rest/status.js';

@@ -86,3 +86,37 @@ it('brings a Service to Ready on the NATS store and cascades its deletion', asyn
     expect(await store.get(kind, 'example', name), `${kind} ${name}`).toBeUndefined();
   }
 }, 30_000);
+
+it('answers names the KV store cannot hold with 400, not 500 (names are checked before the store)', async () => {
+  for (const name of ['..%2F..%2Fx', 'h%C3%A9']) {
+    for (const method of ['GET', 'DELETE', 'PATCH'] as const) {
+      const res = await api.fetch(
+        new Request(`http://api/apis/serving.knative.dev/v1/namespaces/example/services/${name}`, {
+          method,
+          ...(method === 'PATCH' ? { headers: { 'content-type': 'application/merge-patch+json' }, body: '{}' } : {}),
+        }),
+      );
+      expect(res.status, `${method} ${name}`).toBe(400);
+    }
+  }
+  const cm = await api.fetch(new Request('http://api/api/v1/namespaces/knative-serving/configmaps/h%C3%A9'));
+  expect(cm.status).toBe(400);
+}, 30_000);
+
+it('retries a PATCH without a resourceVersion on conflict: 10 concurrent patches all answer 200', async () => {
+  const base = 'http://api/api/v1/namespaces/example/configmaps';
+  const created = await api.fetch(
+    new Request(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'patched' }, data: {} }) }),
+  );
+  expect(created.status).toBe(201);
+  const codes = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      api
+        .fetch(new Request(`${base}/patched`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ data: { [`k${i}`]: 'v' } }) }))
+        .then((r) => r.status),
+    ),
+  );
+  expect(codes).toEqual(Array(10).fill(200));
+  const stored = (await store.get('ConfigMap', 'example', 'patched')) as { data: Record<string, string> };
+  expect(Object.keys(stored.data)).toHaveLength(10);
+}, 30_000);

@@ -1,4 +1,5 @@
 import { lookupKind, type AnyResource, type KindInfo } from '@kedge/core';
+import { clientToken } from './token.js';
 
 /** A Kubernetes Status body as the API returns it on errors. */
 export interface StatusBody {
@@ -39,16 +40,38 @@ function kindInfo(kind: string): KindInfo {
   return info;
 }
 
+/** The texts of Kubernetes `Warning: 299 - "…"` response headers (several may share one header, comma-separated). */
+export function parseWarnings(header: string | null): string[] {
+  if (!header) return [];
+  const out: string[] = [];
+  for (const m of header.matchAll(/\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"/g)) {
+    try {
+      out.push(JSON.parse(`"${m[1]}"`) as string);
+    } catch {
+      out.push(m[1]!);
+    }
+  }
+  return out;
+}
+
+export interface ClientOptions {
+  /** Sent as `Authorization: Bearer …` (writes need it; see token.ts for where the CLI finds it). */
+  token?: string;
+  /** Called with each warning the API sends (kubectl prints them as `Warning: …`). */
+  onWarning?: (text: string) => void;
+}
+
 /** The CLI's API client: thin over fetch, errors carry the server's Status message. */
-export function createClient(apiUrl: string) {
+export function createClient(apiUrl: string, opts: ClientOptions = {}) {
   const base = apiUrl.replace(/\/+$/, '');
+  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
 
   async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': contentType },
+        headers: body === undefined ? auth : { ...auth, 'content-type': contentType },
         ...(body === undefined
           ? {}
           : { body: body instanceof Uint8Array ? body : typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -57,17 +80,20 @@ export function createClient(apiUrl: string) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
       throw new Error(`cannot reach the Kedge API at ${base} (${cause}); is \`kedge up\` running? (--api / KEDGE_API)`);
     }
+    for (const w of parseWarnings(res.headers.get('warning'))) opts.onWarning?.(w);
     const text = await res.text();
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
+      // Something answered that is not the Kedge API (a proxy, the gateway's port): never a success.
+      if (res.ok) throw new ApiError(res.status, undefined, `${base} answered HTTP ${res.status} with a body that is not JSON: is --api the Kedge API?`);
       parsed = undefined;
     }
     if (!res.ok) {
       const status = parsed && (parsed as StatusBody).kind === 'Status' ? (parsed as StatusBody) : undefined;
       const causes = status?.details?.causes?.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)) ?? [];
-      const msg = status?.message ?? (text || res.statusText);
+      const msg = status?.message ?? (text || `HTTP ${res.status} ${res.statusText}`);
       const extra = causes.filter((c) => c && !msg.includes(c));
       throw new ApiError(res.status, status, [msg, ...extra].join('\n'));
     }
@@ -102,6 +128,22 @@ export function createClient(apiUrl: string) {
 
 export type Client = ReturnType<typeof createClient>;
 
+/** The global flags every command sees (bin.ts). */
+export interface GlobalFlags {
+  api: string;
+  token?: string;
+  tokenFile?: string;
+}
+
+/** The client for the global flags; warnings go to stderr as kubectl prints them. */
+export function connect(flags: GlobalFlags): Client {
+  const token = clientToken(flags);
+  return createClient(flags.api, {
+    ...(token ? { token } : {}),
+    onWarning: (w) => process.stderr.write(`Warning: ${w}\n`),
+  });
+}
+
 /**
  * kubectl apply's outcome without its three-way merge: create, or replace what is stored. The API
  * keeps the resourceVersion when a write changes nothing, which is how "unchanged" is told apart.
@@ -114,10 +156,12 @@ export async function applyObject(client: Client, obj: AnyResource): Promise<'cr
     if (!(err instanceof ApiError && err.status === 404)) throw err;
   }
   if (!existing) {
-    await client.create(obj);
+    const created = await client.create(obj);
+    if (!created?.metadata) throw new Error(`the API answered the create of ${obj.kind} ${obj.metadata.name} without the stored object`);
     return 'created';
   }
   const rv = existing.metadata.resourceVersion;
   const stored = await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: rv } } as AnyResource);
+  if (!stored?.metadata) throw new Error(`the API answered the update of ${obj.kind} ${obj.metadata.name} without the stored object`);
   return stored.metadata.resourceVersion === rv ? 'unchanged' : 'configured';
 }

@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { createApi } from '@kedge/api';
+import { createApi, guardFetch } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
 import { connInfoOf, createAdminApp, createGateway } from '@kedge/gateway';
 import { createRunner } from '@kedge/runner';
-import { StoreError, systemClock, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
+import { StoreError, SYSTEM_NAMESPACE, systemClock, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
 import type { Backends } from './roles/backends.js';
 import { startComponents } from './roles/components.js';
-import { serveFetch, type Served } from './serve.js';
+import { isLoopback, serveFetch, type Served } from './serve.js';
+import { loadOrCreateTlsIdentity } from './tls.js';
 
 /** How long a stopping gateway lets its in-flight requests finish (Knative drains for 30 s; ours are short). */
 const GATEWAY_DRAIN_MS = 10_000;
@@ -26,6 +27,15 @@ export interface EmbeddedOptions {
   nodeId?: string;
   /** Knative ConfigMaps (config-domain, config-autoscaler, …) stored before the roles start. */
   configMaps?: ConfigMap[];
+  /** Keys merged into the stored config-features (the rest of that map is kept), e.g. from a flag. */
+  features?: Record<string, string>;
+  /**
+   * The cluster's API token (see token.ts): API writes need it. Every role in this process can
+   * read it here, e.g. to authenticate the runner's HTTP entry.
+   */
+  token: string;
+  /** Where the API's TLS certificate lives (default dataDir): kubectl reaches the API over https with it. */
+  tlsDir?: string;
 }
 
 export interface Embedded {
@@ -35,6 +45,8 @@ export interface Embedded {
   adminUrl: string;
   store: Store;
   bus: Bus;
+  /** The token API writes need (the one passed in). */
+  token: string;
   stop(): Promise<void>;
 }
 
@@ -57,6 +69,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
 
   try {
     for (const cm of opts.configMaps ?? []) await upsert(store, cm);
+    if (opts.features) await mergeData(store, 'config-features', opts.features);
     // The runner's HTTP entry is opened first: its address is part of every endpoint it announces.
     let runnerFetch: ((req: Request) => Promise<Response>) | undefined;
     const runnerServed = await serveFetch('runner', '--runner-port', (req) => runnerFetch!(req), opts.runnerPort, host);
@@ -120,7 +133,9 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       ready: () => ready,
     });
     stops.push(async () => components.stop());
-    const apiServed = await serveFetch('api', '--api-port', components.wrapApi((req) => api.fetch(req)), opts.apiPort, host);
+    // The guard is outermost: the cluster view's paths get the same Host/Origin/token checks.
+    const guarded = guardFetch({ token: opts.token, hosts: [host], authenticateReads: !isLoopback(host) }, components.wrapApi((req) => api.fetch(req)));
+    const apiServed = await serveFetch('api', '--api-port', guarded, opts.apiPort, host, await loadOrCreateTlsIdentity(opts.tlsDir ?? dataDir, [host]));
     served.push(apiServed);
     const gatewayServed = await serveFetch('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)), opts.httpPort, host);
     served.push(gatewayServed);
@@ -137,6 +152,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       adminUrl: adminServed.url,
       store,
       bus,
+      token: opts.token,
       stop: () =>
         (stopped ??= (async () => {
           // Gateway first (no new requests), then the rest in reverse start order; the runner drains.
@@ -155,6 +171,12 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     await closeBackends().catch(() => undefined);
     throw err;
   }
+}
+
+async function mergeData(store: Store, name: string, data: Record<string, string>): Promise<void> {
+  const old = await store.get<ConfigMap>('ConfigMap', SYSTEM_NAMESPACE, name);
+  if (old) await store.update({ ...old, data: { ...old.data, ...data } });
+  else await upsert(store, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE }, data });
 }
 
 async function upsert(store: Store, cm: ConfigMap): Promise<void> {

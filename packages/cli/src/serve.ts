@@ -1,6 +1,8 @@
 import { createAdaptorServer } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Server } from 'node:http';
+import type { TlsIdentity } from './tls.js';
 
 export interface Served {
   url: string;
@@ -23,30 +25,73 @@ export function serveFetch(
   fetch: (req: Request, env: unknown) => Promise<Response> | Response,
   port: number,
   host = '127.0.0.1',
+  /** Also answer TLS on the same port (the API: kubectl sends tokens only over https). */
+  tls?: TlsIdentity,
 ): Promise<Served> {
   const server = createAdaptorServer({ fetch }) as Server;
   server.keepAliveTimeout = 65_000;
+  const secure = tls ? (createAdaptorServer({ fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }) as Server) : undefined;
+  if (secure) secure.keepAliveTimeout = 65_000;
+  // One port, both protocols: a TLS handshake starts with byte 0x16, an HTTP request with a letter.
+  const sockets = new Set<Socket>();
+  const front: NetServer = secure
+    ? createNetServer((socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        dispatch(socket, server, secure);
+      })
+    : server;
+  const servers = secure ? [server, secure] : [server];
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
+    front.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new Error(`${name}: port ${port} on ${host} is already in use (choose another with ${flag})`));
       else if (err.code === 'EACCES') reject(new Error(`${name}: not allowed to listen on port ${port} (choose another with ${flag})`));
       else reject(new Error(`${name}: cannot listen on ${host}:${port}: ${err.message}`));
     });
-    server.listen(port, host, () => {
-      const actual = (server.address() as AddressInfo).port;
+    front.listen(port, host, () => {
+      const actual = (front.address() as AddressInfo).port;
       resolve({
         url: `http://${host}:${actual}`,
         port: actual,
         close: (graceMs = 1_000) =>
           new Promise<void>((done) => {
-            const force = setTimeout(() => server.closeAllConnections(), graceMs);
-            server.close(() => {
+            const force = setTimeout(() => {
+              for (const s of servers) s.closeAllConnections();
+              // Includes sockets that never sent a byte, so neither protocol server has them.
+              for (const s of sockets) s.destroy();
+            }, graceMs);
+            // The front accepted every socket, so its close waits for all of them.
+            front.close(() => {
               clearTimeout(force);
               done();
             });
-            server.closeIdleConnections();
+            // Protocol servers behind a front never listened: close() only stops keep-alive there.
+            for (const s of servers) {
+              if (s !== front) s.close(() => undefined);
+              s.closeIdleConnections();
+            }
           }),
       });
     });
   });
+}
+
+/** Reads on a loopback listener stay open (only this machine reaches them); elsewhere they need the token too. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** A connection that sends nothing is closed after this long (what http.Server's headersTimeout allows). */
+const FIRST_BYTE_TIMEOUT_MS = 60_000;
+
+function dispatch(socket: Socket, plain: Server, secure: Server): void {
+  socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+  socket.once('data', (first: Buffer) => {
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(first);
+    (first[0] === 0x16 ? secure : plain).emit('connection', socket);
+    process.nextTick(() => socket.resume());
+  });
+  socket.on('error', () => socket.destroy());
 }

@@ -25,6 +25,7 @@ export * from './resources/quantity.js';
 export * from './resources/diff.js';
 export { findUnknownFields } from './resources/validation/fields.js';
 export * from './resources/validation/annotations.js';
+export * from './resources/validation/kedge-annotations.js';
 export { Errs } from './resources/validation/errors.js';
 export {
   SERVICE_LABEL,
@@ -45,6 +46,7 @@ export * from './config/defaults.js';
 export * from './config/domain.js';
 export * from './config/features.js';
 export * from './config/autoscaler.js';
+export * from './config/autoscaler-config.js';
 export * from './resources/concurrency.js';
 export * from './resources/pod-autoscaler.js';
 export * from './net.js';

@@ -1,11 +1,14 @@
 import {
+  AUTOSCALER_VALIDATION_CONFIG,
   DEFAULTS_CONFIG,
   DOMAIN_CONFIG,
   FEATURES_CONFIG,
+  parseAutoscalerValidationConfig,
   parseDefaultsConfig,
   parseDomainConfig,
   parseFeaturesConfig,
   SYSTEM_NAMESPACE,
+  type AutoscalerValidationConfig,
   type ConfigMap,
   type DefaultsConfig,
   type DomainConfig,
@@ -20,6 +23,8 @@ export interface ApiConfig {
   defaults: DefaultsConfig;
   features: FeaturesConfig;
   gc: GcConfig;
+  /** The config-autoscaler keys annotation validation checks against (max-scale-limit, …). */
+  autoscaler: AutoscalerValidationConfig;
 }
 
 type Parsers = { [K in keyof ApiConfig]: [string, (data: Record<string, string> | undefined) => ApiConfig[K], ApiConfig[K]] };
@@ -29,6 +34,7 @@ const PARSERS: Parsers = {
   defaults: ['config-defaults', parseDefaultsConfig, DEFAULTS_CONFIG],
   features: ['config-features', parseFeaturesConfig, FEATURES_CONFIG],
   gc: ['config-gc', parseGcConfig, GC_DEFAULTS],
+  autoscaler: ['config-autoscaler', parseAutoscalerValidationConfig, AUTOSCALER_VALIDATION_CONFIG],
 };
 
 /**
@@ -37,7 +43,7 @@ const PARSERS: Parsers = {
  * parse (stored before validation existed) keeps the previous settings and is logged.
  */
 export class LiveConfig {
-  current: ApiConfig = { domain: DOMAIN_CONFIG, defaults: DEFAULTS_CONFIG, features: FEATURES_CONFIG, gc: GC_DEFAULTS };
+  current: ApiConfig = { domain: DOMAIN_CONFIG, defaults: DEFAULTS_CONFIG, features: FEATURES_CONFIG, gc: GC_DEFAULTS, autoscaler: AUTOSCALER_VALIDATION_CONFIG };
   private unwatch?: () => void;
   private readonly listeners = new Set<(name: string) => void>();
 

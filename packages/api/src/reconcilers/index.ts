@@ -62,7 +62,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const revisionsOf = (ns: string, cfg: string) => cache.revisionsOf(ns, cfg);
   const service = createServiceReconciler({ store, now });
   const configuration = createConfigurationReconciler({ store, now, revisionsOf });
-  const revision = createRevisionReconciler({ store, now, health: (k) => health.get(k) });
+  const revision = createRevisionReconciler({ store, now, health: (k) => health.get(k), processRevisions: () => deps.config.current.features.processRevisions });
   const deletedRoutes = new Map<string, Route>();
   const route = createRouteReconciler({
     store,
@@ -102,6 +102,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const all = Object.values(c);
   const knownRoutes = new Set<string>();
   const knownConfigs = new Set<string>();
+  const knownRevisions = new Set<string>();
 
   function onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: AnyResource): void {
     cache.observe(type, o);
@@ -124,6 +125,8 @@ export function createReconcilers(deps: ReconcilerDeps) {
         readersOf(`Configuration/${key}`);
         break;
       case 'Revision': {
+        if (type === 'DELETED') knownRevisions.delete(key);
+        else knownRevisions.add(key);
         c.revision.enqueue(key);
         const cfg = o.metadata.labels?.[LABEL.configuration];
         if (cfg) {
@@ -168,6 +171,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
       unConfig = deps.config.onChange((name) => {
         if (name === 'config-domain') for (const k of knownRoutes) c.route.enqueue(k);
         if (name === 'config-gc') for (const k of knownConfigs) c.gc.enqueue(k);
+        if (name === 'config-features') for (const k of knownRevisions) c.revision.enqueue(k);
       });
       sub = deps.bus.subscribe<RevisionHealth>(subjects.revisionHealthAll, (msg) => {
         const h = msg.data;

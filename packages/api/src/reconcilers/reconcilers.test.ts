@@ -208,6 +208,49 @@ describe('more Knative behaviours', () => {
     expect(cond(await get('Service', 'p'), 'RoutesReady')).toMatchObject({ status: 'False', reason: 'RevisionMissing' });
   });
 
+  it('deleting a revision that still has a share of traffic: the rest keeps serving, the Route says RevisionMissing', async () => {
+    await apply(service('d'));
+    const svc = (await get<Service>('Service', 'd'))!;
+    (svc.spec.template.spec.containers[0]!.env as any)[0].value = 'two';
+    svc.spec.traffic = [
+      { revisionName: 'd-00001', percent: 50, tag: 'old' },
+      { latestRevision: true, percent: 50 },
+    ];
+    expect((await call('PUT', `${BASE}/services/d`, svc)).status).toBe(200);
+    await api.idle();
+    expect((await get<Route>('Route', 'd'))!.status?.traffic?.map((t) => [t.revisionName, t.percent])).toEqual([
+      ['d-00001', 50],
+      ['d-00002', 50],
+    ]);
+    await call('DELETE', `${BASE}/revisions/d-00001`);
+    await api.idle();
+    const route = (await get<Route>('Route', 'd'))!;
+    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Revision "d-00001" referenced in traffic not found.' });
+    expect(cond(route, 'Ready')?.status).toBe('False');
+    // Gateways program themselves from status.traffic: no request goes to the deleted revision.
+    expect(route.status?.traffic).toEqual([{ revisionName: 'd-00002', latestRevision: true, percent: 100 }]);
+    expect(cond(await get('Service', 'd'), 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionMissing' });
+    // Fixing the spec clears it.
+    const fixed = (await get<Service>('Service', 'd'))!;
+    fixed.spec.traffic = [{ latestRevision: true, percent: 100 }];
+    expect((await call('PUT', `${BASE}/services/d`, fixed)).status).toBe(200);
+    await api.idle();
+    expect(cond(await get('Route', 'd'), 'Ready')?.status).toBe('True');
+  });
+
+  it('a process revision stops being Ready when the operator turns process revisions off', async () => {
+    const features = (value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-features', namespace: 'knative-serving' }, data: { 'kedge.process-revisions': value } });
+    expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', features('enabled'))).status).toBe(201);
+    await api.idle();
+    await apply({ ...service('proc'), spec: { template: { spec: { containers: [{ image: 'node:20', command: ['node', 'server.mjs'] }] } } } });
+    expect(cond(await get('Revision', 'proc-00001'), 'Ready')?.status).toBe('True');
+    expect((await call('PUT', '/api/v1/namespaces/knative-serving/configmaps/config-features', { ...features('disabled'), metadata: { ...features('x').metadata, resourceVersion: (await store.get('ConfigMap', 'knative-serving', 'config-features'))!.metadata.resourceVersion } })).status).toBe(200);
+    await api.idle();
+    const rev = await get<Revision>('Revision', 'proc-00001');
+    expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerMissing' });
+    expect(cond(rev, 'Ready')?.message).toContain('kedge.process-revisions: enabled');
+  });
+
   it('a BYO revision name owned by another Configuration fails the Configuration', async () => {
     await apply(service('own'));
     const other = { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'own-x' }, spec: { template: { metadata: { name: 'own-x-00001' }, spec: { containers: [{ image }] } } } };

@@ -1,5 +1,6 @@
 import {
   parseImageDigest,
+  PROCESS_REVISIONS_FEATURE,
   podAutoscalerFor,
   type Condition,
   type PodAutoscaler,
@@ -15,6 +16,8 @@ export interface RevisionReconcilerDeps {
   now: () => string;
   /** The latest RevisionHealth a runner reported for `ns/name`, if any since this process started. */
   health: (key: string) => RevisionHealth | undefined;
+  /** config-features `kedge.process-revisions`, as it is now. */
+  processRevisions: () => boolean;
 }
 
 /** Reasons this reconciler itself decides (the others come from runners and are kept across restarts). */
@@ -25,10 +28,14 @@ const CONTAINER_MISSING = 'ContainerMissing';
  * Why the image cannot run, before any runner tries: Kedge runs components uploaded by
  * `kedge apply` (image `<file>@sha256:<hex>`) or processes (a container with `command`).
  */
-async function imageProblem(store: Store, rev: Revision): Promise<string | undefined> {
+async function imageProblem(store: Store, rev: Revision, processRevisions: boolean): Promise<string | undefined> {
   const c = rev.spec.containers[0];
   if (!c) return 'the revision has no container';
-  if (c.command?.length) return undefined;
+  // Admission refuses new ones while the gate is off; this covers those stored before it was closed.
+  if (c.command?.length)
+    return processRevisions
+      ? undefined
+      : `process revisions are disabled: "${PROCESS_REVISIONS_FEATURE}: enabled" in ConfigMap config-features (namespace knative-serving) turns them on`;
   const digest = parseImageDigest(c.image ?? '');
   if (!digest)
     return `Unable to fetch image "${c.image}": Kedge runs WebAssembly components, referenced as "<file>.wasm@sha256:<hex>" — use \`kedge apply -f\` or \`kedge service create --image ./file.wasm\` so the file is uploaded — or local processes (set "command")`;
@@ -80,7 +87,7 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
       conds.set('ResourcesAvailable', 'True');
     }
 
-    const problem = await imageProblem(store, rev);
+    const problem = await imageProblem(store, rev, deps.processRevisions());
     const health = deps.health(`${ns}/${name}`);
     const prev = conds.get('ContainerHealthy');
     if (problem) conds.set('ContainerHealthy', 'False', CONTAINER_MISSING, problem);

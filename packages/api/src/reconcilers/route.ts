@@ -56,6 +56,23 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
     return deps.routesIn(ns).some((r) => r.metadata.name !== except && r.status?.traffic?.some((t) => t.revisionName === revName));
   }
 
+  /**
+   * The last good traffic minus revisions that no longer exist, their share spread over the rest
+   * in proportion: a deleted revision cannot answer, so sending it requests would only make them
+   * wait for an instance that never comes. With nothing left to route to, the last good traffic
+   * stays as it was (the gateway answers for a revision it cannot find).
+   */
+  async function withoutDeletedRevisions(ns: string, previous: TrafficTarget[]): Promise<TrafficTarget[]> {
+    const exists = new Map<string, boolean>();
+    for (const t of previous)
+      if (t.revisionName && !exists.has(t.revisionName)) exists.set(t.revisionName, !!(await store.get<Revision>('Revision', ns, t.revisionName)));
+    const kept = previous.filter((t) => !t.revisionName || exists.get(t.revisionName));
+    if (kept.length === previous.length) return previous;
+    const total = kept.reduce((n, t) => n + (t.percent ?? 0), 0);
+    if (total === 0) return previous;
+    return spreadTo100(kept, total);
+  }
+
   return async function reconcileRoute(ns: string, name: string): Promise<void> {
     const key = `${ns}/${name}`;
     const route = await store.get<Route>('Route', ns, name);
@@ -130,6 +147,8 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
     const previous = route.status?.traffic ?? [];
     if (problem) {
       conds.set('AllTrafficAssigned', problem.status, problem.reason, problem.message);
+      const kept = await withoutDeletedRevisions(ns, previous);
+      if (kept.length) status.traffic = kept;
     } else {
       status.traffic = resolved;
       conds.set('AllTrafficAssigned', 'True');
@@ -148,4 +167,19 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
 
     if (!sameJson(route.status, status)) await writeStatus(store, route, status);
   };
+}
+
+/** Scales the entries' percents to sum to 100, whole numbers (largest remainder first). */
+function spreadTo100(targets: TrafficTarget[], total: number): TrafficTarget[] {
+  const exact = targets.map((t) => ((t.percent ?? 0) * 100) / total);
+  const out = targets.map((t, i) => ({ ...t, percent: Math.floor(exact[i]!) }));
+  let left = 100 - out.reduce((n, t) => n + t.percent, 0);
+  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    if ((targets[i]!.percent ?? 0) === 0) continue;
+    out[i]!.percent++;
+    left--;
+  }
+  return out;
 }

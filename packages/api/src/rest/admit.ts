@@ -41,6 +41,10 @@ export function isNamespaceName(ns: string): boolean {
   return ns.length <= 63 && DNS1123_LABEL.test(ns);
 }
 
+export function isObjectName(name: string): boolean {
+  return name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
+}
+
 /**
  * What the apiserver does to a written object before storing it: decode strictly, check it belongs
  * at this URL, keep server-owned parts, then Knative's defaulting and validation.
@@ -121,7 +125,7 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
   const old = ctx.old ? { old: ctx.old } : {};
   if (info.group === SERVING_GROUP) obj = applyDefaults(obj, ctx.config.defaults, old);
   // Unknown fields were handled above (rejected, or pruned with a warning).
-  const err = validateResource(obj, { ...old, config: ctx.config.defaults, features: ctx.config.features, fieldValidation: 'Ignore' });
+  const err = validateResource(obj, { ...old, config: ctx.config.defaults, features: ctx.config.features, autoscaler: ctx.config.autoscaler, fieldValidation: 'Ignore', warnings });
   if (err) throw invalid(info, m.name, err);
   // config-gc is Kedge's to parse (core validates the other config-* maps).
   if (obj.kind === 'ConfigMap' && obj.metadata.namespace === SYSTEM_NAMESPACE && obj.metadata.name === 'config-gc') {

@@ -52,7 +52,12 @@ export function parseObject(bytes: Uint8Array, contentType: string | null): Reco
     const first = list[0];
     if (list.length !== 1 || !first) throw badRequest(`expected one YAML document, got ${list.length}`);
     if (first.errors.length) throw badRequest(`malformed YAML: ${first.errors[0]!.message.split('\n')[0]}`);
-    value = first.toJS();
+    try {
+      // toJS refuses alias expansion past maxAliasCount (a "billion laughs" body): the client's fault.
+      value = first.toJS();
+    } catch (err) {
+      throw badRequest(`malformed YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
   } else {
     try {
       value = JSON.parse(text);

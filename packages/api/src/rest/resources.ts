@@ -11,7 +11,7 @@ import {
 } from '@kedge/core';
 import type { LiveConfig } from '../config/live.js';
 import { deleteCascading } from '../cascade.js';
-import { admit, fieldValidationOf, isNamespaceName } from './admit.js';
+import { admit, fieldValidationOf, isNamespaceName, isObjectName } from './admit.js';
 import { MAX_BODY_BYTES, parseJson, parseObject, readBody } from './body.js';
 import { jsonPatch, mergePatch, stripDirectives } from './patch.js';
 import { ApiError, badRequest, fromStoreError, notFound } from './status.js';
@@ -25,6 +25,24 @@ export interface ResourceDeps {
   config: LiveConfig;
   /** Stops of the watch streams now open. */
   watches?: Set<() => void>;
+}
+
+/** Tries of a patch without a resourceVersion before its Conflict reaches the client. */
+const PATCH_ATTEMPTS = 30;
+
+/**
+ * Names in the URL are checked before any Store sees them: a key the Store cannot hold (`../x`,
+ * `hé`) is the client's mistake (400), on every Store, for every verb.
+ */
+function checkUrlNames(t: Target): void {
+  if (t.namespace !== undefined && !isNamespaceName(t.namespace))
+    throw badRequest(`invalid namespace "${t.namespace}": must be a DNS-1123 label (lower case alphanumerics and '-', at most 63)`, [
+      { field: 'metadata.namespace', message: 'must be a DNS-1123 label' },
+    ]);
+  if (t.name !== undefined && !isObjectName(t.name))
+    throw badRequest(`invalid name "${t.name}": must be a DNS-1123 subdomain (lower case alphanumerics, '-' and '.', at most 253)`, [
+      { field: 'metadata.name', message: 'must be a DNS-1123 subdomain' },
+    ]);
 }
 
 /** Kinds a client may write; the internal ones (PodAutoscaler, ServerlessService) are read-only views. */
@@ -235,8 +253,10 @@ export function createResourceHandler(deps: ResourceDeps) {
         `the patch type ${type || '(none)'} is not supported by ${t.info.apiVersion}, Kind=${t.info.kind}: use application/merge-patch+json or application/json-patch+json`,
       );
     }
-    // A patch without a resourceVersion is last-writer-wins: retry when a reconciler wrote in between.
+    // A patch without a resourceVersion is last-writer-wins: retry when someone wrote in between, as
+    // the apiserver's GuaranteedUpdate does, with a jittered pause so concurrent patchers spread out.
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 50)));
       const old = await store.get(t.kind, t.namespace!, t.name!);
       if (!old) throw notFound(t.info, t.name!);
       const patched = apply(structuredClone(old));
@@ -246,7 +266,7 @@ export function createResourceHandler(deps: ResourceDeps) {
         const { stored, warnings } = await replaceWith(t, patched as Record<string, unknown>, old, q, dryRun);
         return json(stored, 200, warningHeaders(warnings));
       } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'Conflict') || pinned || attempt >= 4) throw err;
+        if (!(err instanceof ApiError && err.reason === 'Conflict') || pinned || attempt >= PATCH_ATTEMPTS - 1) throw err;
       }
     }
   }
@@ -279,6 +299,7 @@ export function createResourceHandler(deps: ResourceDeps) {
   }
 
   return async function handle(req: Request, t: Target): Promise<Response> {
+    checkUrlNames(t);
     const q = new URL(req.url).searchParams;
     const hasName = t.name !== undefined;
     if (t.subresource && t.subresource !== 'status') throw new ApiError('NotFound', `unknown subresource "${t.subresource}"`);

@@ -20,6 +20,9 @@ export interface StatusBody {
 
 export type StatusReason =
   | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'MisdirectedRequest'
   | 'NotFound'
   | 'AlreadyExists'
   | 'Conflict'
@@ -33,6 +36,9 @@ export type StatusReason =
 
 const CODES: Record<StatusReason, number> = {
   BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  MisdirectedRequest: 421,
   NotFound: 404,
   AlreadyExists: 409,
   Conflict: 409,

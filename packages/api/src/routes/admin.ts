@@ -1,4 +1,5 @@
 import { BusError, subjects, type AdminScaleReply, type AdminScaleRequest, type Bus, type Logger, type Revision, type Store } from '@kedge/core';
+import { isNamespaceName, isObjectName } from '../rest/admit.js';
 import { ApiError, badRequest, statusResponse } from '../rest/status.js';
 
 /**
@@ -27,13 +28,24 @@ export function createAdminRoutes(deps: AdminDeps): (req: Request) => Promise<Re
   return (req) => {
     const m = SCALE_PATH.exec(new URL(req.url).pathname);
     if (!m) return undefined;
-    return scale(deps, req, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)).catch((err: unknown) =>
+    return scale(deps, req, urlName(m[1]!), urlName(m[2]!)).catch((err: unknown) =>
       statusResponse(err instanceof ApiError ? err : new ApiError('InternalError', `internal error: ${(err as Error).message}`)),
     );
   };
 }
 
-async function scale(deps: AdminDeps, req: Request, namespace: string, name: string): Promise<Response> {
+/** A path segment as a name, or undefined when it does not decode (checked in scale, so it answers 400). */
+function urlName(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+async function scale(deps: AdminDeps, req: Request, namespace: string | undefined, name: string | undefined): Promise<Response> {
+  if (namespace === undefined || !isNamespaceName(namespace)) throw badRequest(`invalid namespace "${namespace ?? ''}": must be a DNS-1123 label`, [{ field: 'metadata.namespace', message: 'must be a DNS-1123 label' }]);
+  if (name === undefined || !isObjectName(name)) throw badRequest(`invalid name "${name ?? ''}": must be a DNS-1123 subdomain`, [{ field: 'metadata.name', message: 'must be a DNS-1123 subdomain' }]);
   if (req.method !== 'POST') throw new ApiError('MethodNotAllowed', `${req.method} is not allowed on revisions/scale (use POST {"to": 0})`);
   let body: unknown;
   try {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNatsServer, type NatsServer } from '@kedge/core/testing';
@@ -7,6 +7,8 @@ import { startChild, type Child } from './child.js';
 export interface Distributed {
   gatewayUrl: string;
   apiUrl: string;
+  /** The API token the roles share (writes need it). */
+  token: string;
   /** How a reader starts the same thing by hand. */
   setup: string;
   stop(): Promise<void>;
@@ -33,7 +35,7 @@ export async function startDistributed(cli: string, cwd: string): Promise<Distri
     const role = async (name: string, extra: string[]) => {
       const c = await startChild(
         process.execPath,
-        [cli, name, '--nats', nats!.url, '--data-dir', join(dataDir, name), '--log-level', 'warn', ...extra],
+        [cli, name, '--nats', nats!.url, '--data-dir', join(dataDir, name), '--token-file', join(dataDir, 'token'), '--log-level', 'warn', ...extra],
         new RegExp(`kedge ${name} ready`),
         { cwd, timeoutMs: 60_000 },
       );
@@ -46,6 +48,8 @@ export async function startDistributed(cli: string, cwd: string): Promise<Distri
     return {
       gatewayUrl: `http://127.0.0.1:${http}`,
       apiUrl: `http://127.0.0.1:${api}`,
+      // The api role wrote it on start (mode 0600).
+      token: (await readFile(join(dataDir, 'token'), 'utf8')).trim(),
       setup:
         // The roles' default ports are kedge up's, so the bench command needs no --api/--gateway.
         'nats-server -js -sd $(mktemp -d) -a 127.0.0.1 -p 4222 & for r in api autoscaler runner gateway; do kedge $r --nats nats://127.0.0.1:4222 & done; ' +

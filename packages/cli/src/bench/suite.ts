@@ -248,13 +248,13 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         const dataDir = await mkdtemp(join(tmpdir(), 'kedge-bench-'));
         const up = await startChild(
           process.execPath,
-          [cli, 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', '--apply', manifest],
+          [cli, 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', '--allow-process-revisions', '--apply', manifest],
           /Ctrl-C stops it/,
           // The process example's command is relative to the repository root.
           { timeoutMs: 90_000, cwd: root },
         );
         children.push(up);
-        const client = createClient(`http://127.0.0.1:${api}`);
+        const client = createClient(`http://127.0.0.1:${api}`, { token: (await readFile(join(dataDir, 'token'), 'utf8')).trim() });
         kedge = { client, gateway: `http://127.0.0.1:${http}`, api: `http://127.0.0.1:${api}`, pid: up.pid, dataDir };
         const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
         kedge.target = await targetOfService(client, svc.metadata.namespace, svc.metadata.name);
@@ -391,7 +391,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           ? [{ key: 'cold-start-js', setup: 'node packages/runner/bench-guests/build.mjs bench-out/js-guests && kedge apply -f packages/cli/bench-scenarios/hello-js.yaml', target: kedge.jsTarget, service: 'hello-js', settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'JS hello (componentize-js, 14 MB), from a quiet zero' }]
           : []),
         ...(kedge.processTarget
-          ? [{ key: 'cold-start-process', setup: 'kedge apply -f examples/helloworld-node/service.yaml (kedge up run from the repository root)', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
+          ? [{ key: 'cold-start-process', setup: 'kedge apply -f examples/helloworld-node/service.yaml (kedge up --allow-process-revisions run from the repository root)', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
           : []),
       ];
       const bars: PhaseBar[] = [];
@@ -482,7 +482,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       try {
         log('distributed: nats-server + kedge api, autoscaler, runner, gateway as separate processes');
         dist = await startDistributed(cli, root);
-        const client = createClient(dist.apiUrl);
+        const client = createClient(dist.apiUrl, { token: dist.token });
         const docs = await readManifests(manifest);
         await uploadLocalImages(await collectLocalImages(docs), client.uploadBlob);
         for (const d of docs) await client.create(d.object);

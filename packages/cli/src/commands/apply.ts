@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { applyDefaults, validateResource } from '@kedge/core';
-import { applyObject, createClient } from '../client.js';
+import { applyObject, connect, type GlobalFlags } from '../client.js';
 import { collectLocalImages, readManifests, uploadLocalImages, type ManifestDoc } from '../manifests.js';
 
 function label(doc: ManifestDoc): string {
@@ -21,14 +21,15 @@ export function register(program: Command): void {
       if (opts.dryRun) {
         const problems: string[] = [];
         for (const doc of docs) {
-          const err = validateResource(applyDefaults(doc.object));
+          // Whether process revisions are on is the server's config; the server checks that part.
+          const err = validateResource(applyDefaults(doc.object), { features: { processRevisions: true } });
           if (err) problems.push(...err.problems.map((p) => `${label(doc)}: ${p.path ? `${p.path}: ` : ''}${p.message}`));
           else process.stdout.write(`${label(doc)} valid (dry run)\n`);
         }
         if (problems.length) throw new Error(problems.join('\n'));
         return;
       }
-      const client = createClient(program.opts().api as string);
+      const client = connect(program.opts() as GlobalFlags);
       await uploadLocalImages(images, client.uploadBlob);
       for (const doc of docs) {
         try {

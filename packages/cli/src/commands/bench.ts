@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createClient, type Client } from '../client.js';
+import { connect, type Client, type GlobalFlags } from '../client.js';
 import { runColdStart, summaryTable } from '../bench/cold-start.js';
 import { formatMs, parseDuration, parseHeaders, parseIntList, parsePositiveInt } from '../bench/flags.js';
 import { bringToZero, pollInstances, targetOfHost, targetOfService, type BenchTarget } from '../bench/kedge.js';
@@ -54,7 +54,7 @@ function targetOptions(cmd: Command): Command {
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('cold-start, load and scale-from-zero benchmarks (docs/benchmarks.md)');
-  const client = () => createClient(program.opts().api as string);
+  const client = () => connect(program.opts() as GlobalFlags);
 
   targetOptions(
     bench

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { lookupKind } from '@kedge/core';
-import { createClient } from '../client.js';
+import { connect, type GlobalFlags } from '../client.js';
 
 export function register(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (kindWord: string, name: string, opts: { namespace: string }) => {
       const info = lookupKind(kindWord);
       if (!info) throw new Error(`unknown resource type "${kindWord}"`);
-      await createClient(program.opts().api as string).delete(info.kind, opts.namespace, name);
+      await connect(program.opts() as GlobalFlags).delete(info.kind, opts.namespace, name);
       process.stdout.write(`${info.singular}.${info.group || 'core'} "${name}" deleted\n`);
     });
 }

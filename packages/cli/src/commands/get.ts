@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { KINDS, lookupKind, type AnyResource, type KindInfo } from '@kedge/core';
-import { createClient } from '../client.js';
+import { connect, type GlobalFlags } from '../client.js';
 import { COLUMNS } from '../columns.js';
 import { formatTable } from '../table.js';
 import { CLUSTER_WORDS, getCluster } from '../roles/get-cluster.js';
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .action(async (kindWord: string, name: string | undefined, opts: { namespace: string; allNamespaces?: boolean; selector?: string; output: string }) => {
       const cluster = CLUSTER_WORDS[kindWord];
       if (cluster) return void process.stdout.write(`${await getCluster(program.opts().api as string, cluster, opts.output)}\n`);
-      const client = createClient(program.opts().api as string);
+      const client = connect(program.opts() as GlobalFlags);
       const kinds = kindWord === 'all' ? ALL : [lookupKind(kindWord)];
       if (!kinds[0]) throw new Error(`unknown resource type "${kindWord}" (try services, revisions, routes, configurations, kpa, sks, all)`);
       if (!['table', 'json', 'yaml'].includes(opts.output)) throw new Error(`--output: must be one of table, json, yaml`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { Revision, Route } from '@kedge/core';
-import { createClient } from '../client.js';
+import { connect, type GlobalFlags } from '../client.js';
 import { scaleRevision } from '../bench/kedge.js';
 import { formatTable } from '../table.js';
 import { age, conditionSummary, describeConditions, fields, readyOf } from '../kn/format.js';
@@ -50,7 +50,6 @@ function describe(rev: Revision, route: { percent: number; tags: string[] } | un
 }
 
 export function register(program: Command): void {
-  const api = () => program.opts().api as string;
   const revision = program.command('revision').alias('rev').description('inspect, scale and delete Revisions (kn revision …)');
 
   revision
@@ -61,7 +60,7 @@ export function register(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .action(async (opts: { service?: string; namespace: string; allNamespaces?: boolean }) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       const ns = opts.allNamespaces ? undefined : opts.namespace;
       const revs = (await client.list<Revision>('Revision', ns, opts.service ? `${SERVICE}=${opts.service}` : undefined)).items;
       if (!revs.length) {
@@ -99,7 +98,7 @@ export function register(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <format>', 'json or yaml instead of the description')
     .action(async (name: string, opts: { namespace: string; output?: string }) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       const rev = await client.get<Revision>('Revision', opts.namespace, name);
       if (opts.output === 'json') return void process.stdout.write(`${JSON.stringify(rev, null, 2)}\n`);
       if (opts.output === 'yaml') return void process.stdout.write(stringify(rev));
@@ -118,7 +117,7 @@ export function register(program: Command): void {
     })
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action(async (name: string, o: { to: number; namespace: string }) => {
-      const client = createClient(program.opts().api as string);
+      const client = connect(program.opts() as GlobalFlags);
       const reply = await scaleRevision(client, { namespace: o.namespace, revision: name }, o.to);
       process.stdout.write(`revision ${o.namespace}/${name} scaled to ${o.to}${reply.stopped !== undefined ? ` (${reply.stopped} instance(s) stopped)` : ''}\n`);
     });
@@ -129,7 +128,7 @@ export function register(program: Command): void {
     .argument('<names...>')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action(async (names: string[], opts: { namespace: string }) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       for (const name of names) {
         await client.delete('Revision', opts.namespace, name);
         process.stdout.write(`Revision '${name}' deleted in namespace '${opts.namespace}'.\n`);

@@ -76,6 +76,9 @@ export function register(program: Command): void {
     cmd.action(async (flags: RoleFlags) => {
       const logger = createLogger({ level: flags.logLevel, name: `kedge-${role}` });
       const opts: RoleOptions = { role, nats: flags.nats ?? '', logger };
+      // The global --token-file (bin.ts); KEDGE_TOKEN / KEDGE_TOKEN_FILE are read by startRole.
+      const tokenFile = (program.opts() as { tokenFile?: string }).tokenFile;
+      if (tokenFile) opts.tokenFile = tokenFile;
       for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'httpPort', 'adminPort', 'apiPort', 'runnerPort', 'capacity'] as const) {
         if (flags[key] !== undefined) (opts as unknown as Record<string, unknown>)[key] = flags[key];
       }

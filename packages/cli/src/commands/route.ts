@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { Route } from '@kedge/core';
-import { createClient } from '../client.js';
+import { connect, type GlobalFlags } from '../client.js';
 import { formatTable } from '../table.js';
 import { age, describeConditions, fields, readyOf, trafficLine } from '../kn/format.js';
 
@@ -21,7 +21,6 @@ function describe(route: Route, now = Date.now()): string {
 }
 
 export function register(program: Command): void {
-  const api = () => program.opts().api as string;
   const route = program.command('route').alias('rt').description('inspect Routes (kn route …)');
 
   route
@@ -31,7 +30,7 @@ export function register(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .action(async (opts: { namespace: string; allNamespaces?: boolean }) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       const { items } = await client.list<Route>('Route', opts.allNamespaces ? undefined : opts.namespace);
       if (!items.length) {
         process.stdout.write(`No routes found${opts.allNamespaces ? '' : ` in namespace '${opts.namespace}'`}.\n`);
@@ -49,7 +48,7 @@ export function register(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <format>', 'json or yaml instead of the description')
     .action(async (name: string, opts: { namespace: string; output?: string }) => {
-      const r = await createClient(api()).get<Route>('Route', opts.namespace, name);
+      const r = await connect(program.opts() as GlobalFlags).get<Route>('Route', opts.namespace, name);
       if (opts.output === 'json') return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       if (opts.output === 'yaml') return void process.stdout.write(stringify(r));
       if (opts.output) throw new Error('--output: must be json or yaml');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { Revision, Service } from '@kedge/core';
-import { ApiError, createClient, type Client } from '../client.js';
+import { ApiError, connect, type Client, type GlobalFlags } from '../client.js';
 import { formatTable } from '../table.js';
 import { age, conditionSummary, describeConditions, fields, readyOf, trafficLine } from '../kn/format.js';
 import { resolveImage } from '../kn/image.js';
@@ -181,7 +181,7 @@ export function register(program: Command): void {
   templateOptions(service.command('create').description('create a service').argument('<name>'), true)
     .option('--force', 'replace the service if it exists')
     .action(async (name: string, opts: Opts) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       if (!opts.image) throw new Error('--image: required (a ./file.wasm component, or an image reference with --cmd)');
       const svc: Service = {
         apiVersion: 'serving.knative.dev/v1',
@@ -204,7 +204,7 @@ export function register(program: Command): void {
 
   templateOptions(service.command('update').description('update a service (a changed template makes a new revision)').argument('<name>'), false).action(
     async (name: string, opts: Opts) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       const svc = await update(client, opts.namespace, name, opts);
       await report(api(), svc, 'updated', opts);
     },
@@ -217,7 +217,7 @@ export function register(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .action(async (opts: { namespace: string; allNamespaces?: boolean }) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       const { items } = await client.list<Service>('Service', opts.allNamespaces ? undefined : opts.namespace);
       if (!items.length) {
         process.stdout.write(`No services found${opts.allNamespaces ? '' : ` in namespace '${opts.namespace}'`}.\n`);
@@ -237,7 +237,7 @@ export function register(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <format>', 'json or yaml instead of the description')
     .action(async (name: string, opts: { namespace: string; output?: string }) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       const svc = await client.get<Service>('Service', opts.namespace, name);
       if (opts.output === 'json') return void process.stdout.write(`${JSON.stringify(svc, null, 2)}\n`);
       if (opts.output === 'yaml') return void process.stdout.write(stringify(svc));
@@ -252,7 +252,7 @@ export function register(program: Command): void {
     .argument('<names...>')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action(async (names: string[], opts: { namespace: string }) => {
-      const client = createClient(api());
+      const client = connect(program.opts() as GlobalFlags);
       for (const name of names) {
         await client.delete('Service', opts.namespace, name);
         process.stdout.write(`Service '${name}' successfully deleted in namespace '${opts.namespace}'.\n`);

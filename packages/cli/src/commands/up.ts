@@ -1,9 +1,12 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SYSTEM_NAMESPACE, createLogger, type ConfigMap } from '@kedge/core';
-import { applyObject, createClient } from '../client.js';
+import { checkGcConfig } from '@kedge/api';
+import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, validateResource, type ConfigMap } from '@kedge/core';
+import { applyObject, createClient, type Client, type GlobalFlags } from '../client.js';
 import { startEmbedded } from '../embedded.js';
 import { connectBackends } from '../roles/backends.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
+import { DEFAULT_DATA_DIR, serverToken, tokenFileOf } from '../token.js';
 
 function port(flag: string) {
   return (v: string) => {
@@ -21,7 +24,11 @@ async function readConfigFile(file: string): Promise<ConfigMap[]> {
     if (o.kind !== 'ConfigMap') throw new Error(`${where}: kind: --config takes Knative ConfigMaps, not ${o.kind}`);
     if (o.metadata.namespace !== SYSTEM_NAMESPACE && o.metadata.namespace !== 'default')
       throw new Error(`${where}: metadata.namespace: Knative's ConfigMaps live in ${SYSTEM_NAMESPACE}`);
-    return { ...(o as ConfigMap), metadata: { ...o.metadata, namespace: SYSTEM_NAMESPACE } };
+    const cm = { ...(o as ConfigMap), metadata: { ...o.metadata, namespace: SYSTEM_NAMESPACE } };
+    // Stored directly (not through the API), so checked here as the API's admission would.
+    const problems = [...(validateResource(cm)?.problems ?? []), ...(cm.metadata.name === 'config-gc' ? checkGcConfig(cm.data).problems.map((p) => ({ ...p, path: `data.${p.path}` })) : [])];
+    if (problems.length) throw new Error(problems.map((p) => `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
+    return cm;
   });
 }
 
@@ -38,6 +45,7 @@ interface UpOptions {
   natsUser?: string;
   natsPassword?: string;
   natsToken?: string;
+  allowProcessRevisions?: boolean;
 }
 
 export function register(program: Command): void {
@@ -55,8 +63,13 @@ export function register(program: Command): void {
     .option('--nats-user <user>', 'NATS user (or KEDGE_NATS_USER)')
     .option('--nats-password <password>', 'NATS password (or KEDGE_NATS_PASSWORD)')
     .option('--nats-token <token>', 'NATS token (or KEDGE_NATS_TOKEN)')
+    .option(
+      '--allow-process-revisions',
+      `let Revisions run local processes (containers with \`command\`): sets ${PROCESS_REVISIONS_FEATURE}: enabled in config-features`,
+    )
     .option('--log-level <level>', 'debug, info, warn, error', process.env.KEDGE_LOG_LEVEL ?? 'info')
     .action(async (opts: UpOptions) => {
+      const flags = program.opts() as GlobalFlags;
       const logger = createLogger({ level: opts.logLevel });
       const configMaps = opts.config ? await readConfigFile(opts.config) : [];
       // Manifests are read and checked before anything starts, so a typo fails fast.
@@ -73,7 +86,17 @@ export function register(program: Command): void {
         ...(opts.natsPassword ? { natsPassword: opts.natsPassword } : {}),
         ...(opts.natsToken ? { natsToken: opts.natsToken } : {}),
       });
-      const kedge = await startEmbedded({ ...opts, logger, configMaps, backends });
+      // Writes to the API need this token; kedge finds it in <data-dir>/token, kubectl via `kedge config kubeconfig`.
+      const token = (await serverToken({ ...(flags.tokenFile ? { tokenFile: flags.tokenFile } : {}), dataDir: opts.dataDir, create: true }))!;
+      const kedge = await startEmbedded({
+        ...opts,
+        logger,
+        configMaps,
+        backends,
+        token,
+        ...((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE) ? { tlsDir: dirname(resolve((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE)!)) } : {}),
+        ...(opts.allowProcessRevisions ? { features: { [PROCESS_REVISIONS_FEATURE]: 'enabled' } } : {}),
+      });
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
@@ -85,9 +108,9 @@ export function register(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
 
-      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${opts.nats}` : `embedded (SQLite in ${opts.dataDir})`}`];
+      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${opts.nats}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
       if (manifests.length) {
-        const client = createClient(kedge.apiUrl);
+        const client = createClient(kedge.apiUrl, { token, onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
         await uploadLocalImages(images, client.uploadBlob);
         for (const d of manifests) {
           const o = d.object;
@@ -104,8 +127,16 @@ export function register(program: Command): void {
     });
 }
 
+/** Where the token is and how kubectl gets it; the CLI finds `.kedge/token` by itself, other paths need --token-file. */
+function tokenLine(tokenFile: string | undefined, dataDir: string): string {
+  if (process.env.KEDGE_TOKEN) return '  token    from KEDGE_TOKEN';
+  const file = tokenFile ?? tokenFileOf(dataDir);
+  const flag = resolve(file) === resolve(tokenFileOf(DEFAULT_DATA_DIR)) ? '' : ` --token-file ${file}`;
+  return `  token    ${file} (kubectl: kedge${flag} config kubeconfig > kubeconfig)`;
+}
+
 /** The URL appears once the Route is reconciled; waits on the API briefly instead of guessing it. */
-async function waitForUrl(client: ReturnType<typeof createClient>, ns: string, name: string): Promise<string | undefined> {
+async function waitForUrl(client: Client, ns: string, name: string): Promise<string | undefined> {
   for (let i = 0; i < 100; i++) {
     const svc = await client.get(`Service`, ns, name).catch(() => undefined);
     const url = (svc?.status as { url?: string } | undefined)?.url;

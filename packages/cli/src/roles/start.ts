@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createApi } from '@kedge/api';
+import { dirname, join, resolve } from 'node:path';
+import { createApi, guardFetch } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
 import { connInfoOf, createAdminApp, createGateway } from '@kedge/gateway';
 import { createRunner } from '@kedge/runner';
 import { systemClock, type Clock, type ComponentHeartbeat, type Logger } from '@kedge/core';
-import { serveFetch, type Served } from '../serve.js';
+import { isLoopback, serveFetch, type Served } from '../serve.js';
+import { loadOrCreateTlsIdentity } from '../tls.js';
+import { serverToken } from '../token.js';
 import { connectBackends, type Backends } from './backends.js';
 import { ClusterView } from './cluster-view.js';
 import { countRestart, startComponentHeartbeat } from './heartbeat.js';
@@ -20,6 +22,13 @@ export interface RoleOptions {
   natsUser?: string;
   natsPassword?: string;
   natsToken?: string;
+  /**
+   * The cluster's API token, shared by every role (`KEDGE_TOKEN` or `--token-file`). When absent,
+   * the api role makes one in `<dataDir>/token`; other roles run without it.
+   */
+  token?: string;
+  /** File holding the token (created by the api role when missing). */
+  tokenFile?: string;
   /** This role instance's id (default `<hostname>-<pid>`); keep it stable to count restarts. */
   id?: string;
   /** The machine this role runs on; a runner's node id (default `<hostname>-<pid>`). */
@@ -48,6 +57,8 @@ export interface RunningRole {
   /** What it listens on, by name (gateway, admin, api, runner). */
   urls: Record<string, string>;
   backends: Backends;
+  /** The cluster's token as this role knows it (see RoleOptions.token). */
+  token?: string;
   stop(): Promise<void>;
 }
 
@@ -61,6 +72,13 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
   const host = opts.host ?? '127.0.0.1';
   const logger = opts.logger.child({ role: opts.role, id });
   const restarts = countRestart(dataDir, opts.role, id);
+  const token =
+    opts.token ??
+    (await serverToken({
+      ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
+      ...(opts.role === 'api' ? { dataDir } : {}),
+      create: opts.role === 'api',
+    }));
 
   const backends = await connectBackends({
     nats: opts.nats,
@@ -99,7 +117,11 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         stops.push(() => view.stop());
         await api.start();
         stops.push(() => api.stop());
-        const s = await serveFetch('api', '--api-port', view.wrap((req) => api.fetch(req)), opts.apiPort ?? 8090, host);
+        const guarded = guardFetch({ token: token!, hosts: [host], authenticateReads: !isLoopback(host) }, view.wrap((req) => api.fetch(req)));
+        // The certificate sits beside a shared token file, so `kedge config kubeconfig --token-file` finds both.
+        const sharedFile = opts.tokenFile ?? process.env.KEDGE_TOKEN_FILE;
+        const tls = await loadOrCreateTlsIdentity(sharedFile ? dirname(resolve(sharedFile)) : dataDir, [host]);
+        const s = await serveFetch('api', '--api-port', guarded, opts.apiPort ?? 8090, host, tls);
         served.push(s);
         urls.api = s.url;
         break;
@@ -164,5 +186,5 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
   }
 
   let stopped: Promise<void> | undefined;
-  return { role: opts.role, id, nodeId, urls, backends, stop: () => (stopped ??= shutdown()) };
+  return { role: opts.role, id, nodeId, urls, backends, ...(token ? { token } : {}), stop: () => (stopped ??= shutdown()) };
 }

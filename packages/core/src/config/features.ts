@@ -12,7 +12,18 @@ export interface FeaturesConfig {
   /** PodSpec fields behind `kubernetes.podspec-*` flags that are switched on. */
   podSpecFields: string[];
   fieldRef: boolean;
+  /**
+   * Kedge's own gate: Revisions whose container has `command` run that command as a local process
+   * on the runner, with the runner's rights. Off unless an operator turns it on.
+   */
+  processRevisions: boolean;
 }
+
+/**
+ * config-features key of the process-revision gate. Knative-style (`kubernetes.podspec-*`); not
+ * `kedge.dev/…` because ConfigMap data keys may not contain `/` in Kubernetes.
+ */
+export const PROCESS_REVISIONS_FEATURE = 'kedge.process-revisions';
 
 export const FEATURES_CONFIG: FeaturesConfig = {
   multiContainer: true,
@@ -20,6 +31,7 @@ export const FEATURES_CONFIG: FeaturesConfig = {
   emptyDir: true,
   podSpecFields: [],
   fieldRef: false,
+  processRevisions: false,
 };
 
 /** config-features key → the PodSpec field it unlocks. */
@@ -58,6 +70,7 @@ export function parseFeaturesConfig(data: Record<string, string> | undefined): F
   cfg.multiContainerProbing = flag('multi-container-probing') ?? cfg.multiContainerProbing;
   cfg.emptyDir = flag('kubernetes.podspec-emptydir') ?? cfg.emptyDir;
   cfg.fieldRef = flag('kubernetes.podspec-fieldref') ?? cfg.fieldRef;
+  cfg.processRevisions = flag(PROCESS_REVISIONS_FEATURE) ?? cfg.processRevisions;
   for (const [key, fields] of Object.entries(PODSPEC_FEATURE_FIELDS)) {
     if (flag(key)) cfg.podSpecFields.push(...fields);
   }

@@ -13,6 +13,13 @@ describe('ConfigMap validation', () => {
     ['bad config-domain selector', cm('config-domain', { 'a.com': 'selector: [' }), ['data.a.com']],
     ['bad config-features flag', cm('config-features', { 'multi-container': 'yes' }), ['data.multi-container']],
     ['bad config-autoscaler max-scale-limit', cm('config-autoscaler', { 'max-scale-limit': 'x', 'stable-window': '60s' }), ['data.max-scale-limit']],
+    // The whole map as the autoscaler reads it, not only the keys revision validation uses.
+    ['negative config-autoscaler stable-window', cm('config-autoscaler', { 'stable-window': '-1s' }), ['data.stable-window']],
+    ['config-autoscaler rate below 1', cm('config-autoscaler', { 'max-scale-up-rate': '0.5' }), ['data.max-scale-up-rate']],
+    ['config-autoscaler duration without unit', cm('config-autoscaler', { 'scale-to-zero-grace-period': '30' }), ['data.scale-to-zero-grace-period']],
+    ['valid config-autoscaler', cm('config-autoscaler', { 'stable-window': '6s', 'scale-to-zero-grace-period': '1s' }), []],
+    ['process-revisions gate', cm('config-features', { 'kedge.process-revisions': 'enabled' }), []],
+    ['bad process-revisions gate', cm('config-features', { 'kedge.process-revisions': 'on' }), ['data.kedge.process-revisions']],
     ['other namespace not parsed', cm('config-defaults', { 'revision-timeout-seconds': 'abc' }, 'default'), []],
     ['non-string value', cm('anything', { n: 1 }), ['data.n']],
     ['dotted names allowed', cm('my.config', {}), []],

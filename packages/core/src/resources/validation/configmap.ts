@@ -1,8 +1,9 @@
 import { parseAutoscalerValidationConfig } from '../../config/autoscaler.js';
+import { parseAutoscalerConfig } from '../../config/autoscaler-config.js';
 import { parseDefaultsConfig } from '../../config/defaults.js';
 import { parseDomainConfig } from '../../config/domain.js';
 import { parseFeaturesConfig } from '../../config/features.js';
-import { FieldError } from '../../errors.js';
+import { FieldError, type FieldProblem } from '../../errors.js';
 import { SYSTEM_NAMESPACE } from '../kinds.js';
 import { dns1123SubdomainErrors } from '../names.js';
 import type { ObjectMeta } from '../types.js';
@@ -14,8 +15,19 @@ const PARSERS: Record<string, (data: Record<string, string>) => unknown> = {
   'config-defaults': parseDefaultsConfig,
   'config-domain': parseDomainConfig,
   'config-features': parseFeaturesConfig,
-  // Only the keys validation depends on; the autoscaler owns the rest of this map.
-  'config-autoscaler': parseAutoscalerValidationConfig,
+  // Both: the keys revision validation depends on, and the whole map as the autoscaler reads it.
+  'config-autoscaler': (d) => {
+    const problems: FieldProblem[] = [];
+    for (const parse of [parseAutoscalerValidationConfig, parseAutoscalerConfig]) {
+      try {
+        parse(d);
+      } catch (err) {
+        if (!(err instanceof FieldError)) throw err;
+        problems.push(...err.problems.filter((p) => !problems.some((q) => q.path === p.path)));
+      }
+    }
+    if (problems.length) throw new FieldError(problems);
+  },
 };
 
 /**

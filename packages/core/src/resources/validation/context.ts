@@ -17,6 +17,11 @@ export interface ValidationContext {
    * Ignore leave them out (call findUnknownFields for the warnings).
    */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /**
+   * Filled with warnings (Kubernetes `Warning: 299` texts, `path: message`) for values accepted but
+   * read differently from what was written. Absent: warnings are not collected.
+   */
+  warnings?: string[];
   /** A status-subresource write: metadata and spec are not re-validated (Knative's IsInStatusUpdate). */
   statusUpdate?: boolean;
 }

@@ -17,6 +17,7 @@ import {
   validateOwnerLabel,
   validateVisibilityLabel,
 } from './metadata.js';
+import { validateKedgeAnnotations } from './kedge-annotations.js';
 import { validateRevisionSpec } from './revision-spec.js';
 import { validateTemplate, verifyNameChange } from './template.js';
 import { validateTraffic } from './traffic.js';
@@ -114,6 +115,8 @@ export function validateRevision(o: Obj, errs: Errs, ctx: ValidationContext): vo
   validateMetaSyntax(meta, 'metadata', errs);
   readAutoscalingAnnotations(meta.annotations, 'metadata.annotations', errs, ctx.autoscaler);
   validateTemplateAnnotations(meta.annotations, 'metadata.annotations', errs);
+  // A Configuration's revisions carry its template's annotations: warned about there already.
+  validateKedgeAnnotations(meta.annotations, 'metadata.annotations', errs, old ? undefined : ctx.warnings);
   validateOwnerLabel(meta, CONFIGURATION_LABEL, 'Configuration', 'metadata', errs);
   if (old) {
     if (!deepEqual(old.spec, o.spec)) errs.add('spec', `Immutable fields changed (-old +new):\n${shortDiff(old.spec, o.spec)}`);

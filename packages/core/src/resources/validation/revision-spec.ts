@@ -1,4 +1,4 @@
-import { FEATURES_CONFIG, type FeaturesConfig } from '../../config/features.js';
+import { FEATURES_CONFIG, PROCESS_REVISIONS_FEATURE, type FeaturesConfig } from '../../config/features.js';
 import { DEFAULTS_CONFIG, type DefaultsConfig } from '../defaults.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../names.js';
 import { parseQuantity } from '../quantity.js';
@@ -165,6 +165,20 @@ function validateContainerConcurrency(v: unknown, path: string, errs: Errs, d: D
   else if (v < lo || v > d.containerConcurrencyMaxLimit) errs.bounds(path, v, lo, d.containerConcurrencyMaxLimit);
 }
 
+/** A container with `command` runs a local process: only when config-features allows it. */
+function checkProcessRevisions(containers: unknown[], path: string, errs: Errs, features: FeaturesConfig): void {
+  if (features.processRevisions) return;
+  containers.forEach((c, i) => {
+    if (isObj(c) && Array.isArray(c.command) && c.command.length > 0)
+      errs.add(
+        at(at(at(path, 'containers'), i), 'command'),
+        `process revisions are disabled: a container with "command" runs that command as a local process on the runner. ` +
+          `An operator enables them with "${PROCESS_REVISIONS_FEATURE}: enabled" in ConfigMap config-features (namespace knative-serving), ` +
+          `or by starting \`kedge up --allow-process-revisions\``,
+      );
+  });
+}
+
 /** Knative's RevisionSpec.Validate (PodSpec subset, containers, timeouts, containerConcurrency). */
 export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ctx: RevisionSpecContext = {}): void {
   const defaults = { ...DEFAULTS_CONFIG, ...ctx.defaults };
@@ -180,6 +194,7 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
   if (spec.containers !== undefined && spec.containers !== null && !Array.isArray(spec.containers))
     errs.invalid(at(path, 'containers'), spec.containers, 'must be a list');
   const volumes = validateVolumes(spec.volumes, [...containers, ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])], at(path, 'volumes'), errs, features);
+  checkProcessRevisions(containers, path, errs, features);
   const port = servingPort(containers, path, errs);
   const cctx: ContainerContext = { features, volumes, port };
 

@@ -54,7 +54,7 @@ const cases: Case[] = [
   { name: 'spec: reserved port', obj: rev((r) => (r.spec.containers[0].ports = [{ containerPort: 9091 }])), want: ['spec.containers[0].ports[0].containerPort'] },
   { name: 'spec: idle timeout too big', obj: rev((r) => (r.spec.idleTimeoutSeconds = 700)), want: ['spec.idleTimeoutSeconds'] },
   { name: 'spec: response start above timeout', obj: rev((r) => Object.assign(r.spec, { timeoutSeconds: 10, responseStartTimeoutSeconds: 11 })), want: ['spec.responseStartTimeoutSeconds'], msg: 'expected 0 <= 11 <= 10' },
-  { name: 'spec: process revision', obj: rev((r) => Object.assign(r.spec.containers[0], { image: 'node:20', command: ['node', 'server.mjs'], args: ['--port', '8080'], workingDir: '/srv' })), want: [] },
+  { name: 'spec: process revision', obj: rev((r) => Object.assign(r.spec.containers[0], { image: 'node:20', command: ['node', 'server.mjs'], args: ['--port', '8080'], workingDir: '/srv' })), want: [], ctx: { features: { processRevisions: true } } },
   { name: 'spec: forbidden tty', obj: rev((r) => (r.spec.containers[0].tty = true)), want: ['spec.containers[0].tty'], msg: 'must not set the field(s)' },
   { name: 'spec: probe without handler', obj: rev((r) => (r.spec.containers[0].readinessProbe = { successThreshold: 1 })), want: ['exec', 'grpc', 'httpGet', 'tcpSocket'].map((h) => `spec.containers[0].readinessProbe.${h}`) },
   { name: 'annotation: bad class', obj: rev((r) => (r.metadata.annotations = { 'autoscaling.knative.dev/class': 'xyz.autoscaling.knative.dev' })), want: [`${A}/class`] },

@@ -4,6 +4,7 @@ import { DEFAULTS_CONFIG } from '../defaults.js';
 import type { ObjectMeta } from '../types.js';
 import { readAutoscalingAnnotations, validateTemplateAnnotations } from './annotations.js';
 import { at, Errs, isObj } from './errors.js';
+import { validateKedgeAnnotations } from './kedge-annotations.js';
 import { validateMetaSyntax } from './metadata.js';
 import { validateRevisionSpec } from './revision-spec.js';
 import type { ValidationContext } from './context.js';
@@ -32,6 +33,7 @@ export function validateTemplate(template: unknown, path: string, errs: Errs, pa
   validateMetaSyntax(meta, mp, errs);
   readAutoscalingAnnotations(meta.annotations, at(mp, 'annotations'), errs, ctx.autoscaler);
   validateTemplateAnnotations(meta.annotations, at(mp, 'annotations'), errs);
+  validateKedgeAnnotations(meta.annotations, at(mp, 'annotations'), errs, ctx.warnings);
 
   const generateName = typeof meta.generateName === 'string' ? meta.generateName : '';
   if (generateName) {
