@@ -50,4 +50,5 @@ export * from './config/autoscaler-config.js';
 export * from './resources/concurrency.js';
 export * from './resources/pod-autoscaler.js';
 export * from './net.js';
+export * from './retry.js';
 export * from './store/watchers.js';

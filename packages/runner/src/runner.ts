@@ -153,7 +153,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     inst.started = (async (): Promise<StartInstanceReply> => {
       const timings: Timings = {};
       const t0 = performance.now();
-      const rev = revisions.get(key(namespace, revision)) ?? (await store.get<Revision>('Revision', namespace, revision));
+      let rev: Revision | undefined;
+      try {
+        rev = revisions.get(key(namespace, revision)) ?? (await store.get<Revision>('Revision', namespace, revision));
+      } catch (err) {
+        // The Store is unreachable: refuse this start (the autoscaler backs off and asks again).
+        instances.delete(instanceId);
+        return { ok: false, instanceId, error: `revision ${namespace}/${revision} could not be read: ${(err as Error).message}` };
+      }
       if (!rev) {
         instances.delete(instanceId);
         return { ok: false, instanceId, error: `revision ${namespace}/${revision} not found` };
@@ -205,7 +212,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     inst.state = 'draining';
     publishEndpoints(inst.namespace, inst.revision);
-    await bus.flush();
+    // Without NATS the flush cannot finish; the drain goes on and the endpoints follow on reconnect.
+    await bus.flush().catch(() => undefined);
     // Requests already on their way (routed before the endpoints changed) are still served.
     while (inst.queue!.inFlight > 0) await inst.queue!.drained();
     instances.delete(inst.id);

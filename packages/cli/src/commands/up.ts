@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { checkGcConfig } from '@kedge/api';
 import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, validateResource, type ConfigMap } from '@kedge/core';
 import { applyObject, createClient, type Client, type GlobalFlags } from '../client.js';
+import { installSafetyNet } from '../roles/safety-net.js';
 import { startEmbedded } from '../embedded.js';
 import { connectBackends } from '../roles/backends.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .action(async (opts: UpOptions) => {
       const flags = program.opts() as GlobalFlags;
       const logger = createLogger({ level: opts.logLevel });
+      installSafetyNet(logger);
       const configMaps = opts.config ? await readConfigFile(opts.config) : [];
       // Manifests are read and checked before anything starts, so a typo fails fast.
       const manifests = [];
