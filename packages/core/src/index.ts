@@ -2,6 +2,7 @@ export * from './clock.js';
 export * from './logger.js';
 export * from './errors.js';
 export * from './dispatch.js';
+export * from './cluster-token.js';
 export * from './bus/bus.js';
 export * from './bus/memory.js';
 export * from './bus/subjects.js';

@@ -8,6 +8,7 @@ import { connectBackends } from './backends.js';
 import { COMPONENTS_PATH, type ComponentStatus } from './cluster-view.js';
 import { startRole } from './start.js';
 
+const TOKEN = 'roles-test-cluster-token-0123456789';
 let server: NatsServer;
 let dir: string;
 beforeAll(async () => {
@@ -84,7 +85,14 @@ describe('connectBackends', () => {
 
 describe('roles as processes (in-process here)', () => {
   it('requires --nats', async () => {
-    await expect(startRole({ role: 'gateway', nats: '', logger: silentLogger })).rejects.toThrow(/^--nats: /);
+    await expect(startRole({ role: 'gateway', nats: '', logger: silentLogger, token: TOKEN })).rejects.toThrow(/^--nats: /);
+  });
+
+  it('requires the cluster token for runners and gateways, naming the flag', async () => {
+    for (const role of ['runner', 'gateway'] as const)
+      await expect(startRole({ role, nats: server.url, logger: silentLogger, dataDir: join(dir, `no-token-${role}`) })).rejects.toThrow(
+        /^--token-file: .*KEDGE_TOKEN/,
+      );
   });
 
   it('api and gateway heartbeat, and the api lists them as components', async () => {
@@ -100,6 +108,7 @@ describe('roles as processes (in-process here)', () => {
       adminPort: 0,
       dataDir: join(dir, 'gw'),
       logger: silentLogger,
+      token: TOKEN,
     });
     try {
       const first = await seenGateway;
@@ -124,7 +133,7 @@ describe('roles as processes (in-process here)', () => {
   });
 
   it('counts restarts of a role instance with the same data dir', async () => {
-    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', httpPort: 0, adminPort: 0, dataDir: join(dir, 'gw-r'), logger: silentLogger };
+    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', httpPort: 0, adminPort: 0, dataDir: join(dir, 'gw-r'), logger: silentLogger, token: TOKEN };
     await (await startRole(opts)).stop();
     const watcher = await connectNatsBus({ servers: server.url });
     const { next: beat } = await nextHeartbeat(watcher, (h) => h.id === 'gw-r');
