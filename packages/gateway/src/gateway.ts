@@ -419,7 +419,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // After a timeout the slot is still busy upstream; fire() arranged its release.
       if (err instanceof RequestTimeout) lease = undefined;
       finish();
-      return failure(err, s, startMs);
+      return failure(err, s, startMs, req.signal.aborted);
     }
     if (startTimer) clock.clearTimeout(startTimer);
 
@@ -461,7 +461,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return new Response(tracked(reader, ready, finish, (c) => (cut = c)), { status, headers: out.headers });
   }
 
-  function failure(err: unknown, s: RevisionState, startMs: number): Response {
+  function failure(err: unknown, s: RevisionState, startMs: number, clientGone: boolean): Response {
     const base = { namespace: s.namespace, revision: s.revision };
     let status: number;
     let body: Record<string, unknown>;
@@ -471,6 +471,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     } else if (err instanceof ThrottlerError) {
       status = err.reason === 'Aborted' ? 499 : 503;
       body = { error: err.message, ...base, reason: err.reason };
+    } else if (clientGone) {
+      // The client left (nginx's 499): the upstream error is the consequence, not a fault.
+      status = 499;
+      body = { error: 'client closed request', ...base };
+      log.debug({ err, revision: s.key }, 'client left before the response');
     } else {
       status = 502;
       body = { error: 'upstream error', ...base, message: err instanceof Error ? err.message : String(err) };
