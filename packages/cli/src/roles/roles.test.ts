@@ -70,6 +70,15 @@ describe('connectBackends', () => {
       delete process.env.KEDGE_NATS_TOKEN;
       const user = await connectBackends({ nats: withUser.url, natsUser: 'kedge', natsPassword: 'pw', dataDir: join(dir, 'a4'), logger: silentLogger });
       await user.close();
+      // Credentials in the URL, as the nats CLI writes them; never repeated in an error.
+      const inUrl = (cred: string, url: string) => url.replace('nats://', `nats://${cred}@`);
+      const tokenUrl = await connectBackends({ nats: inUrl('s3cret-token', withToken.url), dataDir: join(dir, 'a5'), logger: silentLogger });
+      await tokenUrl.close();
+      const userUrl = await connectBackends({ nats: inUrl('kedge:pw', withUser.url), dataDir: join(dir, 'a6'), logger: silentLogger });
+      await userUrl.close();
+      const bad = connectBackends({ nats: inUrl('kedge:wrong-pw', withUser.url), dataDir: join(dir, 'a7'), logger: silentLogger });
+      await expect(bad).rejects.toThrow(/^--nats: cannot connect to nats:\/\/\*\*\*@127\.0\.0\.1:\d+: .*Authorization/i);
+      await expect(bad).rejects.not.toThrow(/wrong-pw/);
     } finally {
       if (saved === undefined) delete process.env.KEDGE_NATS_TOKEN;
       else process.env.KEDGE_NATS_TOKEN = saved;
