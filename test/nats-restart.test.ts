@@ -8,8 +8,12 @@ import { ROOT, kedge, request, tempDir, waitForObject, writeFile } from './harne
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/nr/services';
 const TOKEN = 'nats-restart-test-cluster-token';
-/** How long nats-server stays away: longer than the Store's 2 s timeout, the case that killed gateways. */
-const OUTAGE_MS = 4_000;
+/**
+ * How long nats-server stays away: longer than the Store's 2 s timeout (the case that killed
+ * gateways) and the gateways' 2 s node silence; the SIGKILL round also outlasts the autoscaler's
+ * 5 s node and peer timeouts.
+ */
+const OUTAGE_MS = { SIGKILL: 6_000, SIGTERM: 4_000 } as const;
 /** Full service is due this long after nats-server is back. */
 const RECOVERY_MS = 5_000;
 
@@ -116,15 +120,31 @@ describe('nats-server restarts under load (distributed roles)', () => {
     };
   }
 
+  /** Instance ids of a revision, from `kedge get nodes`. */
+  const instancesOf = async (revKey: string) => {
+    const r = await kedge(['get', 'nodes', '-o', 'json'], { api: apiUrl });
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout).items as { instances: Record<string, string[]> }[]).flatMap((n) => n.instances[revKey] ?? []).sort();
+  };
+  /** What a gateway routes to for a revision, from its admin /debug/gateway. */
+  const endpointsAt = async (gw: RoleProcess, revKey: string) => {
+    const view = (await (await fetch(`${gw.urls.admin}/debug/gateway`)).json()) as { revisions: { key: string; endpoints: number }[] };
+    return view.revisions.find((r) => r.key === revKey)?.endpoints ?? 0;
+  };
+
   async function outage(kind: 'SIGKILL' | 'SIGTERM', deployAfter: string) {
     const before = await services();
+    const placed = await instancesOf('nr/one-00001');
+    expect(placed.length).toBeGreaterThan(0);
     const l = load('one');
     while (l.results.length < 20) await delay(20);
     const downAt = Date.now();
     if (kind === 'SIGKILL') await nats.kill();
     else await nats.stop({ keepStore: true });
     // The fault itself lasts a fixed time: this wait is the outage, not a synchronisation.
-    await delay(OUTAGE_MS);
+    await delay(OUTAGE_MS[kind]);
+    // Still routing straight to the instance they knew, not holding requests for an endpoint.
+    for (const gw of gateways) expect(await endpointsAt(gw, 'nr/one-00001')).toBeGreaterThan(0);
     await nats.start();
     const backAt = Date.now();
     // A new deploy goes through once NATS is back: store writes and watches work again.
@@ -139,7 +159,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
     const failedDuring = during.filter((r) => !r.ok).length;
     const late = l.results.filter((r) => r.t > backAt + RECOVERY_MS);
     process.stdout.write(
-      `nats ${kind}: ${l.results.length} requests, ${during.length} during the ${OUTAGE_MS} ms outage (${failedDuring} failed), ` +
+      `nats ${kind}: ${l.results.length} requests, ${during.length} during the ${OUTAGE_MS[kind]} ms outage (${failedDuring} failed), ` +
         `${l.results.filter((r) => !r.ok).length} failed in all; new service Ready ${readyAfterMs} ms after NATS returned\n`,
     );
     // Gateways alive, and nothing the processes said was an unhandled failure.
@@ -157,6 +177,9 @@ describe('nats-server restarts under load (distributed roles)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toContain(`Hello ${deployAfter}!`);
     }
+    // Nobody took the silence for a dead runner: the instances it had are still there (the load may
+    // have added one, the autoscaler's own call).
+    expect(await instancesOf('nr/one-00001')).toEqual(expect.arrayContaining(placed));
     // Nothing stored was lost.
     const after = await services();
     expect(after.filter((s) => !s.startsWith(`${deployAfter}@`))).toEqual(before);
@@ -167,7 +190,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
     );
   }
 
-  it('survives nats-server killed (SIGKILL) for 4 s under load, full service within 5 s of its return', async () => {
+  it('survives nats-server killed (SIGKILL) for 6 s under load, full service within 5 s of its return', async () => {
     await outage('SIGKILL', 'after-kill');
   }, 60_000);
 

@@ -685,13 +685,24 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     }
   }
 
+  /**
+   * Decisions need the metrics the bus carries: while it is down (nats-server restarting) the
+   * autoscaler decides nothing and keeps the current scale, like Knative when it cannot scrape.
+   */
   function tick(): void {
+    if (!bus.connected()) return;
     for (const st of states.values()) reconcile(st, true);
   }
 
   /** Once a second: node liveness, and Knative's scrape of revisions with ready instances that reported nothing. */
   function everySecond(): void {
     const now = clock.now();
+    if (!bus.connected()) {
+      // Nobody can be heard, so nobody is gone: no node's instances re-placed, no peer's revisions taken.
+      owners.touch(now);
+      cluster.touch(now);
+      return;
+    }
     if (owners.expire(now)) rebalance();
     const { left, changed } = cluster.expire(now);
     for (const nodeId of left) log.warn({ node: nodeId }, 'runner node left; re-placing its instances');

@@ -189,6 +189,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log.info({ nodeId }, 'runner node is back; asking runners to resync endpoints');
       resync();
     },
+    () => bus.connected(),
   );
 
   const subs: Subscription[] = [];

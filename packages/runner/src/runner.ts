@@ -292,7 +292,13 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     const hb: NodeHeartbeat = { nodeId, url, capacity, instances: live, time: clock.now(), startedAt, version: KEDGE_VERSION };
     bus.publish(subjects.nodeHeartbeat, hb);
-    for (const i of instances.values()) if (i.queue) bus.publish(subjects.metrics(i.namespace, i.revision), i.queue.report());
+    // Reports made while the bus is down would all arrive at the reconnect as one burst of load.
+    const connected = bus.connected();
+    for (const i of instances.values()) {
+      if (!i.queue) continue;
+      const stat = i.queue.report();
+      if (connected) bus.publish(subjects.metrics(i.namespace, i.revision), stat);
+    }
   }
 
   return {
