@@ -7,6 +7,7 @@ import { ROOT, kedge, request, tempDir, waitForObject, writeFile } from './harne
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/nr/services';
+const SKS = '/apis/networking.internal.knative.dev/v1alpha1/namespaces/nr/serverlessservices';
 const TOKEN = 'nats-restart-test-cluster-token';
 /**
  * How long nats-server stays away: longer than the Store's 2 s timeout (the case that killed
@@ -151,6 +152,8 @@ describe('nats-server restarts under load (distributed roles)', () => {
     await apply(writeFile(tmp.dir, `${deployAfter}.yaml`, service(deployAfter)));
     await waitForObject(apiUrl, SERVICES, deployAfter, isReady);
     const readyAfterMs = Date.now() - backAt;
+    // The gateways' ServerlessService status writer works again: the new revision's ready endpoints are written.
+    await waitForObject(apiUrl, SKS, `${deployAfter}-00001`, (o: any) => o.status?.readyEndpoints >= 1);
     // Keep the load on past the recovery deadline.
     while (Date.now() < backAt + RECOVERY_MS + 2_000) await delay(50);
     await l.end();
