@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
-import { ROOT, kedge, request, tempDir, waitForObject, writeFile } from './harness.js';
+import { ROOT, kedge, readToken, request, tempDir, waitForObject, writeFile, type ApiCredentials } from './harness.js';
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/nr/services';
 const SKS = '/apis/networking.internal.knative.dev/v1alpha1/namespaces/nr/serverlessservices';
-const TOKEN = 'nats-restart-test-cluster-token';
 /**
  * How long nats-server stays away: longer than the Store's 2 s timeout (the case that killed
  * gateways) and the gateways' 2 s node silence; the SIGKILL round also outlasts the autoscaler's
@@ -53,19 +52,22 @@ describe('nats-server restarts under load (distributed roles)', () => {
   const roles: RoleProcess[] = [];
   let gateways: RoleProcess[] = [];
   let apiUrl: string;
+  let creds: ApiCredentials;
+  // The cluster's token: the api role creates the file, runners and gateways need it.
+  const tokenFile = join(tmp.dir, 'token');
 
   const role = async (name: string, args: string[]) => {
-    const p = await startRole(name, ['--nats', nats.url, ...args], 20_000, { KEDGE_CLUSTER_TOKEN: TOKEN });
+    const p = await startRole(name, ['--nats', nats.url, '--token-file', tokenFile, ...args]);
     roles.push(p);
     return p;
   };
   const apply = async (file: string) => {
-    const r = await kedge(['apply', '-f', file], { api: apiUrl });
+    const r = await kedge(['apply', '-f', file], creds);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   };
   const services = async () => {
-    const r = await kedge(['get', 'ksvc', '-n', 'nr', '-o', 'json'], { api: apiUrl });
+    const r = await kedge(['get', 'ksvc', '-n', 'nr', '-o', 'json'], creds);
     expect(r.code).toBe(0);
     return (JSON.parse(r.stdout).items as any[]).map((s) => `${s.metadata.name}@${s.metadata.uid}`).sort();
   };
@@ -76,6 +78,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
     const d = (n: string) => ['--data-dir', join(tmp.dir, n)];
     const api = await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')]);
     apiUrl = api.urls.api!;
+    creds = { api: apiUrl, token: readToken(tokenFile) };
     await Promise.all([
       role('runner', ['--node-id', 'node-a', '--runner-port', '0', ...d('node-a')]),
       role('autoscaler', ['--id', 'as-1', ...d('as-1')]),
@@ -123,7 +126,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
 
   /** Instance ids of a revision, from `kedge get nodes`. */
   const instancesOf = async (revKey: string) => {
-    const r = await kedge(['get', 'nodes', '-o', 'json'], { api: apiUrl });
+    const r = await kedge(['get', 'nodes', '-o', 'json'], creds);
     expect(r.code).toBe(0);
     return (JSON.parse(r.stdout).items as { instances: Record<string, string[]> }[]).flatMap((n) => n.instances[revKey] ?? []).sort();
   };
@@ -187,7 +190,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
     const after = await services();
     expect(after.filter((s) => !s.startsWith(`${deployAfter}@`))).toEqual(before);
     // Every role heartbeats again: `kedge get components` shows all of them Running.
-    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], { api: apiUrl })).stdout).items as { id: string; status: string }[];
+    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as { id: string; status: string }[];
     expect(items.map((c) => `${c.id} ${c.status}`).sort()).toEqual(
       ['api-1', 'as-1', 'gw-1', 'gw-2', 'node-a'].map((id) => `${id} Running`).sort(),
     );

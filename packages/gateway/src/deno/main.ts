@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const player = new FeedPlayer(store, bus);
   await player.apply(parseFeed(await readFeed(source), source));
   // Runners' HTTP entries serve only holders of the cluster token (docs/nats.md).
-  const clusterToken = Deno.env.get('KEDGE_CLUSTER_TOKEN')?.trim() || undefined;
+  const clusterToken = Deno.env.get('KEDGE_TOKEN')?.trim() || undefined;
   const gateway = createGateway({
     store,
     bus,
