@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
@@ -10,14 +11,15 @@ const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/dist/services';
 const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/dist/revisions';
 
-function service(name: string, annotations: Record<string, string>): string {
+function service(name: string, annotations: Record<string, string>, labels: Record<string, string> = {}): string {
   const ann = Object.entries(annotations).map(([k, v]) => `        ${k}: "${v}"\n`).join('');
+  const lab = Object.entries(labels).map(([k, v]) => `    ${k}: "${v}"\n`).join('');
   return `apiVersion: serving.knative.dev/v1
 kind: Service
 metadata:
   name: ${name}
   namespace: dist
-spec:
+${lab ? `  labels:\n${lab}` : ''}spec:
   template:
 ${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
       containers:
@@ -26,6 +28,22 @@ ${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
             - name: TARGET
               value: "${name}"
 `;
+}
+
+/** One HTTP GET with the given headers (Host included). */
+function requestWith(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', headers, agent: false }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      r.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
@@ -146,6 +164,31 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     expect(second.body).toContain('Hello cold!');
   }, 60_000);
 
+  it('serves cluster-local services only to holders of the cluster token; runners answer only the cluster', async () => {
+    await apply(writeFile(tmp.dir, 'private.yaml', service('private', { 'autoscaling.knative.dev/min-scale': '1' }, { 'networking.knative.dev/visibility': 'cluster-local' })));
+    await waitForObject(apiUrl, SERVICES, 'private', isReady);
+    const hb = await until<NodeHeartbeat>(bus, subjects.nodeHeartbeat, (h) => (h.instances['dist/private-00001']?.length ?? 0) > 0);
+    const instance = hb.instances['dist/private-00001']![0]!;
+    const privateHost = 'private.dist.svc.cluster.local';
+    for (const gw of gateways) {
+      // From outside: the same 404 as a host that does not exist.
+      const outside = await request(gw.urls.gateway!, privateHost);
+      expect(outside.status).toBe(404);
+      expect(JSON.parse(outside.body)).toEqual({ error: 'no route for this host', host: privateHost });
+      const wrong = await requestWith(gw.urls.gateway!, { host: privateHost, 'kedge-cluster-token': 'not-the-token-0123456789' });
+      expect(wrong.status).toBe(404);
+      const inside = await requestWith(gw.urls.gateway!, { host: privateHost, 'kedge-cluster-token': creds.token });
+      expect(inside.status).toBe(200);
+      expect(inside.body).toContain('Hello private!');
+    }
+    // The runner's entry, called directly with an instance id `kedge get nodes` shows: refused.
+    const direct = await requestWith(hb.url, { host: privateHost, 'kedge-instance': instance });
+    expect(direct.status).toBe(401);
+    expect(JSON.parse(direct.body)).toMatchObject({ error: 'Unauthorized' });
+    const forged = await requestWith(hb.url, { host: privateHost, 'kedge-instance': instance, 'kedge-cluster-token': 'guessed-token-0123456789' });
+    expect(forged.status).toBe(403);
+  }, 60_000);
+
   it('spreads instances over both runners and survives a killed runner', async () => {
     await apply(writeFile(tmp.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
     await waitForObject(apiUrl, SERVICES, 'two', isReady);
@@ -214,6 +257,6 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     }
     // Nothing stored was lost.
     const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], creds)).stdout);
-    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'cold', 'solo', 'two']);
+    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'cold', 'private', 'solo', 'two']);
   }, 60_000);
 });

@@ -1,7 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { ROOT, SHORT_WINDOWS_CONFIG, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgePorts, type KedgeProcess } from './harness.js';
+
+function requestWithHeaders(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', headers, agent: false }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 const HELLO_MANIFEST = join(ROOT, 'examples/helloworld/service.yaml');
 const HOST = 'helloworld.example.example.com';
@@ -91,6 +106,25 @@ describe('kedge up: the first request from zero, end to end', () => {
     expect(again.status).toBe(200);
     expect(again.body).toBe('Hello Kedge!\n');
   }, 60_000);
+
+  it("answers only the gateway on the runner's port: an instance id from `kedge get nodes` is not enough", async () => {
+    await request(proc.gatewayUrl, HOST);
+    // The node list is what the last heartbeat (every 1 s) said: ask until it lists the instance.
+    let node: { url: string; instances: Record<string, string[]> } | undefined;
+    while (!node) {
+      const nodes = ((await (await fetch(`${proc.apiUrl}/apis/kedge.dev/v1/nodes`)).json()) as { items: NonNullable<typeof node>[] }).items;
+      node = nodes.find((n) => n.instances['example/helloworld-00001']?.length);
+      if (!node) await new Promise((r) => setTimeout(r, 100));
+    }
+    const instance = node.instances['example/helloworld-00001']![0]!;
+    const direct = await requestWithHeaders(node.url, { host: HOST, 'kedge-instance': instance });
+    expect(direct.status).toBe(401);
+    expect(JSON.parse(direct.body)).toMatchObject({ error: 'Unauthorized' });
+    const guessed = await requestWithHeaders(node.url, { host: HOST, 'kedge-instance': instance, 'kedge-cluster-token': 'a-guess-0123456789abcdef' });
+    expect(guessed.status).toBe(403);
+    // The gateway still reaches it (in process).
+    expect((await request(proc.gatewayUrl, HOST)).status).toBe(200);
+  });
 
   it('keeps every resource across a restart and answers again', async () => {
     expect(await proc.stop('SIGTERM')).toBe(0);

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  isTransient,
   KEDGE_VERSION,
   podAutoscalerFor,
+  retry,
+  RetryAborted,
   StoreError,
   SYSTEM_NAMESPACE,
   resourceKey,
@@ -146,6 +149,8 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   const pendingWrites = new Set<Promise<void>>();
   let config: AutoscalerConfig = { ...DEFAULT_AUTOSCALER_CONFIG };
   let running = false;
+  /** Aborted by stop(): writes waiting for an unreachable Store give up. */
+  let stopping = new AbortController();
   // Until peers and runner nodes had a chance to announce themselves, act on nothing.
   let settled = false;
   let discovered = false;
@@ -247,7 +252,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     void (async () => {
       for (const kind of ['ServerlessService', 'PodAutoscaler'] as const) {
         try {
-          await store.delete(kind, st.namespace, st.name);
+          await retry(() => store.delete(kind, st.namespace, st.name), { clock, logger: log, what: `delete ${kind} ${key}`, signal: stopping.signal });
         } catch (err) {
           log.debug({ err, revision: key, kind }, 'delete after revision removal failed');
         }
@@ -439,8 +444,20 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     st.writing = true;
     const delay = deps.statusWriteDelayMs ?? STATUS_WRITE_DELAY_MS;
     const p = (delay > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delay)) : Promise.resolve())
-      .then(() => writeObjects(st))
-      .catch((err) => log.warn({ err, revision: st.key }, 'status not written'))
+      // An unreachable Store is waited out (each attempt writes the latest state); a revision that
+      // went away or a replica that lost it stops trying.
+      .then(() =>
+        retry(() => writeObjects(st), {
+          clock,
+          logger: log,
+          what: `PodAutoscaler/ServerlessService ${st.key}`,
+          signal: stopping.signal,
+          retryable: (err) => isTransient(err) && acting(st),
+        }),
+      )
+      .catch((err) => {
+        if (!(err instanceof RetryAborted)) log.warn({ err, revision: st.key }, 'status not written');
+      })
       .finally(() => {
         st.writing = false;
         pendingWrites.delete(p);
@@ -668,13 +685,24 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     }
   }
 
+  /**
+   * Decisions need the metrics the bus carries: while it is down (nats-server restarting) the
+   * autoscaler decides nothing and keeps the current scale, like Knative when it cannot scrape.
+   */
   function tick(): void {
+    if (!bus.connected()) return;
     for (const st of states.values()) reconcile(st, true);
   }
 
   /** Once a second: node liveness, and Knative's scrape of revisions with ready instances that reported nothing. */
   function everySecond(): void {
     const now = clock.now();
+    if (!bus.connected()) {
+      // Nobody can be heard, so nobody is gone: no node's instances re-placed, no peer's revisions taken.
+      owners.touch(now);
+      cluster.touch(now);
+      return;
+    }
     if (owners.expire(now)) rebalance();
     const { left, changed } = cluster.expire(now);
     for (const nodeId of left) log.warn({ node: nodeId }, 'runner node left; re-placing its instances');
@@ -716,6 +744,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     },
     async start() {
       if (running) return;
+      stopping = new AbortController();
       unwatch.push(
         store.watch({ kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, onSynced }, (ev) => {
           if (ev.object.metadata.name !== CONFIG_AUTOSCALER) return;
@@ -775,6 +804,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     async stop() {
       if (!running) return;
       running = false;
+      stopping.abort();
       for (const t of timers.splice(0)) clock.clearTimeout(t);
       for (const s of subs.splice(0)) s.unsubscribe();
       for (const u of unwatch.splice(0)) u();

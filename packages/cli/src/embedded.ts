@@ -84,6 +84,9 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       nodeId,
       url: runnerServed.url,
       dataDir,
+      // The cluster's token: the runner's HTTP entry serves only gateways that present it (this
+      // process's own gateway calls the runner in process and needs no HTTP at all).
+      clusterToken: opts.token,
       gatewayFetch: (req) =>
         gatewayFetch ? gatewayFetch(req) : Promise.resolve(new Response('{"error":"gateway not started"}', { status: 503 })),
     });
@@ -105,9 +108,11 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       logger: logger.child({ role: 'gateway' }),
       id: `gateway-${nodeId}`,
       localDispatchers: [runner.dispatcher],
+      clusterToken: opts.token,
     });
     // Listeners first, so the runner's first heartbeat and endpoints reach them.
-    gatewayFetch = (req) => gateway.fetch(req);
+    // Guests' calls come from inside the cluster: cluster-local services answer them.
+    gatewayFetch = (req) => gateway.fetchInternal(req);
     await autoscaler.start();
     stops.push(named('autoscaler', () => autoscaler.stop()));
     await gateway.start();

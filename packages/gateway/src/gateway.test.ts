@@ -102,7 +102,7 @@ describe('gateway routing', () => {
     expect(counts['hello-00001']! + counts['hello-00002']!).toBe(2000);
   });
 
-  it('serves tag hosts at 100 % to their revision, cluster-local names, and 404 JSON for unknown hosts', async () => {
+  it('serves tag hosts at 100 % to their revision, cluster-local names (from inside), and 404 JSON for unknown hosts', async () => {
     h = await harness();
     h.runner.startInstance('default', 'hello-00001');
     h.runner.startInstance('default', 'hello-00002');
@@ -115,8 +115,9 @@ describe('gateway routing', () => {
       expect((await body(await h.request(HOST))).revision).toBe('hello-00001');
     }
     expect((await body(await h.request('current-hello.default.example.com'))).revision).toBe('hello-00001');
-    expect((await body(await h.request('hello.default.svc.cluster.local'))).revision).toBe('hello-00001');
-    expect((await body(await h.request('candidate-hello.default.svc'))).revision).toBe('hello-00002');
+    expect((await body(await h.internal('hello.default.svc.cluster.local'))).revision).toBe('hello-00001');
+    expect((await body(await h.internal('candidate-hello.default.svc'))).revision).toBe('hello-00002');
+    expect((await body(await h.internal(HOST))).revision).toBe('hello-00001');
     const res = await h.request('nope.default.example.com');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/json');

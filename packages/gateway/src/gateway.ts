@@ -1,4 +1,6 @@
 import {
+  CLUSTER_TOKEN_HEADER,
+  clusterTokenMatches,
   isCompleteResponse,
   subjects,
   type Bus,
@@ -39,6 +41,12 @@ export interface GatewayDeps {
   transport?: Transport;
   /** Write ServerlessService status (readyEndpoints, Ready) from what this gateway sees (default true). */
   writeServerlessServiceStatus?: boolean;
+  /**
+   * The cluster's shared secret: sent to remote runners (their HTTP entry requires it), and a
+   * request presenting it in `kedge-cluster-token` counts as from inside the cluster (it reaches
+   * cluster-local hosts). Without it, only fetchInternal() reaches cluster-local hosts.
+   */
+  clusterToken?: string;
 }
 
 export interface ConnInfo {
@@ -52,7 +60,10 @@ export interface ConnInfo {
 }
 
 export interface Gateway {
+  /** A request from outside the cluster: cluster-local hosts answer 404 unless it carries the cluster token. */
   fetch(req: Request, info?: ConnInfo): Promise<Response>;
+  /** A request from inside the cluster (a co-located runner's guest calling another service): every host answers. */
+  fetchInternal(req: Request, info?: ConnInfo): Promise<Response>;
   metrics(): Promise<string>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -146,7 +157,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const log = logger.child({ component: 'gateway', gateway: id });
   const table = new RouteTable();
   const locals = new Map<string, InstanceDispatcher>((deps.localDispatchers ?? []).map((d) => [d.nodeId, d]));
-  const transport: Transport = deps.transport ?? (isDeno() ? new FetchTransport() : new UndiciTransport());
+  const clusterToken = deps.clusterToken || undefined;
+  const transportOpts = clusterToken ? { clusterToken } : {};
+  const transport: Transport = deps.transport ?? (isDeno() ? new FetchTransport(transportOpts) : new UndiciTransport(transportOpts));
   let activator: Activator;
   const metrics = new GatewayMetrics(id, function* () {
     for (const s of activator.all()) yield [s.namespace, s.revision, s.throttler.held];
@@ -176,6 +189,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log.info({ nodeId }, 'runner node is back; asking runners to resync endpoints');
       resync();
     },
+    () => bus.connected(),
   );
 
   const subs: Subscription[] = [];
@@ -274,13 +288,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   }
 
-  async function handle(req: Request, info?: ConnInfo): Promise<Response> {
+  /** Inside the cluster: in-process callers, or a request presenting the cluster token (removed upstream). */
+  function fromInside(req: Request, internal: boolean): boolean {
+    if (internal) return true;
+    const presented = req.headers.get(CLUSTER_TOKEN_HEADER);
+    return presented !== null && clusterTokenMatches(presented, clusterToken);
+  }
+
+  async function handle(req: Request, info: ConnInfo | undefined, internal: boolean): Promise<Response> {
     const startMs = performance.now();
     const probe = req.headers.get('k-network-probe');
     if (probe === 'activator') return new Response('activator');
     const host = req.headers.get('host') ?? new URL(req.url).host;
     const entry = table.lookup(host);
-    if (!entry) {
+    // A cluster-local host does not exist for the outside: the same 404 as an unknown one.
+    if (!entry || (entry.clusterLocal && !fromInside(req, internal))) {
       record('', '', '', 404, startMs);
       return json(404, { error: 'no route for this host', host });
     }
@@ -398,7 +420,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // After a timeout the slot is still busy upstream; fire() arranged its release.
       if (err instanceof RequestTimeout) lease = undefined;
       finish();
-      return failure(err, s, startMs);
+      return failure(err, s, startMs, req.signal.aborted);
     }
     if (startTimer) clock.clearTimeout(startTimer);
 
@@ -440,7 +462,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return new Response(tracked(reader, ready, finish, (c) => (cut = c)), { status, headers: out.headers });
   }
 
-  function failure(err: unknown, s: RevisionState, startMs: number): Response {
+  function failure(err: unknown, s: RevisionState, startMs: number, clientGone: boolean): Response {
     const base = { namespace: s.namespace, revision: s.revision };
     let status: number;
     let body: Record<string, unknown>;
@@ -450,6 +472,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     } else if (err instanceof ThrottlerError) {
       status = err.reason === 'Aborted' ? 499 : 503;
       body = { error: err.message, ...base, reason: err.reason };
+    } else if (clientGone) {
+      // The client left (nginx's 499): the upstream error is the consequence, not a fault.
+      status = 499;
+      body = { error: 'client closed request', ...base };
+      log.debug({ err, revision: s.key }, 'client left before the response');
     } else {
       status = 502;
       body = { error: 'upstream error', ...base, message: err instanceof Error ? err.message : String(err) };
@@ -460,7 +487,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   return {
-    fetch: handle,
+    fetch: (req, info) => handle(req, info, false),
+    fetchInternal: (req, info) => handle(req, info, true),
     metrics: () => metrics.text(),
     inspect: () => ({
       hosts: table.hosts(),

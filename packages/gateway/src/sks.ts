@@ -1,6 +1,8 @@
 import {
   getCondition,
   resourceKey,
+  retry,
+  RetryAborted,
   setCondition,
   StoreError,
   type Clock,
@@ -37,6 +39,7 @@ export class ServerlessServiceStatusWriter {
   private settled = false;
   private flushing = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; settleMs?: number }) {}
 
@@ -54,11 +57,12 @@ export class ServerlessServiceStatusWriter {
     this.settle = this.deps.clock.setTimeout(() => {
       this.settled = true;
       for (const key of this.known.keys()) this.dirty.add(key);
-      void this.flush();
+      this.flushSoon();
     }, this.deps.settleMs ?? SKS_SETTLE_MS);
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     this.unwatch?.();
     if (this.settle) this.deps.clock.clearTimeout(this.settle);
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
@@ -78,8 +82,13 @@ export class ServerlessServiceStatusWriter {
     if (this.settled && this.flushTimer === undefined)
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;
-        void this.flush();
+        this.flushSoon();
       }, WRITE_DELAY_MS);
+  }
+
+  private flushSoon(): void {
+    // flush() handles its own failures; anything reaching here is a bug, and says so.
+    this.flush().catch((err) => this.deps.logger.error({ err }, 'ServerlessService status writer failed'));
   }
 
   private matches(sks: ServerlessService, ready: number): boolean {
@@ -92,10 +101,19 @@ export class ServerlessServiceStatusWriter {
     if (this.flushing || !this.settled) return;
     this.flushing = true;
     try {
-      while (this.dirty.size > 0) {
+      while (this.dirty.size > 0 && !this.stopping.signal.aborted) {
         const key = this.dirty.values().next().value as string;
         this.dirty.delete(key);
-        await this.write(key);
+        // While the Store is unreachable the write waits and tries again (each attempt reads the
+        // latest count); routing never waits on it.
+        await retry(() => this.write(key), {
+          clock: this.deps.clock,
+          what: `ServerlessService status ${key}`,
+          logger: this.deps.logger,
+          signal: this.stopping.signal,
+        }).catch((err) => {
+          if (!(err instanceof RetryAborted)) this.deps.logger.warn({ err, sks: key }, 'ServerlessService status not written');
+        });
       }
     } finally {
       this.flushing = false;
@@ -131,8 +149,7 @@ export class ServerlessServiceStatusWriter {
       } catch (err) {
         if (err instanceof StoreError && err.code === 'Conflict') continue;
         if (err instanceof StoreError && err.code === 'NotFound') return;
-        this.deps.logger.warn({ err, sks: key }, 'ServerlessService status not written');
-        return;
+        throw err;
       }
     }
   }

@@ -1,5 +1,7 @@
 import {
   ACTIVATOR_HEADER,
+  CLUSTER_TOKEN_HEADER,
+  clusterTokenMatches,
   INSTANCE_HEADER,
   KEDGE_VERSION,
   subjects,
@@ -48,6 +50,12 @@ export interface RunnerDeps {
    */
   gatewayFetch?: (req: Request) => Promise<Response>;
   gatewayUrl?: string | (() => string | undefined);
+  /**
+   * The cluster's shared secret: the HTTP entry serves only requests carrying it in
+   * `kedge-cluster-token` (gateways send it). Unset, the entry is open — only for tests and
+   * benchmarks; every role wiring passes one.
+   */
+  clusterToken?: string;
 }
 
 export interface Runner {
@@ -153,7 +161,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     inst.started = (async (): Promise<StartInstanceReply> => {
       const timings: Timings = {};
       const t0 = performance.now();
-      const rev = revisions.get(key(namespace, revision)) ?? (await store.get<Revision>('Revision', namespace, revision));
+      let rev: Revision | undefined;
+      try {
+        rev = revisions.get(key(namespace, revision)) ?? (await store.get<Revision>('Revision', namespace, revision));
+      } catch (err) {
+        // The Store is unreachable: refuse this start (the autoscaler backs off and asks again).
+        instances.delete(instanceId);
+        return { ok: false, instanceId, error: `revision ${namespace}/${revision} could not be read: ${(err as Error).message}` };
+      }
       if (!rev) {
         instances.delete(instanceId);
         return { ok: false, instanceId, error: `revision ${namespace}/${revision} not found` };
@@ -205,7 +220,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     inst.state = 'draining';
     publishEndpoints(inst.namespace, inst.revision);
-    await bus.flush();
+    // Without NATS the flush cannot finish; the drain goes on and the endpoints follow on reconnect.
+    await bus.flush().catch(() => undefined);
     // Requests already on their way (routed before the endpoints changed) are still served.
     while (inst.queue!.inFlight > 0) await inst.queue!.drained();
     instances.delete(inst.id);
@@ -224,7 +240,39 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  async function fetchEntry(req: Request): Promise<Response> {
+  /** The entry answers the cluster's gateways only; the secret itself never reaches a guest. */
+  function refused(req: Request): Response | undefined {
+    if (!deps.clusterToken) return undefined;
+    const presented = req.headers.get(CLUSTER_TOKEN_HEADER);
+    if (presented === null)
+      return jsonError(401, 'Unauthorized', `header ${CLUSTER_TOKEN_HEADER}: required (the runner serves the cluster's gateways only)`);
+    if (!clusterTokenMatches(presented, deps.clusterToken))
+      return jsonError(403, 'Forbidden', `header ${CLUSTER_TOKEN_HEADER}: not this cluster's token`);
+    return undefined;
+  }
+
+  /** The request without the cluster token (a Request from a server may have immutable headers). */
+  function withoutToken(req: Request): Request {
+    if (!req.headers.has(CLUSTER_TOKEN_HEADER)) return req;
+    try {
+      req.headers.delete(CLUSTER_TOKEN_HEADER);
+      return req;
+    } catch {
+      const headers = new Headers(req.headers);
+      headers.delete(CLUSTER_TOKEN_HEADER);
+      const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, signal: req.signal };
+      if (req.body) {
+        init.body = req.body;
+        init.duplex = 'half';
+      }
+      return new Request(req.url, init);
+    }
+  }
+
+  async function fetchEntry(incoming: Request): Promise<Response> {
+    const denied = refused(incoming);
+    if (denied) return denied;
+    const req = withoutToken(incoming);
     const id = req.headers.get(INSTANCE_HEADER);
     if (!id) return jsonError(400, 'MissingInstance', `header ${INSTANCE_HEADER}: required (the instance to serve this request)`);
     const inst = instances.get(id);
@@ -244,7 +292,13 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     const hb: NodeHeartbeat = { nodeId, url, capacity, instances: live, time: clock.now(), startedAt, version: KEDGE_VERSION };
     bus.publish(subjects.nodeHeartbeat, hb);
-    for (const i of instances.values()) if (i.queue) bus.publish(subjects.metrics(i.namespace, i.revision), i.queue.report());
+    // Reports made while the bus is down would all arrive at the reconnect as one burst of load.
+    const connected = bus.connected();
+    for (const i of instances.values()) {
+      if (!i.queue) continue;
+      const stat = i.queue.report();
+      if (connected) bus.publish(subjects.metrics(i.namespace, i.revision), stat);
+    }
   }
 
   return {

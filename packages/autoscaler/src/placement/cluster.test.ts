@@ -80,4 +80,15 @@ describe('placement', () => {
     c.heartbeat(hb('a', 10, { 'ns/rev': ['a2'] }), 4500);
     expect(c.live('ns/rev')).toEqual([]);
   });
+
+  it('touch(): a node silent only because this replica could not hear the bus is not lost', () => {
+    const c = new Cluster();
+    c.heartbeat(hb('a', 4, { 'ns/rev': ['i1'] }), 0);
+    // The bus is down from 0 to 12 s; every second the replica counts everyone as heard.
+    for (let t = 1_000; t <= 12_000; t += 1_000) c.touch(t);
+    expect(c.expire(12_000 + NODE_TIMEOUT_MS)).toEqual({ left: [], changed: new Set() });
+    expect(c.live('ns/rev').map((t) => t.id)).toEqual(['i1']);
+    // Back on the bus, real silence counts again.
+    expect(c.expire(12_000 + NODE_TIMEOUT_MS + 1).left).toEqual(['a']);
+  });
 });

@@ -78,6 +78,14 @@ export class Cluster {
     return { joined, changed };
   }
 
+  /**
+   * Counts every node as heard from now: while this replica cannot hear the bus, their silence is
+   * not theirs, and they get a full NODE_TIMEOUT_MS once it can again.
+   */
+  touch(now: number): void {
+    for (const n of this.nodes.values()) n.lastSeen = now;
+  }
+
   /** Forgets nodes silent for NODE_TIMEOUT_MS; returns their ids and the revisions that lost instances. */
   expire(now: number): { left: string[]; changed: Set<string> } {
     const left: string[] = [];

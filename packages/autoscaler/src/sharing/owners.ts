@@ -40,6 +40,11 @@ export class Owners {
     return isNew;
   }
 
+  /** Counts every peer as heard from now (this replica cannot hear the bus: their silence is not theirs). */
+  touch(now: number): void {
+    for (const id of this.peers.keys()) this.peers.set(id, now);
+  }
+
   /** Forgets silent peers; true when one left (ownership moves). */
   expire(now: number): boolean {
     let left = false;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '@kedge/core';
+import { installSafetyNet } from '../roles/safety-net.js';
 import { startRole, type RoleName, type RoleOptions } from '../roles/start.js';
 
 function port(flag: string) {
@@ -75,6 +76,7 @@ export function register(program: Command): void {
 
     cmd.action(async (flags: RoleFlags) => {
       const logger = createLogger({ level: flags.logLevel, name: `kedge-${role}` });
+      installSafetyNet(logger);
       const opts: RoleOptions = { role, nats: flags.nats ?? '', logger };
       // The global --token-file (bin.ts); KEDGE_TOKEN / KEDGE_TOKEN_FILE are read by startRole.
       const tokenFile = (program.opts() as { tokenFile?: string }).tokenFile;

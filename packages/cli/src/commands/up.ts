@@ -1,8 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkGcConfig } from '@kedge/api';
-import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, validateResource, type ConfigMap } from '@kedge/core';
+import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, redactNatsUrls, validateResource, type ConfigMap } from '@kedge/core';
 import { applyObject, createClient, type Client, type GlobalFlags } from '../client.js';
+import { installSafetyNet } from '../roles/safety-net.js';
 import { startEmbedded } from '../embedded.js';
 import { connectBackends } from '../roles/backends.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .action(async (opts: UpOptions) => {
       const flags = program.opts() as GlobalFlags;
       const logger = createLogger({ level: opts.logLevel });
+      installSafetyNet(logger);
       const configMaps = opts.config ? await readConfigFile(opts.config) : [];
       // Manifests are read and checked before anything starts, so a typo fails fast.
       const manifests = [];
@@ -108,7 +110,7 @@ export function register(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
 
-      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${opts.nats}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
+      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
       if (manifests.length) {
         const client = createClient(kedge.apiUrl, { token, onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
         await uploadLocalImages(images, client.uploadBlob);

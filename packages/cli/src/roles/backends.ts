@@ -6,6 +6,7 @@ import {
   SqliteStore,
   connectNats,
   natsAuthFromEnv,
+  redactNatsUrls,
   systemClock,
   type Bus,
   type Clock,
@@ -73,7 +74,7 @@ export async function connectBackends(opts: BackendOptions): Promise<Backends> {
       logger,
     });
   } catch (err) {
-    throw new Error(`--nats: cannot connect to ${opts.nats}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`--nats: cannot connect to ${redactNatsUrls(opts.nats)}: ${err instanceof Error ? err.message : String(err)}`);
   }
   try {
     const store = await NatsStore.open(nc, { cacheDir: join(dataDir, 'blob-cache'), clock, logger, ownsConnection: false });

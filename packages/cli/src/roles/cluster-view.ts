@@ -4,6 +4,11 @@ import { subjects, type Bus, type Clock, type ComponentHeartbeat, type NodeHeart
 export const LOST_AFTER_MS = 3_000;
 /** Lost entries are shown this long, then forgotten (a role that was scaled in, not one that flaps). */
 export const FORGET_AFTER_MS = 5 * 60_000;
+/**
+ * A Lost runner node leaves the node list after this grace period: its instances were re-placed
+ * by the autoscaler long before (its node timeout is 5 s), so the entry only says "it was here".
+ */
+export const NODE_FORGET_AFTER_MS = 60_000;
 
 export const COMPONENTS_PATH = '/apis/kedge.dev/v1/components';
 export const NODES_PATH = '/apis/kedge.dev/v1/nodes';
@@ -28,7 +33,7 @@ export class ClusterView {
   private readonly nodes = new Map<string, { hb: NodeHeartbeat; seen: number }>();
   private subs: Subscription[] = [];
 
-  constructor(private readonly deps: { bus: Bus; clock: Clock }) {}
+  constructor(private readonly deps: { bus: Bus; clock: Clock; nodeForgetAfterMs?: number }) {}
 
   start(): void {
     this.subs.push(
@@ -64,13 +69,19 @@ export class ClusterView {
   listNodes(): NodeStatus[] {
     const now = this.deps.clock.now();
     const out: NodeStatus[] = [];
+    const forgetAfter = this.deps.nodeForgetAfterMs ?? NODE_FORGET_AFTER_MS;
     for (const [key, { hb, seen }] of this.nodes) {
-      if (now - seen > FORGET_AFTER_MS) {
+      if (now - seen > forgetAfter) {
         this.nodes.delete(key);
         continue;
       }
+      if (now - seen > LOST_AFTER_MS) {
+        // What a silent node last reported is not running anywhere we know of: list none.
+        out.push({ ...hb, instances: {}, status: 'Lost', lastSeen: seen, instanceCount: 0 });
+        continue;
+      }
       const instanceCount = Object.values(hb.instances).reduce((n, ids) => n + ids.length, 0);
-      out.push({ ...hb, status: now - seen > LOST_AFTER_MS ? 'Lost' : 'Ready', lastSeen: seen, instanceCount });
+      out.push({ ...hb, status: 'Ready', lastSeen: seen, instanceCount });
     }
     return out.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
   }

@@ -8,6 +8,7 @@ import { connectBackends } from './backends.js';
 import { COMPONENTS_PATH, type ComponentStatus } from './cluster-view.js';
 import { startRole } from './start.js';
 
+const TOKEN = 'roles-test-cluster-token-0123456789';
 let server: NatsServer;
 let dir: string;
 beforeAll(async () => {
@@ -69,6 +70,15 @@ describe('connectBackends', () => {
       delete process.env.KEDGE_NATS_TOKEN;
       const user = await connectBackends({ nats: withUser.url, natsUser: 'kedge', natsPassword: 'pw', dataDir: join(dir, 'a4'), logger: silentLogger });
       await user.close();
+      // Credentials in the URL, as the nats CLI writes them; never repeated in an error.
+      const inUrl = (cred: string, url: string) => url.replace('nats://', `nats://${cred}@`);
+      const tokenUrl = await connectBackends({ nats: inUrl('s3cret-token', withToken.url), dataDir: join(dir, 'a5'), logger: silentLogger });
+      await tokenUrl.close();
+      const userUrl = await connectBackends({ nats: inUrl('kedge:pw', withUser.url), dataDir: join(dir, 'a6'), logger: silentLogger });
+      await userUrl.close();
+      const bad = connectBackends({ nats: inUrl('kedge:wrong-pw', withUser.url), dataDir: join(dir, 'a7'), logger: silentLogger });
+      await expect(bad).rejects.toThrow(/^--nats: cannot connect to nats:\/\/\*\*\*@127\.0\.0\.1:\d+: .*Authorization/i);
+      await expect(bad).rejects.not.toThrow(/wrong-pw/);
     } finally {
       if (saved === undefined) delete process.env.KEDGE_NATS_TOKEN;
       else process.env.KEDGE_NATS_TOKEN = saved;
@@ -84,7 +94,14 @@ describe('connectBackends', () => {
 
 describe('roles as processes (in-process here)', () => {
   it('requires --nats', async () => {
-    await expect(startRole({ role: 'gateway', nats: '', logger: silentLogger })).rejects.toThrow(/^--nats: /);
+    await expect(startRole({ role: 'gateway', nats: '', logger: silentLogger, token: TOKEN })).rejects.toThrow(/^--nats: /);
+  });
+
+  it('requires the cluster token for runners and gateways, naming the flag', async () => {
+    for (const role of ['runner', 'gateway'] as const)
+      await expect(startRole({ role, nats: server.url, logger: silentLogger, dataDir: join(dir, `no-token-${role}`) })).rejects.toThrow(
+        /^--token-file: .*KEDGE_TOKEN/,
+      );
   });
 
   it('api and gateway heartbeat, and the api lists them as components', async () => {
@@ -100,6 +117,7 @@ describe('roles as processes (in-process here)', () => {
       adminPort: 0,
       dataDir: join(dir, 'gw'),
       logger: silentLogger,
+      token: TOKEN,
     });
     try {
       const first = await seenGateway;
@@ -124,7 +142,7 @@ describe('roles as processes (in-process here)', () => {
   });
 
   it('counts restarts of a role instance with the same data dir', async () => {
-    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', httpPort: 0, adminPort: 0, dataDir: join(dir, 'gw-r'), logger: silentLogger };
+    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', httpPort: 0, adminPort: 0, dataDir: join(dir, 'gw-r'), logger: silentLogger, token: TOKEN };
     await (await startRole(opts)).stop();
     const watcher = await connectNatsBus({ servers: server.url });
     const { next: beat } = await nextHeartbeat(watcher, (h) => h.id === 'gw-r');

@@ -79,6 +79,12 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
       ...(opts.role === 'api' ? { dataDir } : {}),
       create: opts.role === 'api',
     }));
+  // Runners serve only gateways that present the cluster's token, so both need it (docs/nats.md).
+  if ((opts.role === 'runner' || opts.role === 'gateway') && !token)
+    throw new Error(
+      `--token-file: the ${opts.role} role needs the cluster's token (a runner's HTTP entry serves only gateways that present it): ` +
+        "pass the api role's token file with --token-file, or set KEDGE_TOKEN",
+    );
 
   const backends = await connectBackends({
     nats: opts.nats,
@@ -127,7 +133,7 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         break;
       }
       case 'gateway': {
-        const gateway = createGateway({ store, bus, clock, logger, id });
+        const gateway = createGateway({ store, bus, clock, logger, id, clusterToken: token! });
         await gateway.start();
         stops.push(() => gateway.stop());
         const s = await serveFetch('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)), opts.httpPort ?? 8080, host);
@@ -159,6 +165,7 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
           nodeId,
           url: s.url,
           dataDir,
+          clusterToken: token!,
           ...(opts.capacity !== undefined ? { capacity: opts.capacity } : {}),
         });
         runnerFetch = (req) => runner.fetch(req);

@@ -34,6 +34,11 @@ export interface Bus {
   request<T = unknown>(subject: string, data: unknown, opts?: RequestOptions): Promise<T>;
   /** Resolves once everything published so far has reached the transport. */
   flush(): Promise<void>;
+  /**
+   * Whether messages flow right now. While false, peers' silence says nothing about them: liveness
+   * checks built on heartbeats (node and peer timeouts) must not blame anyone for it.
+   */
+  connected(): boolean;
   close(): Promise<void>;
 }
 

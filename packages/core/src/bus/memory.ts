@@ -100,6 +100,10 @@ export class MemoryBus implements Bus {
     await Promise.resolve();
   }
 
+  connected(): boolean {
+    return !this.closed;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.literal.clear();

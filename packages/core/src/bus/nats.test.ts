@@ -27,6 +27,27 @@ busContract('NatsBus', async () => {
 });
 
 describe('NatsBus against a restarted nats-server', () => {
+  it('says it is not connected while nats-server is away, and connected again after', async () => {
+    const bus = await connectNatsBus({ servers: server.url });
+    const next = async (type: string) => {
+      for await (const s of bus.connection.status()) if (s.type === type) return;
+    };
+    try {
+      expect(bus.connected()).toBe(true);
+      const down = next('disconnect');
+      await server.kill();
+      await down;
+      expect(bus.connected()).toBe(false);
+      const up = next('reconnect');
+      await server.start();
+      await up;
+      expect(bus.connected()).toBe(true);
+    } finally {
+      await bus.close();
+    }
+    expect(bus.connected()).toBe(false);
+  });
+
   it('reconnects and keeps its subscriptions', async () => {
     const pub = await connectNatsBus({ servers: server.url });
     const sub = await connectNatsBus({ servers: server.url });

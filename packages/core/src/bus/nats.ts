@@ -37,6 +37,7 @@ function decode(bytes: Uint8Array): unknown {
  */
 export class NatsBus implements Bus {
   private closed = false;
+  private linkUp = true;
   private readonly log: Logger;
   private readonly ownsConnection: boolean;
 
@@ -46,6 +47,16 @@ export class NatsBus implements Bus {
   ) {
     this.log = opts.logger ?? silentLogger;
     this.ownsConnection = opts.ownsConnection ?? true;
+    void (async () => {
+      for await (const s of connection.status()) {
+        if (s.type === 'disconnect') this.linkUp = false;
+        else if (s.type === 'reconnect') this.linkUp = true;
+      }
+    })().catch(() => undefined);
+  }
+
+  connected(): boolean {
+    return this.linkUp && !this.closed && !this.connection.isClosed();
   }
 
   publish(subject: string, data: unknown): void {

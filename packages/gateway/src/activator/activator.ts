@@ -220,6 +220,9 @@ export class Activator {
   /** Once a second: what the activator carried per revision (spec §1.5); re-pokes revisions still without instances. */
   report(): void {
     const now = this.deps.clock.now();
+    // A second's report sent while the bus is down would be buffered by the client and arrive with
+    // all the others at the reconnect, read by the autoscaler as one burst: that second is dropped.
+    const connected = this.deps.bus.connected();
     for (const s of this.states.values()) {
       if (!s.active) continue;
       const r = s.stats.report(now);
@@ -227,6 +230,7 @@ export class Activator {
         s.active = false;
         continue;
       }
+      if (!connected) continue;
       const stat: StatMessage = {
         namespace: s.namespace,
         revision: s.revision,

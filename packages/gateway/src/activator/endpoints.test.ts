@@ -48,4 +48,27 @@ describe('EndpointsRegistry', () => {
     reg.expire();
     expect(reg.get('ns/r')).toHaveLength(1);
   });
+
+  it('keeps every node while the bus is down (nats-server restarting), and blames silence again once it is back', () => {
+    const clock = new ManualClock(0);
+    let up = true;
+    const reg = new EndpointsRegistry(clock, () => {}, () => {}, () => up);
+    reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n1', endpoints: [ep('n1', 'a')], time: 0 });
+    up = false;
+    for (let t = 500; t <= 10_000; t += 500) {
+      clock.advanceTo(t);
+      reg.expire();
+    }
+    expect(reg.get('ns/r')).toHaveLength(1);
+    up = true;
+    // Back: a fresh 2 s grace from the last check while down, then silence counts.
+    for (let t = 10_500; t <= 12_000; t += 500) {
+      clock.advanceTo(t);
+      reg.expire();
+    }
+    expect(reg.get('ns/r')).toHaveLength(1);
+    clock.advanceTo(12_500);
+    reg.expire();
+    expect(reg.get('ns/r')).toEqual([]);
+  });
 });

@@ -21,6 +21,8 @@ export class EndpointsRegistry {
     private readonly clock: Clock,
     private readonly onChange: (key: string, endpoints: Endpoint[]) => void,
     private readonly onReturn: (nodeId: string) => void = () => {},
+    /** Whether this gateway hears the bus; while it does not, no node is blamed for silence. */
+    private readonly connected: () => boolean = () => true,
   ) {}
 
   apply(msg: EndpointsMessage): void {
@@ -48,11 +50,12 @@ export class EndpointsRegistry {
   /**
    * Drops the share of every node silent for longer than NODE_SILENCE_MS. Called every 500 ms; if
    * the call itself comes late, this process was stalled and heard nobody — the silence is ours,
-   * so every node gets a fresh grace period instead.
+   * so every node gets a fresh grace period instead. The same while the bus is down (nats-server
+   * restarting): runners still serve over HTTP, so the gateway keeps routing to what it knew.
    */
   expire(): void {
     const now = this.clock.now();
-    const stalled = this.lastCheck !== undefined && now - this.lastCheck > STALL_MS;
+    const stalled = (this.lastCheck !== undefined && now - this.lastCheck > STALL_MS) || !this.connected();
     this.lastCheck = now;
     if (stalled) {
       for (const node of this.lastSeen.keys()) this.lastSeen.set(node, now);

@@ -23,6 +23,7 @@ interface DenoNS {
   ): DenoServer;
   addSignalListener(sig: string, fn: () => void): void;
   exit(code: number): never;
+  env: { get(name: string): string | undefined };
 }
 const Deno = (globalThis as unknown as { Deno: DenoNS }).Deno;
 
@@ -54,7 +55,17 @@ async function main(): Promise<void> {
   const bus = new MemoryBus();
   const player = new FeedPlayer(store, bus);
   await player.apply(parseFeed(await readFeed(source), source));
-  const gateway = createGateway({ store, bus, clock: systemClock, logger, id: arg('id', 'gateway-deno')!, writeServerlessServiceStatus: false });
+  // Runners' HTTP entries serve only holders of the cluster token (docs/nats.md).
+  const clusterToken = Deno.env.get('KEDGE_TOKEN')?.trim() || undefined;
+  const gateway = createGateway({
+    store,
+    bus,
+    clock: systemClock,
+    logger,
+    id: arg('id', 'gateway-deno')!,
+    writeServerlessServiceStatus: false,
+    ...(clusterToken ? { clusterToken } : {}),
+  });
   await gateway.start();
 
   const timer = setInterval(async () => {

@@ -1,4 +1,4 @@
-import { ACTIVATOR_HEADER, INSTANCE_HEADER, REVISION_HEADER, type Endpoint } from '@kedge/core';
+import { ACTIVATOR_HEADER, CLUSTER_TOKEN_HEADER, INSTANCE_HEADER, REVISION_HEADER, type Endpoint } from '@kedge/core';
 import { NeverReachedError, type Transport, type UpstreamRequest } from './transport.js';
 
 /**
@@ -7,6 +7,9 @@ import { NeverReachedError, type Transport, type UpstreamRequest } from './trans
  * except that the original Host travels in X-Forwarded-Host (fetch owns the Host header).
  */
 export class FetchTransport implements Transport {
+  /** `clusterToken`: sent in `kedge-cluster-token`, as UndiciTransport does. */
+  constructor(private readonly opts: { clusterToken?: string } = {}) {}
+
   async send(endpoint: Endpoint, req: UpstreamRequest, fromActivator: boolean): Promise<Response> {
     const u = new URL(req.url);
     const target = endpoint.url.replace(/\/+$/, '') + u.pathname + u.search;
@@ -15,6 +18,7 @@ export class FetchTransport implements Transport {
     headers.set(INSTANCE_HEADER, endpoint.instanceId);
     headers.set(REVISION_HEADER, `${endpoint.namespace}/${endpoint.revision}`);
     if (fromActivator) headers.set(ACTIVATOR_HEADER, 'true');
+    if (this.opts.clusterToken) headers.set(CLUSTER_TOKEN_HEADER, this.opts.clusterToken);
     try {
       return await fetch(target, {
         method: req.method,

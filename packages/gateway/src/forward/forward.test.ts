@@ -24,8 +24,8 @@ function deferred() {
 }
 
 /** A gateway whose runner is remote: reached over HTTP through its HTTP entry, served by Node. */
-async function remoteSetup(handler: FakeHandler = echoHandler, concurrency = 0) {
-  h = await harness({ local: false, runner: { handler, concurrency } });
+async function remoteSetup(handler: FakeHandler = echoHandler, concurrency = 0, clusterToken?: string) {
+  h = await harness({ local: false, runner: { handler, concurrency }, ...(clusterToken ? { gateway: { clusterToken } } : {}) });
   const entry = new Hono();
   entry.all('*', (c) => h!.runner.fetch(c.req.raw));
   const runnerHttp = await listen(entry);
@@ -58,7 +58,7 @@ function rawRequest(port: number, opts: { method?: string; headers: Record<strin
 
 describe('forwarding to a remote runner', () => {
   it('rewrites headers: strips hop-by-hop and spoofed internal ones, appends the forwarding chain, streams the body in', async () => {
-    const gw = await remoteSetup();
+    const gw = await remoteSetup(echoHandler, 0, 'forward-test-cluster-token-0123');
     const inst = h!.runner.startInstance('default', 'hello-00001', 'inst-1');
     const res = await rawRequest(gw.port, {
       method: 'POST',
@@ -72,6 +72,7 @@ describe('forwarding to a remote runner', () => {
         forwarded: 'for=10.0.0.1',
         'kedge-instance': 'spoofed',
         'kedge-proxied': 'true',
+        'kedge-cluster-token': 'spoofed',
         'transfer-encoding': 'chunked',
         'x-app': 'kept',
       },
@@ -92,6 +93,8 @@ describe('forwarding to a remote runner', () => {
     expect(hd['host']).toBe(HOST);
     expect(hd['kedge-instance']).toBe('inst-1');
     expect(hd['kedge-revision']).toBe('default/hello-00001');
+    // The runner's entry gets the gateway's cluster token, never the client's.
+    expect(hd['kedge-cluster-token']).toBe('forward-test-cluster-token-0123');
     expect(hd['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1');
     expect(hd['x-forwarded-proto']).toBe('http');
     expect(hd['forwarded']).toBe(`for=10.0.0.1, for=127.0.0.1;host=${HOST};proto=http`);

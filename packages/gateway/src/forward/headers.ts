@@ -1,4 +1,4 @@
-import { ACTIVATOR_HEADER, INSTANCE_HEADER, REVISION_HEADER } from '@kedge/core';
+import { ACTIVATOR_HEADER, CLUSTER_TOKEN_HEADER, INSTANCE_HEADER, REVISION_HEADER } from '@kedge/core';
 
 /** RFC 9110 §7.6.1 connection-specific headers; never forwarded by a proxy. */
 const HOP_BY_HOP = new Set([
@@ -13,8 +13,11 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Headers a client must not set: they steer the runner or claim the activator forwarded the request. */
-const INTERNAL = new Set([INSTANCE_HEADER, REVISION_HEADER, ACTIVATOR_HEADER, 'knative-serving-revision', 'knative-serving-namespace']);
+/**
+ * Headers a client must not set: they steer the runner, claim the activator forwarded the request,
+ * or carry the cluster's secret (checked by the gateway, never passed on to an instance).
+ */
+const INTERNAL = new Set([INSTANCE_HEADER, REVISION_HEADER, ACTIVATOR_HEADER, CLUSTER_TOKEN_HEADER, 'knative-serving-revision', 'knative-serving-namespace']);
 
 function connectionTokens(h: Headers): string[] {
   const c = h.get('connection');

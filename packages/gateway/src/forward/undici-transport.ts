@@ -1,12 +1,14 @@
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import { ACTIVATOR_HEADER, INSTANCE_HEADER, REVISION_HEADER, type Endpoint } from '@kedge/core';
+import { ACTIVATOR_HEADER, CLUSTER_TOKEN_HEADER, INSTANCE_HEADER, REVISION_HEADER, type Endpoint } from '@kedge/core';
 import { NeverReachedError, neverReached, nullBodyStatus, type Transport, type UpstreamRequest } from './transport.js';
 
 export interface UndiciTransportOptions {
   /** Sockets per runner URL (keep-alive). */
   connections?: number;
   keepAliveTimeoutMs?: number;
+  /** Sent in `kedge-cluster-token`: the runners' HTTP entry accepts only requests carrying it. */
+  clusterToken?: string;
 }
 
 /** Keep-alive HTTP/1.1 to remote runners: one undici Pool per runner URL, bodies streamed both ways. */
@@ -37,6 +39,7 @@ export class UndiciTransport implements Transport {
     headers[INSTANCE_HEADER] = endpoint.instanceId;
     headers[REVISION_HEADER] = `${endpoint.namespace}/${endpoint.revision}`;
     if (fromActivator) headers[ACTIVATOR_HEADER] = 'true';
+    if (this.opts.clusterToken) headers[CLUSTER_TOKEN_HEADER] = this.opts.clusterToken;
     let started = false;
     const source = req.body;
     // Readable.from pulls lazily: `started` flips only once undici has a socket and sends the body.

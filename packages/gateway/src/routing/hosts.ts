@@ -40,6 +40,11 @@ export function tagHost(route: Route, tag: string, url?: string): string | undef
   return host.startsWith(`${name}.`) ? `${tag}-${host}` : undefined;
 }
 
+/** Whether a (normalized) host is a cluster-local name: `*.svc` or `*.svc.cluster.local`. */
+export function isClusterLocalHost(host: string): boolean {
+  return host.endsWith('.svc') || host.endsWith('.svc.cluster.local');
+}
+
 /** Cluster-local names of a route (and of a tag of it): `{name}.{ns}.svc.cluster.local` and `{name}.{ns}.svc`. */
 export function clusterLocalHosts(route: Route, tag?: string): string[] {
   const name = tag ? `${tag}-${route.metadata.name}` : route.metadata.name;

@@ -1,5 +1,5 @@
-import { resourceKey, type Route } from '@kedge/core';
-import { clusterLocalHosts, normalizeHost, routeHost, tagHost } from './hosts.js';
+import { isClusterLocal, resourceKey, type Route } from '@kedge/core';
+import { clusterLocalHosts, isClusterLocalHost, normalizeHost, routeHost, tagHost } from './hosts.js';
 
 export interface RevisionRef {
   namespace: string;
@@ -16,6 +16,12 @@ export interface RouteEntry {
   targets: RevisionRef[];
   /** Cumulative weights, same order as targets; the last one is the total. */
   cumulative: number[];
+  /**
+   * Reachable only from inside the cluster (Knative's cluster-local visibility): a `*.svc` /
+   * `*.svc.cluster.local` name, or any host of a Route labelled
+   * `networking.knative.dev/visibility: cluster-local`.
+   */
+  clusterLocal: boolean;
 }
 
 /** Weighted pick per request (each request independently, as Knative's ingress splits). */
@@ -28,7 +34,7 @@ export function pickTarget(entry: RouteEntry, random: () => number = Math.random
   return entry.targets[n - 1];
 }
 
-function buildEntry(route: Route, weights: Map<string, number>, tag?: string): RouteEntry {
+function buildEntry(route: Route, weights: Map<string, number>, clusterLocal: boolean, tag?: string): RouteEntry {
   const ns = route.metadata.namespace;
   const targets: RevisionRef[] = [];
   const cumulative: number[] = [];
@@ -39,7 +45,12 @@ function buildEntry(route: Route, weights: Map<string, number>, tag?: string): R
     targets.push({ namespace: ns, revision, key: resourceKey(ns, revision) });
     cumulative.push(total);
   }
-  return { namespace: ns, route: route.metadata.name, ...(tag ? { tag } : {}), targets, cumulative };
+  return { namespace: ns, route: route.metadata.name, ...(tag ? { tag } : {}), targets, cumulative, clusterLocal };
+}
+
+/** The same routing, for the route's cluster-local names. */
+function local(entry: RouteEntry): RouteEntry {
+  return entry.clusterLocal ? entry : { ...entry, clusterLocal: true };
 }
 
 /**
@@ -66,21 +77,24 @@ export class RouteTable {
     const traffic = route.status?.traffic ?? [];
     const host = routeHost(route);
     const main = new Map<string, number>();
+    const routeLocal = isClusterLocal(route);
+    const entryFor = (weights: Map<string, number>, h: string | undefined, tag?: string) =>
+      buildEntry(route, weights, routeLocal || (h !== undefined && isClusterLocalHost(h)), tag);
     for (const t of traffic) {
       if (!t.revisionName) continue;
       // The default host gets every entry's percent, tagged ones included (Knative sums them per revision).
       main.set(t.revisionName, (main.get(t.revisionName) ?? 0) + (t.percent ?? 0));
       if (t.tag) {
-        const entry = buildEntry(route, new Map([[t.revisionName, 1]]), t.tag);
         const th = tagHost(route, t.tag, t.url);
+        const entry = entryFor(new Map([[t.revisionName, 1]]), th, t.tag);
         if (th) next.set(th, entry);
-        for (const h of clusterLocalHosts(route, t.tag)) next.set(h, entry);
+        for (const h of clusterLocalHosts(route, t.tag)) next.set(h, local(entry));
       }
     }
     if (main.size > 0) {
-      const entry = buildEntry(route, main);
+      const entry = entryFor(main, host);
       if (host) next.set(host, entry);
-      for (const h of clusterLocalHosts(route)) next.set(h, entry);
+      for (const h of clusterLocalHosts(route)) next.set(h, local(entry));
     }
     for (const [h, e] of next) this.byHost.set(h, e);
     for (const h of this.hostsOf.get(key) ?? []) if (!next.has(h) && this.byHost.get(h)?.route === route.metadata.name) this.byHost.delete(h);

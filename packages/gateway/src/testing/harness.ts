@@ -37,6 +37,8 @@ export interface Harness {
   /** Creates or replaces a route (status included, as the API's route reconciler would write it). */
   putRoute(route: Route): Promise<void>;
   request(host: string, path?: string, init?: RequestInit): Promise<Response>;
+  /** The same request from inside the cluster (gateway.fetchInternal). */
+  internal(host: string, path?: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,11 @@ export async function harness(
       const headers = new Headers(init.headers);
       headers.set('host', host);
       return gateway.fetch(new Request(`http://${host}${path}`, { ...init, headers }), { remoteAddress: '127.0.0.1' });
+    },
+    internal(host, path = '/', init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('host', host);
+      return gateway.fetchInternal(new Request(`http://${host}${path}`, { ...init, headers }), { remoteAddress: '127.0.0.1' });
     },
     async close() {
       await gateway.stop();
