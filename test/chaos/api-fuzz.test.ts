@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KIND_NAMES, type Kind } from '@kedge/core';
+import { collectionPath, send, snapshot, sqliteApi, statusProblem, type ApiOverHttp } from './api-server.js';
+import { CONTENT_TYPES, READ_ONLY, RUNS, WRITABLE, badName, garbageBody, mutate, mutationOf, seedName, validObject } from './fuzz.js';
+import { record } from './record.js';
+
+// Property-based fuzzing of the real API (REST app + reconcilers) over HTTP on a real SQLite store.
+// Promise under test (docs/api.md "Errors"): every bad input is a 4xx Kubernetes Status, never a 5xx,
+// and nothing stored is lost or half-written. The store is read directly before and after.
+const SEED = 'seed';
+const FUZZ = 'fuzz';
+
+describe('API fuzzing on SQLite (fast-check)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kedge-chaos-fuzz-'));
+  let h: ApiOverHttp;
+
+  beforeAll(async () => {
+    h = await sqliteApi(dir);
+    // One valid object of every writable kind, in its own namespace, for PUT/PATCH/DELETE to aim at.
+    for (const kind of ['Configuration', 'Service', 'Revision', 'Route', 'ConfigMap'] as Kind[]) {
+      const r = await send(h.base, 'POST', collectionPath(kind, SEED), JSON.stringify(validObject(kind, SEED, seedName(kind))), 'application/json');
+      expect(r.status, `seeding ${kind}: ${r.text}`).toBe(201);
+    }
+    await h.api.idle();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await h?.store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('garbage bodies, any content type, any verb, every kind: a 4xx Status each, and the store unchanged', async () => {
+    const before = await snapshot(h.store);
+    let runs = 0;
+    const failures: string[] = [];
+    const target = fc.record({
+      kind: fc.constantFrom(...KIND_NAMES),
+      verb: fc.constantFrom('POST', 'PUT', 'PATCH'),
+      contentType: fc.constantFrom(...CONTENT_TYPES),
+      body: garbageBody,
+    });
+    await fc.assert(
+      fc.asyncProperty(target, async ({ kind, verb, contentType, body }) => {
+        runs += 1;
+        const path = verb === 'POST' ? collectionPath(kind, SEED) : `${collectionPath(kind, SEED)}/${seedName(kind)}`;
+        const a = await send(h.base, verb, path, body, contentType);
+        const problem = a.status < 400 || a.status >= 500 ? `HTTP ${a.status}: ${a.text.slice(0, 200)}` : statusProblem(a);
+        if (problem) failures.push(`${verb} ${kind} (${contentType}) ${JSON.stringify(typeof body === 'string' ? body : Array.from(body))}: ${problem}`);
+        expect(problem).toBeUndefined();
+      }),
+      { numRuns: RUNS * 3 },
+    ).catch((err: unknown) => {
+      record({ case: 'API fuzz: garbage bodies (SQLite)', faults: runs, survived: runs - 1, pass: false, note: failures[0] ?? String(err) });
+      throw err;
+    });
+    await h.api.idle();
+    const after = await snapshot(h.store);
+    record({ case: 'API fuzz: garbage bodies, every kind, verb and content type (SQLite)', faults: runs, survived: runs, lost: after.length === before.length ? '0 objects' : 'changed', pass: JSON.stringify(after) === JSON.stringify(before) });
+    expect(after).toEqual(before);
+  });
+
+  it('mutated objects: never a 5xx; refusals are Status answers; what is accepted is stored exactly; other namespaces untouched', async () => {
+    const seedsBefore = await snapshot(h.store, SEED);
+    let n = 0;
+    let accepted = 0;
+    const failures: string[] = [];
+    const arb = fc.constantFrom(...WRITABLE).chain((kind) => {
+      const base = validObject(kind, FUZZ, 'placeholder');
+      return fc.record({ kind: fc.constant(kind), mutation: mutationOf(base) });
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ kind, mutation }) => {
+        const name = `m${++n}`;
+        const body = mutate(validObject(kind, FUZZ, name), mutation);
+        const a = await send(h.base, 'POST', collectionPath(kind, FUZZ), JSON.stringify(body), 'application/json');
+        const where = `POST ${kind} ${JSON.stringify(mutation)}`;
+        if (a.status >= 500) failures.push(`${where}: HTTP ${a.status} ${a.text.slice(0, 200)}`);
+        expect(a.status, `${where}: ${a.text}`).toBeLessThan(500);
+        if (a.status >= 400) {
+          expect(statusProblem(a), where).toBeUndefined();
+          // Refused: nothing under the name it asked for.
+          expect(await h.store.get(kind, FUZZ, name), where).toBeUndefined();
+          return;
+        }
+        accepted += 1;
+        const answered = a.body as { metadata: { name: string; uid: string; labels?: unknown; annotations?: unknown }; spec?: unknown; data?: unknown };
+        const stored = (await h.store.get(kind, FUZZ, answered.metadata.name)) as typeof answered | undefined;
+        expect(stored, where).toBeDefined();
+        expect(stored!.metadata.uid).toBe(answered.metadata.uid);
+        expect(stored!.metadata.labels).toEqual(answered.metadata.labels);
+        expect(stored!.metadata.annotations).toEqual(answered.metadata.annotations);
+        expect(kind === 'ConfigMap' ? stored!.data : stored!.spec).toEqual(kind === 'ConfigMap' ? answered.data : answered.spec);
+      }),
+      { numRuns: RUNS * 5 },
+    ).catch((err: unknown) => {
+      record({ case: 'API fuzz: mutated objects (SQLite)', faults: n, survived: n - 1, pass: false, note: failures[0] ?? String(err).split('\n')[0] });
+      throw err;
+    });
+    await h.api.idle();
+    const seedsAfter = await snapshot(h.store, SEED);
+    record({
+      case: 'API fuzz: valid objects with one field set wrong, deleted or unknown (SQLite)',
+      faults: n,
+      survived: n,
+      lost: '0 objects',
+      pass: JSON.stringify(seedsAfter) === JSON.stringify(seedsBefore),
+      note: `${accepted} of ${n} were valid after all and stored exactly as answered`,
+    });
+    expect(seedsAfter).toEqual(seedsBefore);
+  });
+
+  it('names that are not DNS-1123 labels, in the body or the URL: 4xx Status, nothing stored', async () => {
+    const before = await snapshot(h.store);
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...WRITABLE), badName, fc.constantFrom('POST', 'GET', 'PUT', 'PATCH', 'DELETE'), async (kind, name, verb) => {
+        runs += 1;
+        const body = JSON.stringify(validObject(kind, SEED, name));
+        const a =
+          verb === 'POST'
+            ? await send(h.base, 'POST', collectionPath(kind, SEED), body, 'application/json')
+            : await send(h.base, verb, `${collectionPath(kind, SEED)}/${encodeURIComponent(name)}`, verb === 'GET' || verb === 'DELETE' ? undefined : body, verb === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
+        expect(a.status, `${verb} ${kind} name ${JSON.stringify(name)}: ${a.text}`).toBeGreaterThanOrEqual(400);
+        expect(a.status, `${verb} ${kind} name ${JSON.stringify(name)}: ${a.text}`).toBeLessThan(500);
+        expect(statusProblem(a)).toBeUndefined();
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    const after = await snapshot(h.store);
+    record({ case: 'API fuzz: malformed names in body and URL, every verb (SQLite)', faults: runs, survived: runs, lost: '0 objects', pass: JSON.stringify(after) === JSON.stringify(before) });
+    expect(after).toEqual(before);
+  });
+
+  it('writes to read-only kinds, stale resourceVersions and failed delete preconditions: 405 / 409, nothing changed', async () => {
+    const before = await snapshot(h.store);
+    let faults = 0;
+    for (const kind of READ_ONLY) {
+      const a = await send(h.base, 'POST', collectionPath(kind, SEED), JSON.stringify(validObject(kind, SEED, 'x')), 'application/json');
+      faults += 1;
+      expect(a.status).toBe(405);
+      expect(statusProblem(a)).toBeUndefined();
+    }
+    for (const kind of WRITABLE) {
+      const path = `${collectionPath(kind, SEED)}/${seedName(kind)}`;
+      const current = (await send(h.base, 'GET', path)).body as { metadata: Record<string, unknown> };
+      const stale = { ...current, metadata: { ...current.metadata, resourceVersion: '1', labels: { changed: 'yes' } } };
+      const put = await send(h.base, 'PUT', path, JSON.stringify(stale), 'application/json');
+      const patch = await send(h.base, 'PATCH', path, JSON.stringify({ metadata: { resourceVersion: '1', labels: { changed: 'yes' } } }), 'application/merge-patch+json');
+      const del = await send(h.base, 'DELETE', path, JSON.stringify({ preconditions: { uid: 'not-the-uid' } }), 'application/json');
+      faults += 3;
+      for (const a of [put, patch, del]) {
+        expect(a.status, a.text).toBe(409);
+        expect(statusProblem(a)).toBeUndefined();
+      }
+    }
+    const after = await snapshot(h.store);
+    record({ case: 'API: read-only kinds, stale resourceVersion, failed delete preconditions (SQLite)', faults, survived: faults, lost: '0 objects', pass: JSON.stringify(after) === JSON.stringify(before) });
+    expect(after).toEqual(before);
+  });
+});
