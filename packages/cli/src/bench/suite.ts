@@ -171,7 +171,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       rel,
       waitMs: opts.waitingMs,
       connections: opts.waitingConnections,
-      s2sConnections: opts.waitingConnections.filter((c) => c <= 10),
+      s2sConnections: opts.waitingConnections.filter((c) => c <= 50),
       durationMs: opts.waitingDurationMs,
       log,
     });
