@@ -37,6 +37,25 @@ describe('chaos (full): API inputs that today get a 5xx or are stored unchecked'
     expect(await snapshot(h.store)).toEqual(before);
   });
 
+  it("a valid object in a browser's simple request (no preflight: text/plain, form, multipart; foreign Origin) is refused, nothing stored", async () => {
+    // Issue: a page in the user's browser can POST a process revision without a preflight.
+    let n = 0;
+    const accepted: string[] = [];
+    for (const kind of WRITABLE)
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const name = `simple${++n}`;
+        const res = await fetch(`${h.base}${collectionPath(kind, 'fuzz')}`, {
+          method: 'POST',
+          headers: { 'content-type': contentType, origin: 'http://evil.example' },
+          body: JSON.stringify(validObject(kind, 'fuzz', name)),
+        });
+        await res.arrayBuffer();
+        if (res.status < 400 || (await h.store.get(kind, 'fuzz', name))) accepted.push(`${kind} as ${contentType} → ${res.status}`);
+      }
+    record({ case: "API: valid objects in a browser's simple requests (text/plain, form, multipart; foreign Origin)", faults: n, survived: n - accepted.length, pass: accepted.length === 0, note: accepted.length ? `accepted ${accepted.length}, e.g. ${accepted[0]}` : '' });
+    expect(accepted).toEqual([]);
+  });
+
   it('config-autoscaler values Knative rejects: 422 naming data.<key>, nothing stored', async () => {
     const bad: Record<string, string[]> = {
       'stable-window': ['-1s', 'soon', '0s', '2h'],
