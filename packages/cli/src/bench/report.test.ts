@@ -93,7 +93,8 @@ const waiting: WaitingResult = {
     { connections: 10, idealRps: 100, kedge: { ...run(19.5, 500), maxInstances: 72 }, bare: run(97, 101) },
     { connections: 200, idealRps: 2000, bare: run(1800, 110) },
   ],
-  s2s: [{ connections: 1, direct: run(3000, 0.3), viaCaller: { ...run(300, 3), errors: 2, statusCounts: { '200': 1000, '502': 4 } } }],
+  s2s: [{ connections: 1, direct: run(3000, 0.3), viaCaller: { ...run(300, 3), errors: 2, statusCounts: { '200': 1000, '502': 4 } }, neighbourDuring: { ...run(100, 2), errors: 1 } }],
+  neighbourAlone: run(2000, 0.5),
   setup: { kedge: 'kedge up …', bare: 'node node-wait.js' },
   commands: { kedge: 'k', bare: 'b', viaCaller: 'v', direct: 'd' },
   svgs: { 'waiting-guest-throughput.svg': 'bench/waiting-guest-throughput.svg' },
@@ -105,7 +106,8 @@ describe('renderWaiting / spliceWaiting', () => {
     const md = renderWaiting(waiting);
     expect(md).toContain('| 10 | 100 req/s | 20 req/s | 20 % | 500.0 ms | 2.00 s | 0 / 0 | 72 | 97 req/s | 97 % | 404.0 ms |');
     expect(md).toMatch(/\| 200 \| 2,000 req\/s \| – \| – \|/);
-    expect(md).toContain('| 1 | 3,000 req/s | 300 µs | 1.20 ms | 300 req/s | 3.00 ms | 12.0 ms | 2 / 4 | 10 % |');
+    expect(md).toContain('neighbour p99 during A → B (alone: 2.00 ms) |');
+    expect(md).toContain('| 1 | 3,000 req/s | 300 µs | 1.20 ms | 300 req/s | 3.00 ms | 12.0 ms | 2 / 4 | 10 % | 8.00 ms = 4.0 × alone, 100 req/s, 1 errors |');
     expect(md).toContain('![waiting guest throughput by connections](bench/waiting-guest-throughput.svg)');
     expect(md).toContain('- waiting guest through kedge up, 200 connections: boom');
   });

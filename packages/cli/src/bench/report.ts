@@ -333,6 +333,13 @@ function loadTable(figs: LoadFigure[], withRps: boolean): string {
 const WAITING_START = '<!-- waiting-guests: written by the suite; `--waiting-only` rewrites just this section -->';
 const WAITING_END = '<!-- /waiting-guests -->';
 
+function neighbourCell(during: RunSummary | undefined, alone: RunSummary | undefined): string {
+  if (!during) return '–';
+  const errors = during.errors + Object.entries(during.statusCounts).filter(([k]) => !k.startsWith('2')).reduce((a, [, v]) => a + v, 0);
+  const ratio = alone && alone.p99 > 0 && Number.isFinite(during.p99) ? ` = ${(during.p99 / alone.p99).toFixed(1)} × alone` : '';
+  return `${formatMs(during.p99)}${ratio}, ${rps(during.rps)}, ${errors} errors`;
+}
+
 /** The waiting-guest and service-to-service section, between markers so `--waiting-only` can replace it alone. */
 export function renderWaiting(w: WaitingResult, note?: string): string {
   const L: string[] = [WAITING_START, `## Guests that wait (${w.waitMs} ms), and service-to-service`, '', ...(note ? [note, ''] : [])];
@@ -367,16 +374,20 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
   if (tl) L.push(`![waiting guest: latency and instances over time](${w.svgs[tl]})`, '');
   L.push(
     'Service-to-service: `autoscale-js` answers `?call=helloworld.example` by calling `http://helloworld.example.svc.cluster.local/` ' +
-      '(wasi:http/outgoing-handler, `kedge.dev/outbound: cluster-local`) and returning its answer; against helloworld called directly through the gateway.',
+      '(wasi:http/outgoing-handler, `kedge.dev/outbound: cluster-local`) and returning its answer; against helloworld called directly through the gateway. ' +
+      'Meanwhile a third service on the node, `neighbour` (another helloworld), gets 1 connection: its p99 against its p99 alone (the issue asks for at most 2×), and its errors.',
   );
   L.push('');
-  L.push('| connections | B directly req/s | B p50 | B p99 | A → B req/s | A → B p50 | A → B p99 | A → B errors / non-2xx | A → B / B directly |');
-  L.push('|---|---|---|---|---|---|---|---|---|');
+  const alone = w.neighbourAlone;
+  L.push(
+    `| connections | B directly req/s | B p50 | B p99 | A → B req/s | A → B p50 | A → B p99 | A → B errors / non-2xx | A → B / B directly | neighbour p99 during A → B (alone: ${alone ? formatMs(alone.p99) : '–'}) |`,
+  );
+  L.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of w.s2s) {
     const d = row.direct;
     const v = row.viaCaller;
     L.push(
-      `| ${row.connections} | ${d ? rps(d.rps) : '–'} | ${d ? formatMs(d.p50) : '–'} | ${d ? formatMs(d.p99) : '–'} | ${v ? rps(v.rps) : '–'} | ${v ? formatMs(v.p50) : '–'} | ${v ? formatMs(v.p99) : '–'} | ${status(v)} | ${d && v ? share(v.rps / d.rps) : '–'} |`,
+      `| ${row.connections} | ${d ? rps(d.rps) : '–'} | ${d ? formatMs(d.p50) : '–'} | ${d ? formatMs(d.p99) : '–'} | ${v ? rps(v.rps) : '–'} | ${v ? formatMs(v.p50) : '–'} | ${v ? formatMs(v.p99) : '–'} | ${status(v)} | ${d && v ? share(v.rps / d.rps) : '–'} | ${neighbourCell(row.neighbourDuring, alone)} |`,
     );
   }
   L.push('');

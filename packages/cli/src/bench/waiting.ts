@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Service } from '@kedge/core';
 import { freePort } from '@kedge/core/testing';
 import { createClient, type Client } from '../client.js';
 import { startChild, type Child } from './child.js';
@@ -48,6 +49,8 @@ export interface ServiceToServiceRow {
   viaCaller?: RunSummary;
   /** B called directly through the gateway. */
   direct?: RunSummary;
+  /** A third service (a hello beside them) at 1 connection while A → B runs. */
+  neighbourDuring?: RunSummary;
 }
 
 export interface WaitingResult {
@@ -55,6 +58,8 @@ export interface WaitingResult {
   durationS: number;
   rows: WaitingRow[];
   s2s: ServiceToServiceRow[];
+  /** The neighbour at 1 connection on the same node, before the service-to-service rows. */
+  neighbourAlone?: RunSummary;
   /** How to start each server and run each row by hand. */
   setup: { kedge: string; bare: string };
   commands: { kedge: string; bare: string; viaCaller: string; direct: string };
@@ -192,6 +197,8 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       log('service-to-service: warming both services');
       await runLoad({ url: `${kedge.gateway}/`, host: kedge.callee.host, connections: 1, durationMs: 1_000, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
       await runLoad({ url: `${kedge.gateway}/?call=helloworld.example`, host: kedge.caller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+      const neighbour = await startNeighbour(kedge.client).catch((err: unknown) => void missing('the neighbour beside service-to-service', err));
+      if (neighbour) result.neighbourAlone = (await run('neighbour (hello beside them), alone', `${kedge.gateway}/`, 1, neighbour.host)).summary;
       for (const row of result.s2s) {
         const c = row.connections;
         try {
@@ -200,7 +207,12 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
           missing(`helloworld called directly, ${c} connections`, err);
         }
         try {
-          row.viaCaller = (await run('autoscale-js → helloworld (?call=helloworld.example)', `${kedge.gateway}/?call=helloworld.example`, c, kedge.caller.host, kedge.caller)).summary;
+          const [via, beside] = await Promise.all([
+            run('autoscale-js → helloworld (?call=helloworld.example)', `${kedge.gateway}/?call=helloworld.example`, c, kedge.caller.host, kedge.caller),
+            neighbour ? run('neighbour during A → B', `${kedge.gateway}/`, 1, neighbour.host) : undefined,
+          ]);
+          row.viaCaller = via.summary;
+          if (beside) row.neighbourDuring = beside.summary;
         } catch (err) {
           missing(`service-to-service, ${c} connections`, err);
         }
@@ -259,4 +271,12 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
     for (const d of dataDirs) await rm(d, { recursive: true, force: true }).catch(() => undefined);
   }
   return result;
+}
+
+/** A second helloworld, `neighbour`, on the same node: what a service beside the callers sees. */
+async function startNeighbour(client: Client): Promise<BenchTarget> {
+  const hello = await client.get<Service>('Service', 'example', 'helloworld');
+  await client.create<Service>({ apiVersion: hello.apiVersion, kind: 'Service', metadata: { name: 'neighbour', namespace: 'example' }, spec: hello.spec });
+  await waitServiceReady(client, 'example', 'neighbour', 60_000);
+  return targetOfService(client, 'example', 'neighbour');
 }
