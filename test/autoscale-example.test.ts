@@ -18,7 +18,7 @@ describe('examples/autoscale-js through kedge up', () => {
     expect(existsSync(WASM), `${WASM} missing: npm run build makes it`).toBe(true);
     proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data') });
     for (const example of ['helloworld', 'autoscale-js']) {
-      const r = await kedge(['apply', '-f', join(ROOT, `examples/${example}/service.yaml`)], { api: proc.apiUrl });
+      const r = await kedge(['apply', '-f', join(ROOT, `examples/${example}/service.yaml`)], proc.creds);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }

@@ -22,7 +22,7 @@ describe('API fuzzing on SQLite (fast-check)', () => {
     h = await sqliteApi(dir);
     // One valid object of every writable kind, in its own namespace, for PUT/PATCH/DELETE to aim at.
     for (const kind of ['Configuration', 'Service', 'Revision', 'Route', 'ConfigMap'] as Kind[]) {
-      const r = await send(h.base, 'POST', collectionPath(kind, SEED), JSON.stringify(validObject(kind, SEED, seedName(kind))), 'application/json');
+      const r = await send(h, 'POST', collectionPath(kind, SEED), JSON.stringify(validObject(kind, SEED, seedName(kind))), 'application/json');
       expect(r.status, `seeding ${kind}: ${r.text}`).toBe(201);
     }
     await h.api.idle();
@@ -48,7 +48,7 @@ describe('API fuzzing on SQLite (fast-check)', () => {
       fc.asyncProperty(target, async ({ kind, verb, contentType, body }) => {
         runs += 1;
         const path = verb === 'POST' ? collectionPath(kind, SEED) : `${collectionPath(kind, SEED)}/${seedName(kind)}`;
-        const a = await send(h.base, verb, path, body, contentType);
+        const a = await send(h, verb, path, body, contentType);
         const problem = a.status < 400 || a.status >= 500 ? `HTTP ${a.status}: ${a.text.slice(0, 200)}` : statusProblem(a);
         if (problem) failures.push(`${verb} ${kind} (${contentType}) ${JSON.stringify(typeof body === 'string' ? body : Array.from(body))}: ${problem}`);
         expect(problem).toBeUndefined();
@@ -77,7 +77,7 @@ describe('API fuzzing on SQLite (fast-check)', () => {
       fc.asyncProperty(arb, async ({ kind, mutation }) => {
         const name = `m${++n}`;
         const body = mutate(validObject(kind, FUZZ, name), mutation);
-        const a = await send(h.base, 'POST', collectionPath(kind, FUZZ), JSON.stringify(body), 'application/json');
+        const a = await send(h, 'POST', collectionPath(kind, FUZZ), JSON.stringify(body), 'application/json');
         const where = `POST ${kind} ${JSON.stringify(mutation)}`;
         if (a.status >= 500) failures.push(`${where}: HTTP ${a.status} ${a.text.slice(0, 200)}`);
         expect(a.status, `${where}: ${a.text}`).toBeLessThan(500);
@@ -123,8 +123,8 @@ describe('API fuzzing on SQLite (fast-check)', () => {
         const body = JSON.stringify(validObject(kind, SEED, name));
         const a =
           verb === 'POST'
-            ? await send(h.base, 'POST', collectionPath(kind, SEED), body, 'application/json')
-            : await send(h.base, verb, `${collectionPath(kind, SEED)}/${encodeURIComponent(name)}`, verb === 'GET' || verb === 'DELETE' ? undefined : body, verb === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
+            ? await send(h, 'POST', collectionPath(kind, SEED), body, 'application/json')
+            : await send(h, verb, `${collectionPath(kind, SEED)}/${encodeURIComponent(name)}`, verb === 'GET' || verb === 'DELETE' ? undefined : body, verb === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
         expect(a.status, `${verb} ${kind} name ${JSON.stringify(name)}: ${a.text}`).toBeGreaterThanOrEqual(400);
         expect(a.status, `${verb} ${kind} name ${JSON.stringify(name)}: ${a.text}`).toBeLessThan(500);
         expect(statusProblem(a)).toBeUndefined();
@@ -136,22 +136,54 @@ describe('API fuzzing on SQLite (fast-check)', () => {
     expect(after).toEqual(before);
   });
 
+  it("a valid object in a browser's simple request (text/plain, form, multipart; with or without the token, any Origin): 4xx, nothing stored", async () => {
+    // A page in the user's browser can send these to 127.0.0.1 without a CORS preflight.
+    const before = await snapshot(h.store);
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...WRITABLE),
+        fc.constantFrom('text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', ''),
+        fc.boolean(),
+        fc.constantFrom(undefined, 'http://evil.example', 'null'),
+        async (kind, contentType, withToken, origin) => {
+          runs += 1;
+          const res = await fetch(`${h.base}${collectionPath(kind, SEED)}`, {
+            method: 'POST',
+            headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(withToken ? { authorization: `Bearer ${h.token}` } : {}), ...(origin ? { origin } : {}) },
+            body: new Blob([JSON.stringify(validObject(kind, SEED, `simple${runs}`))]),
+          });
+          const a = { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text(), body: undefined as unknown };
+          a.body = JSON.parse(a.text);
+          const where = `${kind} as ${JSON.stringify(contentType)}, token ${withToken}, origin ${origin}`;
+          expect(a.status, `${where}: ${a.text}`).toBeGreaterThanOrEqual(400);
+          expect(a.status, where).toBeLessThan(500);
+          expect(statusProblem(a), where).toBeUndefined();
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    const after = await snapshot(h.store);
+    record({ case: "API: valid objects in a browser's simple requests (text/plain, form, multipart, no type; token or not; foreign Origin)", faults: runs, survived: runs, lost: '0 objects', pass: JSON.stringify(after) === JSON.stringify(before) });
+    expect(after).toEqual(before);
+  });
+
   it('writes to read-only kinds, stale resourceVersions and failed delete preconditions: 405 / 409, nothing changed', async () => {
     const before = await snapshot(h.store);
     let faults = 0;
     for (const kind of READ_ONLY) {
-      const a = await send(h.base, 'POST', collectionPath(kind, SEED), JSON.stringify(validObject(kind, SEED, 'x')), 'application/json');
+      const a = await send(h, 'POST', collectionPath(kind, SEED), JSON.stringify(validObject(kind, SEED, 'x')), 'application/json');
       faults += 1;
       expect(a.status).toBe(405);
       expect(statusProblem(a)).toBeUndefined();
     }
     for (const kind of WRITABLE) {
       const path = `${collectionPath(kind, SEED)}/${seedName(kind)}`;
-      const current = (await send(h.base, 'GET', path)).body as { metadata: Record<string, unknown> };
+      const current = (await send(h, 'GET', path)).body as { metadata: Record<string, unknown> };
       const stale = { ...current, metadata: { ...current.metadata, resourceVersion: '1', labels: { changed: 'yes' } } };
-      const put = await send(h.base, 'PUT', path, JSON.stringify(stale), 'application/json');
-      const patch = await send(h.base, 'PATCH', path, JSON.stringify({ metadata: { resourceVersion: '1', labels: { changed: 'yes' } } }), 'application/merge-patch+json');
-      const del = await send(h.base, 'DELETE', path, JSON.stringify({ preconditions: { uid: 'not-the-uid' } }), 'application/json');
+      const put = await send(h, 'PUT', path, JSON.stringify(stale), 'application/json');
+      const patch = await send(h, 'PATCH', path, JSON.stringify({ metadata: { resourceVersion: '1', labels: { changed: 'yes' } } }), 'application/merge-patch+json');
+      const del = await send(h, 'DELETE', path, JSON.stringify({ preconditions: { uid: 'not-the-uid' } }), 'application/json');
       faults += 3;
       for (const a of [put, patch, del]) {
         expect(a.status, a.text).toBe(409);

@@ -1,11 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { createApi, type Api } from '@kedge/api';
+import { randomBytes } from 'node:crypto';
+import { createApi, guardFetch, type Api } from '@kedge/api';
 import { KINDS, KIND_NAMES, MemoryBus, SqliteStore, silentLogger, systemClock, type Kind, type Store } from '@kedge/core';
 
-/** The real API (REST app + reconcilers) over a real socket on 127.0.0.1, on a store the test can read. */
+/**
+ * The real API (REST app + reconcilers) behind the access guard `kedge up` puts in front of it (bearer
+ * token, browser defences), over a real socket on 127.0.0.1, on a store the test can read.
+ */
 export interface ApiOverHttp {
   base: string;
+  /** The bearer token writes carry. */
+  token: string;
   store: Store;
   api: Api;
   stop(): Promise<void>;
@@ -15,10 +21,12 @@ export async function startApiOverHttp(store: Store): Promise<ApiOverHttp> {
   const bus = new MemoryBus();
   const api = createApi({ store, bus, clock: systemClock, logger: silentLogger });
   await api.start();
-  const server = createAdaptorServer({ fetch: api.fetch });
+  const token = randomBytes(24).toString('base64url');
+  const server = createAdaptorServer({ fetch: guardFetch({ token }, (req) => api.fetch(req)) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token,
     store,
     api,
     stop: async () => {
@@ -62,11 +70,14 @@ export interface Answer {
   text: string;
 }
 
-/** One raw request: the fuzzer chooses method, content type and bytes, so no client library in between. */
-export async function send(base: string, method: string, path: string, body?: string | Uint8Array, contentType?: string): Promise<Answer> {
-  const res = await fetch(`${base}${path}`, {
+/**
+ * One raw request with the API's token: the fuzzer chooses method, content type and bytes, so no client
+ * library in between (and the guard is passed, so what is fuzzed is admission itself).
+ */
+export async function send(h: Pick<ApiOverHttp, 'base' | 'token'>, method: string, path: string, body?: string | Uint8Array, contentType?: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(`${h.base}${path}`, {
     method,
-    headers: contentType ? { 'content-type': contentType } : {},
+    headers: { authorization: `Bearer ${h.token}`, ...(contentType ? { 'content-type': contentType } : {}), ...headers },
     ...(body !== undefined ? { body } : {}),
   });
   const text = await res.text();

@@ -24,7 +24,7 @@ describe('chaos: clients that leave or stall, against kedge up', () => {
     port = ports.http;
     proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data') });
     const manifest = writeFile(tmp.dir, 'services.yaml', `${serviceYaml('hostile', NS, await writeTestGuest(tmp.dir))}---\n${serviceYaml('hello', NS, HELLO_WASM)}`);
-    const r = await kedge(['apply', '-f', manifest], { api: proc.apiUrl });
+    const r = await kedge(['apply', '-f', manifest], proc.creds);
     expect(r.stderr).toBe('');
     await waitForObject(proc.apiUrl, SERVICES, 'hostile', isReady);
     await waitForObject(proc.apiUrl, SERVICES, 'hello', isReady);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { killAllRoles, startRole, type RoleProcess } from '../cluster.js';
-import { kedge, tempDir, waitForObject, writeFile } from '../harness.js';
+import { kedge, readToken, tempDir, waitForObject, writeFile, type ApiCredentials } from '../harness.js';
 import { HELLO_WASM, serviceYaml } from './guests.js';
 import { judge, steadyLoad, type Outcome } from './load.js';
 import { heldText, msText, record } from './record.js';
@@ -28,18 +28,21 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
   const current = new Map<string, RoleProcess>();
   const argsOf = new Map<string, [string, string[]]>();
   let apiUrl: string;
+  let creds: ApiCredentials;
   let gatewayUrls: string[];
+  // Every role shares the cluster's token: the api role creates the file, the others read it.
+  const tokenFile = join(tmp.dir, 'token');
 
   const start = async (id: string, role: string, args: string[]) => {
     argsOf.set(id, [role, args]);
-    current.set(id, await startRole(role, ['--nats', nats.url, ...args]));
+    current.set(id, await startRole(role, ['--nats', nats.url, '--token-file', tokenFile, ...args]));
   };
   const restart = async (id: string) => {
     const [role, args] = argsOf.get(id)!;
-    current.set(id, await startRole(role, ['--nats', nats.url, ...args]));
+    current.set(id, await startRole(role, ['--nats', nats.url, '--token-file', tokenFile, ...args]));
   };
   const services = async () => {
-    const r = await kedge(['get', 'ksvc', '-n', NS, '-o', 'json'], { api: apiUrl });
+    const r = await kedge(['get', 'ksvc', '-n', NS, '-o', 'json'], creds);
     return r.code === 0 ? (JSON.parse(r.stdout).items as { metadata: { name: string } }[]).map((s) => s.metadata.name).sort() : [`kedge get failed: ${r.stderr}`];
   };
 
@@ -50,6 +53,7 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
     apiUrl = `http://127.0.0.1:${api}`;
     gatewayUrls = [`http://127.0.0.1:${gw1}`, `http://127.0.0.1:${gw2}`];
     await start('api-1', 'api', ['--id', 'api-1', '--api-port', String(api), ...d('api')]);
+    creds = { api: apiUrl, token: readToken(tokenFile) };
     await Promise.all([
       start('node-a', 'runner', ['--node-id', 'node-a', '--runner-port', String(runA), ...d('node-a')]),
       start('node-b', 'runner', ['--node-id', 'node-b', '--runner-port', String(runB), ...d('node-b')]),
@@ -58,7 +62,7 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
       start('gw-2', 'gateway', ['--id', 'gw-2', '--http-port', String(gw2), '--admin-port', String(adm2), ...d('gw-2')]),
     ]);
     const manifest = writeFile(tmp.dir, 'steady.yaml', serviceYaml('steady', NS, HELLO_WASM, { annotations: { 'autoscaling.knative.dev/min-scale': '2' } }));
-    const r = await kedge(['apply', '-f', manifest], { api: apiUrl });
+    const r = await kedge(['apply', '-f', manifest], creds);
     expect(r.stderr).toBe('');
     await waitForObject(apiUrl, SERVICES, 'steady', isReady);
   }, 90_000);

@@ -31,7 +31,7 @@ export async function hostileNode(opts: { hostileTimeoutSeconds?: number; hostil
     'services.yaml',
     `${serviceYaml('hostile', NS, await writeTestGuest(tmp.dir), { ...(opts.hostileTimeoutSeconds !== undefined ? { timeoutSeconds: opts.hostileTimeoutSeconds } : {}), annotations: opts.hostileAnnotations ?? {} })}---\n${serviceYaml('hello', NS, HELLO_WASM, { annotations: opts.helloAnnotations ?? {} })}`,
   );
-  const r = await kedge(['apply', '-f', manifest], { api: proc.apiUrl });
+  const r = await kedge(['apply', '-f', manifest], proc.creds);
   expect(r.stderr).toBe('');
   await waitForObject(proc.apiUrl, SERVICES, 'hostile', isReady);
   await waitForObject(proc.apiUrl, SERVICES, 'hello', isReady);

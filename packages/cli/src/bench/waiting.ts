@@ -127,7 +127,8 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
           { timeoutMs: 90_000, cwd: root },
         );
         children.push(child);
-        const client = createClient(`http://127.0.0.1:${api}`);
+        // kedge up wrote its API token into the data dir (mode 0600): writes need it.
+        const client = createClient(`http://127.0.0.1:${api}`, { token: (await readFile(join(dataDir, 'token'), 'utf8')).trim() });
         await waitServiceReady(client, 'example', 'helloworld', 60_000);
         await waitServiceReady(client, 'example', 'autoscale-js', 120_000);
         return {
