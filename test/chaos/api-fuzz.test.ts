@@ -168,6 +168,20 @@ describe('API fuzzing on SQLite (fast-check)', () => {
     expect(after).toEqual(before);
   });
 
+  it('a YAML alias bomb is a 4xx Status, nothing stored', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const body = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n  namespace: fuzz\n${levels.join('\n')}\ndata: {}\n`;
+    const before = await snapshot(h.store);
+    const a = await send(h, 'POST', collectionPath('ConfigMap', 'fuzz'), body, 'application/yaml');
+    const ok = a.status >= 400 && a.status < 500 && !statusProblem(a);
+    record({ case: 'API: YAML alias bomb (SQLite)', faults: 1, survived: ok ? 1 : 0, pass: ok && JSON.stringify(await snapshot(h.store)) === JSON.stringify(before), note: ok ? '' : `HTTP ${a.status}: ${a.text.slice(0, 120)}` });
+    expect(a.status).toBeGreaterThanOrEqual(400);
+    expect(a.status).toBeLessThan(500);
+    expect(statusProblem(a)).toBeUndefined();
+    expect(await snapshot(h.store)).toEqual(before);
+  });
+
   it('writes to read-only kinds, stale resourceVersions and failed delete preconditions: 405 / 409, nothing changed', async () => {
     const before = await snapshot(h.store);
     let faults = 0;

@@ -45,7 +45,7 @@ describe('chaos (full): hostile guests beside a healthy one', () => {
         lost: `${j.lost} / ${j.inFlight}`,
         recovery: j.failed === 0 ? 'no failure' : msText(j.recoveryMs),
         pass,
-        note: `${failed.length} neighbour requests failed (${[...new Set(failed.map((f) => f.what))].join(', ') || 'none'})`,
+        note: `neighbour kept ${Math.round((j.rpsAfter / j.rpsBefore) * 100)} % of its throughput (goal ≥ 50 %); ${failed.length} of its requests failed${failed.length ? ` (${[...new Set(failed.map((f) => f.what))].join(', ')})` : ''}`,
       });
       expect(failed.length).toBe(0);
       expect(j.rpsAfter).toBeGreaterThanOrEqual(j.rpsBefore * 0.5);

@@ -87,7 +87,7 @@ KEDGE_CHAOS_RUNS=300 npm run chaos             # more fuzzing runs per property
 npx vitest run test/chaos                      # the fast cases only (also part of npm test)
 \`\`\`
 
-The fast cases (\`test/chaos/*.test.ts\`: API fuzzing on SQLite with a bounded number of runs, clients that leave
+The fast cases (\`test/chaos/*.test.ts\`: API fuzzing on SQLite and NATS KV with a bounded number of runs, clients that leave
 or stall where that is handled today) run in \`npm test\`; the rest (\`test/chaos/*.chaos.ts\`) only here.
 `;
 }
