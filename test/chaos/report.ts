@@ -50,6 +50,9 @@ Do not edit by hand: run it again. Fuzzing budget \`KEDGE_CHAOS_RUNS=${run.runs}
 
 ## What Kedge promises
 
+Each promise is checked by cases below; where Kedge does not keep it yet, the case fails and is listed under
+"Failing today".
+
 - **Bad input never hurts what is stored.** Every malformed, mistyped or hostile request to the API is answered
   4xx with a Kubernetes \`Status\` (JSON, the field named), never a 5xx; nothing stored is lost or half-written,
   on SQLite and on NATS KV. What the API accepts is stored exactly as answered.
