@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderReport, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
+import { renderReport, renderWaiting, spliceWaiting, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
+import type { WaitingResult } from './waiting.js';
 
 const run = (rps: number, p50: number): RunSummary => ({
   rps,
@@ -82,5 +83,46 @@ describe('renderReport', () => {
     expect(md).toContain('≤ 3 ms | **not met** |');
     expect(md).toContain('| server: activator | 100 | 3.00 ms |');
     expect(md).toContain('**2 request(s) met a ready instance**');
+  });
+});
+
+const waiting: WaitingResult = {
+  waitMs: 100,
+  durationS: 5,
+  rows: [
+    { connections: 10, idealRps: 100, kedge: { ...run(19.5, 500), maxInstances: 72 }, bare: run(97, 101) },
+    { connections: 200, idealRps: 2000, bare: run(1800, 110) },
+  ],
+  s2s: [{ connections: 1, direct: run(3000, 0.3), viaCaller: { ...run(300, 3), errors: 2, statusCounts: { '200': 1000, '502': 4 } }, neighbourDuring: { ...run(100, 2), errors: 1 } }],
+  neighbourAlone: run(2000, 0.5),
+  setup: { kedge: 'kedge up …', bare: 'node node-wait.js' },
+  commands: { kedge: 'k', bare: 'b', viaCaller: 'v', direct: 'd' },
+  svgs: { 'waiting-guest-throughput.svg': 'bench/waiting-guest-throughput.svg' },
+  notMeasured: [{ what: 'waiting guest through kedge up, 200 connections', why: 'boom' }],
+};
+
+describe('renderWaiting / spliceWaiting', () => {
+  it('renders both tables against the ideal, errors and non-2xx counted, gaps as –', () => {
+    const md = renderWaiting(waiting);
+    expect(md).toContain('| 10 | 100 req/s | 20 req/s | 20 % | 500.0 ms | 2.00 s | 0 / 0 | 72 | 97 req/s | 97 % | 404.0 ms |');
+    expect(md).toMatch(/\| 200 \| 2,000 req\/s \| – \| – \|/);
+    expect(md).toContain('neighbour p99 during A → B (alone: 2.00 ms) |');
+    expect(md).toContain('| 1 | 3,000 req/s | 300 µs | 1.20 ms | 300 req/s | 3.00 ms | 12.0 ms | 2 / 4 | 10 % | 8.00 ms = 4.0 × alone, 100 req/s, 1 errors |');
+    expect(md).toContain('![waiting guest throughput by connections](bench/waiting-guest-throughput.svg)');
+    expect(md).toContain('- waiting guest through kedge up, 200 connections: boom');
+  });
+
+  it('is part of the full report, and --waiting-only replaces just that section', () => {
+    const full = renderReport({ ...base, waiting });
+    expect(full.indexOf('## Guests that wait')).toBeLessThan(full.indexOf("## The packages' own benchmarks"));
+    const newer = renderWaiting({ ...waiting, rows: [{ connections: 1, idealRps: 10, kedge: run(9.9, 101) }] }, '_note_');
+    const spliced = spliceWaiting(full, newer);
+    expect(spliced.match(/## Guests that wait/g)).toHaveLength(1);
+    expect(spliced).toContain('_note_');
+    expect(spliced).not.toContain('| 10 | 100 req/s |');
+    expect(spliced.replace(newer, '')).toBe(full.replace(renderWaiting(waiting), ''));
+    // A page written before the section existed gets it before the packages' section.
+    const old = full.replace(renderWaiting(waiting), '');
+    expect(spliceWaiting(old, newer).indexOf('_note_')).toBeLessThan(spliceWaiting(old, newer).indexOf("## The packages' own benchmarks"));
   });
 });

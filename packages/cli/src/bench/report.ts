@@ -2,6 +2,7 @@ import type { ColdStartResult } from './cold-start.js';
 import { formatMs } from './flags.js';
 import { machineLine, type Machine } from './machine.js';
 import type { ScaleFromZeroRound } from './scale-from-zero.js';
+import type { WaitingResult } from './waiting.js';
 
 export interface ColdStartEntry {
   key: string;
@@ -66,6 +67,8 @@ export interface SuiteResult {
   coldStarts: ColdStartEntry[];
   loadFromZero?: { command: string; summary: RunSummary; instances: { t: number; count: number }[] };
   scaleFromZero?: { command: string; setupMs: number; rounds: Omit<ScaleFromZeroRound, 'samples'>[] };
+  /** Guests that wait, and service-to-service (waiting.ts). */
+  waiting?: WaitingResult;
   packages: { name: string; command: string; exitCode: number | null; seconds: number; figures?: PackageFigure[]; outputTail: string; output?: string }[];
   notMeasured: { what: string; why: string }[];
   svgs: Record<string, string>;
@@ -267,6 +270,8 @@ export function renderReport(r: SuiteResult): string {
     L.push('');
   } else L.push('Not measured in this run (see below).\n');
 
+  if (r.waiting) L.push(renderWaiting(r.waiting));
+
   // ---------- packages
   L.push("## The packages' own benchmarks");
   L.push('');
@@ -323,4 +328,95 @@ function loadTable(figs: LoadFigure[], withRps: boolean): string {
     );
   }
   return rows.join('\n');
+}
+
+const WAITING_START = '<!-- waiting-guests: written by the suite; `--waiting-only` rewrites just this section -->';
+const WAITING_END = '<!-- /waiting-guests -->';
+
+function neighbourCell(during: RunSummary | undefined, alone: RunSummary | undefined): string {
+  if (!during) return '–';
+  const errors = during.errors + Object.entries(during.statusCounts).filter(([k]) => !k.startsWith('2')).reduce((a, [, v]) => a + v, 0);
+  const ratio = alone && alone.p99 > 0 && Number.isFinite(during.p99) ? ` = ${(during.p99 / alone.p99).toFixed(1)} × alone` : '';
+  return `${formatMs(during.p99)}${ratio}, ${rps(during.rps)}, ${errors} errors`;
+}
+
+/** The waiting-guest and service-to-service section, between markers so `--waiting-only` can replace it alone. */
+export function renderWaiting(w: WaitingResult, note?: string): string {
+  const L: string[] = [WAITING_START, `## Guests that wait (${w.waitMs} ms), and service-to-service`, '', ...(note ? [note, ''] : [])];
+  // Shares far below the goal still need a digit: 0.4 % and 0 % are different findings.
+  const share = (v: number) => (v < 0.1 && v > 0 ? `${(v * 100).toFixed(1)} %` : pct(v));
+  const ratio = (v: number | undefined, ideal: number) => (v === undefined ? '–' : share(v / ideal));
+  const status = (s: RunSummary | undefined) => {
+    if (!s) return '–';
+    const non2xx = Object.entries(s.statusCounts).filter(([k]) => !k.startsWith('2')).reduce((a, [, v]) => a + v, 0);
+    return `${s.errors} / ${non2xx}`;
+  };
+  L.push(
+    `A guest whose every request waits ${w.waitMs} ms (\`examples/autoscale-js\`, \`?sleep=${w.waitMs}\`: wasi:clocks subscribe-duration + pollable.block; ` +
+      '`containerConcurrency: 10`) through a fresh `kedge up`, against the ideal (every connection always waiting: connections / wait) and a bare Node ' +
+      `server that waits with setTimeout. ${w.durationS} s per run after 3 s of the same load (so Kedge is measured scaled up); every request times out after 10 s (an error). ` +
+        'The rows run from 1 connection up on one `kedge up`; the service-to-service rows get a fresh one, so neither measures the aftermath of the other.',
+  );
+  L.push('');
+  L.push('| connections | ideal | Kedge req/s | Kedge / ideal | Kedge p50 | Kedge p99 | Kedge errors / non-2xx | max instances | bare Node req/s | bare Node / ideal | bare Node p99 |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const row of w.rows) {
+    const k = row.kedge;
+    const b = row.bare;
+    L.push(
+      `| ${row.connections} | ${rps(row.idealRps)} | ${k ? rps(k.rps) : '–'} | ${ratio(k?.rps, row.idealRps)} | ${k ? formatMs(k.p50) : '–'} | ${k ? formatMs(k.p99) : '–'} | ${status(k)} | ${k?.maxInstances ?? '–'} | ` +
+        `${b ? rps(b.rps) : '–'} | ${ratio(b?.rps, row.idealRps)} | ${b ? formatMs(b.p99) : '–'} |`,
+    );
+  }
+  L.push('');
+  if (w.svgs['waiting-guest-throughput.svg']) L.push(`![waiting guest throughput by connections](${w.svgs['waiting-guest-throughput.svg']})`, '');
+  const tl = Object.keys(w.svgs).find((k) => /^waiting-guest-c\d+-timeline\.svg$/.test(k));
+  if (tl) L.push(`![waiting guest: latency and instances over time](${w.svgs[tl]})`, '');
+  L.push(
+    'Service-to-service: `autoscale-js` answers `?call=helloworld.example` by calling `http://helloworld.example.svc.cluster.local/` ' +
+      '(wasi:http/outgoing-handler, `kedge.dev/outbound: cluster-local`) and returning its answer; against helloworld called directly through the gateway. ' +
+      'Meanwhile a third service on the node, `neighbour` (another helloworld), gets 1 connection: its p99 against its p99 alone (the issue asks for at most 2×), and its errors.',
+  );
+  L.push('');
+  const alone = w.neighbourAlone;
+  L.push(
+    `| connections | B directly req/s | B p50 | B p99 | A → B req/s | A → B p50 | A → B p99 | A → B errors / non-2xx | A → B / B directly | neighbour p99 during A → B (alone: ${alone ? formatMs(alone.p99) : '–'}) |`,
+  );
+  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const row of w.s2s) {
+    const d = row.direct;
+    const v = row.viaCaller;
+    L.push(
+      `| ${row.connections} | ${d ? rps(d.rps) : '–'} | ${d ? formatMs(d.p50) : '–'} | ${d ? formatMs(d.p99) : '–'} | ${v ? rps(v.rps) : '–'} | ${v ? formatMs(v.p50) : '–'} | ${v ? formatMs(v.p99) : '–'} | ${status(v)} | ${d && v ? share(v.rps / d.rps) : '–'} | ${neighbourCell(row.neighbourDuring, alone)} |`,
+    );
+  }
+  L.push('');
+  if (w.svgs['service-to-service.svg']) L.push(`![service-to-service vs direct](${w.svgs['service-to-service.svg']})`, '');
+  L.push('Reproduce a row (C = connections; ports as printed by `kedge up`):', '');
+  L.push('| row | setup | bench command |', '|---|---|---|');
+  L.push(`| waiting guest through Kedge | \`${w.setup.kedge}\` | \`${w.commands.kedge}\` |`);
+  L.push(`| bare Node waiting with setTimeout | \`${w.setup.bare}\` | \`${w.commands.bare}\` |`);
+  L.push(`| A → B | as the first row | \`${w.commands.viaCaller}\` |`);
+  L.push(`| B directly | as the first row | \`${w.commands.direct}\` |`);
+  L.push('');
+  if (w.notMeasured.length) {
+    L.push('Not measured in this section:', '');
+    for (const m of w.notMeasured) L.push(`- ${m.what}: ${m.why}`);
+    L.push('');
+  }
+  L.push(WAITING_END, '');
+  return L.join('\n');
+}
+
+/**
+ * Puts a freshly rendered waiting section into an existing docs/benchmarks.md: in place of the previous
+ * one, else before the packages' section, else at the end. The rest of the page is kept as it was.
+ */
+export function spliceWaiting(doc: string, section: string): string {
+  const start = doc.indexOf(WAITING_START);
+  const end = doc.indexOf(WAITING_END);
+  if (start >= 0 && end > start) return doc.slice(0, start) + section + doc.slice(end + WAITING_END.length + 1);
+  const packages = doc.indexOf("## The packages' own benchmarks");
+  if (packages >= 0) return doc.slice(0, packages) + section + '\n' + doc.slice(packages);
+  return `${doc.trimEnd()}\n\n${section}`;
 }

@@ -8,19 +8,21 @@ import { freePort } from '@kedge/core/testing';
 import { createClient, type Client } from '../client.js';
 import { startChild, processCpuMs, type Child } from './child.js';
 import { runColdStart, type ColdStartResult } from './cold-start.js';
-import { parseDuration } from './flags.js';
+import { parseDuration, parseIntList } from './flags.js';
 import { bringToZero, pollInstances, targetOfService, waitServiceReady, type BenchTarget } from './kedge.js';
 import { runBounded, runPackageBenches } from './package-benches.js';
 import { runLoad, type LoadResult } from './load.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, machineLine } from './machine.js';
 import { phaseBar, writeColdStart, writeJson, writeLoad } from './output.js';
 import { phaseChart, type PhaseBar } from './svg/charts.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 import { startDistributed, type Distributed } from './distributed.js';
 import { progressLine } from './progress.js';
-import { renderReport, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
+import { renderReport, renderWaiting, spliceWaiting, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
 import { runScaleFromZero } from './scale-from-zero.js';
+import { runWaiting } from './waiting.js';
 import { median } from './stats.js';
+import { summarizeRun } from './summary.js';
 
 /**
  * `npm run bench`: a fresh `kedge up` on free ports in a temp data dir, the baselines beside it in the
@@ -39,6 +41,13 @@ interface SuiteOptions {
   packages: boolean;
   distributed: boolean;
   js: boolean;
+  /** Guests that wait and service-to-service (waiting.ts). */
+  waiting: boolean;
+  /** Only those rows: the rest of docs/benchmarks.md is kept. */
+  waitingOnly: boolean;
+  waitingMs: number;
+  waitingDurationMs: number;
+  waitingConnections: number[];
   docs: string;
 }
 
@@ -56,6 +65,11 @@ function parseArgs(argv: string[]): SuiteOptions {
     packages: true,
     distributed: true,
     js: true,
+    waiting: true,
+    waitingOnly: false,
+    waitingMs: 100,
+    waitingDurationMs: 5_000,
+    waitingConnections: [1, 10, 50, 200],
     docs: 'docs',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -65,7 +79,7 @@ function parseArgs(argv: string[]): SuiteOptions {
       if (v === undefined) throw new Error(`${a}: missing value`);
       return v;
     };
-    if (a === '--quick') Object.assign(o, { repeats: 1, loadMs: 2_000, latencyMs: 1_000, coldIterations: 10, sfzSizes: [1, 5] });
+    if (a === '--quick') Object.assign(o, { repeats: 1, loadMs: 2_000, latencyMs: 1_000, coldIterations: 10, sfzSizes: [1, 5], waitingDurationMs: 2_000 });
     else if (a === '--repeats') o.repeats = Number(next());
     else if (a === '--duration') o.loadMs = parseDuration(next(), '--duration');
     else if (a === '--iterations') o.coldIterations = Number(next());
@@ -74,8 +88,12 @@ function parseArgs(argv: string[]): SuiteOptions {
     else if (a === '--no-packages') o.packages = false;
     else if (a === '--no-distributed') o.distributed = false;
     else if (a === '--no-js') o.js = false;
+    else if (a === '--no-waiting') o.waiting = false;
+    else if (a === '--waiting-only') o.waitingOnly = true;
+    else if (a === '--waiting-duration') o.waitingDurationMs = parseDuration(next(), '--waiting-duration');
+    else if (a === '--waiting-connections') o.waitingConnections = parseIntList(next(), '--waiting-connections');
     else if (a === '--docs') o.docs = next();
-    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --no-js --docs DIR)`);
+    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --no-js --no-waiting --waiting-only --waiting-duration 5s --waiting-connections 1,10,50,200 --docs DIR)`);
   }
   return o;
 }
@@ -83,23 +101,6 @@ function parseArgs(argv: string[]): SuiteOptions {
 /** The repository root: this file is packages/cli/{src,dist}/bench/suite.*. */
 function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-}
-
-function summarizeRun(r: LoadResult, serverCpuMs?: number, maxInstances?: number): RunSummary {
-  const s = r.latency.summaryMs();
-  return {
-    rps: r.rps,
-    requests: r.requests,
-    p50: s.p50,
-    p90: s.p90,
-    p99: s.p99,
-    max: s.max,
-    errors: r.errorCount,
-    statusCounts: r.statusCounts,
-    loadToolCpuShare: r.cpuMs / r.durationMs,
-    ...(serverCpuMs !== undefined && r.requests > 0 ? { serverCpuUsPerRequest: (serverCpuMs * 1000) / r.requests } : {}),
-    ...(maxInstances !== undefined ? { maxInstances } : {}),
-  };
 }
 
 /** One load target: where to send requests and how a reader reproduces the run. */
@@ -133,7 +134,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   await mkdir(outDir, { recursive: true });
   await mkdir(svgDir, { recursive: true });
   // Charts of the previous run go: a chart this run cannot draw must not stay behind looking current.
-  for (const f of await readdir(svgDir)) if (f.endsWith('.svg')) await rm(join(svgDir, f));
+  // With --waiting-only, only the waiting section's charts: the rest of the page stays as it was.
+  const ownSvg = (f: string) => f.endsWith('.svg') && (!opts.waitingOnly || /^(waiting-guest|service-to-service)/.test(f));
+  for (const f of await readdir(svgDir)) if (ownSvg(f)) await rm(join(svgDir, f));
   const children: Child[] = [];
   const result: SuiteResult = {
     startedAt: new Date().toISOString(),
@@ -160,6 +163,22 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     result.notMeasured.push({ what, why: msg });
   };
   const rel = (p: string) => relative(resolve(root, opts.docs), p);
+  const waitingRows = () =>
+    runWaiting({
+      root,
+      outDir,
+      svgDir,
+      rel,
+      waitMs: opts.waitingMs,
+      connections: opts.waitingConnections,
+      s2sConnections: opts.waitingConnections.filter((c) => c <= 50),
+      durationMs: opts.waitingDurationMs,
+      log,
+    });
+  if (opts.waitingOnly) {
+    result.waiting = await waitingRows();
+    return result;
+  }
   const cleanup = async () => {
     for (const c of children.splice(0).reverse()) await c.stop();
   };
@@ -524,6 +543,12 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     if (kedge) await rm(kedge.dataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 
+  // ---- guests that wait, and service-to-service: their own kedge up, once everything above has stopped.
+  if (opts.waiting) {
+    log('guests that wait and service-to-service: a fresh kedge up with examples/helloworld and examples/autoscale-js');
+    result.waiting = await waitingRows();
+  }
+
   // ---- the packages' own bench scripts (autoscaler tick, runner instantiate, gateway overhead, …).
   if (opts.packages) result.packages = await runPackageBenches(root, outDir);
   return result;
@@ -580,10 +605,15 @@ async function main(): Promise<void> {
   result.seconds = (performance.now() - t0) / 1000;
   const args = process.argv.slice(2);
   result.invocation = args.length ? `node packages/cli/dist/bench/suite.js ${args.join(' ')}` : 'npm run bench';
-  await writeJson(join(root, 'bench-out', 'suite.json'), result);
+  const json = join(root, 'bench-out', opts.waitingOnly ? 'waiting.json' : 'suite.json');
+  await writeJson(json, result);
   const doc = resolve(root, opts.docs, 'benchmarks.md');
-  await writeFile(doc, renderReport(result));
-  log(`wrote ${relative(process.cwd(), doc)} and ${relative(process.cwd(), join(root, 'bench-out', 'suite.json'))} in ${result.seconds.toFixed(0)} s`);
+  if (opts.waitingOnly && result.waiting) {
+    const note = `_This section: \`${result.invocation}\` on ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC (${machineLine(result.machine)}); the rest of the page may come from another run._`;
+    const before = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n';
+    await writeFile(doc, spliceWaiting(before, renderWaiting(result.waiting, note)));
+  } else await writeFile(doc, renderReport(result));
+  log(`wrote ${relative(process.cwd(), doc)} and ${relative(process.cwd(), json)} in ${result.seconds.toFixed(0)} s`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Histogram } from '../histogram.js';
-import { histogramChart, phaseChart, samplesToBuckets, timelineChart } from './charts.js';
+import { groupedBarChart, histogramChart, phaseChart, samplesToBuckets, timelineChart } from './charts.js';
 import { escapeXml, niceTicks } from './svg.js';
 
 /**
@@ -70,6 +70,25 @@ describe('charts', () => {
     const bare = timelineChart({ title: 'load', latency, instances: [] });
     assertWellFormed(bare);
     expect(bare).toContain('instance count not available');
+  });
+
+  it('grouped bar chart draws one bar per measured value, a gap for NaN, and a legend per series', () => {
+    const svg = groupedBarChart({
+      title: 'waiting <100 ms>',
+      yLabel: 'req/s',
+      groups: [
+        { label: '1 conn.', bars: [{ series: 'ideal', value: 10 }, { series: 'kedge', value: 9.6 }] },
+        { label: '200 conn.', bars: [{ series: 'ideal', value: 2000 }, { series: 'kedge', value: NaN }] },
+      ],
+    });
+    assertWellFormed(svg);
+    expect(svg).toContain('waiting &lt;100 ms&gt;');
+    expect(svg.match(/<title>/g)!.length).toBe(3);
+    expect(svg).toContain('200 conn., ideal: 2000');
+    expect(svg).toContain('>–</text>');
+    const empty = groupedBarChart({ title: 'none', yLabel: 'req/s', groups: [{ label: 'x', bars: [{ series: 'a', value: NaN }] }] });
+    assertWellFormed(empty);
+    expect(empty).toContain('no measurements');
   });
 });
 

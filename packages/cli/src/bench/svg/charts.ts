@@ -220,3 +220,46 @@ export function samplesToBuckets(samplesMs: readonly number[]): HistogramBucket[
     .sort((a, b) => a - b)
     .map((ms) => ({ from: ms * 1000, to: ms * 1000, count: 1 }));
 }
+
+export interface BarGroup {
+  label: string;
+  /** One bar per series, in the same series order in every group; NaN = not measured (drawn as a gap). */
+  bars: { series: string; value: number }[];
+}
+
+/**
+ * Groups of vertical bars on a log value axis (throughput at 1…200 connections spans three orders of
+ * magnitude), each bar labelled with its value, one colour per series.
+ */
+export function groupedBarChart(input: { title: string; subtitle?: string; yLabel: string; groups: BarGroup[] }): string {
+  const W = 760;
+  const H = 400;
+  const box = { left: 80, top: 56, right: W - 20, bottom: H - 70 };
+  const series: string[] = [];
+  for (const g of input.groups) for (const b of g.bars) if (!series.includes(b.series)) series.push(b.series);
+  const values = input.groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => Number.isFinite(v) && v > 0);
+  if (values.length === 0) return emptyChart(W, H, input.title, 'no measurements');
+  const y = logScale(Math.min(...values) / 2, Math.max(...values) * 1.5, box.bottom, box.top);
+  const groupW = (box.right - box.left) / input.groups.length;
+  const barW = Math.min(60, (groupW - 20) / Math.max(1, series.length));
+  const out = [...title(W, input.title, input.subtitle)];
+  const xDummy = Object.assign((v: number) => v, { ticks: [] as number[] });
+  out.push(...axes(xDummy, y, box, { y: input.yLabel, xTicks: false }));
+  input.groups.forEach((g, gi) => {
+    const x0 = box.left + gi * groupW + (groupW - barW * series.length) / 2;
+    for (const b of g.bars) {
+      const si = series.indexOf(b.series);
+      const bx = x0 + si * barW;
+      if (!Number.isFinite(b.value)) {
+        out.push(text(bx + barW / 2, box.bottom - 4, '–', 'text-anchor="middle" fill="#999"'));
+        continue;
+      }
+      const top = y(Math.max(b.value, y.ticks[0]!));
+      out.push(`${rect(bx + 1, top, barW - 2, box.bottom - top, `fill="${PALETTE[si % PALETTE.length]}"`).slice(0, -2)}><title>${escapeXml(`${g.label}, ${b.series}: ${tickLabel2(b.value)}`)}</title></rect>`);
+      out.push(text(bx + barW / 2, top - 3, tickLabel2(Math.round(b.value * 10) / 10), 'text-anchor="middle" fill="#333" font-size="10"'));
+    }
+    out.push(text(box.left + gi * groupW + groupW / 2, box.bottom + 16, g.label, 'text-anchor="middle" fill="#555"'));
+  });
+  out.push(...legend(box.left, H - 20, series.map((s, i) => ({ label: s, color: PALETTE[i % PALETTE.length]! }))));
+  return svgDocument(W, H, out);
+}
