@@ -67,6 +67,7 @@ export function patchGlue(source: string): string {
     '$1 = $2;',
   );
   glue = glue.replace(/if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}/g, 'return;');
+  glue = dropDebugLogs(glue);
   return hookJspi(prepareAsyncState(skipSyncTasks(glue))).replace(/^\s*table\._createdReps\.add\(rep\);$/m, '');
 }
 
@@ -84,6 +85,48 @@ function hookJspi(glue: string): string {
   const entry = /(\w+) = WebAssembly\.promising\((exports\d+\['[^']*#handle'\])\);/;
   if (!entry.test(glue)) return glue;
   return JSPI_HOOKS + glue.replace(entry, '$1 = _kedgeEntry(imports, WebAssembly.promising($2));').replaceAll('new WebAssembly.Suspending(', '_kedgeSuspending(imports, ');
+}
+
+/**
+ * jco's glue calls `_debugLog('…', { …fields })` dozens of times per call into a JSPI guest (each
+ * async task's enter, resolve, exit, every subtask…); with JCO_DEBUG gone the calls do nothing, but
+ * their argument objects are still built. Each call (found by scanning to its closing parenthesis,
+ * outside strings) becomes `void 0`; a call whose text holds a template literal or a comment is left.
+ */
+export function dropDebugLogs(glue: string): string {
+  const marker = '_debugLog(';
+  let out = '';
+  let at = 0;
+  for (let i = glue.indexOf(marker); i >= 0; i = glue.indexOf(marker, at)) {
+    const end = /[\w$.]/.test(glue[i - 1] ?? '') ? -1 : callEnd(glue, i + marker.length);
+    if (end < 0) {
+      out += glue.slice(at, i + marker.length);
+      at = i + marker.length;
+      continue;
+    }
+    out += glue.slice(at, i) + 'void 0';
+    at = end + 1;
+  }
+  return out + glue.slice(at);
+}
+
+/** Index of the `)` closing a call whose arguments start at `from`; -1 when unsure. */
+function callEnd(src: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '`') return -1;
+    if (c === "'" || c === '"') {
+      for (i++; i < src.length && src[i] !== c; i++) if (src[i] === '\\') i++;
+      continue;
+    }
+    if (c === '/' && (src[i + 1] === '/' || src[i + 1] === '*')) return -1;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (--depth === 0) return c === ')' ? i : -1;
+    }
+  }
+  return -1;
 }
 
 /** Stands in for the per-call task of a host import: a sync call needs none of its bookkeeping. */

@@ -572,6 +572,10 @@ export class WorkerPool {
   }
 
   private onMessage(w: GuestWorker, m: FromWorker): void {
+    if (m.type === 'batch') {
+      for (const one of m.msgs) this.onMessage(w, one);
+      return;
+    }
     if (m.type === 'outbound') return this.onOutbound(w, m);
     if (m.type === 'pull') return this.onPull(w, m);
     const job = w.posted.get(m.job);

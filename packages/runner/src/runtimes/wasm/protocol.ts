@@ -84,7 +84,9 @@ export type FromWorker =
       chunks: Uint8Array[];
       log?: LogBatch;
     }
-  | { type: 'failed'; job: number; kind: 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup'; message: string; headSent: boolean; log?: LogBatch };
+  | { type: 'failed'; job: number; kind: 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup'; message: string; headSent: boolean; log?: LogBatch }
+  /** Answers of several calls, in order. */
+  | { type: 'batch'; msgs: FromWorker[] };
 
 /**
  * State shared with a worker without messages (a worker busy in a guest cannot read messages).
