@@ -2,7 +2,11 @@ import { IncomingRequest, type BodyMore, type ResponseOutparam } from './host/in
 import type { CompiledComponent, RequestInit } from './protocol.js';
 
 /** What the patched glue evaluates to (jco's `instantiation: 'sync'` mode). */
-export type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown) => Record<string, unknown>;
+export type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: unknown,
+  instantiateCore?: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
+) => Record<string, unknown>;
 
 export interface Handler {
   /** A JSPI guest's handle returns a Promise (it may suspend); a synchronous one returns when done. */
@@ -14,14 +18,25 @@ export function evaluateGlue(glue: string): Instantiate {
   return new Function(`${glue}\nreturn instantiate;`)() as Instantiate;
 }
 
-/** Instantiates the component with `imports` and returns its wasi:http incoming handler. */
-export function instantiateGuest(instantiate: Instantiate, component: CompiledComponent, imports: unknown): Handler {
+/**
+ * Instantiates the component with `imports` and returns its wasi:http incoming handler; the core
+ * instances' linear memories are added to `memories` (for the runner's memory figures).
+ */
+export function instantiateGuest(instantiate: Instantiate, component: CompiledComponent, imports: unknown, memories?: WebAssembly.Memory[]): Handler {
   const modules = component.modules;
-  const exports = instantiate((name) => {
-    const m = modules[name];
-    if (!m) throw new Error(`missing core module ${name}`);
-    return m;
-  }, imports);
+  const exports = instantiate(
+    (name) => {
+      const m = modules[name];
+      if (!m) throw new Error(`missing core module ${name}`);
+      return m;
+    },
+    imports,
+    (module, importObject) => {
+      const instance = new WebAssembly.Instance(module, importObject);
+      if (memories) for (const v of Object.values(instance.exports)) if (v instanceof WebAssembly.Memory) memories.push(v);
+      return instance;
+    },
+  );
   for (const [name, value] of Object.entries(exports))
     if (/^wasi:http\/incoming-handler@0\.2\./.test(name)) return value as Handler;
   if (exports.incomingHandler) return exports.incomingHandler as Handler;

@@ -12,7 +12,7 @@ import type { CompiledComponent, InstanceSpec, RequestInit } from './protocol.js
 
 export { ComponentLoadError } from './compile.js';
 export { WORKER_FILE } from './pool.js';
-export { OUTBOUND_ANNOTATION } from './outbound.js';
+export { HOPS_HEADER, MAX_HOPS, OUTBOUND_ANNOTATION } from './outbound.js';
 
 /** Linear memory cap when the revision sets no `resources.limits.memory`. */
 export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;

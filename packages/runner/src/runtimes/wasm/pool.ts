@@ -2,6 +2,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@kedge/core';
 import type { Cancellation } from '../../queue/cancellation.js';
+import { HOPS_HEADER, type OutboundContext } from './outbound.js';
 import {
   SLOTS,
   type CompiledComponent,
@@ -55,6 +56,8 @@ interface Job {
   cpuLimitMs?: number;
   /** Called once when the job leaves its worker for good (answered, failed, taken back, lost). */
   onEnd?: () => void;
+  /** Ends the guest's outbound calls still out when the job ends. */
+  outbound?: AbortController;
   /** The rest of a request body, read on the guest's demand. */
   pull?: () => Promise<Uint8Array | null>;
   /** Returns true when the job is finished. */
@@ -90,7 +93,7 @@ class GuestWorker {
   outbox: ToWorker[] = [];
   readonly shared: SharedState = {
     slots: new Int32Array(new SharedArrayBuffer(4 * SLOTS)),
-    cpu: new Int32Array(new SharedArrayBuffer(8)),
+    cpu: new Int32Array(new SharedArrayBuffer(12)),
   };
   readonly worker: Worker;
   /** Outbound replies for a blocked synchronous guest: posted on the port, then the cell is set so it wakes. */
@@ -164,7 +167,7 @@ export interface WorkerPoolOptions {
   logger: Logger;
   workerFile?: string;
   /** Performs a guest's outbound request (policy already checked in the worker and again here). */
-  outbound?: (req: OutboundRequest, spec: InstanceSpec) => Promise<OutboundReply>;
+  outbound?: (req: OutboundRequest, spec: InstanceSpec, ctx: OutboundContext) => Promise<OutboundReply>;
 }
 
 /**
@@ -288,6 +291,19 @@ export class WorkerPool {
     return this.active.map((w) => w.posted.size);
   }
 
+  /** What the guests hold: instances, calls in flight, linear memory (bytes; each memory capped by resources.limits.memory). */
+  usage(): { workers: number; instances: number; inFlight: number; memoryBytes: number } {
+    let instances = 0;
+    let inFlight = 0;
+    let kib = 0;
+    for (const w of this.active) {
+      instances += w.instances.size;
+      inFlight += w.posted.size;
+      kib += Atomics.load(w.shared.cpu, 2);
+    }
+    return { workers: this.active.length, instances, inFlight, memoryBytes: kib * 1024 };
+  }
+
   private refillSpares(): void {
     if (this.spares.length < this.opts.spares) setImmediate(() => !this.closed && this.spares.length < this.opts.spares && this.spares.push(this.spawn()));
   }
@@ -406,7 +422,10 @@ export class WorkerPool {
         instanceId,
         async,
         ...(opts.cpuLimitMs !== undefined ? { cpuLimitMs: opts.cpuLimitMs } : {}),
-        ...(opts.onEnd ? { onEnd: once(opts.onEnd) } : {}),
+        onEnd: once(() => {
+          job.outbound?.abort();
+          opts.onEnd?.();
+        }),
         msg: { type: 'request', job: id, instanceId, req },
         ...(pull ? { pull } : {}),
         onMessage: (m) => {
@@ -613,8 +632,16 @@ export class WorkerPool {
   private onOutbound(w: GuestWorker, m: Extract<FromWorker, { type: 'outbound' }>): void {
     const spec = this.specs.get(m.instanceId)?.spec;
     const perform = this.opts.outbound;
+    const job = w.posted.get(m.job);
+    const ctx: OutboundContext = {};
+    if (job) {
+      ctx.signal = (job.outbound ??= new AbortController()).signal;
+      const init = job.msg.type === 'request' ? job.msg.req : undefined;
+      const hops = Number(init?.headers.find(([k]) => k === HOPS_HEADER)?.[1] ?? 0);
+      ctx.hops = Number.isInteger(hops) && hops > 0 ? hops : 0;
+    }
     const reply: Promise<OutboundReply> =
-      spec && perform ? perform(m.req, spec).catch((err) => ({ error: 'internal-error', message: String(err) })) : Promise.resolve({ error: 'HTTP-request-denied' });
+      spec && perform ? perform(m.req, spec, ctx).catch((err) => ({ error: 'internal-error', message: String(err) })) : Promise.resolve({ error: 'HTTP-request-denied' });
     void reply.then((r) => this.answer(w, m.reply, r));
   }
 

@@ -27,6 +27,9 @@ interface LiveInstance {
   async: boolean;
   /** The call in flight on a JSPI instance. */
   call?: Call;
+  /** Its core instances' linear memories, and the KiB last counted for them. */
+  memories: WebAssembly.Memory[];
+  kib: number;
   /**
    * Requests that came while a call was still finishing here (the main thread may free a guest a
    * moment before its cancelled call has unwound): they run after it, in order.
@@ -166,6 +169,22 @@ function hooks(inst: LiveInstance) {
   };
 }
 
+/** Keeps `cpu[2]` (KiB of linear memory of this worker's instances) current for one instance. */
+function countMemory(inst: LiveInstance, gone = false): void {
+  let bytes = 0;
+  if (!gone) for (const m of inst.memories) bytes += m.buffer.byteLength;
+  const kib = Math.ceil(bytes / 1024);
+  Atomics.add(data.cpu, 2, kib - inst.kib);
+  inst.kib = kib;
+}
+
+function forgetInstance(id: string): void {
+  const old = instances.get(id);
+  if (!old) return;
+  instances.delete(id);
+  countMemory(old, true);
+}
+
 /** Asks the main thread for something a suspended call waits on. */
 function ask<T>(call: Call, msg: Extract<FromWorker, { type: 'pull' | 'outbound' }>): Promise<T> {
   const id = nextReply++;
@@ -271,7 +290,7 @@ function create(spec: InstanceSpec, key: string): void {
   const entry = components.get(key);
   if (!entry) throw new Error(`component ${key} was not sent to this worker`);
   const logs = new LogCapture(spec.logLimit);
-  const inst = { logs, spec, key, async: entry.component.async, backlog: [] as LiveInstance['backlog'] } as LiveInstance;
+  const inst = { logs, spec, key, async: entry.component.async, backlog: [] as LiveInstance['backlog'], memories: [], kib: 0 } as unknown as LiveInstance;
   const waits: Waits | undefined = inst.async ? { async: true, suspend: (p) => suspend(inst.call, p) } : undefined;
   const imports = hostImports({
     env: spec.env,
@@ -281,8 +300,10 @@ function create(spec: InstanceSpec, key: string): void {
     ...(spec.outbound !== 'none' ? { outbound: performOutbound(inst) } : {}),
   });
   if (inst.async) (imports as Record<string, unknown>)[HOOKS] = hooks(inst);
-  inst.handler = instantiateGuest(entry.instantiate, entry.component, imports);
+  inst.handler = instantiateGuest(entry.instantiate, entry.component, imports, inst.memories);
+  forgetInstance(spec.instanceId);
   instances.set(spec.instanceId, inst);
+  countMemory(inst);
 }
 
 function instantiate(msg: Extract<ToWorker, { type: 'instantiate' }>): void {
@@ -292,7 +313,7 @@ function instantiate(msg: Extract<ToWorker, { type: 'instantiate' }>): void {
     create(msg.spec, msg.key);
     post({ type: 'instantiated', job: msg.job, ms: performance.now() - t0 });
   } catch (err) {
-    instances.delete(msg.spec.instanceId);
+    forgetInstance(msg.spec.instanceId);
     post({ type: 'failed', job: msg.job, kind: 'setup', message: describe(err), headSent: false });
   }
 }
@@ -409,6 +430,7 @@ function complete(job: number, inst: LiveInstance, sink: Sink, err?: unknown): v
   calls.delete(job);
   if (inst.call === call) inst.call = undefined;
   answer(job, inst, sink, call, err);
+  if (instances.get(inst.spec.instanceId) === inst) countMemory(inst);
   // To the instance now under that id (a fresh one if this one was discarded).
   for (const next of inst.backlog.splice(0)) request(next);
 }
@@ -419,7 +441,7 @@ function answer(job: number, inst: LiveInstance, sink: Sink, call: Call | undefi
     // A trapped instance cannot be entered again (jco refuses it), and a cancelled one stopped in the
     // middle of its work: discard it, start a fresh one under the same id.
     if (instances.get(inst.spec.instanceId) === inst) {
-      instances.delete(inst.spec.instanceId);
+      forgetInstance(inst.spec.instanceId);
       try {
         create(inst.spec, inst.key);
       } catch {
@@ -496,7 +518,7 @@ function handleMessage(msg: ToWorker): void {
       }
       return request(msg);
     case 'drop':
-      instances.delete(msg.instanceId);
+      forgetInstance(msg.instanceId);
       post({ type: 'ok', job: msg.job });
       return;
     case 'forget':
