@@ -65,6 +65,11 @@ export interface RunnerDeps {
   maxGuestsPerReplica?: number;
   /** Default per-request CPU limit of wasm guests, ms (annotation kedge.dev/cpu-limit-ms; default 30 s). */
   cpuLimitMs?: number;
+  /**
+   * How long `stop()` lets in-flight requests finish before it ends the guests anyway (default
+   * 10 s): a guest in an endless loop or a call waiting for minutes must not keep a node from stopping.
+   */
+  stopGraceMs?: number;
 }
 
 export interface Runner {
@@ -358,7 +363,12 @@ export function createRunner(deps: RunnerDeps): Runner {
       subs.length = 0;
       unwatch?.();
       if (tick) clock.clearInterval(tick as never);
-      await Promise.all([...instances.values()].map((i) => stopInstance(i)));
+      let timer: unknown;
+      const grace = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, deps.stopGraceMs ?? 10_000)));
+      await Promise.race([Promise.all([...instances.values()].map((i) => stopInstance(i))), grace]);
+      clock.clearTimeout(timer as never);
+      if (instances.size) log.warn({ instances: instances.size }, 'stop grace period over: ending the guests still serving');
+      // Ends every guest (workers terminated, processes killed): what was still in flight fails.
       for (const r of runtimes) await r.close();
     },
   };
