@@ -1,4 +1,5 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@kedge/core';
 import type { Cancellation } from '../../queue/cancellation.js';
@@ -93,7 +94,7 @@ class GuestWorker {
   outbox: ToWorker[] = [];
   readonly shared: SharedState = {
     slots: new Int32Array(new SharedArrayBuffer(4 * SLOTS)),
-    cpu: new Int32Array(new SharedArrayBuffer(12)),
+    cpu: new Int32Array(new SharedArrayBuffer(16)),
   };
   readonly worker: Worker;
   /** Outbound replies for a blocked synchronous guest: posted on the port, then the cell is set so it wakes. */
@@ -104,6 +105,22 @@ class GuestWorker {
   /** Last seen `cpu[1]` and since when: a guest holding the CPU that long has not yielded. */
   cpuSeen = -1;
   cpuSince = 0;
+  /** Running at a lower OS priority because a guest held it (see WorkerPool.watch). */
+  demoted = false;
+  /**
+   * Lowers (or gives back) the thread's OS priority. Raising it again may be refused to an
+   * unprivileged process; the worker then stays low until it is replaced.
+   */
+  setNice(low: boolean): void {
+    const tid = Atomics.load(this.shared.cpu, 3);
+    if (!tid || low === this.demoted) return;
+    try {
+      setPriority(tid, low ? 19 : 0);
+      this.demoted = low;
+    } catch {
+      // Not permitted, or the thread is gone.
+    }
+  }
   /** The reply port keeps the process alive only while jobs are out (an idle pool lets it exit). */
   private reffed = false;
   keepAlive(): void {
@@ -220,6 +237,9 @@ export class WorkerPool {
       }
       if (held > STALL_MS) stalled.add(w);
     }
+    // A guest that holds its worker past STALL_MS competes for the cores at the lowest OS priority:
+    // the node's other guests and its HTTP thread go first (measured in docs/runner.md).
+    for (const w of this.active) w.setNice(stalled.has(w));
     for (const w of stalled) this.unstall(w, stalled);
     this.shrink();
   }
@@ -480,10 +500,10 @@ export class WorkerPool {
           job.onEnd?.();
           return;
         }
-        // Started. A synchronous guest cannot be interrupted: past its deadline its thread goes
-        // (its neighbours move to a spare); a client that left only stops waiting for it.
+        // Started. A synchronous guest cannot be interrupted: its thread goes (its neighbours' calls
+        // run again on a spare) — also when its client left, nobody wants what it computes.
         if (!job.async) {
-          if (deadline && cur.posted.has(job.id)) this.replace(cur, reason.kind, reason.message, job);
+          if (cur.posted.has(job.id)) this.replace(cur, reason.kind, reason.message, job);
           else fail(reason.kind, reason.message);
           return;
         }

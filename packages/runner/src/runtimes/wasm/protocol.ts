@@ -94,7 +94,8 @@ export type FromWorker =
  * swaps it for -id when it starts the job, the main thread for 0 when it takes back a job that has
  * not started (compareExchange on both sides: exactly one of them wins).
  * `cpu[0]`: the job whose guest code runs right now (0: none); `cpu[1]` counts changes of it;
- * `cpu[2]`: KiB of linear memory the worker's guest instances hold (updated as calls end).
+ * `cpu[2]`: KiB of linear memory the worker's guest instances hold (updated as calls end);
+ * `cpu[3]`: the worker thread's Linux thread id (0 elsewhere).
  */
 export interface SharedState {
   slots: Int32Array;

@@ -5,6 +5,7 @@
  * `cpu` (shared) says which job's guest code runs, so the main thread can tell a runaway from a
  * waiting call when a deadline passes.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   GuestExit,
@@ -56,6 +57,13 @@ const calls = new Map<number, Call>();
 const replies = new Map<number, (value: unknown) => void>();
 let nextReply = 1;
 let currentJob = 0;
+
+// The thread's own id (Linux): lets the main thread lower the priority of a worker held by a runaway.
+try {
+  Atomics.store(data.cpu, 3, Number(readlinkSync('/proc/thread-self').split('/').pop()));
+} catch {
+  // Not Linux: no per-thread priority.
+}
 
 /** The request may run unless the main thread took it back (moved or cancelled) before it started. */
 const claim = (job: number) => Atomics.compareExchange(data.slots, job % SLOTS, job, -job) === job;
