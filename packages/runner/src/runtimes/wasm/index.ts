@@ -186,9 +186,18 @@ export class WasmRuntime implements Runtime {
     const pool = this.pool;
     const cc = rev.spec.containerConcurrency ?? 0;
     const cpuLimitMs = cpuLimit(rev, this.opts.cpuLimitMs ?? DEFAULT_CPU_LIMIT_MS);
-    // A claimed warm guest is replaced a moment later, so the request that claimed it never waits
-    // behind an instantiation on the same worker.
-    const replenish = () => setTimeout(() => this.keepWarm(rev), REPLENISH_DELAY_MS).unref();
+    // A claimed warm guest is replaced after the next request has been answered (or a moment later),
+    // so that request never waits behind an instantiation on the same worker.
+    let replenishDue = false;
+    const replenishNow = () => {
+      if (!replenishDue) return;
+      replenishDue = false;
+      this.keepWarm(rev);
+    };
+    const replenish = () => {
+      replenishDue = true;
+      setTimeout(replenishNow, REPLENISH_DELAY_MS).unref();
+    };
     /** Guests are known to the pool by their own id: a warm one existed before this instance did. */
     const claim = async (t: Timings): Promise<string> => {
       const i0 = performance.now();
@@ -245,7 +254,7 @@ export class WasmRuntime implements Runtime {
           const guest = spare ?? (await claim({}).catch((err: unknown) => err as Error));
           spare = undefined;
           if (guest instanceof Error) return failed(guest);
-          return serve(guest, req, cancel, () => pool.drop(guest));
+          return serve(guest, req, cancel, () => pool.drop(guest)).finally(replenishNow);
         },
         async stop() {
           if (spare) pool.drop(spare);
@@ -258,7 +267,8 @@ export class WasmRuntime implements Runtime {
     return {
       concurrency: cc,
       handle(req, cancel) {
-        return replica.acquire(cancel).then((guest) => serve(guest, req, cancel, () => replica.release(guest)), failed);
+        const answered = replica.acquire(cancel).then((guest) => serve(guest, req, cancel, () => replica.release(guest)), failed);
+        return replenishDue ? answered.finally(replenishNow) : answered;
       },
       async stop() {
         replica.stop();
