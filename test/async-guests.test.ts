@@ -86,7 +86,7 @@ describe('kedge up: guests that wait', () => {
     writeFileSync(join(tmp.dir, 'cpu.wasm'), await buildCpuGuest());
     const manifest = writeFile(tmp.dir, 'services.yaml', MANIFEST);
     proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data') });
-    const applied = await kedge(['apply', '-f', manifest], { api: proc.apiUrl });
+    const applied = await kedge(['apply', '-f', manifest], proc.creds);
     expect(applied.code, applied.stderr).toBe(0);
     for (const name of ['sleeper', 'caller', 'cycle', 'hello']) expect((await request(proc.gatewayUrl, host(name), '/count')).status).toBe(200);
   }, 60_000);
