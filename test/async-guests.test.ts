@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 // The runner's WAT test guests (built with jco's JS API, about a second each).
@@ -120,6 +121,33 @@ describe('kedge up: guests that wait', () => {
     const after = await request(proc.gatewayUrl, host('sleeper'), '/sleep?ms=1');
     expect(`${after.status} ${after.body}`).toBe('200 slept\n');
   }, 120_000);
+
+  it('keeps a neighbour answering while another revision has three endless loops and three stalled uploads', async () => {
+    const u = new URL(proc.gatewayUrl);
+    const open = (head: string, body?: Buffer) =>
+      new Promise<Socket>((resolve) => {
+        const s = connect(Number(u.port), u.hostname, () => {
+          s.write(head);
+          if (body) s.write(body);
+          resolve(s);
+        });
+        s.on('error', () => undefined);
+      });
+    const hostHeader = `Host: ${host('sleeper')}\r\n`;
+    const noisy = [
+      ...(await Promise.all([0, 1, 2].map(() => open(`GET /loop HTTP/1.1\r\n${hostHeader}\r\n`)))),
+      ...(await Promise.all([0, 1, 2].map(() => open(`POST /echo HTTP/1.1\r\n${hostHeader}Content-Length: 10000000\r\n\r\n`, Buffer.alloc(200 * 1024, 97))))),
+    ];
+    try {
+      for (let round = 0; round < 5; round++) {
+        const answers = await Promise.all(Array.from({ length: 20 }, () => request(proc.gatewayUrl, host('hello'))));
+        expect(answers.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 Hello World!\n'));
+      }
+    } finally {
+      // Their clients leave: the loops end with them.
+      for (const s of noisy) s.destroy();
+    }
+  }, 60_000);
 
   it('stops on SIGTERM within its grace period while guests loop and wait', async () => {
     const inFlight = [request(proc.gatewayUrl, host('hello'), '/loop'), request(proc.gatewayUrl, host('sleeper'), '/sleep?ms=120000')].map((p) => p.catch(() => undefined));

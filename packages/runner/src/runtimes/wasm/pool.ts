@@ -168,6 +168,8 @@ class GuestWorker {
 
 /** A guest holding the CPU this long makes its worker's idle instances move to a free worker. */
 const STALL_MS = 500;
+/** A worker whose guest has held the CPU this long gets no new instance while another is free. */
+const BUSY_MS = 50;
 /** A suspended call told to stop that has not stopped after this long: its worker is stuck, end it. */
 const CANCEL_GRACE_MS = 1_000;
 
@@ -283,8 +285,13 @@ export class WorkerPool {
 
   /** Moves an instance unless a call of it has started on `from`. */
   private move(id: string, from: GuestWorker, to: GuestWorker): void {
-    const posted = [...from.posted.values()].filter((j) => j.instanceId === id && j.msg.type === 'request');
+    const mine = [...from.posted.values()].filter((j) => j.instanceId === id);
+    const posted = mine.filter((j) => j.msg.type === 'request');
     if (posted.some((j) => !from.takeBack(j))) return;
+    // An instantiation posted there has not run (the worker would have answered it before it stalled):
+    // it goes along, so whoever waits for it (a replica growing) gets the instance made on `to`.
+    const made = mine.filter((j) => j.msg.type === 'instantiate');
+    for (const j of made) from.forgetPosted(j);
     from.instances.delete(id);
     to.instances.add(id);
     this.placement.set(id, to);
@@ -293,7 +300,8 @@ export class WorkerPool {
     const background = from.background.filter((j) => j.instanceId === id);
     from.queue = from.queue.filter((j) => j.instanceId !== id);
     from.background = from.background.filter((j) => j.instanceId !== id);
-    this.instantiateOn(to, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
+    if (made.length) to.queue.push(...made);
+    else this.instantiateOn(to, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
     to.queue.push(...posted, ...queued);
     to.background.push(...background);
     // The stalled worker forgets its copy once (if ever) it is free again.
@@ -364,8 +372,9 @@ export class WorkerPool {
     this.specs.set(spec.instanceId, { spec, component });
     let w = this.placement.get(spec.instanceId);
     if (!w) {
+      // Not beside a guest that has held its worker for a while (it may be a loop about to stall it).
       const now = performance.now();
-      const free = this.active.filter((o) => !o.dead && o.cpuHeldMs(now) <= STALL_MS);
+      const free = this.active.filter((o) => !o.dead && o.cpuHeldMs(now) <= BUSY_MS);
       w = (free.length ? free : this.active).reduce((a, b) => (b.instances.size < a.instances.size ? b : a));
       this.placement.set(spec.instanceId, w);
       w.instances.add(spec.instanceId);
