@@ -47,7 +47,8 @@ describe('runner: WebAssembly revisions', () => {
 
     const env = (await (await h.dispatch('alpha-00001', 'a1', '/env')).text()).trim().split('\n').sort();
     expect(env).toEqual(['K_CONFIGURATION=alpha', 'K_REVISION=alpha-00001', 'K_SERVICE=alpha', 'TARGET=Alpha']);
-    expect(h.endpoints.some((e) => e.revision === 'alpha-00001' && e.endpoints.some((p) => p.instanceId === 'a1' && p.concurrency === 1))).toBe(true);
+    // The manifest's containerConcurrency (0: unlimited) is what the instance publishes, wasm or not.
+    expect(h.endpoints.some((e) => e.revision === 'alpha-00001' && e.endpoints.some((p) => p.instanceId === 'a1' && p.concurrency === 0))).toBe(true);
   });
 
   it('sends the answer of a guest that computes before it writes as one complete response', async () => {
@@ -89,19 +90,28 @@ describe('runner: WebAssembly revisions', () => {
     expect(await (await h.dispatch('other-00001', 'o1')).text()).toBe('Hello Other!\n');
   });
 
-  it('applies deadlines to the requests an instance took ahead while they wait behind a looping one', async () => {
+  it('serves requests behind a looping one from the replica\'s other guests; with containerConcurrency 1 their deadlines end them', async () => {
+    // containerConcurrency 0: the replica grows a guest per request in flight, so the loop holds only its own.
     await h.revision('ahead-00001', guest, { timeoutSeconds: 2 });
     expect(await h.start('ahead-00001', 'ahead1')).toMatchObject({ ok: true });
-    await h.dispatch('ahead-00001', 'ahead1', '/count');
     const looping = h.dispatch('ahead-00001', 'ahead1', '/loop');
-    // Taken from the queue at once (admit 4), they wait in the worker behind the loop: their own
-    // deadlines (2 s from arrival, like the loop's) still end them, they do not hang there.
-    const behind = [h.dispatch('ahead-00001', 'ahead1', '/count'), h.dispatch('ahead-00001', 'ahead1', '/count')];
-    const all = await Promise.all([looping, ...behind]);
-    expect(all.map((r) => r.status)).toEqual([504, 504, 504]);
-    for (const r of all) expect(((await r.json()) as { error: string }).error).toBe('Timeout');
-    // The instance was re-created on a fresh worker and serves again, its state fresh.
-    expect((await (await h.dispatch('ahead-00001', 'ahead1', '/count')).text()).trim()).toBe('1');
+    const beside = [h.dispatch('ahead-00001', 'ahead1', '/'), h.dispatch('ahead-00001', 'ahead1', '/')];
+    const all = await Promise.all([looping, ...beside]);
+    expect(all.map((r) => r.status)).toEqual([504, 200, 200]);
+    expect(((await all[0]!.json()) as { error: string }).error).toBe('Timeout');
+
+    // containerConcurrency 1: one guest; the requests behind the loop wait at the queue's gate and
+    // their own deadlines (2 s from arrival, like the loop's) end them.
+    await h.revision('one-00001', guest, { timeoutSeconds: 2, containerConcurrency: 1 });
+    expect(await h.start('one-00001', 'one1')).toMatchObject({ ok: true });
+    await h.dispatch('one-00001', 'one1', '/count');
+    const loop1 = h.dispatch('one-00001', 'one1', '/loop');
+    const behind = [h.dispatch('one-00001', 'one1', '/count'), h.dispatch('one-00001', 'one1', '/count')];
+    const ones = await Promise.all([loop1, ...behind]);
+    expect(ones.map((r) => r.status)).toEqual([504, 504, 504]);
+    for (const r of ones) expect(((await r.json()) as { error: string }).error).toBe('Timeout');
+    // The guest was re-created on a fresh worker and serves again, its state fresh.
+    expect((await (await h.dispatch('one-00001', 'one1', '/count')).text()).trim()).toBe('1');
   });
 
   it('keeps state in a reusable instance, and gives each request a fresh one with kedge.dev/instance-per-request', async () => {

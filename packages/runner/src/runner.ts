@@ -52,10 +52,24 @@ export interface RunnerDeps {
   gatewayUrl?: string | (() => string | undefined);
   /**
    * The cluster's shared secret: the HTTP entry serves only requests carrying it in
-   * `kedge-cluster-token` (gateways send it). Unset, the entry is open — only for tests and
+   * `kedge-cluster-token` (gateways send it), and guests' cluster-local requests to `gatewayUrl`
+   * carry it (they come from inside the cluster). Unset, the entry is open — only for tests and
    * benchmarks; every role wiring passes one.
    */
   clusterToken?: string;
+  /** Per-call limit of guests' outbound requests, ms (default 30 s). */
+  outboundTimeoutMs?: number;
+  /** Guest workers the pool may grow to while every worker is held by a guest that does not yield (default workers + 2). */
+  maxWorkers?: number;
+  /** Guest instances per wasm replica when containerConcurrency is 0, and at most (default 100). */
+  maxGuestsPerReplica?: number;
+  /** Default per-request CPU limit of wasm guests, ms (annotation kedge.dev/cpu-limit-ms; default 30 s). */
+  cpuLimitMs?: number;
+  /**
+   * How long `stop()` lets in-flight requests finish before it ends the guests anyway (default
+   * 10 s): a guest in an endless loop or a call waiting for minutes must not keep a node from stopping.
+   */
+  stopGraceMs?: number;
 }
 
 export interface Runner {
@@ -78,7 +92,7 @@ interface Instance {
 
 /** Knative's queue depth: 10 × containerConcurrency waiting requests per instance. */
 const QUEUE_DEPTH_FACTOR = 10;
-/** Waiting requests allowed per sync instance when the revision sets no containerConcurrency. */
+/** Waiting requests allowed per instance when the revision sets no containerConcurrency. */
 const UNLIMITED_QUEUE_DEPTH = 1000;
 
 export function createRunner(deps: RunnerDeps): Runner {
@@ -91,9 +105,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     dataDir: deps.dataDir,
     ...(deps.workers !== undefined ? { workers: deps.workers } : {}),
     ...(deps.spareWorkers !== undefined ? { spares: deps.spareWorkers } : {}),
+    ...(deps.maxWorkers !== undefined ? { maxWorkers: deps.maxWorkers } : {}),
+    ...(deps.maxGuestsPerReplica !== undefined ? { maxGuestsPerReplica: deps.maxGuestsPerReplica } : {}),
+    ...(deps.cpuLimitMs !== undefined ? { cpuLimitMs: deps.cpuLimitMs } : {}),
     gateway: {
       ...(deps.gatewayFetch ? { gatewayFetch: deps.gatewayFetch } : {}),
       ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
+      ...(deps.clusterToken ? { clusterToken: deps.clusterToken } : {}),
+      ...(deps.outboundTimeoutMs !== undefined ? { timeoutMs: deps.outboundTimeoutMs } : {}),
     },
   });
   const runtimes: Runtime[] = [new ProcessRuntime({ logger: log }), wasm];
@@ -175,7 +194,6 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
       try {
         const runtime = await runtimeFor(rev).start(rev, instanceId, timings);
-        const cc = runtime.admit ?? runtime.concurrency;
         const specCC = rev.spec.containerConcurrency ?? 0;
         inst.runtime = runtime;
         inst.queue = new Queue({
@@ -183,7 +201,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           revision,
           instanceId,
           clock,
-          concurrency: cc,
+          concurrency: runtime.concurrency,
           queueDepth: specCC > 0 ? QUEUE_DEPTH_FACTOR * specCC : UNLIMITED_QUEUE_DEPTH,
           timeoutSeconds: rev.spec.timeoutSeconds ?? 300,
           ...(rev.spec.responseStartTimeoutSeconds ? { responseStartTimeoutSeconds: rev.spec.responseStartTimeoutSeconds } : {}),
@@ -290,7 +308,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (i.state === 'draining') continue;
       (live[key(i.namespace, i.revision)] ??= []).push(i.id);
     }
-    const hb: NodeHeartbeat = { nodeId, url, capacity, instances: live, time: clock.now(), startedAt, version: KEDGE_VERSION };
+    const hb: NodeHeartbeat = { nodeId, url, capacity, instances: live, time: clock.now(), startedAt, version: KEDGE_VERSION, guests: wasm.pool.usage() };
     bus.publish(subjects.nodeHeartbeat, hb);
     // Reports made while the bus is down would all arrive at the reconnect as one burst of load.
     const connected = bus.connected();
@@ -345,7 +363,12 @@ export function createRunner(deps: RunnerDeps): Runner {
       subs.length = 0;
       unwatch?.();
       if (tick) clock.clearInterval(tick as never);
-      await Promise.all([...instances.values()].map((i) => stopInstance(i)));
+      let timer: unknown;
+      const grace = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, deps.stopGraceMs ?? 10_000)));
+      await Promise.race([Promise.all([...instances.values()].map((i) => stopInstance(i))), grace]);
+      clock.clearTimeout(timer as never);
+      if (instances.size) log.warn({ instances: instances.size }, 'stop grace period over: ending the guests still serving');
+      // Ends every guest (workers terminated, processes killed): what was still in flight fails.
       for (const r of runtimes) await r.close();
     },
   };

@@ -28,12 +28,14 @@ describe('decider parameters (kpa-spec §4)', () => {
     expect(deciderSpecFor(rev(0, { [A('metric')]: 'rps' }), cfg).targetValue).toBeCloseTo(140, 9);
   });
 
-  it('a WebAssembly instance serves one request at a time: it counts as containerConcurrency 1 whatever is declared', () => {
-    for (const cc of [undefined, 0, 10]) {
-      const d = deciderSpecFor(wasmRev(cc), cfg);
-      expect(d.totalValue).toBe(1);
-      expect(d.targetValue).toBeCloseTo(0.7, 9);
-    }
+  it("a WebAssembly revision is sized by its containerConcurrency, as Knative sizes a pod (50 in flight, cc 10 → 8 replicas)", () => {
+    const d = deciderSpecFor(wasmRev(10), cfg);
+    expect(d.totalValue).toBe(10);
+    expect(d.targetValue).toBeCloseTo(7, 9);
+    expect(Math.ceil(50 / d.targetValue)).toBe(8);
+    // 0 = unlimited: Knative's container-concurrency-target-default (100) applies.
+    expect(deciderSpecFor(wasmRev(0), cfg).totalValue).toBe(100);
+    expect(deciderSpecFor(wasmRev(undefined), cfg).totalValue).toBe(100);
   });
 
   it('2: a target annotation replaces the total, but never above a hard containerConcurrency', () => {

@@ -99,7 +99,7 @@ export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig
   const a = readAutoscalingAnnotations(anns, 'metadata.annotations', errors, config);
   const cls = a.class ?? config.podAutoscalerClass;
   const scalingMetric = a.metric === 'rps' ? 'rps' : 'concurrency';
-  // What one instance really serves at once: a wasm instance is 1 whatever containerConcurrency says (docs/runner.md).
+  // What one instance serves at once: containerConcurrency, for WebAssembly replicas too (docs/runner.md).
   const cc = effectiveContainerConcurrency(revision);
   const { target, total } = resolveMetricTarget(scalingMetric, cc, a, config);
   const stable = a.window ?? config.stableWindow;

@@ -135,6 +135,11 @@ export interface NodeHeartbeat {
   time: number;
   startedAt: number;
   version: string;
+  /**
+   * WebAssembly guests on the node: worker threads, guest instances (warm ones included), calls in
+   * flight (running or suspended while they wait), and their linear memory in bytes.
+   */
+  guests?: { workers: number; instances: number; inFlight: number; memoryBytes: number };
 }
 
 export interface RevisionHealth {

@@ -9,9 +9,10 @@ const rev = (container: Record<string, unknown>, containerConcurrency?: number):
   spec: { containers: [{ image: 'x', ...container }], ...(containerConcurrency !== undefined ? { containerConcurrency } : {}) },
 });
 
-it('counts a WebAssembly instance as 1 and a process as its containerConcurrency', () => {
-  expect(effectiveContainerConcurrency(rev({}, 0))).toBe(1);
-  expect(effectiveContainerConcurrency(rev({}, 10))).toBe(1);
+it("is the manifest's containerConcurrency for WebAssembly and process revisions alike", () => {
+  expect(effectiveContainerConcurrency(rev({}, 0))).toBe(0);
+  expect(effectiveContainerConcurrency(rev({}, 10))).toBe(10);
+  expect(effectiveContainerConcurrency(rev({}))).toBe(0);
   expect(effectiveContainerConcurrency(rev({ command: ['node', 'server.mjs'] }, 10))).toBe(10);
   expect(effectiveContainerConcurrency(rev({ command: ['node', 'server.mjs'] }))).toBe(0);
 });

@@ -6,11 +6,10 @@ export function isProcessRevision(rev: Revision): boolean {
 }
 
 /**
- * Requests one instance of the revision can truly serve at once (0 = no limit). A WebAssembly
- * instance runs a synchronous guest on one worker thread: it serves one request at a time whatever
- * `containerConcurrency` says, so it counts as 1 — for the runner's queue, the activator's capacity
- * and the autoscaler's target alike (docs/runner.md).
+ * Requests one instance of the revision serves at once (0 = no limit): its `containerConcurrency`,
+ * for the runner's queue, the activator's capacity and the autoscaler's target alike. A WebAssembly
+ * replica honours it with a pool of guest instances, one call in flight each (docs/runner.md).
  */
 export function effectiveContainerConcurrency(rev: Revision): number {
-  return isProcessRevision(rev) ? rev.spec.containerConcurrency ?? 0 : 1;
+  return rev.spec.containerConcurrency ?? 0;
 }

@@ -7,16 +7,10 @@ export type Timings = Record<string, number>;
 /** One running copy of a revision, behind its queue. */
 export interface RuntimeInstance {
   /**
-   * Requests the instance can truly serve at once (0 = no limit). A synchronous WebAssembly guest
-   * serves one at a time, whatever containerConcurrency says; the queue gates on this.
+   * Requests the instance serves at once (0 = no limit): the revision's containerConcurrency, which
+   * the queue gates on and the endpoints publish (a WebAssembly replica honours it with a guest pool).
    */
   readonly concurrency: number;
-  /**
-   * Requests the queue hands over at once (default: `concurrency`). A WebAssembly instance takes a
-   * few more than it runs: they wait in its worker, so the worker goes from one to the next without
-   * a round trip to the main thread. The published concurrency stays `concurrency`.
-   */
-  readonly admit?: number;
   /** Serves one request; `cancel` fires when the queue's deadline for it passed or its client left. */
   handle(req: Request, cancel: Cancellation): Promise<Response>;
   /** Called once the queue drained: nothing is in flight any more. */

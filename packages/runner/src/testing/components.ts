@@ -28,9 +28,14 @@ export async function buildComponent(wat: string, world = 'hello', witPath = HEL
   return componentNew(await componentEmbed({ binary: core, witPath, world }));
 }
 
-/** The runner's test guest (src/testing/guest.wat): hello, plus /trap /loop /grow /env /log. */
+/** The runner's test guest (src/testing/guest.wat): hello, plus /trap /loop /grow /env /log /sleep… — it can wait (JSPI). */
 export async function buildTestGuest(): Promise<Uint8Array> {
   return buildComponent(await readFile(fileURLToPath(new URL('./guest.wat', import.meta.url)), 'utf8'));
+}
+
+/** A guest that cannot wait (src/testing/cpu-guest.wat): hello, /loop, /count — the synchronous path. */
+export async function buildCpuGuest(): Promise<Uint8Array> {
+  return buildComponent(await readFile(fileURLToPath(new URL('./cpu-guest.wat', import.meta.url)), 'utf8'));
 }
 
 /** A guest that GETs http://$UPSTREAM/ and answers with the body, or "error N" (src/testing/outbound.wat). */

@@ -7,6 +7,8 @@
 ;;   /big   streams 256 KiB of "x" in 4 KiB writes
 ;;   /echo  streams the request body back as it reads it
 ;;   /spin  counts down from 30 million before the hello answer (a guest that computes, then writes)
+;;   /sleep?ms=N   waits N ms (wasi:clocks subscribe-duration + wasi:io/poll), answers "slept\n"
+;;   /block?ms=N   the same through pollable.block
 (module
   (import "wasi:cli/environment@0.2.12" "get-environment" (func $get_env (param i32)))
   (import "wasi:cli/stdout@0.2.12" "get-stdout" (func $get_stdout (result i32)))
@@ -24,6 +26,10 @@
   (import "wasi:http/types@0.2.12" "[static]outgoing-body.finish" (func $body_finish (param i32 i32 i32 i32)))
   (import "wasi:io/streams@0.2.12" "[method]output-stream.blocking-write-and-flush" (func $stream_write (param i32 i32 i32 i32)))
   (import "wasi:io/streams@0.2.12" "[resource-drop]output-stream" (func $drop_stream (param i32)))
+  (import "wasi:clocks/monotonic-clock@0.2.12" "subscribe-duration" (func $subscribe_duration (param i64) (result i32)))
+  (import "wasi:io/poll@0.2.12" "poll" (func $poll (param i32 i32 i32)))
+  (import "wasi:io/poll@0.2.12" "[method]pollable.block" (func $block (param i32)))
+  (import "wasi:io/poll@0.2.12" "[resource-drop]pollable" (func $drop_pollable (param i32)))
 
   (memory (export "memory") 1)
   (data (i32.const 16) "TARGET")
@@ -41,6 +47,9 @@
   (data (i32.const 160) "/big")
   (data (i32.const 168) "/echo")
   (data (i32.const 176) "/spin")
+  (data (i32.const 184) "/sleep?ms=")
+  (data (i32.const 200) "/block?ms=")
+  (data (i32.const 216) "slept\n")
   (global $served (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 1024))
 
@@ -146,6 +155,31 @@
     (call $drop_stream (local.get $stream))
     (call $body_finish (local.get $body) (i32.const 0) (i32.const 0) (i32.const 528)))
 
+;; The number after the 10-byte prefix "/sleep?ms=" / "/block?ms=".
+  (func $ms (param $p i32) (param $plen i32) (result i64)
+    (local $i i32) (local $v i64)
+    (local.set $i (i32.const 10))
+    (block $done
+      (loop $digit
+        (br_if $done (i32.ge_u (local.get $i) (local.get $plen)))
+        (local.set $v (i64.add (i64.mul (local.get $v) (i64.const 10))
+          (i64.extend_i32_u (i32.sub (i32.load8_u (i32.add (local.get $p) (local.get $i))) (i32.const 48)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $digit)))
+    (local.get $v))
+
+  ;; Waits $ms through poll (or pollable.block when $use_block), then answers "slept\n".
+  (func $sleep (param $out i32) (param $ms i64) (param $use_block i32)
+    (local $pollable i32)
+    (local.set $pollable (call $subscribe_duration (i64.mul (local.get $ms) (i64.const 1000000))))
+    (if (local.get $use_block)
+      (then (call $block (local.get $pollable)))
+      (else
+        (i32.store (i32.const 640) (local.get $pollable))
+        (call $poll (i32.const 640) (i32.const 1) (i32.const 648))))
+    (call $drop_pollable (local.get $pollable))
+    (call $respond (local.get $out) (i32.const 216) (i32.const 6)))
+
   (func (export "wasi:http/incoming-handler@0.2.12#handle") (param $request i32) (param $out i32)
     (local $p i32) (local $plen i32)
     (local $env i32) (local $n i32) (local $target i32) (local $target_len i32)
@@ -163,6 +197,12 @@
         (return)))
     (call $drop_request (local.get $request))
     (global.set $served (i32.add (global.get $served) (i32.const 1)))
+    (if (i32.ge_u (local.get $plen) (i32.const 10))
+      (then
+        (if (call $eq (local.get $p) (i32.const 10) (i32.const 184) (i32.const 10))
+          (then (call $sleep (local.get $out) (call $ms (local.get $p) (local.get $plen)) (i32.const 0)) (return)))
+        (if (call $eq (local.get $p) (i32.const 10) (i32.const 200) (i32.const 10))
+          (then (call $sleep (local.get $out) (call $ms (local.get $p) (local.get $plen)) (i32.const 1)) (return)))))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 160) (i32.const 4))
       (then (call $big (local.get $out)) (return)))
     (if (call $eq (local.get $p) (local.get $plen) (i32.const 152) (i32.const 6))

@@ -12,13 +12,14 @@ const discard = { write() {}, open: true };
 
 /**
  * A guest instantiated on the calling thread and called synchronously. The runner never serves
- * requests this way: a guest in an endless loop would stop the thread, and Node 20 can end a loop
- * only by terminating its thread. Benchmarks use it to measure what hosting a guest costs by itself.
+ * requests this way: a guest in an endless loop would stop the thread, and Node can end a loop
+ * only by terminating its thread. Benchmarks use it, for CPU-only guests, to measure what hosting a guest costs by itself.
  */
 export class InThreadGuest {
   private constructor(private readonly handler: Handler) {}
 
   static create(component: CompiledComponent, env: [string, string][]): InThreadGuest {
+    if (component.async) throw new Error('InThreadGuest calls guests that cannot wait only (a JSPI guest answers with a Promise)');
     const imports = hostImports({ env, stdout: discard, stderr: discard });
     return new InThreadGuest(instantiateGuest(evaluateGlue(component.glue), component, imports));
   }

@@ -1,17 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { effectiveContainerConcurrency, isProcessRevision, markCompleteResponse, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
+import { isProcessRevision, markCompleteResponse, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
 import type { Cancellation } from '../../queue/cancellation.js';
 import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
 import { GuestFailure, WorkerPool, type GuestResponse } from './pool.js';
+import { Replica } from './replica.js';
 import { createOutbound, outboundPolicy, type GatewayTarget } from './outbound.js';
 import type { CompiledComponent, InstanceSpec, RequestInit } from './protocol.js';
 
 export { ComponentLoadError } from './compile.js';
 export { WORKER_FILE } from './pool.js';
-export { OUTBOUND_ANNOTATION } from './outbound.js';
+export { HOPS_HEADER, MAX_HOPS, OUTBOUND_ANNOTATION } from './outbound.js';
 
 /** Linear memory cap when the revision sets no `resources.limits.memory`. */
 export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
@@ -25,9 +26,27 @@ export interface WasmRuntimeOptions {
   dataDir: string;
   workers?: number;
   spares?: number;
+  /** Workers the pool may grow to while every worker is held by a guest that does not yield. */
+  maxWorkers?: number;
+  /** Guest instances per replica when containerConcurrency is 0 (and at most, whatever it says). */
+  maxGuestsPerReplica?: number;
+  /** Default of annotation kedge.dev/cpu-limit-ms. */
+  cpuLimitMs?: number;
   /** Where guests' requests to `{name}.{ns}.svc.cluster.local` go. */
   gateway?: GatewayTarget;
 }
+
+/** Guest instances per replica when containerConcurrency is 0 (Knative: unlimited). */
+export const DEFAULT_MAX_GUESTS_PER_REPLICA = 100;
+/**
+ * Longest a guest may hold the CPU without waiting, per request (Cloudflare Workers' default CPU
+ * limit is 30 s too). Separate from timeoutSeconds, which also counts waiting.
+ */
+export const DEFAULT_CPU_LIMIT_MS = 30_000;
+/** Annotation kedge.dev/cpu-limit-ms: the per-request CPU limit of the revision's guests, in ms. */
+export const CPU_LIMIT_ANNOTATION = 'kedge.dev/cpu-limit-ms';
+/** A synchronous guest's calls run one after another on its worker: more instances than this per worker gain nothing. */
+const SYNC_GUESTS_PER_WORKER = 2;
 
 /** WebAssembly components (wasi:http/proxy 0.2.x) run through jco in guest worker threads. */
 export class WasmRuntime implements Runtime {
@@ -50,6 +69,7 @@ export class WasmRuntime implements Runtime {
     this.pool = new WorkerPool({
       workers: opts.workers ?? Math.max(1, availableParallelism()),
       spares: opts.spares ?? 1,
+      ...(opts.maxWorkers !== undefined ? { maxWorkers: opts.maxWorkers } : {}),
       logger: opts.logger,
       outbound: createOutbound(opts.gateway ?? {}),
     });
@@ -164,15 +184,20 @@ export class WasmRuntime implements Runtime {
     const revision = revisionKey(rev);
     const perRequest = instancePerRequest(rev, component.fetchEvent);
     const pool = this.pool;
-    // The replacement warm guest is made after this instance's first request (or a moment later),
+    const cc = rev.spec.containerConcurrency ?? 0;
+    const cpuLimitMs = cpuLimit(rev, this.opts.cpuLimitMs ?? DEFAULT_CPU_LIMIT_MS);
+    // A claimed warm guest is replaced after the next request has been answered (or a moment later),
     // so that request never waits behind an instantiation on the same worker.
-    let replenished = false;
-    const replenish = () => {
-      if (replenished) return;
-      replenished = true;
+    let replenishDue = false;
+    const replenishNow = () => {
+      if (!replenishDue) return;
+      replenishDue = false;
       this.keepWarm(rev);
     };
-    setTimeout(replenish, REPLENISH_DELAY_MS).unref();
+    const replenish = () => {
+      replenishDue = true;
+      setTimeout(replenishNow, REPLENISH_DELAY_MS).unref();
+    };
     /** Guests are known to the pool by their own id: a warm one existed before this instance did. */
     const claim = async (t: Timings): Promise<string> => {
       const i0 = performance.now();
@@ -181,6 +206,7 @@ export class WasmRuntime implements Runtime {
         // Server-Timing friendly: `instantiate` is always the time to a ready guest; `warm` says it was made ahead.
         t.instantiate = performance.now() - i0;
         t.warm = 1;
+        replenish();
         return warm;
       }
       const guest = `${instanceId}.${this.nextGuest++}`;
@@ -193,9 +219,6 @@ export class WasmRuntime implements Runtime {
       t.instantiate = performance.now() - i0;
       return guest;
     };
-    // A fetch-event guest gets a fresh guest per request; the first is claimed now so a start
-    // fails early when the component cannot be instantiated.
-    let reusable: string | undefined = await claim(timings);
     const answer = (r: GuestResponse): Response => {
       if (r.body instanceof Uint8Array)
         return markCompleteResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
@@ -203,46 +226,52 @@ export class WasmRuntime implements Runtime {
       return new Response(nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers });
     };
     const failed = (err: unknown): Response => {
-      if (!(err instanceof GuestFailure)) throw err;
-      return failureResponse(err, revision);
+      if (err instanceof GuestFailure) return failureResponse(err, revision);
+      if (err instanceof RevisionLoadError) return jsonError(502, err.reason, err.message, { revision });
+      throw err;
     };
     // No async wrapper on the common path (no request body): each await is a microtask turn per request.
-    const serve = (guest: string, req: Request, cancel: Cancellation): Promise<Response> => {
+    const serve = (guest: string, req: Request, cancel: Cancellation, onEnd: () => void): Promise<Response> => {
+      const opts = { cpuLimitMs, onEnd };
       // GET and HEAD carry no body; not asking spares servers with lazy Requests (@hono/node-server) building a full one.
-      if (req.method === 'GET' || req.method === 'HEAD' || !req.body)
-        return pool.request(guest, requestInit(req, EMPTY, false), cancel).then(answer, failed);
-      return withBody(req).then(({ init, pull }) => pool.request(guest, init, cancel, pull).then(answer, failed));
+      if (req.method === 'GET' || req.method === 'HEAD' || !req.body) return pool.request(guest, requestInit(req, EMPTY, false), cancel, undefined, opts).then(answer, failed);
+      return withBody(req).then(
+        ({ init, pull }) => pool.request(guest, init, cancel, pull, opts).then(answer, failed),
+        (err: unknown) => {
+          onEnd();
+          throw err;
+        },
+      );
     };
-    if (!perRequest) {
-      const guest = reusable;
+    // Fails the start early when the component cannot be instantiated.
+    const first = await claim(timings);
+    if (perRequest) {
+      // A fetch-event guest serves one request: each gets a fresh guest, dropped once it answered.
+      let spare: string | undefined = first;
       return {
-        concurrency: effectiveContainerConcurrency(rev),
-        admit: ADMIT_AHEAD,
-        handle(req, cancel) {
-          if (replenished) return serve(guest, req, cancel);
-          return serve(guest, req, cancel).finally(replenish);
+        concurrency: cc,
+        async handle(req, cancel) {
+          const guest = spare ?? (await claim({}).catch((err: unknown) => err as Error));
+          spare = undefined;
+          if (guest instanceof Error) return failed(guest);
+          return serve(guest, req, cancel, () => pool.drop(guest)).finally(replenishNow);
         },
         async stop() {
-          pool.drop(guest);
+          if (spare) pool.drop(spare);
         },
       };
     }
+    const maxGuests = guestsPerReplica(cc, this.opts.maxGuestsPerReplica ?? DEFAULT_MAX_GUESTS_PER_REPLICA, component.async ? Infinity : SYNC_GUESTS_PER_WORKER * pool.workerCount);
+    const replica = new Replica({ maxGuests, claim: () => claim({}), drop: (g) => pool.drop(g) });
+    replica.adopt(first);
     return {
-      concurrency: effectiveContainerConcurrency(rev),
-      async handle(req, cancel) {
-        const guest = reusable ?? (await claim({}));
-        reusable = undefined;
-        try {
-          return await serve(guest, req, cancel);
-        } finally {
-          // Queued behind the request in the worker: runs once the guest has answered.
-          pool.drop(guest);
-          replenished = false;
-          replenish();
-        }
+      concurrency: cc,
+      handle(req, cancel) {
+        const answered = replica.acquire(cancel).then((guest) => serve(guest, req, cancel, () => replica.release(guest)), failed);
+        return replenishDue ? answered.finally(replenishNow) : answered;
       },
       async stop() {
-        if (reusable) pool.drop(reusable);
+        replica.stop();
       },
     };
   }
@@ -252,10 +281,25 @@ export class WasmRuntime implements Runtime {
   }
 }
 
+/**
+ * Guest instances one replica may hold: containerConcurrency (one call per instance), the runner's
+ * cap when that is 0 or above it, and for a synchronous guest no more than its workers can pipeline.
+ */
+export function guestsPerReplica(containerConcurrency: number, cap: number, syncLimit: number): number {
+  return Math.max(1, Math.min(containerConcurrency > 0 ? containerConcurrency : cap, cap, syncLimit));
+}
+
+function cpuLimit(rev: Revision, dflt: number): number {
+  const v = Number(rev.metadata.annotations?.[CPU_LIMIT_ANNOTATION]);
+  return Number.isInteger(v) && v > 0 ? v : dflt;
+}
+
 function failureResponse(err: GuestFailure, revision: string): Response {
   switch (err.kind) {
     case 'timeout':
       return jsonError(504, 'Timeout', err.message, { revision });
+    case 'cpu-limit':
+      return jsonError(503, 'CpuLimitExceeded', `${err.message} (annotation ${CPU_LIMIT_ANNOTATION})`, { revision });
     case 'trap':
       return jsonError(502, 'GuestTrap', `the WebAssembly guest trapped: ${err.message}; the instance was discarded and a fresh one replaces it`, { revision });
     case 'exit':
@@ -275,23 +319,16 @@ function specFor(rev: Revision, instanceId: string): InstanceSpec {
   return { instanceId, revision: revisionKey(rev), env: revisionEnv(rev), logLimit: LOG_LIMIT, outbound: outboundPolicy(rev) };
 }
 
-/**
- * Requests a reusable instance takes from its queue at once. They still run one by one in its
- * worker (deadlines keep applying while they wait there), but the worker starts the next as soon
- * as one ends instead of idling for a main-thread round trip.
- */
-const ADMIT_AHEAD = 4;
-
 /** Longest wait before a claimed warm guest is replaced when no request came to the instance. */
 const REPLENISH_DELAY_MS = 50;
 
 const revisionKey = (rev: Revision) => `${rev.metadata.namespace}/${rev.metadata.name}`;
 
 /**
- * Annotation kedge.dev/warm-instances: unclaimed guests kept per revision (default 2; max 8). Two because
- * a wasm revision scales as containerConcurrency 1, so the autoscaler's first decision from zero is
- * ceil(1 / 0.7) = 2 instances: both claim a guest made ahead, and no instantiation competes for the
- * cores with the first request (measured: cold-start p50 −1 ms, activator hold −0.4 ms).
+ * Annotation kedge.dev/warm-instances: unclaimed guests kept per revision (default 2; max 8). Two so
+ * that the first two guests a revision needs (two replicas started from zero, or a replica growing
+ * its pool to a second guest) claim one made ahead, and no instantiation competes for the cores with
+ * the first requests (measured: cold-start p50 −1 ms, activator hold −0.4 ms).
  */
 export const WARM_INSTANCES_ANNOTATION = 'kedge.dev/warm-instances';
 /** Annotation kedge.dev/instance-per-request: "true" / "false" overrides the fetch-event detection. */

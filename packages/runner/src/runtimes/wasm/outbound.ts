@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { Revision } from '@kedge/core';
+import { CLUSTER_TOKEN_HEADER, type Revision } from '@kedge/core';
 import type { InstanceSpec, OutboundPolicy, OutboundReply, OutboundRequest } from './protocol.js';
 
 /**
@@ -17,19 +17,41 @@ export function outboundPolicy(rev: Revision): OutboundPolicy {
 }
 
 const CLUSTER_LOCAL = /^[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?$/;
-/** Answers are handed to a synchronous guest whole; larger ones fail with a body-size error. */
+/** Answers are handed to the guest whole; larger ones fail with a body-size error. */
 const MAX_OUTBOUND_BODY = 16 * 1024 * 1024;
-const OUTBOUND_TIMEOUT_MS = 30_000;
+/** Default per-call limit: the whole outbound exchange, answer body included. */
+export const DEFAULT_OUTBOUND_TIMEOUT_MS = 30_000;
+/**
+ * Service-to-service hops one request may make (A calls B calls C…): each cluster-local call
+ * carries the count in HOPS_HEADER; past the limit it fails with `loop-detected` at once, so a
+ * cycle (A calls A) ends in milliseconds instead of filling the node with waiting calls.
+ */
+export const MAX_HOPS = 16;
+export const HOPS_HEADER = 'kedge-hops';
 
 /** Where cluster-local requests go: a gateway in this process, or one's HTTP address (maybe known later). */
 export interface GatewayTarget {
+  /** The co-located gateway's entry for in-cluster requests (they may reach cluster-local services). */
   gatewayFetch?: (req: Request) => Promise<Response>;
   gatewayUrl?: string | (() => string | undefined);
+  /** Sent as `kedge-cluster-token` on cluster-local requests to `gatewayUrl`. */
+  clusterToken?: string;
+  /** Per-call limit in ms (default 30 s); the caller's own deadline ends it sooner. */
+  timeoutMs?: number;
 }
 
-/** Performs guests' outbound requests on the main thread (the guest's thread waits, blocked). */
+/** What the runner knows of the guest call making the request. */
+export interface OutboundContext {
+  /** Ends the call when the guest's own request ends (deadline, client gone, trap). */
+  signal?: AbortSignal;
+  /** Hops the guest's own request had made (its HOPS_HEADER). */
+  hops?: number;
+}
+
+/** Performs guests' outbound requests on the main thread (the guest waits: suspended, or blocked if it cannot suspend). */
 export function createOutbound(opts: GatewayTarget) {
-  return async (req: OutboundRequest, spec: InstanceSpec): Promise<OutboundReply> => {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
+  return async (req: OutboundRequest, spec: InstanceSpec, ctx: OutboundContext = {}): Promise<OutboundReply> => {
     let url: URL;
     try {
       url = new URL(req.url);
@@ -39,14 +61,25 @@ export function createOutbound(opts: GatewayTarget) {
     const local = CLUSTER_LOCAL.test(url.hostname);
     if (spec.outbound === 'none' || (spec.outbound === 'cluster-local' && !local)) return { error: 'HTTP-request-denied' };
     const headers: Record<string, string> = {};
-    for (const [k, v] of req.headers) headers[k] = headers[k] ? `${headers[k]}, ${v}` : v;
+    for (const [k, v] of req.headers) {
+      const name = k.toLowerCase();
+      // The runner sets these; a guest cannot.
+      if (name === HOPS_HEADER || name === CLUSTER_TOKEN_HEADER) continue;
+      headers[name] = headers[name] ? `${headers[name]}, ${v}` : v;
+    }
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     let target = url;
     if (local) {
+      const hops = (ctx.hops ?? 0) + 1;
+      if (hops > MAX_HOPS) return { error: 'loop-detected', message: `more than ${MAX_HOPS} service-to-service hops` };
+      headers[HOPS_HEADER] = String(hops);
       // Knative's cluster-local address: the gateway routes it by Host like any request.
       headers.host = url.host;
-      if (opts.gatewayFetch) return viaFetch(opts.gatewayFetch, new Request(req.url, { method: req.method, headers, ...(req.body.length ? { body: req.body } : {}) }));
+      if (opts.gatewayFetch)
+        return viaFetch(opts.gatewayFetch, new Request(req.url, { method: req.method, headers, signal, ...(req.body.length ? { body: req.body } : {}) }), signal);
       const base = typeof opts.gatewayUrl === 'function' ? opts.gatewayUrl() : opts.gatewayUrl;
       if (!base) return { error: 'destination-not-found', message: 'this runner knows no gateway for service-to-service requests' };
+      if (opts.clusterToken) headers[CLUSTER_TOKEN_HEADER] = opts.clusterToken;
       target = new URL(url.pathname + url.search, base);
     }
     try {
@@ -54,8 +87,7 @@ export function createOutbound(opts: GatewayTarget) {
         method: req.method as 'GET',
         headers,
         body: req.body.length ? req.body : null,
-        headersTimeout: OUTBOUND_TIMEOUT_MS,
-        bodyTimeout: OUTBOUND_TIMEOUT_MS,
+        signal,
       });
       const parts: Uint8Array[] = [];
       let size = 0;
@@ -77,15 +109,24 @@ export function createOutbound(opts: GatewayTarget) {
       const code = (err as { code?: string }).code;
       if (code === 'ECONNREFUSED') return { error: 'connection-refused' };
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'destination-not-found' };
-      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { error: 'HTTP-response-timeout' };
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || signal.aborted) return timedOut(signal);
       return { error: 'internal-error', message: (err as Error).message };
     }
   };
 }
 
-async function viaFetch(fetchFn: (req: Request) => Promise<Response>, req: Request): Promise<OutboundReply> {
+function timedOut(signal: AbortSignal): OutboundReply {
+  const why = (signal.reason as Error | undefined)?.name === 'TimeoutError' ? 'the per-call limit passed' : "the guest's own request ended";
+  return { error: 'HTTP-response-timeout', message: why };
+}
+
+async function viaFetch(fetchFn: (req: Request) => Promise<Response>, req: Request, signal: AbortSignal): Promise<OutboundReply> {
   try {
-    const res = await fetchFn(req);
+    // An in-process gateway may not watch the request's signal: the wait ends with it anyway.
+    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    aborted.catch(() => undefined);
+    const res = await Promise.race([fetchFn(req), aborted]);
+    signal.addEventListener('abort', () => void res.body?.cancel().catch(() => undefined), { once: true });
     const parts: Uint8Array[] = [];
     let size = 0;
     if (res.body)
@@ -101,6 +142,7 @@ async function viaFetch(fetchFn: (req: Request) => Promise<Response>, req: Reque
     res.headers.forEach((v, k) => headers.push([k, v]));
     return { status: res.status, headers, body: new Uint8Array(Buffer.concat(parts)) };
   } catch (err) {
+    if (signal.aborted) return timedOut(signal);
     return { error: 'internal-error', message: (err as Error).message };
   }
 }

@@ -1,17 +1,21 @@
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@kedge/core';
 import type { Cancellation } from '../../queue/cancellation.js';
-import type {
-  CompiledComponent,
-  FromWorker,
-  InstanceSpec,
-  LogBatch,
-  OutboundReply,
-  OutboundRequest,
-  PullReply,
-  RequestInit,
-  ToWorker,
+import { HOPS_HEADER, type OutboundContext } from './outbound.js';
+import { ResponseStream } from './response-stream.js';
+import { GuestWorker, PIPELINE, type Job } from './guest-worker.js';
+import {
+  SLOTS,
+  type CompiledComponent,
+  type FromWorker,
+  type InstanceSpec,
+  type LogBatch,
+  type OutboundReply,
+  type OutboundRequest,
+  type PullReply,
+  type RequestInit,
+  type ToWorker,
 } from './protocol.js';
 
 /**
@@ -20,7 +24,7 @@ import type {
  */
 export const WORKER_FILE = fileURLToPath(new URL('../../../dist/runtimes/wasm/worker.js', import.meta.url));
 
-export type GuestFailureKind = 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup' | 'timeout' | 'crashed' | 'aborted';
+export type GuestFailureKind = 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup' | 'timeout' | 'crashed' | 'aborted' | 'cpu-limit';
 
 /** A request the guest could not answer; the runtime turns it into a JSON error response. */
 export class GuestFailure extends Error {
@@ -40,97 +44,42 @@ export interface GuestResponse {
   body: ReadableStream<Uint8Array> | Uint8Array;
 }
 
-interface Job {
-  id: number;
-  msg: ToWorker;
-  instanceId: string;
-  component?: CompiledComponent;
-  /** The rest of a request body, read on the guest's demand. */
-  pull?: () => Promise<Uint8Array | null>;
-  /** Returns true when the job is finished (the worker is free for the next one). */
-  onMessage(m: FromWorker): boolean;
-  onLost(kind: GuestFailureKind, message: string): void;
-}
 
 /** Response bytes a guest may have written that the client has not read yet. */
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 
-/** Jobs posted ahead to a worker, so it never idles for a message round trip between two. */
-const PIPELINE = 16;
-const CANCEL_SLOTS = 64;
 
-class GuestWorker {
-  readonly loaded = new Set<string>();
-  readonly instances = new Set<string>();
-  /** Not yet posted. */
-  queue: Job[] = [];
-  /** Not yet posted, and posted only to an idle worker. */
-  background: Job[] = [];
-  /** Posted, in order; the worker runs them one by one, so the first is the one running. */
-  posted: Job[] = [];
-  dead = false;
-  /** The thread is gone (error/exit seen): nothing more is posted to it before it is replaced. */
-  gone = false;
-  /**
-   * Messages for the worker, sent together once this turn of the event loop is over: waking a
-   * sleeping thread costs tens of µs here (a cross-CPU interrupt in the VM), so requests that
-   * arrived on many connections in one turn share one wake-up.
-   */
-  outbox: ToWorker[] = [];
-  /** Job ids the worker must skip when it reaches them (their deadline passed while waiting). */
-  readonly cancelled = new Int32Array(new SharedArrayBuffer(4 * CANCEL_SLOTS));
-  readonly worker: Worker;
-  /** Outbound replies: posted on the port, then the cell is set so the blocked guest wakes. */
-  readonly outCell = new Int32Array(new SharedArrayBuffer(4));
-  readonly outPort: MessagePort;
-  /** Everything the worker says comes here (not through the Worker object: a port can be drained). */
-  readonly replies: MessagePort;
-  /** The reply port keeps the process alive only while jobs are out (an idle pool lets it exit). */
-  private reffed = false;
-  keepAlive(): void {
-    const want = this.posted.length > 0 && !this.dead;
-    if (want === this.reffed) return;
-    this.reffed = want;
-    if (want) this.replies.ref();
-    else this.replies.unref();
-  }
-  constructor(file: string) {
-    const { port1, port2 } = new MessageChannel();
-    const replies = new MessageChannel();
-    this.outPort = port1;
-    this.replies = replies.port1;
-    this.worker = new Worker(file, {
-      workerData: { cancelled: this.cancelled, outbound: { cell: this.outCell, port: port2 }, replies: replies.port2 },
-      transferList: [port2, replies.port2],
-    });
-  }
-  get running(): Job | undefined {
-    return this.posted[0];
-  }
-  /** When the job now running started (it became the first posted). */
-  runningSince = 0;
-  /** Posted jobs whose instance moved to another worker: this worker skips them, their answer is dropped. */
-  readonly abandoned = new Set<number>();
-}
 
-/** A guest running this long makes its worker's other instances move to a free worker. */
+/** A guest holding the CPU this long makes its worker's idle instances move to a free worker. */
 const STALL_MS = 500;
+/** A worker whose guest has held the CPU this long gets no new instance while another is free. */
+const BUSY_MS = 50;
+/** A suspended call told to stop that has not stopped after this long: its worker is stuck, end it. */
+const CANCEL_GRACE_MS = 1_000;
 
 export interface WorkerPoolOptions {
-  /** Workers serving guests (each runs one guest call at a time). */
+  /** Workers serving guests. */
   workers: number;
   /** Started workers kept idle to replace one that was killed (a new one takes ~75 ms). */
   spares: number;
+  /**
+   * Workers the pool may grow to while every worker is held by a guest that does not yield
+   * (default: `workers` + 2). The extra ones go again once idle.
+   */
+  maxWorkers?: number;
   logger: Logger;
   workerFile?: string;
   /** Performs a guest's outbound request (policy already checked in the worker and again here). */
-  outbound?: (req: OutboundRequest, spec: InstanceSpec) => Promise<OutboundReply>;
+  outbound?: (req: OutboundRequest, spec: InstanceSpec, ctx: OutboundContext) => Promise<OutboundReply>;
 }
 
 /**
- * Guest worker threads. An instance lives in one worker; a worker hosts many instances and runs
- * one job at a time. A job past its deadline is ended by terminating its worker: the other
- * instances of that worker are re-created on a warm spare and their queued jobs move with them.
+ * Guest worker threads. An instance lives in one worker; a worker hosts many instances. A
+ * synchronous guest's call holds its worker until it returns; a JSPI guest's call holds it only
+ * while on the CPU. A call past its deadline that holds the CPU is ended by terminating its worker:
+ * the other instances of that worker are re-created on a warm spare, and their requests that had
+ * not started answering run again there (the others fail). A suspended call past its deadline is
+ * cancelled inside the worker.
  */
 export class WorkerPool {
   private readonly active: GuestWorker[] = [];
@@ -142,55 +91,101 @@ export class WorkerPool {
   private nextJob = 1;
   private closed = false;
   private readonly file: string;
+  private readonly maxWorkers: number;
 
   constructor(private readonly opts: WorkerPoolOptions) {
     this.file = opts.workerFile ?? WORKER_FILE;
+    this.maxWorkers = Math.max(opts.workers, opts.maxWorkers ?? opts.workers + 2);
     for (let i = 0; i < opts.workers; i++) this.active.push(this.spawn());
     for (let i = 0; i < opts.spares; i++) this.spares.push(this.spawn());
-    this.watchdog = setInterval(() => this.unstall(), STALL_MS / 2);
+    this.watchdog = setInterval(() => this.watch(), STALL_MS / 5);
     this.watchdog.unref();
   }
 
   private readonly watchdog: NodeJS.Timeout;
 
   /**
-   * A sync guest that runs long (a loop waiting for its deadline, a heavy request) blocks every
-   * instance sharing its worker. Those neighbours move to the least busy worker that is not stalled:
-   * re-instantiated there (their memory starts fresh), with their waiting jobs.
+   * Every 100 ms: a guest over its CPU limit ends its worker; a worker held longer than STALL_MS
+   * by one guest lets its idle instances move to a free worker (growing the pool up to maxWorkers
+   * when none is free); extra workers go once idle.
    */
-  private unstall(): void {
+  private watch(): void {
     const now = performance.now();
-    const stalled = (w: GuestWorker) => w.posted.length > 0 && now - w.runningSince > STALL_MS;
-    for (const w of this.active) {
-      if (w.dead || !stalled(w)) continue;
-      const stuck = w.posted[0]!.instanceId;
-      const neighbours = [...w.instances].filter((id) => id !== stuck);
-      const free = this.active.filter((o) => o !== w && !o.dead && !stalled(o));
-      if (!neighbours.length || !free.length) continue;
-      for (const id of neighbours) {
-        const to = free.reduce((a, b) => (b.posted.length + b.queue.length < a.posted.length + a.queue.length ? b : a));
-        this.move(id, w, to);
+    const stalled = new Set<GuestWorker>();
+    for (const w of [...this.active]) {
+      if (w.dead) continue;
+      const held = w.cpuHeldMs(now);
+      if (held === 0) continue;
+      const job = w.onCpu();
+      if (job?.cpuLimitMs !== undefined && held > job.cpuLimitMs) {
+        this.replace(w, 'cpu-limit', `the guest held the CPU for more than ${job.cpuLimitMs} ms without waiting`, job);
+        continue;
       }
+      if (held > STALL_MS) stalled.add(w);
+    }
+    // A guest that holds its worker past STALL_MS competes for the cores at the lowest OS priority:
+    // the node's other guests and its HTTP thread go first (measured in docs/runner.md).
+    for (const w of this.active) w.setNice(stalled.has(w));
+    for (const w of stalled) this.unstall(w, stalled);
+    this.shrink();
+  }
+
+  /**
+   * A guest that holds the CPU (a loop waiting for its deadline, a heavy request) blocks every
+   * instance sharing its worker. Those with nothing started there move to the least busy worker that
+   * is not stalled: re-instantiated (their memory starts fresh), with their waiting requests.
+   * Instances with a call suspended there cannot move (its stack lives in that thread).
+   */
+  private unstall(w: GuestWorker, stalled: Set<GuestWorker>): void {
+    const stuck = w.onCpu()?.instanceId;
+    const neighbours = [...w.instances].filter((id) => id !== stuck);
+    if (!neighbours.length) return;
+    let free = this.active.filter((o) => !o.dead && !stalled.has(o));
+    if (!free.length && this.active.length < this.maxWorkers) {
+      const extra = this.spares.shift() ?? this.spawn();
+      this.active.push(extra);
+      this.refillSpares();
+      this.opts.logger.warn({ workers: this.active.length }, 'every guest worker is held by a guest that does not yield: one more worker');
+      free = [extra];
+    }
+    if (!free.length) return;
+    for (const id of neighbours) {
+      const to = free.reduce((a, b) => (load(b) < load(a) ? b : a));
+      this.move(id, w, to);
     }
   }
 
+  /** Workers beyond `workers` leave once they host nothing. */
+  private shrink(): void {
+    if (this.active.length <= this.opts.workers) return;
+    const idle = this.active.find((w) => !w.dead && w.instances.size === 0 && w.posted.size === 0 && !w.queue.length && !w.background.length);
+    if (!idle) return;
+    this.active.splice(this.active.indexOf(idle), 1);
+    idle.dead = true;
+    idle.outPort.close();
+    idle.replies.close();
+    void idle.worker.terminate();
+  }
+
+  /** Moves an instance unless a call of it has started on `from`. */
   private move(id: string, from: GuestWorker, to: GuestWorker): void {
+    const mine = [...from.posted.values()].filter((j) => j.instanceId === id);
+    const posted = mine.filter((j) => j.msg.type === 'request');
+    if (posted.some((j) => !from.takeBack(j))) return;
+    // An instantiation posted there has not run (the worker would have answered it before it stalled):
+    // it goes along, so whoever waits for it (a replica growing) gets the instance made on `to`.
+    const made = mine.filter((j) => j.msg.type === 'instantiate');
+    for (const j of made) from.forgetPosted(j);
     from.instances.delete(id);
     to.instances.add(id);
     this.placement.set(id, to);
     this.opts.logger.info({ instance: id }, 'guest moved off a stalled worker');
-    // Requests already posted behind the stuck one are skipped there and sent again here; anything
-    // not posted yet simply moves. (A posted instantiation finishes there: harmless, dropped below.)
-    const posted = from.posted.slice(1).filter((j) => j.instanceId === id && j.msg.type === 'request');
-    for (const j of posted) {
-      from.abandoned.add(j.id);
-      Atomics.store(from.cancelled, j.id % CANCEL_SLOTS, j.id);
-    }
     const queued = from.queue.filter((j) => j.instanceId === id);
     const background = from.background.filter((j) => j.instanceId === id);
     from.queue = from.queue.filter((j) => j.instanceId !== id);
     from.background = from.background.filter((j) => j.instanceId !== id);
-    this.instantiateOn(to, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
+    if (made.length) to.queue.push(...made);
+    else this.instantiateOn(to, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
     to.queue.push(...posted, ...queued);
     to.background.push(...background);
     // The stalled worker forgets its copy once (if ever) it is free again.
@@ -201,6 +196,28 @@ export class WorkerPool {
 
   get workerCount(): number {
     return this.active.length;
+  }
+
+  /** Calls in flight per worker (posted, not answered), for status and tests. */
+  inFlight(): number[] {
+    return this.active.map((w) => w.posted.size);
+  }
+
+  /** What the guests hold: instances, calls in flight, linear memory (bytes; each memory capped by resources.limits.memory). */
+  usage(): { workers: number; instances: number; inFlight: number; memoryBytes: number } {
+    let instances = 0;
+    let inFlight = 0;
+    let kib = 0;
+    for (const w of this.active) {
+      instances += w.instances.size;
+      inFlight += w.posted.size;
+      kib += Atomics.load(w.shared.cpu, 2);
+    }
+    return { workers: this.active.length, instances, inFlight, memoryBytes: kib * 1024 };
+  }
+
+  private refillSpares(): void {
+    if (this.spares.length < this.opts.spares) setImmediate(() => !this.closed && this.spares.length < this.opts.spares && this.spares.push(this.spawn()));
   }
 
   private spawn(): GuestWorker {
@@ -230,8 +247,8 @@ export class WorkerPool {
     return w;
   }
 
-  /** Creates (or re-creates) an instance; resolves with the worker-side instantiate time in ms. */
   /**
+   * Creates (or re-creates) an instance; resolves with the worker-side instantiate time in ms.
    * `background`: a guest made ahead of need (a warm guest) — it waits until the worker has nothing
    * else to do, so it never delays a request.
    */
@@ -239,7 +256,10 @@ export class WorkerPool {
     this.specs.set(spec.instanceId, { spec, component });
     let w = this.placement.get(spec.instanceId);
     if (!w) {
-      w = this.active.reduce((a, b) => (b.instances.size < a.instances.size ? b : a));
+      // Not beside a guest that has held its worker for a while (it may be a loop about to stall it).
+      const now = performance.now();
+      const free = this.active.filter((o) => !o.dead && o.cpuHeldMs(now) <= BUSY_MS);
+      w = (free.length ? free : this.active).reduce((a, b) => (b.instances.size < a.instances.size ? b : a));
       this.placement.set(spec.instanceId, w);
       w.instances.add(spec.instanceId);
     }
@@ -268,51 +288,66 @@ export class WorkerPool {
 
   /**
    * Sends one request to an instance; `pull` yields the body past `req.body` when `req.bodyMore`.
-   * Rejects with GuestFailure when no response head came.
+   * Rejects with GuestFailure when no response head came. A JSPI instance must get one request at a
+   * time (its replica sees to that): jco instances are not re-entrant.
    */
-  request(instanceId: string, req: RequestInit, cancel?: Cancellation, pull?: () => Promise<Uint8Array | null>): Promise<GuestResponse> {
+  request(
+    instanceId: string,
+    req: RequestInit,
+    cancel?: Cancellation,
+    pull?: () => Promise<Uint8Array | null>,
+    opts: RequestOptions = {},
+  ): Promise<GuestResponse> {
     const w = this.placement.get(instanceId);
-    if (!w) return Promise.reject(new GuestFailure('setup', `instance ${instanceId} is not running`));
+    if (!w) {
+      opts.onEnd?.();
+      return Promise.reject(new GuestFailure('setup', `instance ${instanceId} is not running`));
+    }
+    const async = this.specs.get(instanceId)?.component.async ?? false;
     return new Promise<GuestResponse>((resolve, reject) => {
       const id = this.nextJob++;
-      let controller!: ReadableStreamDefaultController<Uint8Array>;
-      let headDone = false;
+      let stream: ResponseStream | undefined;
       let finished = false;
-      let stream: ReadableStream<Uint8Array> | undefined;
       let stopListening: (() => void) | undefined;
-      const body = () =>
-        (stream ??= new ReadableStream<Uint8Array>(
-          { start: (c) => void (controller = c) },
-          { highWaterMark: 0, size: (chunk: Uint8Array) => chunk.byteLength },
-        ));
       const push = (chunks: Uint8Array[]) => {
-        for (const c of chunks) if (c.length) controller.enqueue(c);
-        // A sync guest cannot be paused: one that writes far ahead of its reader is stopped.
-        if ((controller.desiredSize ?? 0) < -MAX_UNREAD_BYTES) {
-          const cur = this.placement.get(instanceId);
+        // A client that left cancelled the stream: the guest's later bytes go nowhere.
+        if (!stream!.push(chunks)) return;
+        // A guest that writes far ahead of its reader is stopped.
+        if (stream!.unread > MAX_UNREAD_BYTES) {
           const message = `the response body ran more than ${MAX_UNREAD_BYTES >> 20} MiB ahead of its reader`;
-          if (cur && cur.running === job) this.replace(cur, 'guest-error', message);
-          else fail('guest-error', message);
+          const cur = this.placement.get(instanceId);
+          if (cur && !job.async && cur.onCpu() === job) this.replace(cur, 'guest-error', message, job);
+          else {
+            fail('guest-error', message);
+            if (cur && job.async) this.cancelStarted(cur, job);
+          }
         }
       };
       const fail = (kind: GuestFailureKind, message: string) => {
         if (finished) return;
         finished = true;
         stopListening?.();
-        if (!headDone) reject(new GuestFailure(kind, message));
-        else controller.error(new GuestFailure(kind, message));
+        if (!stream) reject(new GuestFailure(kind, message));
+        else stream.error(new GuestFailure(kind, message));
       };
       const job: Job = {
         id,
         instanceId,
+        async,
+        ...(opts.cpuLimitMs !== undefined ? { cpuLimitMs: opts.cpuLimitMs } : {}),
+        onEnd: once(() => {
+          job.outbound?.abort();
+          opts.onEnd?.();
+        }),
         msg: { type: 'request', job: id, instanceId, req },
         ...(pull ? { pull } : {}),
         onMessage: (m) => {
+          if (m.type === 'head') job.committed = true;
           if (finished) return m.type === 'done' || m.type === 'failed';
           switch (m.type) {
             case 'head':
-              headDone = true;
-              resolve({ status: m.status, headers: m.headers, body: body() });
+              stream = new ResponseStream();
+              resolve({ status: m.status, headers: m.headers, body: stream.readable });
               push(m.chunks);
               return false;
             case 'chunks':
@@ -322,13 +357,12 @@ export class WorkerPool {
               this.log(instanceId, m.log);
               finished = true;
               stopListening?.();
-              if (!headDone && m.head) {
-                headDone = true;
+              if (!stream && m.head) {
                 resolve({ status: m.head.status, headers: m.head.headers, body: concat(m.chunks) });
                 return true;
               }
               push(m.chunks);
-              controller.close();
+              stream?.close();
               return true;
             case 'failed':
               this.log(instanceId, m.log);
@@ -340,28 +374,56 @@ export class WorkerPool {
               return true;
           }
         },
-        onLost: (kind, message) => fail(kind, message),
+        onLost: (kind, message) => {
+          fail(kind, message);
+          job.onEnd?.();
+        },
       };
       const onAbort = (why: unknown) => {
         const r = why as { name?: string; message?: string } | undefined;
-        // A passed deadline ends the guest; a client that went away only stops waiting for it.
+        // A passed deadline ends the guest; a client that went away stops a waiting call too.
         const deadline = r?.name === 'TimeoutError';
         const reason = new GuestFailure(deadline ? 'timeout' : 'aborted', r?.message ?? 'request aborted');
         const cur = this.placement.get(instanceId);
-        if (cur && cur.running === job) {
-          // A sync guest cannot be interrupted: its thread goes, its neighbours move to a spare.
-          if (deadline) this.replace(cur, reason.kind, reason.message);
-          else fail(reason.kind, reason.message);
-        } else if (cur) {
-          if (cur.posted.includes(job)) Atomics.store(cur.cancelled, job.id % CANCEL_SLOTS, job.id);
-          else cur.queue = cur.queue.filter((j) => j !== job);
+        if (!cur || finished) return fail(reason.kind, reason.message);
+        if (cur.queue.includes(job) || cur.takeBack(job)) {
+          cur.queue = cur.queue.filter((j) => j !== job);
+          this.pump(cur);
           fail(reason.kind, reason.message);
+          job.onEnd?.();
+          return;
         }
+        // Started. A synchronous guest cannot be interrupted: its thread goes (its neighbours' calls
+        // run again on a spare) — also when its client left, nobody wants what it computes.
+        if (!job.async) {
+          if (cur.posted.has(job.id)) this.replace(cur, reason.kind, reason.message, job);
+          else fail(reason.kind, reason.message);
+          return;
+        }
+        fail(reason.kind, reason.message);
+        this.cancelStarted(cur, job);
       };
-      if (cancel?.aborted) return reject(new GuestFailure('aborted', 'request aborted'));
+      if (cancel?.aborted) {
+        job.onEnd?.();
+        return reject(new GuestFailure('aborted', 'request aborted'));
+      }
       stopListening = cancel?.onCancel(onAbort);
       this.enqueue(w, job);
     });
+  }
+
+  /**
+   * Ends a started JSPI call: at once by its worker's end when it holds the CPU, else by a cancel
+   * message — and by the worker's end after a grace period if the worker never got to it (another
+   * guest holds the CPU).
+   */
+  private cancelStarted(w: GuestWorker, job: Job): void {
+    if (!w.posted.has(job.id)) return;
+    if (w.onCpu() === job) return this.replace(w, 'timeout', 'request timeout', job);
+    this.post(w, { type: 'cancel', job: job.id });
+    setTimeout(() => {
+      if (!w.dead && w.posted.has(job.id)) this.replace(w, 'timeout', 'request timeout', job);
+    }, CANCEL_GRACE_MS).unref();
   }
 
   /** Forgets an instance (its queued jobs still run first: drain happens above this layer). */
@@ -414,10 +476,14 @@ export class WorkerPool {
   }
 
   private pump(w: GuestWorker): void {
-    while (!w.dead && !w.gone && w.posted.length < PIPELINE && (w.queue.length || (w.posted.length === 0 && w.background.length))) {
-      const job = (w.queue.length ? w.queue : w.background).shift()!;
-      if (w.posted.length === 0) w.runningSince = performance.now();
-      w.posted.push(job);
+    while (!w.dead && !w.gone) {
+      // Warm guests are made only while no synchronous job is out (suspended JSPI calls do not count).
+      const job = w.queue.length ? w.queue[0]! : w.syncPosted === 0 ? w.background[0] : undefined;
+      if (!job || (!job.async && w.syncPosted >= PIPELINE)) break;
+      (w.queue.length ? w.queue : w.background).shift();
+      w.posted.set(job.id, job);
+      if (!job.async) w.syncPosted++;
+      if (job.msg.type === 'request') Atomics.store(w.shared.slots, job.id % SLOTS, job.id);
       if (job.msg.type === 'instantiate' && job.component && !w.loaded.has(job.component.key)) {
         w.loaded.add(job.component.key);
         this.post(w, { ...job.msg, component: job.component });
@@ -438,34 +504,40 @@ export class WorkerPool {
   }
 
   private onMessage(w: GuestWorker, m: FromWorker): void {
+    if (m.type === 'batch') {
+      for (const one of m.msgs) this.onMessage(w, one);
+      return;
+    }
     if (m.type === 'outbound') return this.onOutbound(w, m);
-    if (m.type === 'pull') return this.onPull(w, m.job);
-    const job = w.posted[0];
-    if (!job || job.id !== m.job) return;
-    // An abandoned job was cancelled before it ran: the worker answers it with one 'failed'.
-    const done = w.abandoned.delete(job.id) || job.onMessage(m);
-    if (done) {
-      w.posted.shift();
-      w.runningSince = performance.now();
+    if (m.type === 'pull') return this.onPull(w, m);
+    const job = w.posted.get(m.job);
+    // Unknown: a job taken back before it started (the worker answers it with one 'failed').
+    if (!job) return;
+    if (job.onMessage(m)) {
+      w.forgetPosted(job);
+      job.onEnd?.();
       this.pump(w);
     }
   }
 
-  private onPull(w: GuestWorker, jobId: number): void {
-    const job = w.posted.find((j) => j.id === jobId);
+  private onPull(w: GuestWorker, m: Extract<FromWorker, { type: 'pull' }>): void {
+    const job = w.posted.get(m.job);
+    // The body read past its first bytes cannot be read again: this request can no longer re-run.
+    if (job) job.committed = true;
     const next: Promise<PullReply> = job?.pull
       ? job.pull().then(
           (chunk) => (chunk ? { chunk } : { end: true as const }),
           () => ({ end: true as const }),
         )
       : Promise.resolve({ end: true as const });
-    void next.then((r) => this.wake(w, r));
+    void next.then((r) => this.answer(w, m.reply, r));
   }
 
-  /** Hands a reply to a guest blocked in the worker and wakes it. */
-  private wake(w: GuestWorker, reply: unknown): void {
+  /** Hands a reply to a guest: a suspended one by message, a blocked one through the shared cell. */
+  private answer(w: GuestWorker, reply: number | undefined, value: PullReply | OutboundReply): void {
     if (w.dead) return;
-    w.outPort.postMessage(reply);
+    if (reply !== undefined) return this.post(w, { type: 'reply', id: reply, value });
+    w.outPort.postMessage(value);
     Atomics.store(w.outCell, 0, 1);
     Atomics.notify(w.outCell, 0);
   }
@@ -473,41 +545,56 @@ export class WorkerPool {
   private onOutbound(w: GuestWorker, m: Extract<FromWorker, { type: 'outbound' }>): void {
     const spec = this.specs.get(m.instanceId)?.spec;
     const perform = this.opts.outbound;
+    const job = w.posted.get(m.job);
+    const ctx: OutboundContext = {};
+    if (job) {
+      ctx.signal = (job.outbound ??= new AbortController()).signal;
+      const init = job.msg.type === 'request' ? job.msg.req : undefined;
+      const hops = Number(init?.headers.find(([k]) => k === HOPS_HEADER)?.[1] ?? 0);
+      ctx.hops = Number.isInteger(hops) && hops > 0 ? hops : 0;
+    }
     const reply: Promise<OutboundReply> =
-      spec && perform ? perform(m.req, spec).catch((err) => ({ error: 'internal-error', message: String(err) })) : Promise.resolve({ error: 'HTTP-request-denied' });
-    void reply.then((r) => this.wake(w, r));
+      spec && perform ? perform(m.req, spec, ctx).catch((err) => ({ error: 'internal-error', message: String(err) })) : Promise.resolve({ error: 'HTTP-request-denied' });
+    void reply.then((r) => this.answer(w, m.reply, r));
   }
 
-  /** Ends a worker (deadline or crash) and moves its instances and queued jobs to a fresh one. */
-  private replace(w: GuestWorker, kind: GuestFailureKind, message: string): void {
+  /**
+   * Ends a worker (a deadline, a CPU limit, a crash) and moves its instances to a fresh one.
+   * `culprit` fails with `kind`; jobs that had not started answering run again on the replacement
+   * (a request whose guest had begun its response, or read its body past the first bytes, fails).
+   */
+  private replace(w: GuestWorker, kind: GuestFailureKind, message: string, culprit?: Job): void {
     if (w.dead) return;
     w.dead = true;
     void w.worker.terminate();
     w.outPort.close();
     w.replies.close();
-    // Jobs posted behind the running one never started: they move to the replacement.
-    const [running, ...moved] = w.posted.filter((j, i) => i === 0 || !w.abandoned.has(j.id));
-    w.posted = [];
+    const posted = [...w.posted.values()];
+    w.posted.clear();
+    w.syncPosted = 0;
+    const rerun = posted.filter((j) => j !== culprit && !j.committed);
+    const lost = posted.filter((j) => j !== culprit && j.committed);
     const idx = this.active.indexOf(w);
     if (idx < 0 || this.closed) {
-      running?.onLost(kind, message);
-      for (const j of [...moved, ...w.queue, ...w.background]) j.onLost('crashed', 'runner is stopping');
+      culprit?.onLost(kind, message);
+      for (const j of [...rerun, ...lost, ...w.queue, ...w.background]) j.onLost('crashed', 'runner is stopping');
       return;
     }
     const next = this.spares.shift() ?? this.spawn();
     this.active[idx] = next;
-    if (this.spares.length < this.opts.spares) setImmediate(() => !this.closed && this.spares.push(this.spawn()));
+    this.refillSpares();
     for (const id of w.instances) {
       next.instances.add(id);
       this.placement.set(id, next);
       this.instantiateOn(next, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
     }
-    for (const j of [...moved, ...w.queue]) next.queue.push(j);
+    for (const j of [...rerun, ...w.queue]) next.queue.push(j);
     next.background.push(...w.background);
     w.queue = [];
     w.background = [];
     this.pump(next);
-    running?.onLost(kind, message);
+    culprit?.onLost(kind, message);
+    for (const j of lost) j.onLost('crashed', `the response had started when its guest worker was ended (another guest on it: ${message})`);
   }
 
   private log(instanceId: string, log: LogBatch | undefined): void {
@@ -527,10 +614,31 @@ export class WorkerPool {
       w.dead = true;
       w.outPort.close();
       w.replies.close();
-      for (const j of [...w.posted, ...w.queue, ...w.background]) j.onLost('crashed', 'runner is stopping');
+      for (const j of [...w.posted.values(), ...w.queue, ...w.background]) j.onLost('crashed', 'runner is stopping');
     }
     await Promise.all(all.map((w) => w.worker.terminate()));
   }
+}
+
+export interface RequestOptions {
+  /** Longest time the guest may hold the CPU without waiting (ms); past it the call fails. */
+  cpuLimitMs?: number;
+  /** Called once when the call has left the worker for good: its instance is free for the next. */
+  onEnd?: () => void;
+}
+
+function once(f: () => void): () => void {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    f();
+  };
+}
+
+/** Jobs waiting on or in a worker: where a moved instance goes. */
+function load(w: GuestWorker): number {
+  return w.posted.size + w.queue.length;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -1,5 +1,5 @@
 import { ResultError } from './errors.js';
-import { InputStream, OutputStream, Pollable, type ByteSink } from './io.js';
+import { InputStream, OutputStream, Pollable, type BodyMore, type ByteSink } from './io.js';
 
 type Method = { tag: string; val?: string };
 type Scheme = { tag: 'HTTP' | 'HTTPS' | 'other'; val?: string };
@@ -91,7 +91,7 @@ export class IncomingBody {
   private streamTaken = false;
   constructor(
     private readonly bytes: Uint8Array,
-    private readonly more?: () => Uint8Array | null,
+    private readonly more?: BodyMore,
   ) {}
   stream(): InputStream {
     if (this.streamTaken) throw new ResultError(undefined);
@@ -111,7 +111,7 @@ export interface IncomingRequestInit {
   headers: FieldEntry[];
   /** The body's first bytes; `more` pulls the rest (absent when that was all). */
   body: Uint8Array;
-  more?: () => Uint8Array | null;
+  more?: BodyMore;
 }
 
 export class IncomingRequest {
@@ -292,23 +292,39 @@ type OutboundResult = { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: 
 
 /**
  * The request is sent when the guest first waits for the answer (get, or its pollable): by then
- * it has usually written and finished the body, which wasi:http lets it do after `handle`.
+ * it has usually written and finished the body, which wasi:http lets it do after `handle`. A
+ * synchronous guest's thread blocks while it is sent; an asynchronous one gets a Promise (`get` is
+ * one of its suspending imports, so a guest that calls it without polling first waits too).
  */
 export class FutureIncomingResponse {
   private result: OutboundResult | undefined;
+  private pending: Promise<void> | undefined;
   private taken = false;
-  constructor(private readonly send: () => OutboundResult) {}
-  private settle(): OutboundResult {
-    return (this.result ??= this.send());
+  constructor(private readonly send: () => OutboundResult | Promise<OutboundResult>) {}
+  private start(): void | Promise<void> {
+    if (this.result || this.pending) return this.pending;
+    const r = this.send();
+    if (!(r instanceof Promise)) {
+      this.result = r;
+      return;
+    }
+    return (this.pending = r.then((v) => {
+      this.result = v;
+      this.pending = undefined;
+    }));
   }
   subscribe(): Pollable {
-    this.settle();
-    return new Pollable();
+    void this.start();
+    return new Pollable({ ready: () => this.result !== undefined, wait: () => this.start() });
   }
-  get() {
+  get(): unknown {
     if (this.taken) return { tag: 'err', val: undefined };
+    if (!this.result) {
+      const p = this.start();
+      if (p) return p.then(() => this.get());
+    }
     this.taken = true;
-    return { tag: 'ok', val: this.settle() };
+    return { tag: 'ok', val: this.result };
   }
 }
 
@@ -325,7 +341,7 @@ export type OutboundReply =
   | { error: string; message?: string };
 
 /** Turns a guest's outgoing-request into a plain one and the performer's reply into wasi:http values. */
-export function outboundVia(perform: (req: OutboundRequest) => OutboundReply): OutboundHandler {
+export function outboundVia(perform: (req: OutboundRequest) => OutboundReply | Promise<OutboundReply>): OutboundHandler {
   return (req) =>
     new FutureIncomingResponse(() => {
       const scheme = req.scheme();
@@ -339,10 +355,14 @@ export function outboundVia(perform: (req: OutboundRequest) => OutboundReply): O
         headers: req.headers().entries().map(([k, v]) => [k, dec.decode(v)]),
         body: req.bodyPipe.take(),
       });
-      if ('error' in reply) return { tag: 'err', val: reply.message !== undefined ? { tag: reply.error, val: reply.message } : { tag: reply.error } };
-      const enc = new TextEncoder();
-      return { tag: 'ok', val: new IncomingResponse(reply.status, Fields.frozen(reply.headers.map(([k, v]) => [k, enc.encode(v)])), reply.body) };
+      return reply instanceof Promise ? reply.then(toResult) : toResult(reply);
     });
+}
+
+function toResult(reply: OutboundReply): OutboundResult {
+  if ('error' in reply) return { tag: 'err', val: reply.message !== undefined ? { tag: reply.error, val: reply.message } : { tag: reply.error } };
+  const enc = new TextEncoder();
+  return { tag: 'ok', val: new IncomingResponse(reply.status, Fields.frozen(reply.headers.map(([k, v]) => [k, enc.encode(v)])), reply.body) };
 }
 
 /** How an instance may reach out: the default denies every outbound request. */

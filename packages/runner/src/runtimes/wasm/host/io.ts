@@ -10,74 +10,165 @@ export class IoError {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-/** Blocks the guest's thread: a sync guest that waits holds its worker (see docs/runner.md). */
+/** Blocks the guest's thread: only a synchronous guest (one that cannot wait, see compile.ts) gets here. */
 export function sleepMs(ms: number): void {
   if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
 }
 
-/** wasi:io/poll pollable. Everything the host offers is ready at once except timers. */
+/**
+ * What a pollable waits for. `wait` either blocks the thread until ready (synchronous host) or
+ * returns a Promise (asynchronous host: the guest's call is suspended through JSPI meanwhile).
+ */
+export interface Readiness {
+  ready(): boolean;
+  wait(): void | Promise<void>;
+  /** A timer's instant (ns, monotonic): a synchronous poll sleeps until the soonest. */
+  readonly readyAtNs?: bigint;
+}
+
+const ALWAYS: Readiness = { ready: () => true, wait: () => undefined };
+
+/** wasi:io/poll pollable. */
 export class Pollable {
-  constructor(readonly readyAtNs?: bigint) {}
+  constructor(readonly on: Readiness = ALWAYS) {}
   ready(): boolean {
-    return this.readyAtNs === undefined || process.hrtime.bigint() >= this.readyAtNs;
+    return this.on.ready();
   }
-  block(): void {
-    if (this.readyAtNs === undefined) return;
-    const left = this.readyAtNs - process.hrtime.bigint();
-    if (left > 0n) sleepMs(Math.ceil(Number(left) / 1e6));
+  block(): void | Promise<void> {
+    if (!this.on.ready()) return this.on.wait();
   }
 }
 
-export function poll(list: Pollable[]): Uint32Array {
+/**
+ * How the host hands a guest's waits to its worker: `suspend` receives every Promise a guest call
+ * is about to wait on (the worker notes that the call left the CPU and when it resumes).
+ */
+export interface Waits {
+  /** Asynchronous host (JSPI guest): timers resolve as Promises, never block the thread. */
+  readonly async: boolean;
+  suspend<T>(p: Promise<T>): Promise<T>;
+}
+
+export const BLOCKING: Waits = { async: false, suspend: (p) => p };
+
+/** A monotonic-clock pollable. */
+export function timer(readyAtNs: bigint, waits: Waits): Pollable {
+  const ready = () => process.hrtime.bigint() >= readyAtNs;
+  const left = () => Math.max(1, Math.ceil(Number(readyAtNs - process.hrtime.bigint()) / 1e6));
+  let pending: Promise<void> | undefined;
+  // setTimeout may fire a little before hrtime reaches the instant: re-arm until it has.
+  const sleep = (): Promise<void> => new Promise<void>((r) => setTimeout(r, left())).then(() => (ready() ? undefined : sleep()));
+  return new Pollable({
+    readyAtNs,
+    ready,
+    wait: () => {
+      if (ready()) return;
+      if (waits.async) return (pending ??= waits.suspend(sleep()));
+      while (!ready()) sleepMs(left());
+    },
+  });
+}
+
+function readyIndices(list: Pollable[]): Uint32Array {
+  const out: number[] = [];
+  for (let i = 0; i < list.length; i++) if (list[i]!.ready()) out.push(i);
+  return new Uint32Array(out);
+}
+
+/** wasi:io/poll.poll: what is ready now, else waits for the first (blocking, or as a Promise). */
+export function poll(list: Pollable[]): Uint32Array | Promise<Uint32Array> {
   if (list.length === 0) throw new Error('wasi:io/poll.poll called with an empty list');
-  let ready = list.map((p, i) => (p.ready() ? i : -1)).filter((i) => i >= 0);
-  if (ready.length === 0) {
-    // Wait for the earliest timer, then report what is ready.
-    let soonest = list[0]!;
-    for (const p of list) if ((p.readyAtNs ?? 0n) < (soonest.readyAtNs ?? 0n)) soonest = p;
-    soonest.block();
-    ready = list.map((p, i) => (p.ready() ? i : -1)).filter((i) => i >= 0);
+  const now = readyIndices(list);
+  if (now.length) return now;
+  // Soonest timer first: a blocking wait on it ends the synchronous poll.
+  const waiting = [...list].sort((a, b) => Number((a.on.readyAtNs ?? 0n) - (b.on.readyAtNs ?? 0n)));
+  const promises: Promise<void>[] = [];
+  for (const p of waiting) {
+    const w = p.on.wait();
+    if (!w) return readyIndices(list);
+    promises.push(w);
   }
-  return new Uint32Array(ready);
+  return Promise.race(promises).then(() => readyIndices(list));
 }
 
-/** wasi:io/streams input-stream over bytes the host already holds. */
+export type BodyChunk = Uint8Array | null;
+/** The next chunk of a body (null at its end): at once (synchronous host) or as a Promise. */
+export type BodyMore = () => BodyChunk | Promise<BodyChunk>;
+
+const EMPTY = new Uint8Array(0);
+
+/** wasi:io/streams input-stream over bytes the host holds, refilled from `more` as the guest reads. */
 export class InputStream {
   private offset = 0;
-  /**
-   * `more` fetches the next chunk (blocking the guest's thread), null at the end: a request body
-   * streams into a synchronous guest as it reads.
-   */
+  private pending: Promise<void> | undefined;
+  private ended = false;
   constructor(
-    private bytes: Uint8Array = new Uint8Array(0),
-    private more?: () => Uint8Array | null,
-  ) {}
+    private bytes: Uint8Array = EMPTY,
+    private more?: BodyMore,
+  ) {
+    if (!more) this.ended = true;
+  }
+  private get buffered(): boolean {
+    return this.offset < this.bytes.length;
+  }
+  private take(chunk: BodyChunk): void {
+    if (!chunk) {
+      this.more = undefined;
+      this.ended = true;
+      return;
+    }
+    this.bytes = chunk;
+    this.offset = 0;
+  }
+  /** Asks for the next chunk: filled at once from a synchronous source, else a Promise. */
+  private fill(): void | Promise<void> {
+    if (this.pending) return this.pending;
+    if (this.ended) return;
+    let next: BodyChunk | Promise<BodyChunk>;
+    try {
+      next = this.more!();
+    } catch {
+      next = null;
+    }
+    if (!(next instanceof Promise)) return this.take(next);
+    return (this.pending = next.then(
+      (c) => {
+        this.pending = undefined;
+        this.take(c);
+      },
+      () => {
+        this.pending = undefined;
+        this.take(null);
+      },
+    ));
+  }
+  /** Non-blocking: what is here, or nothing while the next chunk is on its way (wasi would-block). */
   read(len: bigint): Uint8Array {
-    while (this.offset >= this.bytes.length) {
-      const next = this.more?.();
-      if (!next) {
-        this.more = undefined;
-        throw closed();
-      }
-      this.bytes = next;
-      this.offset = 0;
+    while (!this.buffered) {
+      if (this.ended) throw closed();
+      if (this.fill()) return EMPTY;
     }
     const n = Math.min(Number(len), this.bytes.length - this.offset);
     const out = this.bytes.slice(this.offset, this.offset + n);
     this.offset += n;
     return out;
   }
-  blockingRead(len: bigint): Uint8Array {
+  blockingRead(len: bigint): Uint8Array | Promise<Uint8Array> {
+    while (!this.buffered && !this.ended) {
+      const p = this.fill();
+      if (p) return p.then(() => this.blockingRead(len));
+    }
     return this.read(len);
   }
   skip(len: bigint): bigint {
     return BigInt(this.read(len).length);
   }
-  blockingSkip(len: bigint): bigint {
-    return this.skip(len);
+  blockingSkip(len: bigint): bigint | Promise<bigint> {
+    const r = this.blockingRead(len);
+    return r instanceof Promise ? r.then((b) => BigInt(b.length)) : BigInt(r.length);
   }
   subscribe(): Pollable {
-    return new Pollable();
+    return new Pollable({ ready: () => this.buffered || this.ended, wait: () => this.fill() });
   }
 }
 
@@ -123,8 +214,13 @@ export class OutputStream {
     this.write(bytes);
     return BigInt(bytes.length);
   }
-  blockingSplice(src: InputStream, len: bigint): bigint {
-    return this.splice(src, len);
+  blockingSplice(src: InputStream, len: bigint): bigint | Promise<bigint> {
+    const r = src.blockingRead(len);
+    const write = (bytes: Uint8Array) => {
+      this.write(bytes);
+      return BigInt(bytes.length);
+    };
+    return r instanceof Promise ? r.then(write) : write(r);
   }
 }
 
