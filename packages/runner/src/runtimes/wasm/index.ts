@@ -47,6 +47,12 @@ export const DEFAULT_CPU_LIMIT_MS = 30_000;
 export const CPU_LIMIT_ANNOTATION = 'kedge.dev/cpu-limit-ms';
 /** A synchronous guest's calls run one after another on its worker: more instances than this per worker gain nothing. */
 const SYNC_GUESTS_PER_WORKER = 2;
+/**
+ * Calls posted ahead to one synchronous guest (the pool's pipeline depth): its worker runs them back
+ * to back instead of idling for a main-thread round trip after each (tiny hello through `kedge up`,
+ * one replica: 1.1k req/s with one call per guest, see docs/runner.md).
+ */
+const SYNC_CALLS_PER_GUEST = 16;
 
 /** WebAssembly components (wasi:http/proxy 0.2.x) run through jco in guest worker threads. */
 export class WasmRuntime implements Runtime {
@@ -262,7 +268,12 @@ export class WasmRuntime implements Runtime {
       };
     }
     const maxGuests = guestsPerReplica(cc, this.opts.maxGuestsPerReplica ?? DEFAULT_MAX_GUESTS_PER_REPLICA, component.async ? Infinity : SYNC_GUESTS_PER_WORKER * pool.workerCount);
-    const replica = new Replica({ maxGuests, claim: () => claim({}), drop: (g) => pool.drop(g) });
+    const replica = new Replica({
+      maxGuests,
+      callsPerGuest: component.async ? 1 : SYNC_CALLS_PER_GUEST,
+      claim: () => claim({}),
+      drop: (g) => pool.drop(g),
+    });
     replica.adopt(first);
     return {
       concurrency: cc,

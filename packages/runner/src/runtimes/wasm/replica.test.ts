@@ -35,6 +35,29 @@ describe('guests per replica', () => {
   });
 });
 
+describe('a replica of a synchronous guest', () => {
+  it('posts calls ahead to its guests, least loaded first, once the pool is at its cap, and drops a busy guest on its last answer after stop', async () => {
+    let made = 0;
+    const dropped: string[] = [];
+    const replica = new Replica({ maxGuests: 2, callsPerGuest: 3, claim: async () => `g${++made}`, drop: (g) => dropped.push(g) });
+    const c = new Cancellation();
+    const got: string[] = [];
+    for (let i = 0; i < 6; i++) got.push(await replica.acquire(c));
+    expect(got).toEqual(['g1', 'g2', 'g1', 'g2', 'g1', 'g2']);
+    expect(made).toBe(2);
+    const seventh = replica.acquire(c);
+    replica.release('g2');
+    expect(await seventh).toBe('g2');
+    replica.release('g1');
+    expect(await replica.acquire(c)).toBe('g1');
+    replica.stop();
+    for (let i = 0; i < 2; i++) replica.release('g1');
+    expect(dropped).toEqual([]);
+    replica.release('g1');
+    expect(dropped).toEqual(['g1']);
+  });
+});
+
 describe('a WebAssembly replica honours containerConcurrency', () => {
   let dir: string;
   let store: SqliteStore;
