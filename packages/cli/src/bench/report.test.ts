@@ -90,13 +90,13 @@ const waiting: WaitingResult = {
   waitMs: 100,
   durationS: 5,
   rows: [
-    { connections: 10, idealRps: 100, kedge: { ...run(19.5, 500), maxInstances: 72 }, bare: run(97, 101) },
+    { connections: 10, idealRps: 100, kedge: { ...run(19.5, 500), maxInstances: 72 }, bare: run(97, 101), cpuBound: { ...run(70, 140), maxInstances: 9 } },
     { connections: 200, idealRps: 2000, bare: run(1800, 110) },
   ],
   s2s: [{ connections: 1, direct: run(3000, 0.3), viaCaller: { ...run(300, 3), errors: 2, statusCounts: { '200': 1000, '502': 4 } }, neighbourDuring: { ...run(100, 2), errors: 1 } }],
   neighbourAlone: run(2000, 0.5),
-  setup: { kedge: 'kedge up …', bare: 'node node-wait.js' },
-  commands: { kedge: 'k', bare: 'b', viaCaller: 'v', direct: 'd' },
+  setup: { kedge: 'kedge up …', bare: 'node node-wait.js', s2s: 'kedge up s2s' },
+  commands: { kedge: 'k', bare: 'b', cpuBound: 'j', viaCaller: 'v', direct: 'd' },
   svgs: { 'waiting-guest-throughput.svg': 'bench/waiting-guest-throughput.svg' },
   notMeasured: [{ what: 'waiting guest through kedge up, 200 connections', why: 'boom' }],
 };
@@ -106,10 +106,23 @@ describe('renderWaiting / spliceWaiting', () => {
     const md = renderWaiting(waiting);
     expect(md).toContain('| 10 | 100 req/s | 20 req/s | 20 % | 500.0 ms | 2.00 s | 0 / 0 | 72 | 97 req/s | 97 % | 404.0 ms |');
     expect(md).toMatch(/\| 200 \| 2,000 req\/s \| – \| – \|/);
+    // The JS example is its own table, labelled CPU-bound, with its peak replicas.
+    expect(md).toContain('`examples/autoscale-js`, `?sleep=100`');
+    expect(md).toMatch(/CPU-bound, not a measure of waiting/);
+    expect(md).toContain('| 10 | 100 req/s | 70 req/s | 70 % | 140.0 ms | 560.0 ms | 0 / 0 | 9 |');
+    expect(md).toContain('| 200 | 2,000 req/s | – | – | – | – | – | – |');
+    expect(md).toContain('| JS guest (CPU-bound) through Kedge | as the sleeper\'s row | `j` |');
+    expect(md).toContain('| A → B | `kedge up s2s` | `v` |');
     expect(md).toContain('neighbour p99 during A → B (alone: 2.00 ms) |');
     expect(md).toContain('| 1 | 3,000 req/s | 300 µs | 1.20 ms | 300 req/s | 3.00 ms | 12.0 ms | 2 / 4 | 10 % | 8.00 ms = 4.0 × alone, 100 req/s, 1 errors |');
     expect(md).toContain('![waiting guest throughput by connections](bench/waiting-guest-throughput.svg)');
     expect(md).toContain('- waiting guest through kedge up, 200 connections: boom');
+  });
+
+  it('leaves the CPU-bound table out when the JS example was not measured', () => {
+    const md = renderWaiting({ ...waiting, rows: waiting.rows.map(({ cpuBound: _cpuBound, ...r }) => r) });
+    expect(md).toContain('`examples/sleeper`, `?ms=100`');
+    expect(md).not.toContain('JS guest req/s');
   });
 
   it('is part of the full report, and --waiting-only replaces just that section', () => {

@@ -352,13 +352,14 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
     return `${s.errors} / ${non2xx}`;
   };
   L.push(
-    `A guest whose every request waits ${w.waitMs} ms (\`examples/autoscale-js\`, \`?sleep=${w.waitMs}\`: wasi:clocks subscribe-duration + pollable.block; ` +
+    `A guest whose every request only waits ${w.waitMs} ms (\`examples/sleeper\`, \`?ms=${w.waitMs}\`: wasi:clocks subscribe-duration + wasi:io/poll, a few KB of WAT; ` +
       '`containerConcurrency: 10`) through a fresh `kedge up`, against the ideal (every connection always waiting: connections / wait) and a bare Node ' +
       `server that waits with setTimeout. ${w.durationS} s per run after 3 s of the same load (so Kedge is measured scaled up); every request times out after 10 s (an error). ` +
+        'Peak replicas: the most the revision had while the row ran (status.actualReplicas, polled every 250 ms). ' +
         'The rows run from 1 connection up on one `kedge up`; the service-to-service rows get a fresh one, so neither measures the aftermath of the other.',
   );
   L.push('');
-  L.push('| connections | ideal | Kedge req/s | Kedge / ideal | Kedge p50 | Kedge p99 | Kedge errors / non-2xx | max instances | bare Node req/s | bare Node / ideal | bare Node p99 |');
+  L.push('| connections | ideal | Kedge req/s | Kedge / ideal | Kedge p50 | Kedge p99 | Kedge errors / non-2xx | peak replicas | bare Node req/s | bare Node / ideal | bare Node p99 |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of w.rows) {
     const k = row.kedge;
@@ -369,6 +370,20 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
     );
   }
   L.push('');
+  if (w.rows.some((r) => r.cpuBound)) {
+    L.push(
+      `The same wait in the JS example (\`examples/autoscale-js\`, \`?sleep=${w.waitMs}\`, \`containerConcurrency: 10\`), right after the sleeper's row on the same node: ` +
+        'CPU-bound, not a measure of waiting — each request also runs a few ms of SpiderMonkey, and that CPU, not the wait, sets its ceiling.',
+      '',
+      '| connections | ideal | JS guest req/s | JS / ideal | JS p50 | JS p99 | JS errors / non-2xx | peak replicas |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const row of w.rows) {
+      const j = row.cpuBound;
+      L.push(`| ${row.connections} | ${rps(row.idealRps)} | ${j ? rps(j.rps) : '–'} | ${ratio(j?.rps, row.idealRps)} | ${j ? formatMs(j.p50) : '–'} | ${j ? formatMs(j.p99) : '–'} | ${status(j)} | ${j?.maxInstances ?? '–'} |`);
+    }
+    L.push('');
+  }
   if (w.svgs['waiting-guest-throughput.svg']) L.push(`![waiting guest throughput by connections](${w.svgs['waiting-guest-throughput.svg']})`, '');
   const tl = Object.keys(w.svgs).find((k) => /^waiting-guest-c\d+-timeline\.svg$/.test(k));
   if (tl) L.push(`![waiting guest: latency and instances over time](${w.svgs[tl]})`, '');
@@ -394,10 +409,11 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
   if (w.svgs['service-to-service.svg']) L.push(`![service-to-service vs direct](${w.svgs['service-to-service.svg']})`, '');
   L.push('Reproduce a row (C = connections; ports as printed by `kedge up`):', '');
   L.push('| row | setup | bench command |', '|---|---|---|');
-  L.push(`| waiting guest through Kedge | \`${w.setup.kedge}\` | \`${w.commands.kedge}\` |`);
+  L.push(`| sleeper through Kedge | \`${w.setup.kedge}\` | \`${w.commands.kedge}\` |`);
+  L.push(`| JS guest (CPU-bound) through Kedge | as the sleeper's row | \`${w.commands.cpuBound}\` |`);
   L.push(`| bare Node waiting with setTimeout | \`${w.setup.bare}\` | \`${w.commands.bare}\` |`);
-  L.push(`| A → B | as the first row | \`${w.commands.viaCaller}\` |`);
-  L.push(`| B directly | as the first row | \`${w.commands.direct}\` |`);
+  L.push(`| A → B | \`${w.setup.s2s}\` | \`${w.commands.viaCaller}\` |`);
+  L.push(`| B directly | as A → B | \`${w.commands.direct}\` |`);
   L.push('');
   if (w.notMeasured.length) {
     L.push('Not measured in this section:', '');

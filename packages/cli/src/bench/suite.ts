@@ -545,7 +545,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
 
   // ---- guests that wait, and service-to-service: their own kedge up, once everything above has stopped.
   if (opts.waiting) {
-    log('guests that wait and service-to-service: a fresh kedge up with examples/helloworld and examples/autoscale-js');
+    log('guests that wait and service-to-service: fresh kedge ups with examples/sleeper, examples/autoscale-js and examples/helloworld');
     result.waiting = await waitingRows();
   }
 

@@ -17,10 +17,12 @@ import { groupedBarChart } from './svg/charts.js';
 
 /**
  * The waiting-guest rows (issue: guests that wait must not hold a thread): a guest whose every request
- * waits `waitMs` (examples/autoscale-js, `?sleep=`) through a fresh `kedge up` at each connection count,
- * beside the ideal (connections / wait) and a bare Node server that waits with setTimeout; then
- * service-to-service, the same guest calling helloworld by its cluster-local name (`?call=`) against
- * calling helloworld directly. Bounded: each run has a duration, every request a timeout.
+ * only waits `waitMs` (examples/sleeper, `?ms=`) through a fresh `kedge up` at each connection count,
+ * beside the ideal (connections / wait) and a bare Node server that waits with setTimeout; beside them
+ * the same wait in the JS example (examples/autoscale-js, `?sleep=`), whose SpiderMonkey CPU per request
+ * bounds it long before waiting does, so it is its own, CPU-bound series. Then service-to-service, the JS
+ * guest calling helloworld by its cluster-local name (`?call=`) against calling helloworld directly.
+ * Bounded: each run has a duration, every request a timeout.
  */
 export interface WaitingOptions {
   root: string;
@@ -39,8 +41,11 @@ export interface WaitingOptions {
 export interface WaitingRow {
   connections: number;
   idealRps: number;
+  /** examples/sleeper: a guest that only waits. */
   kedge?: RunSummary;
   bare?: RunSummary;
+  /** examples/autoscale-js `?sleep=`: the same wait plus a JS engine's CPU per request. */
+  cpuBound?: RunSummary;
 }
 
 export interface ServiceToServiceRow {
@@ -61,8 +66,8 @@ export interface WaitingResult {
   /** The neighbour at 1 connection on the same node, before the service-to-service rows. */
   neighbourAlone?: RunSummary;
   /** How to start each server and run each row by hand. */
-  setup: { kedge: string; bare: string };
-  commands: { kedge: string; bare: string; viaCaller: string; direct: string };
+  setup: { kedge: string; bare: string; s2s: string };
+  commands: { kedge: string; bare: string; cpuBound: string; viaCaller: string; direct: string };
   svgs: Record<string, string>;
   notMeasured: { what: string; why: string }[];
 }
@@ -70,7 +75,11 @@ export interface WaitingResult {
 const TIMEOUT_MS = 10_000;
 /** Load on the autoscaled target just before each measured run, as for the suite's other Kedge rows. */
 const WARMUP_MS = 3_000;
-const SERVICES = ['examples/helloworld/service.yaml', 'examples/autoscale-js/service.yaml'];
+/** Examples by service name (each is examples/<name>/service.yaml in namespace example) and their build. */
+const COMPONENTS: Record<string, string> = { sleeper: 'sleeper.wasm', 'autoscale-js': 'autoscale.wasm', helloworld: 'helloworld.wasm' };
+const WAITING_SERVICES = ['sleeper', 'autoscale-js'];
+const S2S_SERVICES = ['helloworld', 'autoscale-js'];
+const upCommand = (services: string[]) => `npm run build && kedge up --data-dir $(mktemp -d) ${services.map((s) => `--apply examples/${s}/service.yaml`).join(' ')}`;
 
 export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
   const { root, log } = opts;
@@ -81,11 +90,13 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
     rows: opts.connections.map((c) => ({ connections: c, idealRps: c / (opts.waitMs / 1000) })),
     s2s: opts.s2sConnections.map((c) => ({ connections: c })),
     setup: {
-      kedge: `npm run build && kedge up --data-dir $(mktemp -d) ${SERVICES.map((s) => `--apply ${s}`).join(' ')}`,
+      kedge: upCommand(WAITING_SERVICES),
       bare: `node packages/cli/dist/bench/baselines/node-wait.js 3000 ${opts.waitMs}`,
+      s2s: upCommand(S2S_SERVICES),
     },
     commands: {
-      kedge: `kedge bench load --url 'http://127.0.0.1:8080/?sleep=${opts.waitMs}' --host autoscale-js.example.example.com -z ${seconds}s -c C`,
+      kedge: `kedge bench load --url 'http://127.0.0.1:8080/?ms=${opts.waitMs}' --host sleeper.example.example.com -z ${seconds}s -c C`,
+      cpuBound: `kedge bench load --url 'http://127.0.0.1:8080/?sleep=${opts.waitMs}' --host autoscale-js.example.example.com -z ${seconds}s -c C`,
       bare: `kedge bench load --url http://127.0.0.1:3000/ --no-instances -z ${seconds}s -c C`,
       viaCaller: `kedge bench load --url 'http://127.0.0.1:8080/?call=helloworld.example' --host autoscale-js.example.example.com -z ${seconds}s -c C`,
       direct: `kedge bench load --service helloworld -n example -z ${seconds}s -c C`,
@@ -98,11 +109,11 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
     log(`not measured: ${what}: ${msg}`);
     result.notMeasured.push({ what, why: msg });
   };
-  const component = join(root, 'examples/autoscale-js/build/autoscale.wasm');
-  if (!existsSync(component)) {
-    missing('waiting guest and service-to-service rows', `${component} not built (npm run build)`);
-    return result;
-  }
+  const built = (name: string) => {
+    const file = join(root, 'examples', name, 'build', COMPONENTS[name]!);
+    return existsSync(file) ? true : (missing(`examples/${name} rows`, `${file} not built (npm run build)`), false);
+  };
+  const have = new Set(Object.keys(COMPONENTS).filter(built));
 
   const children: Child[] = [];
   const dataDirs: string[] = [];
@@ -114,33 +125,30 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
 
     // A fresh kedge up for the waiting rows and another for service-to-service: a node a row left
     // wedged (guests that block their worker) must not turn the next row's figures into its aftermath.
-    type Kedge = { client: Client; gateway: string; caller: BenchTarget; callee: BenchTarget; child: Child; dataDir: string };
-    const startKedge = async (what: string): Promise<Kedge | undefined> => {
+    type Kedge = { client: Client; gateway: string; targets: Record<string, BenchTarget>; child: Child; dataDir: string };
+    const startKedge = async (what: string, services: string[]): Promise<Kedge | undefined> => {
+      if (!services.length) return undefined;
       try {
         const [http, api, runner, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
         const dataDir = await mkdtemp(join(tmpdir(), 'kedge-bench-waiting-'));
         dataDirs.push(dataDir);
         const child = await startChild(
           process.execPath,
-          [join(root, 'packages/cli/dist/bin.js'), 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', ...SERVICES.flatMap((s) => ['--apply', s])],
+          [join(root, 'packages/cli/dist/bin.js'), 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', ...services.flatMap((s) => ['--apply', `examples/${s}/service.yaml`])],
           /Ctrl-C stops it/,
           { timeoutMs: 90_000, cwd: root },
         );
         children.push(child);
         // kedge up wrote its API token into the data dir (mode 0600): writes need it.
         const client = createClient(`http://127.0.0.1:${api}`, { token: (await readFile(join(dataDir, 'token'), 'utf8')).trim() });
-        await waitServiceReady(client, 'example', 'helloworld', 60_000);
-        await waitServiceReady(client, 'example', 'autoscale-js', 120_000);
-        return {
-          client,
-          gateway: `http://127.0.0.1:${http}`,
-          caller: await targetOfService(client, 'example', 'autoscale-js'),
-          callee: await targetOfService(client, 'example', 'helloworld'),
-          child,
-          dataDir,
-        };
+        const targets: Record<string, BenchTarget> = {};
+        for (const s of services) {
+          await waitServiceReady(client, 'example', s, 120_000);
+          targets[s] = await targetOfService(client, 'example', s);
+        }
+        return { client, gateway: `http://127.0.0.1:${http}`, targets, child, dataDir };
       } catch (err) {
-        missing(`${what} (kedge up did not serve examples/autoscale-js)`, err);
+        missing(`${what} (kedge up did not serve ${services.map((s) => `examples/${s}`).join(', ')})`, err);
         return undefined;
       }
     };
@@ -149,7 +157,7 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       await k.child.stop();
       children.splice(children.indexOf(k.child), 1);
     };
-    let kedge = await startKedge('the waiting guest through Kedge');
+    let kedge = await startKedge('the waiting guests through Kedge', WAITING_SERVICES.filter((s) => have.has(s)));
 
     const run = async (label: string, url: string, connections: number, host?: string, target?: BenchTarget) => {
       const progress = progressLine(process.stderr, 5);
@@ -178,38 +186,53 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       } catch (err) {
         missing(`bare Node waiting ${opts.waitMs} ms, ${c} connections`, err);
       }
-      if (!kedge) continue;
-      const sleepUrl = `${kedge.gateway}/?sleep=${opts.waitMs}`;
-      try {
-        log(`waiting guest through kedge up, ${c} connection(s): ${WARMUP_MS / 1000} s warm-up`);
-        await runLoad({ url: sleepUrl, host: kedge.caller.host, connections: c, durationMs: WARMUP_MS, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-        const { r, summary, instances } = await run(`waiting guest (?sleep=${opts.waitMs}) through kedge up`, sleepUrl, c, kedge.caller.host, kedge.caller);
-        row.kedge = summary;
-        if (!timeline || c <= 50) timeline = { r, connections: c, ...(instances ? { instances } : {}) };
-      } catch (err) {
-        missing(`waiting guest through kedge up, ${c} connections`, err);
+      const warmedRun = async (label: string, url: string, target: BenchTarget) => {
+        log(`${label}, ${c} connection(s): ${WARMUP_MS / 1000} s warm-up`);
+        await runLoad({ url, host: target.host, connections: c, durationMs: WARMUP_MS, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+        return run(label, url, c, target.host, target);
+      };
+      const sleeper = kedge?.targets.sleeper;
+      if (kedge && sleeper) {
+        try {
+          const { r, summary, instances } = await warmedRun(`sleeper (?ms=${opts.waitMs}) through kedge up`, `${kedge.gateway}/?ms=${opts.waitMs}`, sleeper);
+          row.kedge = summary;
+          if (!timeline || c <= 50) timeline = { r, connections: c, ...(instances ? { instances } : {}) };
+        } catch (err) {
+          missing(`sleeper through kedge up, ${c} connections`, err);
+        }
+      }
+      // After the sleeper at the same count: the sleeper's row is measured before the JS guest loads the node.
+      const js = kedge?.targets['autoscale-js'];
+      if (kedge && js) {
+        try {
+          row.cpuBound = (await warmedRun(`JS guest (autoscale-js ?sleep=${opts.waitMs}, CPU-bound) through kedge up`, `${kedge.gateway}/?sleep=${opts.waitMs}`, js)).summary;
+        } catch (err) {
+          missing(`JS guest (autoscale-js ?sleep=) through kedge up, ${c} connections`, err);
+        }
       }
     }
 
     await stopKedge(kedge);
-    kedge = result.s2s.length ? await startKedge('service-to-service') : undefined;
-    if (kedge) {
+    kedge = result.s2s.length && S2S_SERVICES.every((s) => have.has(s)) ? await startKedge('service-to-service', S2S_SERVICES) : undefined;
+    const callee = kedge?.targets.helloworld;
+    const caller = kedge?.targets['autoscale-js'];
+    if (kedge && callee && caller) {
       // A fresh node compiles the 14 MB JS component on first use: not part of either row's figure.
       log('service-to-service: warming both services');
-      await runLoad({ url: `${kedge.gateway}/`, host: kedge.callee.host, connections: 1, durationMs: 1_000, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-      await runLoad({ url: `${kedge.gateway}/?call=helloworld.example`, host: kedge.caller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+      await runLoad({ url: `${kedge.gateway}/`, host: callee.host, connections: 1, durationMs: 1_000, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+      await runLoad({ url: `${kedge.gateway}/?call=helloworld.example`, host: caller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
       const neighbour = await startNeighbour(kedge.client).catch((err: unknown) => void missing('the neighbour beside service-to-service', err));
       if (neighbour) result.neighbourAlone = (await run('neighbour (hello beside them), alone', `${kedge.gateway}/`, 1, neighbour.host)).summary;
       for (const row of result.s2s) {
         const c = row.connections;
         try {
-          row.direct = (await run('helloworld called directly', `${kedge.gateway}/`, c, kedge.callee.host, kedge.callee)).summary;
+          row.direct = (await run('helloworld called directly', `${kedge.gateway}/`, c, callee.host, callee)).summary;
         } catch (err) {
           missing(`helloworld called directly, ${c} connections`, err);
         }
         try {
           const [via, beside] = await Promise.all([
-            run('autoscale-js → helloworld (?call=helloworld.example)', `${kedge.gateway}/?call=helloworld.example`, c, kedge.caller.host, kedge.caller),
+            run('autoscale-js → helloworld (?call=helloworld.example)', `${kedge.gateway}/?call=helloworld.example`, c, caller.host, caller),
             neighbour ? run('neighbour during A → B', `${kedge.gateway}/`, 1, neighbour.host) : undefined,
           ]);
           row.viaCaller = via.summary;
@@ -220,7 +243,7 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       }
     }
 
-    const measured = result.rows.filter((r) => r.kedge || r.bare);
+    const measured = result.rows.filter((r) => r.kedge || r.bare || r.cpuBound);
     if (measured.length) {
       const name = 'waiting-guest-throughput.svg';
       await writeFile(
@@ -234,7 +257,8 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
             bars: [
               { series: 'ideal', value: r.idealRps },
               { series: 'bare Node (setTimeout)', value: r.bare?.rps ?? NaN },
-              { series: 'Kedge (kedge up, JS guest)', value: r.kedge?.rps ?? NaN },
+              { series: 'Kedge, sleeper (waits only)', value: r.kedge?.rps ?? NaN },
+              { series: 'Kedge, JS guest (CPU-bound)', value: r.cpuBound?.rps ?? NaN },
             ],
           })),
         }),
@@ -242,7 +266,7 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       result.svgs[name] = opts.rel(join(opts.svgDir, name));
     }
     if (timeline) {
-      const files = await writeLoad(opts.outDir, `waiting-c${timeline.connections}`, timeline.r, timeline.instances, `waiting guest (?sleep=${opts.waitMs}), ${timeline.connections} connections, through kedge up`);
+      const files = await writeLoad(opts.outDir, `waiting-c${timeline.connections}`, timeline.r, timeline.instances, `sleeper (?ms=${opts.waitMs}), ${timeline.connections} connections, through kedge up`);
       const name = `waiting-guest-c${timeline.connections}-timeline.svg`;
       await writeFile(join(opts.svgDir, name), await readFile(files[2]!));
       result.svgs[name] = opts.rel(join(opts.svgDir, name));
