@@ -368,7 +368,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(runner.stops).toHaveLength(0);
   });
 
-  it('§6.4: before any decision DesiredScale is −1 and EBC = initialScale × total − TBC', async () => {
+  it('multiscaler: before any decision DesiredScale is −1 and EBC = initialScale × total − TBC', async () => {
     const { store, as, start } = await setup([]);
     await store.create(revision('hello-00001'));
     await store.create(revision('tbc0-00001', { 'autoscaling.knative.dev/target-burst-capacity': '0' }));
@@ -377,7 +377,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(as.state(NS, 'tbc0-00001')).toMatchObject({ desiredScale: -1, ebc: 0 });
   });
 
-  it('§6.4: a non-zero stat for a revision at zero decides at once, like a poke', async () => {
+  it('multiscaler: a non-zero stat for a revision at zero decides at once, like a poke', async () => {
     const { store, bus, clock, runner, as, start, decisions } = await setup();
     await store.create(revision('hello-00001', { 'autoscaling.knative.dev/target-burst-capacity': '0' }));
     await start();
@@ -390,7 +390,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     bus.publish(subjects.metrics(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', source: 'gw-1', fromActivator: true, averageConcurrency: 1, requestCount: 1, time: t });
     await settle();
     expect(runner.starts.at(-1)?.at).toBe(t);
-    // §7.1: TBC 0 gives EBC 0, so Serve as soon as an instance is ready (before that the SKS keeps Proxy).
+    // Knative's kpa.go: TBC 0 gives EBC 0, so Serve as soon as an instance is ready (before that the SKS keeps Proxy).
     expect(as.state(NS, 'hello-00001')).toMatchObject({ desiredScale: 1, ebc: 0, mode: 'Serve', ready: 1 });
     expect(decisions.slice(-2).map((d) => [d.desiredScale, d.mode])).toEqual([
       [1, 'Proxy'],

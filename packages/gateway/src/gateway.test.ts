@@ -330,3 +330,52 @@ describe('rollouts and the activator in/out of the path under load', () => {
     for (const inst of h.runner.instances.values()) expect(inst.served).toBeGreaterThan(0);
   });
 });
+
+describe('deleted revisions', () => {
+  const gone = (revision: string) => ({
+    revision,
+    reason: 'RevisionMissing',
+    message: `Error getting active endpoint: revisions.serving.knative.dev "${revision}" not found`,
+  });
+
+  // On a ManualClock nothing held ever times out: a request that answers was answered without waiting.
+  it('answers 503 JSON at once for a revision deleted while the Route still sends it traffic, and serves the rest', async () => {
+    h = await harness({ clock: new ManualClock(1_000_000) });
+    await h.store.create(revision('hello-00001'));
+    await h.store.create(revision('hello-00002'));
+    h.runner.startInstance('default', 'hello-00001');
+    await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 50 }, { revisionName: 'hello-00002', percent: 50 }]));
+    await h.store.delete('Revision', 'default', 'hello-00002');
+
+    const seen = new Map<number, number>();
+    for (let i = 0; i < 40; i++) {
+      const res = await h.request(HOST);
+      seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+      if (res.status === 503) {
+        expect(res.headers.get('content-type')).toContain('application/json');
+        expect(await res.json()).toMatchObject(gone('hello-00002'));
+      } else expect((await body(res)).revision).toBe('hello-00001');
+    }
+    expect([...seen.keys()].sort()).toEqual([200, 503]);
+    expect(h.gateway.inspect().revisions.find((r) => r.key === 'default/hello-00002')?.held ?? 0).toBe(0);
+  });
+
+  it('answers 503 at once when every routed revision was deleted before the gateway started (Route: RevisionMissing)', async () => {
+    h = await harness({ clock: new ManualClock(1_000_000) });
+    const route = routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]);
+    route.status!.conditions = [
+      { type: 'AllTrafficAssigned', status: 'False', reason: 'RevisionMissing', message: 'Revision "hello-00001" referenced in traffic not found.' },
+    ];
+    await h.putRoute(route);
+    const res = await h.request(HOST);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject(gone('hello-00001'));
+
+    // The revision comes back (re-applied): the same Route serves it again.
+    await h.store.create(revision('hello-00001'));
+    h.runner.startInstance('default', 'hello-00001');
+    const again = await h.request(HOST);
+    expect(again.status).toBe(200);
+    expect((await body(again)).revision).toBe('hello-00001');
+  });
+});

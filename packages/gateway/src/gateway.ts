@@ -2,6 +2,7 @@ import {
   CLUSTER_TOKEN_HEADER,
   clusterTokenMatches,
   isCompleteResponse,
+  resourceKey,
   subjects,
   type Bus,
   type Clock,
@@ -25,7 +26,8 @@ import { FetchTransport } from './forward/fetch-transport.js';
 import { NeverReachedError, nullBodyStatus, type Transport, type UpstreamRequest } from './forward/transport.js';
 import { UndiciTransport } from './forward/undici-transport.js';
 import { GatewayMetrics } from './metrics.js';
-import { pickTarget, RouteTable } from './routing/table.js';
+import { KnownRevisions } from './routing/revisions.js';
+import { pickTarget, RouteTable, type RevisionRef } from './routing/table.js';
 import { ServerlessServiceStatusWriter } from './sks.js';
 
 export interface GatewayDeps {
@@ -177,6 +179,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     deps.activator,
   );
+  const known = new KnownRevisions({ exists: async (ns, name) => (await store.get('Revision', ns, name)) !== undefined, logger: log });
   const sks = deps.writeServerlessServiceStatus === false ? undefined : new ServerlessServiceStatusWriter({ store, clock, logger: log });
   const resync = () => bus.publish(subjects.endpointsResync, { gatewayId: id, time: clock.now() });
   const endpoints = new EndpointsRegistry(
@@ -311,12 +314,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
       record(`${entry.namespace}/`, entry.namespace, '', 503, startMs);
       return json(503, { error: 'route has no traffic targets', host, route: entry.route, namespace: entry.namespace });
     }
+    if (known.isGone(ref.key) || (entry.revisionMissing && (await known.confirmGone(ref)))) return revisionGone(ref, startMs);
     const s = activator.state(ref.namespace, ref.revision, ref.key);
     if (s.failure) {
       record(s.key, s.namespace, s.revision, 503, startMs);
       return json(503, { error: 'revision failed', namespace: s.namespace, revision: s.revision, reason: s.failure.reason, message: s.failure.message });
     }
     return proxy(req, info, s, startMs);
+  }
+
+  /**
+   * The Route still names a revision that was deleted (its last good traffic): nothing will ever
+   * serve it, so 503 now with Knative's wording rather than holding the request for the hold timeout.
+   */
+  function revisionGone(ref: RevisionRef, startMs: number): Response {
+    record(ref.key, ref.namespace, ref.revision, 503, startMs);
+    return json(503, {
+      error: 'revision not found',
+      namespace: ref.namespace,
+      revision: ref.revision,
+      reason: 'RevisionMissing',
+      message: `Error getting active endpoint: revisions.serving.knative.dev "${ref.revision}" not found`,
+    });
   }
 
   async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number): Promise<Response> {
@@ -512,8 +531,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       unwatch.push(
         store.watch({ kind: 'Revision' }, (ev) => {
           const rev = ev.object as Revision;
-          if (ev.type === 'DELETED') activator.deleteRevision(rev.metadata.namespace, rev.metadata.name);
-          else activator.setRevision(rev);
+          const key = resourceKey(rev.metadata.namespace, rev.metadata.name);
+          if (ev.type === 'DELETED') {
+            known.deleted(key);
+            activator.deleteRevision(rev.metadata.namespace, rev.metadata.name);
+          } else {
+            known.added(key);
+            activator.setRevision(rev);
+          }
         }),
         store.watch({ kind: 'Route' }, (ev) => {
           if (ev.type === 'DELETED') table.remove(ev.object as Route);

@@ -6,7 +6,10 @@ import {
   CLUSTER_TOKEN_HEADER,
   INSTANCE_HEADER,
   MemoryBus,
+  PROCESS_REVISIONS_FEATURE,
   SqliteStore,
+  SYSTEM_NAMESPACE,
+  type ConfigMap,
   silentLogger,
   subjects,
   systemClock,
@@ -26,6 +29,8 @@ describe("runner's HTTP entry: the cluster's gateways only", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kedge-entry-'));
     store = new SqliteStore(join(dir, 'store'), { clock: systemClock });
+    // The last case runs a process revision, which the runner starts only with the gate open.
+    await store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-features', namespace: SYSTEM_NAMESPACE }, data: { [PROCESS_REVISIONS_FEATURE]: 'enabled' } } as ConfigMap);
     runner = createRunner({ store, bus, clock: systemClock, logger: silentLogger, nodeId: 'n1', url: 'http://127.0.0.1:0', dataDir: join(dir, 'runner'), workers: 1, clusterToken: TOKEN });
     await runner.start();
   });

@@ -3,6 +3,7 @@ import { isCompleteResponse, subjects, type EndpointsMessage } from '@kedge/core
 import { RunnerHarness } from './testing/harness.js';
 import { buildOutboundGuest, buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
 import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -216,7 +217,7 @@ describe('runner: process revisions', () => {
   const h = new RunnerHarness();
   beforeAll(async () => {
     await ensureRunnerBuilt();
-    await h.setup({ workers: 1 });
+    await h.setup({ workers: 1, processRevisions: true });
   });
   afterAll(() => h.teardown());
 
@@ -290,6 +291,41 @@ describe('runner: process revisions', () => {
     const reply = await h.start('dead-00001', 'x1');
     expect(reply.ok).toBe(false);
     expect(reply.error).toMatch(/ProcessNotReady.*exited \(code 3\)/);
+  });
+});
+
+describe('runner: process revisions while config-features keeps them off', () => {
+  const h = new RunnerHarness();
+  beforeAll(async () => {
+    await ensureRunnerBuilt();
+    await h.setup({ workers: 1 });
+  });
+  afterAll(() => h.teardown());
+
+  it('refuses to start one, its health says why, and starts it once the gate opens', async () => {
+    const pidFile = join(h.dir, 'gated.pid');
+    const script = `require('fs').writeFileSync(process.env.PIDFILE, String(process.pid)); require('http').createServer((q, s) => s.end('ran')).listen(process.env.PORT, '127.0.0.1')`;
+    // Written straight to the store, past the API's admission gate.
+    await h.revision('gated-00001', undefined, {}, { PIDFILE: pidFile }, { image: 'x', command: ['node', '-e', script] });
+    const health = await h.waitHealth('gated-00001');
+    expect(health).toMatchObject({ ready: false, reason: 'ProcessRevisionsDisabled', message: expect.stringContaining('kedge.process-revisions: enabled') });
+
+    const refused = await h.start('gated-00001', 'g1');
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/^ProcessRevisionsDisabled: process revisions are disabled/) });
+    expect(existsSync(pidFile)).toBe(false);
+    expect((await h.dispatch('gated-00001', 'g1')).status).toBe(503);
+
+    const healthy = h.waitHealth('gated-00001', (x) => x.ready);
+    await h.setProcessRevisions('enabled');
+    await healthy;
+    expect((await h.start('gated-00001', 'g2')).ok).toBe(true);
+    expect(await (await h.dispatch('gated-00001', 'g2')).text()).toBe('ran');
+    await h.stop('gated-00001', 'g2');
+
+    const closed = h.nextHealth('gated-00001');
+    await h.setProcessRevisions('disabled');
+    expect(await closed).toMatchObject({ reason: 'ProcessRevisionsDisabled' });
+    expect((await h.start('gated-00001', 'g3')).ok).toBe(false);
   });
 });
 

@@ -24,6 +24,7 @@ import {
   type Store,
   type Subscription,
 } from '@kedge/core';
+import { ProcessRevisionGate } from './process-gate.js';
 import { Queue } from './queue/queue.js';
 import { ProcessRuntime } from './runtimes/process/index.js';
 import { RevisionLoadError, jsonError, type Runtime, type RuntimeInstance, type Timings } from './runtimes/runtime.js';
@@ -115,7 +116,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       ...(deps.outboundTimeoutMs !== undefined ? { timeoutMs: deps.outboundTimeoutMs } : {}),
     },
   });
-  const runtimes: Runtime[] = [new ProcessRuntime({ logger: log }), wasm];
+  const processes = new ProcessRuntime({ logger: log });
+  const runtimes: Runtime[] = [processes, wasm];
+  const gate = new ProcessRevisionGate({ store, logger: log });
   const instances = new Map<string, Instance>();
   const revisions = new Map<string, Revision>();
   /** Last health published per revision, by the spec it was about. */
@@ -128,6 +131,12 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   const key = (ns: string, rev: string) => `${ns}/${rev}`;
   const runtimeFor = (rev: Revision) => runtimes.find((r) => r.accepts(rev))!;
+  /** The runtime that may run the revision now; throws RevisionLoadError when the gate keeps it off. */
+  const runnable = (rev: Revision): Runtime => {
+    const runtime = runtimeFor(rev);
+    if (runtime === processes) gate.check();
+    return runtime;
+  };
 
   function publishEndpoints(ns: string, rev: string): void {
     const endpoints: Endpoint[] = [];
@@ -158,7 +167,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const spec = JSON.stringify(rev.spec);
     if (health.get(k)?.spec === spec) return;
     try {
-      await runtimeFor(rev).prepare(rev);
+      await runnable(rev).prepare(rev);
       publishHealth(rev, true);
     } catch (err) {
       const f = loadFailure(err);
@@ -193,7 +202,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         return { ok: false, instanceId, error: `revision ${namespace}/${revision} not found` };
       }
       try {
-        const runtime = await runtimeFor(rev).start(rev, instanceId, timings);
+        const runtime = await runnable(rev).start(rev, instanceId, timings);
         const specCC = rev.spec.containerConcurrency ?? 0;
         inst.runtime = runtime;
         inst.queue = new Queue({
@@ -340,18 +349,35 @@ export function createRunner(deps: RunnerDeps): Runner {
           m.respond?.(reply);
         }),
       );
-      unwatch = store.watch({ kind: 'Revision' }, (ev) => {
-        const rev = ev.object as Revision;
-        const k = key(rev.metadata.namespace, rev.metadata.name);
-        if (ev.type === 'DELETED') {
-          runtimeFor(rev).release?.(rev);
-          revisions.delete(k);
-          health.delete(k);
-          for (const i of instances.values()) if (key(i.namespace, i.revision) === k) void stopInstance(i);
-          return;
-        }
-        revisions.set(k, rev);
-        void prepare(rev);
+      const watchRevisions = () => {
+        unwatch = store.watch({ kind: 'Revision' }, (ev) => {
+          const rev = ev.object as Revision;
+          const k = key(rev.metadata.namespace, rev.metadata.name);
+          if (ev.type === 'DELETED') {
+            runtimeFor(rev).release?.(rev);
+            revisions.delete(k);
+            health.delete(k);
+            for (const i of instances.values()) if (key(i.namespace, i.revision) === k) void stopInstance(i);
+            return;
+          }
+          revisions.set(k, rev);
+          void prepare(rev);
+        });
+      };
+      // Revisions are looked at once the gate's stored value is known, so a process revision is not
+      // reported unhealthy for the moment before config-features arrives.
+      gate.start({
+        onSynced: () => {
+          if (!stopping) watchRevisions();
+        },
+        // The gate opened or closed: process revisions' health says so again.
+        onChange: () => {
+          for (const [k, rev] of revisions)
+            if (runtimeFor(rev) === processes) {
+              health.delete(k);
+              void prepare(rev);
+            }
+        },
       });
       tick = clock.setInterval(heartbeat, 1000);
       heartbeat();
@@ -362,6 +388,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       for (const s of subs) s.unsubscribe();
       subs.length = 0;
       unwatch?.();
+      gate.stop();
       if (tick) clock.clearInterval(tick as never);
       let timer: unknown;
       const grace = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, deps.stopGraceMs ?? 10_000)));

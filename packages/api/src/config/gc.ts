@@ -1,6 +1,6 @@
 import { parseGoDuration, type FieldProblem } from '@kedge/core';
 
-/** Knative's config-gc, parsed. Durations in ms; `disabled` (-1) switches a rule off. */
+/** Knative's config-gc, parsed. Durations in ms; `disabled` (-1) switches a retain time or the max off. */
 export interface GcConfig {
   retainSinceCreateTimeMs: number;
   retainSinceLastActiveTimeMs: number;
@@ -17,24 +17,28 @@ export const GC_DEFAULTS: GcConfig = {
   maxNonActiveRevisions: 1000,
 };
 
-/** Go duration syntax (`48h`, `1h30m`, `90s`), or `disabled`. Returns undefined when unparseable or negative. */
+const isDisabled = (text: string) => text.trim().toLowerCase() === 'disabled';
+
+/** Go duration syntax (`48h`, `1h30m`, `90s`), or `disabled` (any case). Returns undefined when unparseable or negative. */
 export function parseDuration(text: string): number | undefined {
   const t = text.trim();
-  if (t === 'disabled') return DISABLED;
+  if (isDisabled(t)) return DISABLED;
   const ms = parseGoDuration(t);
   return ms !== undefined && ms >= 0 ? ms : undefined;
 }
 
 /**
- * Parses config-gc `data`, reporting each bad key (path = the key) so the API can reject the
- * ConfigMap at apply time; `config` holds the defaults for those keys.
+ * Parses config-gc `data` as Knative does (https://github.com/knative/serving/blob/main/pkg/gc/config.go):
+ * the retain times and `max-non-active-revisions` take `disabled`, `min-non-active-revisions` is a
+ * non-negative integer, an empty value keeps the default. Each bad key is reported (path = the key)
+ * so the API can reject the ConfigMap at apply time; `config` holds the defaults for those keys.
  */
 export function checkGcConfig(data: Record<string, string> | undefined): { config: GcConfig; problems: FieldProblem[] } {
   const d = data ?? {};
   const problems: FieldProblem[] = [];
   const dur = (key: string, fallback: number) => {
     const v = d[key];
-    if (v === undefined) return fallback;
+    if (v === undefined || v === '') return fallback;
     const ms = parseDuration(v);
     if (ms === undefined || (ms < 0 && ms !== DISABLED)) {
       problems.push({ path: key, message: `invalid value: ${v}: expected a duration such as 48h or 15m, or "disabled"` });
@@ -42,13 +46,13 @@ export function checkGcConfig(data: Record<string, string> | undefined): { confi
     }
     return ms;
   };
-  const count = (key: string, fallback: number) => {
+  const count = (key: string, fallback: number, disableable: boolean) => {
     const v = d[key];
-    if (v === undefined) return fallback;
-    if (v.trim() === 'disabled') return DISABLED;
+    if (v === undefined || (disableable && v === '')) return fallback;
+    if (disableable && isDisabled(v)) return DISABLED;
     const n = Number(v);
     if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) {
-      problems.push({ path: key, message: `invalid value: ${v}: expected a non-negative integer or "disabled"` });
+      problems.push({ path: key, message: `invalid value: ${v}: expected a non-negative integer${disableable ? ' or "disabled"' : ''}` });
       return fallback;
     }
     return n;
@@ -56,10 +60,10 @@ export function checkGcConfig(data: Record<string, string> | undefined): { confi
   const config = {
     retainSinceCreateTimeMs: dur('retain-since-create-time', GC_DEFAULTS.retainSinceCreateTimeMs),
     retainSinceLastActiveTimeMs: dur('retain-since-last-active-time', GC_DEFAULTS.retainSinceLastActiveTimeMs),
-    minNonActiveRevisions: count('min-non-active-revisions', GC_DEFAULTS.minNonActiveRevisions),
-    maxNonActiveRevisions: count('max-non-active-revisions', GC_DEFAULTS.maxNonActiveRevisions),
+    minNonActiveRevisions: count('min-non-active-revisions', GC_DEFAULTS.minNonActiveRevisions, false),
+    maxNonActiveRevisions: count('max-non-active-revisions', GC_DEFAULTS.maxNonActiveRevisions, true),
   };
-  if (config.minNonActiveRevisions !== DISABLED && config.maxNonActiveRevisions !== DISABLED && config.minNonActiveRevisions > config.maxNonActiveRevisions)
+  if (config.maxNonActiveRevisions !== DISABLED && config.minNonActiveRevisions > config.maxNonActiveRevisions)
     problems.push({
       path: 'min-non-active-revisions',
       message: `invalid value: ${config.minNonActiveRevisions}: must be at most max-non-active-revisions (${config.maxNonActiveRevisions})`,

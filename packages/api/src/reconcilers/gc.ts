@@ -41,7 +41,7 @@ export function createRevisionGc(deps: GcDeps) {
     const { minNonActiveRevisions: min, maxNonActiveRevisions: max } = gc;
     if (max === DISABLED && gc.retainSinceCreateTimeMs === DISABLED && gc.retainSinceLastActiveTimeMs === DISABLED) return;
     const all = deps.revisionsOf(ns, name).filter((r) => isControlledBy(r, cfg));
-    if (min !== DISABLED && all.length <= min) return;
+    if (all.length <= min) return;
     const keep = new Set([cfg.status?.latestCreatedRevisionName, cfg.status?.latestReadyRevisionName]);
     const nonActive = all
       .filter((r) => !keep.has(r.metadata.name) && r.metadata.labels?.[LABEL.routingState] !== 'active' && r.metadata.annotations?.[ANNOTATION.noGc] !== 'true')
@@ -50,7 +50,7 @@ export function createRevisionGc(deps: GcDeps) {
     let remaining = nonActive.length;
     const deleted = new Set<string>();
     let next = Infinity;
-    for (const r of nonActive.slice(min === DISABLED ? 0 : min)) {
+    for (const r of nonActive.slice(min)) {
       const at = staleAt(gc, r);
       if (at <= now) {
         await deleteCascading(store, r);

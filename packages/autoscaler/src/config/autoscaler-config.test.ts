@@ -24,7 +24,7 @@ describe('parseDuration (Go time.ParseDuration)', () => {
   });
 });
 
-describe('parseAutoscalerConfig (kpa-spec §2)', () => {
+describe('parseAutoscalerConfig (Knative pkg/autoscaler/config/config.go)', () => {
   it('has Knative defaults for an empty map', () => {
     expect(parseAutoscalerConfig({})).toEqual({
       containerConcurrencyTargetPercentage: 0.7,

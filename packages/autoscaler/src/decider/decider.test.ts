@@ -21,7 +21,7 @@ const spec = (o: Partial<DeciderSpec> = {}): DeciderSpec => ({
 });
 const s = (sec: number) => sec * 1000;
 
-describe('decider Scale (kpa-spec §6.2)', () => {
+describe('decider Scale (Knative pkg/autoscaler/scaling/autoscaler.go)', () => {
   it('the worked example: 3 ready, stable 150, panic 300 → 3 pods, EBC −211, no panic', () => {
     const d = createDecider(spec());
     const r = d.scale({ now: s(2), observedStable: 150, observedPanic: 300, readyPods: 3 });
@@ -119,7 +119,7 @@ describe('decider Scale (kpa-spec §6.2)', () => {
     expect(d.scale({ now: s(2), observedStable: 1400, observedPanic: 700, readyPods: 10 }).desiredPodCount).toBe(20);
   });
 
-  it('§6.1: a decider created with ≥ 2 ready pods starts in panic and holds that count', () => {
+  it('a decider created with ≥ 2 ready pods starts in panic and holds that count', () => {
     const d = createDecider(spec(), { readyPodsAtCreation: 4, now: 0 });
     expect(d.inPanicMode()).toBe(true);
     expect(d.scale({ now: s(2), observedStable: 0, observedPanic: 0, readyPods: 4 }).desiredPodCount).toBe(4);
@@ -156,7 +156,7 @@ describe('decider Scale (kpa-spec §6.2)', () => {
   });
 });
 
-describe('DelayWindow (kpa-spec §6.3)', () => {
+describe('DelayWindow (Knative pkg/autoscaler/aggregation/max/timewindow.go)', () => {
   it('keeps a sliding maximum over ceil(delay / 2 s) buckets', () => {
     const w = new DelayWindow(300, 2);
     w.record(s(2), 4);

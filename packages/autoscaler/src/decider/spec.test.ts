@@ -17,7 +17,7 @@ const wasmRev = (cc: number | undefined): Revision => ({
   spec: { containers: [{ image: 'hello.wasm@sha256:00' }], ...(cc === undefined ? {} : { containerConcurrency: cc }) },
 });
 
-describe('decider parameters (kpa-spec §4)', () => {
+describe('decider parameters (Knative MakeDecider, kpa/resources/decider.go)', () => {
   it('1–4: CC=0 → total 100, target 70; CC=10 → 10 / 7; rps → 200 / 140', () => {
     expect(deciderSpecFor(rev(0), cfg)).toMatchObject({ scalingMetric: 'concurrency', totalValue: 100, targetValue: 70 });
     expect(deciderSpecFor(rev(undefined), cfg)).toMatchObject({ totalValue: 100, targetValue: 70 });

@@ -92,7 +92,8 @@ export interface RevisionAutoscalingOptions {
   reachability?: 'Reachable' | 'Unreachable' | '' | undefined;
 }
 
-/** Resolves a revision's annotations against the cluster config (kpa-spec §4, plus the scaler's bounds). */
+/** Resolves a revision's annotations against the cluster config (Knative's MakeDecider in
+ * pkg/reconciler/autoscaling/kpa/resources/decider.go, plus the scaler's bounds). */
 export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig, opts: RevisionAutoscalingOptions = {}): RevisionAutoscaling {
   const errors = new Errs();
   const anns = revision.metadata.annotations;

@@ -3,7 +3,7 @@ import { LinearBuckets, WeightedBuckets, roundTo, smoothingCoefficient } from '.
 
 const s = (sec: number) => sec * 1000;
 
-describe('linear window average (kpa-spec §5.4)', () => {
+describe('linear window average (Knative TimedFloat64Buckets.WindowAverage, pkg/autoscaler/aggregation/bucketing.go)', () => {
   it('averages a young revision over the seconds it has existed, not the whole window', () => {
     const w = new LinearBuckets(60);
     w.record(s(100), 10);
@@ -64,7 +64,7 @@ describe('linear window average (kpa-spec §5.4)', () => {
     expect(w.average(s(102))).toBe(0.333333);
   });
 
-  it('keeps the newest data when the window is resized (§5.6)', () => {
+  it('keeps the newest data when the window is resized (Knative ResizeWindow)', () => {
     const w = new LinearBuckets(10);
     for (let t = 100; t < 110; t++) w.record(s(t), t);
     w.resize(4, s(109));
@@ -80,7 +80,7 @@ describe('linear window average (kpa-spec §5.4)', () => {
   });
 });
 
-describe('weighted exponential average (kpa-spec §5.5)', () => {
+describe('weighted exponential average (Knative WeightedFloat64Buckets, pkg/autoscaler/aggregation/bucketing.go)', () => {
   it('uses m = max(1 − 0.0001^(1/n), 0.2)', () => {
     expect(smoothingCoefficient(60)).toBe(0.2);
     expect(smoothingCoefficient(6)).toBeCloseTo(0.7846, 4);

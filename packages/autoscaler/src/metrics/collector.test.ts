@@ -4,7 +4,7 @@ import { RevisionMetrics } from './collector.js';
 const settings = { stableWindowSeconds: 60, panicWindowSeconds: 6, algorithm: 'linear' as const, scrapeTarget: true };
 const s = (sec: number) => sec * 1000;
 
-describe('metric recording (kpa-spec §5.3)', () => {
+describe('metric recording (Knative pkg/autoscaler/metrics/collector.go)', () => {
   it('sums queue and activator reports of one second and subtracts what the activator proxied', () => {
     const m = new RevisionMetrics(settings);
     // Instance a: 5 in flight of which 3 came through the activator; instance b: 2; activator: 3 held/forwarded.

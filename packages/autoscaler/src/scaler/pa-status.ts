@@ -71,7 +71,7 @@ export function computeActiveCondition(
   return next;
 }
 
-/** §7.1: is the activator in the request path? */
+/** Is the activator in the request path? (Knative's PA reconciler, pkg/reconciler/autoscaling/kpa/kpa.go) */
 export function sksMode(want: number, excessBurstCapacity: number): 'Proxy' | 'Serve' {
   // Everything else (no decision yet, at or going to zero, too little headroom for a burst) keeps the activator in.
   return want > 0 && excessBurstCapacity >= 0 ? 'Serve' : 'Proxy';

@@ -24,7 +24,7 @@ const input = (o: Partial<ScalerInput> = {}): ScalerInput => ({
   ...o,
 });
 
-describe('scale(): bounds and initial scale (kpa-spec §7.2)', () => {
+describe('scale(): bounds and initial scale (Knative pkg/reconciler/autoscaling/kpa/scaler.go)', () => {
   it('1: no decision yet and not activating → nothing', () => {
     expect(computeScale(input({ desiredScale: -1 }))).toEqual({ want: -1, apply: false, waiting: 'metrics' });
   });
@@ -49,7 +49,7 @@ describe('scale(): bounds and initial scale (kpa-spec §7.2)', () => {
   });
 });
 
-describe('the scale-to-zero gate (kpa-spec §7.3)', () => {
+describe('the scale-to-zero gate (Knative handleScaleToZero, kpa/scaler.go)', () => {
   it('1: scale-to-zero disabled keeps one instance', () => {
     expect(computeScale(input({ enableScaleToZero: false }))).toEqual({ want: 1, apply: true });
   });
@@ -88,7 +88,7 @@ describe('the scale-to-zero gate (kpa-spec §7.3)', () => {
   });
 });
 
-describe('SKS mode and activators (kpa-spec §7.1)', () => {
+describe('SKS mode and activators (Knative kpa/kpa.go)', () => {
   it('Serve only with a positive want and non-negative EBC', () => {
     expect(sksMode(3, 0)).toBe('Serve');
     expect(sksMode(3, -1)).toBe('Proxy');
@@ -104,7 +104,7 @@ describe('SKS mode and activators (kpa-spec §7.1)', () => {
   });
 });
 
-describe('PA Active condition (kpa-spec §7.4)', () => {
+describe('PA Active condition (Knative computeActiveCondition, kpa/kpa.go)', () => {
   const c = (p: PAState, want: number, ready: number, o: { minScale?: number; initialScale?: number; now?: number } = {}) =>
     computeActiveCondition(p, { now: o.now ?? s(10), want, ready, minScale: o.minScale ?? 0, initialScale: o.initialScale ?? 1 });
 

@@ -33,7 +33,8 @@ export interface ScalerResult {
   waiting?: 'metrics' | 'activating' | 'active-window' | 'probe' | 'retention' | 'grace';
 }
 
-/** Knative's PA reconciler scale(): bounds, initial scale, then the scale-to-zero gate (kpa-spec §7.2–7.3). */
+/** Knative's PA reconciler scale(): bounds, initial scale, then the scale-to-zero gate
+ * (https://github.com/knative/serving/blob/main/pkg/reconciler/autoscaling/kpa/scaler.go). */
 export function computeScale(i: ScalerInput): ScalerResult {
   let desired = i.desiredScale;
   if (desired < 0 && i.pa.active !== 'Unknown') return { want: desired, apply: false, waiting: 'metrics' };

@@ -115,7 +115,10 @@ const INT = /^[+-]?\d+$/;
 export function parseFloatStrict(raw: string, key: string): number {
   const v = raw.trim();
   if (!FLOAT.test(v)) throw FieldError.of(key, `invalid value "${raw}": not a number`);
-  return Number(v);
+  const n = Number(v);
+  // Go's ParseFloat fails on `1e400` (out of range) where Number() gives Infinity, which passes `> 1`.
+  if (!Number.isFinite(n)) throw FieldError.of(key, `invalid value "${raw}": out of range`);
+  return n;
 }
 
 export function parseInt32Strict(raw: string, key: string): number {
@@ -148,8 +151,9 @@ export function parseDurationStrict(raw: string, key: string): number {
 const wholeSeconds = (s: number) => Math.abs(s - Math.round(s)) < 1e-9;
 
 /**
- * Knative's NewConfigFromMap + validate: defaults, then each known key, then the cross-field checks.
- * Any error rejects the whole map (the caller keeps the previous config).
+ * Knative's NewConfigFromMap + validate: defaults, then each known key, then the cross-field checks
+ * (https://github.com/knative/serving/blob/main/pkg/autoscaler/config/config.go). Any error rejects
+ * the whole map (the caller keeps the previous config); the API's admission names it `data.<key>`.
  */
 export function parseAutoscalerConfig(data: Record<string, string> = {}): AutoscalerConfig {
   const c: AutoscalerConfig = { ...DEFAULT_AUTOSCALER_CONFIG };
@@ -204,6 +208,10 @@ export function validateAutoscalerConfig(c: AutoscalerConfig): void {
     fail('stable-window', `${formatDuration(c.stableWindow)}, must be specified with at most second precision`);
   if (c.panicWindowPercentage < PANIC_WINDOW_PERCENTAGE_MIN || c.panicWindowPercentage > PANIC_WINDOW_PERCENTAGE_MAX)
     fail('panic-window-percentage', `${c.panicWindowPercentage}, must be in [1, 100] interval`);
+  // Kedge's addition: Knative checks this range only on the revision annotation, but a cluster value
+  // below 100 % puts every revision in panic all the time and a huge one never, so the key gets it too.
+  if (c.panicThresholdPercentage < PANIC_THRESHOLD_PERCENTAGE_MIN || c.panicThresholdPercentage > PANIC_THRESHOLD_PERCENTAGE_MAX)
+    fail('panic-threshold-percentage', `${c.panicThresholdPercentage}, must be in [${PANIC_THRESHOLD_PERCENTAGE_MIN}, ${PANIC_THRESHOLD_PERCENTAGE_MAX}] interval`);
   if (c.initialScale < 0 || (c.initialScale === 0 && !c.allowZeroInitialScale))
     fail('initial-scale', `${c.initialScale}, must be at least 0 (or at least 1 when allow-zero-initial-scale is false)`);
   if (c.minScale < 0) fail('min-scale', `${c.minScale}, must be at least 0`);

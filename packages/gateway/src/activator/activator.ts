@@ -61,7 +61,7 @@ export interface ActivatorEvents {
 }
 
 /**
- * The activator (activator-queue-spec §1): per revision a throttler that holds requests while no
+ * The activator (Knative's pkg/activator; https://github.com/knative/serving/blob/main/docs/scaling/SYSTEM.md): per revision a throttler that holds requests while no
  * instance has room, a poke to the autoscaler the moment a request is held with no instance at all,
  * and a once-a-second report of the concurrency it carries. The SKS mode from the autoscaler's
  * decision says whether requests pass through it (Proxy) or go straight to instances (Serve).
@@ -217,7 +217,7 @@ export class Activator {
     }
   }
 
-  /** Once a second: what the activator carried per revision (spec §1.5); re-pokes revisions still without instances. */
+  /** Once a second: what the activator carried per revision (Knative's pkg/activator/handler/concurrency_reporter.go); re-pokes revisions still without instances. */
   report(): void {
     const now = this.deps.clock.now();
     // A second's report sent while the bus is down would be buffered by the client and arrive with

@@ -1,6 +1,7 @@
 /**
  * Time-weighted concurrency of the requests the activator handles (queued or proxied), from
- * arrival to completion — the same accumulator as Knative's queue-proxy (spec §1.5 / §2.3).
+ * arrival to completion — the accumulator Knative's activator and queue-proxy share
+ * (https://github.com/knative/networking/blob/main/pkg/http/stats/request.go).
  */
 export class ConcurrencyStats {
   private current = 0;

@@ -30,7 +30,7 @@ function capacity(b: Backend): number {
 }
 
 /**
- * Knative's revision throttler (activator-queue-spec §1.2), per revision: requests wait FIFO in a
+ * Knative's revision throttler (pkg/activator/net/throttler.go), per revision: requests wait FIFO in a
  * bounded queue until an instance has a free slot, and the load-balancing policy follows
  * containerConcurrency — 0: power of two random choices; 1–3: first instance with a free slot (in
  * instance order); > 3: round robin skipping full instances. Knative's two breakers (revision

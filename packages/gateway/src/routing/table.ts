@@ -1,4 +1,4 @@
-import { isClusterLocal, resourceKey, type Route } from '@kedge/core';
+import { getCondition, isClusterLocal, resourceKey, type Route } from '@kedge/core';
 import { clusterLocalHosts, isClusterLocalHost, normalizeHost, routeHost, tagHost } from './hosts.js';
 
 export interface RevisionRef {
@@ -22,6 +22,11 @@ export interface RouteEntry {
    * `networking.knative.dev/visibility: cluster-local`.
    */
   clusterLocal: boolean;
+  /**
+   * The Route reports a revision it routes to as missing (`AllTrafficAssigned: False,
+   * RevisionMissing`): its traffic is the last good one, and a target may be gone.
+   */
+  revisionMissing: boolean;
 }
 
 /** Weighted pick per request (each request independently, as Knative's ingress splits). */
@@ -45,7 +50,12 @@ function buildEntry(route: Route, weights: Map<string, number>, clusterLocal: bo
     targets.push({ namespace: ns, revision, key: resourceKey(ns, revision) });
     cumulative.push(total);
   }
-  return { namespace: ns, route: route.metadata.name, ...(tag ? { tag } : {}), targets, cumulative, clusterLocal };
+  return { namespace: ns, route: route.metadata.name, ...(tag ? { tag } : {}), targets, cumulative, clusterLocal, revisionMissing: reportsRevisionMissing(route) };
+}
+
+function reportsRevisionMissing(route: Route): boolean {
+  const c = getCondition(route.status?.conditions, 'AllTrafficAssigned');
+  return c?.status === 'False' && c.reason === 'RevisionMissing';
 }
 
 /** The same routing, for the route's cluster-local names. */

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   MemoryBus,
+  PROCESS_REVISIONS_FEATURE,
   SqliteStore,
+  SYSTEM_NAMESPACE,
+  type ConfigMap,
   imageWithDigest,
   silentLogger,
   subjects,
@@ -28,9 +31,12 @@ export class RunnerHarness {
   readonly health: RevisionHealth[] = [];
   private readonly healthListeners = new Set<(h: RevisionHealth) => void>();
 
-  async setup(opts: { workers?: number; gatewayUrl?: string; gatewayFetch?: (req: Request) => Promise<Response> } = {}): Promise<this> {
+  async setup(
+    opts: { workers?: number; gatewayUrl?: string; gatewayFetch?: (req: Request) => Promise<Response>; processRevisions?: boolean } = {},
+  ): Promise<this> {
     this.dir = await mkdtemp(join(tmpdir(), 'kedge-runner-'));
     this.store = new SqliteStore(join(this.dir, 'store'));
+    if (opts.processRevisions) await this.setProcessRevisions('enabled');
     this.bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => void this.endpoints.push(m.data));
     this.bus.subscribe<RevisionHealth>(subjects.revisionHealthAll, (m) => {
       this.health.push(m.data);
@@ -51,6 +57,19 @@ export class RunnerHarness {
     });
     await this.runner.start();
     return this;
+  }
+
+  /** Writes config-features `kedge.process-revisions` (as `kedge up --allow-process-revisions` would). */
+  async setProcessRevisions(value: 'enabled' | 'disabled'): Promise<void> {
+    const cm: ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-features', namespace: SYSTEM_NAMESPACE },
+      data: { [PROCESS_REVISIONS_FEATURE]: value },
+    };
+    const cur = await this.store.get<ConfigMap>('ConfigMap', SYSTEM_NAMESPACE, 'config-features');
+    if (cur) await this.store.update({ ...cm, metadata: { ...cm.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    else await this.store.create(cm);
   }
 
   async teardown(): Promise<void> {
@@ -104,6 +123,11 @@ export class RunnerHarness {
   waitHealth(revision: string, pred: (h: RevisionHealth) => boolean = () => true): Promise<RevisionHealth> {
     const found = this.health.find((h) => h.revision === revision && pred(h));
     if (found) return Promise.resolve(found);
+    return this.nextHealth(revision, pred);
+  }
+
+  /** Resolves with the next health message for the revision matching `pred`, ignoring those already sent. */
+  nextHealth(revision: string, pred: (h: RevisionHealth) => boolean = () => true): Promise<RevisionHealth> {
     return new Promise((resolve) => {
       const listener = (x: RevisionHealth) => {
         if (x.revision !== revision || !pred(x)) return;
