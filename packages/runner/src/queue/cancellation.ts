@@ -2,8 +2,8 @@ const noop = () => undefined;
 
 /**
  * Why a request the queue gave to an instance must stop: its deadline passed or its client left.
- * An AbortController costs more on Node 20 (~12 µs with its listeners) than a warm WebAssembly
- * request, so the queue makes this plain object per request; a runtime that needs a real
+ * An AbortController cost more on Node 20 (~12 µs with its listeners) than a warm WebAssembly
+ * request (Node 24: ~1–3 µs, still more than this), so the queue makes this plain object per request; a runtime that needs a real
  * AbortSignal (fetch, for process instances) asks for one with `signal()`.
  */
 export class Cancellation {
