@@ -17,10 +17,18 @@ import {
  */
 export class RunnerSettings {
   private fromMap: Partial<RunnerConfig> = {};
+  /** Merged once per change: guest calls read it on every outbound request. */
+  private current: RunnerConfig;
 
-  constructor(private readonly deps: { store: Store; logger: Logger; options: Partial<RunnerConfig> }) {}
+  constructor(private readonly deps: { store: Store; logger: Logger; options: Partial<RunnerConfig> }) {
+    this.current = this.merge();
+  }
 
   get(): RunnerConfig {
+    return this.current;
+  }
+
+  private merge(): RunnerConfig {
     const defined = (o: Partial<RunnerConfig>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
     return { ...DEFAULT_RUNNER_CONFIG, ...defined(this.deps.options), ...defined(this.fromMap) };
   }
@@ -37,6 +45,7 @@ export class RunnerSettings {
   apply(data: Record<string, string> | undefined): void {
     try {
       this.fromMap = parseRunnerConfig(data);
+      this.current = this.merge();
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
       this.deps.logger.error({ problems: err.problems }, `${RUNNER_CONFIG_MAP} rejected; keeping the previous settings`);
