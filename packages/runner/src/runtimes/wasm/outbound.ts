@@ -58,7 +58,10 @@ export function createOutbound(opts: GatewayTarget) {
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     let target = url;
     if (local) {
-      const hops = (ctx.hops ?? 0) + 1;
+      // The count arrives in a request header a client outside the cluster could also send: anything
+      // but a whole number ≥ 0 (NaN would never pass the limit, a negative one would stretch it) counts as 0.
+      const prior = ctx.hops !== undefined && Number.isInteger(ctx.hops) && ctx.hops > 0 ? ctx.hops : 0;
+      const hops = prior + 1;
       if (hops > MAX_HOPS) return { error: 'loop-detected', message: `more than ${MAX_HOPS} service-to-service hops` };
       headers[HOPS_HEADER] = String(hops);
       // Knative's cluster-local address: the gateway routes it by Host like any request.
