@@ -193,18 +193,18 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
 
   it("lets a guest on a runner process call another service by its cluster-local name through a gateway it learned of", async () => {
     writeFileSync(join(tmp.dir, 'outbound.wasm'), await buildOutboundGuest());
-    const manifest = (name: string, upstream: string) => `apiVersion: serving.knative.dev/v1
+    const manifest = (name: string, upstream: string, cc: number) => `apiVersion: serving.knative.dev/v1
 kind: Service
 metadata: { name: ${name}, namespace: dist }
 spec:
   template:
     metadata: { annotations: { kedge.dev/outbound: cluster-local } }
     spec:
-      containerConcurrency: 10
+      containerConcurrency: ${cc}
       containers: [{ image: outbound.wasm, env: [{ name: UPSTREAM, value: ${upstream} }] }]
 `;
     await apply(writeFile(tmp.dir, 'callee.yaml', service('callee', {}, { 'networking.knative.dev/visibility': 'cluster-local' })));
-    await apply(writeFile(tmp.dir, 'caller.yaml', `${manifest('caller', 'callee.dist.svc.cluster.local')}---\n${manifest('cycle', 'cycle.dist.svc')}`));
+    await apply(writeFile(tmp.dir, 'caller.yaml', `${manifest('caller', 'callee.dist.svc.cluster.local', 10)}---\n${manifest('cycle', 'cycle.dist.svc', 0)}`));
     for (const name of ['callee', 'caller', 'cycle']) await waitForObject(apiUrl, SERVICES, name, isReady);
     for (const gw of gateways) {
       // The caller's guest (on a runner process, with no gateway in it) reaches the cluster-local callee.
@@ -217,7 +217,8 @@ spec:
     const many = await Promise.all(Array.from({ length: 20 }, (_, i) => request(gateways[i % 2]!.urls.gateway!, host('caller'))));
     expect(many.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 Hello callee!\n'));
     // The hop count crosses gateway and runner processes: a service calling itself ends at the limit
-    // (wasi:http error-code 36, loop-detected), and every level answers with it.
+    // (wasi:http error-code 36, loop-detected), and every level answers with it. containerConcurrency 0:
+    // the 17 nested calls fit one replica's guests (with 10 they would need new replicas mid-cycle).
     const cycle = await request(gateways[0]!.urls.gateway!, host('cycle'));
     expect(`${cycle.status} ${cycle.body}`).toBe('200 error 36\n');
   }, 60_000);
