@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+// The runner's WAT test guests (built with jco's JS API, about a second each).
+import { buildOutboundGuest } from '../packages/runner/src/testing/components.js';
 import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
 import { ROOT, SHORT_WINDOWS_CONFIG, kedge, readToken, request, tempDir, waitForObject, writeFile, type ApiCredentials } from './harness.js';
 
@@ -189,6 +191,38 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     expect(forged.status).toBe(403);
   }, 60_000);
 
+  it("lets a guest on a runner process call another service by its cluster-local name through a gateway it learned of", async () => {
+    writeFileSync(join(tmp.dir, 'outbound.wasm'), await buildOutboundGuest());
+    const manifest = (name: string, upstream: string, cc: number) => `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: ${name}, namespace: dist }
+spec:
+  template:
+    metadata: { annotations: { kedge.dev/outbound: cluster-local } }
+    spec:
+      containerConcurrency: ${cc}
+      containers: [{ image: outbound.wasm, env: [{ name: UPSTREAM, value: ${upstream} }] }]
+`;
+    await apply(writeFile(tmp.dir, 'callee.yaml', service('callee', {}, { 'networking.knative.dev/visibility': 'cluster-local' })));
+    await apply(writeFile(tmp.dir, 'caller.yaml', `${manifest('caller', 'callee.dist.svc.cluster.local', 10)}---\n${manifest('cycle', 'cycle.dist.svc', 0)}`));
+    for (const name of ['callee', 'caller', 'cycle']) await waitForObject(apiUrl, SERVICES, name, isReady);
+    for (const gw of gateways) {
+      // The caller's guest (on a runner process, with no gateway in it) reaches the cluster-local callee.
+      const called = await request(gw.urls.gateway!, host('caller'));
+      expect(`${called.status} ${called.body}`).toBe('200 Hello callee!\n');
+      // From outside, without the token, the callee does not exist.
+      const outside = await request(gw.urls.gateway!, 'callee.dist.svc.cluster.local');
+      expect(outside.status).toBe(404);
+    }
+    const many = await Promise.all(Array.from({ length: 20 }, (_, i) => request(gateways[i % 2]!.urls.gateway!, host('caller'))));
+    expect(many.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 Hello callee!\n'));
+    // The hop count crosses gateway and runner processes: a service calling itself ends at the limit
+    // (wasi:http error-code 36, loop-detected), and every level answers with it. containerConcurrency 0:
+    // the 17 nested calls fit one replica's guests (with 10 they would need new replicas mid-cycle).
+    const cycle = await request(gateways[0]!.urls.gateway!, host('cycle'));
+    expect(`${cycle.status} ${cycle.body}`).toBe('200 error 36\n');
+  }, 60_000);
+
   it('spreads instances over both runners and survives a killed runner', async () => {
     await apply(writeFile(tmp.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
     await waitForObject(apiUrl, SERVICES, 'two', isReady);
@@ -257,6 +291,6 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     }
     // Nothing stored was lost.
     const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], creds)).stdout);
-    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'cold', 'private', 'solo', 'two']);
+    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'callee', 'caller', 'cold', 'private', 'solo', 'two', 'cycle'].sort());
   }, 60_000);
 });

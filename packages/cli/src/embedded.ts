@@ -123,6 +123,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     stops.push(named('api', () => api.stop()));
 
     let ready = false;
+    // Announced so runner processes joining this cluster over NATS can send their guests' calls here.
+    let gatewayUrl: string | undefined;
     const components = startComponents({
       bus,
       clock,
@@ -131,7 +133,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       dataDir,
       roles: [
         { role: 'api', id: `api-${nodeId}` },
-        { role: 'gateway', id: `gateway-${nodeId}` },
+        { role: 'gateway', id: `gateway-${nodeId}`, url: () => gatewayUrl },
         { role: 'runner', id: nodeId },
         { role: 'autoscaler', id: `autoscaler-${nodeId}` },
       ],
@@ -144,6 +146,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     served.push(apiServed);
     const gatewayServed = await serveFetch('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)), opts.httpPort, host);
     served.push(gatewayServed);
+    gatewayUrl = gatewayServed.url;
     const admin = createAdminApp(gateway);
     const adminServed = await serveFetch('admin', '--admin-port', (req, env) => admin.fetch(req, env), opts.adminPort, host);
     served.push(adminServed);

@@ -48,6 +48,7 @@ export * from './config/domain.js';
 export * from './config/features.js';
 export * from './config/autoscaler.js';
 export * from './config/autoscaler-config.js';
+export * from './config/runner.js';
 export * from './resources/concurrency.js';
 export * from './resources/pod-autoscaler.js';
 export * from './net.js';

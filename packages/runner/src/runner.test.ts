@@ -91,6 +91,31 @@ describe('runner: WebAssembly revisions', () => {
     expect(await (await h.dispatch('other-00001', 'o1')).text()).toBe('Hello Other!\n');
   });
 
+  it("ends a loop at config-kedge-runner's cpu-limit-ms, a revision's kedge.dev/cpu-limit-ms overriding it", async () => {
+    const cm = await h.store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-kedge-runner', namespace: 'knative-serving' },
+      data: { 'cpu-limit-ms': '300' },
+    });
+    try {
+      await h.revision('cpumap-00001', guest, { timeoutSeconds: 60 });
+      await h.revision('cpuann-00001', guest, { timeoutSeconds: 60 }, {}, {}, { 'kedge.dev/cpu-limit-ms': '400' });
+      expect((await h.start('cpumap-00001', 'cm1')).ok).toBe(true);
+      expect((await h.start('cpuann-00001', 'ca1')).ok).toBe(true);
+      for (const [rev, id, ms] of [['cpumap-00001', 'cm1', 300], ['cpuann-00001', 'ca1', 400]] as const) {
+        const res = await h.dispatch(rev, id, '/loop');
+        expect(res.status).toBe(503);
+        const body = (await res.json()) as { error: string; message: string };
+        expect(body.error).toBe('CpuLimitExceeded');
+        expect(body.message).toContain(`more than ${ms} ms`);
+        expect(await (await h.dispatch(rev, id)).text()).toBe('Hello World!\n');
+      }
+    } finally {
+      await h.store.delete('ConfigMap', cm.metadata.namespace, cm.metadata.name);
+    }
+  });
+
   it('serves requests behind a looping one from the replica\'s other guests; with containerConcurrency 1 their deadlines end them', async () => {
     // containerConcurrency 0: the replica grows a guest per request in flight, so the loop holds only its own.
     await h.revision('ahead-00001', guest, { timeoutSeconds: 2 });

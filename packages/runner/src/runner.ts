@@ -4,6 +4,7 @@ import {
   clusterTokenMatches,
   INSTANCE_HEADER,
   KEDGE_VERSION,
+  RUNNER_CONFIG_MAP,
   subjects,
   type Bus,
   type BusMessage,
@@ -29,6 +30,7 @@ import { Queue } from './queue/queue.js';
 import { ProcessRuntime } from './runtimes/process/index.js';
 import { RevisionLoadError, jsonError, type Runtime, type RuntimeInstance, type Timings } from './runtimes/runtime.js';
 import { WasmRuntime } from './runtimes/wasm/index.js';
+import { RunnerSettings } from './settings.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -58,6 +60,8 @@ export interface RunnerDeps {
    * benchmarks; every role wiring passes one.
    */
   clusterToken?: string;
+  // The next five are defaults: config-kedge-runner's keys of the same meaning override them
+  // (docs/runner.md lists the keys, their defaults and ranges).
   /** Per-call limit of guests' outbound requests, ms (default 30 s). */
   outboundTimeoutMs?: number;
   /** Guest workers the pool may grow to while every worker is held by a guest that does not yield (default workers + 2). */
@@ -91,6 +95,8 @@ interface Instance {
   started: Promise<StartInstanceReply>;
 }
 
+/** Longest the start waits for config-kedge-runner. */
+const SETTINGS_SYNC_MS = 5_000;
 /** Knative's queue depth: 10 × containerConcurrency waiting requests per instance. */
 const QUEUE_DEPTH_FACTOR = 10;
 /** Waiting requests allowed per instance when the revision sets no containerConcurrency. */
@@ -100,20 +106,31 @@ export function createRunner(deps: RunnerDeps): Runner {
   const { store, bus, clock, nodeId, url } = deps;
   const log = deps.logger.child({ component: 'runner', nodeId });
   const capacity = deps.capacity ?? 1000;
+  const settings = new RunnerSettings({
+    store,
+    logger: log,
+    options: {
+      maxWorkers: deps.maxWorkers,
+      ...(deps.maxGuestsPerReplica !== undefined ? { maxGuestsPerReplica: deps.maxGuestsPerReplica } : {}),
+      ...(deps.cpuLimitMs !== undefined ? { cpuLimitMs: deps.cpuLimitMs } : {}),
+      ...(deps.outboundTimeoutMs !== undefined ? { outboundTimeoutMs: deps.outboundTimeoutMs } : {}),
+      ...(deps.stopGraceMs !== undefined ? { stopGraceMs: deps.stopGraceMs } : {}),
+    },
+  });
   const wasm = new WasmRuntime({
     store,
     logger: log,
     dataDir: deps.dataDir,
     ...(deps.workers !== undefined ? { workers: deps.workers } : {}),
     ...(deps.spareWorkers !== undefined ? { spares: deps.spareWorkers } : {}),
-    ...(deps.maxWorkers !== undefined ? { maxWorkers: deps.maxWorkers } : {}),
-    ...(deps.maxGuestsPerReplica !== undefined ? { maxGuestsPerReplica: deps.maxGuestsPerReplica } : {}),
-    ...(deps.cpuLimitMs !== undefined ? { cpuLimitMs: deps.cpuLimitMs } : {}),
+    maxWorkers: () => settings.get().maxWorkers,
+    maxGuestsPerReplica: () => settings.get().maxGuestsPerReplica,
+    cpuLimitMs: () => settings.get().cpuLimitMs,
     gateway: {
       ...(deps.gatewayFetch ? { gatewayFetch: deps.gatewayFetch } : {}),
       ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
       ...(deps.clusterToken ? { clusterToken: deps.clusterToken } : {}),
-      ...(deps.outboundTimeoutMs !== undefined ? { timeoutMs: deps.outboundTimeoutMs } : {}),
+      timeoutMs: () => settings.get().outboundTimeoutMs,
     },
   });
   const processes = new ProcessRuntime({ logger: log });
@@ -125,6 +142,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   const health = new Map<string, { spec: string; ready: boolean }>();
   const subs: Subscription[] = [];
   let unwatch: (() => void) | undefined;
+  let unwatchSettings: (() => void) | undefined;
   let tick: unknown;
   const startedAt = clock.now();
   let stopping = false;
@@ -332,6 +350,17 @@ export function createRunner(deps: RunnerDeps): Runner {
     dispatcher: { nodeId, dispatch },
     fetch: fetchEntry,
     async start() {
+      // The settings are read before the first instance can start; a Store that does not answer
+      // does not keep the node from serving (the defaults hold until the map arrives).
+      let waited: unknown;
+      await new Promise<void>((done) => {
+        waited = clock.setTimeout(() => {
+          log.warn(`${RUNNER_CONFIG_MAP} not read within ${SETTINGS_SYNC_MS} ms; starting with the defaults until it arrives`);
+          done();
+        }, SETTINGS_SYNC_MS);
+        unwatchSettings = settings.watch(done);
+      });
+      clock.clearTimeout(waited as never);
       subs.push(
         bus.subscribe<StartInstanceRequest>(subjects.runnerStart(nodeId), async (m: BusMessage<StartInstanceRequest>) => {
           m.respond?.(await startInstance(m.data));
@@ -381,7 +410,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       });
       tick = clock.setInterval(heartbeat, 1000);
       heartbeat();
-      log.info({ url, capacity, workers: wasm.pool.workerCount }, 'runner started');
+      log.info({ url, capacity, workers: wasm.pool.workerCount, settings: settings.get() }, 'runner started');
     },
     async stop() {
       stopping = true;
@@ -389,9 +418,10 @@ export function createRunner(deps: RunnerDeps): Runner {
       subs.length = 0;
       unwatch?.();
       gate.stop();
+      unwatchSettings?.();
       if (tick) clock.clearInterval(tick as never);
       let timer: unknown;
-      const grace = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, deps.stopGraceMs ?? 10_000)));
+      const grace = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, settings.get().stopGraceMs)));
       await Promise.race([Promise.all([...instances.values()].map((i) => stopInstance(i))), grace]);
       clock.clearTimeout(timer as never);
       if (instances.size) log.warn({ instances: instances.size }, 'stop grace period over: ending the guests still serving');

@@ -91,6 +91,9 @@ describe('config maps are validated whole at admission', () => {
     ['config-defaults', { 'revision-timeout-seconds': '-5' }, 'data.revision-timeout-seconds'],
     ['config-gc', { 'retain-since-create-time': 'forever' }, 'data.retain-since-create-time'],
     ['config-features', { 'kedge.process-revisions': 'yes' }, 'data.kedge.process-revisions'],
+    ['config-kedge-runner', { 'cpu-limit-ms': '0' }, 'data.cpu-limit-ms'],
+    ['config-kedge-runner', { 'max-workers': 'many' }, 'data.max-workers'],
+    ['config-kedge-runner', { 'stop-grace-ms': '600001' }, 'data.stop-grace-ms'],
   ])('%s %j → 422 with the field, nothing stored', async (name, data, field) => {
     const r = await call('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
     expect(r.status).toBe(422);
@@ -124,6 +127,21 @@ describe('annotation values: warnings and field errors', () => {
     expect(r.headers.get('warning')).toBe(
       '299 - "spec.template.metadata.annotations.kedge.dev/warm-instances: 999 is above the most Kedge keeps; 8 warm instances are kept"',
     );
+  });
+
+  it('accepts a clamped cpu-limit-ms with a Warning header', async () => {
+    const r = await call('POST', `${NS}/services`, service('cpu', WASM, { 'kedge.dev/cpu-limit-ms': '900000' }));
+    expect(r.status).toBe(201);
+    expect(r.headers.get('warning')).toBe(
+      `299 - "spec.template.metadata.annotations.kedge.dev/cpu-limit-ms: 900000 is above the most Kedge allows; the guests' CPU limit is 600000 ms"`,
+    );
+  });
+
+  it.each(['0', '-1', '2.5', '30s'])('refuses cpu-limit-ms %s with the field, nothing stored', async (value) => {
+    const r = await call('POST', `${NS}/services`, service('cpu', WASM, { 'kedge.dev/cpu-limit-ms': value }));
+    expect(r.status).toBe(422);
+    expect(causes(r.body)).toEqual(['spec.template.metadata.annotations.kedge.dev/cpu-limit-ms']);
+    expect(await store.get('Service', 'example', 'cpu')).toBeUndefined();
   });
 
   it('warns about an autoscaling class Kedge does not run', async () => {

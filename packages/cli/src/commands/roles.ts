@@ -19,6 +19,20 @@ function positive(flag: string) {
   };
 }
 
+function httpUrl(flag: string) {
+  return (v: string) => {
+    let u: URL | undefined;
+    try {
+      u = new URL(v);
+    } catch {
+      // Reported below.
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== ''))
+      throw new Error(`${flag}: "${v}" is not a gateway address like http://10.0.0.5:8080`);
+    return u.origin;
+  };
+}
+
 /** A graceful stop (listeners closed, runner drained) gets this long before the process just exits. */
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -42,6 +56,7 @@ interface RoleFlags {
   apiPort?: number;
   runnerPort?: number;
   capacity?: number;
+  gatewayUrl?: string;
   logLevel: string;
 }
 
@@ -61,7 +76,12 @@ export function register(program: Command): void {
       cmd
         .option('--node-id <id>', 'this runner node\'s id (default <hostname>-<pid>)')
         .option('--runner-port <port>', 'HTTP entry remote gateways forward to (0 = any free port)', port('--runner-port'), 8012)
-        .option('--capacity <n>', 'most instances this node hosts', positive('--capacity'));
+        .option('--capacity <n>', 'most instances this node hosts', positive('--capacity'))
+        .option(
+          '--gateway-url <url>',
+          "gateway for guests' service-to-service calls (default: one announced on the bus, this node's first)",
+          httpUrl('--gateway-url'),
+        );
     } else {
       cmd
         .option('--id <id>', `this ${role} instance's id (default ${role}-<hostname>-<pid>)`)
@@ -81,7 +101,7 @@ export function register(program: Command): void {
       // The global --token-file (bin.ts); KEDGE_TOKEN / KEDGE_TOKEN_FILE are read by startRole.
       const tokenFile = (program.opts() as { tokenFile?: string }).tokenFile;
       if (tokenFile) opts.tokenFile = tokenFile;
-      for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'httpPort', 'adminPort', 'apiPort', 'runnerPort', 'capacity'] as const) {
+      for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'httpPort', 'adminPort', 'apiPort', 'runnerPort', 'capacity', 'gatewayUrl'] as const) {
         if (flags[key] !== undefined) (opts as unknown as Record<string, unknown>)[key] = flags[key];
       }
       const running = await startRole(opts);

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--runner-port <port>', "runner's HTTP entry (remote gateways, direct calls)", port('--runner-port'), 8012)
     .option('--admin-port <port>', 'Prometheus metrics (/metrics)', port('--admin-port'), 9090)
     .option('--data-dir <dir>', 'where resources and components are stored', '.kedge')
-    .option('--config <file>', "YAML of Knative ConfigMaps (config-domain, config-autoscaler, config-defaults) in knative-serving")
+    .option('--config <file>', "YAML of ConfigMaps in knative-serving: Knative's (config-domain, config-autoscaler, config-defaults…) and Kedge's config-kedge-runner")
     .option('--apply <file>', 'apply a manifest once ready (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--nats <url>', 'run every role on NATS (Bus = NATS core, Store = JetStream KV) instead of the in-process bus and SQLite')
     .option('--nats-user <user>', 'NATS user (or KEDGE_NATS_USER)')

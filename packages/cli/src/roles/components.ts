@@ -13,13 +13,14 @@ export function startComponents(deps: {
   logger: Logger;
   nodeId: string;
   dataDir: string;
-  roles: { role: RoleName; id: string }[];
+  /** `url`: a gateway's request address, once it listens (see heartbeat.ts). */
+  roles: { role: RoleName; id: string; url?: () => string | undefined }[];
   ready: () => boolean;
 }): { wrapApi(fetch: (req: Request) => Promise<Response>): (req: Request) => Promise<Response>; stop(): void } {
   const view = new ClusterView({ bus: deps.bus, clock: deps.clock });
   view.start();
   // The autoscaler publishes its own heartbeat.
-  const beats = deps.roles.filter((r) => r.role !== 'autoscaler').map(({ role, id }) =>
+  const beats = deps.roles.filter((r) => r.role !== 'autoscaler').map(({ role, id, url }) =>
     startComponentHeartbeat({
       bus: deps.bus,
       clock: deps.clock,
@@ -29,6 +30,7 @@ export function startComponents(deps: {
       nodeId: deps.nodeId,
       restarts: countRestart(deps.dataDir, role, id),
       ready: deps.ready,
+      ...(url ? { url } : {}),
     }),
   );
   return {

@@ -31,6 +31,8 @@ export function startComponentHeartbeat(deps: {
   nodeId: string;
   restarts: number;
   ready: () => boolean;
+  /** A gateway's request address, announced so runners can send service-to-service calls to it. */
+  url?: () => string | undefined;
 }): { stop(): void; beat(): void } {
   const startedAt = deps.clock.now();
   const beat = () => {
@@ -44,6 +46,8 @@ export function startComponentHeartbeat(deps: {
       version: KEDGE_VERSION,
       time: deps.clock.now(),
     };
+    const url = deps.url?.();
+    if (url) msg.url = url;
     try {
       deps.bus.publish(subjects.componentHeartbeat, msg);
     } catch (err) {

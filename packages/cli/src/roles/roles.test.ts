@@ -121,7 +121,8 @@ describe('roles as processes (in-process here)', () => {
     });
     try {
       const first = await seenGateway;
-      expect(first).toMatchObject({ role: 'gateway', id: 'gw-1', nodeId: 'n2', ready: true, restarts: 0 });
+      // Its request address too: runner processes send their guests' service-to-service calls there.
+      expect(first).toMatchObject({ role: 'gateway', id: 'gw-1', nodeId: 'n2', ready: true, restarts: 0, url: gw.urls.gateway });
       // By the next beat the api process has certainly taken in the first one.
       await (await nextHeartbeat(watcher, (h) => h.id === 'gw-1' && h.time > first.time)).next;
       const res = await fetch(`${api.urls.api}${COMPONENTS_PATH}`);

@@ -10,6 +10,7 @@ import { loadOrCreateTlsIdentity } from '../tls.js';
 import { serverToken } from '../token.js';
 import { connectBackends, type Backends } from './backends.js';
 import { ClusterView } from './cluster-view.js';
+import { GatewayDirectory } from './gateway-directory.js';
 import { countRestart, startComponentHeartbeat } from './heartbeat.js';
 
 export type RoleName = ComponentHeartbeat['role'];
@@ -46,6 +47,11 @@ export interface RoleOptions {
   runnerPort?: number;
   /** runner: most instances this node hosts. */
   capacity?: number;
+  /**
+   * runner: the gateway its guests' service-to-service calls go to. Default: one the runner learns
+   * of from the gateways' heartbeats, on its own node first.
+   */
+  gatewayUrl?: string;
   logger: Logger;
   clock?: Clock;
 }
@@ -157,6 +163,14 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
         );
         served.push(s);
         urls.runner = s.url;
+        let gatewayUrl: string | (() => string | undefined);
+        if (opts.gatewayUrl) gatewayUrl = opts.gatewayUrl;
+        else {
+          const gateways = new GatewayDirectory({ bus, clock, nodeId });
+          gateways.start();
+          stops.push(() => gateways.stop());
+          gatewayUrl = () => gateways.pick();
+        }
         const runner = createRunner({
           store,
           bus,
@@ -165,7 +179,9 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
           nodeId,
           url: s.url,
           dataDir,
+          // Guests' cluster-local calls carry it: the gateway serves cluster-local services to them.
           clusterToken: token!,
+          gatewayUrl,
           ...(opts.capacity !== undefined ? { capacity: opts.capacity } : {}),
         });
         runnerFetch = (req) => runner.fetch(req);
@@ -186,7 +202,18 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
     // The autoscaler publishes its own ComponentHeartbeat (it knows its own readiness); two
     // publishers for one role/id would make `kedge get components` flap.
     if (opts.role !== 'autoscaler')
-      heartbeat = startComponentHeartbeat({ bus, clock, logger, role: opts.role, id, nodeId, restarts, ready: () => ready });
+      heartbeat = startComponentHeartbeat({
+        bus,
+        clock,
+        logger,
+        role: opts.role,
+        id,
+        nodeId,
+        restarts,
+        ready: () => ready,
+        // Runners send their guests' service-to-service calls to the gateways they hear of.
+        ...(opts.role === 'gateway' ? { url: () => urls.gateway } : {}),
+      });
   } catch (err) {
     await shutdown();
     throw err;

@@ -161,6 +161,11 @@ export interface ComponentHeartbeat {
   startedAt: number;
   version: string;
   time: number;
+  /**
+   * A gateway's request address (http://host:port): runners send their guests' service-to-service
+   * calls to a gateway they learn of here (one on their own node first).
+   */
+  url?: string;
 }
 
 /** Only `{ to: 0 }` is supported: stop every instance now and forget the load history. */

@@ -20,6 +20,8 @@ describe('ConfigMap validation', () => {
     ['valid config-autoscaler', cm('config-autoscaler', { 'stable-window': '6s', 'scale-to-zero-grace-period': '1s' }), []],
     ['process-revisions gate', cm('config-features', { 'kedge.process-revisions': 'enabled' }), []],
     ['bad process-revisions gate', cm('config-features', { 'kedge.process-revisions': 'on' }), ['data.kedge.process-revisions']],
+    ['valid config-kedge-runner', cm('config-kedge-runner', { 'cpu-limit-ms': '500', 'max-workers': '3' }), []],
+    ['bad config-kedge-runner values', cm('config-kedge-runner', { 'cpu-limit-ms': '0', 'stop-grace-ms': 'soon' }), ['data.cpu-limit-ms', 'data.stop-grace-ms']],
     ['other namespace not parsed', cm('config-defaults', { 'revision-timeout-seconds': 'abc' }, 'default'), []],
     ['non-string value', cm('anything', { n: 1 }), ['data.n']],
     ['dotted names allowed', cm('my.config', {}), []],

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Service } from '../types.js';
 import { applyDefaults } from '../defaults.js';
 import { validateResource } from '../validation.js';
+import { CPU_LIMIT_MS_MAX } from '../../config/runner.js';
+import { readCpuLimitMs, readInstancePerRequest, readOutboundPolicy, readWarmInstances } from './kedge-annotations.js';
 
 function svc(annotations: Record<string, string>): Service {
   return {
@@ -27,11 +29,21 @@ describe("Kedge's revision annotations", () => {
     expect(r.warnings).toEqual([`${A}.kedge.dev/warm-instances: 999 is above the most Kedge keeps; 8 warm instances are kept`]);
   });
 
+  it('warns when cpu-limit-ms is clamped, and accepts it', () => {
+    const r = check({ 'kedge.dev/cpu-limit-ms': '900000' });
+    expect(r.paths).toEqual([]);
+    expect(r.warnings).toEqual([`${A}.kedge.dev/cpu-limit-ms: 900000 is above the most Kedge allows; the guests' CPU limit is 600000 ms`]);
+  });
+
   it.each([
     ['kedge.dev/warm-instances', 'many'],
     ['kedge.dev/warm-instances', '-1'],
     ['kedge.dev/outbound', 'everything'],
     ['kedge.dev/instance-per-request', 'yes'],
+    ['kedge.dev/cpu-limit-ms', '0'],
+    ['kedge.dev/cpu-limit-ms', '-5'],
+    ['kedge.dev/cpu-limit-ms', '1.5'],
+    ['kedge.dev/cpu-limit-ms', '2s'],
   ])('rejects %s: %s with the field', (key, value) => {
     const r = check({ [key]: value });
     expect(r.paths).toEqual([`${A}.${key}`]);
@@ -41,6 +53,8 @@ describe("Kedge's revision annotations", () => {
     ['kedge.dev/warm-instances', '8'],
     ['kedge.dev/outbound', 'cluster-local'],
     ['kedge.dev/instance-per-request', 'false'],
+    ['kedge.dev/cpu-limit-ms', '1'],
+    ['kedge.dev/cpu-limit-ms', '600000'],
     ['autoscaling.knative.dev/class', 'kpa.autoscaling.knative.dev'],
   ])('accepts %s: %s silently', (key, value) => {
     expect(check({ [key]: value })).toEqual({ paths: [], warnings: [] });
@@ -56,5 +70,26 @@ describe("Kedge's revision annotations", () => {
 
   it("keeps Knative's field error for an unknown *.knative.dev class", () => {
     expect(check({ 'autoscaling.knative.dev/class': 'nope.autoscaling.knative.dev' }).paths).toEqual([`${A}.autoscaling.knative.dev/class`]);
+  });
+});
+
+describe("the runner's readers of Kedge's annotations", () => {
+  const rev = (annotations: Record<string, string>) => ({ metadata: { annotations } });
+  it('reads what admission accepts and clamps as it warns', () => {
+    expect(readCpuLimitMs(rev({}), 30_000)).toBe(30_000);
+    expect(readCpuLimitMs(rev({ 'kedge.dev/cpu-limit-ms': '250' }), 30_000)).toBe(250);
+    expect(readCpuLimitMs(rev({ 'kedge.dev/cpu-limit-ms': '900000' }), 30_000)).toBe(CPU_LIMIT_MS_MAX);
+    expect(readWarmInstances(rev({}))).toBe(2);
+    expect(readWarmInstances(rev({ 'kedge.dev/warm-instances': '999' }))).toBe(8);
+    expect(readOutboundPolicy(rev({ 'kedge.dev/outbound': 'cluster-local' }))).toBe('cluster-local');
+    expect(readOutboundPolicy(rev({}))).toBe('none');
+    expect(readInstancePerRequest(rev({ 'kedge.dev/instance-per-request': 'false' }))).toBe(false);
+    expect(readInstancePerRequest(rev({}))).toBe(undefined);
+  });
+
+  it('falls back to the default for a value admission refuses (stored before this check existed)', () => {
+    for (const v of ['0', '-1', '1.5', 'x']) expect(readCpuLimitMs(rev({ 'kedge.dev/cpu-limit-ms': v }), 123)).toBe(123);
+    expect(readWarmInstances(rev({ 'kedge.dev/warm-instances': 'many' }))).toBe(2);
+    expect(readOutboundPolicy(rev({ 'kedge.dev/outbound': 'everything' }))).toBe('none');
   });
 });

@@ -1,18 +1,32 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { isProcessRevision, markCompleteResponse, parseImageDigest, parseQuantity, type Logger, type Revision, type Store } from '@kedge/core';
+import {
+  CPU_LIMIT_ANNOTATION,
+  DEFAULT_RUNNER_CONFIG,
+  isProcessRevision,
+  markCompleteResponse,
+  parseImageDigest,
+  parseQuantity,
+  readCpuLimitMs,
+  readInstancePerRequest,
+  readOutboundPolicy,
+  readWarmInstances,
+  type Logger,
+  type Revision,
+  type Store,
+} from '@kedge/core';
 import type { Cancellation } from '../../queue/cancellation.js';
 import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
 import { GuestFailure, WorkerPool, type GuestResponse } from './pool.js';
 import { Replica } from './replica.js';
-import { createOutbound, outboundPolicy, type GatewayTarget } from './outbound.js';
+import { createOutbound, type GatewayTarget } from './outbound.js';
 import type { CompiledComponent, InstanceSpec, RequestInit } from './protocol.js';
 
 export { ComponentLoadError } from './compile.js';
 export { WORKER_FILE } from './pool.js';
-export { HOPS_HEADER, MAX_HOPS, OUTBOUND_ANNOTATION } from './outbound.js';
+export { HOPS_HEADER, MAX_HOPS } from './outbound.js';
 
 /** Linear memory cap when the revision sets no `resources.limits.memory`. */
 export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
@@ -26,25 +40,20 @@ export interface WasmRuntimeOptions {
   dataDir: string;
   workers?: number;
   spares?: number;
-  /** Workers the pool may grow to while every worker is held by a guest that does not yield. */
-  maxWorkers?: number;
+  /**
+   * Workers the pool may grow to while every worker is held by a guest that does not yield. This
+   * and the next two may be functions, read each time they are needed (config-kedge-runner changes).
+   */
+  maxWorkers?: number | (() => number | undefined);
   /** Guest instances per replica when containerConcurrency is 0 (and at most, whatever it says). */
-  maxGuestsPerReplica?: number;
+  maxGuestsPerReplica?: number | (() => number);
   /** Default of annotation kedge.dev/cpu-limit-ms. */
-  cpuLimitMs?: number;
+  cpuLimitMs?: number | (() => number);
   /** Where guests' requests to `{name}.{ns}.svc.cluster.local` go. */
   gateway?: GatewayTarget;
 }
 
-/** Guest instances per replica when containerConcurrency is 0 (Knative: unlimited). */
-export const DEFAULT_MAX_GUESTS_PER_REPLICA = 100;
-/**
- * Longest a guest may hold the CPU without waiting, per request (Cloudflare Workers' default CPU
- * limit is 30 s too). Separate from timeoutSeconds, which also counts waiting.
- */
-export const DEFAULT_CPU_LIMIT_MS = 30_000;
-/** Annotation kedge.dev/cpu-limit-ms: the per-request CPU limit of the revision's guests, in ms. */
-export const CPU_LIMIT_ANNOTATION = 'kedge.dev/cpu-limit-ms';
+const read = <T>(v: T | (() => T)): T => (typeof v === 'function' ? (v as () => T)() : v);
 /** A synchronous guest's calls run one after another on its worker: more instances than this per worker gain nothing. */
 const SYNC_GUESTS_PER_WORKER = 2;
 /**
@@ -112,7 +121,8 @@ export class WasmRuntime implements Runtime {
     const k = revisionKey(rev);
     // A replenish timer of a deleted revision's last instance may still fire.
     if (!this.live.has(k)) return;
-    const want = warmInstances(rev);
+    // Two warm guests by default (measured: cold-start p50 −1 ms, activator hold −0.4 ms; docs/runner.md).
+    const want = readWarmInstances(rev);
     if (this.warming.has(k) || (this.warm.get(k)?.length ?? 0) >= want) return;
     this.warming.add(k);
     const id = `${rev.metadata.name}.warm-${this.nextGuest++}`;
@@ -191,7 +201,8 @@ export class WasmRuntime implements Runtime {
     const perRequest = instancePerRequest(rev, component.fetchEvent);
     const pool = this.pool;
     const cc = rev.spec.containerConcurrency ?? 0;
-    const cpuLimitMs = cpuLimit(rev, this.opts.cpuLimitMs ?? DEFAULT_CPU_LIMIT_MS);
+    // Longest a guest may hold the CPU without waiting, per request; timeoutSeconds also counts waiting.
+    const cpuLimitMs = readCpuLimitMs(rev, read(this.opts.cpuLimitMs ?? DEFAULT_RUNNER_CONFIG.cpuLimitMs));
     // A claimed warm guest is replaced after the next request has been answered (or a moment later),
     // so that request never waits behind an instantiation on the same worker.
     let replenishDue = false;
@@ -267,7 +278,7 @@ export class WasmRuntime implements Runtime {
         },
       };
     }
-    const maxGuests = guestsPerReplica(cc, this.opts.maxGuestsPerReplica ?? DEFAULT_MAX_GUESTS_PER_REPLICA, component.async ? Infinity : SYNC_GUESTS_PER_WORKER * pool.workerCount);
+    const maxGuests = guestsPerReplica(cc, read(this.opts.maxGuestsPerReplica ?? DEFAULT_RUNNER_CONFIG.maxGuestsPerReplica), component.async ? Infinity : SYNC_GUESTS_PER_WORKER * pool.workerCount);
     const replica = new Replica({
       maxGuests,
       callsPerGuest: component.async ? 1 : SYNC_CALLS_PER_GUEST,
@@ -300,11 +311,6 @@ export function guestsPerReplica(containerConcurrency: number, cap: number, sync
   return Math.max(1, Math.min(containerConcurrency > 0 ? containerConcurrency : cap, cap, syncLimit));
 }
 
-function cpuLimit(rev: Revision, dflt: number): number {
-  const v = Number(rev.metadata.annotations?.[CPU_LIMIT_ANNOTATION]);
-  return Number.isInteger(v) && v > 0 ? v : dflt;
-}
-
 function failureResponse(err: GuestFailure, revision: string): Response {
   switch (err.kind) {
     case 'timeout':
@@ -327,7 +333,7 @@ function failureResponse(err: GuestFailure, revision: string): Response {
 }
 
 function specFor(rev: Revision, instanceId: string): InstanceSpec {
-  return { instanceId, revision: revisionKey(rev), env: revisionEnv(rev), logLimit: LOG_LIMIT, outbound: outboundPolicy(rev) };
+  return { instanceId, revision: revisionKey(rev), env: revisionEnv(rev), logLimit: LOG_LIMIT, outbound: readOutboundPolicy(rev) };
 }
 
 /** Longest wait before a claimed warm guest is replaced when no request came to the instance. */
@@ -335,25 +341,9 @@ const REPLENISH_DELAY_MS = 50;
 
 const revisionKey = (rev: Revision) => `${rev.metadata.namespace}/${rev.metadata.name}`;
 
-/**
- * Annotation kedge.dev/warm-instances: unclaimed guests kept per revision (default 2; max 8). Two so
- * that the first two guests a revision needs (two replicas started from zero, or a replica growing
- * its pool to a second guest) claim one made ahead, and no instantiation competes for the cores with
- * the first requests (measured: cold-start p50 −1 ms, activator hold −0.4 ms).
- */
-export const WARM_INSTANCES_ANNOTATION = 'kedge.dev/warm-instances';
-/** Annotation kedge.dev/instance-per-request: "true" / "false" overrides the fetch-event detection. */
-export const PER_REQUEST_ANNOTATION = 'kedge.dev/instance-per-request';
-
-function warmInstances(rev: Revision): number {
-  const dflt = 2;
-  const v = Number(rev.metadata.annotations?.[WARM_INSTANCES_ANNOTATION] ?? dflt);
-  return Number.isInteger(v) && v >= 0 ? Math.min(v, 8) : dflt;
-}
-
+/** Annotation kedge.dev/instance-per-request overrides the fetch-event detection. */
 function instancePerRequest(rev: Revision, fetchEvent: boolean): boolean {
-  const v = rev.metadata.annotations?.[PER_REQUEST_ANNOTATION];
-  return v === undefined ? fetchEvent : v === 'true';
+  return readInstancePerRequest(rev) ?? fetchEvent;
 }
 
 /** Statuses whose responses carry no body (the Response constructor refuses one). */

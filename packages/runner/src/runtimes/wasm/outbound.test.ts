@@ -33,6 +33,14 @@ it('marks cluster-local calls to a gateway address with the cluster token and th
   expect(seen?.host).toBe('b.ns.svc.cluster.local');
 });
 
+it('counts a hop header that is not a whole number ≥ 0 (sent from outside the cluster) as 0, so the limit cannot be stretched or switched off', async () => {
+  const perform = createOutbound({ gatewayUrl: base, clusterToken: 'secret' });
+  for (const hops of [Number.NaN, -100_000, 2.5]) {
+    expect(await perform(get('http://b.ns.svc.cluster.local/'), spec, { hops })).toMatchObject({ status: 200 });
+    expect(seen?.[HOPS_HEADER]).toBe('1');
+  }
+});
+
 it('refuses a call past the hop limit at once (a cycle ends instead of filling the node)', async () => {
   let called = false;
   const perform = createOutbound({ gatewayFetch: async () => ((called = true), new Response('x')) });

@@ -1,26 +1,10 @@
 import { request } from 'undici';
-import { CLUSTER_TOKEN_HEADER, type Revision } from '@kedge/core';
-import type { InstanceSpec, OutboundPolicy, OutboundReply, OutboundRequest } from './protocol.js';
-
-/**
- * Annotation on a Revision (or the Service's template) that lets its guests make HTTP requests:
- * `none` (default) — every outbound request fails with HTTP-request-denied;
- * `cluster-local` — only other Kedge services, `{name}.{namespace}.svc.cluster.local` (or
- *   `{name}.{namespace}.svc`), sent through the gateway's routing like any request;
- * `all` — those, and any other http(s) URL.
- */
-export const OUTBOUND_ANNOTATION = 'kedge.dev/outbound';
-
-export function outboundPolicy(rev: Revision): OutboundPolicy {
-  const v = rev.metadata.annotations?.[OUTBOUND_ANNOTATION];
-  return v === 'all' || v === 'cluster-local' ? v : 'none';
-}
+import { CLUSTER_TOKEN_HEADER, DEFAULT_RUNNER_CONFIG } from '@kedge/core';
+import type { InstanceSpec, OutboundReply, OutboundRequest } from './protocol.js';
 
 const CLUSTER_LOCAL = /^[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?$/;
 /** Answers are handed to the guest whole; larger ones fail with a body-size error. */
 const MAX_OUTBOUND_BODY = 16 * 1024 * 1024;
-/** Default per-call limit: the whole outbound exchange, answer body included. */
-export const DEFAULT_OUTBOUND_TIMEOUT_MS = 30_000;
 /**
  * Service-to-service hops one request may make (A calls B calls C…): each cluster-local call
  * carries the count in HOPS_HEADER; past the limit it fails with `loop-detected` at once, so a
@@ -36,8 +20,11 @@ export interface GatewayTarget {
   gatewayUrl?: string | (() => string | undefined);
   /** Sent as `kedge-cluster-token` on cluster-local requests to `gatewayUrl`. */
   clusterToken?: string;
-  /** Per-call limit in ms (default 30 s); the caller's own deadline ends it sooner. */
-  timeoutMs?: number;
+  /**
+   * Per-call limit in ms, the whole exchange, answer body included (default config-kedge-runner
+   * `outbound-timeout-ms`'s, 30 s; a function is read at every call); the caller's own deadline ends it sooner.
+   */
+  timeoutMs?: number | (() => number);
 }
 
 /** What the runner knows of the guest call making the request. */
@@ -50,8 +37,9 @@ export interface OutboundContext {
 
 /** Performs guests' outbound requests on the main thread (the guest waits: suspended, or blocked if it cannot suspend). */
 export function createOutbound(opts: GatewayTarget) {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
+  const limit = opts.timeoutMs ?? DEFAULT_RUNNER_CONFIG.outboundTimeoutMs;
   return async (req: OutboundRequest, spec: InstanceSpec, ctx: OutboundContext = {}): Promise<OutboundReply> => {
+    const timeoutMs = typeof limit === 'function' ? limit() : limit;
     let url: URL;
     try {
       url = new URL(req.url);
@@ -70,7 +58,10 @@ export function createOutbound(opts: GatewayTarget) {
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     let target = url;
     if (local) {
-      const hops = (ctx.hops ?? 0) + 1;
+      // The count arrives in a request header a client outside the cluster could also send: anything
+      // but a whole number ≥ 0 (NaN would never pass the limit, a negative one would stretch it) counts as 0.
+      const prior = ctx.hops !== undefined && Number.isInteger(ctx.hops) && ctx.hops > 0 ? ctx.hops : 0;
+      const hops = prior + 1;
       if (hops > MAX_HOPS) return { error: 'loop-detected', message: `more than ${MAX_HOPS} service-to-service hops` };
       headers[HOPS_HEADER] = String(hops);
       // Knative's cluster-local address: the gateway routes it by Host like any request.

@@ -64,9 +64,10 @@ export interface WorkerPoolOptions {
   spares: number;
   /**
    * Workers the pool may grow to while every worker is held by a guest that does not yield
-   * (default: `workers` + 2). The extra ones go again once idle.
+   * (default: `workers` + 2). The extra ones go again once idle. A function is read each time
+   * (config-kedge-runner `max-workers` may change while the node runs).
    */
-  maxWorkers?: number;
+  maxWorkers?: number | (() => number | undefined);
   logger: Logger;
   workerFile?: string;
   /** Performs a guest's outbound request (policy already checked in the worker and again here). */
@@ -91,11 +92,9 @@ export class WorkerPool {
   private nextJob = 1;
   private closed = false;
   private readonly file: string;
-  private readonly maxWorkers: number;
 
   constructor(private readonly opts: WorkerPoolOptions) {
     this.file = opts.workerFile ?? WORKER_FILE;
-    this.maxWorkers = Math.max(opts.workers, opts.maxWorkers ?? opts.workers + 2);
     for (let i = 0; i < opts.workers; i++) this.active.push(this.spawn());
     for (let i = 0; i < opts.spares; i++) this.spares.push(this.spawn());
     this.watchdog = setInterval(() => this.watch(), STALL_MS / 5);
@@ -103,6 +102,11 @@ export class WorkerPool {
   }
 
   private readonly watchdog: NodeJS.Timeout;
+
+  private get maxWorkers(): number {
+    const max = typeof this.opts.maxWorkers === 'function' ? this.opts.maxWorkers() : this.opts.maxWorkers;
+    return Math.max(this.opts.workers, max ?? this.opts.workers + 2);
+  }
 
   /**
    * Every 100 ms: a guest over its CPU limit ends its worker; a worker held longer than STALL_MS

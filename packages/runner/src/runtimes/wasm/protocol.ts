@@ -2,6 +2,7 @@
  * Messages between the runner's main thread and a guest worker. A worker runs one synchronous guest
  * call at a time, and interleaves any number of suspended JSPI calls (one per instance).
  */
+import type { OutboundPolicy } from '@kedge/core';
 
 export interface CompiledComponent {
   /** Cache key: digest plus the memory cap the core modules were rewritten for. */
@@ -25,8 +26,6 @@ export interface InstanceSpec {
   /** Which outbound HTTP requests the guest may make (annotation kedge.dev/outbound). */
   outbound: OutboundPolicy;
 }
-
-export type OutboundPolicy = 'none' | 'cluster-local' | 'all';
 
 export interface RequestInit {
   method: string;
