@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@kedge/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Cancellation } from '../../queue/cancellation.js';
 import { buildCpuGuest, buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
 import { ComponentCache } from './compile.js';
@@ -50,6 +50,30 @@ describe('a guest that cannot wait (synchronous path)', () => {
     await expect(looping).rejects.toMatchObject({ kind: 'timeout' });
     expect(await text(pool.request('a', get('/count')))).toBe('1\n');
     expect(await text(pool.request('b', get('/')))).toBe('Hello World!\n');
+  });
+});
+
+describe('a revision whose guests hold their workers', () => {
+  let pool: WorkerPool;
+  beforeAll(() => void (pool = new WorkerPool({ workers: 2, spares: 1, logger: silentLogger })));
+  afterAll(() => pool.close());
+
+  it("moves the stuck guest's siblings only to a worker of their own, never onto a neighbour revision's", async () => {
+    const of = (instanceId: string, revision: string): InstanceSpec => ({ ...spec(instanceId), revision });
+    // Fewest instances first: h1 and h2 share one worker, the neighbour n1 has the other.
+    await pool.instantiate(of('h1', 'ns/hog'), cpu);
+    await pool.instantiate(of('n1', 'ns/neighbour'), cpu);
+    await pool.instantiate(of('h2', 'ns/hog'), cpu);
+    expect(await text(pool.request('n1', get('/count')))).toBe('1\n');
+    const [d1, d2] = [new Cancellation(), new Cancellation()];
+    const loops = [pool.request('h1', get('/loop'), d1), pool.request('h2', get('/loop'), d2)];
+    // h2 waits behind h1's loop until the stall moves it: to a new worker, not to n1's.
+    await vi.waitFor(() => expect(pool.workerCount).toBe(3), { timeout: 5_000, interval: 20 });
+    // n1 was not moved (a moved instance starts fresh, its count at 1) and answers beside the loops.
+    expect(await text(pool.request('n1', get('/count')))).toBe('2\n');
+    d1.cancel(timeout());
+    d2.cancel(timeout());
+    for (const l of loops) await expect(l).rejects.toMatchObject({ kind: 'timeout' });
   });
 });
 

@@ -142,9 +142,18 @@ export class WorkerPool {
    */
   private unstall(w: GuestWorker, stalled: Set<GuestWorker>): void {
     const stuck = w.onCpu()?.instanceId;
-    const neighbours = [...w.instances].filter((id) => id !== stuck);
-    if (!neighbours.length) return;
-    let free = this.active.filter((o) => !o.dead && !stalled.has(o));
+    const hog = this.revisionOf(stuck);
+    const movable = [...w.instances].filter((id) => id !== stuck);
+    // The stuck guest's siblings move only to workers that host nothing but their revision: spread
+    // over the workers the neighbours moved to, five guests growing their memory at once chased a
+    // healthy neighbour from worker to worker (docs/reliability.md).
+    this.moveAway(w, movable.filter((id) => this.revisionOf(id) !== hog), stalled, () => true);
+    this.moveAway(w, movable.filter((id) => this.revisionOf(id) === hog), stalled, (o) => this.hostsOnly(o, hog));
+  }
+
+  private moveAway(w: GuestWorker, ids: string[], stalled: Set<GuestWorker>, fits: (o: GuestWorker) => boolean): void {
+    if (!ids.length) return;
+    let free = this.active.filter((o) => !o.dead && !stalled.has(o) && fits(o));
     if (!free.length && this.active.length < this.maxWorkers) {
       const extra = this.spares.shift() ?? this.spawn();
       this.active.push(extra);
@@ -153,10 +162,15 @@ export class WorkerPool {
       free = [extra];
     }
     if (!free.length) return;
-    for (const id of neighbours) {
+    for (const id of ids) {
       const to = free.reduce((a, b) => (load(b) < load(a) ? b : a));
       this.move(id, w, to);
     }
+  }
+
+  private hostsOnly(w: GuestWorker, revision: string | undefined): boolean {
+    for (const id of w.instances) if (this.revisionOf(id) !== revision) return false;
+    return true;
   }
 
   /** Workers beyond `workers` leave once they host nothing. */
@@ -172,6 +186,10 @@ export class WorkerPool {
   }
 
   /** Moves an instance unless a call of it has started on `from`. */
+  private revisionOf(instanceId: string | undefined): string | undefined {
+    return instanceId === undefined ? undefined : this.specs.get(instanceId)?.spec.revision;
+  }
+
   private move(id: string, from: GuestWorker, to: GuestWorker): void {
     const mine = [...from.posted.values()].filter((j) => j.instanceId === id);
     const posted = mine.filter((j) => j.msg.type === 'request');
@@ -261,8 +279,17 @@ export class WorkerPool {
     let w = this.placement.get(spec.instanceId);
     if (!w) {
       // Not beside a guest that has held its worker for a while (it may be a loop about to stall it).
+      // A revision whose calls hold workers grows only onto workers that host nothing else (else onto
+      // the ones it holds): never onto the workers its neighbours were moved to.
       const now = performance.now();
-      const free = this.active.filter((o) => !o.dead && o.cpuHeldMs(now) <= BUSY_MS);
+      const live = this.active.filter((o) => !o.dead);
+      const held = live.filter((o) => o.cpuHeldMs(now) > BUSY_MS);
+      let free = live.filter((o) => o.cpuHeldMs(now) <= BUSY_MS);
+      const own = held.filter((o) => this.revisionOf(o.onCpu()?.instanceId) === spec.revision);
+      if (own.length) {
+        free = free.filter((o) => this.hostsOnly(o, spec.revision));
+        if (!free.length) free = own;
+      }
       w = (free.length ? free : this.active).reduce((a, b) => (b.instances.size < a.instances.size ? b : a));
       this.placement.set(spec.instanceId, w);
       w.instances.add(spec.instanceId);
