@@ -1,3 +1,5 @@
+import { readLeb, writeLeb } from './leb128.js';
+
 /**
  * Caps a core module's own linear memories by rewriting their declared maximum (in 64 KiB pages):
  * `memory.grow` past it then fails (-1) inside the guest instead of taking the runner's memory.
@@ -49,28 +51,5 @@ function rewriteMemorySection(body: Uint8Array, maxPages: number): number[] {
     out.push(flags | 0x01, ...writeLeb(min), ...writeLeb(max));
   }
   for (; pos < body.length; pos++) out.push(body[pos]!);
-  return out;
-}
-
-function readLeb(bytes: Uint8Array, pos: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  let len = 0;
-  for (;;) {
-    const b = bytes[pos + len++]!;
-    result += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((b & 0x80) === 0) return [result, len];
-  }
-}
-
-function writeLeb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) b |= 0x80;
-    out.push(b);
-  } while (value > 0);
   return out;
 }

@@ -1,3 +1,5 @@
+import { readLeb } from './leb128.js';
+
 /**
  * Which components can wait, and which of their imports suspend under JSPI.
  *
@@ -36,7 +38,7 @@ export function coreImports(bytes: Uint8Array): string[] {
   let pos = 8;
   while (pos < bytes.length) {
     const id = bytes[pos++]!;
-    const [size, n] = leb(bytes, pos);
+    const [size, n] = readLeb(bytes, pos);
     pos += n;
     if (id !== 2) {
       pos += size;
@@ -44,19 +46,19 @@ export function coreImports(bytes: Uint8Array): string[] {
     }
     let p = pos;
     const name = () => {
-      const [len, k] = leb(bytes, p);
+      const [len, k] = readLeb(bytes, p);
       p += k;
       const s = dec.decode(bytes.subarray(p, p + len));
       p += len;
       return s;
     };
-    const skipLeb = () => void (p += leb(bytes, p)[1]);
+    const skipLeb = () => void (p += readLeb(bytes, p)[1]);
     const limits = () => {
       const flags = bytes[p++]!;
       skipLeb();
       if (flags & 1) skipLeb();
     };
-    const [count, c] = leb(bytes, p);
+    const [count, c] = readLeb(bytes, p);
     p += c;
     for (let i = 0; i < count; i++) {
       const mod = name();
@@ -77,16 +79,4 @@ export function coreImports(bytes: Uint8Array): string[] {
     return out;
   }
   return out;
-}
-
-function leb(bytes: Uint8Array, pos: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  let len = 0;
-  for (;;) {
-    const b = bytes[pos + len++]!;
-    result += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((b & 0x80) === 0) return [result, len];
-  }
 }
