@@ -1,40 +1,10 @@
 import type { Command } from 'commander';
 import { createLogger } from '@kedge/core';
 import { installSafetyNet } from '../roles/safety-net.js';
+import { DEFAULT_PORTS, type ListenerName } from '../roles/compose.js';
+import { stopOnSignals } from '../roles/signals.js';
 import { startRole, type RoleName, type RoleOptions } from '../roles/start.js';
-
-function port(flag: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag}: "${v}" is not a port number (0-65535)`);
-    return n;
-  };
-}
-
-function positive(flag: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: "${v}" is not a positive integer`);
-    return n;
-  };
-}
-
-function httpUrl(flag: string) {
-  return (v: string) => {
-    let u: URL | undefined;
-    try {
-      u = new URL(v);
-    } catch {
-      // Reported below.
-    }
-    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== ''))
-      throw new Error(`${flag}: "${v}" is not a gateway address like http://10.0.0.5:8080`);
-    return u.origin;
-  };
-}
-
-/** A graceful stop (listeners closed, runner drained) gets this long before the process just exits. */
-const SHUTDOWN_TIMEOUT_MS = 30_000;
+import { httpUrl, port, positive } from './flags.js';
 
 const ROLE_HELP: Record<RoleName, string> = {
   api: 'run the control plane (REST API + reconcilers) as its own process on NATS',
@@ -75,7 +45,7 @@ export function register(program: Command): void {
     if (role === 'runner') {
       cmd
         .option('--node-id <id>', 'this runner node\'s id (default <hostname>-<pid>)')
-        .option('--runner-port <port>', 'HTTP entry remote gateways forward to (0 = any free port)', port('--runner-port'), 8012)
+        .option('--runner-port <port>', 'HTTP entry remote gateways forward to (0 = any free port)', port('--runner-port'), DEFAULT_PORTS.runner)
         .option('--capacity <n>', 'most instances this node hosts', positive('--capacity'))
         .option(
           '--gateway-url <url>',
@@ -89,10 +59,10 @@ export function register(program: Command): void {
     }
     if (role === 'gateway') {
       cmd
-        .option('--http-port <port>', 'request port (0 = any free port)', port('--http-port'), 8080)
-        .option('--admin-port <port>', 'Prometheus /metrics port (0 = any free port)', port('--admin-port'), 9090);
+        .option('--http-port <port>', 'request port (0 = any free port)', port('--http-port'), DEFAULT_PORTS.gateway)
+        .option('--admin-port <port>', 'Prometheus /metrics port (0 = any free port)', port('--admin-port'), DEFAULT_PORTS.admin);
     }
-    if (role === 'api') cmd.option('--api-port <port>', 'API port (0 = any free port)', port('--api-port'), 8090);
+    if (role === 'api') cmd.option('--api-port <port>', 'API port (0 = any free port)', port('--api-port'), DEFAULT_PORTS.api);
 
     cmd.action(async (flags: RoleFlags) => {
       const logger = createLogger({ level: flags.logLevel, name: `kedge-${role}` });
@@ -101,28 +71,15 @@ export function register(program: Command): void {
       // The global --token-file (bin.ts); KEDGE_TOKEN / KEDGE_TOKEN_FILE are read by startRole.
       const tokenFile = (program.opts() as { tokenFile?: string }).tokenFile;
       if (tokenFile) opts.tokenFile = tokenFile;
-      for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'httpPort', 'adminPort', 'apiPort', 'runnerPort', 'capacity', 'gatewayUrl'] as const) {
+      for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'capacity', 'gatewayUrl'] as const) {
         if (flags[key] !== undefined) (opts as unknown as Record<string, unknown>)[key] = flags[key];
       }
+      const ports: Partial<Record<ListenerName, number>> = {};
+      const portFlags = { gateway: flags.httpPort, admin: flags.adminPort, api: flags.apiPort, runner: flags.runnerPort };
+      for (const [name, value] of Object.entries(portFlags)) if (value !== undefined) ports[name as ListenerName] = value;
+      opts.ports = ports;
       const running = await startRole(opts);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) {
-          // A second signal: the operator does not want to wait for the drain.
-          logger.warn({ signal }, `${role}: stopping at once`);
-          process.exit(1);
-        }
-        stopping = true;
-        logger.info({ signal }, `stopping ${role}`);
-        setTimeout(() => {
-          logger.error(`${role} did not stop within ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
-          process.exit(1);
-        }, SHUTDOWN_TIMEOUT_MS).unref();
-        await running.stop();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
+      stopOnSignals({ name: role, logger, stop: () => running.stop() });
       // One parseable line on stdout: scripts and tests wait for it instead of sleeping.
       const where = Object.entries(running.urls).map(([k, v]) => ` ${k}=${v}`).join('');
       process.stdout.write(`kedge ${role} ready id=${running.id} node=${running.nodeId}${where}\n`);

@@ -5,17 +5,12 @@ import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, redactNatsUr
 import { applyObject, createClient, type Client, type GlobalFlags } from '../client.js';
 import { installSafetyNet } from '../roles/safety-net.js';
 import { startEmbedded } from '../embedded.js';
+import { DEFAULT_PORTS } from '../roles/compose.js';
+import { stopOnSignals } from '../roles/signals.js';
+import { port } from './flags.js';
 import { connectBackends } from '../roles/backends.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 import { DEFAULT_DATA_DIR, serverToken, tokenFileOf } from '../token.js';
-
-function port(flag: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag}: "${v}" is not a port number (0-65535)`);
-    return n;
-  };
-}
 
 async function readConfigFile(file: string): Promise<ConfigMap[]> {
   const docs = await readManifests(file);
@@ -53,10 +48,10 @@ export function register(program: Command): void {
   program
     .command('up')
     .description('run every role in one process (gateway, activator, api, autoscaler, runner)')
-    .option('--http-port <port>', 'gateway port', port('--http-port'), 8080)
-    .option('--api-port <port>', 'API port', port('--api-port'), 8090)
-    .option('--runner-port <port>', "runner's HTTP entry (remote gateways, direct calls)", port('--runner-port'), 8012)
-    .option('--admin-port <port>', 'Prometheus metrics (/metrics)', port('--admin-port'), 9090)
+    .option('--http-port <port>', 'gateway port', port('--http-port'), DEFAULT_PORTS.gateway)
+    .option('--api-port <port>', 'API port', port('--api-port'), DEFAULT_PORTS.api)
+    .option('--runner-port <port>', "runner's HTTP entry (remote gateways, direct calls)", port('--runner-port'), DEFAULT_PORTS.runner)
+    .option('--admin-port <port>', 'Prometheus metrics (/metrics)', port('--admin-port'), DEFAULT_PORTS.admin)
     .option('--data-dir <dir>', 'where resources and components are stored', '.kedge')
     .option('--config <file>', "YAML of ConfigMaps in knative-serving: Knative's (config-domain, config-autoscaler, config-defaults…) and Kedge's config-kedge-runner")
     .option('--apply <file>', 'apply a manifest once ready (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -90,8 +85,10 @@ export function register(program: Command): void {
       });
       // Writes to the API need this token; kedge finds it in <data-dir>/token, kubectl via `kedge config kubeconfig`.
       const token = (await serverToken({ ...(flags.tokenFile ? { tokenFile: flags.tokenFile } : {}), dataDir: opts.dataDir, create: true }))!;
+      const { httpPort, apiPort, runnerPort, adminPort, dataDir } = opts;
       const kedge = await startEmbedded({
-        ...opts,
+        dataDir,
+        ports: { gateway: httpPort, api: apiPort, runner: runnerPort, admin: adminPort },
         logger,
         configMaps,
         backends,
@@ -99,16 +96,12 @@ export function register(program: Command): void {
         ...((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE) ? { tlsDir: dirname(resolve((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE)!)) } : {}),
         ...(opts.allowProcessRevisions ? { features: { [PROCESS_REVISIONS_FEATURE]: 'enabled' } } : {}),
       });
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        process.stderr.write(`\n${signal}: stopping Kedge (draining in-flight requests)…\n`);
-        await kedge.stop();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
+      stopOnSignals({
+        name: 'kedge up',
+        logger,
+        stop: () => kedge.stop(),
+        announce: (signal) => process.stderr.write(`\n${signal}: stopping Kedge (draining in-flight requests)…\n`),
+      });
 
       const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
       if (manifests.length) {

@@ -107,14 +107,13 @@ describe('roles as processes (in-process here)', () => {
   it('api and gateway heartbeat, and the api lists them as components', async () => {
     const watcher = await connectNatsBus({ servers: server.url });
     const { next: seenGateway } = await nextHeartbeat(watcher, (h) => h.role === 'gateway' && h.id === 'gw-1');
-    const api = await startRole({ role: 'api', nats: server.url, id: 'api-1', nodeId: 'n1', apiPort: 0, dataDir: join(dir, 'api'), logger: silentLogger });
+    const api = await startRole({ role: 'api', nats: server.url, id: 'api-1', nodeId: 'n1', ports: { api: 0 }, dataDir: join(dir, 'api'), logger: silentLogger });
     const gw = await startRole({
       role: 'gateway',
       nats: server.url,
       id: 'gw-1',
       nodeId: 'n2',
-      httpPort: 0,
-      adminPort: 0,
+      ports: { gateway: 0, admin: 0 },
       dataDir: join(dir, 'gw'),
       logger: silentLogger,
       token: TOKEN,
@@ -143,7 +142,7 @@ describe('roles as processes (in-process here)', () => {
   });
 
   it('counts restarts of a role instance with the same data dir', async () => {
-    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', httpPort: 0, adminPort: 0, dataDir: join(dir, 'gw-r'), logger: silentLogger, token: TOKEN };
+    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', ports: { gateway: 0, admin: 0 }, dataDir: join(dir, 'gw-r'), logger: silentLogger, token: TOKEN };
     await (await startRole(opts)).stop();
     const watcher = await connectNatsBus({ servers: server.url });
     const { next: beat } = await nextHeartbeat(watcher, (h) => h.id === 'gw-r');
