@@ -54,3 +54,4 @@ export * from './resources/pod-autoscaler.js';
 export * from './net.js';
 export * from './retry.js';
 export * from './store/watchers.js';
+export * from './lifecycle/index.js';

@@ -1,7 +1,7 @@
 import {
   CLUSTER_TOKEN_HEADER,
   clusterTokenMatches,
-  isCompleteResponse,
+  RequestTimeout,
   resourceKey,
   subjects,
   type Bus,
@@ -21,9 +21,11 @@ import {
 import { Activator, REPORT_INTERVAL_MS, type ActivatorOptions, type Lease, type RevisionState } from './activator/activator.js';
 import { EndpointsRegistry } from './activator/endpoints.js';
 import { ThrottlerError } from './activator/throttler.js';
-import { adjustResponseHeaders, downstreamResponseHeaders, upstreamRequestHeaders } from './forward/headers.js';
+import { ProxiedCall } from './forward/call.js';
+import { upstreamRequestHeaders } from './forward/headers.js';
+import { respond } from './forward/response.js';
 import { FetchTransport } from './forward/fetch-transport.js';
-import { NeverReachedError, nullBodyStatus, type Transport, type UpstreamRequest } from './forward/transport.js';
+import { NeverReachedError, type Transport, type UpstreamRequest } from './forward/transport.js';
 import { UndiciTransport } from './forward/undici-transport.js';
 import { GatewayMetrics } from './metrics.js';
 import { KnownRevisions } from './routing/revisions.js';
@@ -87,58 +89,6 @@ interface Upstream extends UpstreamRequest {
 }
 
 const MAX_ATTEMPTS = 3;
-
-class RequestTimeout extends Error {
-  constructor(readonly seconds: number, readonly phase: 'overall' | 'response start') {
-    super(`request timeout after ${seconds} s (${phase})`);
-  }
-}
-
-/** What of a response body could be read without waiting for I/O. */
-interface Ready {
-  chunks: Uint8Array[];
-  done: boolean;
-  /** A read that did not complete at once; its result comes before any further read. */
-  pending?: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>;
-}
-
-const BUFFER_LIMIT = 256 * 1024;
-const NOT_YET = Symbol('not yet');
-const macrotask: (fn: () => void) => void =
-  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
-
-/**
- * Reads the chunks a body already holds: anything that resolves before the next macrotask was in
- * memory, anything later waits on I/O (or on the instance) and must be streamed, not waited for.
- */
-async function readReady(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Ready> {
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  let tick: Promise<typeof NOT_YET> | undefined;
-  for (;;) {
-    const read = reader.read();
-    tick ??= new Promise((r) => macrotask(() => r(NOT_YET)));
-    const r = await Promise.race([read, tick]);
-    if (r === NOT_YET) return { chunks, done: false, pending: read };
-    if (r.done) return { chunks, done: true };
-    chunks.push(r.value);
-    bytes += r.value.byteLength;
-    if (bytes > BUFFER_LIMIT) return { chunks, done: false };
-  }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
 
 function serverTiming(held: NonNullable<Lease['held']>): string {
   const parts = [`activator;dur=${held.ms.toFixed(2)}`];
@@ -240,57 +190,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     );
   }
 
-  /** Response body that gives the slot back when it ends (or is cancelled), and is cut at the deadline. */
-  function tracked(
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-    ready: Ready,
-    finish: () => void,
-    onCut: (cut: (err: Error) => void) => void,
-  ): ReadableStream<Uint8Array> {
-    let closed = false;
-    let pending = ready.pending;
-    const queued = ready.chunks;
-    const end = () => {
-      if (closed) return;
-      closed = true;
-      finish();
-    };
-    return new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const c of queued) controller.enqueue(c);
-        onCut((err) => {
-          if (closed) return;
-          end();
-          reader.cancel(err).catch(() => {});
-          try {
-            controller.error(err);
-          } catch {
-            // already closed
-          }
-        });
-      },
-      async pull(controller) {
-        try {
-          const next = pending ?? reader.read();
-          pending = undefined;
-          const { done, value } = await next;
-          if (closed) return;
-          if (done) {
-            end();
-            controller.close();
-          } else controller.enqueue(value);
-        } catch (err) {
-          end();
-          controller.error(err);
-        }
-      },
-      cancel(reason) {
-        end();
-        return reader.cancel(reason);
-      },
-    });
-  }
-
   /** Inside the cluster: in-process callers, or a request presenting the cluster token (removed upstream). */
   function fromInside(req: Request, internal: boolean): boolean {
     if (internal) return true;
@@ -338,147 +237,61 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   }
 
+  /** The activator's steps: wait for a slot on an instance, forward, pass the response on. */
   async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number): Promise<Response> {
-    let cut: ((err: Error) => void) | undefined;
-    let timeoutFired: RequestTimeout | undefined;
-    let rejectTimeout!: (err: RequestTimeout) => void;
-    const timedOut = new Promise<never>((_, reject) => (rejectTimeout = reject));
-    timedOut.catch(() => {});
-    // An AbortController cost ~12 µs on Node 20 (~1–3 µs on 24; req.signal makes @hono/node-server
-    // build one too), so the warm local path has none: it is created only when a request waits in the
-    // activator or goes to a remote runner, the cases where cancelling upstream matters.
-    let ctl: AbortController | undefined;
-    const onClientAbort = () => ctl?.abort(req.signal.reason);
-    const signal = (): AbortSignal => {
-      if (!ctl) {
-        ctl = new AbortController();
-        if (timeoutFired) ctl.abort(timeoutFired);
-        else if (req.signal.aborted) ctl.abort(req.signal.reason);
-        else req.signal.addEventListener('abort', onClientAbort, { once: true });
-      }
-      return ctl.signal;
-    };
-    // While a forward is outstanding: on a timeout, its late answer still frees the slot when it comes.
-    let forwarding: { pending: Promise<Response>; lease: Lease } | undefined;
-    const fire = (err: RequestTimeout) => {
-      if (timeoutFired) return;
-      timeoutFired = err;
-      rejectTimeout(err);
-      ctl?.abort(err);
-      cut?.(err);
-      if (forwarding) {
-        const { pending, lease: own } = forwarding;
-        pending.then(
-          (r) => {
-            r.body?.cancel().catch(() => {});
-            own.release();
-          },
-          () => own.release(),
-        );
-      }
-    };
-    // Knative's timeout handler sits outside the throttler: time spent held counts toward timeoutSeconds.
-    const overall = clock.setTimeout(() => fire(new RequestTimeout(s.timeoutSeconds, 'overall')), s.timeoutSeconds * 1000);
-    let startTimer: TimerHandle | undefined;
-    if (s.responseStartTimeoutSeconds) {
-      const secs = s.responseStartTimeoutSeconds;
-      startTimer = clock.setTimeout(() => fire(new RequestTimeout(secs, 'response start')), secs * 1000);
+    const call = new ProxiedCall(req, clock, s);
+    let answer: { res: Response; held: Lease['held'] };
+    try {
+      answer = await forward(upstreamOf(req, info, call), s, call);
+    } catch (err) {
+      call.failed(err);
+      return failure(err, s, startMs, req.signal.aborted);
     }
-    let finished = false;
-    let lease: Lease | undefined;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clock.clearTimeout(overall);
-      if (startTimer) clock.clearTimeout(startTimer);
-      if (ctl) req.signal.removeEventListener('abort', onClientAbort);
-      lease?.release();
-    };
+    call.responseStarted();
+    record(s.key, s.namespace, s.revision, answer.res.status, startMs);
+    return respond(answer.res, answer.held ? serverTiming(answer.held) : undefined, info, call);
+  }
 
-    const proto = req.url.startsWith('https:') ? 'https' : 'http';
+  /** Throttles and sends; an instance that turns out to be gone is left for another (MAX_ATTEMPTS). */
+  async function forward(up: Upstream, s: RevisionState, call: ProxiedCall): Promise<{ res: Response; held: Lease['held'] }> {
+    let held: Lease['held'];
+    for (let attempt = 1; ; attempt++) {
+      const lease = activator.tryAcquire(s) ?? (await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, call.signal()), call.timedOut]));
+      call.holding(lease);
+      held ??= lease.held;
+      try {
+        const ep = lease.backend.endpoint;
+        const pending = sendOnce(ep, up, lease.proxied);
+        call.sending({ pending, lease });
+        let res = await Promise.race([pending, call.timedOut]);
+        if (res.status === 503) res = await Promise.race([instanceMissing(ep, res), call.timedOut]);
+        call.sending(undefined);
+        return { res, held };
+      } catch (err) {
+        call.sending(undefined);
+        if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || call.timeout || up.original.signal.aborted) throw err;
+        log.debug({ err, revision: s.key, attempt }, 'instance unreachable, trying another');
+        call.holding(undefined);
+        lease.release();
+        s.throttler.remove(lease.backend.endpoint.instanceId);
+      }
+    }
+  }
+
+  function upstreamOf(req: Request, info: ConnInfo | undefined, call: ProxiedCall): Upstream {
     const method = req.method;
-    const up: Upstream = {
+    return {
       method,
       url: req.url,
-      headers: upstreamRequestHeaders(req, info?.remoteAddress, proto),
+      headers: upstreamRequestHeaders(req, info?.remoteAddress, req.url.startsWith('https:') ? 'https' : 'http'),
       // Touching .body on a GET would make @hono/node-server build a full Request for nothing.
       body: method === 'GET' || method === 'HEAD' ? null : req.body,
       get signal() {
-        return signal();
+        return call.signal();
       },
       original: req,
-      hasSignal: () => ctl !== undefined,
+      hasSignal: () => call.hasSignal(),
     };
-
-    let res: Response;
-    let held: Lease['held'];
-    try {
-      for (let attempt = 1; ; attempt++) {
-        lease = activator.tryAcquire(s) ?? (await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, signal()), timedOut]));
-        held ??= lease.held;
-        try {
-          const ep = lease.backend.endpoint;
-          const pending = sendOnce(ep, up, lease.proxied);
-          forwarding = { pending, lease };
-          let r = await Promise.race([pending, timedOut]);
-          if (r.status === 503) r = await Promise.race([instanceMissing(ep, r), timedOut]);
-          forwarding = undefined;
-          res = r;
-          break;
-        } catch (err) {
-          forwarding = undefined;
-          if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || timeoutFired || req.signal.aborted) throw err;
-          log.debug({ err, revision: s.key, attempt }, 'instance unreachable, trying another');
-          const failed = lease;
-          lease = undefined;
-          failed.release();
-          s.throttler.remove(failed.backend.endpoint.instanceId);
-        }
-      }
-    } catch (err) {
-      // After a timeout the slot is still busy upstream; fire() arranged its release.
-      if (err instanceof RequestTimeout) lease = undefined;
-      finish();
-      return failure(err, s, startMs, req.signal.aborted);
-    }
-    if (startTimer) clock.clearTimeout(startTimer);
-
-    record(s.key, s.namespace, s.revision, res.status, startMs);
-    // Hop-by-hop headers out, Server-Timing in — on the instance's own Response when it allows, so
-    // a response the server can send from memory is never turned into a stream here.
-    const timing = held ? serverTiming(held) : undefined;
-    let out = res;
-    if (!adjustResponseHeaders(res.headers, timing)) {
-      const headers = new Headers(downstreamResponseHeaders(res.headers));
-      if (timing) headers.append('server-timing', timing);
-      out = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-    }
-    if (isCompleteResponse(res)) {
-      // Body entirely in memory: the instance is done with this request.
-      finish();
-      return out;
-    }
-    if (info?.onDone) {
-      // The server tells us when the response is fully sent: the slot is held until then.
-      info.onDone(finish);
-      return out;
-    }
-    const status = out.status;
-    const body = nullBodyStatus(status) ? null : out.body;
-    if (!body) {
-      finish();
-      return out;
-    }
-    // Without that signal, watch the body: one already complete in memory goes out as a buffer and
-    // frees the slot at once; anything still coming is streamed and frees it at its end.
-    const reader = body.getReader();
-    const ready = await readReady(reader);
-    if (ready.done) {
-      finish();
-      const whole = concat(ready.chunks);
-      return new Response(whole.length ? whole : null, { status, headers: out.headers });
-    }
-    return new Response(tracked(reader, ready, finish, (c) => (cut = c)), { status, headers: out.headers });
   }
 
   function failure(err: unknown, s: RevisionState, startMs: number, clientGone: boolean): Response {
@@ -487,7 +300,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     let body: Record<string, unknown>;
     if (err instanceof RequestTimeout) {
       status = 504;
-      body = { error: 'request timeout', ...base, reason: err.phase === 'overall' ? 'Timeout' : 'ResponseStartTimeout', timeoutSeconds: err.seconds };
+      const reason = err.field === 'responseStartTimeoutSeconds' ? 'ResponseStartTimeout' : 'Timeout';
+      body = { error: 'request timeout', ...base, reason, timeoutSeconds: err.seconds };
     } else if (err instanceof ThrottlerError) {
       status = err.reason === 'Aborted' ? 499 : 503;
       body = { error: err.message, ...base, reason: err.reason };

@@ -1,6 +1,5 @@
-import { ManualClock } from '@kedge/core';
+import { type Cancellation, ManualClock } from '@kedge/core';
 import { describe, expect, it } from 'vitest';
-import type { Cancellation } from './cancellation.js';
 import { Queue, type QueueOptions } from './queue.js';
 
 function queue(clock: ManualClock, o: Partial<QueueOptions> = {}): Queue {

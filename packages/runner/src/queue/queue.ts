@@ -1,6 +1,5 @@
-import { isCompleteResponse, type Clock, type StatMessage } from '@kedge/core';
+import { Cancellation, Deadlines, RequestTimeout, isCompleteResponse, trackBody, type Clock, type StatMessage } from '@kedge/core';
 import { jsonError } from '../runtimes/runtime.js';
-import { Cancellation } from './cancellation.js';
 import { RequestStats } from './stats.js';
 
 export interface QueueOptions {
@@ -18,9 +17,7 @@ export interface QueueOptions {
 }
 
 /** The reason a queue aborts a request it gave to the instance: a revision deadline passed. */
-export class RequestTimeout extends Error {
-  override readonly name = 'TimeoutError';
-}
+export { RequestTimeout };
 
 /** Gets the request as it came, runner headers included: the runtimes leave out INTERNAL_HEADERS. */
 export type Handler = (req: Request, cancel: Cancellation) => Promise<Response>;
@@ -59,106 +56,108 @@ export class Queue {
   async serve(req: Request, proxied: boolean, handler: Handler, clientSignal?: AbortSignal): Promise<Response> {
     const o = this.opts;
     const clock = o.clock;
-    const startedAt = clock.now();
-    this.stats.in(startedAt, proxied);
-    let ended = false;
-    const timers: unknown[] = [];
-    const clear = () => {
-      for (const t of timers) clock.clearTimeout(t as never);
-      timers.length = 0;
+    this.stats.in(clock.now(), proxied);
+    if (clientSignal?.aborted) {
+      this.stats.out(clock.now(), proxied);
+      this.wakeIdle();
+      return jsonError(499, 'ClientClosedRequest', 'the client went away');
+    }
+    const cancel = new Cancellation();
+    // What the caller gets instead of the instance's answer when the request ends first.
+    let endedWith: Response | undefined;
+    let settle!: (r: Response) => void;
+    const ended = new Promise<Response>((resolve) => (settle = resolve));
+    const early = (r: Response) => {
+      endedWith ??= r;
+      settle(endedWith);
     };
+    const onClientGone = () => {
+      early(jsonError(499, 'ClientClosedRequest', 'the client went away'));
+      cancel.cancel(clientSignal!.reason);
+    };
+    const deadlines = new Deadlines(clock, o, (timeout) => {
+      // Settle the race with the 504 first: aborting makes the instance's promise reject.
+      early(jsonError(504, 'Timeout', timeout.message, { revision: `${o.namespace}/${o.revision}` }));
+      cancel.cancel(timeout);
+    });
     let gated = false;
+    let done = false;
     const end = () => {
-      if (ended) return;
-      ended = true;
-      clear();
+      if (done) return;
+      done = true;
+      deadlines.clear();
       clientSignal?.removeEventListener('abort', onClientGone);
       if (gated) this.release();
       this.stats.out(clock.now(), proxied);
-      if (this.stats.inFlight === 0) {
-        const w = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const f of w) f();
-      }
+      this.wakeIdle();
     };
-
-    const cancel = new Cancellation();
-    let timedOut: Response | undefined;
-    let fire!: (r: Response) => void;
-    const deadline = new Promise<Response>((resolve) => (fire = resolve));
-    const onClientGone = () => {
-      timedOut = jsonError(499, 'ClientClosedRequest', 'the client went away');
-      fire(timedOut);
-      cancel.cancel(clientSignal!.reason);
-    };
-    if (clientSignal?.aborted) {
-      end();
-      return jsonError(499, 'ClientClosedRequest', 'the client went away');
-    }
     clientSignal?.addEventListener('abort', onClientGone, { once: true });
-    const timeout = (seconds: number, what: string) => {
-      const msg = `request timeout: ${what} (${seconds}s) passed`;
-      timedOut = jsonError(504, 'Timeout', msg, { revision: `${o.namespace}/${o.revision}` });
-      // Settle the race with the 504 first: aborting makes the instance's promise reject.
-      fire(timedOut);
-      cancel.cancel(new RequestTimeout(msg));
-    };
-    timers.push(clock.setTimeout(() => timeout(o.timeoutSeconds, 'timeoutSeconds'), o.timeoutSeconds * 1000));
-    if (o.responseStartTimeoutSeconds)
-      timers.push(
-        clock.setTimeout(() => timeout(o.responseStartTimeoutSeconds!, 'responseStartTimeoutSeconds'), o.responseStartTimeoutSeconds * 1000),
-      );
 
     try {
       if (o.concurrency > 0) {
-        if (this.active >= o.concurrency) {
-          if (this.waiting.length >= o.queueDepth) {
-            end();
-            return jsonError(503, 'QueueFull', `pending request queue full: ${o.queueDepth} requests already wait for instance ${o.instanceId}`);
-          }
-          const waiter: Waiter = { admitted: false, admit: () => undefined };
-          const turn = new Promise<true>((r) => (waiter.admit = () => ((waiter.admitted = true), r(true))));
-          this.waiting.push(waiter);
-          const admitted = await Promise.race([turn, deadline]);
-          if (admitted !== true) {
-            // Deadline while waiting: leave the line, or pass on a slot handed over meanwhile.
-            if (waiter.admitted) this.release();
-            else this.waiting = this.waiting.filter((w) => w !== waiter);
-            end();
-            return admitted;
-          }
-        } else this.active++;
+        const admitted = await this.admit(ended);
+        if (admitted !== true) {
+          end();
+          return admitted;
+        }
         gated = true;
       }
       const handled = handler(req, cancel);
-      const res = await Promise.race([handled, deadline]);
-      if (res === timedOut) {
+      const res = await Promise.race([handled, ended]);
+      if (res === endedWith) {
         // The instance may still answer (or fail) later: nobody wants that answer any more.
         handled.then((late) => late.body?.cancel().catch(() => undefined), () => undefined);
         end();
         return res;
       }
-      if (isCompleteResponse(res)) {
+      if (isCompleteResponse(res) || !res.body) {
         end();
         return res;
       }
       // Response started: only the overall and the idle deadline still apply.
-      clear();
-      const remaining = Math.max(0, startedAt + o.timeoutSeconds * 1000 - clock.now());
-      timers.push(clock.setTimeout(() => cancel.cancel(new RequestTimeout('request timeout: timeoutSeconds passed')), remaining));
-      let idle: unknown;
-      const touch = () => {
-        if (!o.idleTimeoutSeconds) return;
-        if (idle) clock.clearTimeout(idle as never);
-        idle = clock.setTimeout(() => cancel.cancel(new RequestTimeout('request timeout: idleTimeoutSeconds passed')), o.idleTimeoutSeconds * 1000);
-        timers.push(idle);
-      };
-      touch();
-      return new Response(track(res.body, touch, end, cancel), { status: res.status, statusText: res.statusText, headers: res.headers });
+      deadlines.responseStarted();
+      const body = trackBody(res.body.getReader(), { onEnd: end, onChunk: () => deadlines.touch(), cancel });
+      return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
     } catch (err) {
       end();
       throw err;
     }
+  }
+
+  /**
+   * Waits for a slot at the containerConcurrency gate: true once admitted, or what `ended` gave
+   * (a deadline's 504, a departed client's 499) if that came first; 503 at once when the line is full.
+   */
+  private async admit(ended: Promise<Response>): Promise<true | Response> {
+    const o = this.opts;
+    if (this.active < o.concurrency) {
+      this.active++;
+      return true;
+    }
+    if (this.waiting.length >= o.queueDepth)
+      return jsonError(503, 'QueueFull', `pending request queue full: ${o.queueDepth} requests already wait for instance ${o.instanceId}`);
+    const waiter: Waiter = { admitted: false, admit: () => undefined };
+    const turn = new Promise<true>((resolve) => {
+      waiter.admit = () => {
+        waiter.admitted = true;
+        resolve(true);
+      };
+    });
+    this.waiting.push(waiter);
+    const admitted = await Promise.race([turn, ended]);
+    if (admitted !== true) {
+      // Deadline while waiting: leave the line, or pass on a slot handed over meanwhile.
+      if (waiter.admitted) this.release();
+      else this.waiting = this.waiting.filter((w) => w !== waiter);
+    }
+    return admitted;
+  }
+
+  private wakeIdle(): void {
+    if (this.stats.inFlight !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of waiters) f();
   }
 
   /** Hands a freed slot straight to the first waiter, so the count of active slots stays exact. */
@@ -172,50 +171,4 @@ export class Queue {
 interface Waiter {
   admitted: boolean;
   admit: () => void;
-}
-
-/** Passes the body through, noting each chunk and the end (or cancel) of the response. */
-function track(body: ReadableStream<Uint8Array> | null, onChunk: () => void, onEnd: () => void, cancel: Cancellation): ReadableStream<Uint8Array> | null {
-  if (!body) {
-    onEnd();
-    return null;
-  }
-  const reader = body.getReader();
-  let stopListening = (): void => undefined;
-  const finish = () => {
-    stopListening();
-    onEnd();
-  };
-  // A deadline also ends a response nobody reads any more: it must not hold its slot forever.
-  stopListening = cancel.onCancel((reason) => {
-    finish();
-    reader.cancel(reason).catch(() => undefined);
-  });
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(c) {
-        try {
-          const { done, value } = await reader.read();
-          if (cancel.aborted) {
-            finish();
-            c.error(cancel.reason);
-          } else if (done) {
-            finish();
-            c.close();
-          } else {
-            onChunk();
-            c.enqueue(value);
-          }
-        } catch (err) {
-          finish();
-          c.error(err);
-        }
-      },
-      cancel(reason) {
-        finish();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

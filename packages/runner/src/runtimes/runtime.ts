@@ -1,5 +1,4 @@
-import { markCompleteResponse, type Revision } from '@kedge/core';
-import type { Cancellation } from '../queue/cancellation.js';
+import { type Cancellation, markCompleteResponse, type Revision } from '@kedge/core';
 
 /** Phase timings of one instance start, in ms (they end up in StartInstanceReply.timings). */
 export type Timings = Record<string, number>;

@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SqliteStore, imageWithDigest, silentLogger, type Revision } from '@kedge/core';
-import { Cancellation } from '../../queue/cancellation.js';
+import { Cancellation, SqliteStore, imageWithDigest, silentLogger, type Revision } from '@kedge/core';
 import { buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
 import { WasmRuntime } from './index.js';
 

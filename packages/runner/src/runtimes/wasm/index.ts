@@ -14,8 +14,8 @@ import {
   type Logger,
   type Revision,
   type Store,
+  type Cancellation,
 } from '@kedge/core';
-import type { Cancellation } from '../../queue/cancellation.js';
 import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';

@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '@kedge/core';
+import { Cancellation, silentLogger } from '@kedge/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Cancellation } from '../../queue/cancellation.js';
 import { buildCpuGuest, buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
 import { ComponentCache } from './compile.js';
 import { GuestFailure, WorkerPool } from './pool.js';

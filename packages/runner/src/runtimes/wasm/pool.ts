@@ -1,7 +1,6 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '@kedge/core';
-import type { Cancellation } from '../../queue/cancellation.js';
+import { type Cancellation, concat, type Logger } from '@kedge/core';
 import { HOPS_HEADER, type OutboundContext } from './outbound.js';
 import { ResponseStream } from './response-stream.js';
 import { GuestWorker, PIPELINE, type Job } from './guest-worker.js';
@@ -670,15 +669,4 @@ function once(f: () => void): () => void {
 /** Jobs waiting on or in a worker: where a moved instance goes. */
 function load(w: GuestWorker): number {
   return w.posted.size + w.queue.length;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore, imageWithDigest, silentLogger, type Revision } from '@kedge/core';
+import { Cancellation, SqliteStore, imageWithDigest, silentLogger, type Revision } from '@kedge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cancellation } from '../../queue/cancellation.js';
 import { buildCpuGuest, buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
 import { WasmRuntime, guestsPerReplica } from './index.js';
 import { Replica } from './replica.js';

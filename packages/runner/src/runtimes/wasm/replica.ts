@@ -1,4 +1,4 @@
-import type { Cancellation } from '../../queue/cancellation.js';
+import type { Cancellation } from '@kedge/core';
 import { GuestFailure } from './pool.js';
 
 export interface ReplicaOptions {

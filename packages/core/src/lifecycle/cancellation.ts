@@ -1,9 +1,9 @@
 const noop = () => undefined;
 
 /**
- * Why a request the queue gave to an instance must stop: its deadline passed or its client left.
+ * Why a request must stop: its deadline passed or its client left (the gateway and the queue both use it).
  * An AbortController cost more on Node 20 (~12 µs with its listeners) than a warm WebAssembly
- * request (Node 24: ~1–3 µs, still more than this), so the queue makes this plain object per request; a runtime that needs a real
+ * request (Node 24: ~1–3 µs, still more than this), so the hot path makes this plain object per request; whoever needs a real
  * AbortSignal (fetch, for process instances) asks for one with `signal()`.
  */
 export class Cancellation {
