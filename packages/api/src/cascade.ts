@@ -1,26 +1,12 @@
-import { KIND_NAMES, type AnyResource, type Kind, type Store } from '@kedge/core';
-
-/**
- * Which kinds each owner kind can own, so finding dependents lists only those (a namespace may
- * hold thousands of objects). Anything else may own any kind.
- */
-const CHILD_KINDS: Partial<Record<string, Kind[]>> = {
-  Service: ['Configuration', 'Route'],
-  Configuration: ['Revision'],
-  Revision: ['PodAutoscaler', 'ServerlessService'],
-  PodAutoscaler: ['ServerlessService'],
-  Route: [],
-  ServerlessService: [],
-  ConfigMap: [],
-};
-const ANY_CHILD = KIND_NAMES.filter((k) => k !== 'ConfigMap');
+import { kindDefinition, type AnyResource, type Kind, type Store } from '@kedge/core';
 
 /** Objects in the owner's namespace whose ownerReferences name it by uid. */
 export async function dependentsOf(store: Store, owner: AnyResource): Promise<AnyResource[]> {
   const uid = owner.metadata.uid;
   if (!uid) return [];
   const out: AnyResource[] = [];
-  for (const kind of CHILD_KINDS[owner.kind] ?? ANY_CHILD) {
+  // Only the kinds the owner's kind can own are listed (a namespace may hold thousands of objects).
+  for (const kind of (kindDefinition(owner.kind)?.owns ?? []) as Kind[]) {
     const { items } = await store.list(kind, { namespace: owner.metadata.namespace });
     for (const o of items) if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) out.push(o);
   }

@@ -24,7 +24,6 @@ export * from './resources/names.js';
 export * from './resources/duration.js';
 export * from './resources/quantity.js';
 export * from './resources/diff.js';
-export { findUnknownFields } from './resources/validation/fields.js';
 export * from './resources/validation/annotations.js';
 export * from './resources/validation/kedge-annotations.js';
 export { Errs } from './resources/validation/errors.js';

@@ -1,5 +1,6 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import {
+  kindDefinition,
   subjects,
   type AnyResource,
   type Bus,
@@ -20,6 +21,7 @@ import { createOwnerGc } from './owners.js';
 import { createRevisionReconciler } from './revision.js';
 import { createRouteReconciler } from './route.js';
 import { createServiceReconciler } from './service.js';
+import { byLabel, keyOf, ownerOfKind, type ControllerRegistration, type EventType } from './registration.js';
 import { controllerOf, LABEL } from './util.js';
 
 export interface ReconcilerDeps {
@@ -80,84 +82,94 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const owners = createOwnerGc(store);
   const deletedOwners = new Map<string, AnyResource>();
 
+  const registrations: ControllerRegistration[] = [
+    {
+      name: 'service',
+      for: 'Service',
+      reconcile: service,
+      watches: { Configuration: ownerOfKind('Service'), Route: ownerOfKind('Service') },
+    },
+    {
+      name: 'configuration',
+      for: 'Configuration',
+      reconcile: configuration,
+      watches: { Revision: byLabel(LABEL.configuration) },
+    },
+    {
+      name: 'revision',
+      for: 'Revision',
+      reconcile: revision,
+      resyncOn: ['config-features'],
+      watches: {
+        Revision: (type, o) => {
+          if (type === 'DELETED') health.delete(keyOf(o));
+          return [];
+        },
+        PodAutoscaler: ownerOfKind('Revision'),
+      },
+    },
+    {
+      name: 'route',
+      for: 'Route',
+      reconcile: route,
+      resyncOn: ['config-domain'],
+      watches: {
+        Route: (type, o) => {
+          if (type === 'DELETED') deletedRoutes.set(keyOf(o), o as Route);
+          else deletedRoutes.delete(keyOf(o));
+          return [];
+        },
+        // Knative's tracker: the routes that read this Configuration or Revision.
+        Configuration: (_type, o) => [...(readers.get(`Configuration/${keyOf(o)}`) ?? [])],
+        Revision: (_type, o) => [...(readers.get(`Revision/${keyOf(o)}`) ?? [])],
+      },
+    },
+    {
+      name: 'gc',
+      for: 'Configuration',
+      reconcile: gc,
+      resyncOn: ['config-gc'],
+      watches: { Revision: byLabel(LABEL.configuration) },
+    },
+  ];
+
   const mk = (name: string, fn: (key: string) => Promise<{ requeueAfterMs?: number } | undefined | void>) =>
     new Controller(name, fn, clock, logger.child({ controller: name }));
-  const c = {
-    service: mk('service', byKey(service)),
-    configuration: mk('configuration', byKey(configuration)),
-    revision: mk('revision', byKey(revision)),
-    route: mk('route', byKey(route)),
-    gc: mk('gc', byKey(gc)),
-    owners: mk('owners', async (key) => {
-      const gone = deletedOwners.get(key);
-      if (gone) {
-        deletedOwners.delete(key);
-        return owners.collectDependents(gone);
-      }
-      const [kind, rest] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-      const [ns, name] = splitKey(rest);
-      return owners.checkOrphan(kind as Kind, ns, name);
-    }),
-  };
-  const all = Object.values(c);
-  const knownRoutes = new Set<string>();
-  const knownConfigs = new Set<string>();
-  const knownRevisions = new Set<string>();
+  const controllers = registrations.map((r) => ({ r, ctl: mk(r.name, byKey(r.reconcile)), known: new Set<string>() }));
+  // Kubernetes' garbage collector: every kind's events, keyed by kind (orphans) or by deleted owner.
+  const ownersCtl = mk('owners', async (key) => {
+    const gone = deletedOwners.get(key);
+    if (gone) {
+      deletedOwners.delete(key);
+      return owners.collectDependents(gone);
+    }
+    const [kind, rest] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+    const [ns, name] = splitKey(rest);
+    return owners.checkOrphan(kind as Kind, ns, name);
+  });
+  const all = [...controllers.map((c) => c.ctl), ownersCtl];
+  const revisionCtl = controllers.find((c) => c.r.name === 'revision')!.ctl;
 
-  function onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: AnyResource): void {
+  function onEvent(type: EventType, o: AnyResource): void {
     cache.observe(type, o);
-    const ns = o.metadata.namespace;
-    const key = `${ns}/${o.metadata.name}`;
-    const owner = controllerOf(o);
-    const readersOf = (ref: string) => {
-      for (const r of readers.get(ref) ?? []) c.route.enqueue(r);
-    };
-    switch (o.kind) {
-      case 'Service':
-        c.service.enqueue(key);
-        break;
-      case 'Configuration':
-        if (type === 'DELETED') knownConfigs.delete(key);
-        else knownConfigs.add(key);
-        c.configuration.enqueue(key);
-        c.gc.enqueue(key);
-        if (owner?.kind === 'Service') c.service.enqueue(`${ns}/${owner.name}`);
-        readersOf(`Configuration/${key}`);
-        break;
-      case 'Revision': {
-        if (type === 'DELETED') knownRevisions.delete(key);
-        else knownRevisions.add(key);
-        c.revision.enqueue(key);
-        const cfg = o.metadata.labels?.[LABEL.configuration];
-        if (cfg) {
-          c.configuration.enqueue(`${ns}/${cfg}`);
-          c.gc.enqueue(`${ns}/${cfg}`);
-        }
-        readersOf(`Revision/${key}`);
-        if (type === 'DELETED') health.delete(key);
-        break;
+    for (const { r, ctl, known } of controllers) {
+      // Watch handlers first: they record what the reconcile of this very event reads (a deleted Route).
+      const extra = r.watches?.[o.kind as Kind]?.(type, o) ?? [];
+      if (o.kind === r.for) {
+        const key = keyOf(o);
+        if (type === 'DELETED') known.delete(key);
+        else known.add(key);
+        ctl.enqueue(key);
       }
-      case 'Route':
-        if (type === 'DELETED') {
-          knownRoutes.delete(key);
-          deletedRoutes.set(key, o as Route);
-        } else {
-          knownRoutes.add(key);
-          deletedRoutes.delete(key);
-        }
-        c.route.enqueue(key);
-        if (owner?.kind === 'Service') c.service.enqueue(`${ns}/${owner.name}`);
-        break;
-      case 'PodAutoscaler':
-        if (owner?.kind === 'Revision') c.revision.enqueue(`${ns}/${owner.name}`);
-        break;
+      for (const key of extra) ctl.enqueue(key);
     }
     if (o.kind === 'ConfigMap') return;
-    if (type === 'ADDED' && owner) c.owners.enqueue(`${o.kind}/${key}`);
-    if (type === 'DELETED' && o.metadata.uid && ['Service', 'Configuration', 'Revision', 'Route', 'PodAutoscaler'].includes(o.kind)) {
+    const key = keyOf(o);
+    if (type === 'ADDED' && controllerOf(o)) ownersCtl.enqueue(`${o.kind}/${key}`);
+    if (type === 'DELETED' && o.metadata.uid && kindDefinition(o.kind)?.owns.length) {
       const k = `deleted:${o.metadata.uid}`;
       deletedOwners.set(k, o);
-      c.owners.enqueue(k);
+      ownersCtl.enqueue(k);
     }
   }
 
@@ -169,9 +181,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
     async start(): Promise<void> {
       for (const ctl of all) ctl.start();
       unConfig = deps.config.onChange((name) => {
-        if (name === 'config-domain') for (const k of knownRoutes) c.route.enqueue(k);
-        if (name === 'config-gc') for (const k of knownConfigs) c.gc.enqueue(k);
-        if (name === 'config-features') for (const k of knownRevisions) c.revision.enqueue(k);
+        for (const { r, ctl, known } of controllers) if (r.resyncOn?.includes(name)) for (const k of known) ctl.enqueue(k);
       });
       sub = deps.bus.subscribe<RevisionHealth>(subjects.revisionHealthAll, (msg) => {
         const h = msg.data;
@@ -180,7 +190,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
         const prev = health.get(key);
         if (prev && prev.time > h.time) return;
         health.set(key, h);
-        c.revision.enqueue(key);
+        revisionCtl.enqueue(key);
       });
       unwatch = store.watch({}, (ev) => onEvent(ev.type, ev.object));
     },

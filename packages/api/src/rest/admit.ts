@@ -2,6 +2,7 @@ import {
   applyDefaults,
   FieldError,
   findUnknownFields,
+  kindDefinition,
   SERVING_GROUP,
   SYSTEM_NAMESPACE,
   validateResource,
@@ -115,7 +116,7 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
   delete m.managedFields;
 
   // Knative's kinds have a status subresource: writes to the object never change status.
-  if (info.kind !== 'ConfigMap') {
+  if (kindDefinition(info.kind)?.statusSubresource) {
     const oldStatus = (ctx.old as { status?: unknown } | undefined)?.status;
     if (oldStatus !== undefined) raw.status = oldStatus;
     else delete raw.status;

@@ -1,6 +1,4 @@
-import { KINDS, type KindInfo } from '@kedge/core';
-
-const WRITABLE = new Set(['Service', 'Configuration', 'Revision', 'Route', 'ConfigMap']);
+import { KIND_DEFINITIONS, KINDS } from '@kedge/core';
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const READ_VERBS = ['get', 'list', 'watch'];
 
@@ -24,21 +22,22 @@ export function apiVersions() {
 }
 
 export function apiResourceList(groupVersion: string) {
-  const kinds = Object.values(KINDS).filter((k: KindInfo) => k.apiVersion === groupVersion);
-  if (!kinds.length) return undefined;
+  const defs = KIND_DEFINITIONS.filter((d) => d.info.apiVersion === groupVersion);
+  if (!defs.length) return undefined;
   const resources = [];
-  for (const k of kinds) {
+  for (const d of defs) {
+    const k = d.info;
     const serving = k.group === 'serving.knative.dev';
     resources.push({
       name: k.plural,
       singularName: k.singular,
       namespaced: true,
       kind: k.kind,
-      verbs: WRITABLE.has(k.kind) ? ALL_VERBS : READ_VERBS,
+      verbs: d.writable ? ALL_VERBS : READ_VERBS,
       shortNames: k.shortNames,
       ...(serving ? { categories: ['all', 'knative', 'serving'] } : {}),
     });
-    if (k.kind !== 'ConfigMap')
+    if (d.statusSubresource)
       resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: true, kind: k.kind, verbs: ['get', 'patch', 'update'] });
   }
   if (groupVersion === 'v1')

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KEDGE_VERSION, KINDS, type KindInfo } from '@kedge/core';
-
-const WRITABLE = new Set(['Service', 'Configuration', 'Revision', 'Route', 'ConfigMap']);
+import { KEDGE_VERSION, KINDS, kindDefinition, type KindInfo } from '@kedge/core';
 
 const statusSchema = {
   type: 'object',
@@ -42,7 +40,8 @@ function prefix(k: KindInfo): string {
 function pathsFor(k: KindInfo): Record<string, unknown> {
   const ok = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
   const list = { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, items: { type: 'array', items: ref(k) } } };
-  const write = WRITABLE.has(k.kind);
+  const def = kindDefinition(k.kind)!;
+  const write = def.writable;
   const body = { required: true, content: { 'application/json': { schema: ref(k) }, 'application/yaml': { schema: ref(k) } } };
   const writeParams = [q('dryRun', 'All: default and validate, store nothing'), q('fieldValidation', 'Strict (default) | Warn | Ignore unknown fields')];
   const collection: Record<string, unknown> = {
@@ -82,7 +81,7 @@ function pathsFor(k: KindInfo): Record<string, unknown> {
         content: {
           'application/merge-patch+json': { schema: { type: 'object' } },
           'application/json-patch+json': { schema: { type: 'array', items: { type: 'object' } } },
-          ...(k.kind === 'ConfigMap' ? { 'application/strategic-merge-patch+json': { schema: { type: 'object' } } } : {}),
+          ...(def.strategicMergePatch ? { 'application/strategic-merge-patch+json': { schema: { type: 'object' } } } : {}),
         },
       },
       responses: { '200': ok(ref(k)), ...errors },
@@ -103,7 +102,7 @@ function pathsFor(k: KindInfo): Record<string, unknown> {
     [`${base}/namespaces/{namespace}/${k.plural}`]: { parameters: [ns], ...collection },
     [`${base}/namespaces/{namespace}/${k.plural}/{name}`]: { parameters: [ns, name], ...item },
   };
-  if (k.kind !== 'ConfigMap') {
+  if (def.statusSubresource) {
     const status: Record<string, unknown> = {
       get: { operationId: `read${k.kind}Status`, 'x-kubernetes-group-version-kind': gvk(k), responses: { '200': ok(ref(k)), ...errors } },
     };
@@ -136,7 +135,8 @@ function schemaFor(k: KindInfo) {
       },
     },
   };
-  if (k.kind === 'ConfigMap') props.data = { type: 'object', additionalProperties: { type: 'string' } };
+  const own = kindDefinition(k.kind)?.openApiProperties;
+  if (own) Object.assign(props, own);
   else {
     props.spec = { type: 'object', description: `${k.kind} spec; see docs/api.md (Knative serving.knative.dev/v1 shape)` };
     props.status = { type: 'object', readOnly: true, description: 'Written by Kedge reconcilers; ignored on writes' };

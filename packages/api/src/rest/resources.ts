@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   KINDS,
+  kindDefinition,
   StoreError,
   type AnyResource,
   type Clock,
@@ -44,9 +45,6 @@ function checkUrlNames(t: Target): void {
       { field: 'metadata.name', message: 'must be a DNS-1123 subdomain' },
     ]);
 }
-
-/** Kinds a client may write; the internal ones (PodAutoscaler, ServerlessService) are read-only views. */
-const WRITABLE = new Set<Kind>(['Service', 'Configuration', 'Revision', 'Route', 'ConfigMap']);
 
 export function kindFor(group: string, version: string, plural: string): [Kind, KindInfo] | undefined {
   for (const [k, info] of Object.entries(KINDS) as [Kind, KindInfo][])
@@ -149,7 +147,8 @@ export function createResourceHandler(deps: ResourceDeps) {
   }
 
   function requireWritable(t: Target): void {
-    if (!WRITABLE.has(t.kind))
+    // The internal kinds (PodAutoscaler, ServerlessService) are read-only views.
+    if (!kindDefinition(t.kind)?.writable)
       throw new ApiError('MethodNotAllowed', `${t.info.plural}.${t.info.group} are managed by Kedge and are read-only through the API`);
     if (!isNamespaceName(t.namespace!))
       throw badRequest(`invalid namespace "${t.namespace}": must be a DNS-1123 label`, [
@@ -244,7 +243,7 @@ export function createResourceHandler(deps: ResourceDeps) {
     } else if (type === 'application/json-patch+json') {
       const p = parseJson(body);
       apply = (live) => jsonPatch(live, p);
-    } else if (type === 'application/strategic-merge-patch+json' && t.kind === 'ConfigMap') {
+    } else if (type === 'application/strategic-merge-patch+json' && kindDefinition(t.kind)?.strategicMergePatch) {
       const p = stripDirectives(parseJson(body));
       apply = (live) => mergePatch(live, p);
     } else {

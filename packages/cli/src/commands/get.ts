@@ -1,19 +1,19 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { KINDS, lookupKind, type AnyResource, type KindInfo } from '@kedge/core';
+import { KIND_DEFINITIONS, kindDefinition, lookupKind, type AnyResource, type KindDefinition, type KindInfo } from '@kedge/core';
 import { connect, type GlobalFlags } from '../client.js';
-import { COLUMNS } from '../columns.js';
 import { formatTable } from '../table.js';
 import { CLUSTER_WORDS, getCluster } from '../roles/get-cluster.js';
 
-const ALL: KindInfo[] = [KINDS.Service, KINDS.Configuration, KINDS.Revision, KINDS.Route];
+const ALL: KindInfo[] = (KIND_DEFINITIONS as readonly KindDefinition[]).filter((d) => d.inCategoryAll).map((d) => d.info);
 
 function render(info: KindInfo, items: AnyResource[], allNamespaces: boolean, prefixKind: boolean): string {
-  const cols = COLUMNS[info.kind];
-  if (!cols) return items.map((o) => o.metadata.name).join('\n');
-  const headers = allNamespaces ? ['NAMESPACE', ...cols.headers] : cols.headers;
+  // The columns the API's tables have (each kind's printer columns), upper-cased as kubectl prints them.
+  const cols = kindDefinition(info.kind)?.columns ?? [];
+  const headers = ['NAME', ...cols.map((c) => c.name.toUpperCase())];
+  if (allNamespaces) headers.unshift('NAMESPACE');
   const rows = items.map((o) => {
-    const r = cols.row(o);
+    const r: (string | number)[] = [o.metadata.name, ...cols.map((c) => c.cell(o))];
     if (prefixKind) r[0] = `${info.singular}.${info.group || 'core'}/${r[0]}`;
     return allNamespaces ? [o.metadata.namespace, ...r] : r;
   });

@@ -1,5 +1,5 @@
 import { FieldError, type FieldProblem } from '../errors.js';
-import { DEFAULTS_CONFIG, type DefaultsConfig } from '../resources/defaults.js';
+import { DEFAULTS_CONFIG, type DefaultsConfig } from '../resources/defaulting.js';
 import { renderNameTemplate } from '../resources/names.js';
 import { isQuantity } from '../resources/quantity.js';
 import { MAX_INT32, MSG } from '../resources/validation/errors.js';

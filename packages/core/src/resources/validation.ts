@@ -1,11 +1,9 @@
 import type { FieldError } from '../errors.js';
-import { KINDS, type Kind } from './kinds.js';
+import { KIND_NAMES, kindDefinition } from './kinds/registry.js';
 import type { AnyResource } from './types.js';
 import type { ValidationContext } from './validation/context.js';
 import { Errs, isObj, MSG } from './validation/errors.js';
-import { findUnknownFields } from './validation/fields.js';
-import { validateConfigMap } from './validation/configmap.js';
-import { validateConfiguration, validateInternal, validateRevision, validateRoute, validateService } from './validation/kinds.js';
+import { unknownFieldsOf } from './validation/fields.js';
 
 export type { ValidationContext } from './validation/context.js';
 
@@ -19,38 +17,28 @@ export function validateResource(obj: AnyResource, ctx: ValidationContext = {}):
   if (!isObj(o)) return errs.add('', 'expected an object').toError();
 
   const kindName = o.kind;
-  const info = typeof kindName === 'string' ? KINDS[kindName as Kind] : undefined;
+  const def = typeof kindName === 'string' ? kindDefinition(kindName) : undefined;
+  const info = def?.info;
   if (kindName === undefined || kindName === '') errs.missing('kind');
-  else if (!info) errs.invalid('kind', kindName, `expected one of ${Object.keys(KINDS).join(', ')}`);
+  else if (!info) errs.invalid('kind', kindName, `expected one of ${KIND_NAMES.join(', ')}`);
   if (o.apiVersion === undefined || o.apiVersion === '') errs.missing('apiVersion');
   else if (info && o.apiVersion !== info.apiVersion) errs.invalid('apiVersion', o.apiVersion, `${info.kind} is served as ${info.apiVersion}`);
   if (!isObj(o.metadata)) errs.missing('metadata');
-  if (!info || !isObj(o.metadata)) return finish(errs);
+  if (!def || !isObj(o.metadata)) return finish(errs);
 
   if ((ctx.fieldValidation ?? 'Strict') === 'Strict') for (const p of findUnknownFields(o)) errs.add(p, MSG.unknown);
   if (ctx.old && (ctx.old.kind !== o.kind || ctx.old.metadata?.name !== (o.metadata as { name?: string }).name))
     errs.invalid('metadata.name', (o.metadata as { name?: string }).name ?? '', 'the stored object has another kind or name');
 
-  switch (info.kind) {
-    case 'Service':
-      validateService(o, errs, ctx);
-      break;
-    case 'Configuration':
-      validateConfiguration(o, errs, ctx);
-      break;
-    case 'Route':
-      validateRoute(o, errs, ctx);
-      break;
-    case 'Revision':
-      validateRevision(o, errs, ctx);
-      break;
-    case 'ConfigMap':
-      validateConfigMap(o, errs);
-      break;
-    default:
-      validateInternal(o, errs);
-  }
+  def.validate(o, errs, ctx);
   return finish(errs);
+}
+
+/** Paths of fields the object's kind does not have (for `fieldValidation=Strict|Warn`). */
+export function findUnknownFields(obj: unknown): string[] {
+  if (!isObj(obj)) return [];
+  const def = kindDefinition(String(obj.kind));
+  return def ? unknownFieldsOf(obj, def.fields) : [];
 }
 
 function finish(errs: Errs): FieldError | undefined {

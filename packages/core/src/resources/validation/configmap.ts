@@ -5,7 +5,7 @@ import { parseDomainConfig } from '../../config/domain.js';
 import { parseFeaturesConfig } from '../../config/features.js';
 import { parseRunnerConfig, RUNNER_CONFIG_MAP } from '../../config/runner.js';
 import { FieldError, type FieldProblem } from '../../errors.js';
-import { SYSTEM_NAMESPACE } from '../kinds.js';
+import { SYSTEM_NAMESPACE } from '../kinds/definition.js';
 import { dns1123SubdomainErrors } from '../names.js';
 import type { ObjectMeta } from '../types.js';
 import { at, Errs, isObj, type Obj } from './errors.js';

@@ -1,5 +1,5 @@
 import type { FeaturesConfig } from '../../config/features.js';
-import type { DefaultsConfig } from '../defaults.js';
+import type { DefaultsConfig } from '../defaulting.js';
 import type { AnyResource } from '../types.js';
 import type { AutoscalerValidationConfig } from './annotations.js';
 

@@ -5,12 +5,12 @@ import { at, isObj } from './errors.js';
  * (`imagePullPolcy`) and is reported as unknown — what Kubernetes' strict decoding does;
  * a known field Knative forbids (`stdin`) is reported by validation as "must not set".
  */
-type Schema = 'any' | { fields: Record<string, Schema> } | { list: Schema };
+export type Schema = 'any' | { fields: Record<string, Schema> } | { list: Schema };
 
-const any = 'any' as const;
-const obj = (fields: Record<string, Schema>): Schema => ({ fields });
-const list = (s: Schema): Schema => ({ list: s });
-const leaves = (...names: string[]): Record<string, Schema> => Object.fromEntries(names.map((n) => [n, any]));
+export const any = 'any' as const;
+export const obj = (fields: Record<string, Schema>): Schema => ({ fields });
+export const list = (s: Schema): Schema => ({ list: s });
+export const leaves = (...names: string[]): Record<string, Schema> => Object.fromEntries(names.map((n) => [n, any]));
 
 const keyToPath = list(obj(leaves('key', 'path', 'mode')));
 const httpGet = obj({ ...leaves('path', 'port', 'host', 'scheme'), httpHeaders: list(obj(leaves('name', 'value'))) });
@@ -96,7 +96,7 @@ export const PODSPEC_FIELDS = [
   'hostUsers', 'schedulingGates', 'resourceClaims', 'resources',
 ] as const;
 
-const revisionSpec = obj({
+export const revisionSpec = obj({
   ...leaves(...PODSPEC_FIELDS, ...KNATIVE_REVISION_FIELDS),
   containers: list(container),
   initContainers: list(container),
@@ -104,26 +104,17 @@ const revisionSpec = obj({
   imagePullSecrets: list(obj(leaves('name'))),
 });
 
-const metadata = obj(
+export const metadata = obj(
   leaves(
     'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
     'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers',
     'managedFields',
   ),
 );
-const template = obj({ metadata, spec: revisionSpec });
-const traffic = list(obj(leaves('tag', 'revisionName', 'configurationName', 'latestRevision', 'percent', 'url')));
-const top = (spec: Schema): Schema => obj({ ...leaves('apiVersion', 'kind', 'status'), metadata, spec });
-
-const SCHEMAS: Record<string, Schema> = {
-  Service: top(obj({ template, traffic })),
-  Configuration: top(obj({ template })),
-  Route: top(obj({ traffic })),
-  Revision: top(revisionSpec),
-  PodAutoscaler: top(any),
-  ServerlessService: top(any),
-  ConfigMap: obj({ ...leaves('apiVersion', 'kind', 'data', 'binaryData', 'immutable'), metadata }),
-};
+export const template = obj({ metadata, spec: revisionSpec });
+export const traffic = list(obj(leaves('tag', 'revisionName', 'configurationName', 'latestRevision', 'percent', 'url')));
+/** A Knative-style object: apiVersion, kind, metadata, spec, status. */
+export const top = (spec: Schema): Schema => obj({ ...leaves('apiVersion', 'kind', 'status'), metadata, spec });
 
 function walk(value: unknown, schema: Schema, path: string, out: string[]): void {
   if (schema === 'any' || value === null || value === undefined) return;
@@ -139,11 +130,8 @@ function walk(value: unknown, schema: Schema, path: string, out: string[]): void
   }
 }
 
-/** Paths of fields the object's kind does not have (for `fieldValidation=Strict|Warn`). */
-export function findUnknownFields(obj: unknown): string[] {
-  if (!isObj(obj)) return [];
-  const schema = SCHEMAS[String(obj.kind)];
-  if (!schema) return [];
+/** Paths of the fields of `obj` that `schema` does not have (for `fieldValidation=Strict|Warn`). */
+export function unknownFieldsOf(obj: unknown, schema: Schema): string[] {
   const out: string[] = [];
   walk(obj, schema, '', out);
   return out;

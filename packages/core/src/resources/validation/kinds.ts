@@ -21,7 +21,7 @@ import { validateKedgeAnnotations } from './kedge-annotations.js';
 import { validateRevisionSpec } from './revision-spec.js';
 import { validateTemplate, verifyNameChange } from './template.js';
 import { validateTraffic } from './traffic.js';
-import { DEFAULTS_CONFIG } from '../defaults.js';
+import { DEFAULTS_CONFIG } from '../defaulting.js';
 
 function metaOf(o: Obj): Partial<ObjectMeta> {
   return (isObj(o.metadata) ? o.metadata : {}) as Partial<ObjectMeta>;

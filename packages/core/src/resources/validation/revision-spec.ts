@@ -1,5 +1,5 @@
 import { FEATURES_CONFIG, PROCESS_REVISIONS_FEATURE, type FeaturesConfig } from '../../config/features.js';
-import { DEFAULTS_CONFIG, type DefaultsConfig } from '../defaults.js';
+import { DEFAULTS_CONFIG, type DefaultsConfig } from '../defaulting.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../names.js';
 import { parseQuantity } from '../quantity.js';
 import {

@@ -1,6 +1,6 @@
 import { shortDiff, deepEqual } from '../diff.js';
 import { nameIsDns1035Label } from '../names.js';
-import { DEFAULTS_CONFIG } from '../defaults.js';
+import { DEFAULTS_CONFIG } from '../defaulting.js';
 import type { ObjectMeta } from '../types.js';
 import { readAutoscalingAnnotations, validateTemplateAnnotations } from './annotations.js';
 import { at, Errs, isObj } from './errors.js';
