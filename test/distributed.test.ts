@@ -136,9 +136,15 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     const ids = ['api-1', 'node-a', 'node-b', 'as-1', 'as-2', 'gw-1', 'gw-2'];
     const seen = new Set<string>();
     // Two rounds of heartbeats: by the second, the api has taken in the first.
-    await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => (seen.add(h.id), ids.every((i) => seen.has(i))));
+    await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => {
+      seen.add(h.id);
+      return ids.every((i) => seen.has(i));
+    });
     seen.clear();
-    await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => (seen.add(h.id), ids.every((i) => seen.has(i))));
+    await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => {
+      seen.add(h.id);
+      return ids.every((i) => seen.has(i));
+    });
     const r = await kedge(['get', 'components', '-o', 'json'], creds);
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout).items as (ComponentHeartbeat & { status: string })[];

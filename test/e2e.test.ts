@@ -110,7 +110,7 @@ describe('kedge up: the first request from zero, end to end', () => {
   it("answers only the gateway on the runner's port: an instance id from `kedge get nodes` is not enough", async () => {
     await request(proc.gatewayUrl, HOST);
     // The node list is what the last heartbeat (every 1 s) said: ask until it lists the instance.
-    let node: { url: string; instances: Record<string, string[]> } | undefined;
+    let node = undefined as { url: string; instances: Record<string, string[]> } | undefined;
     while (!node) {
       const nodes = ((await (await fetch(`${proc.apiUrl}/apis/kedge.dev/v1/nodes`)).json()) as { items: NonNullable<typeof node>[] }).items;
       node = nodes.find((n) => n.instances['example/helloworld-00001']?.length);

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 const port = Number(process.env.PORT ?? 8080);
 const target = process.env.TARGET ?? 'World';
 
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(`Hello ${target}!\n`);
 });

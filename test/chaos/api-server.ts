@@ -94,7 +94,7 @@ export async function send(h: Pick<ApiOverHttp, 'base' | 'token'>, method: strin
 export function statusProblem(a: Answer): string | undefined {
   if (!a.contentType.includes('application/json')) return `content-type ${a.contentType || '(none)'}, body ${a.text.slice(0, 200)}`;
   const s = a.body as { kind?: string; status?: string; code?: number; message?: string } | undefined;
-  if (!s || s.kind !== 'Status') return `not a Status: ${a.text.slice(0, 200)}`;
+  if (s?.kind !== 'Status') return `not a Status: ${a.text.slice(0, 200)}`;
   if (s.status !== 'Failure' || s.code !== a.status) return `Status ${s.status} code ${s.code} on HTTP ${a.status}`;
   if (!s.message) return 'Status without a message';
   return undefined;

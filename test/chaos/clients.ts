@@ -55,7 +55,9 @@ export function slowloris(addr: Addr, count: number): () => void {
     s.on('connect', () => s.write(`GET / HTTP/1.1\r\nHost: ${addr.host}\r\nX-Slow: `));
     return s;
   });
-  return () => sockets.forEach((s) => s.destroy());
+  return () => {
+    for (const s of sockets) s.destroy();
+  };
 }
 
 /** One GET with a chosen Host and a timeout; resolves with the status or the error code, never rejects. */

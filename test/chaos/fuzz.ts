@@ -49,7 +49,7 @@ export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 /** Every path in a JSON value, objects and arrays included (the root is []). */
 export function pathsOf(v: unknown, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...pathsOf(x, [...at, i])));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) out.push(...pathsOf(x, [...at, i]));
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...pathsOf(x, [...at, k]));
   return out;
 }

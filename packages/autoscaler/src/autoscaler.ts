@@ -608,7 +608,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     const key = resourceKey(parts[3] ?? '', parts[4] ?? '');
     // The owner answers; every replica hears the request.
     if (!owners.owns(key)) return;
-    if (!data || data.to !== 0) return reply({ ok: false, error: `to: only 0 is supported, got ${JSON.stringify(data?.to)}` });
+    if (data?.to !== 0) return reply({ ok: false, error: `to: only 0 is supported, got ${JSON.stringify(data?.to)}` });
     const st = states.get(key);
     if (!st) return reply({ ok: false, error: `revision ${key} not found` });
     const now = clock.now();

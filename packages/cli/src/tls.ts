@@ -44,7 +44,7 @@ const bits = (b: Buffer) => der(0x03, Buffer.from([0]), b);
 const explicit = (n: number, b: Buffer) => der(0xa0 + n, b);
 /** UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5). */
 const time = (d: Date): Buffer => {
-  const iso = d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  const iso = `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
   return d.getUTCFullYear() < 2050 ? der(0x17, Buffer.from(iso.slice(2))) : der(0x18, Buffer.from(iso));
 };
 

@@ -13,7 +13,10 @@ describe('retry', () => {
     const manual = new ManualClock(0);
     const waits: number[] = [];
     const clock = Object.assign(Object.create(manual) as ManualClock, {
-      setTimeout: (fn: () => void, ms: number) => (waits.push(ms), manual.setTimeout(fn, ms)),
+      setTimeout: (fn: () => void, ms: number) => {
+        waits.push(ms);
+        return manual.setTimeout(fn, ms);
+      },
     });
     const calls: number[] = [];
     const done = retry(
@@ -32,7 +35,7 @@ describe('retry', () => {
     // 100, 200, then capped at 250 ms, each with ±25 % jitter .
     expect(calls).toHaveLength(4);
     const bounds = [[75, 125], [150, 250], [187.5, 312.5]];
-    waits.forEach((w, i) => expect(w >= bounds[i]![0]! && w <= bounds[i]![1]!, `wait ${i}: ${w}`).toBe(true));
+    for (const [i, w] of waits.entries()) expect(w >= bounds[i]![0]! && w <= bounds[i]![1]!, `wait ${i}: ${w}`).toBe(true);
   });
 
   it('does not retry the store\'s answers, a closed bus or programming errors', async () => {

@@ -3,7 +3,7 @@ import { Fields, OutgoingResponse, OutgoingBody, ResponseOutparam } from 'wasi:h
 const enc = new TextEncoder();
 let served = 0;
 export const incomingHandler = {
-  handle(request, responseOut) {
+  handle(_request, responseOut) {
     served++;
     const target = getEnvironment().find(([k]) => k === 'TARGET')?.[1] ?? 'World';
     const headers = new Fields();

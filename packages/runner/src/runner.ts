@@ -275,7 +275,7 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   async function dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
     const inst = instances.get(target.instanceId);
-    if (!inst || !inst.queue || inst.namespace !== target.namespace || inst.revision !== target.revision)
+    if (!inst?.queue || inst.namespace !== target.namespace || inst.revision !== target.revision)
       return jsonError(503, 'InstanceNotFound', `instance ${target.instanceId} of ${target.namespace}/${target.revision} is not running on node ${nodeId}`);
     try {
       return await inst.queue.serve(request, !!opts.fromActivator, (r, signal) => inst.runtime!.handle(r, signal), opts.signal);

@@ -1,4 +1,4 @@
-import { type Configuration, type ConfigurationStatus, type Revision, type Store } from '@kedge/core';
+import type { Configuration, ConfigurationStatus, Revision, Store } from '@kedge/core';
 import { revisionName } from './naming.js';
 import { ANNOTATION, Conditions, controllerRef, isControlledBy, LABEL, readyCondition, sorted, writeStatus } from './util.js';
 

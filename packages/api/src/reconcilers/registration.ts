@@ -16,7 +16,7 @@ export interface ControllerRegistration {
   name: string;
   /** The kind it reconciles: its own events enqueue the object's key. */
   for: Kind;
-  reconcile: (ns: string, name: string) => Promise<ReconcileResult | void | unknown>;
+  reconcile: (ns: string, name: string) => Promise<ReconcileResult | undefined | unknown>;
   /** Events of other kinds (or extra handling of its own) that enqueue keys. */
   watches?: Partial<Record<Kind, KeysFor>>;
   /** ConfigMaps (in knative-serving) whose change re-enqueues every object of its kind seen so far. */

@@ -13,7 +13,7 @@ function service(name = 'hello', extra: Record<string, unknown> = {}) {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
     metadata: { name, namespace: 'example' },
-    spec: { template: { spec: { containers: [{ image: 'hello.wasm@sha256:' + 'a'.repeat(64), env: [{ name: 'TARGET', value: 'World' }] }] } } },
+    spec: { template: { spec: { containers: [{ image: `hello.wasm@sha256:${'a'.repeat(64)}`, env: [{ name: 'TARGET', value: 'World' }] }] } } },
     ...extra,
   };
 }
@@ -344,7 +344,7 @@ describe('watch', () => {
       const { value, done } = await reader.read();
       if (done) break;
       buf += dec.decode(value);
-      let i;
+      let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         events.push(JSON.parse(buf.slice(0, i)));
         buf = buf.slice(i + 1);

@@ -1,4 +1,4 @@
-import { FieldError, StoreError, type KindInfo } from '@kedge/core';
+import type { FieldError, StoreError, KindInfo } from '@kedge/core';
 
 /** Kubernetes' metav1.Status: every error the API returns has this shape, so kubectl and kn print it. */
 export interface StatusCause {

@@ -42,7 +42,10 @@ export function watchResponse(store: Store, clock: Clock, p: WatchParams): Respo
           kind: p.kind,
           ...(p.namespace ? { namespace: p.namespace } : {}),
           ...(p.labelSelector ? { labelSelector: p.labelSelector } : {}),
-          ...(since ? { since, onExpired: (message: string) => queueMicrotask(() => (write({ type: 'ERROR', object: new ApiError('Expired', message).toStatus() }), stop())) } : {}),
+          ...(since ? { since, onExpired: (message: string) => queueMicrotask(() => {
+                    write({ type: 'ERROR', object: new ApiError('Expired', message).toStatus() });
+                    stop();
+                  }) } : {}),
         },
         (ev) => {
           if (p.match(ev.object)) write({ type: ev.type, object: p.render(ev.object) });

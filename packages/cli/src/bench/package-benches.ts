@@ -24,7 +24,7 @@ export async function runPackageBenches(root: string, outDir: string): Promise<S
     log(`package bench: ${pkg.name} (${pkg.scripts.bench})`);
     const t0 = performance.now();
     const { code, output } = await runBounded('npm', ['run', 'bench', '-w', pkg.name], root, { ...process.env, KEDGE_BENCH_JSON: jsonFile }, 180_000);
-    let figures;
+    let figures: SuiteResult['packages'][number]['figures'] | undefined;
     if (existsSync(jsonFile)) {
       try {
         figures = (JSON.parse(await readFile(jsonFile, 'utf8')) as { figures?: unknown[] }).figures as SuiteResult['packages'][number]['figures'];

@@ -70,6 +70,7 @@ describe('renderReport', () => {
           iterations: 100,
           concurrency: 1,
           warmHits: 2,
+          failed: 0,
           errors: {},
           statusCounts: { '200': 100 },
           ttfb: { count: 100, p50: 4, p90: 8, p95: 9, p99: 20, max: 30, mean: 5 },

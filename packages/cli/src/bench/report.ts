@@ -433,6 +433,6 @@ export function spliceWaiting(doc: string, section: string): string {
   const end = doc.indexOf(WAITING_END);
   if (start >= 0 && end > start) return doc.slice(0, start) + section + doc.slice(end + WAITING_END.length + 1);
   const packages = doc.indexOf("## The packages' own benchmarks");
-  if (packages >= 0) return doc.slice(0, packages) + section + '\n' + doc.slice(packages);
+  if (packages >= 0) return `${doc.slice(0, packages) + section}\n${doc.slice(packages)}`;
   return `${doc.trimEnd()}\n\n${section}`;
 }

@@ -111,7 +111,9 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
   };
   const built = (name: string) => {
     const file = join(root, 'examples', name, 'build', COMPONENTS[name]!);
-    return existsSync(file) ? true : (missing(`examples/${name} rows`, `${file} not built (npm run build)`), false);
+    if (existsSync(file)) return true;
+    missing(`examples/${name} rows`, `${file} not built (npm run build)`);
+    return false;
   };
   const have = new Set(Object.keys(COMPONENTS).filter(built));
 

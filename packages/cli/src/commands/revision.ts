@@ -32,7 +32,7 @@ function describe(rev: Revision, route: { percent: number; tags: string[] } | un
     .map(([k, v]) => `${k.slice('autoscaling.knative.dev/'.length)}=${v}`)
     .join(', ');
   return (
-    fields([
+    `${fields([
       ['Name', rev.metadata.name],
       ['Namespace', rev.metadata.namespace],
       ['Age', age(rev.metadata.creationTimestamp, now)],
@@ -45,7 +45,7 @@ function describe(rev: Revision, route: { percent: number; tags: string[] } | un
       ['Configuration', `${rev.metadata.labels?.[CONFIGURATION] ?? ''} (generation ${rev.metadata.labels?.[GENERATION] ?? '?'})`],
       ['Traffic', route ? `${route.percent}%${route.tags.length ? ` #${route.tags.join(' #')}` : ''}` : '0%'],
       ['Replicas', `${rev.status?.actualReplicas ?? 0}/${rev.status?.desiredReplicas ?? 0} (actual/desired)`],
-    ]) + `\n${describeConditions(rev, now)}`
+    ])}\n${describeConditions(rev, now)}`
   );
 }
 

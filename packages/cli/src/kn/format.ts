@@ -51,5 +51,5 @@ export function trafficLine(t: TrafficTarget): string {
 export function fields(rows: [string, string | number | undefined][]): string {
   const shown = rows.filter(([, v]) => v !== undefined && v !== '');
   const w = Math.max(...shown.map(([k]) => k.length)) + 2;
-  return shown.map(([k, v]) => `${`${k}:`.padEnd(w)}${v}`).join('\n') + '\n';
+  return `${shown.map(([k, v]) => `${`${k}:`.padEnd(w)}${v}`).join('\n')}\n`;
 }

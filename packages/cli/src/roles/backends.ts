@@ -63,7 +63,7 @@ export async function connectBackends(opts: BackendOptions): Promise<Backends> {
   const pass = opts.natsPassword ?? env.pass;
   const token = opts.natsToken ?? env.token;
   const logger = opts.logger.child({ role: 'nats' });
-  let nc;
+  let nc: Awaited<ReturnType<typeof connectNats>>;
   try {
     nc = await connectNats({
       servers: opts.nats,

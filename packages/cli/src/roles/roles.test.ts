@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsBus, connectNatsBus, silentLogger, subjects, type ComponentHeartbeat } from '@kedge/core';
+import { type NatsBus, connectNatsBus, silentLogger, subjects, type ComponentHeartbeat } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { connectBackends } from './backends.js';
 import { COMPONENTS_PATH, type ComponentStatus } from './cluster-view.js';
@@ -45,7 +45,7 @@ describe('connectBackends', () => {
       expect(nats.mode).toBe('nats');
       expect(embedded.mode).toBe('embedded');
       const cm = await nats.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' }, data: {} });
-      expect(cm.metadata.resourceVersion).toMatch(/^\d+$/);
+      expect((cm.metadata as { resourceVersion?: string }).resourceVersion).toMatch(/^\d+$/);
       await expect(nats.bus.request('nobody.here', 1, { timeoutMs: 1_000 })).rejects.toThrow(/no responders/);
     } finally {
       await nats.close();

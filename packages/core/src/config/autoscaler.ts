@@ -11,7 +11,7 @@ export function parseAutoscalerValidationConfig(data: Record<string, string> | u
   const d = data ?? {};
   const cfg: AutoscalerValidationConfig = { ...AUTOSCALER_VALIDATION_CONFIG };
   const problems: FieldProblem[] = [];
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(d, k);
+  const has = (k: string) => Object.hasOwn(d, k);
   if (has('pod-autoscaler-class')) {
     const v = String(d['pod-autoscaler-class']).trim();
     if (v === '') problems.push({ path: 'pod-autoscaler-class', message: MSG.invalid('""') });

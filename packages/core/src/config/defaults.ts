@@ -51,7 +51,7 @@ export function parseDefaultsConfig(data: Record<string, string> | undefined): D
   const cfg: DefaultsConfig = { ...DEFAULTS_CONFIG };
   const problems: FieldProblem[] = [];
   const bad = (key: string, message: string) => problems.push({ path: key, message });
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(d, k) && k !== '_example';
+  const has = (k: string) => Object.hasOwn(d, k) && k !== '_example';
 
   for (const [key, field] of Object.entries(INT_KEYS)) {
     if (!has(key)) continue;

@@ -59,7 +59,7 @@ export function parseFeaturesConfig(data: Record<string, string> | undefined): F
   const cfg: FeaturesConfig = { ...FEATURES_CONFIG, podSpecFields: [] };
   const problems: FieldProblem[] = [];
   const flag = (key: string): boolean | undefined => {
-    if (!Object.prototype.hasOwnProperty.call(d, key)) return undefined;
+    if (!Object.hasOwn(d, key)) return undefined;
     const v = String(d[key]).trim().toLowerCase();
     if (v === 'enabled' || v === 'allowed') return true;
     if (v === 'disabled') return false;

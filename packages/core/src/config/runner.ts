@@ -54,7 +54,7 @@ export function parseRunnerConfig(data: Record<string, string> | undefined): Par
   const out: Partial<RunnerConfig> = {};
   const problems: FieldProblem[] = [];
   for (const [key, { field, min, max }] of Object.entries(RUNNER_CONFIG_KEYS)) {
-    if (!Object.prototype.hasOwnProperty.call(d, key)) continue;
+    if (!Object.hasOwn(d, key)) continue;
     const raw = String(d[key]).trim();
     if (!/^[+-]?\d+$/.test(raw)) {
       problems.push({ path: key, message: `${MSG.invalid(raw)}: must be a whole number` });

@@ -177,7 +177,7 @@ function isSubset(part: unknown, whole: unknown): boolean {
 }
 
 function leafPaths(v: unknown, path = '', out = new Set<string>()): Set<string> {
-  if (Array.isArray(v)) v.forEach((x, i) => leafPaths(x, `${path}[${i}]`, out));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) leafPaths(x, `${path}[${i}]`, out);
   else if (isObj(v) && Object.keys(v).length > 0) for (const [k, x] of Object.entries(v)) leafPaths(x, `${path}.${k}`, out);
   else if (v !== undefined) out.add(path);
   return out;

@@ -277,7 +277,7 @@ export class NatsStore implements Store {
     const want = obj.metadata.resourceVersion;
     for (let attempt = 0; ; attempt++) {
       const e = await this.kv.get(key);
-      if (!e || e.operation !== 'PUT') throw new StoreError('NotFound', `${obj.kind} ${namespace}/${name} not found`);
+      if (e?.operation !== 'PUT') throw new StoreError('NotFound', `${obj.kind} ${namespace}/${name} not found`);
       if (want !== undefined && want !== '' && want !== String(e.revision)) throw conflict(obj.kind, name);
       const next = stampUpdate(toObject(e), obj);
       try {
@@ -301,7 +301,7 @@ export class NatsStore implements Store {
     const key = keyOf(kind, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const e = await this.kv.get(key);
-      if (!e || e.operation !== 'PUT') return undefined;
+      if (e?.operation !== 'PUT') return undefined;
       if (opts.resourceVersion && opts.resourceVersion !== String(e.revision))
         throw new StoreError('Conflict', `${kind} ${namespace}/${name} has been modified`);
       try {

@@ -129,7 +129,7 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
       // Without a resourceVersion the write is unconditional.
       const { resourceVersion: _rv, ...meta } = v1.metadata;
       const v3 = await store.update({ ...v1, metadata: { ...meta, labels: { a: '3' } } });
-      expect(Number(v3.metadata.resourceVersion)).toBeGreaterThan(Number(v2.metadata.resourceVersion));
+      expect(Number((v3.metadata as { resourceVersion?: string }).resourceVersion)).toBeGreaterThan(Number(v2.metadata.resourceVersion));
       expect(await codeOf(store.update(service('never-created')))).toBe('NotFound');
     });
 

@@ -68,7 +68,7 @@ export interface Store {
 
 /** Parses an equality label selector into a predicate. */
 export function labelSelectorMatcher(selector: string | undefined): (labels: Record<string, string> | undefined) => boolean {
-  if (!selector || !selector.trim()) return () => true;
+  if (!selector?.trim()) return () => true;
   const terms = selector.split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
     let m = /^([^!=]+)!=(.*)$/.exec(t);
     if (m) return { key: m[1]!.trim(), op: '!=' as const, value: m[2]!.trim() };
@@ -84,7 +84,8 @@ export function labelSelectorMatcher(selector: string | undefined): (labels: Rec
         case '=': return l[term.key] === term.value;
         case '!=': return l[term.key] !== term.value;
         case '!': return !(term.key in l);
-        case 'exists': return term.key in l;
+        default: // 'exists'
+          return term.key in l;
       }
     });
   };

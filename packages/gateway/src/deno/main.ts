@@ -81,7 +81,10 @@ async function main(): Promise<void> {
   const servers: DenoServer[] = [];
   await new Promise<void>((resolve) => {
     servers.push(
-      Deno.serve({ port, hostname, onListen: (a) => (console.log(JSON.stringify({ listening: `http://${a.hostname}:${a.port}`, runtime: 'deno' })), resolve()) }, (req, info) =>
+      Deno.serve({ port, hostname, onListen: (a) => {
+        console.log(JSON.stringify({ listening: `http://${a.hostname}:${a.port}`, runtime: 'deno' }));
+        resolve();
+      } }, (req, info) =>
         app.fetch(req, info),
       ),
     );

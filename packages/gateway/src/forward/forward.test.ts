@@ -90,14 +90,14 @@ describe('forwarding to a remote runner', () => {
     expect(hd['keep-alive']).toBeUndefined();
     expect(hd['proxy-authorization']).toBeUndefined();
     expect(hd['x-app']).toBe('kept');
-    expect(hd['host']).toBe(HOST);
+    expect(hd.host).toBe(HOST);
     expect(hd['kedge-instance']).toBe('inst-1');
     expect(hd['kedge-revision']).toBe('default/hello-00001');
     // The runner's entry gets the gateway's cluster token, never the client's.
     expect(hd['kedge-cluster-token']).toBe('forward-test-cluster-token-0123');
     expect(hd['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1');
     expect(hd['x-forwarded-proto']).toBe('http');
-    expect(hd['forwarded']).toBe(`for=10.0.0.1, for=127.0.0.1;host=${HOST};proto=http`);
+    expect(hd.forwarded).toBe(`for=10.0.0.1, for=127.0.0.1;host=${HOST};proto=http`);
   });
 
   it('strips hop-by-hop response headers (and those the Connection header names)', async () => {

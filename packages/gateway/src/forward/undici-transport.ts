@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { ACTIVATOR_HEADER, CLUSTER_TOKEN_HEADER, INSTANCE_HEADER, REVISION_HEADER, type Endpoint } from '@kedge/core';
 import { NeverReachedError, neverReached, nullBodyStatus, type Transport, type UpstreamRequest } from './transport.js';
 
@@ -52,7 +52,7 @@ export class UndiciTransport implements Transport {
           { objectMode: false },
         )
       : null;
-    let res;
+    let res: Dispatcher.ResponseData;
     try {
       res = await this.pool(endpoint.url).request({
         path: u.pathname + u.search,

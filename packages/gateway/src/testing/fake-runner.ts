@@ -44,7 +44,7 @@ export interface FakeRunnerOptions {
 /** Echo: what the instance saw, as JSON. */
 export const echoHandler: FakeHandler = async (req, { instance, fromActivator }) => {
   const headers: Record<string, string> = {};
-  req.headers.forEach((v, k) => (headers[k] = v));
+  for (const [k, v] of req.headers) headers[k] = v;
   const body = req.body ? await req.text() : '';
   // Buffered, so marked complete as the real runner marks a finished guest response.
   return markCompleteResponse(Response.json({

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
 
   // 1. The instance called directly: same thread, Kedge's host, no worker, no queue.
   const cache = new ComponentCache(join(dir, 'direct-cache'));
-  const compiled = await cache.compile('sha256:' + '0'.repeat(64), async () => component);
+  const compiled = await cache.compile(`sha256:${'0'.repeat(64)}`, async () => component);
   const instantiate = new Function(`${compiled.glue}\nreturn instantiate;`)() as (
     g: (n: string) => unknown,
     i: unknown,

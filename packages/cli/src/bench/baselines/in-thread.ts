@@ -15,7 +15,7 @@ import { ComponentCache, InThreadGuest } from '@kedge/runner';
  */
 export async function startInThread(component: string, port = 0) {
   const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-in-thread-'));
-  const compiled = await new ComponentCache(join(dir, 'cache')).compile('sha256:' + '0'.repeat(64), async () => new Uint8Array(await readFile(component)));
+  const compiled = await new ComponentCache(join(dir, 'cache')).compile(`sha256:${'0'.repeat(64)}`, async () => new Uint8Array(await readFile(component)));
   const guest = InThreadGuest.create(compiled, [['TARGET', 'World']]);
   const server = createServer((req, res) => {
     try {

@@ -17,7 +17,7 @@ import { ComponentCache, WorkerPool } from '@kedge/runner';
  */
 export async function startWorkerFloor(component: string, port = 0, instances = 8) {
   const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-floor-'));
-  const compiled = await new ComponentCache(join(dir, 'cache')).compile('sha256:' + '0'.repeat(64), async () => new Uint8Array(await readFile(component)));
+  const compiled = await new ComponentCache(join(dir, 'cache')).compile(`sha256:${'0'.repeat(64)}`, async () => new Uint8Array(await readFile(component)));
   const pool = new WorkerPool({ workers: 2, spares: 0, logger: silentLogger });
   const ids = Array.from({ length: instances }, (_, i) => `floor-${i}`);
   for (const instanceId of ids)

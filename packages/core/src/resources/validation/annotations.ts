@@ -1,6 +1,6 @@
 import { formatGoDuration, parseGoDuration } from '../duration.js';
 import { isQuantity } from '../quantity.js';
-import { at, Errs, MAX_INT32, MSG } from './errors.js';
+import { at, type Errs, MAX_INT32, MSG } from './errors.js';
 
 export const AUTOSCALING_PREFIX = 'autoscaling.knative.dev/';
 export const KPA_CLASS = 'kpa.autoscaling.knative.dev';
@@ -117,7 +117,7 @@ export function readAutoscalingAnnotations(
   const v: AutoscalingAnnotations = {};
 
   const cls = get('class');
-  if (cls && cls.value.endsWith('.knative.dev') && cls.value !== KPA_CLASS && cls.value !== HPA_CLASS)
+  if (cls?.value.endsWith('.knative.dev') && cls.value !== KPA_CLASS && cls.value !== HPA_CLASS)
     errs.invalid(p(cls.key), cls.value);
   else if (cls) v.class = cls.value;
   const effectiveClass = cls?.value ?? cfg.podAutoscalerClass;

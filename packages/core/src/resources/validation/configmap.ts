@@ -8,7 +8,7 @@ import { FieldError, type FieldProblem } from '../../errors.js';
 import { SYSTEM_NAMESPACE } from '../kinds/definition.js';
 import { dns1123SubdomainErrors } from '../names.js';
 import type { ObjectMeta } from '../types.js';
-import { at, Errs, isObj, type Obj } from './errors.js';
+import { at, type Errs, isObj, type Obj } from './errors.js';
 import { validateMetaSyntax } from './metadata.js';
 
 /** Parsers for the Knative ConfigMaps whose content this package understands. */

@@ -1,7 +1,7 @@
 import type { FeaturesConfig } from '../../config/features.js';
 import { dns1123LabelErrors } from '../names.js';
 import { parseQuantity } from '../quantity.js';
-import { at, checkDisallowed, Errs, isInt, isObj, MAX_INT32, setFields, type Obj } from './errors.js';
+import { at, checkDisallowed, type Errs, isInt, isObj, MAX_INT32, setFields, type Obj } from './errors.js';
 import { CONTAINER_FIELDS } from './fields.js';
 import { imageProblem } from './image.js';
 
@@ -35,7 +35,7 @@ export interface ContainerContext {
 function checkStringList(v: unknown, path: string, errs: Errs): void {
   if (v === undefined || v === null) return;
   if (!Array.isArray(v)) errs.invalid(path, v, 'must be a list of strings');
-  else v.forEach((s, i) => typeof s !== 'string' && errs.invalid(at(path, i), s, 'must be a string'));
+  else for (const [i, s] of v.entries()) if (typeof s !== 'string') errs.invalid(at(path, i), s, 'must be a string');
 }
 
 function validateEnv(env: unknown, path: string, errs: Errs, reserved: string[], features: FeaturesConfig): void {

@@ -119,7 +119,7 @@ export const top = (spec: Schema): Schema => obj({ ...leaves('apiVersion', 'kind
 function walk(value: unknown, schema: Schema, path: string, out: string[]): void {
   if (schema === 'any' || value === null || value === undefined) return;
   if ('list' in schema) {
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, schema.list, at(path, i), out));
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) walk(v, schema.list, at(path, i), out);
     return;
   }
   if (!isObj(value)) return;

@@ -1,6 +1,6 @@
 import { AUTOSCALING_ANNOTATIONS, getAnnotation, HPA_CLASS, KPA_CLASS } from './annotations.js';
 import { CPU_LIMIT_MS_MAX } from '../../config/runner.js';
-import { at, Errs } from './errors.js';
+import { at, type Errs } from './errors.js';
 
 // Kedge's own revision annotations: the runner reads them through the readers below, so admission
 // and the runner agree on every value.

@@ -7,7 +7,7 @@ import {
   validateTemplateAnnotations,
 } from './annotations.js';
 import type { ValidationContext } from './context.js';
-import { Errs, isObj, type Obj } from './errors.js';
+import { type Errs, isObj, type Obj } from './errors.js';
 import {
   CONFIGURATION_LABEL,
   SERVICE_LABEL,

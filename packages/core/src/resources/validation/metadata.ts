@@ -1,7 +1,7 @@
 import type { ObjectMeta, OwnerReference } from '../types.js';
 import { deepEqual } from '../diff.js';
 import { dns1123LabelErrors, labelValueErrors, nameIsDns1035Label, qualifiedNameErrors } from '../names.js';
-import { at, Errs, isObj, MSG } from './errors.js';
+import { at, type Errs, isObj, MSG } from './errors.js';
 
 export const SERVICE_LABEL = 'serving.knative.dev/service';
 export const CONFIGURATION_LABEL = 'serving.knative.dev/configuration';

@@ -9,7 +9,7 @@ import {
   type ContainerContext,
   type ServingPort,
 } from './container.js';
-import { at, checkDisallowed, Errs, isInt, isObj, type Obj } from './errors.js';
+import { at, checkDisallowed, type Errs, isInt, isObj, type Obj } from './errors.js';
 import { KNATIVE_REVISION_FIELDS, PODSPEC_FIELDS, VOLUME_SOURCES } from './fields.js';
 
 export interface RevisionSpecContext {
@@ -216,7 +216,7 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
     });
   }
   if (Array.isArray(spec.initContainers) && features.podSpecFields.includes('initContainers'))
-    spec.initContainers.forEach((c, i) => validateSidecarContainer(c, at(at(path, 'initContainers'), i), errs, cctx));
+    for (const [i, c] of spec.initContainers.entries()) validateSidecarContainer(c, at(at(path, 'initContainers'), i), errs, cctx);
 
   const sa = spec.serviceAccountName;
   if (sa !== undefined && sa !== null && sa !== '') {
@@ -229,7 +229,8 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
   }
   if (spec.imagePullSecrets !== undefined && spec.imagePullSecrets !== null) {
     if (!Array.isArray(spec.imagePullSecrets)) errs.invalid(at(path, 'imagePullSecrets'), spec.imagePullSecrets, 'must be a list');
-    else spec.imagePullSecrets.forEach((s, i) => (!isObj(s) || !s.name) && errs.missing(at(at(at(path, 'imagePullSecrets'), i), 'name')));
+    else
+      for (const [i, s] of spec.imagePullSecrets.entries()) if (!isObj(s) || !s.name) errs.missing(at(at(at(path, 'imagePullSecrets'), i), 'name'));
   }
   validateTimeouts(spec, path, errs, defaults);
   validateContainerConcurrency(spec.containerConcurrency, at(path, 'containerConcurrency'), errs, defaults);

@@ -3,7 +3,7 @@ import { nameIsDns1035Label } from '../names.js';
 import { DEFAULTS_CONFIG } from '../defaulting.js';
 import type { ObjectMeta } from '../types.js';
 import { readAutoscalingAnnotations, validateTemplateAnnotations } from './annotations.js';
-import { at, Errs, isObj } from './errors.js';
+import { at, type Errs, isObj } from './errors.js';
 import { validateKedgeAnnotations } from './kedge-annotations.js';
 import { validateMetaSyntax } from './metadata.js';
 import { validateRevisionSpec } from './revision-spec.js';

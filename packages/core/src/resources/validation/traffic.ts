@@ -1,5 +1,5 @@
 import { dns1035LabelErrors, qualifiedNameErrors } from '../names.js';
-import { at, Errs, isInt, isObj, MSG } from './errors.js';
+import { at, type Errs, isInt, isObj, MSG } from './errors.js';
 
 export interface TrafficContext {
   /** Inside a Service: configurationName is implied and may not be given. */

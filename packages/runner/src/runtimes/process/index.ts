@@ -143,8 +143,18 @@ async function probeOnce(probe: Probe | undefined, port: number): Promise<void> 
   const target = probePort(probe?.tcpSocket?.port, port);
   await new Promise<void>((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port: target });
-    const t = setTimeout(() => (s.destroy(), reject(new Error(`TCP ${target}: timeout`))), 100);
-    s.once('connect', () => (clearTimeout(t), s.end(), resolve()));
-    s.once('error', (err) => (clearTimeout(t), reject(new Error(`TCP ${target}: ${err.message}`))));
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`TCP ${target}: timeout`));
+    }, 100);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.end();
+      resolve();
+    });
+    s.once('error', (err) => {
+      clearTimeout(t);
+      reject(new Error(`TCP ${target}: ${err.message}`));
+    });
   });
 }

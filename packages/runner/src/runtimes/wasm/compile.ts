@@ -104,7 +104,7 @@ export function dropDebugLogs(glue: string): string {
       at = i + marker.length;
       continue;
     }
-    out += glue.slice(at, i) + 'void 0';
+    out += `${glue.slice(at, i)}void 0`;
     at = end + 1;
   }
   return out + glue.slice(at);

@@ -43,7 +43,10 @@ it('counts a hop header that is not a whole number ≥ 0 (sent from outside the 
 
 it('refuses a call past the hop limit at once (a cycle ends instead of filling the node)', async () => {
   let called = false;
-  const perform = createOutbound({ gatewayFetch: async () => ((called = true), new Response('x')) });
+  const perform = createOutbound({ gatewayFetch: async () => {
+      called = true;
+      return new Response('x');
+    }, });
   expect(await perform(get('http://a.ns.svc/'), spec, { hops: MAX_HOPS })).toMatchObject({ error: 'loop-detected' });
   expect(called).toBe(false);
 });

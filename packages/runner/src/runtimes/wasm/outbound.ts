@@ -130,7 +130,7 @@ async function viaFetch(fetchFn: (req: Request) => Promise<Response>, req: Reque
         parts.push(chunk);
       }
     const headers: [string, string][] = [];
-    res.headers.forEach((v, k) => headers.push([k, v]));
+    for (const [k, v] of res.headers) headers.push([k, v]);
     return { status: res.status, headers, body: new Uint8Array(Buffer.concat(parts)) };
   } catch (err) {
     if (signal.aborted) return timedOut(signal);

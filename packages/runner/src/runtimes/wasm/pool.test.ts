@@ -17,8 +17,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kedge-pool-'));
   const cache = new ComponentCache(dir);
   const [w, c] = [await buildTestGuest(), await buildCpuGuest()];
-  waiting = await cache.compile('sha256:' + 'e'.repeat(64), async () => w);
-  cpu = await cache.compile('sha256:' + 'c'.repeat(64), async () => c);
+  waiting = await cache.compile(`sha256:${'e'.repeat(64)}`, async () => w);
+  cpu = await cache.compile(`sha256:${'c'.repeat(64)}`, async () => c);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
