@@ -10,7 +10,7 @@ import { RUNS, WRITABLE, badName, validObject } from './fuzz.js';
 import { record } from './record.js';
 
 // The names property of api-fuzz.test.ts on the distributed store: NATS KV keys are tokens, so a
-// name that is not one must be refused before it reaches the store (issue 14 item 6).
+// name that is not one must be refused before it reaches the store (docs/security.md).
 describe('API fuzzing on the NATS KV store (fast-check)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kedge-chaos-fuzz-nats-'));
   let nats: NatsServer;

@@ -132,7 +132,9 @@ async function simulate(opts: { containerConcurrency: number; annotations?: Reco
   };
 }
 
-describe('simulation: hey -z 30s -c 50 against one revision (issue 4 §8)', () => {
+// Knative's autoscaling walkthrough drives a service with `hey -z 30s -c 50`
+// (https://knative.dev/docs/serving/autoscaling/autoscale-go/).
+describe('simulation: hey -z 30s -c 50 against one revision', () => {
   it('containerConcurrency 0, Knative defaults: one instance at once, steady, zero a stable window after the load', async () => {
     const sim = await simulate({ containerConcurrency: 0, loadFrom: 10, loadSeconds: 30 });
     const rev = () => sim.as.state(NS, REV)!;

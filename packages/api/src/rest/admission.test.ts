@@ -6,7 +6,7 @@ import { ManualClock, SqliteStore, silentLogger } from '@kedge/core';
 import { LiveConfig } from '../config/live.js';
 import { createRestApp } from './app.js';
 
-// Admission rules added for issue 14: process revisions gated, config maps checked whole, warnings
+// Admission rules of docs/security.md: process revisions gated, config maps checked whole, warnings
 // for values read differently from what was written, and malformed names or bodies answered 4xx.
 
 const NS = '/apis/serving.knative.dev/v1/namespaces/example';

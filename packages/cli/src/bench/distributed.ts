@@ -17,8 +17,8 @@ export interface Distributed {
 /**
  * Kedge's distributed shape on one machine: a nats-server and each role in its own process
  * (`kedge api|autoscaler|runner|gateway --nats …`), so the gateway reaches the runner over HTTP and
- * every decision travels over NATS. Used for issue 7's "cold start through a gateway whose runner is
- * another process".
+ * every decision travels over NATS. Used for the suite's cold start through a gateway whose runner is
+ * another process.
  */
 export async function startDistributed(cli: string, cwd: string): Promise<Distributed> {
   const children: Child[] = [];
