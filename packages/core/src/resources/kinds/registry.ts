@@ -1,9 +1,11 @@
 import { configMapKind } from './config-map.js';
 import { configurationKind } from './configuration.js';
 import type { KindDefinition, KindInfo } from './definition.js';
+import { domainMappingKind } from './domain-mapping/index.js';
 import { podAutoscalerKind } from './pod-autoscaler.js';
 import { revisionKind } from './revision.js';
 import { routeKind } from './route.js';
+import { secretKind } from './secret/index.js';
 import { serverlessServiceKind } from './serverless-service.js';
 import { serviceKind } from './service.js';
 
@@ -16,6 +18,8 @@ export const KIND_DEFINITIONS = [
   podAutoscalerKind,
   serverlessServiceKind,
   configMapKind,
+  domainMappingKind,
+  secretKind,
 ] as const;
 
 export type Kind = (typeof KIND_DEFINITIONS)[number]['info']['kind'];
