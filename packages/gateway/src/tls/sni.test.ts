@@ -8,7 +8,7 @@ import type { TlsMaterial } from './secrets.js';
 function presented(port: number, servername: string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
-      resolve(socket.getPeerCertificate().subject?.CN ?? '');
+      resolve(String(socket.getPeerCertificate().subject?.CN ?? ''));
       socket.destroy();
     });
     socket.on('error', (err) => resolve(`error: ${err.message}`));
