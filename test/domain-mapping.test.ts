@@ -3,14 +3,34 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeCertificate, type TestCertificate } from '@kedge/core/testing';
-import { ROOT, kedge, pickPorts, startKedge, tempDir, waitForObject, writeFile, type KedgePorts, type KedgeProcess } from './harness.js';
+import {
+  ROOT,
+  kedge,
+  pickPorts,
+  startKedge,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type KedgePorts,
+  type KedgeProcess,
+} from './harness.js';
 
 // issue 15 item 7: a DomainMapping (serving.knative.dev/v1beta1) serves a Service under a custom domain,
 // over TLS with the certificate of a kubernetes.io/tls Secret picked by SNI, with config-network's
 // http-protocol deciding what plain HTTP gets. Certificates are made here (openssl), curl does the asking.
 
-const KUBECTL = process.env.KUBECTL ?? (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl')).find((p) => existsSync(p)) ?? 'kubectl';
-const CURL = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'curl')).find((p) => existsSync(p)) ?? 'curl';
+const KUBECTL =
+  process.env.KUBECTL ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'kubectl'))
+    .find((p) => existsSync(p)) ??
+  'kubectl';
+const CURL =
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'curl'))
+    .find((p) => existsSync(p)) ?? 'curl';
 const HELLO_MANIFEST = join(ROOT, 'examples/helloworld/service.yaml');
 const DOMAIN_MAPPINGS = '/apis/serving.knative.dev/v1beta1/namespaces/example/domainmappings';
 
@@ -55,13 +75,25 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
   let kubeconfig: string;
   let app: TestCertificate;
   let two: TestCertificate;
-  const kubectl = (...args: string[]) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), ...args]);
+  const kubectl = (...args: string[]) =>
+    run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), ...args]);
   /** curl as the issue asks: the domain resolved to the gateway on 127.0.0.1, trusting only `ca`. */
   const curlHttps = (domain: string, ca: string, path = '/') =>
-    run(CURL, ['-sS', '--max-time', '10', '--resolve', `${domain}:${httpsPort}:127.0.0.1`, `https://${domain}:${httpsPort}${path}`, '--cacert', ca]);
+    run(CURL, [
+      '-sS',
+      '--max-time',
+      '10',
+      '--resolve',
+      `${domain}:${httpsPort}:127.0.0.1`,
+      `https://${domain}:${httpsPort}${path}`,
+      '--cacert',
+      ca,
+    ]);
   const caFile = (name: string, cert: TestCertificate) => writeFile(tmp.dir, `${name}.crt`, cert.cert);
   const whenReady = (domain: string) =>
-    waitForObject(proc.apiUrl, DOMAIN_MAPPINGS, domain, (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+    waitForObject(proc.apiUrl, DOMAIN_MAPPINGS, domain, (o: any) =>
+      o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+    );
 
   beforeAll(async () => {
     expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
@@ -70,7 +102,9 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
     ports = await pickPorts();
     httpsPort = await freePort();
     proc = await startKedge({ ports, dataDir, extra: ['--https-port', String(httpsPort)] });
-    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', 'example'], { api: proc.apiUrl });
+    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', 'example'], {
+      api: proc.apiUrl,
+    });
     expect(printed.code, printed.stderr).toBe(0);
     kubeconfig = writeFile(tmp.dir, 'kubeconfig', printed.stdout);
     expect((await kedge(['apply', '-f', HELLO_MANIFEST], proc.creds)).code).toBe(0);
@@ -88,7 +122,11 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
   });
 
   it('serves app.test over https with the certificate of its Secret (kedge apply of Secret + DomainMapping)', async () => {
-    const manifest = writeFile(tmp.dir, 'app.yaml', `${JSON.stringify(app.secret('app-tls', 'example'))}\n---\n${mapping('app.test', 'app-tls')}`);
+    const manifest = writeFile(
+      tmp.dir,
+      'app.yaml',
+      `${JSON.stringify(app.secret('app-tls', 'example'))}\n---\n${mapping('app.test', 'app-tls')}`,
+    );
     const applied = await kedge(['apply', '-f', manifest], proc.creds);
     expect(applied.code, applied.stderr).toBe(0);
     const dm = await whenReady('app.test');
@@ -100,7 +138,19 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
 
   it('serves a second domain with its own certificate, chosen by SNI (kubectl create secret tls | kubectl apply)', async () => {
     // kubectl's `create` sends built-in kinds as protobuf, which Kedge does not speak; its manifest, applied, is JSON.
-    const secret = await kubectl('create', 'secret', 'tls', 'two-tls', '--cert', caFile('two', two), '--key', writeFile(tmp.dir, 'two.key', two.key), '--dry-run=client', '-o', 'yaml');
+    const secret = await kubectl(
+      'create',
+      'secret',
+      'tls',
+      'two-tls',
+      '--cert',
+      caFile('two', two),
+      '--key',
+      writeFile(tmp.dir, 'two.key', two.key),
+      '--dry-run=client',
+      '-o',
+      'yaml',
+    );
     expect(secret.code, secret.stderr).toBe(0);
     const created = await kubectl('apply', '-f', writeFile(tmp.dir, 'two-tls.yaml', secret.stdout));
     expect(created.code, created.stderr).toBe(0);
@@ -131,7 +181,10 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
 
   it('reloads a certificate when its Secret changes, without a restart', async () => {
     const renewed = makeCertificate(['app.test']);
-    const applied = await kedge(['apply', '-f', writeFile(tmp.dir, 'renew.json', JSON.stringify(renewed.secret('app-tls', 'example')))], proc.creds);
+    const applied = await kedge(
+      ['apply', '-f', writeFile(tmp.dir, 'renew.json', JSON.stringify(renewed.secret('app-tls', 'example')))],
+      proc.creds,
+    );
     expect(applied.code, applied.stderr).toBe(0);
     expect((await curlHttps('app.test', caFile('renewed', renewed))).stdout).toBe('Hello Kedge!\n');
     expect((await curlHttps('app.test', caFile('app', app))).code).not.toBe(0);
@@ -139,9 +192,23 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
 
   it('serves plain http for the domain while http-protocol is Enabled, redirects it once Redirected', async () => {
     const http = (path: string) =>
-      run(CURL, ['-sS', '--max-time', '10', '-o', '-', '-w', '\n%{http_code} %{redirect_url}', '-H', 'Host: app.test', `${proc.gatewayUrl}${path}`]);
+      run(CURL, [
+        '-sS',
+        '--max-time',
+        '10',
+        '-o',
+        '-',
+        '-w',
+        '\n%{http_code} %{redirect_url}',
+        '-H',
+        'Host: app.test',
+        `${proc.gatewayUrl}${path}`,
+      ]);
     expect((await http('/')).stdout).toBe('Hello Kedge!\n\n200 ');
-    const applied = await kedge(['apply', '-f', writeFile(tmp.dir, 'network.yaml', networkConfig('Redirected'))], proc.creds);
+    const applied = await kedge(
+      ['apply', '-f', writeFile(tmp.dir, 'network.yaml', networkConfig('Redirected'))],
+      proc.creds,
+    );
     expect(applied.code, applied.stderr).toBe(0);
     expect((await http('/x?y=1')).stdout).toBe(`\n301 https://app.test:${httpsPort}/x?y=1`);
   });
@@ -161,7 +228,8 @@ spec:
 `;
     const res = await kubectl('apply', '-f', writeFile(tmp.dir, 'bad.yaml', bad));
     expect(res.code).not.toBe(0);
-    for (const field of ['metadata.name', 'spec.ref.name', 'spec.ref.namespace', 'spec.tls.secretName']) expect(res.stderr).toContain(field);
+    for (const field of ['metadata.name', 'spec.ref.name', 'spec.ref.namespace', 'spec.tls.secretName'])
+      expect(res.stderr).toContain(field);
     expect(res.stderr).toContain('should be a domain with at least two segments separated by dots');
   });
 });

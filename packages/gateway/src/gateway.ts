@@ -256,7 +256,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   function mappedDomain(host: string, req: Request, info: ConnInfo | undefined): RouteEntry | Response | undefined {
     const d = domains.lookup(host);
     if (!d) return undefined;
-    return plainHttpAnswer(d, req, info?.secure === true, network.httpProtocol, httpsPort) ?? table.routeEntry(d.namespace, d.route);
+    const refused = plainHttpAnswer(d, req, info?.secure === true, network.httpProtocol, httpsPort);
+    return refused ?? table.routeEntry(d.namespace, d.route);
   }
 
   /**

@@ -46,9 +46,12 @@ const mapping = (name: string, ref: Record<string, unknown>, extra: Record<strin
   metadata: { name, namespace: ns },
   spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', ...ref }, ...extra },
 });
-const dmOf = (name: string, ns = NS) => store.get('DomainMapping', ns, name) as unknown as Promise<DomainMapping | undefined>;
+const dmOf = (name: string, ns = NS) =>
+  store.get('DomainMapping', ns, name) as unknown as Promise<DomainMapping | undefined>;
 const conditions = (dm: DomainMapping | undefined) =>
-  Object.fromEntries((dm?.status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason, c.message].filter(Boolean).join(' | ')]));
+  Object.fromEntries(
+    (dm?.status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason, c.message].filter(Boolean).join(' | ')]),
+  );
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kedge-dm-'));
@@ -72,7 +75,11 @@ describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
     const created = await create(DM_BASE(NS), mapping('app.test', { name: 'hello' }));
     expect(created.spec.ref.namespace).toBe(NS);
     const dm = await dmOf('app.test');
-    expect(dm?.status).toMatchObject({ url: 'http://app.test', address: { url: 'http://app.test' }, observedGeneration: 1 });
+    expect(dm?.status).toMatchObject({
+      url: 'http://app.test',
+      address: { url: 'http://app.test' },
+      observedGeneration: 1,
+    });
     expect(conditions(dm)).toEqual({
       Ready: 'True',
       DomainClaimed: 'True',
@@ -91,8 +98,10 @@ describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
   it('waits for a Service that does not exist yet, then resolves it when it appears', async () => {
     await create(DM_BASE(NS), mapping('later.test', { name: 'later' }));
     expect(conditions(await dmOf('later.test'))).toMatchObject({
-      Ready: 'False | ResolveFailed | failed to get object example/later: services.serving.knative.dev "later" not found',
-      ReferenceResolved: 'False | ResolveFailed | failed to get object example/later: services.serving.knative.dev "later" not found',
+      Ready:
+        'False | ResolveFailed | failed to get object example/later: services.serving.knative.dev "later" not found',
+      ReferenceResolved:
+        'False | ResolveFailed | failed to get object example/later: services.serving.knative.dev "later" not found',
     });
     await create(`/apis/serving.knative.dev/v1/namespaces/${NS}/services`, service('later'));
     expect(conditions(await dmOf('later.test')).Ready).toBe('True');
@@ -110,7 +119,9 @@ describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
     await create(DM_BASE(NS), mapping('secure.test', { name: 'hello' }, { tls: { secretName: 'secure-tls' } }));
     let dm = await dmOf('secure.test');
     expect(dm?.status?.url).toBe('https://secure.test');
-    expect(conditions(dm).CertificateProvisioned).toBe('False | SecretMissing | Secret "secure-tls" not found in namespace "example".');
+    expect(conditions(dm).CertificateProvisioned).toBe(
+      'False | SecretMissing | Secret "secure-tls" not found in namespace "example".',
+    );
     expect(conditions(dm).Ready).toMatch(/^False \| SecretMissing/);
     await create(`/api/v1/namespaces/${NS}/secrets`, makeCertificate(['secure.test']).secret('secure-tls', NS));
     dm = await dmOf('secure.test');
@@ -137,7 +148,14 @@ describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
   it('answers validation errors with field paths', async () => {
     const res = await call('POST', DM_BASE(NS), mapping('app', { name: '', namespace: 'other' }, { tls: {} }));
     expect(res.status).toBe(422);
-    expect(res.body.details.causes.map((c: any) => c.field)).toEqual(['metadata.name', 'spec.ref.name', 'spec.ref.namespace', 'spec.tls.secretName']);
-    expect(res.body.message).toContain('spec.ref.namespace: mismatched namespaces: parent namespace: "example" does not match ref: "other"');
+    expect(res.body.details.causes.map((c: any) => c.field)).toEqual([
+      'metadata.name',
+      'spec.ref.name',
+      'spec.ref.namespace',
+      'spec.tls.secretName',
+    ]);
+    expect(res.body.message).toContain(
+      'spec.ref.namespace: mismatched namespaces: parent namespace: "example" does not match ref: "other"',
+    );
   });
 });

@@ -49,15 +49,29 @@ export function createDomainMappingReconciler(deps: DomainMappingReconcilerDeps)
   async function certificateProblem(dm: DomainMapping): Promise<Problem | undefined> {
     const secretName = dm.spec.tls!.secretName;
     const secret = await store.get<Secret>('Secret', dm.metadata.namespace, secretName);
-    if (!secret) return { reason: 'SecretMissing', message: `Secret "${secretName}" not found in namespace "${dm.metadata.namespace}".` };
+    if (!secret)
+      return {
+        reason: 'SecretMissing',
+        message: `Secret "${secretName}" not found in namespace "${dm.metadata.namespace}".`,
+      };
     if (secret.type !== SECRET_TYPE_TLS)
-      return { reason: 'SecretInvalid', message: `Secret "${secretName}" is of type "${secret.type ?? 'Opaque'}", not ${SECRET_TYPE_TLS}.` };
+      return {
+        reason: 'SecretInvalid',
+        message: `Secret "${secretName}" is of type "${secret.type ?? 'Opaque'}", not ${SECRET_TYPE_TLS}.`,
+      };
     const cert = secretValue(secret, TLS_CERT_KEY);
     const key = secretValue(secret, TLS_PRIVATE_KEY_KEY);
-    if (!cert || !key) return { reason: 'SecretInvalid', message: `Secret "${secretName}" lacks ${TLS_CERT_KEY} or ${TLS_PRIVATE_KEY_KEY}.` };
+    if (!cert || !key)
+      return {
+        reason: 'SecretInvalid',
+        message: `Secret "${secretName}" lacks ${TLS_CERT_KEY} or ${TLS_PRIVATE_KEY_KEY}.`,
+      };
     const p = tlsPairProblems(cert, key);
     if (p.cert || p.key)
-      return { reason: 'CertificateInvalid', message: `Secret "${secretName}": ${p.cert ? `${TLS_CERT_KEY}: ${p.cert}` : `${TLS_PRIVATE_KEY_KEY}: ${p.key}`}` };
+      return {
+        reason: 'CertificateInvalid',
+        message: `Secret "${secretName}": ${p.cert ? `${TLS_CERT_KEY}: ${p.cert}` : `${TLS_PRIVATE_KEY_KEY}: ${p.key}`}`,
+      };
     return undefined;
   }
 
@@ -67,12 +81,19 @@ export function createDomainMappingReconciler(deps: DomainMappingReconcilerDeps)
     const ns = ref.namespace || dm.metadata.namespace;
     const fail = (message: string) => ({ problem: { reason: 'ResolveFailed', message } });
     if (ref.apiVersion !== SERVING_V1 || (ref.kind !== 'Service' && ref.kind !== 'Route'))
-      return fail(`${ref.kind} (${ref.apiVersion}) is not an Addressable Kedge serves: use a Service or Route of ${SERVING_V1}`);
+      return fail(
+        `${ref.kind} (${ref.apiVersion}) is not an Addressable Kedge serves: use a Service or Route of ${SERVING_V1}`,
+      );
     const info = KINDS[ref.kind];
     const target = await store.get(ref.kind, ns, ref.name);
-    if (!target) return fail(`failed to get object ${ns}/${ref.name}: ${info.plural}.${info.group} "${ref.name}" not found`);
+    if (!target)
+      return fail(`failed to get object ${ns}/${ref.name}: ${info.plural}.${info.group} "${ref.name}" not found`);
     const url = (target as Route).status?.address?.url;
-    if (!url) return { target, problem: { reason: 'ResolveFailed', message: `address not set for ${ref.kind} ${ns}/${ref.name}` } };
+    if (!url)
+      return {
+        target,
+        problem: { reason: 'ResolveFailed', message: `address not set for ${ref.kind} ${ns}/${ref.name}` },
+      };
     let host: string;
     let path: string;
     try {
@@ -82,21 +103,31 @@ export function createDomainMappingReconciler(deps: DomainMappingReconcilerDeps)
     }
     if (path.replace(/\/$/, '') !== '') return fail(`resolved URI "${url}" contains a path`);
     const parts = host.endsWith(CLUSTER_SUFFIX) ? host.slice(0, -CLUSTER_SUFFIX.length).split('.') : [];
-    if (parts.length !== 2) return fail(`resolved URI "${url}" must be of the form {name}.{namespace}${CLUSTER_SUFFIX}`);
-    if (parts[1] !== dm.metadata.namespace) return fail(`resolved URI "${url}" must be in same namespace as DomainMapping`);
+    if (parts.length !== 2)
+      return fail(`resolved URI "${url}" must be of the form {name}.{namespace}${CLUSTER_SUFFIX}`);
+    if (parts[1] !== dm.metadata.namespace)
+      return fail(`resolved URI "${url}" must be in same namespace as DomainMapping`);
     return { target };
   }
 
   /** IngressReady: the target's Route exists, belongs to it, and has traffic to serve. */
   async function ingressProblem(dm: DomainMapping, target: AnyResource): Promise<Problem | undefined> {
     const ns = dm.metadata.namespace;
-    const route = target.kind === 'Route' ? (target as Route) : await store.get<Route>('Route', ns, target.metadata.name);
+    const route =
+      target.kind === 'Route' ? (target as Route) : await store.get<Route>('Route', ns, target.metadata.name);
     const routeName = target.metadata.name;
-    if (!route) return { reason: 'IngressNotConfigured', message: `Waiting for target Route ${ns}/${routeName} to be created.` };
+    if (!route)
+      return { reason: 'IngressNotConfigured', message: `Waiting for target Route ${ns}/${routeName} to be created.` };
     if (target.kind === 'Service' && !isControlledBy(route, target))
-      return { reason: 'TargetNotOwned', message: `Service ${ns}/${target.metadata.name} does not own Route ${ns}/${routeName}.` };
+      return {
+        reason: 'TargetNotOwned',
+        message: `Service ${ns}/${target.metadata.name} does not own Route ${ns}/${routeName}.`,
+      };
     if (!route.status?.traffic?.some((t) => (t.percent ?? 0) > 0))
-      return { reason: 'IngressNotConfigured', message: `Waiting for target Route ${ns}/${routeName} to have traffic.` };
+      return {
+        reason: 'IngressNotConfigured',
+        message: `Waiting for target Route ${ns}/${routeName} to have traffic.`,
+      };
     return undefined;
   }
 
@@ -110,13 +141,23 @@ export function createDomainMappingReconciler(deps: DomainMappingReconcilerDeps)
       conds.set('IngressReady', 'Unknown', 'IngressNotConfigured', 'Ingress has not yet been reconciled.');
     const url = `${dm.spec.tls ? 'https' : 'http'}://${dm.metadata.name}`;
     const write = () => {
-      const status: DomainMappingStatus = { observedGeneration: generation, url, address: { url }, conditions: conds.done() };
+      const status: DomainMappingStatus = {
+        observedGeneration: generation,
+        url,
+        address: { url },
+        conditions: conds.done(),
+      };
       return writeStatus(store, dm, status);
     };
 
     const first = await claimant(name);
     if (first && first.metadata.namespace !== ns) {
-      conds.set('DomainClaimed', 'False', 'DomainAlreadyClaimed', 'The domain name is already in use by another DomainMapping');
+      conds.set(
+        'DomainClaimed',
+        'False',
+        'DomainAlreadyClaimed',
+        'The domain name is already in use by another DomainMapping',
+      );
       await write();
       return;
     }
@@ -136,7 +177,13 @@ export function createDomainMappingReconciler(deps: DomainMappingReconcilerDeps)
     }
     conds.set('ReferenceResolved', 'True');
     const ingress = await ingressProblem(dm, target);
-    if (ingress) conds.set('IngressReady', ingress.reason === 'TargetNotOwned' ? 'False' : 'Unknown', ingress.reason, ingress.message);
+    if (ingress)
+      conds.set(
+        'IngressReady',
+        ingress.reason === 'TargetNotOwned' ? 'False' : 'Unknown',
+        ingress.reason,
+        ingress.message,
+      );
     else conds.set('IngressReady', 'True');
     await write();
   };
@@ -152,7 +199,9 @@ export function domainMappingController(deps: DomainMappingReconcilerDeps): Cont
   const key = (d: DomainMapping) => `${d.metadata.namespace}/${d.metadata.name}`;
   const naming: KeysFor = (_type, o) =>
     mappingsIn(o.metadata.namespace)
-      .filter((d) => d.spec?.ref?.name === o.metadata.name && (d.spec.ref.kind === 'Service' || d.spec.ref.kind === 'Route'))
+      .filter(
+        (d) => d.spec?.ref?.name === o.metadata.name && (d.spec.ref.kind === 'Service' || d.spec.ref.kind === 'Route'),
+      )
       .map(key);
   return {
     name: 'domainmapping',
@@ -167,12 +216,16 @@ export function domainMappingController(deps: DomainMappingReconcilerDeps): Cont
         if (type === 'DELETED') m.delete(dm.metadata.name);
         else m.set(dm.metadata.name, dm);
         const others: string[] = [];
-        for (const [otherNs, mappings] of byNamespace) if (otherNs !== ns && mappings.has(dm.metadata.name)) others.push(`${otherNs}/${dm.metadata.name}`);
+        for (const [otherNs, mappings] of byNamespace)
+          if (otherNs !== ns && mappings.has(dm.metadata.name)) others.push(`${otherNs}/${dm.metadata.name}`);
         return others;
       },
       Service: naming,
       Route: naming,
-      Secret: (_type, o) => mappingsIn(o.metadata.namespace).filter((d) => d.spec?.tls?.secretName === o.metadata.name).map(key),
+      Secret: (_type, o) =>
+        mappingsIn(o.metadata.namespace)
+          .filter((d) => d.spec?.tls?.secretName === o.metadata.name)
+          .map(key),
     },
   };
 }

@@ -183,7 +183,9 @@ export function createReconcilers(deps: ReconcilerDeps) {
     async start(): Promise<void> {
       for (const ctl of all) ctl.start();
       unConfig = deps.config.onChange((name) => {
-        for (const { r, ctl, known } of controllers) if (r.resyncOn?.includes(name)) for (const k of known) ctl.enqueue(k);
+        for (const { r, ctl, known } of controllers) {
+          if (r.resyncOn?.includes(name)) for (const k of known) ctl.enqueue(k);
+        }
       });
       sub = deps.bus.subscribe<RevisionHealth>(subjects.revisionHealthAll, (msg) => {
         const h = msg.data;

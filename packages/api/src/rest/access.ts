@@ -103,7 +103,8 @@ export function checkAccess(req: Request, opts: AccessOptions): ApiError | undef
       'Unauthorized',
       req.headers.get('authorization')
         ? 'Unauthorized: the bearer token is not this API\'s'
-        : `Unauthorized: ${sensitive ? 'reading Secrets' : 'writes'} need${sensitive ? 's' : ''} the API token (Authorization: Bearer <token>); \`kedge\` reads it from the data directory, kubectl from \`kedge config kubeconfig\``,
+        : `Unauthorized: ${sensitive ? 'reading Secrets needs' : 'writes need'} the API token (Authorization: Bearer <token>); ` +
+          '`kedge` reads it from the data directory, kubectl from `kedge config kubeconfig`',
     );
   if (read) return undefined;
 

@@ -4,7 +4,8 @@ const READ_VERBS = ['get', 'list', 'watch'];
 
 /** Legacy discovery (APIGroupList / APIResourceList): what `kubectl api-resources` and short names need. */
 export function apiGroupList() {
-  // A group may serve several versions (serving.knative.dev: v1, and v1beta1 for DomainMapping); the first listed is preferred.
+  // A group may serve several versions (serving.knative.dev: v1, and v1beta1 for DomainMapping);
+  // the first listed is preferred.
   const groups = new Map<string, string[]>();
   for (const k of Object.values(KINDS)) {
     if (!k.group) continue;

@@ -1,11 +1,20 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { KIND_DEFINITIONS, kindDefinition, lookupKind, type AnyResource, type KindDefinition, type KindInfo } from '@kedge/core';
+import {
+  KIND_DEFINITIONS,
+  kindDefinition,
+  lookupKind,
+  type AnyResource,
+  type KindDefinition,
+  type KindInfo,
+} from '@kedge/core';
 import { connect, type GlobalFlags } from '../client.js';
 import { formatTable } from '../table.js';
 import { CLUSTER_WORDS, getCluster } from '../roles/get-cluster.js';
 
-const ALL: KindInfo[] = (KIND_DEFINITIONS as readonly KindDefinition[]).filter((d) => d.inCategoryAll).map((d) => d.info);
+const ALL: KindInfo[] = (KIND_DEFINITIONS as readonly KindDefinition[])
+  .filter((d) => d.inCategoryAll)
+  .map((d) => d.info);
 
 function render(info: KindInfo, items: AnyResource[], allNamespaces: boolean, prefixKind: boolean): string {
   // The columns the API's tables have (each kind's printer columns), upper-cased as kubectl prints them.

@@ -77,7 +77,13 @@ export function register(program: Command): void {
         if (flags[key] !== undefined) (opts as unknown as Record<string, unknown>)[key] = flags[key];
       }
       const ports: Partial<Record<ListenerName, number>> = {};
-      const portFlags = { gateway: flags.httpPort, https: flags.httpsPort, admin: flags.adminPort, api: flags.apiPort, runner: flags.runnerPort };
+      const portFlags = {
+        gateway: flags.httpPort,
+        https: flags.httpsPort,
+        admin: flags.adminPort,
+        api: flags.apiPort,
+        runner: flags.runnerPort,
+      };
       for (const [name, value] of Object.entries(portFlags)) if (value !== undefined) ports[name as ListenerName] = value;
       opts.ports = ports;
       const running = await startRole(opts);

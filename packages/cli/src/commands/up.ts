@@ -90,7 +90,13 @@ export function register(program: Command): void {
       const { httpPort, httpsPort, apiPort, runnerPort, adminPort, dataDir } = opts;
       const kedge = await startEmbedded({
         dataDir,
-        ports: { gateway: httpPort, api: apiPort, runner: runnerPort, admin: adminPort, ...(httpsPort !== undefined ? { https: httpsPort } : {}) },
+        ports: {
+          gateway: httpPort,
+          api: apiPort,
+          runner: runnerPort,
+          admin: adminPort,
+          ...(httpsPort !== undefined ? { https: httpsPort } : {}),
+        },
         logger,
         configMaps,
         backends,

@@ -96,7 +96,7 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
       // A last beat says NotReady, so `kedge get components` shows a stopping role at once.
       for (const b of beats) b.beat();
       // No new requests; those in flight get the drain period.
-      await Promise.all([listeners.get('gateway')?.close(GATEWAY_DRAIN_MS), listeners.get('https')?.close(GATEWAY_DRAIN_MS)]);
+      await Promise.all(['gateway', 'https'].map((name) => listeners.get(name as ListenerName)?.close(GATEWAY_DRAIN_MS)));
       for (const name of ['api', 'admin'] as const) await listeners.get(name)?.close();
       // Reverse start order. The runner drains while its HTTP entry still answers the requests that
       // remote gateways have in flight there (it refuses new ones, so they go elsewhere).
@@ -148,9 +148,9 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
       const httpsPort = opts.ports?.https;
       if (httpsPort !== undefined) {
         // TLS for mapped domains: each connection's certificate is picked by its server name (SNI).
-        const secure = await serveFetch('gateway', '--https-port', (req, env) => gateway.fetch(req, connInfoOf(env)), httpsPort, opts.host, undefined, {
-          SNICallback: sniCallback(gateway),
-        });
+        const handler = (req: Request, env: unknown) => gateway.fetch(req, connInfoOf(env));
+        const sni = { SNICallback: sniCallback(gateway) };
+        const secure = await serveFetch('gateway', '--https-port', handler, httpsPort, opts.host, undefined, sni);
         listeners.set('https', secure);
         gateway.setHttpsPort(secure.port);
       }

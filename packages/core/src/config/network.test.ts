@@ -7,7 +7,9 @@ describe('config-network http-protocol', () => {
   it("reads Knative's values case-insensitively and defaults to Enabled", () => {
     expect(parseNetworkConfig(undefined)).toEqual({ httpProtocol: 'Enabled' });
     expect(parseNetworkConfig({ 'http-protocol': 'redirected' })).toEqual({ httpProtocol: 'Redirected' });
-    expect(parseNetworkConfig({ 'http-protocol': 'Disabled', 'ingress-class': 'x' })).toEqual({ httpProtocol: 'Disabled' });
+    expect(parseNetworkConfig({ 'http-protocol': 'Disabled', 'ingress-class': 'x' })).toEqual({
+      httpProtocol: 'Disabled',
+    });
   });
 
   it('rejects another value at apply time, naming the key', () => {
@@ -18,7 +20,11 @@ describe('config-network http-protocol', () => {
       data: { 'http-protocol': 'sometimes' },
     };
     expect(validateResource(cm)?.problems).toEqual([
-      { path: 'data.http-protocol', message: 'httpProtocol sometimes in config-network ConfigMap is not supported (Enabled, Redirected or Disabled)' },
+      {
+        path: 'data.http-protocol',
+        message:
+          'httpProtocol sometimes in config-network ConfigMap is not supported (Enabled, Redirected or Disabled)',
+      },
     ]);
   });
 });

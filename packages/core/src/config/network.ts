@@ -24,6 +24,9 @@ export function parseNetworkConfig(data: Record<string, string> | undefined): Ne
   if (raw === undefined || raw === '') return { ...NETWORK_CONFIG };
   const httpProtocol = PROTOCOLS[raw.trim().toLowerCase()];
   if (!httpProtocol)
-    throw FieldError.of('http-protocol', `httpProtocol ${raw} in config-network ConfigMap is not supported (Enabled, Redirected or Disabled)`);
+    throw FieldError.of(
+      'http-protocol',
+      `httpProtocol ${raw} in config-network ConfigMap is not supported (Enabled, Redirected or Disabled)`,
+    );
   return { httpProtocol };
 }

@@ -24,8 +24,12 @@ export class DomainTable {
     const key = resourceKey(dm.metadata.namespace, dm.metadata.name);
     const conditions = dm.status?.conditions;
     const serves =
-      getCondition(conditions, 'DomainClaimed')?.status === 'True' && getCondition(conditions, 'ReferenceResolved')?.status === 'True';
-    if (!serves) return this.remove(dm);
+      getCondition(conditions, 'DomainClaimed')?.status === 'True' &&
+      getCondition(conditions, 'ReferenceResolved')?.status === 'True';
+    if (!serves) {
+      this.remove(dm);
+      return;
+    }
     const domain = normalizeHost(dm.metadata.name);
     const entry: DomainEntry = { domain, namespace: dm.metadata.namespace, route: dm.spec.ref.name };
     if (dm.spec.tls?.secretName) entry.secretName = dm.spec.tls.secretName;

@@ -21,5 +21,8 @@ export function plainHttpAnswer(
     });
   const url = new URL(req.url);
   const port = httpsPort === undefined || httpsPort === 443 ? '' : `:${httpsPort}`;
-  return new Response(null, { status: 301, headers: { location: `https://${entry.domain}${port}${url.pathname}${url.search}` } });
+  return new Response(null, {
+    status: 301,
+    headers: { location: `https://${entry.domain}${port}${url.pathname}${url.search}` },
+  });
 }

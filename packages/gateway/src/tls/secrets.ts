@@ -23,7 +23,11 @@ export class TlsSecrets {
       return;
     }
     try {
-      this.byKey.set(key, { cert: atob(cert), key: atob(pkey), version: `${key}@${secret.metadata.resourceVersion ?? ''}` });
+      this.byKey.set(key, {
+        cert: atob(cert),
+        key: atob(pkey),
+        version: `${key}@${secret.metadata.resourceVersion ?? ''}`,
+      });
     } catch {
       // Not base64: the API refuses such a Secret, so this is a Store written around it.
       this.byKey.delete(key);

@@ -28,7 +28,10 @@ describe('the HTTPS listener picks certificates by SNI', () => {
     };
     put('a.test', 'a@1');
     put('b.test', 'b@1');
-    server = await listen({ fetch: () => new Response('ok') }, { tls: { SNICallback: sniCallback({ tlsMaterial: (n) => material.get(n) }) } });
+    server = await listen(
+      { fetch: () => new Response('ok') },
+      { tls: { SNICallback: sniCallback({ tlsMaterial: (n) => material.get(n) }) } },
+    );
     expect(await presented(server.port, 'a.test')).toBe('a.test');
     expect(await presented(server.port, 'b.test')).toBe('b.test');
     expect(await presented(server.port, 'c.test')).toMatch(/^error: /);
@@ -36,10 +39,13 @@ describe('the HTTPS listener picks certificates by SNI', () => {
     const renewed = makeCertificate(['a.test']);
     material.set('a.test', { cert: renewed.cert, key: renewed.key, version: 'a@2' });
     const fingerprint = await new Promise<string>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port: server!.port, servername: 'a.test', rejectUnauthorized: false }, () => {
-        resolve(s.getPeerCertificate().fingerprint256);
-        s.destroy();
-      });
+      const s = connect(
+        { host: '127.0.0.1', port: server!.port, servername: 'a.test', rejectUnauthorized: false },
+        () => {
+          resolve(s.getPeerCertificate().fingerprint256);
+          s.destroy();
+        },
+      );
     });
     const { X509Certificate } = await import('node:crypto');
     expect(fingerprint).toBe(new X509Certificate(renewed.cert).fingerprint256);

@@ -33,7 +33,8 @@ export const KIND_NAMES = KIND_DEFINITIONS.map((d) => d.info.kind) as Kind[];
 const BY_KIND = new Map<string, KindDefinition>(KIND_DEFINITIONS.map((d) => [d.info.kind, d as KindDefinition]));
 
 for (const d of KIND_DEFINITIONS)
-  for (const child of d.owns) if (!BY_KIND.has(child)) throw new Error(`kind ${d.info.kind} owns unknown kind ${child}`);
+  for (const child of d.owns)
+    if (!BY_KIND.has(child)) throw new Error(`kind ${d.info.kind} owns unknown kind ${child}`);
 
 /** The definition of a kind by its name (`Service`), or undefined for a kind Kedge does not have. */
 export function kindDefinition(kind: string): KindDefinition | undefined {

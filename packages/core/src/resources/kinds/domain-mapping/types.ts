@@ -30,4 +30,9 @@ export interface DomainMapping {
 }
 
 /** Condition types (pkg/apis/serving/v1beta1/domainmapping_types.go). */
-export const DOMAIN_MAPPING_CONDITIONS = ['DomainClaimed', 'ReferenceResolved', 'IngressReady', 'CertificateProvisioned'] as const;
+export const DOMAIN_MAPPING_CONDITIONS = [
+  'DomainClaimed',
+  'ReferenceResolved',
+  'IngressReady',
+  'CertificateProvisioned',
+] as const;

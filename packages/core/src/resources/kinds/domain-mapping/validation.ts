@@ -2,7 +2,7 @@ import { CLUSTER_LOCAL_DOMAIN } from '../../../config/domain.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../names.js';
 import type { ObjectMeta } from '../../types.js';
 import type { ValidationContext } from '../../validation/context.js';
-import { at, Errs, isObj, type Obj } from '../../validation/errors.js';
+import { at, type Errs, isObj, type Obj } from '../../validation/errors.js';
 import { validateCreatorAndModifier, validateMetaSyntax } from '../../validation/metadata.js';
 
 /** The cluster domain (`cluster.local`), whose subdomains are Kubernetes Service names, not mappable domains. */
@@ -14,7 +14,8 @@ function fqdnProblem(name: string): string | undefined {
   const sub = dns1123SubdomainErrors(n);
   if (sub.length) return `name: Invalid value: ${JSON.stringify(n)}: ${sub.join(',')}`;
   const labels = n.split('.');
-  if (labels.length < 2) return `name: Invalid value: ${JSON.stringify(n)}: should be a domain with at least two segments separated by dots`;
+  if (labels.length < 2)
+    return `name: Invalid value: ${JSON.stringify(n)}: should be a domain with at least two segments separated by dots`;
   for (const l of labels) {
     const msgs = dns1123LabelErrors(l);
     if (msgs.length) return `name: Invalid value: ${JSON.stringify(l)}: ${msgs.join(',')}`;
@@ -36,7 +37,10 @@ export function validateDomainMapping(o: Obj, errs: Errs, ctx: ValidationContext
   const problem = name ? fqdnProblem(name) : 'name: Required value';
   if (problem) errs.add('metadata.name', `invalid name ${JSON.stringify(name)}: ${problem}`);
   if (name.endsWith(`.${CLUSTER_DOMAIN}`))
-    errs.add('metadata.name', `invalid name ${JSON.stringify(name)}: must not be a subdomain of cluster local domain ${JSON.stringify(CLUSTER_DOMAIN)}`);
+    errs.add(
+      'metadata.name',
+      `invalid name ${JSON.stringify(name)}: must not be a subdomain of cluster local domain ${JSON.stringify(CLUSTER_DOMAIN)}`,
+    );
   validateMetaSyntax(meta, 'metadata', errs);
 
   const spec = isObj(o.spec) ? o.spec : undefined;
@@ -61,7 +65,10 @@ function validateRef(ref: unknown, path: string, parentNamespace: string, errs: 
   }
   const ns = r.namespace;
   if (ns !== undefined && ns !== '' && parentNamespace && ns !== parentNamespace)
-    errs.add(at(path, 'namespace'), `mismatched namespaces: parent namespace: ${JSON.stringify(parentNamespace)} does not match ref: ${JSON.stringify(ns)}`);
+    errs.add(
+      at(path, 'namespace'),
+      `mismatched namespaces: parent namespace: ${JSON.stringify(parentNamespace)} does not match ref: ${JSON.stringify(ns)}`,
+    );
 }
 
 function validateTls(tls: unknown, path: string, errs: Errs): void {

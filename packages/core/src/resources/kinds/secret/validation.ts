@@ -2,7 +2,7 @@ import { deepEqual } from '../../diff.js';
 import { dns1123SubdomainErrors } from '../../names.js';
 import type { ObjectMeta } from '../../types.js';
 import type { ValidationContext } from '../../validation/context.js';
-import { Errs, isObj, type Obj } from '../../validation/errors.js';
+import { type Errs, isObj, type Obj } from '../../validation/errors.js';
 import { validateMetaSyntax } from '../../validation/metadata.js';
 import { tlsPairProblems } from './tls.js';
 import { SECRET_TYPE_TLS, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY } from './types.js';
@@ -36,9 +36,11 @@ export function validateSecret(o: Obj, errs: Errs, ctx: ValidationContext): void
   }
   validateMetaSyntax(meta, 'metadata', errs);
   if (o.type !== undefined && typeof o.type !== 'string') errs.invalid('type', o.type, 'must be a string');
-  if (o.immutable !== undefined && typeof o.immutable !== 'boolean') errs.invalid('immutable', o.immutable, 'must be a boolean');
+  if (o.immutable !== undefined && typeof o.immutable !== 'boolean')
+    errs.invalid('immutable', o.immutable, 'must be a boolean');
   // Defaulting moved every string of stringData into data: what is left is not a string.
-  if (isObj(o.stringData)) for (const [k, v] of Object.entries(o.stringData)) errs.invalid(`stringData[${k}]`, v, 'must be a string');
+  if (isObj(o.stringData))
+    for (const [k, v] of Object.entries(o.stringData)) errs.invalid(`stringData[${k}]`, v, 'must be a string');
   else if (o.stringData !== undefined) errs.invalid('stringData', o.stringData, 'must be a map of strings');
 
   const data = o.data ?? {};
@@ -48,7 +50,12 @@ export function validateSecret(o: Obj, errs: Errs, ctx: ValidationContext): void
     for (const [k, v] of Object.entries(data)) {
       const keyProblem = configKeyProblem(k);
       if (keyProblem) errs.invalid(`data[${k}]`, k, keyProblem);
-      if (typeof v !== 'string' || !BASE64.test(v)) errs.invalid(`data[${k}]`, '<value>', 'must be base64 (the bytes of a Secret go in data base64-encoded, or as text in stringData)');
+      if (typeof v !== 'string' || !BASE64.test(v))
+        errs.invalid(
+          `data[${k}]`,
+          '<value>',
+          'must be base64 (the bytes of a Secret go in data base64-encoded, or as text in stringData)',
+        );
       else bytes += Buffer.byteLength(v, 'base64');
     }
     if (bytes > MAX_SECRET_BYTES) errs.add('data', `Too long: must have at most ${MAX_SECRET_BYTES} bytes`);
