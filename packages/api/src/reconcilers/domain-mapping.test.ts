@@ -85,7 +85,7 @@ describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
       DomainClaimed: 'True',
       ReferenceResolved: 'True',
       IngressReady: 'True',
-      CertificateProvisioned: 'True | TLSNotEnabled | external-domain-tls is not enabled',
+      CertificateProvisioned: 'True | TLSNotEnabled | autoTLS is not enabled',
     });
     const table = await api.fetch(
       new Request(`http://api${DM_BASE(NS)}`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }),

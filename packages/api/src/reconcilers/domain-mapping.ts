@@ -23,9 +23,9 @@ export interface DomainMappingReconcilerDeps {
 const CONDITIONS = ['DomainClaimed', 'ReferenceResolved', 'IngressReady', 'CertificateProvisioned'];
 const SERVING_V1 = 'serving.knative.dev/v1';
 const CLUSTER_SUFFIX = '.svc.cluster.local';
-/** Knative's messages (pkg/apis/serving/v1beta1/domainmapping_lifecycle.go, serving/v1 route_lifecycle.go). */
+/** Knative's messages (pkg/apis/serving/v1beta1/domainmapping_lifecycle.go). */
 const TLS_PROVIDED = 'TLS certificate was provided externally';
-const TLS_NOT_ENABLED = 'external-domain-tls is not enabled';
+const TLS_NOT_ENABLED = 'autoTLS is not enabled';
 
 type Problem = { reason: string; message: string };
 
