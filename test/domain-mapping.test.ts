@@ -15,7 +15,7 @@ import {
   type KedgeProcess,
 } from './harness.js';
 
-// issue 15 item 7: a DomainMapping (serving.knative.dev/v1beta1) serves a Service under a custom domain,
+// A DomainMapping (serving.knative.dev/v1beta1, docs/api.md) serves a Service under a custom domain,
 // over TLS with the certificate of a kubernetes.io/tls Secret picked by SNI, with config-network's
 // http-protocol deciding what plain HTTP gets. Certificates are made here (openssl), curl does the asking.
 
