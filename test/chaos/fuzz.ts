@@ -1,11 +1,13 @@
 import fc from 'fast-check';
-import type { Kind } from '@kedge/core';
+import { KIND_DEFINITIONS, type Kind, type KindDefinition } from '@kedge/core';
 
 /** Fuzzing budget: `npm test` runs a bounded sample; `npm run chaos` sets KEDGE_CHAOS_RUNS higher. */
 export const RUNS = Number(process.env.KEDGE_CHAOS_RUNS ?? 40);
 
-export const WRITABLE: Kind[] = ['Service', 'Configuration', 'Revision', 'Route', 'ConfigMap'];
-export const READ_ONLY: Kind[] = ['PodAutoscaler', 'ServerlessService'];
+const DEFINITIONS = KIND_DEFINITIONS as readonly KindDefinition[];
+/** From the kind registry, so a new kind is fuzzed as soon as it is registered (validObject must know it). */
+export const WRITABLE = DEFINITIONS.filter((d) => d.writable).map((d) => d.info.kind as Kind);
+export const READ_ONLY = DEFINITIONS.filter((d) => !d.writable).map((d) => d.info.kind as Kind);
 
 const IMAGE = `fuzz.wasm@sha256:${'a'.repeat(64)}`;
 
@@ -28,10 +30,20 @@ export function validObject(kind: Kind, namespace: string, name: string): Record
       return { apiVersion: 'autoscaling.internal.knative.dev/v1alpha1', kind, metadata, spec: { scaleTargetRef: { name } } };
     case 'ServerlessService':
       return { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind, metadata, spec: { mode: 'Proxy' } };
+    case 'DomainMapping':
+      return {
+        apiVersion: 'serving.knative.dev/v1beta1',
+        kind,
+        // A DomainMapping's name is a domain.
+        metadata: { ...metadata, name: name.includes('.') ? name : `${name}.example.test` },
+        spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'seed-service' }, tls: { secretName: 'seed-secret' } },
+      };
+    case 'Secret':
+      return { apiVersion: 'v1', kind, metadata, type: 'Opaque', data: { key: 'dmFsdWU=' }, stringData: { other: 'value' } };
   }
 }
 
-export const seedName = (kind: Kind) => `seed-${kind.toLowerCase()}`;
+export const seedName = (kind: Kind) => `seed-${kind.toLowerCase()}${kind === 'DomainMapping' ? '.example.test' : ''}`;
 
 /** Values of every JSON type and the shapes validators trip on. */
 export const anyValue: fc.Arbitrary<unknown> = fc.oneof(

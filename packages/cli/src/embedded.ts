@@ -26,6 +26,8 @@ export interface EmbeddedOptions {
 
 export interface Embedded {
   gatewayUrl: string;
+  /** The gateway's HTTPS listener (DomainMappings with TLS), when `ports.https` was given. */
+  gatewayHttpsUrl?: string;
   apiUrl: string;
   runnerUrl: string;
   adminUrl: string;
@@ -64,6 +66,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const { urls } = composed;
   return {
     gatewayUrl: urls.gateway!,
+    ...(urls.https ? { gatewayHttpsUrl: urls.https } : {}),
     apiUrl: urls.api!,
     runnerUrl: urls.runner!,
     adminUrl: urls.admin!,

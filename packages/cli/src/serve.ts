@@ -1,5 +1,5 @@
 import { createAdaptorServer } from '@hono/node-server';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Server } from 'node:http';
 import type { TlsIdentity } from './tls.js';
@@ -27,8 +27,12 @@ export function serveFetch(
   host = '127.0.0.1',
   /** Also answer TLS on the same port (the API: kubectl sends tokens only over https). */
   tls?: TlsIdentity,
+  /** Answer only TLS, with these options (the gateway's HTTPS port: certificates picked by SNI). */
+  tlsOnly?: HttpsOptions,
 ): Promise<Served> {
-  const server = createAdaptorServer({ fetch }) as Server;
+  const server = (
+    tlsOnly ? createAdaptorServer({ fetch, createServer: createHttpsServer, serverOptions: tlsOnly }) : createAdaptorServer({ fetch })
+  ) as Server;
   server.keepAliveTimeout = 65_000;
   const secure = tls ? (createAdaptorServer({ fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }) as Server) : undefined;
   if (secure) secure.keepAliveTimeout = 65_000;
@@ -51,7 +55,7 @@ export function serveFetch(
     front.listen(port, host, () => {
       const actual = (front.address() as AddressInfo).port;
       resolve({
-        url: `http://${host}:${actual}`,
+        url: `${tlsOnly ? 'https' : 'http'}://${host}:${actual}`,
         port: actual,
         close: (graceMs = 1_000) =>
           new Promise<void>((done) => {

@@ -45,6 +45,7 @@ export { servingContainerIndex } from './resources/validation/revision-spec.js';
 export * from './config/defaults.js';
 export * from './config/domain.js';
 export * from './config/features.js';
+export * from './config/network.js';
 export * from './config/autoscaler.js';
 export * from './config/autoscaler-config.js';
 export * from './config/runner.js';

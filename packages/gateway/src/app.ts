@@ -9,7 +9,7 @@ import type { ConnInfo, Gateway } from './gateway.js';
 export function connInfoOf(env: unknown): ConnInfo {
   const e = env as
     | {
-        incoming?: { socket?: { remoteAddress?: string } };
+        incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean } };
         outgoing?: { once(ev: 'close', fn: () => void): unknown };
         remoteAddr?: { hostname?: string };
         completed?: Promise<void>;
@@ -18,6 +18,7 @@ export function connInfoOf(env: unknown): ConnInfo {
   const info: ConnInfo = {};
   const addr = e?.incoming?.socket?.remoteAddress ?? e?.remoteAddr?.hostname;
   if (addr) info.remoteAddress = addr;
+  if (e?.incoming?.socket?.encrypted === true) info.secure = true;
   const outgoing = e?.outgoing;
   const completed = e?.completed;
   if (outgoing && typeof outgoing.once === 'function') info.onDone = (fn) => void outgoing.once('close', fn);

@@ -1,12 +1,18 @@
 import {
   CLUSTER_TOKEN_HEADER,
   clusterTokenMatches,
+  NETWORK_CONFIG,
+  NETWORK_CONFIG_MAP,
+  parseNetworkConfig,
   RequestTimeout,
   resourceKey,
   subjects,
+  SYSTEM_NAMESPACE,
   type Bus,
   type Clock,
+  type ConfigMap,
   type DecisionMessage,
+  type DomainMapping,
   type Endpoint,
   type EndpointsMessage,
   type InstanceDispatcher,
@@ -14,6 +20,7 @@ import {
   type NodeHeartbeat,
   type Revision,
   type Route,
+  type Secret,
   type Store,
   type Subscription,
   type TimerHandle,
@@ -29,7 +36,10 @@ import { NeverReachedError, type Transport, type UpstreamRequest } from './forwa
 import { UndiciTransport } from './forward/undici-transport.js';
 import { GatewayMetrics } from './metrics.js';
 import { KnownRevisions } from './routing/revisions.js';
-import { pickTarget, RouteTable, type RevisionRef } from './routing/table.js';
+import { DomainTable } from './routing/domains.js';
+import { pickTarget, RouteTable, type RevisionRef, type RouteEntry } from './routing/table.js';
+import { plainHttpAnswer } from './tls/http-protocol.js';
+import { TlsSecrets, type TlsMaterial } from './tls/secrets.js';
 import { ServerlessServiceStatusWriter } from './sks.js';
 
 export interface GatewayDeps {
@@ -61,6 +71,8 @@ export interface ConnInfo {
    * and keeps the instance's slot until then; without it, it wraps the body to find the end.
    */
   onDone?: (fn: () => void) => void;
+  /** The request came over TLS (config-network's http-protocol applies to the others). */
+  secure?: boolean;
 }
 
 export interface Gateway {
@@ -73,10 +85,16 @@ export interface Gateway {
   stop(): Promise<void>;
   /** Routing table size and per-revision view, for `kedge` status output and tests. */
   inspect(): GatewayView;
+  /** The certificate for a TLS server name (SNI): the Secret of the DomainMapping of that domain. */
+  tlsMaterial(servername: string): TlsMaterial | undefined;
+  /** Where the HTTPS listener is, for http→https redirects (config-network http-protocol: Redirected). */
+  setHttpsPort(port: number | undefined): void;
 }
 
 export interface GatewayView {
   hosts: string[];
+  /** Domains of DomainMappings being served. */
+  domains: string[];
   revisions: { key: string; mode: 'Proxy' | 'Serve'; endpoints: number; held: number; inFlight: number; failed?: string }[];
 }
 
@@ -108,6 +126,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const { store, bus, clock, logger, id } = deps;
   const log = logger.child({ component: 'gateway', gateway: id });
   const table = new RouteTable();
+  const domains = new DomainTable();
+  const tlsSecrets = new TlsSecrets();
+  let network = NETWORK_CONFIG;
+  let httpsPort: number | undefined;
   const locals = new Map<string, InstanceDispatcher>((deps.localDispatchers ?? []).map((d) => [d.nodeId, d]));
   const clusterToken = deps.clusterToken || undefined;
   const transportOpts = clusterToken ? { clusterToken } : {};
@@ -202,7 +224,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const probe = req.headers.get('k-network-probe');
     if (probe === 'activator') return new Response('activator');
     const host = req.headers.get('host') ?? new URL(req.url).host;
-    const entry = table.lookup(host);
+    let entry = table.lookup(host);
+    if (!entry) {
+      const mapped = mappedDomain(host, req, info);
+      if (mapped instanceof Response) {
+        record('', '', '', mapped.status, startMs);
+        return mapped;
+      }
+      entry = mapped;
+    }
     // A cluster-local host does not exist for the outside: the same 404 as an unknown one.
     if (!entry || (entry.clusterLocal && !fromInside(req, internal))) {
       record('', '', '', 404, startMs);
@@ -220,6 +250,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return json(503, { error: 'revision failed', namespace: s.namespace, revision: s.revision, reason: s.failure.reason, message: s.failure.message });
     }
     return proxy(req, info, s, startMs);
+  }
+
+  /** A DomainMapping's domain: its Route's routing, or the answer plain HTTP gets under http-protocol. */
+  function mappedDomain(host: string, req: Request, info: ConnInfo | undefined): RouteEntry | Response | undefined {
+    const d = domains.lookup(host);
+    if (!d) return undefined;
+    const refused = plainHttpAnswer(d, req, info?.secure === true, network.httpProtocol, httpsPort);
+    return refused ?? table.routeEntry(d.namespace, d.route);
   }
 
   /**
@@ -323,8 +361,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     fetch: (req, info) => handle(req, info, false),
     fetchInternal: (req, info) => handle(req, info, true),
     metrics: () => metrics.text(),
+    tlsMaterial: (servername) => {
+      const d = domains.lookup(servername);
+      return d?.secretName ? tlsSecrets.get(d.namespace, d.secretName) : undefined;
+    },
+    setHttpsPort: (port) => {
+      httpsPort = port;
+    },
     inspect: () => ({
       hosts: table.hosts(),
+      domains: domains.domains(),
       revisions: [...activator.all()].map((s) => ({
         key: s.key,
         mode: s.mode,
@@ -357,6 +403,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
         store.watch({ kind: 'Route' }, (ev) => {
           if (ev.type === 'DELETED') table.remove(ev.object as Route);
           else table.upsert(ev.object as Route);
+        }),
+        store.watch({ kind: 'DomainMapping' }, (ev) => {
+          const dm = ev.object as unknown as DomainMapping;
+          if (ev.type === 'DELETED') domains.remove(dm);
+          else domains.upsert(dm);
+        }),
+        store.watch({ kind: 'Secret' }, (ev) => tlsSecrets.observe(ev.type, ev.object as unknown as Secret)),
+        store.watch({ kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE }, (ev) => {
+          if (ev.object.metadata.name !== NETWORK_CONFIG_MAP) return;
+          try {
+            network = ev.type === 'DELETED' ? NETWORK_CONFIG : parseNetworkConfig((ev.object as ConfigMap).data);
+          } catch (err) {
+            log.warn({ err: (err as Error).message }, 'config-network is invalid; keeping the previous http-protocol');
+          }
         }),
       );
       if (sks) await sks.start();

@@ -1,6 +1,8 @@
 export { createGateway, type Gateway, type GatewayDeps, type GatewayView, type ConnInfo } from './gateway.js';
 export { createGatewayApp, createAdminApp, connInfoOf } from './app.js';
-export { listen, serveGateway, type Listening } from './serve.js';
+export { listen, serveGateway, serveGatewayTls, sniCallback, type Listening } from './serve.js';
+export { DomainTable, type DomainEntry } from './routing/domains.js';
+export type { TlsMaterial } from './tls/secrets.js';
 export { RouteTable, pickTarget, type RouteEntry, type RevisionRef } from './routing/table.js';
 export { normalizeHost } from './routing/hosts.js';
 export { RevisionThrottler, ThrottlerError, type Backend } from './activator/throttler.js';

@@ -15,6 +15,7 @@ import {
 import type { LiveConfig } from '../config/live.js';
 import { ObjectCache } from './cache.js';
 import { createConfigurationReconciler } from './configuration.js';
+import { domainMappingController } from './domain-mapping.js';
 import { Controller, splitKey } from './controller.js';
 import { createRevisionGc } from './gc.js';
 import { createOwnerGc } from './owners.js';
@@ -131,6 +132,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
       resyncOn: ['config-gc'],
       watches: { Revision: byLabel(LABEL.configuration) },
     },
+    domainMappingController({ store, now }),
   ];
 
   const mk = (name: string, fn: (key: string) => Promise<{ requeueAfterMs?: number } | undefined | void>) =>
@@ -181,7 +183,9 @@ export function createReconcilers(deps: ReconcilerDeps) {
     async start(): Promise<void> {
       for (const ctl of all) ctl.start();
       unConfig = deps.config.onChange((name) => {
-        for (const { r, ctl, known } of controllers) if (r.resyncOn?.includes(name)) for (const k of known) ctl.enqueue(k);
+        for (const { r, ctl, known } of controllers) {
+          if (r.resyncOn?.includes(name)) for (const k of known) ctl.enqueue(k);
+        }
       });
       sub = deps.bus.subscribe<RevisionHealth>(subjects.revisionHealthAll, (msg) => {
         const h = msg.data;

@@ -1,5 +1,4 @@
 import type { AnyResource, Kind } from '@kedge/core';
-import type { ReconcileResult } from './controller.js';
 import { controllerOf } from './util.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -16,7 +15,7 @@ export interface ControllerRegistration {
   name: string;
   /** The kind it reconciles: its own events enqueue the object's key. */
   for: Kind;
-  reconcile: (ns: string, name: string) => Promise<ReconcileResult | undefined | unknown>;
+  reconcile: (ns: string, name: string) => Promise<unknown>;
   /** Events of other kinds (or extra handling of its own) that enqueue keys. */
   watches?: Partial<Record<Kind, KeysFor>>;
   /** ConfigMaps (in knative-serving) whose change re-enqueues every object of its kind seen so far. */

@@ -176,3 +176,33 @@ describe('Host and Origin (DNS rebinding, cross-site reads)', () => {
     expect(own.status).toBe(201);
   });
 });
+
+describe('Secrets hold credentials: reading them needs the token too', () => {
+  const SECRETS = '/api/v1/namespaces/x/secrets';
+  const SECRET = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'x' },
+    stringData: { password: 'hunter2' },
+  });
+
+  it('refuses anonymous gets, lists, watches and encoded paths of secrets; other kinds stay readable', async () => {
+    expect((await call('POST', SECRETS, { ...auth, 'content-type': 'application/json' }, SECRET)).status).toBe(201);
+    const paths = [
+      `${SECRETS}/s`,
+      SECRETS,
+      '/api/v1/secrets',
+      `${SECRETS}?watch=true`,
+      '/api/v1/namespaces/x/secret%73/s',
+      '/api/v1//namespaces/x/secrets/s',
+    ];
+    for (const path of paths) {
+      const r = await call('GET', path, {});
+      expect(r.status, path).toBe(401);
+      expect(JSON.stringify(r.body)).not.toContain(Buffer.from('hunter2').toString('base64'));
+    }
+    expect((await call('GET', SERVICES, {})).status).toBe(200);
+    const withToken = await call('GET', `${SECRETS}/s`, auth);
+    expect(withToken.body.data).toEqual({ password: Buffer.from('hunter2').toString('base64') });
+  });
+});

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { KIND_DEFINITIONS, type KindDefinition } from '@kedge/core';
 import { ApiError, statusResponse } from './status.js';
 
 /**
@@ -22,6 +23,26 @@ export interface AccessOptions {
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/** URL paths of the kinds that hold credentials (Secrets): reading them needs the token too. */
+const SENSITIVE_PATHS = (KIND_DEFINITIONS as readonly KindDefinition[])
+  .filter((d) => d.sensitive)
+  .map((d) => {
+    const base = d.info.group ? `/apis/${d.info.group}/${d.info.version}` : `/api/${d.info.version}`;
+    return new RegExp(`^${base.replaceAll('.', '\\.')}/(namespaces/[^/]+/)?${d.info.plural}(/|$)`);
+  });
+
+function isSensitive(path: string): boolean {
+  // The router decodes %-escapes before matching (`secret%73` is `secrets`), so decode here too.
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    decoded = path;
+  }
+  const collapsed = decoded.replace(/\/{2,}/g, '/');
+  return SENSITIVE_PATHS.some((re) => re.test(path) || re.test(collapsed));
+}
 
 /**
  * What kubectl and kedge send. `text/plain`, `application/x-www-form-urlencoded` and
@@ -76,12 +97,14 @@ export function checkAccess(req: Request, opts: AccessOptions): ApiError | undef
     return forbidden(`cross-origin request refused: Origin "${origin}" is not this API (${host})`);
 
   const read = READ_METHODS.has(req.method);
-  if ((!read || opts.authenticateReads) && !tokenMatches(req.headers.get('authorization'), opts.token))
+  const sensitive = read && isSensitive(url.pathname);
+  if ((!read || opts.authenticateReads || sensitive) && !tokenMatches(req.headers.get('authorization'), opts.token))
     return new ApiError(
       'Unauthorized',
       req.headers.get('authorization')
         ? 'Unauthorized: the bearer token is not this API\'s'
-        : 'Unauthorized: writes need the API token (Authorization: Bearer <token>); `kedge` reads it from the data directory, kubectl from `kedge config kubeconfig`',
+        : `Unauthorized: ${sensitive ? 'reading Secrets needs' : 'writes need'} the API token (Authorization: Bearer <token>); ` +
+          '`kedge` reads it from the data directory, kubectl from `kedge config kubeconfig`',
     );
   if (read) return undefined;
 

@@ -3,7 +3,6 @@ import {
   FieldError,
   findUnknownFields,
   kindDefinition,
-  SERVING_GROUP,
   SYSTEM_NAMESPACE,
   validateResource,
   type AnyResource,
@@ -124,7 +123,7 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
 
   let obj = raw as unknown as AnyResource;
   const old = ctx.old ? { old: ctx.old } : {};
-  if (info.group === SERVING_GROUP) obj = applyDefaults(obj, ctx.config.defaults, old);
+  obj = applyDefaults(obj, ctx.config.defaults, old);
   // Unknown fields were handled above (rejected, or pruned with a warning).
   const err = validateResource(obj, { ...old, config: ctx.config.defaults, features: ctx.config.features, autoscaler: ctx.config.autoscaler, fieldValidation: 'Ignore', warnings });
   if (err) throw invalid(info, m.name, err);

@@ -4,15 +4,22 @@ const READ_VERBS = ['get', 'list', 'watch'];
 
 /** Legacy discovery (APIGroupList / APIResourceList): what `kubectl api-resources` and short names need. */
 export function apiGroupList() {
-  const groups = new Map<string, string>();
-  for (const k of Object.values(KINDS)) if (k.group) groups.set(k.group, k.version);
+  // A group may serve several versions (serving.knative.dev: v1, and v1beta1 for DomainMapping);
+  // the first listed is preferred.
+  const groups = new Map<string, string[]>();
+  for (const k of Object.values(KINDS)) {
+    if (!k.group) continue;
+    const versions = groups.get(k.group) ?? [];
+    if (!versions.includes(k.version)) versions.push(k.version);
+    groups.set(k.group, versions);
+  }
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: [...groups].map(([name, version]) => ({
+    groups: [...groups].map(([name, versions]) => ({
       name,
-      versions: [{ groupVersion: `${name}/${version}`, version }],
-      preferredVersion: { groupVersion: `${name}/${version}`, version },
+      versions: versions.map((version) => ({ groupVersion: `${name}/${version}`, version })),
+      preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
     })),
   };
 }

@@ -1,11 +1,20 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { KIND_DEFINITIONS, kindDefinition, lookupKind, type AnyResource, type KindDefinition, type KindInfo } from '@kedge/core';
+import {
+  KIND_DEFINITIONS,
+  kindDefinition,
+  lookupKind,
+  type AnyResource,
+  type KindDefinition,
+  type KindInfo,
+} from '@kedge/core';
 import { connect, type GlobalFlags } from '../client.js';
 import { formatTable } from '../table.js';
 import { CLUSTER_WORDS, getCluster } from '../roles/get-cluster.js';
 
-const ALL: KindInfo[] = (KIND_DEFINITIONS as readonly KindDefinition[]).filter((d) => d.inCategoryAll).map((d) => d.info);
+const ALL: KindInfo[] = (KIND_DEFINITIONS as readonly KindDefinition[])
+  .filter((d) => d.inCategoryAll)
+  .map((d) => d.info);
 
 function render(info: KindInfo, items: AnyResource[], allNamespaces: boolean, prefixKind: boolean): string {
   // The columns the API's tables have (each kind's printer columns), upper-cased as kubectl prints them.
@@ -23,7 +32,10 @@ function render(info: KindInfo, items: AnyResource[], allNamespaces: boolean, pr
 export function register(program: Command): void {
   program
     .command('get')
-    .description('list resources: services|configurations|revisions|routes|podautoscalers|serverlessservices|configmaps|all, and components|nodes')
+    .description(
+      'list resources: services|configurations|revisions|routes|podautoscalers|serverlessservices|configmaps|' +
+        'domainmappings|secrets|all, and components|nodes',
+    )
     .argument('<kind>', 'kind (plural, singular or short name: ksvc, rev, kpa, sks, …) or all')
     .argument('[name]', 'one object by name')
     .option('-n, --namespace <ns>', 'namespace', 'default')
@@ -35,7 +47,8 @@ export function register(program: Command): void {
       if (cluster) return void process.stdout.write(`${await getCluster(program.opts().api as string, cluster, opts.output)}\n`);
       const client = connect(program.opts() as GlobalFlags);
       const kinds = kindWord === 'all' ? ALL : [lookupKind(kindWord)];
-      if (!kinds[0]) throw new Error(`unknown resource type "${kindWord}" (try services, revisions, routes, configurations, kpa, sks, all)`);
+      if (!kinds[0])
+        throw new Error(`unknown resource type "${kindWord}" (try services, revisions, routes, configurations, kpa, sks, dm, all)`);
       if (!['table', 'json', 'yaml'].includes(opts.output)) throw new Error(`--output: must be one of table, json, yaml`);
       const ns = opts.allNamespaces ? undefined : opts.namespace;
       const sections: string[] = [];

@@ -22,6 +22,7 @@ interface RoleFlags {
   nodeId?: string;
   dataDir?: string;
   httpPort?: number;
+  httpsPort?: number;
   adminPort?: number;
   apiPort?: number;
   runnerPort?: number;
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     if (role === 'gateway') {
       cmd
         .option('--http-port <port>', 'request port (0 = any free port)', port('--http-port'), DEFAULT_PORTS.gateway)
+        .option('--https-port <port>', "HTTPS port for DomainMappings' TLS (off unless given; 0 = any free port)", port('--https-port'))
         .option('--admin-port <port>', 'Prometheus /metrics port (0 = any free port)', port('--admin-port'), DEFAULT_PORTS.admin);
     }
     if (role === 'api') cmd.option('--api-port <port>', 'API port (0 = any free port)', port('--api-port'), DEFAULT_PORTS.api);
@@ -75,7 +77,13 @@ export function register(program: Command): void {
         if (flags[key] !== undefined) (opts as unknown as Record<string, unknown>)[key] = flags[key];
       }
       const ports: Partial<Record<ListenerName, number>> = {};
-      const portFlags = { gateway: flags.httpPort, admin: flags.adminPort, api: flags.apiPort, runner: flags.runnerPort };
+      const portFlags = {
+        gateway: flags.httpPort,
+        https: flags.httpsPort,
+        admin: flags.adminPort,
+        api: flags.apiPort,
+        runner: flags.runnerPort,
+      };
       for (const [name, value] of Object.entries(portFlags)) if (value !== undefined) ports[name as ListenerName] = value;
       opts.ports = ports;
       const running = await startRole(opts);

@@ -30,6 +30,7 @@ async function readConfigFile(file: string): Promise<ConfigMap[]> {
 
 interface UpOptions {
   httpPort: number;
+  httpsPort?: number;
   apiPort: number;
   runnerPort: number;
   adminPort: number;
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .command('up')
     .description('run every role in one process (gateway, activator, api, autoscaler, runner)')
     .option('--http-port <port>', 'gateway port', port('--http-port'), DEFAULT_PORTS.gateway)
+    .option('--https-port <port>', "gateway HTTPS port for DomainMappings' TLS (off unless given)", port('--https-port'))
     .option('--api-port <port>', 'API port', port('--api-port'), DEFAULT_PORTS.api)
     .option('--runner-port <port>', "runner's HTTP entry (remote gateways, direct calls)", port('--runner-port'), DEFAULT_PORTS.runner)
     .option('--admin-port <port>', 'Prometheus metrics (/metrics)', port('--admin-port'), DEFAULT_PORTS.admin)
@@ -85,10 +87,16 @@ export function register(program: Command): void {
       });
       // Writes to the API need this token; kedge finds it in <data-dir>/token, kubectl via `kedge config kubeconfig`.
       const token = (await serverToken({ ...(flags.tokenFile ? { tokenFile: flags.tokenFile } : {}), dataDir: opts.dataDir, create: true }))!;
-      const { httpPort, apiPort, runnerPort, adminPort, dataDir } = opts;
+      const { httpPort, httpsPort, apiPort, runnerPort, adminPort, dataDir } = opts;
       const kedge = await startEmbedded({
         dataDir,
-        ports: { gateway: httpPort, api: apiPort, runner: runnerPort, admin: adminPort },
+        ports: {
+          gateway: httpPort,
+          api: apiPort,
+          runner: runnerPort,
+          admin: adminPort,
+          ...(httpsPort !== undefined ? { https: httpsPort } : {}),
+        },
         logger,
         configMaps,
         backends,
@@ -103,7 +111,7 @@ export function register(program: Command): void {
         announce: (signal) => process.stderr.write(`\n${signal}: stopping Kedge (draining in-flight requests)…\n`),
       });
 
-      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
+      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, ...(kedge.gatewayHttpsUrl ? [`  https    ${kedge.gatewayHttpsUrl}`] : []), `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
       if (manifests.length) {
         const client = createClient(kedge.apiUrl, { token, onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
         await uploadLocalImages(images, client.uploadBlob);

@@ -1,6 +1,6 @@
 import { createApi, guardFetch } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
-import { connInfoOf, createAdminApp, createGateway } from '@kedge/gateway';
+import { connInfoOf, createAdminApp, createGateway, sniCallback } from '@kedge/gateway';
 import { createRunner, type Runner } from '@kedge/runner';
 import { systemClock, type Clock, type ComponentHeartbeat, type Logger } from '@kedge/core';
 import { isLoopback, serveFetch, type Served } from '../serve.js';
@@ -15,7 +15,8 @@ export const ROLES: readonly RoleName[] = ['api', 'gateway', 'runner', 'autoscal
 
 /** What each listener binds by default, for `kedge up` and the single-role commands alike. */
 export const DEFAULT_PORTS = { gateway: 8080, api: 8090, runner: 8012, admin: 9090 } as const;
-export type ListenerName = keyof typeof DEFAULT_PORTS;
+/** `https`: the gateway's TLS listener for DomainMappings, only when its port is given (no default). */
+export type ListenerName = keyof typeof DEFAULT_PORTS | 'https';
 
 /** How long a stopping gateway lets its in-flight requests finish (Knative drains for 30 s; ours are short). */
 export const GATEWAY_DRAIN_MS = 10_000;
@@ -69,7 +70,7 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
   const { bus, store } = opts.backends;
   const ids = roleIds(opts.nodeId, opts.ids);
   const log = (role: RoleName) => opts.logger.child({ role, id: ids[role] });
-  const port = (name: ListenerName) => opts.ports?.[name] ?? DEFAULT_PORTS[name];
+  const port = (name: keyof typeof DEFAULT_PORTS) => opts.ports?.[name] ?? DEFAULT_PORTS[name];
   if ((has('runner') || has('gateway')) && !opts.token)
     throw new Error(
       `--token-file: the ${has('runner') ? 'runner' : 'gateway'} role needs the cluster's token (a runner's HTTP entry serves only gateways that present it): ` +
@@ -82,7 +83,7 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
   const afterStops: (() => void)[] = [];
   let ready = false;
   let beats: { stop(): void; beat(): void }[] = [];
-  const listen = async (name: ListenerName, flag: string, fetch: (req: Request, env: unknown) => Promise<Response> | Response, tls?: Parameters<typeof serveFetch>[5]) => {
+  const listen = async (name: keyof typeof DEFAULT_PORTS, flag: string, fetch: (req: Request, env: unknown) => Promise<Response> | Response, tls?: Parameters<typeof serveFetch>[5]) => {
     const served = await serveFetch(name, flag, fetch, port(name), opts.host, tls);
     listeners.set(name, served);
     return served;
@@ -95,7 +96,7 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
       // A last beat says NotReady, so `kedge get components` shows a stopping role at once.
       for (const b of beats) b.beat();
       // No new requests; those in flight get the drain period.
-      await listeners.get('gateway')?.close(GATEWAY_DRAIN_MS);
+      await Promise.all(['gateway', 'https'].map((name) => listeners.get(name as ListenerName)?.close(GATEWAY_DRAIN_MS)));
       for (const name of ['api', 'admin'] as const) await listeners.get(name)?.close();
       // Reverse start order. The runner drains while its HTTP entry still answers the requests that
       // remote gateways have in flight there (it refuses new ones, so they go elsewhere).
@@ -144,6 +145,15 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
     }
     if (gateway) {
       await listen('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)));
+      const httpsPort = opts.ports?.https;
+      if (httpsPort !== undefined) {
+        // TLS for mapped domains: each connection's certificate is picked by its server name (SNI).
+        const handler = (req: Request, env: unknown) => gateway.fetch(req, connInfoOf(env));
+        const sni = { SNICallback: sniCallback(gateway) };
+        const secure = await serveFetch('gateway', '--https-port', handler, httpsPort, opts.host, undefined, sni);
+        listeners.set('https', secure);
+        gateway.setHttpsPort(secure.port);
+      }
       const admin = createAdminApp(gateway);
       await listen('admin', '--admin-port', (req, env) => admin.fetch(req, env));
     }

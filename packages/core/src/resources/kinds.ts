@@ -27,3 +27,5 @@ export function lookupKind(word: string): KindInfo | undefined {
 export function resourceKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
+export * from './kinds/domain-mapping/index.js';
+export * from './kinds/secret/index.js';

@@ -1,2 +1,3 @@
 export { freePort } from '../net.js';
 export * from './nats-server.js';
+export { makeCertificate, type TestCertificate } from './certificates.js';

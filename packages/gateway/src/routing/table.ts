@@ -71,6 +71,8 @@ export class RouteTable {
   private readonly byHost = new Map<string, RouteEntry>();
   /** route key → hosts it currently owns (to retract them on update/delete). */
   private readonly hostsOf = new Map<string, string[]>();
+  /** route key → the entry of its main host, for the domains mapped to it (DomainMapping). */
+  private readonly mainOf = new Map<string, RouteEntry>();
 
   lookup(host: string | null | undefined): RouteEntry | undefined {
     const exact = host ? this.byHost.get(host) : undefined;
@@ -105,7 +107,9 @@ export class RouteTable {
       const entry = entryFor(main, host);
       if (host) next.set(host, entry);
       for (const h of clusterLocalHosts(route)) next.set(h, local(entry));
-    }
+      // A mapped domain is public even when the Route is cluster-local (Knative's DomainMapping use case).
+      this.mainOf.set(key, entry.clusterLocal ? { ...entry, clusterLocal: false } : entry);
+    } else this.mainOf.delete(key);
     for (const [h, e] of next) this.byHost.set(h, e);
     for (const h of this.hostsOf.get(key) ?? []) if (!next.has(h) && this.byHost.get(h)?.route === route.metadata.name) this.byHost.delete(h);
     this.hostsOf.set(key, [...next.keys()]);
@@ -118,6 +122,12 @@ export class RouteTable {
       if (e && e.route === route.metadata.name && e.namespace === route.metadata.namespace) this.byHost.delete(h);
     }
     this.hostsOf.delete(key);
+    this.mainOf.delete(key);
+  }
+
+  /** The routing of a Route's main host, by the Route's namespace and name. */
+  routeEntry(namespace: string, route: string): RouteEntry | undefined {
+    return this.mainOf.get(resourceKey(namespace, route));
   }
 
   hosts(): string[] {

@@ -84,6 +84,8 @@ export interface KindDefinition<K extends string = string> {
   owns: readonly string[];
   /** Its top-level fields in the OpenAPI document, when not Knative's `spec` and `status`. */
   openApiProperties?: Record<string, unknown>;
+  /** Holds credentials: reading it needs the API token, and only tables (never its data) are logged or printed. */
+  sensitive?: boolean;
 }
 
 export function defineKind<K extends string>(d: KindDefinition<K>): KindDefinition<K> {

@@ -9,7 +9,8 @@ describe('the kind registry', () => {
     for (const d of KIND_DEFINITIONS) {
       expect(KINDS[d.info.kind]).toBe(d.info);
       expect(kindDefinition(d.info.kind)).toBe(d);
-      for (const word of [d.info.plural, d.info.singular, ...d.info.shortNames]) expect(lookupKind(word)?.kind).toBe(d.info.kind);
+      for (const word of [d.info.plural, d.info.singular, ...d.info.shortNames])
+        expect(lookupKind(word)?.kind).toBe(d.info.kind);
     }
     expect(kindDefinition('Pod2')).toBeUndefined();
   });
@@ -23,9 +24,16 @@ describe('the kind registry', () => {
   });
 
   it("finds unknown fields with the kind's own schema", () => {
-    expect(findUnknownFields({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: {}, spec: {} })).toEqual(['spec']);
-    expect(findUnknownFields({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'x' }, spec: { trafic: [] } })).toEqual([
-      'spec.trafic',
-    ]);
+    expect(
+      findUnknownFields({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: {}, spec: {} }),
+    ).toEqual(['spec']);
+    expect(
+      findUnknownFields({
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Route',
+        metadata: { name: 'x' },
+        spec: { trafic: [] },
+      }),
+    ).toEqual(['spec.trafic']);
   });
 });

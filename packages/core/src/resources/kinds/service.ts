@@ -4,7 +4,10 @@ import { obj, template, top, traffic } from '../validation/fields.js';
 import { validateService } from '../validation/kinds.js';
 import { COLUMN, defineKind, kindInfo, SERVING_GROUP } from './definition.js';
 
-export const LATEST_COLUMNS = [COLUMN.status('LatestCreated', 'latestCreatedRevisionName'), COLUMN.status('LatestReady', 'latestReadyRevisionName')];
+export const LATEST_COLUMNS = [
+  COLUMN.status('LatestCreated', 'latestCreatedRevisionName'),
+  COLUMN.status('LatestReady', 'latestReadyRevisionName'),
+];
 
 /** Knative's Service: owns one Configuration and one Route of its name. */
 export const serviceKind = defineKind({

@@ -3,6 +3,7 @@ import { parseAutoscalerConfig } from '../../config/autoscaler-config.js';
 import { parseDefaultsConfig } from '../../config/defaults.js';
 import { parseDomainConfig } from '../../config/domain.js';
 import { parseFeaturesConfig } from '../../config/features.js';
+import { NETWORK_CONFIG_MAP, parseNetworkConfig } from '../../config/network.js';
 import { parseRunnerConfig, RUNNER_CONFIG_MAP } from '../../config/runner.js';
 import { FieldError, type FieldProblem } from '../../errors.js';
 import { SYSTEM_NAMESPACE } from '../kinds/definition.js';
@@ -16,6 +17,7 @@ const PARSERS: Record<string, (data: Record<string, string>) => unknown> = {
   'config-defaults': parseDefaultsConfig,
   'config-domain': parseDomainConfig,
   'config-features': parseFeaturesConfig,
+  [NETWORK_CONFIG_MAP]: parseNetworkConfig,
   [RUNNER_CONFIG_MAP]: parseRunnerConfig,
   // Both: the keys revision validation depends on, and the whole map as the autoscaler reads it.
   'config-autoscaler': (d) => {
