@@ -110,9 +110,10 @@ describe('kedge up: the first request from zero, end to end', () => {
   it("answers only the gateway on the runner's port: an instance id from `kedge get nodes` is not enough", async () => {
     await request(proc.gatewayUrl, HOST);
     // The node list is what the last heartbeat (every 1 s) said: ask until it lists the instance.
-    let node = undefined as { url: string; instances: Record<string, string[]> } | undefined;
+    type NodeView = { url: string; instances: Record<string, string[]> };
+    let node: NodeView | undefined;
     while (!node) {
-      const nodes = ((await (await fetch(`${proc.apiUrl}/apis/kedge.dev/v1/nodes`)).json()) as { items: NonNullable<typeof node>[] }).items;
+      const nodes = ((await (await fetch(`${proc.apiUrl}/apis/kedge.dev/v1/nodes`)).json()) as { items: NodeView[] }).items;
       node = nodes.find((n) => n.instances['example/helloworld-00001']?.length);
       if (!node) await new Promise((r) => setTimeout(r, 100));
     }
