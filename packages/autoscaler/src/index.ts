@@ -1,4 +1,13 @@
-export { createAutoscaler, CONFIG_AUTOSCALER, type Autoscaler, type AutoscalerDeps, type AutoscalerInternals } from './autoscaler.js';
+export {
+  createAutoscaler,
+  CONFIG_AUTOSCALER,
+  type Autoscaler,
+  type AutoscalerDeps,
+  type AutoscalerInternals,
+  type RevisionView,
+} from './autoscaler.js';
+export type { RevisionScaler, ScaleBounds, ScalerClass, ScaleView, SksMode } from './scaling/scaler-class.js';
+export { kpaClass } from './reconciler/kpa/kpa.js';
 export * from './config/autoscaler-config.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { createDecider, type Decider, type DeciderDebug, type DeciderOptions, type ScaleInput, type ScaleResult } from './decider/decider.js';
