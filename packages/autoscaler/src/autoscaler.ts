@@ -22,6 +22,7 @@ import { parseAutoscalerConfig, TICK_INTERVAL_SECONDS, type AutoscalerConfig } f
 import type { Decider } from './decider/decider.js';
 import { Cluster } from './placement/cluster.js';
 import { Placer } from './placement/placer.js';
+import { hpaClass } from './reconciler/hpa/hpa.js';
 import { KpaScaler, kpaClass } from './reconciler/kpa/kpa.js';
 import { PodAutoscalerReconciler } from './reconciler/pa-reconciler.js';
 import { StatusWriter } from './reconciler/status-writer.js';
@@ -131,7 +132,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     clock,
     log,
     cluster,
-    classes: [kpaClass],
+    classes: [kpaClass, hpaClass],
     owns: (key) => ownership.owns(key),
     reconcile: (st, decide) => reconciler.reconcile(st, decide),
   });

@@ -8,6 +8,9 @@ export {
 } from './autoscaler.js';
 export type { RevisionScaler, ScaleBounds, ScalerClass, ScaleView, SksMode } from './scaling/scaler-class.js';
 export { kpaClass } from './reconciler/kpa/kpa.js';
+export { hpaClass } from './reconciler/hpa/hpa.js';
+export { hpaSpec, type HpaSpec } from './reconciler/hpa/spec.js';
+export { replicasForMetric, Stabilizer, ScaleUpLimiter, HPA_TOLERANCE, type MetricReplicasInput } from './reconciler/hpa/replicas.js';
 export * from './config/autoscaler-config.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { createDecider, type Decider, type DeciderDebug, type DeciderOptions, type ScaleInput, type ScaleResult } from './decider/decider.js';
