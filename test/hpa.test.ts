@@ -3,7 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The runner's WAT test guest: /spin counts down from 30 million before answering (pure guest CPU).
 import { buildTestGuest } from '../packages/runner/src/testing/components.js';
-import { apiFetch, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgeProcess } from './harness.js';
+import {
+  apiFetch,
+  kedge,
+  pickPorts,
+  request,
+  startKedge,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type KedgeProcess,
+} from './harness.js';
 
 const NS = 'example';
 const HOST = `spinner.${NS}.example.com`;
@@ -37,7 +47,9 @@ describe('kedge up: the HPA class scales a CPU-heavy guest on CPU while one requ
     proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data') });
     const applied = await kedge(['apply', '-f', writeFile(tmp.dir, 'spinner.yaml', MANIFEST)], proc.creds);
     expect(applied.code, applied.stderr).toBe(0);
-    await waitForObject(proc.apiUrl, SERVICES, 'spinner', (s: any) => s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+    await waitForObject(proc.apiUrl, SERVICES, 'spinner', (s: any) =>
+      s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -57,7 +69,12 @@ describe('kedge up: the HPA class scales a CPU-heavy guest on CPU while one requ
       }
     })();
     try {
-      const pa = await waitForObject(proc.apiUrl, PAS, 'spinner-00001', (p: any) => p.status?.desiredScale === 3 && p.status?.actualScale === 3);
+      const pa = await waitForObject(
+        proc.apiUrl,
+        PAS,
+        'spinner-00001',
+        (p: any) => p.status?.desiredScale === 3 && p.status?.actualScale === 3,
+      );
       expect(pa.metadata.annotations['autoscaling.knative.dev/class']).toBe('hpa.autoscaling.knative.dev');
     } finally {
       stop = true;
@@ -66,7 +83,9 @@ describe('kedge up: the HPA class scales a CPU-heavy guest on CPU while one requ
     expect(served).toBeGreaterThan(0);
 
     // kubectl get kpa: the server-side table names the class.
-    const res = await apiFetch(proc.creds, PAS, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } });
+    const res = await apiFetch(proc.creds, PAS, {
+      headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
+    });
     const table = (await res.json()) as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
     const names = table.columnDefinitions.map((c) => c.name);
     expect(names).toEqual(['Name', 'Class', 'DesiredScale', 'ActualScale', 'Ready', 'Reason']);

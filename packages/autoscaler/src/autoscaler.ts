@@ -18,6 +18,7 @@ import {
   type TimerHandle,
 } from '@kedge/core';
 import { adminScale } from './admin/scale-verb.js';
+import { AutoscalerEvents } from './events.js';
 import { parseAutoscalerConfig, TICK_INTERVAL_SECONDS, type AutoscalerConfig } from './config/autoscaler-config.js';
 import type { Decider } from './decider/decider.js';
 import { Cluster } from './placement/cluster.js';
@@ -142,86 +143,33 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     get signal() {
       return stopping.signal;
     },
+    get running() {
+      return running;
+    },
+    get settled() {
+      return settled;
+    },
   };
-  const ownership = new Ownership(bus, clock, id, rebalance);
+  const ownership = new Ownership(bus, clock, id, () => events.rebalance());
   const writer = new StatusWriter(store, clock, log, lifecycle, deps.statusWriteDelayMs);
   const placer = new Placer(bus, clock, log, cluster, (st) => {
     if (lifecycle.current(st)) reconciler.reconcile(st, false);
   });
   const reconciler = new PodAutoscalerReconciler(bus, clock, log, cluster, placer, writer, lifecycle);
-  const reconcileKeys = (keys: Iterable<string>) => {
-    for (const key of keys) {
-      const st = scalers.get(key);
-      if (st) reconciler.reconcile(st, false);
-    }
-  };
-
-  function onRevision(rev: Revision, deleted: boolean): void {
-    if (!deleted) {
-      const added = scalers.upsert(rev);
-      if (added && running) reconciler.reconcile(added, false);
-      return;
-    }
-    const key = resourceKey(rev.metadata.namespace, rev.metadata.name);
-    const st = scalers.get(key);
-    const wasActing = st !== undefined && lifecycle.acting(st);
-    scalers.remove(key);
-    if (!st || !wasActing) return;
-    st.scale.replicas = 0;
-    placer.place(st, clock.now());
-    writer.deleteFor(st);
-  }
-
-  /** Peers came or went: take over newly owned revisions (their windows are already warm). */
-  function rebalance(): void {
-    let gained = 0;
-    let lost = 0;
-    for (const st of scalers.values()) {
-      const was = st.owned;
-      st.owned = ownership.owns(st.key);
-      if (st.owned === was) continue;
-      if (st.owned) {
-        gained++;
-        reconciler.adopt(st, scalers.storedStatus(st.key));
-        reconciler.reconcile(st, false);
-      } else lost++;
-    }
-    if (gained || lost) log.info({ gained, lost, replicas: ownership.replicas }, 'revision ownership moved');
-  }
-
-  function onPoke(p: PokeMessage): void {
-    const st = scalers.get(resourceKey(p.namespace, p.revision));
-    if (st && st.scaler.poke(clock.now(), st.scale.replicas)) reconciler.reconcile(st, true);
-  }
-
-  function onStat(stat: StatMessage): void {
-    const st = scalers.get(resourceKey(stat.namespace, stat.revision));
-    if (!st) return;
-    const now = clock.now();
-    if (!stat.fromActivator) {
-      // A draining instance's last reports would count load that is already gone.
-      const t = cluster.get(stat.source);
-      if (t?.state === 'stopping' || (!t && cluster.recentlyGone(stat.source, now))) return;
-    }
-    if (st.scaler.record(stat, now)) reconciler.reconcile(st, true);
-  }
-
-  function onNodeHeartbeat(hb: NodeHeartbeat): void {
-    const now = clock.now();
-    const { joined, changed } = cluster.heartbeat(hb, now);
-    if (joined) {
-      log.info({ node: hb.nodeId, capacity: hb.capacity }, 'runner node joined');
-      for (const st of scalers.values()) reconciler.reconcile(st, false);
-    } else reconcileKeys(changed);
-    if (!settled) return;
-    for (const t of cluster.orphans((k) => scalers.has(k)))
-      if (t.nodeId === hb.nodeId && ownership.owns(t.revKey)) placer.stopOrphan(t, now);
-  }
-
-  function onEndpoints(msg: EndpointsMessage): void {
-    const key = resourceKey(msg.namespace, msg.revision);
-    if (cluster.endpoints(msg, key)) reconcileKeys([key]);
-  }
+  const connected = () => bus.connected();
+  const events = new AutoscalerEvents({
+    clock,
+    log,
+    id,
+    cluster,
+    scalers,
+    reconciler,
+    placer,
+    writer,
+    ownership,
+    lifecycle,
+    connected,
+  });
 
   function onConfigMap(data: Record<string, string> | undefined): void {
     try {
@@ -238,37 +186,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   function maybeSettle(): void {
     if (settled || !discovered || syncedWatches < WATCHES || !running) return;
     settled = true;
-    const now = clock.now();
-    for (const st of scalers.values()) {
-      st.owned = ownership.owns(st.key);
-      if (st.owned) reconciler.adopt(st, scalers.storedStatus(st.key));
-      st.scaler.settled(now, cluster.readyCount(st.key));
-    }
-    for (const st of scalers.values()) reconciler.reconcile(st, false);
-  }
-
-  /** A gateway (re)started: it has no decisions yet, so repeat ours for the revisions this replica owns. */
-  function onResync(from: string): void {
-    if (from === id) return;
-    const now = clock.now();
-    for (const st of scalers.values()) if (lifecycle.acting(st)) reconciler.publish(st, now, true);
-  }
-
-  /** Once a second: peer and node liveness, the classes' per-second work, this replica's heartbeat. */
-  function everySecond(): void {
-    const now = clock.now();
-    const connected = bus.connected();
-    ownership.expire(now, connected);
-    if (!connected) {
-      // Nobody can be heard, so nobody is gone: no node's instances re-placed.
-      cluster.touch(now);
-      return;
-    }
-    const { left, changed } = cluster.expire(now);
-    for (const nodeId of left) log.warn({ node: nodeId }, 'runner node left; re-placing its instances');
-    reconcileKeys(changed);
-    for (const st of scalers.values()) st.scaler.everySecond(now, st.scale.ready);
-    ownership.heartbeat(now);
+    events.settle();
   }
 
   function watch(): void {
@@ -285,19 +203,21 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
         const changed = scalers.podAutoscaler(ev.object as PodAutoscaler, ev.type === 'DELETED');
         if (changed && running) reconciler.reconcile(changed, false);
       }),
-      store.watch({ kind: 'Revision', onSynced }, (ev) => onRevision(ev.object as Revision, ev.type === 'DELETED')),
+      store.watch({ kind: 'Revision', onSynced }, (ev) =>
+        events.onRevision(ev.object as Revision, ev.type === 'DELETED'),
+      ),
     );
   }
 
   function subscribe(): void {
     const admin = { owns: (k: string) => ownership.owns(k), scalers, reconciler, now: () => clock.now() };
     subs.push(
-      bus.subscribe<StatMessage>(subjects.metricsAll, (m) => onStat(m.data)),
-      bus.subscribe<PokeMessage>(subjects.pokeAll, (m) => onPoke(m.data)),
-      bus.subscribe<NodeHeartbeat>(subjects.nodeHeartbeat, (m) => onNodeHeartbeat(m.data)),
-      bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => onEndpoints(m.data)),
+      bus.subscribe<StatMessage>(subjects.metricsAll, (m) => events.onStat(m.data)),
+      bus.subscribe<PokeMessage>(subjects.pokeAll, (m) => events.onPoke(m.data)),
+      bus.subscribe<NodeHeartbeat>(subjects.nodeHeartbeat, (m) => events.onNodeHeartbeat(m.data)),
+      bus.subscribe<EndpointsMessage>(subjects.endpointsAll, (m) => events.onEndpoints(m.data)),
       bus.subscribe<AdminScaleRequest>(subjects.adminScaleAll, (m) => adminScale(m.subject, m.data, m.respond, admin)),
-      bus.subscribe<{ gatewayId: string }>(subjects.endpointsResync, (m) => onResync(m.data?.gatewayId)),
+      bus.subscribe<{ gatewayId: string }>(subjects.endpointsResync, (m) => events.onResync(m.data?.gatewayId)),
       bus.subscribe<ComponentHeartbeat>(subjects.componentHeartbeat, (m) => ownership.onHeartbeat(m.data)),
     );
   }
@@ -322,7 +242,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       // Runners answer with their current endpoints, so a restarted autoscaler counts ready instances at once.
       bus.publish(subjects.endpointsResync, { gatewayId: id, time: clock.now() });
       timers.push(clock.setInterval(() => scalers.tick(), TICK_INTERVAL_SECONDS * 1000));
-      timers.push(clock.setInterval(everySecond, 1000));
+      timers.push(clock.setInterval(() => events.everySecond(), 1000));
       timers.push(
         clock.setTimeout(() => {
           discovered = true;

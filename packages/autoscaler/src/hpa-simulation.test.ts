@@ -67,7 +67,15 @@ async function simulate(load: (sec: number) => number) {
     for (const id of ids) {
       const used = (cpuMs.get(id) ?? 0) + (load(sec) / ids.length) * 1000;
       cpuMs.set(id, used);
-      const stat: StatMessage = { namespace: NS, revision: REV, source: id, averageConcurrency: 1 / ids.length, requestCount: 5 / ids.length, cpuMs: used, time: clock.now() };
+      const stat: StatMessage = {
+        namespace: NS,
+        revision: REV,
+        source: id,
+        averageConcurrency: 1 / ids.length,
+        requestCount: 5 / ids.length,
+        cpuMs: used,
+        time: clock.now(),
+      };
       bus.publish(subjects.metrics(NS, REV), stat);
     }
   };
@@ -85,13 +93,17 @@ async function simulate(load: (sec: number) => number) {
 }
 
 describe('simulation: the HPA class scales a CPU-bound revision on CPU, not on requests', () => {
-  it('1.6 cores against 50 % of 1 core: four instances at the first decision; back to one a stabilization window after the load fell', async () => {
+  it('1.6 cores, target 50 % of 1 core: 4 at the first decision, 1 a stabilization window after', async () => {
     const sim = await simulate((sec) => (sec < 60 ? 1.6 : 0.2));
     const count = () => sim.runner.of(NS, REV).length;
     // Discovery (1.5 s) over: the revision starts at initial scale 1; no report yet at the t=2 tick.
     await sim.until(2);
     expect(count()).toBe(1);
-    expect(sim.as.state(NS, REV)).toMatchObject({ class: 'hpa.autoscaling.knative.dev', desiredScale: 1, mode: 'Serve' });
+    expect(sim.as.state(NS, REV)).toMatchObject({
+      class: 'hpa.autoscaling.knative.dev',
+      desiredScale: 1,
+      mode: 'Serve',
+    });
 
     // t=4: reports at 2.5 and 3.5 give one instance at 160 % → ceil(160/50 × 1) = 4, within
     // Kubernetes' scale-up limit from 1 (max(1 + 4, 2 × 1) = 5).

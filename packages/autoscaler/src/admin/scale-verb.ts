@@ -17,7 +17,7 @@ export async function adminScale(
   const key = resourceKey(parts[3] ?? '', parts[4] ?? '');
   // The owner answers; every replica hears the request.
   if (!deps.owns(key)) return;
-  if (!data || data.to !== 0) return reply({ ok: false, error: `to: only 0 is supported, got ${JSON.stringify(data?.to)}` });
+  if (data?.to !== 0) return reply({ ok: false, error: `to: only 0 is supported, got ${JSON.stringify(data?.to)}` });
   const st = deps.scalers.get(key);
   if (!st) return reply({ ok: false, error: `revision ${key} not found` });
   const refused = st.scaler.scaleToZero(deps.now());

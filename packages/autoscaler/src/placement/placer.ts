@@ -32,7 +32,10 @@ export class Placer {
   place(st: RevisionState, now: number): Promise<unknown>[] {
     const plan = this.cluster.plan(st.key, st.scale.replicas);
     if (plan.unplaced > 0)
-      this.log.warn({ revision: st.key, unplaced: plan.unplaced, nodes: this.cluster.nodes.size }, 'no runner capacity for all instances');
+      this.log.warn(
+        { revision: st.key, unplaced: plan.unplaced, nodes: this.cluster.nodes.size },
+        'no runner capacity for all instances',
+      );
     if (plan.start.length > 0 && now >= st.placement.startBackoffUntil) {
       for (const nodeId of plan.start) this.start(st, nodeId, now);
     }
@@ -74,7 +77,10 @@ export class Placer {
       p.startFailures++;
       const backoff = Math.min(1000 * 2 ** (p.startFailures - 1), MAX_START_BACKOFF_MS);
       p.startBackoffUntil = clock.now() + backoff;
-      log.warn({ revision: st.key, instance: instanceId, node: nodeId, error, retryInMs: backoff }, 'instance did not start');
+      log.warn(
+        { revision: st.key, instance: instanceId, node: nodeId, error, retryInMs: backoff },
+        'instance did not start',
+      );
     };
     this.bus.request<StartInstanceReply>(subjects.runnerStart(nodeId), req, { timeoutMs: START_TIMEOUT_MS }).then(
       (reply) => {

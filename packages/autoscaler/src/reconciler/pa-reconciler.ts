@@ -1,4 +1,11 @@
-import { subjects, type Bus, type Clock, type DecisionMessage, type Logger, type PodAutoscalerStatus } from '@kedge/core';
+import {
+  subjects,
+  type Bus,
+  type Clock,
+  type DecisionMessage,
+  type Logger,
+  type PodAutoscalerStatus,
+} from '@kedge/core';
 import type { Cluster } from '../placement/cluster.js';
 import type { Placer } from '../placement/placer.js';
 import {
@@ -35,7 +42,13 @@ export class PodAutoscalerReconciler {
     const ready = this.cluster.readyCount(st.key);
     s.ready = ready;
     if (decide) scaler.decide(now, ready);
-    const res = scaler.scale({ now, pa: s.pa, mode: s.mode, proxySince: s.proxySince, activatorInPath: s.activatorInPath });
+    const res = scaler.scale({
+      now,
+      pa: s.pa,
+      mode: s.mode,
+      proxySince: s.proxySince,
+      activatorInPath: s.activatorInPath,
+    });
     if (res.apply && res.want !== s.replicas) {
       if (this.lifecycle.acting(st))
         this.log.info({ revision: st.key, from: s.replicas, to: res.want, ready, ...scaler.describe() }, 'scaling');
@@ -58,7 +71,13 @@ export class PodAutoscalerReconciler {
       this.publish(st, now);
     }
     const b = scaler.bounds;
-    s.pa = computeActiveCondition(s.pa, { now, want: res.want, ready, minScale: b.reachable ? b.minScale : 0, initialScale: b.initialScale });
+    s.pa = computeActiveCondition(s.pa, {
+      now,
+      want: res.want,
+      ready,
+      minScale: b.reachable ? b.minScale : 0,
+      initialScale: b.initialScale,
+    });
     if (act) this.writer.schedule(st);
   }
 

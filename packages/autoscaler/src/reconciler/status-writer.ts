@@ -122,8 +122,15 @@ export class StatusWriter {
     const store = this.store;
     return retryOnConflict(async () => {
       const cur = await store.get<PodAutoscaler>('PodAutoscaler', st.namespace, st.name);
-      if (!cur) return store.create<PodAutoscaler>({ ...podAutoscalerFor(st.revision), status: { ...status, observedGeneration: 1 } });
-      return store.update<PodAutoscaler>({ ...cur, status: { ...status, observedGeneration: cur.metadata.generation ?? 1 } });
+      if (!cur)
+        return store.create<PodAutoscaler>({
+          ...podAutoscalerFor(st.revision),
+          status: { ...status, observedGeneration: 1 },
+        });
+      return store.update<PodAutoscaler>({
+        ...cur,
+        status: { ...status, observedGeneration: cur.metadata.generation ?? 1 },
+      });
     });
   }
 
@@ -157,7 +164,14 @@ function newSKS(st: RevisionState, pa: PodAutoscaler, spec: ServerlessService['s
       namespace: st.namespace,
       labels: { ...(pa.metadata.labels ?? {}) },
       ownerReferences: [
-        { apiVersion: pa.apiVersion, kind: 'PodAutoscaler', name: pa.metadata.name, uid: pa.metadata.uid!, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: pa.apiVersion,
+          kind: 'PodAutoscaler',
+          name: pa.metadata.name,
+          uid: pa.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec,

@@ -173,8 +173,15 @@ export class MultiScaler {
     if (st.problemsLogged) return;
     const name = requestedClass(st.revision, this.cfg);
     if (name !== st.scaler.className)
-      this.deps.log.warn({ revision: st.key, class: name }, `Kedge does not run this class; the revision is scaled by ${st.scaler.className}`);
-    if (st.scaler.problems.length) this.deps.log.warn({ revision: st.key, problems: st.scaler.problems }, 'autoscaling settings with problems; the values in question were ignored');
+      this.deps.log.warn(
+        { revision: st.key, class: name },
+        `Kedge does not run this class; the revision is scaled by ${st.scaler.className}`,
+      );
+    if (st.scaler.problems.length)
+      this.deps.log.warn(
+        { revision: st.key, problems: st.scaler.problems },
+        'autoscaling settings with problems; the values in question were ignored',
+      );
     st.problemsLogged = true;
   }
 }

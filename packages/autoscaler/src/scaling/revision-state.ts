@@ -56,4 +56,7 @@ export interface Lifecycle {
   acting(st: RevisionState): boolean;
   /** Aborted when the autoscaler stops: writes waiting for an unreachable Store give up. */
   readonly signal: AbortSignal;
+  readonly running: boolean;
+  /** Peers and runner nodes had their time to announce themselves, and the Store watches synced. */
+  readonly settled: boolean;
 }

@@ -61,5 +61,8 @@ export interface RevisionScaler {
 /** An autoscaler class (`autoscaling.knative.dev/class`): makes the per-revision scalers. */
 export interface ScalerClass {
   readonly name: string;
-  create(rev: Revision, ctx: { reachability: Reachability; config: AutoscalerConfig; now: number; readyPods: number }): RevisionScaler;
+  create(
+    rev: Revision,
+    ctx: { reachability: Reachability; config: AutoscalerConfig; now: number; readyPods: number },
+  ): RevisionScaler;
 }

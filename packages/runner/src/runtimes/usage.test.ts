@@ -5,12 +5,16 @@ import { GuestUsage, processUsage } from './usage.js';
 
 describe('processUsage', () => {
   it("reads a busy process's CPU time growing and its resident memory from /proc", async () => {
-    const child = spawn(process.execPath, ['-e', 'const a = Buffer.alloc(64 << 20, 1); let x = 0; for (;;) x += a[x % a.length];'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', 'const a = Buffer.alloc(64 << 20, 1); let x = 0; for (;;) x += a[x % a.length];'],
+      {
+        stdio: 'ignore',
+      },
+    );
     try {
       await once(child, 'spawn');
-      let first = processUsage(child.pid);
+      const first = processUsage(child.pid);
       expect(first).toBeDefined();
       // Wait (by polling /proc, the thing under test) until it has burned a measurable 200 ms of CPU.
       let now = first!;

@@ -1,6 +1,13 @@
 import type { Revision, StatMessage } from '@kedge/core';
 import { HPA_CLASS, type AutoscalerConfig } from '../../config/autoscaler-config.js';
-import type { Reachability, RevisionScaler, ScaleBounds, ScalerClass, ScaleView, SksMode } from '../../scaling/scaler-class.js';
+import type {
+  Reachability,
+  RevisionScaler,
+  ScaleBounds,
+  ScalerClass,
+  ScaleView,
+  SksMode,
+} from '../../scaling/scaler-class.js';
 import { InstanceMetrics } from './instance-metrics.js';
 import { replicasForMetric, ScaleUpLimiter, Stabilizer } from './replicas.js';
 import { hpaSpec, type HpaSpec } from './spec.js';
@@ -104,7 +111,13 @@ export class HpaScaler implements RevisionScaler {
   describe(): Record<string, unknown> {
     const s = this.spec;
     const values = this.last?.values.map((v) => (s.metric === 'cpu' ? Math.round(v) : Math.round(v / 1024 / 1024)));
-    return { class: 'hpa', metric: s.metric, target: s.metric === 'cpu' ? s.target : s.target / 1024 / 1024, values, recommended: this.last?.recommended };
+    return {
+      class: 'hpa',
+      metric: s.metric,
+      target: s.metric === 'cpu' ? s.target : s.target / 1024 / 1024,
+      values,
+      recommended: this.last?.recommended,
+    };
   }
 
   private clamp(n: number): number {

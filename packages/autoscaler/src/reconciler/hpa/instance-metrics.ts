@@ -33,7 +33,8 @@ export class InstanceMetrics {
 
   /** Forgets instances that stopped reporting (stopped, or their node went away). */
   prune(now: number): void {
-    for (const [source, list] of this.samples) if (list.at(-1)!.at < now - METRIC_WINDOW_MS) this.samples.delete(source);
+    for (const [source, list] of this.samples)
+      if (list.at(-1)!.at < now - METRIC_WINDOW_MS) this.samples.delete(source);
   }
 
   /** Each instance's CPU use over the window, in percent of `requestCores`. */

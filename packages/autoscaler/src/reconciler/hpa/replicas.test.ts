@@ -23,7 +23,7 @@ describe('replicasForMetric (Kubernetes replica calculator)', () => {
   });
 
   it('counts an instance without a metric as 0 on a scale-up and as 100 % on a scale-down', () => {
-    // Up: [100, 100, 0] → 66.7/50 = 1.33 → ceil(4) = 4 (without the missing one: ceil(2 × 2) = 4 as well, over fewer).
+    // Up: [100, 100, 0] → 66/50 = 1.32 → ceil(3.96) = 4.
     expect(replicasForMetric({ ...base, current: 3, values: [100, 100], missing: 1, target: 50 })).toBe(4);
     // Down: [10, 100] → 55/50 = 1.1: within the tolerance once the missing one is filled in → stay at 2.
     expect(replicasForMetric({ ...base, current: 2, values: [10], missing: 1, target: 50 })).toBe(2);

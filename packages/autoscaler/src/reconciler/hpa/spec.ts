@@ -29,13 +29,18 @@ export function hpaSpec(rev: Revision, config: AutoscalerConfig): HpaSpec {
   const problems = errs.problems.map((p) => `${p.path}: ${p.message}`);
   let metric: HpaSpec['metric'] = a.metric === 'memory' ? 'memory' : 'cpu';
   if (a.metric !== undefined && !(HPA_METRICS as readonly string[]).includes(a.metric))
-    problems.push(`metadata.annotations.autoscaling.knative.dev/metric: Kedge's HPA scales on cpu or memory, not ${a.metric}; cpu is used`);
+    problems.push(
+      `metadata.annotations.autoscaling.knative.dev/metric: Kedge's HPA scales on cpu or memory, not ${a.metric}; ` +
+        'cpu is used',
+    );
   let target: number;
   if (a.target !== undefined) target = metric === 'cpu' ? Math.ceil(a.target) : a.target * MI;
   else {
     // Knative's MakeHPA sets no metric without a target, and Kubernetes then scales on CPU at 80 %.
     if (metric === 'memory')
-      problems.push('metadata.annotations.autoscaling.knative.dev/target: not set; like Kubernetes, the HPA scales on cpu at 80 %');
+      problems.push(
+        'metadata.annotations.autoscaling.knative.dev/target: not set; like Kubernetes, the HPA scales on cpu at 80 %',
+      );
     metric = 'cpu';
     target = DEFAULT_CPU_UTILIZATION;
   }
@@ -48,7 +53,10 @@ export function hpaSpec(rev: Revision, config: AutoscalerConfig): HpaSpec {
   }
   const minScale = Math.max(1, a.minScale ?? config.minScale);
   const maxScale = a.maxScale ?? config.maxScale;
-  const initial = a.initialScale !== undefined && (a.initialScale !== 0 || config.allowZeroInitialScale) ? a.initialScale : config.initialScale;
+  const initial =
+    a.initialScale !== undefined && (a.initialScale !== 0 || config.allowZeroInitialScale)
+      ? a.initialScale
+      : config.initialScale;
   const initialScale = Math.max(minScale, initial, 1);
   return {
     metric,

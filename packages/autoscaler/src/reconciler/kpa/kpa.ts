@@ -39,7 +39,10 @@ export class KpaScaler implements RevisionScaler {
   /** When the admin verb last forgot the load history; activator windows opened before it are history. */
   private forgottenAt = -Infinity;
 
-  constructor(rev: Revision, ctx: { reachability: Reachability; config: AutoscalerConfig; now: number; readyPods: number }) {
+  constructor(
+    rev: Revision,
+    ctx: { reachability: Reachability; config: AutoscalerConfig; now: number; readyPods: number },
+  ) {
     this.config = ctx.config;
     this.settings = revisionAutoscaling(rev, ctx.config, { reachability: ctx.reachability });
     this.metrics = new RevisionMetrics(collectorSettings(this.settings));
@@ -97,7 +100,12 @@ export class KpaScaler implements RevisionScaler {
 
   decide(now: number, ready: number): void {
     const sp = this.metrics.stableAndPanic(this.settings.decider.scalingMetric, now);
-    const r = this.decider.scale({ now, observedStable: sp?.stable ?? null, observedPanic: sp?.panic ?? null, readyPods: ready });
+    const r = this.decider.scale({
+      now,
+      observedStable: sp?.stable ?? null,
+      observedPanic: sp?.panic ?? null,
+      readyPods: ready,
+    });
     if (r.valid) {
       this.desiredScale = r.desiredPodCount;
       this.ebc = r.excessBurstCapacity;
