@@ -75,7 +75,7 @@ const cond = (p: PodAutoscaler | undefined, type: string) => p?.status?.conditio
 
 describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner on the bus)', () => {
   it('starts a new revision at initial scale and writes its PodAutoscaler and ServerlessService', async () => {
-    const { store, runner, as, decisions, start } = await setup();
+    const { store, runner, decisions, start } = await setup();
     await store.create(revision('hello-00001'));
     await start();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
@@ -93,7 +93,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('updates a PodAutoscaler the api created, keeping its spec', async () => {
-    const { store, as, start } = await setup();
+    const { store, start } = await setup();
     const rev = await store.create(revision('hello-00001'));
     await store.create<PodAutoscaler>({
       apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
@@ -192,7 +192,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('admin scale refuses anything but { to: 0 } and unknown revisions', async () => {
-    const { store, bus, as, start } = await setup();
+    const { store, bus, start } = await setup();
     await store.create(revision('hello-00001'));
     await start();
     expect(await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/^to: /) });
@@ -231,7 +231,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('min-scale keeps instances with scale-to-zero; enable-scale-to-zero false keeps one', async () => {
-    const { store, runner, as, advance, start } = await setup();
+    const { store, runner, advance, start } = await setup();
     await store.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -247,7 +247,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('re-places instances when their node leaves', async () => {
-    const { store, bus, clock, runner, as, advance, start } = await setup([{ id: 'node-1', capacity: 10 }]);
+    const { store, bus, clock, runner, advance, start } = await setup([{ id: 'node-1', capacity: 10 }]);
     await store.create(revision('hello-00001', { 'autoscaling.knative.dev/min-scale': '2' }));
     await start();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(2);
@@ -279,7 +279,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('a failing start is retried with backoff, not hammered', async () => {
-    const { store, bus, clock, as, advance, start } = await setup([]);
+    const { store, bus, clock, advance, start } = await setup([]);
     let attempts = 0;
     bus.subscribe(subjects.runnerStart('bad'), (m) => {
       attempts++;

@@ -73,3 +73,25 @@ it('answers an endpoints resync with what the node hosts', async () => {
   bus.publish(subjects.endpointsResync, { gatewayId: 'g-new', time: clock.now() });
   expect((await got).endpoints.map((e) => e.instanceId)).toEqual(['i1']);
 });
+
+it("reports each instance's guest call time and linear memory with its stats (the HPA's cpu and memory)", async () => {
+  const stats: StatMessage[] = [];
+  const sub = bus.subscribe<StatMessage>(subjects.metrics('ns', 'm-00001'), (m) => void stats.push(m.data));
+  const report = async () => {
+    clock.advance(1000);
+    await bus.flush();
+    await new Promise((r) => setImmediate(r));
+    return stats.at(-1)!;
+  };
+  const target = { namespace: 'ns', revision: 'm-00001', instanceId: 'i1' };
+  const before = await report();
+  await (await runner.dispatcher.dispatch(target, new Request('http://m/spin'))).text();
+  const spun = await report();
+  // /spin counts down from 30 million inside the guest: its call time is all guest CPU.
+  expect(spun.cpuMs! - (before.cpuMs ?? 0)).toBeGreaterThan(1);
+  expect(spun.memoryBytes).toBeGreaterThanOrEqual(65536);
+  await (await runner.dispatcher.dispatch(target, new Request('http://m/grow'))).text();
+  const grown = await report();
+  expect(grown.memoryBytes).toBeGreaterThan(spun.memoryBytes!);
+  sub.unsubscribe();
+});

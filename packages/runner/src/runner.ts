@@ -342,6 +342,11 @@ export function createRunner(deps: RunnerDeps): Runner {
     for (const i of instances.values()) {
       if (!i.queue) continue;
       const stat = i.queue.report();
+      const usage = i.runtime?.usage?.();
+      if (usage) {
+        stat.cpuMs = usage.cpuMs;
+        stat.memoryBytes = usage.memoryBytes;
+      }
       if (connected) bus.publish(subjects.metrics(i.namespace, i.revision), stat);
     }
   }

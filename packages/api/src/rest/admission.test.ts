@@ -144,10 +144,26 @@ describe('annotation values: warnings and field errors', () => {
     expect(await store.get('Service', 'example', 'cpu')).toBeUndefined();
   });
 
-  it('warns about an autoscaling class Kedge does not run', async () => {
-    const r = await call('POST', `${NS}/services`, service('hpa', WASM, { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev' }));
+  it('warns about an autoscaling class Kedge does not run, not about the HPA', async () => {
+    const custom = { 'autoscaling.knative.dev/class': 'custom.example.com' };
+    const r = await call('POST', `${NS}/services`, service('custom', WASM, custom));
     expect(r.status).toBe(201);
-    expect(r.headers.get('warning')).toContain('Kedge runs only the KPA');
+    expect(r.headers.get('warning')).toContain('Kedge runs the KPA and HPA classes');
+    const hpaClass = { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev' };
+    const hpa = await call('POST', `${NS}/services`, service('hpa', WASM, hpaClass));
+    expect(hpa.status).toBe(201);
+    expect(hpa.headers.get('warning')).toBeNull();
+  });
+
+  it('refuses a metric the HPA class does not scale on, naming the annotation', async () => {
+    const anns = {
+      'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev',
+      'autoscaling.knative.dev/metric': 'rps',
+    };
+    const r = await call('POST', `${NS}/services`, service('hparps', WASM, anns));
+    expect(r.status).toBe(422);
+    expect(causes(r.body)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/metric']);
+    expect(await store.get('Service', 'example', 'hparps')).toBeUndefined();
   });
 
   it('refuses an outbound policy the runner does not know', async () => {

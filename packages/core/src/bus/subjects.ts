@@ -53,6 +53,13 @@ export interface StatMessage {
   averageProxiedConcurrency?: number;
   requestCount: number;
   proxiedRequestCount?: number;
+  /**
+   * CPU time the instance used since it started, ms (HPA class, metric cpu). WebAssembly: time its
+   * guests spent in calls; process: the OS's user + system time. Absent where it cannot be read.
+   */
+  cpuMs?: number;
+  /** Memory the instance holds now, bytes (HPA, metric memory): guests' linear memory, or a process's RSS. */
+  memoryBytes?: number;
   /** Wall-clock ms at the end of the period. */
   time: number;
 }

@@ -1,4 +1,5 @@
 import { type Cancellation, markCompleteResponse, type Revision } from '@kedge/core';
+import type { InstanceUsage } from './usage.js';
 
 /** Phase timings of one instance start, in ms (they end up in StartInstanceReply.timings). */
 export type Timings = Record<string, number>;
@@ -14,6 +15,8 @@ export interface RuntimeInstance {
   handle(req: Request, cancel: Cancellation): Promise<Response>;
   /** Called once the queue drained: nothing is in flight any more. */
   stop(): Promise<void>;
+  /** CPU time and memory so far, for the HPA class (reported with the queue's stats). */
+  usage?(): InstanceUsage | undefined;
 }
 
 export interface Runtime {

@@ -60,12 +60,20 @@ describe("Kedge's revision annotations", () => {
     expect(check({ [key]: value })).toEqual({ paths: [], warnings: [] });
   });
 
-  it('warns that another autoscaling class is scaled by the KPA', () => {
-    for (const cls of ['hpa.autoscaling.knative.dev', 'custom.example.com']) {
-      const r = check({ 'autoscaling.knative.dev/class': cls });
-      expect(r.paths).toEqual([]);
-      expect(r.warnings).toEqual([`${A}.autoscaling.knative.dev/class: Kedge runs only the KPA; this revision is scaled by kpa.autoscaling.knative.dev, not ${cls}`]);
-    }
+  it('warns that a class Kedge does not run is scaled by the KPA', () => {
+    const r = check({ 'autoscaling.knative.dev/class': 'custom.example.com' });
+    expect(r.paths).toEqual([]);
+    expect(r.warnings).toEqual([
+      `${A}.autoscaling.knative.dev/class: Kedge runs the KPA and HPA classes; this revision is scaled by kpa.autoscaling.knative.dev, not custom.example.com`,
+    ]);
+  });
+
+  it('accepts the HPA class with metric cpu or memory silently, and refuses any other metric on it by field', () => {
+    const hpa = { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev' };
+    expect(check(hpa)).toEqual({ paths: [], warnings: [] });
+    for (const metric of ['cpu', 'memory']) expect(check({ ...hpa, 'autoscaling.knative.dev/metric': metric })).toEqual({ paths: [], warnings: [] });
+    for (const metric of ['rps', 'concurrency', 'queue-depth'])
+      expect(check({ ...hpa, 'autoscaling.knative.dev/metric': metric }).paths).toEqual([`${A}.autoscaling.knative.dev/metric`]);
   });
 
   it("keeps Knative's field error for an unknown *.knative.dev class", () => {

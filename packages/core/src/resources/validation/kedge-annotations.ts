@@ -88,6 +88,14 @@ export function validateKedgeAnnotations(
 
   // *.knative.dev classes other than KPA/HPA are already field errors (readAutoscalingAnnotations).
   const cls = getAnnotation(anns, AUTOSCALING_ANNOTATIONS.class);
-  if (cls && cls.value !== KPA_CLASS && (cls.value === HPA_CLASS || !cls.value.endsWith('.knative.dev')))
-    warnings?.push(`${at(path, cls.key)}: Kedge runs only the KPA; this revision is scaled by ${KPA_CLASS}, not ${cls.value}`);
+  if (cls && cls.value !== KPA_CLASS && cls.value !== HPA_CLASS && !cls.value.endsWith('.knative.dev'))
+    warnings?.push(`${at(path, cls.key)}: Kedge runs the KPA and HPA classes; this revision is scaled by ${KPA_CLASS}, not ${cls.value}`);
+  // Knative's webhook lets an HPA revision name any custom metric (Kubernetes' HPA reads it from a
+  // metrics API); Kedge computes the HPA itself from what its runners report: CPU and memory.
+  const metric = getAnnotation(anns, AUTOSCALING_ANNOTATIONS.metric);
+  if (cls?.value === HPA_CLASS && metric && metric.value !== '' && !(HPA_METRICS as readonly string[]).includes(metric.value))
+    errs.invalid(at(path, metric.key), metric.value, `Kedge's ${HPA_CLASS} scales on ${HPA_METRICS.join(' or ')}`);
 }
+
+/** The metrics Kedge's HPA class computes (Knative's HPA also takes custom metrics). */
+export const HPA_METRICS = ['cpu', 'memory'] as const;

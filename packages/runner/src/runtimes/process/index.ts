@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 
 import { effectiveContainerConcurrency, freePort, isProcessRevision, type Logger, type Probe, type Revision } from '@kedge/core';
+import { processUsage } from '../usage.js';
 import { RevisionLoadError, appHeaders, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -86,6 +87,7 @@ export class ProcessRuntime implements Runtime {
       async stop() {
         await stopProcess(child, exit, () => exited !== undefined, graceMs);
       },
+      usage: () => (exited ? undefined : processUsage(child.pid)),
     };
   }
 

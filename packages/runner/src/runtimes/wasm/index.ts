@@ -17,9 +17,10 @@ import {
   type Cancellation,
 } from '@kedge/core';
 import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { GuestUsage } from '../usage.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
-import { GuestFailure, WorkerPool, type GuestResponse } from './pool.js';
+import { GuestFailure, WorkerPool, type GuestResponse, type RequestOptions } from './pool.js';
 import { Replica } from './replica.js';
 import { createOutbound, type GatewayTarget } from './outbound.js';
 import type { CompiledComponent, InstanceSpec, RequestInit } from './protocol.js';
@@ -248,8 +249,10 @@ export class WasmRuntime implements Runtime {
       throw err;
     };
     // No async wrapper on the common path (no request body): each await is a microtask turn per request.
-    const serve = (guest: string, req: Request, cancel: Cancellation, onEnd: () => void): Promise<Response> => {
-      const opts = { cpuLimitMs, onEnd };
+    const usage = new GuestUsage();
+    const serve = (guest: string, req: Request, cancel: Cancellation, onEnd: () => void, keep = true): Promise<Response> => {
+      // A guest kept for the next request holds its memory; a fetch-event guest is dropped once it answered.
+      const opts: RequestOptions = { cpuLimitMs, onEnd, onUsage: (ms, kib) => usage.called(keep ? guest : undefined, ms, kib) };
       // GET and HEAD carry no body; not asking spares servers with lazy Requests (@hono/node-server) building a full one.
       if (req.method === 'GET' || req.method === 'HEAD' || !req.body) return pool.request(guest, requestInit(req, EMPTY, false), cancel, undefined, opts).then(answer, failed);
       return withBody(req).then(
@@ -271,11 +274,12 @@ export class WasmRuntime implements Runtime {
           const guest = spare ?? (await claim({}).catch((err: unknown) => err as Error));
           spare = undefined;
           if (guest instanceof Error) return failed(guest);
-          return serve(guest, req, cancel, () => pool.drop(guest)).finally(replenishNow);
+          return serve(guest, req, cancel, () => pool.drop(guest), false).finally(replenishNow);
         },
         async stop() {
           if (spare) pool.drop(spare);
         },
+        usage: () => usage.read(),
       };
     }
     const maxGuests = guestsPerReplica(cc, read(this.opts.maxGuestsPerReplica ?? DEFAULT_RUNNER_CONFIG.maxGuestsPerReplica), component.async ? Infinity : SYNC_GUESTS_PER_WORKER * pool.workerCount);
@@ -283,7 +287,10 @@ export class WasmRuntime implements Runtime {
       maxGuests,
       callsPerGuest: component.async ? 1 : SYNC_CALLS_PER_GUEST,
       claim: () => claim({}),
-      drop: (g) => pool.drop(g),
+      drop: (g) => {
+        usage.dropped(g);
+        pool.drop(g);
+      },
     });
     replica.adopt(first);
     return {
@@ -295,6 +302,7 @@ export class WasmRuntime implements Runtime {
       async stop() {
         replica.stop();
       },
+      usage: () => usage.read(),
     };
   }
 

@@ -385,6 +385,7 @@ export class WorkerPool {
               return false;
             case 'done':
               this.log(instanceId, m.log);
+              opts.onUsage?.(m.ms ?? 0, m.kib);
               finished = true;
               stopListening?.();
               if (!stream && m.head) {
@@ -396,6 +397,7 @@ export class WorkerPool {
               return true;
             case 'failed':
               this.log(instanceId, m.log);
+              opts.onUsage?.(m.ms ?? 0);
               if (m.kind === 'trap' || m.kind === 'exit')
                 this.opts.logger.warn({ instance: instanceId, reason: m.message }, `guest ${m.kind}: instance discarded, the worker started a fresh one`);
               fail(m.kind, m.message);
@@ -655,6 +657,8 @@ export interface RequestOptions {
   cpuLimitMs?: number;
   /** Called once when the call has left the worker for good: its instance is free for the next. */
   onEnd?: () => void;
+  /** The call's time in the guest (ms) and, when it answered, the guest's linear memory (KiB). */
+  onUsage?: (ms: number, kib?: number) => void;
 }
 
 function once(f: () => void): () => void {

@@ -82,8 +82,20 @@ export type FromWorker =
       head?: { status: number; headers: [string, string][] };
       chunks: Uint8Array[];
       log?: LogBatch;
+      /** The instance's linear memory once the call ended, KiB (the HPA's memory metric). */
+      kib?: number;
+      /** How long the guest was in the call, ms (the HPA's cpu metric). */
+      ms?: number;
     }
-  | { type: 'failed'; job: number; kind: 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup'; message: string; headSent: boolean; log?: LogBatch }
+  | {
+      type: 'failed';
+      job: number;
+      kind: 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup';
+      message: string;
+      headSent: boolean;
+      log?: LogBatch;
+      ms?: number;
+    }
   /** Answers of several calls, in order. */
   | { type: 'batch'; msgs: FromWorker[] };
 

@@ -346,7 +346,12 @@ class Sink implements ResponseSink {
   private chunks: Uint8Array[] = [];
   private bytes = 0;
   private lastFlush: number | undefined;
+  /** When the guest was entered: the call's time is what the HPA counts as the instance's CPU. */
+  private readonly startedAt = performance.now();
   constructor(private readonly job: number) {}
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
   close(): void {
     this.open = false;
   }
@@ -385,9 +390,9 @@ class Sink implements ResponseSink {
       post({ type: 'head', job: this.job, ...this.head_, chunks }, transfer);
     } else post({ type: 'chunks', job: this.job, chunks }, transfer);
   }
-  done(log: LogBatch | undefined, send: typeof post): void {
+  done(log: LogBatch | undefined, send: typeof post, kib: number): void {
     const [chunks, transfer] = this.takeChunks();
-    const msg: FromWorker = { type: 'done', job: this.job, chunks };
+    const msg: FromWorker = { type: 'done', job: this.job, chunks, kib, ms: this.elapsedMs() };
     if (!this.headSent && this.head_) msg.head = this.head_;
     if (log) msg.log = log;
     send(msg, transfer);
@@ -437,8 +442,9 @@ function complete(job: number, inst: LiveInstance, sink: Sink, err?: unknown): v
   if (call) leftCpu();
   calls.delete(job);
   if (inst.call === call) inst.call = undefined;
-  answer(job, inst, sink, call, err);
+  // Counted before the answer, which carries the count (a discarded instance is uncounted again).
   if (instances.get(inst.spec.instanceId) === inst) countMemory(inst);
+  answer(job, inst, sink, call, err);
   // To the instance now under that id (a fresh one if this one was discarded).
   for (const next of inst.backlog.splice(0)) request(next);
 }
@@ -463,6 +469,7 @@ function answer(job: number, inst: LiveInstance, sink: Sink, call: Call | undefi
       kind: call?.cancelled ? 'guest-error' : err instanceof GuestExit ? 'exit' : 'trap',
       message: call?.cancelled ? 'cancelled' : describe(err),
       headSent: sink.headSent,
+      ms: sink.elapsedMs(),
       ...(log ? { log } : {}),
     });
     return;
@@ -475,11 +482,12 @@ function answer(job: number, inst: LiveInstance, sink: Sink, call: Call | undefi
       kind: sink.failed !== undefined ? 'guest-error' : 'no-response',
       message: sink.failed ?? 'the guest returned from incoming-handler.handle without setting a response',
       headSent: sink.headSent,
+      ms: sink.elapsedMs(),
       ...(log ? { log } : {}),
     });
     return;
   }
-  sink.done(log, send);
+  sink.done(log, send, inst.kib);
 }
 
 function cancel(job: number): void {
