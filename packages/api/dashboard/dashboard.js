@@ -387,7 +387,8 @@ const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2
 
 /** A step chart of one sample field per revision over the last CHART_SECONDS; missing seconds are zero. */
 function chart(revs, field, id) {
-  const w = 560;
+  // The drawing's own units are the pane's pixels, so the chart fills it without stretching its text.
+  const w = Math.max(320, $('detail').clientWidth - 26);
   const h = 110;
   const pad = 24;
   const end = Date.now() - state.skewMs;

@@ -206,9 +206,12 @@ export class DashboardStats {
   private onHealth(m: RevisionHealth): void {
     const t = this.tracked(m.namespace, m.revision);
     if (t.lastHealth === m.ready) return;
+    const recovered = t.lastHealth === false;
     t.lastHealth = m.ready;
-    if (m.ready) this.event(m.namespace, m.revision, 'RevisionReady', `loaded on node ${m.nodeId}`);
-    else this.event(m.namespace, m.revision, 'RevisionFailed', `${m.reason ?? 'Failed'} on node ${m.nodeId}: ${m.message ?? ''}`.trim());
+    // Every revision loads once on every runner: only a recovery from a failure is news.
+    if (m.ready) {
+      if (recovered) this.event(m.namespace, m.revision, 'RevisionReady', `loads again on node ${m.nodeId}`);
+    } else this.event(m.namespace, m.revision, 'RevisionFailed', `${m.reason ?? 'Failed'} on node ${m.nodeId}: ${m.message ?? ''}`.trim());
   }
 
   /** Cuts one second for every revision; revisions with nothing to say add no sample and cost nothing to watchers. */
