@@ -7,15 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApi, guardFetch, type Api } from '@kedge/api';
 import { MemoryBus, SqliteStore, silentLogger, systemClock } from '@kedge/core';
 import { freePort } from '@kedge/core/testing';
-import {
-  apiFetch,
-  pickPorts,
-  request,
-  startKedge,
-  tempDir,
-  writeFile,
-  type KedgeProcess,
-} from './harness.js';
+import { apiFetch, pickPorts, request, startKedge, tempDir, writeFile, type KedgeProcess } from './harness.js';
 
 /** Debian's chromium (`apt-get install chromium`, done by .ci/run): the test fails loudly without it. */
 const CHROMIUM = process.env.KEDGE_CHROMIUM ?? '/usr/bin/chromium';
@@ -35,15 +27,25 @@ data:
 `;
 
 function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
 }
 
 /** The page's own number for a tile, once it satisfies `ok` (Playwright polls the DOM; no sleeps). */
 async function tileBecomes(page: Page, id: string, ok: (n: number) => boolean, timeoutMs: number): Promise<number> {
   let last = NaN;
   await expect
-    .poll(async () => ((last = Number(await page.getByTestId(id).textContent())), ok(last)), { timeout: timeoutMs, interval: 200 })
+    .poll(
+      async () => {
+        last = Number(await page.getByTestId(id).textContent());
+        return ok(last);
+      },
+      { timeout: timeoutMs, interval: 200 },
+    )
     .toBe(true);
   return last;
 }
@@ -105,8 +107,12 @@ describe('the dashboard in a real browser, against kedge up', () => {
     expect(answers.every((s) => s === 200)).toBe(true);
 
     // The first request met the revision at zero: the activator held it, and the page shows its phases.
-    await expect.poll(() => page.getByTestId('cold-starts').locator('tbody tr').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
-    expect(await page.getByTestId('cold-starts').locator('tbody tr').first().textContent()).toContain('helloworld-00001');
+    await expect
+      .poll(() => page.getByTestId('cold-starts').locator('tbody tr').count(), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('cold-starts').locator('tbody tr').first().textContent()).toContain(
+      'helloworld-00001',
+    );
 
     // Load gone: the stable window passes, the grace period too, and the count falls to zero.
     await tileBecomes(page, 'replicas', (n) => n === 0, 30_000);
@@ -156,13 +162,17 @@ describe('the dashboard in a real browser, against kedge up', () => {
     await page.screenshot({ path: file });
     expect(statSync(file).size).toBeGreaterThan(10_000);
     expect(pageErrors).toEqual([]);
-    process.stdout.write(`dashboard: ${created + 1} services listed ${shownAfterMs.toFixed(0)} ms after the last create; a keystroke in the filter redrawn in ${filterMs.toFixed(0)} ms\n`);
+    process.stdout.write(
+      `dashboard: ${created + 1} services listed ${shownAfterMs.toFixed(0)} ms after the last create; a keystroke in the filter redrawn in ${filterMs.toFixed(0)} ms\n`,
+    );
   }, 240_000);
 });
 
 /** Creates `n` services (the helloworld component, no instance until a request) in namespace `load`. */
 async function loadServices(kedge: KedgeProcess, n: number): Promise<number> {
-  const hello = (await (await apiFetch(kedge.creds, '/apis/serving.knative.dev/v1/namespaces/example/services/helloworld')).json()) as {
+  const hello = (await (
+    await apiFetch(kedge.creds, '/apis/serving.knative.dev/v1/namespaces/example/services/helloworld')
+  ).json()) as {
     spec: { template: { spec: { containers: { image: string }[] } } };
   };
   const image = hello.spec.template.spec.containers[0]!.image;
@@ -177,7 +187,9 @@ async function loadServices(kedge: KedgeProcess, n: number): Promise<number> {
         metadata: { name, namespace: 'load' },
         spec: {
           template: {
-            metadata: { annotations: { 'autoscaling.knative.dev/initial-scale': '0', 'kedge.dev/warm-instances': '0' } },
+            metadata: {
+              annotations: { 'autoscaling.knative.dev/initial-scale': '0', 'kedge.dev/warm-instances': '0' },
+            },
             spec: { containers: [{ image }] },
           },
         },
@@ -186,9 +198,11 @@ async function loadServices(kedge: KedgeProcess, n: number): Promise<number> {
     if (res.status !== 201) throw new Error(`create ${name}: HTTP ${res.status} ${await res.text()}`);
   };
   const queue = [...names];
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let name = queue.shift(); name; name = queue.shift()) await create(name);
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) await create(name);
+    }),
+  );
   return n;
 }
 
@@ -275,10 +289,18 @@ describe('the dashboard when the API asks for the token on reads', () => {
     const ok = await fetch(`${url}/apis/kedge.dev/v1/stats`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { revisions: unknown[] }).revisions).toEqual([]);
-    const cross = await fetch(`${url}/apis/kedge.dev/v1/stats`, { headers: { authorization: `Bearer ${token}`, origin: 'http://evil.example' } });
+    const cross = await fetch(`${url}/apis/kedge.dev/v1/stats`, {
+      headers: { authorization: `Bearer ${token}`, origin: 'http://evil.example' },
+    });
     expect(cross.status).toBe(403);
-    const write = await fetch(`${url}/apis/kedge.dev/v1/stats`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const write = await fetch(`${url}/apis/kedge.dev/v1/stats`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(write.status).toBe(405);
-    expect(readFileSync(join(import.meta.dirname, '../packages/api/dashboard/dashboard.js'), 'utf8')).not.toContain('innerHTML');
+    expect(readFileSync(join(import.meta.dirname, '../packages/api/dashboard/dashboard.js'), 'utf8')).not.toContain(
+      'innerHTML',
+    );
   });
 });

@@ -78,7 +78,14 @@ async function readLines(res, onLine) {
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 const connections = new Map();
@@ -187,16 +194,8 @@ function current(revKey) {
   return { ready: last[1], desired: last[2], rps: last[3], p50: last[4], p99: last[5], errors: last[6] };
 }
 
-function revisionsOf(svc) {
-  const ns = svc.metadata.namespace;
-  const out = [];
-  for (const r of state.revisions.values())
-    if (r.metadata.namespace === ns && r.metadata.labels?.[SERVICE_LABEL] === svc.metadata.name) out.push(r);
-  return out.sort((a, b) => b.metadata.name.localeCompare(a.metadata.name));
-}
-
-/** Per service: summed replicas and rate, the worst p99 — over the revisions that have stats. */
-function serviceNow(svc, revs) {
+/** Per service: summed replicas and rate, the worst p99 — over its revisions. */
+function serviceNow(revs) {
   let ready = 0;
   let rps = 0;
   let p99 = null;
@@ -224,7 +223,8 @@ const timeText = (ms) => new Date(ms + state.skewMs).toLocaleTimeString();
 function safeLink(url) {
   try {
     const u = new URL(url);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return el('a', { href: u.href, rel: 'noopener noreferrer', target: '_blank', text: url });
+    if (u.protocol === 'http:' || u.protocol === 'https:')
+      return el('a', { href: u.href, rel: 'noopener noreferrer', target: '_blank', text: url });
   } catch {}
   return el('span', { text: url ?? '' });
 }
@@ -267,11 +267,12 @@ function render() {
   let replicas = 0;
   let rps = 0;
   for (const s of state.services.values()) {
-    const n = serviceNow(s, revsByService.get(key(s)) ?? []);
+    const n = serviceNow(revsByService.get(key(s)) ?? []);
     replicas += n.ready;
     rps += n.rps;
   }
-  $('summary').textContent = `${state.services.size} services · ${state.revisions.size} revisions · ${replicas} replicas · ${fmt(rps)} req/s`;
+  $('summary').textContent =
+    `${state.services.size} services · ${state.revisions.size} revisions · ${replicas} replicas · ${fmt(rps)} req/s`;
   renderList(shown);
   renderDetail();
   renderEvents();
@@ -288,10 +289,16 @@ function renderList(shown) {
   for (let i = first; i < Math.min(shown.length, first + count); i++) {
     const s = shown[i];
     const k = key(s);
-    const n = serviceNow(s, revsByService.get(k) ?? []);
+    const n = serviceNow(revsByService.get(k) ?? []);
     const row = el(
       'div',
-      { class: `row${k === state.selected ? ' selected' : ''}`, 'data-key': k, 'data-testid': 'service-row', role: 'button', tabindex: 0 },
+      {
+        class: `row${k === state.selected ? ' selected' : ''}`,
+        'data-key': k,
+        'data-testid': 'service-row',
+        role: 'button',
+        tabindex: 0,
+      },
       el('span', { text: s.metadata.name, title: s.metadata.name }),
       el('span', { text: s.metadata.namespace }),
       el('span', { class: `ready ${readyText(s) === 'Ready' ? 'ok' : 'bad'}`, text: readyText(s) }),
@@ -309,19 +316,30 @@ function renderDetail() {
   const box = $('detail');
   const svc = state.services.get(state.selected);
   if (!svc) {
-    box.replaceChildren(el('p', { class: 'hint', text: state.selected ? `${state.selected} is gone.` : 'Select a service.' }));
+    box.replaceChildren(
+      el('p', { class: 'hint', text: state.selected ? `${state.selected} is gone.` : 'Select a service.' }),
+    );
     return;
   }
   const revs = revsByService.get(state.selected) ?? [];
-  const n = serviceNow(svc, revs);
+  const n = serviceNow(revs);
   const ready = condition(svc, 'Ready');
   const traffic = svc.status?.traffic ?? [];
   const revNames = new Set(revs.map((r) => r.metadata.name));
-  const colds = state.coldStarts.filter((c) => c.namespace === svc.metadata.namespace && revNames.has(c.revision)).slice(-10).reverse();
+  const colds = state.coldStarts
+    .filter((c) => c.namespace === svc.metadata.namespace && revNames.has(c.revision))
+    .slice(-10)
+    .reverse();
   const parts = [
-    el('h2', { text: `${svc.metadata.name}`, 'data-testid': 'detail-name' }, el('small', { text: ` ${svc.metadata.namespace}` })),
+    el(
+      'h2',
+      { text: `${svc.metadata.name}`, 'data-testid': 'detail-name' },
+      el('small', { text: ` ${svc.metadata.namespace}` }),
+    ),
     el('p', {}, safeLink(svc.status?.url)),
-    ready && ready.status !== 'True' ? el('p', { class: 'error', text: `${ready.reason ?? ''} ${ready.message ?? ''}` }) : null,
+    ready && ready.status !== 'True'
+      ? el('p', { class: 'error', text: `${ready.reason ?? ''} ${ready.message ?? ''}` })
+      : null,
     el(
       'div',
       { class: 'tiles' },
@@ -345,7 +363,16 @@ function renderDetail() {
       ['revision', 'ready', 'replicas', 'desired', 'req/s', 'p50 ms', 'p99 ms', 'created'],
       revs.map((r) => {
         const c = current(key(r));
-        return [r.metadata.name, readyText(r), c.ready, c.desired, fmt(c.rps), fmt(c.p50), fmt(c.p99), r.metadata.creationTimestamp ?? ''];
+        return [
+          r.metadata.name,
+          readyText(r),
+          c.ready,
+          c.desired,
+          fmt(c.rps),
+          fmt(c.p50),
+          fmt(c.p99),
+          r.metadata.creationTimestamp ?? '',
+        ];
       }),
       'revisions',
     ),
@@ -353,7 +380,14 @@ function renderDetail() {
     colds.length
       ? table(
           ['time', 'revision', 'held ms', 'poke → ready ms', 'total ms', 'status'],
-          colds.map((c) => [timeText(c.time), c.revision, fmt(c.holdMs, 2), fmt(c.pokeToReadyMs, 2), fmt(c.totalMs, 2), c.status]),
+          colds.map((c) => [
+            timeText(c.time),
+            c.revision,
+            fmt(c.holdMs, 2),
+            fmt(c.pokeToReadyMs, 2),
+            fmt(c.totalMs, 2),
+            c.status,
+          ]),
           'cold-starts',
         )
       : el('p', { class: 'hint', text: 'None seen since the API started.' }),
@@ -371,7 +405,12 @@ function maxOf(revs, field) {
 }
 
 function tile(label, value, id) {
-  return el('div', { class: 'tile' }, el('span', { class: 'value', text: value, 'data-testid': id }), el('span', { text: label }));
+  return el(
+    'div',
+    { class: 'tile' },
+    el('span', { class: 'value', text: value, 'data-testid': id }),
+    el('span', { text: label }),
+  );
 }
 
 function table(head, rows, id) {
@@ -379,7 +418,11 @@ function table(head, rows, id) {
     'table',
     { 'data-testid': id },
     el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { text: h })))),
-    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => (c instanceof Node ? el('td', {}, c) : el('td', { text: c })))))),
+    el(
+      'tbody',
+      {},
+      ...rows.map((r) => el('tr', {}, ...r.map((c) => (c instanceof Node ? el('td', {}, c) : el('td', { text: c }))))),
+    ),
   );
 }
 
@@ -393,7 +436,10 @@ function chart(revs, field, id) {
   const pad = 24;
   const end = Date.now() - state.skewMs;
   const start = end - CHART_SECONDS * 1000;
-  const series = revs.map((r) => ({ name: r.metadata.name, samples: (state.stats.get(key(r)) ?? []).filter((s) => s[0] >= start) }));
+  const series = revs.map((r) => ({
+    name: r.metadata.name,
+    samples: (state.stats.get(key(r)) ?? []).filter((s) => s[0] >= start),
+  }));
   let max = 1;
   for (const s of series) for (const p of s.samples) max = Math.max(max, p[field]);
   const x = (t) => pad + ((t - start) / (end - start)) * (w - pad - 4);
@@ -416,14 +462,23 @@ function chart(revs, field, id) {
     let prevV = 0;
     for (const p of s.samples) {
       // A gap of more than two seconds is a quiet stretch: the value was zero.
-      if (p[0] - prevT > 2000 && prevV !== 0) pts.push([prevT + 1000, prevV], [prevT + 1000, 0]), (prevV = 0);
+      if (p[0] - prevT > 2000 && prevV !== 0) {
+        pts.push([prevT + 1000, prevV], [prevT + 1000, 0]);
+        prevV = 0;
+      }
       pts.push([p[0], prevV], [p[0], p[field]]);
       prevT = p[0];
       prevV = p[field];
     }
-    if (end - prevT > 2000 && prevV !== 0) pts.push([prevT + 1000, prevV], [prevT + 1000, 0]), (prevV = 0);
+    if (end - prevT > 2000 && prevV !== 0) {
+      pts.push([prevT + 1000, prevV], [prevT + 1000, 0]);
+      prevV = 0;
+    }
     pts.push([end, prevV]);
-    const line = svg('polyline', { points: pts.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' '), stroke: COLOURS[i % COLOURS.length] });
+    const line = svg('polyline', {
+      points: pts.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' '),
+      stroke: COLOURS[i % COLOURS.length],
+    });
     const title = svg('title');
     title.textContent = s.name;
     line.append(title);
@@ -463,7 +518,10 @@ $('list').addEventListener('click', (e) => {
 });
 $('list').addEventListener('keydown', (e) => {
   const row = e.target.closest?.('.row[data-key]');
-  if (row && (e.key === 'Enter' || e.key === ' ')) (e.preventDefault(), select(row.dataset.key));
+  if (row && (e.key === 'Enter' || e.key === ' ')) {
+    e.preventDefault();
+    select(row.dataset.key);
+  }
 });
 $('filter').addEventListener('input', (e) => {
   state.filter = e.target.value;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBus, REQUEST_DURATION_BUCKETS_SECONDS, silentLogger, subjects, type GatewayStatsMessage } from '@kedge/core';
+import {
+  MemoryBus,
+  REQUEST_DURATION_BUCKETS_SECONDS,
+  silentLogger,
+  subjects,
+  type GatewayStatsMessage,
+} from '@kedge/core';
 import { GatewayMetrics } from './metrics.js';
 import { GatewayStatsPublisher } from './stats-publisher.js';
 
@@ -33,7 +39,14 @@ describe('GatewayStatsPublisher', async () => {
     publisher.flush();
     await delivered();
     const a = got.find((m) => m.revision === 'a-1')!;
-    expect(a).toMatchObject({ gatewayId: 'g1', namespace: 'default', requests: 3, errors: 1, periodMs: 1_000, time: 2_000 });
+    expect(a).toMatchObject({
+      gatewayId: 'g1',
+      namespace: 'default',
+      requests: 3,
+      errors: 1,
+      periodMs: 1_000,
+      time: 2_000,
+    });
     expect(a.durations).toHaveLength(REQUEST_DURATION_BUCKETS_SECONDS.length + 1);
     expect(a.durations[REQUEST_DURATION_BUCKETS_SECONDS.indexOf(0.0025)]).toBe(2);
     expect(a.durations[REQUEST_DURATION_BUCKETS_SECONDS.indexOf(0.25)]).toBe(1);
@@ -61,7 +74,14 @@ describe('GatewayStatsPublisher', async () => {
   it('carries the cold starts of the period with their phases, at most 20 per revision', async () => {
     const { metrics, publisher, got, tick } = setup();
     metrics.request('default/a-1', 'default', 'a-1', 200, 0.01);
-    for (let i = 0; i < 25; i++) publisher.coldStart('default/a-1', 'default', 'a-1', { time: 1_500, holdMs: 4, pokeToReadyMs: 3, totalMs: 9, status: 200 });
+    for (let i = 0; i < 25; i++)
+      publisher.coldStart('default/a-1', 'default', 'a-1', {
+        time: 1_500,
+        holdMs: 4,
+        pokeToReadyMs: 3,
+        totalMs: 9,
+        status: 200,
+      });
     tick(1_000);
     publisher.flush();
     await delivered();

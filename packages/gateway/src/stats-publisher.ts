@@ -19,7 +19,13 @@ export class GatewayStatsPublisher {
   private lastTime: number;
 
   constructor(
-    private readonly deps: { bus: Bus; logger: Logger; gatewayId: string; series: () => Iterable<Series>; now: () => number },
+    private readonly deps: {
+      bus: Bus;
+      logger: Logger;
+      gatewayId: string;
+      series: () => Iterable<Series>;
+      now: () => number;
+    },
   ) {
     this.lastTime = deps.now();
   }
@@ -73,7 +79,8 @@ export class GatewayStatsPublisher {
       }
       seen.count = s.count;
     }
-    for (const { namespace, revision, records } of this.coldStarts.values()) message(namespace, revision).coldStarts = records;
+    for (const { namespace, revision, records } of this.coldStarts.values())
+      message(namespace, revision).coldStarts = records;
     this.coldStarts.clear();
     for (const m of out.values()) {
       try {

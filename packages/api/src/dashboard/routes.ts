@@ -50,7 +50,9 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): (req: Request) 
     const asset = Object.hasOwn(ASSETS, url.pathname) ? ASSETS[url.pathname] : undefined;
     if (!asset && url.pathname !== STATS_PATH) return undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD')
-      return Promise.resolve(statusResponse(new ApiError('MethodNotAllowed', `${req.method} is not allowed on ${url.pathname} (read-only)`)));
+      return Promise.resolve(
+        statusResponse(new ApiError('MethodNotAllowed', `${req.method} is not allowed on ${url.pathname} (read-only)`)),
+      );
     if (asset) return serveAsset(asset, cache);
     const watch = url.searchParams.get('watch');
     if (watch === '1' || watch === 'true') return Promise.resolve(statsWatch(deps));

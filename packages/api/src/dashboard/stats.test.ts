@@ -51,7 +51,18 @@ const decision = (desiredScale: number): DecisionMessage => ({
 function gatewayStats(requests: number, le: number, extra: Partial<GatewayStatsMessage> = {}): GatewayStatsMessage {
   const durations = new Array<number>(REQUEST_DURATION_BUCKETS_SECONDS.length + 1).fill(0);
   durations[REQUEST_DURATION_BUCKETS_SECONDS.indexOf(le)] = requests;
-  return { gatewayId: 'g', namespace: 'default', revision: 'a-1', time: 0, periodMs: 1000, requests, errors: 0, durations, coldStarts: [], ...extra };
+  return {
+    gatewayId: 'g',
+    namespace: 'default',
+    revision: 'a-1',
+    time: 0,
+    periodMs: 1000,
+    requests,
+    errors: 0,
+    durations,
+    coldStarts: [],
+    ...extra,
+  };
 }
 
 /** The in-memory bus delivers in microtasks: everything published so far has arrived once this resolves. */
@@ -82,7 +93,10 @@ describe('DashboardStats', async () => {
     bus.publish(subjects.gatewayStats('default', 'a-1'), gatewayStats(1, 0.005, { coldStarts: [cold] }));
     await delivered();
     const snap = stats.snapshot();
-    expect(snap.events.map((e) => e.message)).toEqual(['desired scale 0 → 2 (Serve mode)', 'desired scale 2 → 0 (Serve mode)']);
+    expect(snap.events.map((e) => e.message)).toEqual([
+      'desired scale 0 → 2 (Serve mode)',
+      'desired scale 2 → 0 (Serve mode)',
+    ]);
     expect(snap.coldStarts).toEqual([{ ...cold, namespace: 'default', revision: 'a-1', gatewayId: 'g' }]);
     expect(updates.map((u) => u.type)).toEqual(['EVENT', 'EVENT', 'COLDSTART']);
   });
@@ -133,7 +147,14 @@ describe('DashboardStats', async () => {
 describe('DashboardStats revision health', () => {
   it('reports a revision that fails to load, and its recovery, but not every ordinary load', async () => {
     const { bus, stats } = setup();
-    const health = (ready: boolean) => ({ namespace: 'default', revision: 'a-1', nodeId: 'n1', ready, time: 0, ...(ready ? {} : { reason: 'ImagePullFailed', message: 'no such blob' }) });
+    const health = (ready: boolean) => ({
+      namespace: 'default',
+      revision: 'a-1',
+      nodeId: 'n1',
+      ready,
+      time: 0,
+      ...(ready ? {} : { reason: 'ImagePullFailed', message: 'no such blob' }),
+    });
     bus.publish(subjects.revisionHealth('default', 'a-1'), health(true));
     bus.publish(subjects.revisionHealth('default', 'a-1'), health(false));
     bus.publish(subjects.revisionHealth('default', 'a-1'), health(false));

@@ -50,7 +50,7 @@ export interface StatsSnapshot {
 
 /** What a watcher gets after the snapshot. */
 export type StatsUpdate =
-  | { type: 'TICK'; object: { time: number; samples: ({ namespace: string; revision: string; sample: StatsSample })[] } }
+  | { type: 'TICK'; object: { time: number; samples: { namespace: string; revision: string; sample: StatsSample }[] } }
   | { type: 'COLDSTART'; object: ColdStart }
   | { type: 'EVENT'; object: StatsEvent };
 
@@ -148,7 +148,17 @@ export class DashboardStats {
     const key = resourceKey(namespace, revision);
     let t = this.revisions.get(key);
     if (!t) {
-      t = { namespace, revision, readyByNode: new Map(), desired: 0, requests: 0, errors: 0, durations: [], pending: [], samples: [] };
+      t = {
+        namespace,
+        revision,
+        readyByNode: new Map(),
+        desired: 0,
+        requests: 0,
+        errors: 0,
+        durations: [],
+        pending: [],
+        samples: [],
+      };
       this.revisions.set(key, t);
     }
     return t;
@@ -184,7 +194,12 @@ export class DashboardStats {
   private onDecision(m: DecisionMessage): void {
     const t = this.tracked(m.namespace, m.revision);
     if (m.desiredScale !== t.desired)
-      this.event(m.namespace, m.revision, 'ScaleDecision', `desired scale ${t.desired} → ${m.desiredScale} (${m.mode} mode)`);
+      this.event(
+        m.namespace,
+        m.revision,
+        'ScaleDecision',
+        `desired scale ${t.desired} → ${m.desiredScale} (${m.mode} mode)`,
+      );
     t.desired = m.desiredScale;
   }
 
@@ -194,7 +209,7 @@ export class DashboardStats {
     t.errors += m.errors;
     if (m.durations.length > 0) {
       if (t.pending.length === 0) t.pending = new Array<number>(m.durations.length).fill(0);
-      m.durations.forEach((c, i) => (t.pending[i] = (t.pending[i] ?? 0) + c));
+      for (let i = 0; i < m.durations.length; i++) t.pending[i] = (t.pending[i] ?? 0) + m.durations[i]!;
     }
     for (const r of m.coldStarts) {
       const c: ColdStart = { ...r, namespace: m.namespace, revision: m.revision, gatewayId: m.gatewayId };
@@ -211,7 +226,13 @@ export class DashboardStats {
     // Every revision loads once on every runner: only a recovery from a failure is news.
     if (m.ready) {
       if (recovered) this.event(m.namespace, m.revision, 'RevisionReady', `loads again on node ${m.nodeId}`);
-    } else this.event(m.namespace, m.revision, 'RevisionFailed', `${m.reason ?? 'Failed'} on node ${m.nodeId}: ${m.message ?? ''}`.trim());
+    } else
+      this.event(
+        m.namespace,
+        m.revision,
+        'RevisionFailed',
+        `${m.reason ?? 'Failed'} on node ${m.nodeId}: ${m.message ?? ''}`.trim(),
+      );
   }
 
   /** Cuts one second for every revision; revisions with nothing to say add no sample and cost nothing to watchers. */
@@ -226,7 +247,7 @@ export class DashboardStats {
       let replicas = 0;
       for (const n of t.readyByNode.values()) replicas += n;
       const merged: number[] = [];
-      for (const h of t.durations) h.forEach((c, i) => (merged[i] = (merged[i] ?? 0) + c));
+      for (const h of t.durations) for (let i = 0; i < h.length; i++) merged[i] = (merged[i] ?? 0) + h[i]!;
       const round = (v: number | undefined) => (v === undefined ? null : Math.round(v * 100) / 100);
       const sample: StatsSample = [
         now,
