@@ -81,8 +81,8 @@ describe('the dashboard in a real browser, against kedge up', () => {
     const row = page.getByTestId('service-row').filter({ hasText: 'helloworld' });
     await row.click();
     await expect.poll(() => page.getByTestId('detail-name').textContent()).toContain('helloworld');
-    expect(await page.getByTestId('connection').textContent()).toBe('live');
-    expect(await page.getByTestId('traffic').textContent()).toContain('helloworld-00001100%');
+    await expect.poll(() => page.getByTestId('connection').textContent()).toBe('live');
+    await expect.poll(() => page.getByTestId('traffic').textContent()).toContain('helloworld-00001100%');
     expect(await page.getByText('http://helloworld.example.example.com').count()).toBe(1);
 
     // kedge up starts the revision at Knative's initial scale (1); with nothing to serve it goes to zero.
@@ -146,7 +146,7 @@ describe('the dashboard in a real browser, against kedge up', () => {
     expect(await page.getByTestId('service-row').count()).toBe(10); // svc-120 … svc-129
     await page.getByTestId('filter').fill('svc-123');
     await expect.poll(() => page.getByTestId('service-row').count()).toBe(1);
-    await page.getByTestId('service-row').click();
+    await page.getByTestId('service-row').filter({ hasText: 'svc-123' }).click();
     await expect.poll(() => page.getByTestId('detail-name').textContent()).toContain('svc-123');
 
     // Scrolling to the end renders the last rows (the list is virtual, not truncated).
@@ -155,7 +155,8 @@ describe('the dashboard in a real browser, against kedge up', () => {
     await expect.poll(() => page.getByTestId('service-row').filter({ hasText: 'svc-499' }).count()).toBe(1);
 
     await page.getByTestId('filter').fill('helloworld');
-    await page.getByTestId('service-row').click();
+    await expect.poll(() => page.getByTestId('service-row').count()).toBe(1);
+    await page.getByTestId('service-row').filter({ hasText: 'helloworld' }).click();
     await page.getByTestId('filter').fill('');
     await expect.poll(() => page.getByTestId('detail-name').textContent()).toContain('helloworld');
     const file = SCREENSHOT ?? join(tmp.dir, 'dashboard.png');
