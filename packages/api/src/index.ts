@@ -1,5 +1,7 @@
 import type { Bus, Clock, Logger, Store } from '@kedge/core';
 import { LiveConfig } from './config/live.js';
+import { createDashboardRoutes } from './dashboard/routes.js';
+import { DashboardStats } from './dashboard/stats.js';
 import { createRestApp } from './rest/app.js';
 import { createReconcilers } from './reconcilers/index.js';
 import { createAdminRoutes } from './routes/admin.js';
@@ -30,10 +32,17 @@ export function createApi(deps: ApiDeps): Api {
   const reconcilers = createReconcilers({ ...deps, logger: deps.logger.child({ component: 'reconciler' }), config });
   // Admin verbs (routes/admin.ts) go to the bus, not the Store, so they sit beside the REST app.
   const admin = createAdminRoutes({ store: deps.store, bus: deps.bus, logger: deps.logger.child({ component: 'admin' }) });
+  // The dashboard's page and its statistics (read-only, gathered from the bus).
+  const stats = new DashboardStats({ bus: deps.bus, clock: deps.clock, logger: deps.logger.child({ component: 'dashboard' }) });
+  const dashboard = createDashboardRoutes({ stats, watches });
   return {
-    fetch: async (req) => (await admin(req)) ?? app.fetch(req),
-    start: () => reconcilers.start(),
+    fetch: async (req) => (await dashboard(req)) ?? (await admin(req)) ?? app.fetch(req),
+    start: async () => {
+      stats.start();
+      await reconcilers.start();
+    },
     stop: async () => {
+      stats.stop();
       // Open watch streams end, so an HTTP server in front of the API can close.
       for (const stop of [...watches]) stop();
       await reconcilers.stop();
@@ -44,6 +53,7 @@ export function createApi(deps: ApiDeps): Api {
 }
 
 export { createRestApp } from './rest/app.js';
+export { DashboardStats, type StatsSnapshot, type StatsSample, type StatsUpdate } from './dashboard/stats.js';
 export { checkAccess, guardFetch, WRITE_CONTENT_TYPES, type AccessOptions } from './rest/access.js';
 export { createReconcilers } from './reconcilers/index.js';
 export { parseGcConfig, checkGcConfig, GC_DEFAULTS, type GcConfig } from './config/gc.js';

@@ -41,6 +41,7 @@ import { pickTarget, RouteTable, type RevisionRef, type RouteEntry } from './rou
 import { plainHttpAnswer } from './tls/http-protocol.js';
 import { TlsSecrets, type TlsMaterial } from './tls/secrets.js';
 import { ServerlessServiceStatusWriter } from './sks.js';
+import { GatewayStatsPublisher } from './stats-publisher.js';
 
 export interface GatewayDeps {
   store: Store;
@@ -137,6 +138,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let activator: Activator;
   const metrics = new GatewayMetrics(id, function* () {
     for (const s of activator.all()) yield [s.namespace, s.revision, s.throttler.held];
+  });
+  const statsPublisher = new GatewayStatsPublisher({
+    bus,
+    logger: log,
+    gatewayId: id,
+    series: () => metrics.requestSeries.all(),
+    now: () => clock.now(),
   });
   activator = new Activator(
     {
@@ -287,6 +295,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     call.responseStarted();
     record(s.key, s.namespace, s.revision, answer.res.status, startMs);
+    if (answer.held?.cold) {
+      statsPublisher.coldStart(s.key, s.namespace, s.revision, {
+        time: clock.now(),
+        holdMs: answer.held.ms,
+        ...(answer.held.pokeMs !== undefined ? { pokeToReadyMs: answer.held.pokeMs } : {}),
+        totalMs: performance.now() - startMs,
+        status: answer.res.status,
+      });
+    }
     return respond(answer.res, answer.held ? serverTiming(answer.held) : undefined, info, call);
   }
 
@@ -423,6 +440,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       timers.push(
         clock.setInterval(() => activator.report(), REPORT_INTERVAL_MS),
         clock.setInterval(() => endpoints.expire(), 500),
+        clock.setInterval(() => statsPublisher.flush(), REPORT_INTERVAL_MS),
       );
       // Runners re-announce their endpoints when a gateway appears, so a late gateway starts complete.
       resync();

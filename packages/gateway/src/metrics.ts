@@ -1,8 +1,9 @@
+import { REQUEST_DURATION_BUCKETS_SECONDS } from '@kedge/core';
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LATENCY_BUCKETS = REQUEST_DURATION_BUCKETS_SECONDS;
 
-interface Series {
+export interface Series {
   labels: { namespace: string; revision: string; code: string };
   count: number;
   sum: number;
@@ -34,7 +35,8 @@ class RequestSeries {
     s.buckets[i]!++;
   }
 
-  private *all(): Iterable<Series> {
+  /** Every series with its running totals (the stats publisher diffs them once a second). */
+  *all(): Iterable<Series> {
     for (const byCode of this.byRevision.values()) yield* byCode.values();
   }
 
@@ -81,7 +83,7 @@ class RequestSeries {
 /** The gateway's Prometheus metrics, in a registry of its own (several gateways may share a process). */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requestSeries = new RequestSeries();
+  readonly requestSeries = new RequestSeries();
   readonly coldStarts: Counter<'namespace' | 'revision'>;
   readonly held: Histogram<'namespace' | 'revision'>;
   readonly queueDepth: Gauge<'namespace' | 'revision'>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, SqliteStore, silentLogger } from '@kedge/core';
 import { LiveConfig } from '../config/live.js';
-import { guardFetch } from './access.js';
+import { checkAccess, guardFetch } from './access.js';
 import { createRestApp } from './app.js';
 
 const TOKEN = 'k3dg3-t0k3n-for-the-access-tests';
@@ -204,5 +204,29 @@ describe('Secrets hold credentials: reading them needs the token too', () => {
     expect((await call('GET', SERVICES, {})).status).toBe(200);
     const withToken = await call('GET', `${SECRETS}/s`, auth);
     expect(withToken.body.data).toEqual({ password: Buffer.from('hunter2').toString('base64') });
+  });
+});
+
+describe('the dashboard page under the guard', () => {
+  const reach = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    checkAccess(new Request(`http://${HOST}${path}`, { method, headers: { host: HOST, ...headers } }), {
+      token: TOKEN,
+      authenticateReads: true,
+    });
+
+  it('serves the page files without the token even when reads need it (a navigation carries no header)', () => {
+    for (const path of ['/dashboard', '/dashboard/', '/dashboard/dashboard.js', '/dashboard/dashboard.css'])
+      expect(reach(path)).toBeUndefined();
+  });
+
+  it('keeps the token for everything with data, and the Host and Origin checks for the page too', () => {
+    expect(reach('/apis/kedge.dev/v1/stats')?.reason).toBe('Unauthorized');
+    expect(reach('/dashboard/other.js')?.reason).toBe('Unauthorized');
+    expect(reach('/dashboard', {}, 'POST')?.reason).toBe('Unauthorized');
+    expect(reach('/dashboard', { origin: 'http://evil.example' })?.reason).toBe('Forbidden');
+    expect(checkAccess(new Request('http://evil.example/dashboard', { headers: { host: 'evil.example' } }), { token: TOKEN })?.reason).toBe(
+      'MisdirectedRequest',
+    );
+    expect(reach('/apis/kedge.dev/v1/stats', { authorization: `Bearer ${TOKEN}` })).toBeUndefined();
   });
 });

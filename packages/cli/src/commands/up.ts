@@ -111,7 +111,7 @@ export function register(program: Command): void {
         announce: (signal) => process.stderr.write(`\n${signal}: stopping Kedge (draining in-flight requests)…\n`),
       });
 
-      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, ...(kedge.gatewayHttpsUrl ? [`  https    ${kedge.gatewayHttpsUrl}`] : []), `  api      ${kedge.apiUrl}`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
+      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, ...(kedge.gatewayHttpsUrl ? [`  https    ${kedge.gatewayHttpsUrl}`] : []), `  api      ${kedge.apiUrl}`, `  dashboard ${kedge.apiUrl}/dashboard`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
       if (manifests.length) {
         const client = createClient(kedge.apiUrl, { token, onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
         await uploadLocalImages(images, client.uploadBlob);

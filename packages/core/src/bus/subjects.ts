@@ -36,6 +36,12 @@ export const subjects = {
    */
   adminScale: (ns: string, rev: string) => `kedge.admin.scale.${ns}.${rev}`,
   adminScaleAll: 'kedge.admin.scale.>',
+  /**
+   * GatewayStatsMessage: what one gateway answered for one revision over the last second (requests,
+   * 5xx, latency histogram, cold starts). Only the dashboard's statistics consume it; nothing decides on it.
+   */
+  gatewayStats: (ns: string, rev: string) => `kedge.gateway-stats.${ns}.${rev}`,
+  gatewayStatsAll: 'kedge.gateway-stats.>',
   /** ComponentHeartbeat: every role instance, for `kedge get components`. */
   componentHeartbeat: 'kedge.component.heartbeat',
 } as const;
@@ -186,4 +192,38 @@ export interface AdminScaleReply {
   /** Instances stopped. */
   stopped?: number;
   error?: string;
+}
+
+/** Upper bounds (seconds) of the gateway's request-duration buckets; a histogram has one more slot, +Inf. */
+export const REQUEST_DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+/** A request the activator held because its revision had no ready instance. Times in ms. */
+export interface ColdStartRecord {
+  /** Wall-clock ms when the response headers were ready. */
+  time: number;
+  /** Held in the activator, from arrival to an instance slot. */
+  holdMs: number;
+  /** From the poke to the autoscaler until ready instances appeared (decision, placement, instance start). */
+  pokeToReadyMs?: number;
+  /** From arrival to response headers (the hold included). */
+  totalMs: number;
+  status: number;
+}
+
+/** One gateway's view of one revision over one reporting period (counts are for the period, not running totals). */
+export interface GatewayStatsMessage {
+  gatewayId: string;
+  namespace: string;
+  revision: string;
+  /** Wall-clock ms at the end of the period. */
+  time: number;
+  periodMs: number;
+  requests: number;
+  /** Answers with a 5xx status. */
+  errors: number;
+  /** Request durations per bucket of REQUEST_DURATION_BUCKETS_SECONDS (not cumulative), the last slot +Inf. */
+  durations: number[];
+  coldStarts: ColdStartRecord[];
 }
