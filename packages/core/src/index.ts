@@ -14,6 +14,7 @@ export * from './resources/kinds.js';
 export * from './resources/conditions.js';
 export const KEDGE_VERSION = '0.1.0';
 export * from './resources/image.js';
+export * from './resources/resolved-image.js';
 export * from './resources/defaults.js';
 export * from './resources/validation.js';
 export * from './nats/connect.js';

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  awaitsImageResolution,
+  componentDigest,
   CPU_LIMIT_ANNOTATION,
   DEFAULT_RUNNER_CONFIG,
   isProcessRevision,
   markCompleteResponse,
-  parseImageDigest,
   parseQuantity,
   readCpuLimitMs,
   readInstancePerRequest,
@@ -149,7 +150,9 @@ export class WasmRuntime implements Runtime {
   private async compiled(rev: Revision, timings: Timings): Promise<CompiledComponent> {
     const container = rev.spec.containers[0];
     const image = container?.image ?? '';
-    const digest = parseImageDigest(image);
+    const digest = componentDigest(rev);
+    if (!digest && awaitsImageResolution(rev))
+      throw new RevisionLoadError('ResolvingDigests', `spec.containers[0].image: "${image}" is being resolved to a digest; try again in a moment`);
     if (!digest)
       throw new RevisionLoadError(
         'ImageNotResolved',
