@@ -47,6 +47,7 @@ export * from './config/defaults.js';
 export * from './config/domain.js';
 export * from './config/features.js';
 export * from './config/network.js';
+export * from './config/deployment.js';
 export * from './config/autoscaler.js';
 export * from './config/autoscaler-config.js';
 export * from './config/runner.js';

@@ -103,6 +103,22 @@ describe('tag-to-digest resolution of registry images', () => {
     expect(cond(rev, 'ContainerHealthy')?.message).toContain(`registry 127.0.0.1:${port} is unreachable`);
   });
 
+  it('config-deployment registries-skipping-tag-resolving: dev.local by default, and what the operator lists', async () => {
+    const dev = await deploy('dev', 'dev.local/helloworld-go:v1');
+    expect(dev.status?.resolvedImage).toEqual({ skipped: true });
+    expect(dev.status?.containerStatuses).toEqual([{ name: 'user-container' }]);
+
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-deployment', namespace: 'knative-serving' }, data: { 'registries-skipping-tag-resolving': registry.host } };
+    const res = await api.fetch(
+      new Request('http://api/api/v1/namespaces/knative-serving/configmaps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cm) }),
+    );
+    expect(res.status, await res.clone().text()).toBe(201);
+    await api.idle();
+    await push('skipped:v1', component(4));
+    const rev = await deploy('skipped', `${registry.host}/skipped:v1`);
+    expect(rev.status?.resolvedImage).toEqual({ skipped: true });
+  });
+
   it('local image names are not resolved (they are a container engine\'s)', async () => {
     const rev = await deploy('local', 'localhost/helloworld-go');
     expect(rev.status?.resolvedImage).toBeUndefined();

@@ -83,6 +83,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
     processRevisions: () => deps.config.current.features.processRevisions,
     resolveImage: (k, image) => images.lookup(k, image),
     resolutionRecorded: (k) => images.forget(k),
+    registriesSkippingTagResolving: () => deps.config.current.deployment.registriesSkippingTagResolving,
   });
   const deletedRoutes = new Map<string, Route>();
   const route = createRouteReconciler({

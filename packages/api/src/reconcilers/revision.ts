@@ -1,8 +1,10 @@
 import {
   componentDigest,
   parseImageDigest,
+  parseImageReference,
   PROCESS_REVISIONS_FEATURE,
   resolvesFromRegistry,
+  skipsTagResolution,
   podAutoscalerFor,
   type Condition,
   type PodAutoscaler,
@@ -25,6 +27,8 @@ export interface RevisionReconcilerDeps {
   resolveImage: (key: string, image: string) => Resolution;
   /** The resolution is recorded in the Revision's status: the resolver may let go of it. */
   resolutionRecorded: (key: string) => void;
+  /** config-deployment `registries-skipping-tag-resolving`, as it is now. */
+  registriesSkippingTagResolving: () => readonly string[];
 }
 
 /** Reasons this reconciler itself decides (the others come from runners and are kept across restarts). */
@@ -114,7 +118,9 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
         ? undefined
         : parseImageDigest(c0?.image ?? '');
     let resolution: Resolution | undefined;
-    if (!resolvedImage && resolvesFromRegistry(rev)) {
+    if (!resolvedImage && resolvesFromRegistry(rev) && skipsTagResolution(parseImageReference(c0!.image!)!, deps.registriesSkippingTagResolving()))
+      resolvedImage = { skipped: true };
+    else if (!resolvedImage && resolvesFromRegistry(rev)) {
       resolution = deps.resolveImage(key, c0!.image!);
       if (resolution.state === 'resolved') ({ resolvedImage, imageDigest } = resolution);
     }

@@ -27,7 +27,9 @@ export function awaitsImageResolution(rev: Revision): boolean {
 /** The runtime a resolved registry image asks for; undefined when the image was not resolved from a registry. */
 export function resolvedRuntime(rev: Revision): 'wasm' | 'container' | undefined {
   const r = resolvesFromRegistry(rev) ? rev.status?.resolvedImage : undefined;
-  return r ? runtimeForArtifactType(r.artifactType) : undefined;
+  if (!r) return undefined;
+  // Skipped registries are local development names: only a container engine can use an image by name.
+  return r.artifactType === undefined ? 'container' : runtimeForArtifactType(r.artifactType);
 }
 
 /**

@@ -151,10 +151,16 @@ export interface ResolvedImageStatus {
   /**
    * The manifest's `artifactType`, else its config's media type (else an index's own media type):
    * `application/vnd.wasm.config.v0+json` is a WebAssembly component, anything else a container image.
+   * Absent when the resolution was skipped.
    */
-  artifactType: string;
+  artifactType?: string;
   /** For a wasm artifact: the component layer's digest, stored in the Store's blobs (the component store). */
   component?: string;
+  /**
+   * config-deployment `registries-skipping-tag-resolving` names the registry: the image is used as
+   * written (by a container engine), nothing was fetched, and there is no `artifactType`.
+   */
+  skipped?: boolean;
 }
 
 export interface Resource<K extends string = string, S = unknown, St = unknown> {
