@@ -1,4 +1,4 @@
-import type { Bus, Clock, Logger, Store } from '@kedge/core';
+import type { Bus, Clock, Logger, RegistryClient, Store } from '@kedge/core';
 import { LiveConfig } from './config/live.js';
 import { createRestApp } from './rest/app.js';
 import { createReconcilers } from './reconcilers/index.js';
@@ -9,6 +9,8 @@ export interface ApiDeps {
   bus: Bus;
   clock: Clock;
   logger: Logger;
+  /** Resolves registry images on Revisions (default: see createReconcilers). */
+  registry?: RegistryClient;
 }
 
 export interface Api {

@@ -63,3 +63,4 @@ export * from './oci/errors.js';
 export * from './oci/auth.js';
 export * from './oci/client.js';
 export * from './oci/wasm-artifact.js';
+export * from './oci/docker-config.js';

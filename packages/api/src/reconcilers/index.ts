@@ -1,5 +1,6 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import {
+  dockerConfigCredentials,
   kindDefinition,
   RegistryClient,
   subjects,
@@ -33,7 +34,10 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   config: LiveConfig;
-  /** Where registry images are resolved (default: anonymous, plain HTTP for loopback registries only). */
+  /**
+   * Where registry images are resolved (default: credentials from the docker/podman auth file, plain
+   * HTTP for loopback registries only).
+   */
   registry?: RegistryClient;
 }
 
@@ -71,7 +75,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const configuration = createConfigurationReconciler({ store, now, revisionsOf });
   const images = new ImageResolver({
     store,
-    registry: deps.registry ?? new RegistryClient(),
+    registry: deps.registry ?? new RegistryClient({ credentials: dockerConfigCredentials() }),
     clock,
     logger: logger.child({ component: 'image-resolver' }),
     settled: (k) => revisionCtl.enqueue(k),

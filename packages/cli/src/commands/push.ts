@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { imageWithDigest, isWasmComponent, parseImageReference, pushWasmComponent, RegistryClient } from '@kedge/core';
+import { dockerConfigCredentials, imageWithDigest, isWasmComponent, parseImageReference, pushWasmComponent, RegistryClient } from '@kedge/core';
 import { connect, type GlobalFlags } from '../client.js';
 
 interface PushOptions {
@@ -22,8 +22,9 @@ async function readComponent(file: string): Promise<Uint8Array> {
 }
 
 /**
- * Publishes to a registry as a wasm OCI artifact, returning `registry/repo@sha256:…`. The password comes
- * from KEDGE_REGISTRY_PASSWORD, not a flag, so it stays out of the process list and shell history.
+ * Publishes to a registry as a wasm OCI artifact, returning `registry/repo@sha256:…`. Credentials: `--username`
+ * with the password in KEDGE_REGISTRY_PASSWORD (not a flag, so it stays out of the process list and shell
+ * history), else what `docker login` / `podman login` stored.
  */
 async function pushToRegistry(bytes: Uint8Array, target: string, opts: PushOptions): Promise<string> {
   const ref = parseImageReference(target);
@@ -33,7 +34,7 @@ async function pushToRegistry(bytes: Uint8Array, target: string, opts: PushOptio
   if (opts.username && password === undefined) throw new Error('--username needs the password in KEDGE_REGISTRY_PASSWORD');
   const client = new RegistryClient({
     ...(opts.insecure ? { insecureRegistries: [ref.registry] } : {}),
-    ...(opts.username ? { credentials: () => ({ username: opts.username!, password: password! }) } : {}),
+    credentials: opts.username ? () => ({ username: opts.username!, password: password! }) : dockerConfigCredentials(),
   });
   return pushWasmComponent(client, { ...ref, tag: ref.tag ?? 'latest' }, bytes, new Date());
 }

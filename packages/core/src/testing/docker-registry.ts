@@ -17,6 +17,8 @@ export interface DockerRegistry {
 }
 
 export interface DockerRegistryOptions {
+  /** Require Basic auth: `user:bcrypt-hash` lines of an htpasswd file (distribution accepts bcrypt only). */
+  htpasswd?: string;
   /** How long to wait for it to listen (default 10 s). */
   readyTimeoutMs?: number;
 }
@@ -38,7 +40,7 @@ export function findDockerRegistryBinary(): string {
 
 /**
  * Starts Debian's docker-registry on a free port on 127.0.0.1 with its own config file and storage in a
- * temp dir, anonymous read/write, and resolves once it listens. Fails (never skips) when
+ * temp dir, anonymous read/write (or Basic auth with `htpasswd`), and resolves once it listens. Fails (never skips) when
  * the binary is missing. The system's /etc/docker/registry config and port 5000 are not touched.
  */
 export async function startDockerRegistry(opts: DockerRegistryOptions = {}): Promise<DockerRegistry> {
@@ -61,9 +63,11 @@ export async function startDockerRegistry(opts: DockerRegistryOptions = {}): Pro
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      ...(opts.htpasswd !== undefined ? ['auth:', '  htpasswd:', '    realm: kedge-test', `    path: ${join(dir, 'htpasswd')}`] : []),
       '',
     ].join('\n'),
   );
+  if (opts.htpasswd !== undefined) writeFileSync(join(dir, 'htpasswd'), `${opts.htpasswd}\n`);
   let output = '';
   const proc: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG, bin, 'serve', config], { stdio: ['pipe', 'pipe', 'pipe'] });
   let exited = false;
