@@ -19,6 +19,11 @@ export interface DockerRegistry {
 export interface DockerRegistryOptions {
   /** Require Basic auth: `user:bcrypt-hash` lines of an htpasswd file (distribution accepts bcrypt only). */
   htpasswd?: string;
+  /**
+   * Require Bearer tokens (distribution's token auth): JWTs from `realm` for `service`, signed by `issuer`
+   * with the key of the PEM certificate `rootCertBundle` (a file path).
+   */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   /** How long to wait for it to listen (default 10 s). */
   readyTimeoutMs?: number;
 }
@@ -64,6 +69,9 @@ export async function startDockerRegistry(opts: DockerRegistryOptions = {}): Pro
       'http:',
       `  addr: 127.0.0.1:${port}`,
       ...(opts.htpasswd !== undefined ? ['auth:', '  htpasswd:', '    realm: kedge-test', `    path: ${join(dir, 'htpasswd')}`] : []),
+      ...(opts.token
+        ? ['auth:', '  token:', `    realm: ${opts.token.realm}`, `    service: ${opts.token.service}`, `    issuer: ${opts.token.issuer}`, `    rootcertbundle: ${opts.token.rootCertBundle}`]
+        : []),
       '',
     ].join('\n'),
   );
