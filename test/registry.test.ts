@@ -4,7 +4,17 @@ import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Digest, WASM_CONFIG } from '@kedge/core';
 import { startDockerRegistry, type DockerRegistry } from '@kedge/core/testing';
-import { ROOT, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgeProcess } from './harness.js';
+import {
+  ROOT,
+  kedge,
+  pickPorts,
+  request,
+  startKedge,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type KedgeProcess,
+} from './harness.js';
 
 // Issue 13 item 2 (registry side) and issue 15 item 6: a component published with `kedge push` to a real
 // registry (Debian's docker-registry, distribution 2.8) is deployed by `image: 127.0.0.1:PORT/hello:v1`,
@@ -15,7 +25,13 @@ const WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const NS = 'example';
 const SERVICES = `/apis/serving.knative.dev/v1/namespaces/${NS}/services`;
 const REVISIONS = `/apis/serving.knative.dev/v1/namespaces/${NS}/revisions`;
-const KUBECTL = process.env.KUBECTL ?? (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl')).find((p) => existsSync(p)) ?? 'kubectl';
+const KUBECTL =
+  process.env.KUBECTL ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'kubectl'))
+    .find((p) => existsSync(p)) ??
+  'kubectl';
 const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 
 function manifest(name: string, image: string, target: string): string {
@@ -69,12 +85,23 @@ describe('components from an OCI registry and kedge push', () => {
     const ref = pushed.stdout.trim();
     expect(ref).toMatch(new RegExp(`^${registry.host.replace(/\./g, '\\.')}/hello@sha256:[0-9a-f]{64}$`));
 
-    const applied = await kedge(['apply', '-f', writeFile(tmp.dir, 'hello.yaml', manifest('hello', `${registry.host}/hello:v1`, 'Registry'))], proc.creds);
+    const applied = await kedge(
+      ['apply', '-f', writeFile(tmp.dir, 'hello.yaml', manifest('hello', `${registry.host}/hello:v1`, 'Registry'))],
+      proc.creds,
+    );
     expect(applied.code, applied.stderr).toBe(0);
-    const rev = await waitForObject(proc.apiUrl, REVISIONS, 'hello-00001', (r: any) => r.status?.containerStatuses?.[0]?.imageDigest !== undefined);
+    const rev = await waitForObject(
+      proc.apiUrl,
+      REVISIONS,
+      'hello-00001',
+      (r: any) => r.status?.containerStatuses?.[0]?.imageDigest !== undefined,
+    );
     expect(rev.spec.containers[0].image).toBe(`${registry.host}/hello:v1`);
     expect(rev.status.containerStatuses[0].imageDigest).toBe(ref);
-    expect(rev.status.resolvedImage).toEqual({ artifactType: WASM_CONFIG, component: sha256Digest(new Uint8Array(readFileSync(WASM))) });
+    expect(rev.status.resolvedImage).toEqual({
+      artifactType: WASM_CONFIG,
+      component: sha256Digest(new Uint8Array(readFileSync(WASM))),
+    });
     await waitForObject(proc.apiUrl, SERVICES, 'hello', isReady);
 
     const r = await request(proc.gatewayUrl, `hello.${NS}.example.com`, '/');
@@ -83,7 +110,10 @@ describe('components from an OCI registry and kedge push', () => {
   }, 60_000);
 
   it('a tag the registry does not have: the Revision is Ready=False with ImageNotFound and how to push it', async () => {
-    const applied = await kedge(['apply', '-f', writeFile(tmp.dir, 'missing.yaml', manifest('missing', `${registry.host}/hello:nope`, 'x'))], proc.creds);
+    const applied = await kedge(
+      ['apply', '-f', writeFile(tmp.dir, 'missing.yaml', manifest('missing', `${registry.host}/hello:nope`, 'x'))],
+      proc.creds,
+    );
     expect(applied.stdout + applied.stderr).toContain('missing');
     const rev = await waitForObject(proc.apiUrl, REVISIONS, 'missing-00001', (o: any) =>
       o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'False'),
@@ -94,17 +124,27 @@ describe('components from an OCI registry and kedge push', () => {
     expect(ready.message).toContain('kedge push');
   }, 60_000);
 
-  it('kedge push FILE uploads to Kedge\'s store; kubectl deploys the printed reference', async () => {
+  it("kedge push FILE uploads to Kedge's store; kubectl deploys the printed reference", async () => {
     expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
     const pushed = await kedge(['push', WASM], proc.creds);
     expect(pushed.code, pushed.stderr).toBe(0);
     const ref = pushed.stdout.trim();
     expect(ref).toBe(`helloworld.wasm@${sha256Digest(new Uint8Array(readFileSync(WASM)))}`);
 
-    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', NS], { api: proc.apiUrl });
+    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', NS], {
+      api: proc.apiUrl,
+    });
     expect(printed.code, printed.stderr).toBe(0);
     const kubeconfig = writeFile(tmp.dir, 'kubeconfig', printed.stdout);
-    const applied = await run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), 'apply', '-f', writeFile(tmp.dir, 'kube.yaml', manifest('kube', ref, 'kubectl'))]);
+    const applied = await run(KUBECTL, [
+      '--kubeconfig',
+      kubeconfig,
+      '--cache-dir',
+      join(tmp.dir, 'kube-cache'),
+      'apply',
+      '-f',
+      writeFile(tmp.dir, 'kube.yaml', manifest('kube', ref, 'kubectl')),
+    ]);
     expect(applied.stdout, applied.stderr).toContain('service.serving.knative.dev/kube created');
     await waitForObject(proc.apiUrl, SERVICES, 'kube', isReady);
     const r = await request(proc.gatewayUrl, `kube.${NS}.example.com`, '/');

@@ -48,14 +48,20 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const push = (tag: string, bytes: Uint8Array) => pushWasmComponent(client, parseImageReference(`${registry.host}/${tag}`)!, bytes, created);
+const push = (tag: string, bytes: Uint8Array) =>
+  pushWasmComponent(client, parseImageReference(`${registry.host}/${tag}`)!, bytes, created);
 
 async function deploy(name: string, image: string): Promise<Revision> {
   const res = await api.fetch(
     new Request(`http://api/apis/serving.knative.dev/v1/namespaces/${NS}/services`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { template: { spec: { containers: [{ image }] } } } }),
+      body: JSON.stringify({
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Service',
+        metadata: { name, namespace: NS },
+        spec: { template: { spec: { containers: [{ image }] } } },
+      }),
     }),
   );
   expect(res.status, await res.clone().text()).toBe(201);
@@ -77,7 +83,10 @@ describe('tag-to-digest resolution of registry images', () => {
     // The tag moves; the revision keeps what it resolved to (a new revision would resolve again).
     await push('hello:v1', component(2));
     clock.advance(60_000);
-    await store.update<Revision>({ ...rev, metadata: { ...rev.metadata, labels: { ...rev.metadata.labels, touched: 'yes' } } });
+    await store.update<Revision>({
+      ...rev,
+      metadata: { ...rev.metadata, labels: { ...rev.metadata.labels, touched: 'yes' } },
+    });
     await api.idle();
     expect((await revision('hello')).status?.containerStatuses?.[0]?.imageDigest).toBe(pushed);
   });
@@ -85,7 +94,9 @@ describe('tag-to-digest resolution of registry images', () => {
   it('a tag that is not there → ImageNotFound saying how to push it; resolved after a retry once it is pushed', async () => {
     const rev = await deploy('later', `${registry.host}/later:v1`);
     expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ImageNotFound' });
-    expect(cond(rev, 'ContainerHealthy')?.message).toMatch(new RegExp(`^Unable to fetch image "${registry.host}/later:v1": .*kedge push`));
+    expect(cond(rev, 'ContainerHealthy')?.message).toMatch(
+      new RegExp(`^Unable to fetch image "${registry.host}/later:v1": .*kedge push`),
+    );
     expect(rev.status?.resolvedImage).toBeUndefined();
 
     const pushed = await push('later:v1', component(3));
@@ -108,9 +119,18 @@ describe('tag-to-digest resolution of registry images', () => {
     expect(dev.status?.resolvedImage).toEqual({ skipped: true });
     expect(dev.status?.containerStatuses).toEqual([{ name: 'user-container' }]);
 
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-deployment', namespace: 'knative-serving' }, data: { 'registries-skipping-tag-resolving': registry.host } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-deployment', namespace: 'knative-serving' },
+      data: { 'registries-skipping-tag-resolving': registry.host },
+    };
     const res = await api.fetch(
-      new Request('http://api/api/v1/namespaces/knative-serving/configmaps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cm) }),
+      new Request('http://api/api/v1/namespaces/knative-serving/configmaps', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(cm),
+      }),
     );
     expect(res.status, await res.clone().text()).toBe(201);
     await api.idle();
@@ -119,7 +139,7 @@ describe('tag-to-digest resolution of registry images', () => {
     expect(rev.status?.resolvedImage).toEqual({ skipped: true });
   });
 
-  it('local image names are not resolved (they are a container engine\'s)', async () => {
+  it("local image names are not resolved (they are a container engine's)", async () => {
     const rev = await deploy('local', 'localhost/helloworld-go');
     expect(rev.status?.resolvedImage).toBeUndefined();
     expect(rev.status?.containerStatuses).toEqual([{ name: 'user-container' }]);

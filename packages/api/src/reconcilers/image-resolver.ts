@@ -104,7 +104,11 @@ export class ImageResolver {
       if (!(await this.deps.store.blobs.has(layer.digest))) {
         const bytes = await this.deps.registry.blob(ref, layer, this.deps.maxComponentBytes ?? MAX_COMPONENT_BYTES);
         const stored = await this.deps.store.blobs.put(bytes);
-        if (stored !== layer.digest) throw new RegistryError('ImageInvalid', `${resolved.imageDigest}: stored component ${stored} is not ${layer.digest}`);
+        if (stored !== layer.digest)
+          throw new RegistryError(
+            'ImageInvalid',
+            `${resolved.imageDigest}: stored component ${stored} is not ${layer.digest}`,
+          );
       }
       status.component = layer.digest;
     }

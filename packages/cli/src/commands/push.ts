@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { dockerConfigCredentials, imageWithDigest, isWasmComponent, parseImageReference, pushWasmComponent, RegistryClient } from '@kedge/core';
+import {
+  dockerConfigCredentials,
+  imageWithDigest,
+  isWasmComponent,
+  parseImageReference,
+  pushWasmComponent,
+  RegistryClient,
+} from '@kedge/core';
 import { connect, type GlobalFlags } from '../client.js';
 
 interface PushOptions {
@@ -17,7 +24,10 @@ async function readComponent(file: string): Promise<Uint8Array> {
   } catch (err) {
     throw new Error(`FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (!isWasmComponent(bytes)) throw new Error(`FILE: ${path} is not a WebAssembly component (a core module or another file); build it as a wasi:http/proxy component`);
+  if (!isWasmComponent(bytes))
+    throw new Error(
+      `FILE: ${path} is not a WebAssembly component (a core module or another file); build it as a wasi:http/proxy component`,
+    );
   return bytes;
 }
 
@@ -28,10 +38,14 @@ async function readComponent(file: string): Promise<Uint8Array> {
  */
 async function pushToRegistry(bytes: Uint8Array, target: string, opts: PushOptions): Promise<string> {
   const ref = parseImageReference(target);
-  if (!ref) throw new Error(`REF: "${target}" is not a registry reference like 127.0.0.1:5000/hello:v1 (a host with a port or a dot, a repository, a tag)`);
+  if (!ref)
+    throw new Error(
+      `REF: "${target}" is not a registry reference like 127.0.0.1:5000/hello:v1 (a host with a port or a dot, a repository, a tag)`,
+    );
   if (ref.digest) throw new Error(`REF: "${target}" pins a digest; give a tag (the digest is what push prints)`);
   const password = process.env.KEDGE_REGISTRY_PASSWORD;
-  if (opts.username && password === undefined) throw new Error('--username needs the password in KEDGE_REGISTRY_PASSWORD');
+  if (opts.username && password === undefined)
+    throw new Error('--username needs the password in KEDGE_REGISTRY_PASSWORD');
   const client = new RegistryClient({
     ...(opts.insecure ? { insecureRegistries: [ref.registry] } : {}),
     credentials: opts.username ? () => ({ username: opts.username!, password: password! }) : dockerConfigCredentials(),
@@ -43,8 +57,8 @@ export function register(program: Command): void {
   program
     .command('push')
     .description(
-      'publish a component: with REF to an OCI registry as a wasm artifact, without REF to Kedge\'s component store; ' +
-        'prints the reference to put in a manifest\'s image:',
+      "publish a component: with REF to an OCI registry as a wasm artifact, without REF to Kedge's component store; " +
+        "prints the reference to put in a manifest's image:",
     )
     .argument('<file>', 'a WebAssembly component (.wasm)')
     .argument('[ref]', 'registry/repository:tag, e.g. 127.0.0.1:5000/hello:v1')

@@ -9,14 +9,24 @@ export interface DeploymentConfig {
   registriesSkippingTagResolving: string[];
 }
 
-export const DEPLOYMENT_CONFIG: DeploymentConfig = { registriesSkippingTagResolving: ['kind.local', 'ko.local', 'dev.local'] };
+export const DEPLOYMENT_CONFIG: DeploymentConfig = {
+  registriesSkippingTagResolving: ['kind.local', 'ko.local', 'dev.local'],
+};
 
 export function parseDeploymentConfig(data: Record<string, string> | undefined): DeploymentConfig {
   const raw = data?.['registries-skipping-tag-resolving'];
   if (raw === undefined) return DEPLOYMENT_CONFIG;
-  const registries = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  const registries = raw
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const bad = registries.find((r) => /[\s/]/.test(r));
   if (bad !== undefined)
-    throw new FieldError([{ path: 'registries-skipping-tag-resolving', message: `"${bad}" is not a registry host (host[:port], comma-separated)` }]);
+    throw new FieldError([
+      {
+        path: 'registries-skipping-tag-resolving',
+        message: `"${bad}" is not a registry host (host[:port], comma-separated)`,
+      },
+    ]);
   return { registriesSkippingTagResolving: registries };
 }

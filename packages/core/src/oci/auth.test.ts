@@ -28,7 +28,9 @@ afterAll(async () => {
 
 describe('registry auth (docker-registry with htpasswd)', () => {
   it('without credentials: RegistryUnauthorized, saying so', async () => {
-    const err = await new RegistryClient().resolve(parseImageReference(`${registry.host}/private:v1`)!).catch((e: unknown) => e);
+    const err = await new RegistryClient()
+      .resolve(parseImageReference(`${registry.host}/private:v1`)!)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).reason).toBe('RegistryUnauthorized');
     expect((err as RegistryError).message).toContain(`registry ${registry.host} refused access (HTTP 401)`);
@@ -36,11 +38,18 @@ describe('registry auth (docker-registry with htpasswd)', () => {
 
   it('answers the Basic challenge with the credentials, from the callback or a docker/podman auth file', async () => {
     const ref = parseImageReference(`${registry.host}/private:v1`)!;
-    const client = new RegistryClient({ credentials: (r) => (r === registry.host ? { username: USER, password: PASSWORD } : undefined) });
+    const client = new RegistryClient({
+      credentials: (r) => (r === registry.host ? { username: USER, password: PASSWORD } : undefined),
+    });
     const pushed = await pushWasmComponent(client, ref, COMPONENT, new Date(0));
 
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ auths: { [`http://${registry.host}/v1/`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        auths: { [`http://${registry.host}/v1/`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } },
+      }),
+    );
     const fromFile = new RegistryClient({ credentials: dockerConfigCredentials([join(dir, 'missing.json'), file]) });
     expect((await resolveImage(fromFile, ref)).imageDigest).toBe(pushed);
 
@@ -49,7 +58,11 @@ describe('registry auth (docker-registry with htpasswd)', () => {
   });
 
   it('looks for auth files where podman and docker keep them', () => {
-    expect(dockerConfigPaths({ REGISTRY_AUTH_FILE: '/a.json', DOCKER_CONFIG: '/d' }, '/home/u')).toEqual(['/a.json', '/d/config.json', '/home/u/.docker/config.json']);
+    expect(dockerConfigPaths({ REGISTRY_AUTH_FILE: '/a.json', DOCKER_CONFIG: '/d' }, '/home/u')).toEqual([
+      '/a.json',
+      '/d/config.json',
+      '/home/u/.docker/config.json',
+    ]);
     expect(dockerConfigPaths({}, '/home/u')).toEqual(['/home/u/.docker/config.json']);
   });
 });

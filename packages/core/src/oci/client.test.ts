@@ -4,12 +4,29 @@ import { sha256Digest } from '../store/blobs-fs.js';
 import { startDockerRegistry, type DockerRegistry } from '../testing/docker-registry.js';
 import { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
-import { DOCKER_IMAGE_CONFIG, DOCKER_MANIFEST, OCI_MANIFEST, runtimeForArtifactType, WASM_CONFIG, WASM_LAYER } from './media-types.js';
+import {
+  DOCKER_IMAGE_CONFIG,
+  DOCKER_MANIFEST,
+  OCI_MANIFEST,
+  runtimeForArtifactType,
+  WASM_CONFIG,
+  WASM_LAYER,
+} from './media-types.js';
 import { parseImageReference, type ImageReference } from './reference.js';
 import { pushWasmComponent, resolveImage, wasmArtifact } from './wasm-artifact.js';
 
 // Bytes that look like a component header; the registry does not care what a layer holds.
-const COMPONENT = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, ...new TextEncoder().encode('kedge test component')]);
+const COMPONENT = new Uint8Array([
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x0d,
+  0x00,
+  0x01,
+  0x00,
+  ...new TextEncoder().encode('kedge test component'),
+]);
 const created = new Date('2026-12-03T00:00:00Z');
 
 let registry: DockerRegistry;
@@ -45,7 +62,11 @@ describe('RegistryClient against docker-registry (distribution 2.8)', () => {
     expect(resolved.imageDigest).toBe(pushed);
     expect(resolved.artifactType).toBe(WASM_CONFIG);
     expect(runtimeForArtifactType(resolved.artifactType)).toBe('wasm');
-    expect(resolved.component).toEqual({ mediaType: WASM_LAYER, digest: sha256Digest(COMPONENT), size: COMPONENT.length });
+    expect(resolved.component).toEqual({
+      mediaType: WASM_LAYER,
+      digest: sha256Digest(COMPONENT),
+      size: COMPONENT.length,
+    });
 
     const bytes = await client.blob(ref('hello:v1'), resolved.component!, 1024);
     expect(bytes).toEqual(COMPONENT);
@@ -63,7 +84,9 @@ describe('RegistryClient against docker-registry (distribution 2.8)', () => {
   it('reads a Docker schema 2 image as a container artifact', async () => {
     const r = ref('app:1');
     const layer = new TextEncoder().encode('not really a tarball');
-    const config = new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+    const config = new TextEncoder().encode(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+    );
     await client.pushBlob(r, layer);
     await client.pushBlob(r, config);
     const manifest = new TextEncoder().encode(
@@ -71,12 +94,22 @@ describe('RegistryClient against docker-registry (distribution 2.8)', () => {
         schemaVersion: 2,
         mediaType: DOCKER_MANIFEST,
         config: { mediaType: DOCKER_IMAGE_CONFIG, digest: sha256Digest(config), size: config.length },
-        layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: sha256Digest(layer), size: layer.length }],
+        layers: [
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+            digest: sha256Digest(layer),
+            size: layer.length,
+          },
+        ],
       }),
     );
     const digest = await client.pushManifest(r, manifest, DOCKER_MANIFEST);
     const resolved = await resolveImage(client, r);
-    expect(resolved).toEqual({ digest, imageDigest: `${registry.host}/app@${digest}`, artifactType: DOCKER_IMAGE_CONFIG });
+    expect(resolved).toEqual({
+      digest,
+      imageDigest: `${registry.host}/app@${digest}`,
+      artifactType: DOCKER_IMAGE_CONFIG,
+    });
     expect(runtimeForArtifactType(resolved.artifactType)).toBe('container');
     expect((await client.resolve(r)).mediaType).toBe(DOCKER_MANIFEST);
   });

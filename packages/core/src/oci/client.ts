@@ -71,13 +71,18 @@ export class RegistryClient {
 
   /** HEAD of the manifest: its digest, media type and size, without downloading it (Knative's resolution). */
   async resolve(ref: ImageReference): Promise<Descriptor> {
-    const res = await this.send(ref, 'pull', 'HEAD', `manifests/${manifestReference(ref)}`, { headers: { accept: MANIFEST_ACCEPT } });
+    const res = await this.send(ref, 'pull', 'HEAD', `manifests/${manifestReference(ref)}`, {
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     await expectOk(res, ref, 'manifest');
     const header = res.headers.get('docker-content-digest');
     const type = res.headers.get('content-type')?.split(';')[0]?.trim();
     const size = Number(res.headers.get('content-length') ?? NaN);
     if (ref.digest && header && header !== ref.digest)
-      throw new RegistryError('ImageInvalid', `${show(ref)}: the registry answered for ${header}, not the digest asked for`);
+      throw new RegistryError(
+        'ImageInvalid',
+        `${show(ref)}: the registry answered for ${header}, not the digest asked for`,
+      );
     const digest = ref.digest ?? header;
     // A registry that sends no digest on HEAD (the spec lets it) is asked for the manifest itself.
     if (!digest || !type || !Number.isFinite(size)) return (await this.manifest(ref)).descriptor;
@@ -86,37 +91,57 @@ export class RegistryClient {
 
   /** The manifest (or index), checked against the digest the reference pins and the one the registry states. */
   async manifest(ref: ImageReference): Promise<{ descriptor: Descriptor; manifest: Manifest; bytes: Uint8Array }> {
-    const res = await this.send(ref, 'pull', 'GET', `manifests/${manifestReference(ref)}`, { headers: { accept: MANIFEST_ACCEPT } });
+    const res = await this.send(ref, 'pull', 'GET', `manifests/${manifestReference(ref)}`, {
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     await expectOk(res, ref, 'manifest');
     const max = this.opts.maxManifestBytes ?? MAX_MANIFEST_BYTES;
     const bytes = await readBody(res, max, ref, 'manifest');
     const digest = sha256Digest(bytes);
-    for (const [want, who] of [[ref.digest, 'the reference'], [res.headers.get('docker-content-digest'), 'the registry']] as const)
-      if (want && want.startsWith('sha256:') && want !== digest)
-        throw new RegistryError('ImageInvalid', `${show(ref)}: the manifest's sha256 is ${digest}, ${who} says ${want}`);
+    for (const [want, who] of [
+      [ref.digest, 'the reference'],
+      [res.headers.get('docker-content-digest'), 'the registry'],
+    ] as const)
+      if (want?.startsWith('sha256:') && want !== digest)
+        throw new RegistryError(
+          'ImageInvalid',
+          `${show(ref)}: the manifest's sha256 is ${digest}, ${who} says ${want}`,
+        );
     let manifest: Manifest;
     try {
       manifest = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
     } catch {
       throw new RegistryError('ImageInvalid', `${show(ref)}: the manifest is not JSON`);
     }
-    if (manifest?.schemaVersion !== 2) throw new RegistryError('ImageInvalid', `${show(ref)}: manifest schemaVersion ${manifest?.schemaVersion} (only 2 is supported)`);
+    if (manifest?.schemaVersion !== 2)
+      throw new RegistryError(
+        'ImageInvalid',
+        `${show(ref)}: manifest schemaVersion ${manifest?.schemaVersion} (only 2 is supported)`,
+      );
     const mediaType = manifest.mediaType ?? res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
     return { descriptor: { mediaType, digest, size: bytes.length }, manifest, bytes };
   }
 
   /** A blob, read up to `maxBytes` and checked against its digest (and size, when the descriptor has one). */
   async blob(ref: ImageReference, desc: { digest: string; size?: number }, maxBytes: number): Promise<Uint8Array> {
-    if (!/^sha256:[0-9a-f]{64}$/.test(desc.digest)) throw new RegistryError('ImageInvalid', `${show(ref)}: blob digest "${desc.digest}" is not sha256:<hex>`);
+    if (!/^sha256:[0-9a-f]{64}$/.test(desc.digest))
+      throw new RegistryError('ImageInvalid', `${show(ref)}: blob digest "${desc.digest}" is not sha256:<hex>`);
     if (desc.size !== undefined && desc.size > maxBytes)
-      throw new RegistryError('ImageInvalid', `${show(ref)}: blob ${desc.digest} is ${desc.size} bytes, more than the ${maxBytes} allowed`);
+      throw new RegistryError(
+        'ImageInvalid',
+        `${show(ref)}: blob ${desc.digest} is ${desc.size} bytes, more than the ${maxBytes} allowed`,
+      );
     const res = await this.send(ref, 'pull', 'GET', `blobs/${desc.digest}`, {});
     await expectOk(res, ref, `blob ${desc.digest}`);
     const bytes = await readBody(res, maxBytes, ref, `blob ${desc.digest}`);
     const got = sha256Digest(bytes);
-    if (got !== desc.digest) throw new RegistryError('ImageInvalid', `${show(ref)}: blob ${desc.digest} arrived with sha256 ${got}`);
+    if (got !== desc.digest)
+      throw new RegistryError('ImageInvalid', `${show(ref)}: blob ${desc.digest} arrived with sha256 ${got}`);
     if (desc.size !== undefined && bytes.length !== desc.size)
-      throw new RegistryError('ImageInvalid', `${show(ref)}: blob ${desc.digest} is ${bytes.length} bytes, the manifest says ${desc.size}`);
+      throw new RegistryError(
+        'ImageInvalid',
+        `${show(ref)}: blob ${desc.digest} is ${bytes.length} bytes, the manifest says ${desc.size}`,
+      );
     return bytes;
   }
 
@@ -129,10 +154,14 @@ export class RegistryClient {
     const start = await this.send(ref, 'pull,push', 'POST', 'blobs/uploads/', {});
     if (start.status !== 202) await failure(start, ref, 'blob upload');
     const location = start.headers.get('location');
-    if (!location) throw new RegistryError('RegistryError', `${show(ref)}: the registry started an upload without a Location`);
+    if (!location)
+      throw new RegistryError('RegistryError', `${show(ref)}: the registry started an upload without a Location`);
     const url = new URL(location, `${this.baseUrl(ref.registry)}/`);
     url.searchParams.set('digest', digest);
-    const put = await this.send(ref, 'pull,push', 'PUT', url, { headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const put = await this.send(ref, 'pull,push', 'PUT', url, {
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     if (put.status !== 201) await failure(put, ref, `blob ${digest}`);
     await put.body?.cancel();
     return { digest, size: bytes.length };
@@ -141,17 +170,31 @@ export class RegistryClient {
   /** Stores a manifest under the reference's tag (or digest); returns its digest, checked against the registry's. */
   async pushManifest(ref: ImageReference, bytes: Uint8Array, mediaType: string): Promise<string> {
     const digest = sha256Digest(bytes);
-    const res = await this.send(ref, 'pull,push', 'PUT', `manifests/${ref.tag ?? digest}`, { headers: { 'content-type': mediaType }, body: bytes });
+    const res = await this.send(ref, 'pull,push', 'PUT', `manifests/${ref.tag ?? digest}`, {
+      headers: { 'content-type': mediaType },
+      body: bytes,
+    });
     if (res.status !== 201) await failure(res, ref, 'manifest');
     await res.body?.cancel();
     const stated = res.headers.get('docker-content-digest');
-    if (stated && stated !== digest) throw new RegistryError('ImageInvalid', `${show(ref)}: the registry stored the manifest as ${stated}, its sha256 is ${digest}`);
+    if (stated && stated !== digest)
+      throw new RegistryError(
+        'ImageInvalid',
+        `${show(ref)}: the registry stored the manifest as ${stated}, its sha256 is ${digest}`,
+      );
     return digest;
   }
 
   /** One request; a 401 is answered once with credentials or a token for the challenge, then retried. */
-  private async send(ref: ImageReference, access: Access, method: string, path: string | URL, init: { headers?: Record<string, string>; body?: Uint8Array }): Promise<Response> {
-    const url = typeof path === 'string' ? `${this.baseUrl(ref.registry)}/v2/${ref.repository}/${path}` : path.toString();
+  private async send(
+    ref: ImageReference,
+    access: Access,
+    method: string,
+    path: string | URL,
+    init: { headers?: Record<string, string>; body?: Uint8Array },
+  ): Promise<Response> {
+    const url =
+      typeof path === 'string' ? `${this.baseUrl(ref.registry)}/v2/${ref.repository}/${path}` : path.toString();
     const key = `${ref.registry} ${ref.repository} ${access}`;
     let res = await this.fetch(ref, url, method, init, this.auth.get(key));
     if (res.status !== 401) return res;
@@ -164,20 +207,41 @@ export class RegistryClient {
     return res;
   }
 
-  private async fetch(ref: ImageReference, url: string, method: string, init: { headers?: Record<string, string>; body?: Uint8Array }, authorization?: string): Promise<Response> {
+  private async fetch(
+    ref: ImageReference,
+    url: string,
+    method: string,
+    init: { headers?: Record<string, string>; body?: Uint8Array },
+    authorization?: string,
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (authorization) headers.authorization = authorization;
     try {
-      return await fetch(url, { method, headers, ...(init.body ? { body: init.body } : {}), signal: AbortSignal.timeout(this.timeoutMs) });
+      return await fetch(url, {
+        method,
+        headers,
+        ...(init.body ? { body: init.body } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
-      throw new RegistryError('RegistryUnreachable', `registry ${ref.registry} is unreachable (${method} ${url}: ${why})`);
+      const why =
+        (err as Error).name === 'TimeoutError'
+          ? `no answer within ${this.timeoutMs} ms`
+          : (cause?.code ?? cause?.message ?? (err as Error).message);
+      throw new RegistryError(
+        'RegistryUnreachable',
+        `registry ${ref.registry} is unreachable (${method} ${url}: ${why})`,
+      );
     }
   }
 
   /** The Authorization for a challenge: Basic with the credentials, or a Bearer token from the realm. */
-  private async authorize(ref: ImageReference, access: Access, challenge: ReturnType<typeof parseChallenge>): Promise<string | undefined> {
+  private async authorize(
+    ref: ImageReference,
+    access: Access,
+    challenge: ReturnType<typeof parseChallenge>,
+  ): Promise<string | undefined> {
     const creds = this.opts.credentials?.(ref.registry);
     if (challenge?.scheme === 'basic') return creds ? basicAuthorization(creds) : undefined;
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) return undefined;
@@ -185,7 +249,10 @@ export class RegistryClient {
     try {
       realm = new URL(challenge.params.realm);
     } catch {
-      throw new RegistryError('RegistryError', `registry ${ref.registry}: token realm "${challenge.params.realm}" is not a URL`);
+      throw new RegistryError(
+        'RegistryError',
+        `registry ${ref.registry}: token realm "${challenge.params.realm}" is not a URL`,
+      );
     }
     if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
     realm.searchParams.set('scope', `repository:${ref.repository}:${access}`);
@@ -194,11 +261,17 @@ export class RegistryClient {
     try {
       res = await fetch(realm, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
-      throw new RegistryError('RegistryUnreachable', `registry ${ref.registry}: its token service ${realm.origin} is unreachable (${(err as Error).message})`);
+      throw new RegistryError(
+        'RegistryUnreachable',
+        `registry ${ref.registry}: its token service ${realm.origin} is unreachable (${(err as Error).message})`,
+      );
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new RegistryError('RegistryUnauthorized', `registry ${ref.registry}: its token service refused ${creds ? `user ${creds.username}` : 'anonymous access'} (HTTP ${res.status})`);
+      throw new RegistryError(
+        'RegistryUnauthorized',
+        `registry ${ref.registry}: its token service refused ${creds ? `user ${creds.username}` : 'anonymous access'} (HTTP ${res.status})`,
+      );
     }
     const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
@@ -221,10 +294,20 @@ async function failure(res: Response, ref: ImageReference, what: string): Promis
   const detail = registryMessage(text);
   const where = `${show(ref)}: ${what}`;
   if (res.status === 404)
-    throw new RegistryError('ImageNotFound', `${where} not found in registry ${ref.registry}${detail}; check the repository and tag, or push it (\`kedge push FILE.wasm ${ref.registry}/${ref.repository}:TAG\`)`);
+    throw new RegistryError(
+      'ImageNotFound',
+      `${where} not found in registry ${ref.registry}${detail}; check the repository and tag, or push it (\`kedge push FILE.wasm ${ref.registry}/${ref.repository}:TAG\`)`,
+    );
   if (res.status === 401 || res.status === 403)
-    throw new RegistryError('RegistryUnauthorized', `${where}: registry ${ref.registry} refused access (HTTP ${res.status})${detail}; give Kedge credentials for it`);
-  if (res.status >= 500) throw new RegistryError('RegistryUnreachable', `${where}: registry ${ref.registry} failed (HTTP ${res.status})${detail}; try again later`);
+    throw new RegistryError(
+      'RegistryUnauthorized',
+      `${where}: registry ${ref.registry} refused access (HTTP ${res.status})${detail}; give Kedge credentials for it`,
+    );
+  if (res.status >= 500)
+    throw new RegistryError(
+      'RegistryUnreachable',
+      `${where}: registry ${ref.registry} failed (HTTP ${res.status})${detail}; try again later`,
+    );
   throw new RegistryError('RegistryError', `${where}: registry ${ref.registry} answered HTTP ${res.status}${detail}`);
 }
 
@@ -255,7 +338,10 @@ async function readBody(res: Response, max: number, ref: ImageReference, what: s
     try {
       chunk = await reader.read();
     } catch (err) {
-      throw new RegistryError('RegistryUnreachable', `${show(ref)}: reading the ${what} failed (${(err as Error).message})`);
+      throw new RegistryError(
+        'RegistryUnreachable',
+        `${show(ref)}: reading the ${what} failed (${(err as Error).message})`,
+      );
     }
     if (chunk.done) break;
     size += chunk.value.length;

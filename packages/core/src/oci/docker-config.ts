@@ -8,9 +8,11 @@ import type { RegistryCredentials } from './auth.js';
  * $REGISTRY_AUTH_FILE (podman), $DOCKER_CONFIG/config.json, ~/.docker/config.json — the first that exists.
  */
 export function dockerConfigPaths(env: NodeJS.ProcessEnv = process.env, home = homedir()): string[] {
-  return [env.REGISTRY_AUTH_FILE, env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : undefined, join(home, '.docker', 'config.json')].filter(
-    (p): p is string => Boolean(p),
-  );
+  return [
+    env.REGISTRY_AUTH_FILE,
+    env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : undefined,
+    join(home, '.docker', 'config.json'),
+  ].filter((p): p is string => Boolean(p));
 }
 
 /** `https://host:port/v1/` → `host:port`: auth files key registries either way. */
@@ -23,7 +25,9 @@ function registryKey(key: string): string {
  * `username`/`password`). Read when asked (after a 401), so a login after Kedge started counts.
  * Credential helpers (`credsStore`) are not run.
  */
-export function dockerConfigCredentials(paths: readonly string[] = dockerConfigPaths()): (registry: string) => RegistryCredentials | undefined {
+export function dockerConfigCredentials(
+  paths: readonly string[] = dockerConfigPaths(),
+): (registry: string) => RegistryCredentials | undefined {
   return (registry) => {
     for (const path of paths) {
       let text: string;
@@ -40,7 +44,8 @@ export function dockerConfigCredentials(paths: readonly string[] = dockerConfigP
       }
       for (const [key, entry] of Object.entries(auths)) {
         if (registryKey(key) !== registry) continue;
-        if (entry.username !== undefined && entry.password !== undefined) return { username: entry.username, password: entry.password };
+        if (entry.username !== undefined && entry.password !== undefined)
+          return { username: entry.username, password: entry.password };
         if (!entry.auth) continue;
         const plain = Buffer.from(entry.auth, 'base64').toString('utf8');
         const colon = plain.indexOf(':');

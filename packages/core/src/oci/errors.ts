@@ -4,7 +4,12 @@
  * RegistryUnauthorized (401/403 after authenticating), ImageInvalid (bad digest, unknown or oversized
  * manifest), RegistryError (any other answer).
  */
-export type RegistryErrorReason = 'RegistryUnreachable' | 'ImageNotFound' | 'RegistryUnauthorized' | 'ImageInvalid' | 'RegistryError';
+export type RegistryErrorReason =
+  | 'RegistryUnreachable'
+  | 'ImageNotFound'
+  | 'RegistryUnauthorized'
+  | 'ImageInvalid'
+  | 'RegistryError';
 
 export class RegistryError extends Error {
   constructor(

@@ -7,14 +7,34 @@ const D = `sha256:${'a'.repeat(64)}`;
 
 describe('parseImageReference', () => {
   it('reads host[:port]/repository[:tag][@digest]', () => {
-    expect(parseImageReference('127.0.0.1:5000/hello:v1')).toEqual({ registry: '127.0.0.1:5000', repository: 'hello', tag: 'v1' });
-    expect(parseImageReference('gcr.io/knative-samples/helloworld-go')).toEqual({ registry: 'gcr.io', repository: 'knative-samples/helloworld-go' });
-    expect(parseImageReference(`ghcr.io/a/b:v2@${D}`)).toEqual({ registry: 'ghcr.io', repository: 'a/b', tag: 'v2', digest: D });
+    expect(parseImageReference('127.0.0.1:5000/hello:v1')).toEqual({
+      registry: '127.0.0.1:5000',
+      repository: 'hello',
+      tag: 'v1',
+    });
+    expect(parseImageReference('gcr.io/knative-samples/helloworld-go')).toEqual({
+      registry: 'gcr.io',
+      repository: 'knative-samples/helloworld-go',
+    });
+    expect(parseImageReference(`ghcr.io/a/b:v2@${D}`)).toEqual({
+      registry: 'ghcr.io',
+      repository: 'a/b',
+      tag: 'v2',
+      digest: D,
+    });
     expect(parseImageReference('localhost:5000/x')).toMatchObject({ registry: 'localhost:5000', repository: 'x' });
   });
 
   it('leaves local image names, .wasm paths and uploaded components alone', () => {
-    for (const local of ['localhost/helloworld-go', 'node:20', 'helloworld-go', 'library/node', `hello.wasm@${D}`, './build/app.wasm', 'Gcr.io/UPPER/x'])
+    for (const local of [
+      'localhost/helloworld-go',
+      'node:20',
+      'helloworld-go',
+      'library/node',
+      `hello.wasm@${D}`,
+      './build/app.wasm',
+      'Gcr.io/UPPER/x',
+    ])
       expect(namesRegistry(local), local).toBe(false);
   });
 
@@ -39,7 +59,11 @@ describe('RegistryClient transport', () => {
   });
 
   it('parses Bearer and Basic challenges', () => {
-    expect(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:a/b:pull"')).toEqual({
+    expect(
+      parseChallenge(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:a/b:pull"',
+      ),
+    ).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:a/b:pull' },
     });

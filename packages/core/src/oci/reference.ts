@@ -18,7 +18,8 @@ export interface ImageReference {
 const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
 
 /** The reference's parts when it names a registry host, else undefined (a local name, a `.wasm` path, …). */
 export function parseImageReference(image: string): ImageReference | undefined {
@@ -42,7 +43,7 @@ export function parseImageReference(image: string): ImageReference | undefined {
     path = path.slice(0, colon);
     if (!TAG.test(tag)) return undefined;
   }
-  if (!path || !path.split('/').every((c) => REPO_COMPONENT.test(c))) return undefined;
+  if (!path?.split('/').every((c) => REPO_COMPONENT.test(c))) return undefined;
   return { registry, repository: path, ...(tag !== undefined ? { tag } : {}), ...(digest ? { digest } : {}) };
 }
 

@@ -33,25 +33,61 @@ function jwt(key: string, certDer: Buffer, claims: Record<string, unknown>): str
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kedge-token-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=kedge-token'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kedge-token',
+    ],
+    { stdio: 'ignore' },
+  );
   const key = readFileSync(join(dir, 'key.pem'), 'utf8');
   const der = new X509Certificate(readFileSync(join(dir, 'cert.pem'))).raw;
   const port = await freePort();
   tokens = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const basic = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString() : '';
+    const basic = req.headers.authorization?.startsWith('Basic ')
+      ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString()
+      : '';
     const user = basic === 'kedge:s3cret' ? 'kedge' : '';
     const scope = url.searchParams.get('scope') ?? '';
     asked.push({ user, scope });
     const [, name, wanted] = scope.split(':');
     const actions = (wanted ?? '').split(',').filter((a) => a === 'pull' || (a === 'push' && user === 'kedge'));
     const now = Math.floor(Date.now() / 1000);
-    const token = jwt(key, der, { iss: ISSUER, sub: user, aud: SERVICE, iat: now, nbf: now - 10, exp: now + 300, jti: String(asked.length), access: [{ type: 'repository', name, actions }] });
+    const token = jwt(key, der, {
+      iss: ISSUER,
+      sub: user,
+      aud: SERVICE,
+      iat: now,
+      nbf: now - 10,
+      exp: now + 300,
+      jti: String(asked.length),
+      access: [{ type: 'repository', name, actions }],
+    });
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ token }));
   });
   await new Promise<void>((r) => tokens.listen(port, '127.0.0.1', r));
-  registry = await startDockerRegistry({ token: { realm: `http://127.0.0.1:${port}/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: join(dir, 'cert.pem') } });
+  registry = await startDockerRegistry({
+    token: {
+      realm: `http://127.0.0.1:${port}/token`,
+      service: SERVICE,
+      issuer: ISSUER,
+      rootCertBundle: join(dir, 'cert.pem'),
+    },
+  });
 });
 afterAll(async () => {
   await registry?.stop();
@@ -63,7 +99,9 @@ describe('registry token auth (docker-registry with token auth)', () => {
   it('pushes with a token got with credentials, pulls with an anonymous one', async () => {
     const ref = parseImageReference(`${registry.host}/team/hello:v1`)!;
     const anonymous = new RegistryClient();
-    await expect(pushWasmComponent(anonymous, ref, COMPONENT, new Date(0))).rejects.toMatchObject({ reason: 'RegistryUnauthorized' });
+    await expect(pushWasmComponent(anonymous, ref, COMPONENT, new Date(0))).rejects.toMatchObject({
+      reason: 'RegistryUnauthorized',
+    });
 
     const pusher = new RegistryClient({ credentials: () => ({ username: 'kedge', password: 's3cret' }) });
     const pushed = await pushWasmComponent(pusher, ref, COMPONENT, new Date(0));

@@ -9,11 +9,20 @@ import { digestReference, type ImageReference } from './reference.js';
  * manifest, config `application/vnd.wasm.config.v0+json` with `architecture: wasm`, `os: wasip2` and
  * the layer digests, and the component itself as the one `application/wasm` layer.
  */
-export function wasmArtifact(component: Uint8Array, created: Date): { config: Uint8Array; layer: Descriptor; manifest: Uint8Array } {
+export function wasmArtifact(
+  component: Uint8Array,
+  created: Date,
+): { config: Uint8Array; layer: Descriptor; manifest: Uint8Array } {
   const layer: Descriptor = { mediaType: WASM_LAYER, digest: sha256Digest(component), size: component.length };
   // `component.exports/imports` are optional to readers; Kedge checks the component when it compiles it.
   const config = new TextEncoder().encode(
-    JSON.stringify({ created: created.toISOString(), architecture: 'wasm', os: 'wasip2', layerDigests: [layer.digest], component: { exports: [], imports: [] } }),
+    JSON.stringify({
+      created: created.toISOString(),
+      architecture: 'wasm',
+      os: 'wasip2',
+      layerDigests: [layer.digest],
+      component: { exports: [], imports: [] },
+    }),
   );
   const manifest: Manifest = {
     schemaVersion: 2,
@@ -26,7 +35,12 @@ export function wasmArtifact(component: Uint8Array, created: Date): { config: Ui
 }
 
 /** Pushes a component to `ref` (its tag, or by digest when it has none); returns `registry/repo@sha256:…`. */
-export async function pushWasmComponent(client: RegistryClient, ref: ImageReference, component: Uint8Array, created: Date): Promise<string> {
+export async function pushWasmComponent(
+  client: RegistryClient,
+  ref: ImageReference,
+  component: Uint8Array,
+  created: Date,
+): Promise<string> {
   const { config, manifest } = wasmArtifact(component, created);
   await client.pushBlob(ref, component);
   await client.pushBlob(ref, config);
@@ -50,10 +64,17 @@ export interface ResolvedImage {
 export async function resolveImage(client: RegistryClient, ref: ImageReference): Promise<ResolvedImage> {
   const { descriptor, manifest } = await client.manifest(ref);
   const artifactType = manifest.artifactType ?? manifest.config?.mediaType ?? descriptor.mediaType;
-  const resolved: ResolvedImage = { digest: descriptor.digest, imageDigest: digestReference(ref, descriptor.digest), artifactType };
+  const resolved: ResolvedImage = {
+    digest: descriptor.digest,
+    imageDigest: digestReference(ref, descriptor.digest),
+    artifactType,
+  };
   if (artifactType !== WASM_CONFIG && manifest.config?.mediaType !== WASM_CONFIG) return resolved;
   const layers = (manifest.layers ?? []).filter((l) => l.mediaType === WASM_LAYER);
   if (layers.length !== 1)
-    throw new RegistryError('ImageInvalid', `${resolved.imageDigest}: a wasm artifact needs exactly one ${WASM_LAYER} layer, it has ${layers.length}`);
+    throw new RegistryError(
+      'ImageInvalid',
+      `${resolved.imageDigest}: a wasm artifact needs exactly one ${WASM_LAYER} layer, it has ${layers.length}`,
+    );
   return { ...resolved, artifactType: WASM_CONFIG, component: layers[0]! };
 }

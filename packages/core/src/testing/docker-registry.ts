@@ -68,16 +68,27 @@ export async function startDockerRegistry(opts: DockerRegistryOptions = {}): Pro
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${port}`,
-      ...(opts.htpasswd !== undefined ? ['auth:', '  htpasswd:', '    realm: kedge-test', `    path: ${join(dir, 'htpasswd')}`] : []),
+      ...(opts.htpasswd !== undefined
+        ? ['auth:', '  htpasswd:', '    realm: kedge-test', `    path: ${join(dir, 'htpasswd')}`]
+        : []),
       ...(opts.token
-        ? ['auth:', '  token:', `    realm: ${opts.token.realm}`, `    service: ${opts.token.service}`, `    issuer: ${opts.token.issuer}`, `    rootcertbundle: ${opts.token.rootCertBundle}`]
+        ? [
+            'auth:',
+            '  token:',
+            `    realm: ${opts.token.realm}`,
+            `    service: ${opts.token.service}`,
+            `    issuer: ${opts.token.issuer}`,
+            `    rootcertbundle: ${opts.token.rootCertBundle}`,
+          ]
         : []),
       '',
     ].join('\n'),
   );
   if (opts.htpasswd !== undefined) writeFileSync(join(dir, 'htpasswd'), `${opts.htpasswd}\n`);
   let output = '';
-  const proc: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG, bin, 'serve', config], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG, bin, 'serve', config], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     proc.once('exit', () => {
@@ -97,7 +108,10 @@ export async function startDockerRegistry(opts: DockerRegistryOptions = {}): Pro
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
   // The registry logs "listening on ADDR" once its socket is bound, right before it serves.
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`docker-registry on port ${port} was not ready within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`docker-registry on port ${port} was not ready within ${readyTimeoutMs} ms:\n${output}`)),
+      readyTimeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.length > 64_000) output = output.slice(-32_000);
