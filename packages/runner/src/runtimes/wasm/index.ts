@@ -12,6 +12,7 @@ import {
   readInstancePerRequest,
   readOutboundPolicy,
   readWarmInstances,
+  resolvedRuntime,
   type Logger,
   type Revision,
   type Store,
@@ -151,6 +152,11 @@ export class WasmRuntime implements Runtime {
     const container = rev.spec.containers[0];
     const image = container?.image ?? '';
     const digest = componentDigest(rev);
+    if (resolvedRuntime(rev) === 'container')
+      throw new RevisionLoadError(
+        'NotAComponent',
+        `spec.containers[0].image: "${image}" is a container image (${rev.status?.resolvedImage?.artifactType ?? 'its registry skips tag resolution'}), not a WebAssembly component published as a wasm OCI artifact`,
+      );
     if (!digest && awaitsImageResolution(rev))
       throw new RevisionLoadError('ResolvingDigests', `spec.containers[0].image: "${image}" is being resolved to a digest; try again in a moment`);
     if (!digest)
