@@ -111,18 +111,21 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
 
     const key = `${ns}/${name}`;
     const c0 = rev.spec.containers[0];
+    const fromRegistry = resolvesFromRegistry(rev);
+    // Resolved once: what the status recorded stays, whatever the tag points at later.
     let resolvedImage = rev.status?.resolvedImage;
     let imageDigest = resolvedImage
       ? rev.status?.containerStatuses?.[0]?.imageDigest
-      : resolvesFromRegistry(rev)
+      : fromRegistry
         ? undefined
         : parseImageDigest(c0?.image ?? '');
     let resolution: Resolution | undefined;
-    if (!resolvedImage && resolvesFromRegistry(rev) && skipsTagResolution(parseImageReference(c0!.image!)!, deps.registriesSkippingTagResolving()))
-      resolvedImage = { skipped: true };
-    else if (!resolvedImage && resolvesFromRegistry(rev)) {
-      resolution = deps.resolveImage(key, c0!.image!);
-      if (resolution.state === 'resolved') ({ resolvedImage, imageDigest } = resolution);
+    if (fromRegistry && !resolvedImage) {
+      if (skipsTagResolution(parseImageReference(c0!.image!)!, deps.registriesSkippingTagResolving())) resolvedImage = { skipped: true };
+      else {
+        resolution = deps.resolveImage(key, c0!.image!);
+        if (resolution.state === 'resolved') ({ resolvedImage, imageDigest } = resolution);
+      }
     }
     // Read on the status this pass writes: a resolved wasm image's component is checked below.
     const seen: Revision = resolvedImage ? { ...rev, status: { ...rev.status, resolvedImage } } : rev;
