@@ -16,10 +16,10 @@ import {
   type KedgeProcess,
 } from './harness.js';
 
-// Issue 13 item 2 (registry side) and issue 15 item 6: a component published with `kedge push` to a real
-// registry (Debian's docker-registry, distribution 2.8) is deployed by `image: 127.0.0.1:PORT/hello:v1`,
-// resolved to its digest on the Revision and served; one uploaded to Kedge's own store with `kedge push FILE`
-// is deployed by the real kubectl with the reference push printed.
+// A component published with `kedge push` to a real registry (Debian's docker-registry, distribution 2.8) is
+// deployed by `image: 127.0.0.1:PORT/hello:v1`, resolved to its digest on the Revision (Knative's tag-to-digest
+// resolution, docs/api.md) and served; one uploaded to Kedge's own store with `kedge push FILE` is deployed by
+// the real kubectl with the reference push printed.
 
 const WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const NS = 'example';

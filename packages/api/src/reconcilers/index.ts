@@ -123,7 +123,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
       name: 'revision',
       for: 'Revision',
       reconcile: revision,
-      resyncOn: ['config-features'],
+      resyncOn: ['config-features', 'config-deployment'],
       watches: {
         Revision: (type, o) => {
           if (type === 'DELETED') {
