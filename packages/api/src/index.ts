@@ -1,4 +1,4 @@
-import type { Bus, Clock, Logger, Store } from '@kedge/core';
+import type { Bus, Clock, Logger, RegistryClient, Store } from '@kedge/core';
 import { LiveConfig } from './config/live.js';
 import { createDashboardRoutes } from './dashboard/routes.js';
 import { DashboardStats } from './dashboard/stats.js';
@@ -11,6 +11,8 @@ export interface ApiDeps {
   bus: Bus;
   clock: Clock;
   logger: Logger;
+  /** Resolves registry images on Revisions (default: see createReconcilers). */
+  registry?: RegistryClient;
 }
 
 export interface Api {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleteResponse, subjects, type EndpointsMessage } from '@kedge/core';
+import { isCompleteResponse, OCI_IMAGE_CONFIG, subjects, WASM_CONFIG, type EndpointsMessage } from '@kedge/core';
 import { RunnerHarness } from './testing/harness.js';
 import { buildOutboundGuest, buildTestGuest, ensureRunnerBuilt } from './testing/components.js';
 import { createServer, type Server } from 'node:http';
@@ -235,6 +235,26 @@ describe('runner: WebAssembly revisions', () => {
     expect(results.every(([s, t]) => s === 200 && t === 'Hello Drain!\n')).toBe(true);
     expect(await gone).toBeGreaterThan(0);
     await expect.poll(async () => statusOf(h.dispatch('drain-00001', 'd1'))).toBe(503);
+  });
+
+  it('runs a registry image once the API recorded what it resolved to; a container image is not a component', async () => {
+    const component = await h.store.blobs.put(guest);
+    const rev = await h.revision('oci-00001', undefined, {}, { TARGET: 'OCI' }, { image: '127.0.0.1:5000/hello:v1' });
+    // Not resolved yet: nothing to load, and a start says why instead of guessing.
+    const early = await h.start('oci-00001', 'oci0');
+    expect(early.ok).toBe(false);
+    expect(early.error).toContain('ResolvingDigests');
+
+    const ready = h.nextHealth('oci-00001', (x) => x.ready);
+    await h.store.update({ ...rev, status: { resolvedImage: { artifactType: WASM_CONFIG, component } } });
+    await ready;
+    expect((await h.start('oci-00001', 'oci1')).ok).toBe(true);
+    expect(await (await h.dispatch('oci-00001', 'oci1')).text()).toBe('Hello OCI!\n');
+
+    const img = await h.revision('img-00001', undefined, {}, {}, { image: '127.0.0.1:5000/app:v1' });
+    const failed = h.nextHealth('img-00001', (x) => !x.ready);
+    await h.store.update({ ...img, status: { resolvedImage: { artifactType: OCI_IMAGE_CONFIG } } });
+    expect(await failed).toMatchObject({ reason: 'NotAComponent' });
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   ACTIVATOR_HEADER,
+  awaitsImageResolution,
   CLUSTER_TOKEN_HEADER,
   clusterTokenMatches,
   INSTANCE_HEADER,
@@ -97,6 +98,8 @@ interface Instance {
 
 /** Longest the start waits for config-kedge-runner. */
 const SETTINGS_SYNC_MS = 5_000;
+/** What a revision was prepared as: its spec, and what its registry image resolved to (set once, after creation). */
+const preparedAs = (rev: Revision): string => JSON.stringify([rev.spec, rev.status?.resolvedImage ?? null]);
 /** Knative's queue depth: 10 × containerConcurrency waiting requests per instance. */
 const QUEUE_DEPTH_FACTOR = 10;
 /** Waiting requests allowed per instance when the revision sets no containerConcurrency. */
@@ -167,7 +170,7 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   function publishHealth(rev: Revision, ready: boolean, reason?: string, message?: string): void {
     const { namespace, name } = rev.metadata;
-    health.set(key(namespace, name), { spec: JSON.stringify(rev.spec), ready });
+    health.set(key(namespace, name), { spec: preparedAs(rev), ready });
     const msg: RevisionHealth = { namespace, revision: name, nodeId, ready, time: clock.now() };
     if (reason) msg.reason = reason;
     if (message) msg.message = message;
@@ -182,7 +185,9 @@ export function createRunner(deps: RunnerDeps): Runner {
   /** Knative's image pull, done when a Revision appears so the first request pays no transpile. */
   async function prepare(rev: Revision): Promise<void> {
     const k = key(rev.metadata.namespace, rev.metadata.name);
-    const spec = JSON.stringify(rev.spec);
+    // A registry image is prepared once the API resolved it (status.resolvedImage), not before.
+    if (awaitsImageResolution(rev)) return;
+    const spec = preparedAs(rev);
     if (health.get(k)?.spec === spec) return;
     try {
       await runnable(rev).prepare(rev);

@@ -1,16 +1,19 @@
 import {
   AUTOSCALER_VALIDATION_CONFIG,
   DEFAULTS_CONFIG,
+  DEPLOYMENT_CONFIG,
   DOMAIN_CONFIG,
   FEATURES_CONFIG,
   parseAutoscalerValidationConfig,
   parseDefaultsConfig,
+  parseDeploymentConfig,
   parseDomainConfig,
   parseFeaturesConfig,
   SYSTEM_NAMESPACE,
   type AutoscalerValidationConfig,
   type ConfigMap,
   type DefaultsConfig,
+  type DeploymentConfig,
   type DomainConfig,
   type FeaturesConfig,
   type Logger,
@@ -25,6 +28,8 @@ export interface ApiConfig {
   gc: GcConfig;
   /** The config-autoscaler keys annotation validation checks against (max-scale-limit, …). */
   autoscaler: AutoscalerValidationConfig;
+  /** config-deployment: registries-skipping-tag-resolving. */
+  deployment: DeploymentConfig;
 }
 
 type Parsers = { [K in keyof ApiConfig]: [string, (data: Record<string, string> | undefined) => ApiConfig[K], ApiConfig[K]] };
@@ -35,6 +40,7 @@ const PARSERS: Parsers = {
   features: ['config-features', parseFeaturesConfig, FEATURES_CONFIG],
   gc: ['config-gc', parseGcConfig, GC_DEFAULTS],
   autoscaler: ['config-autoscaler', parseAutoscalerValidationConfig, AUTOSCALER_VALIDATION_CONFIG],
+  deployment: ['config-deployment', parseDeploymentConfig, DEPLOYMENT_CONFIG],
 };
 
 /**
@@ -43,7 +49,7 @@ const PARSERS: Parsers = {
  * parse (stored before validation existed) keeps the previous settings and is logged.
  */
 export class LiveConfig {
-  current: ApiConfig = { domain: DOMAIN_CONFIG, defaults: DEFAULTS_CONFIG, features: FEATURES_CONFIG, gc: GC_DEFAULTS, autoscaler: AUTOSCALER_VALIDATION_CONFIG };
+  current: ApiConfig = { domain: DOMAIN_CONFIG, defaults: DEFAULTS_CONFIG, features: FEATURES_CONFIG, gc: GC_DEFAULTS, autoscaler: AUTOSCALER_VALIDATION_CONFIG, deployment: DEPLOYMENT_CONFIG };
   private unwatch?: () => void;
   private readonly listeners = new Set<(name: string) => void>();
 

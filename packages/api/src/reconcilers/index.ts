@@ -1,6 +1,8 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import {
+  dockerConfigCredentials,
   kindDefinition,
+  RegistryClient,
   subjects,
   type AnyResource,
   type Bus,
@@ -18,6 +20,7 @@ import { createConfigurationReconciler } from './configuration.js';
 import { domainMappingController } from './domain-mapping.js';
 import { Controller, splitKey } from './controller.js';
 import { createRevisionGc } from './gc.js';
+import { ImageResolver } from './image-resolver.js';
 import { createOwnerGc } from './owners.js';
 import { createRevisionReconciler } from './revision.js';
 import { createRouteReconciler } from './route.js';
@@ -31,6 +34,11 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   config: LiveConfig;
+  /**
+   * Where registry images are resolved (default: credentials from the docker/podman auth file, plain
+   * HTTP for loopback registries only).
+   */
+  registry?: RegistryClient;
 }
 
 /**
@@ -65,7 +73,22 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const revisionsOf = (ns: string, cfg: string) => cache.revisionsOf(ns, cfg);
   const service = createServiceReconciler({ store, now });
   const configuration = createConfigurationReconciler({ store, now, revisionsOf });
-  const revision = createRevisionReconciler({ store, now, health: (k) => health.get(k), processRevisions: () => deps.config.current.features.processRevisions });
+  const images = new ImageResolver({
+    store,
+    registry: deps.registry ?? new RegistryClient({ credentials: dockerConfigCredentials() }),
+    clock,
+    logger: logger.child({ component: 'image-resolver' }),
+    settled: (k) => revisionCtl.enqueue(k),
+  });
+  const revision = createRevisionReconciler({
+    store,
+    now,
+    health: (k) => health.get(k),
+    processRevisions: () => deps.config.current.features.processRevisions,
+    resolveImage: (k, image) => images.lookup(k, image),
+    resolutionRecorded: (k) => images.forget(k),
+    registriesSkippingTagResolving: () => deps.config.current.deployment.registriesSkippingTagResolving,
+  });
   const deletedRoutes = new Map<string, Route>();
   const route = createRouteReconciler({
     store,
@@ -100,10 +123,13 @@ export function createReconcilers(deps: ReconcilerDeps) {
       name: 'revision',
       for: 'Revision',
       reconcile: revision,
-      resyncOn: ['config-features'],
+      resyncOn: ['config-features', 'config-deployment'],
       watches: {
         Revision: (type, o) => {
-          if (type === 'DELETED') health.delete(keyOf(o));
+          if (type === 'DELETED') {
+            health.delete(keyOf(o));
+            images.forget(keyOf(o));
+          }
           return [];
         },
         PodAutoscaler: ownerOfKind('Revision'),
@@ -209,7 +235,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
       let quiet = 0;
       while (quiet < 3) {
         await tick();
-        quiet = all.every((ctl) => ctl.idle) ? quiet + 1 : 0;
+        quiet = all.every((ctl) => ctl.idle) && images.idle ? quiet + 1 : 0;
       }
     },
   };

@@ -271,10 +271,11 @@ describe('more Knative behaviours', () => {
 
 describe('failures a user can act on', () => {
   it('an image Kedge cannot fetch → Revision ContainerMissing, Configuration RevisionFailed, Route RevisionMissing', async () => {
-    await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: 'gcr.io/knative-samples/helloworld-go' }] } } } });
+    // A name with no registry host: nothing to resolve (registry images: image-resolution.test.ts).
+    await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: 'knative-samples/helloworld-go' }] } } } });
     const rev = (await get<Revision>('Revision', 'bad-00001'))!;
     expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerMissing' });
-    expect(cond(rev, 'ContainerHealthy')?.message).toContain('Unable to fetch image "gcr.io/knative-samples/helloworld-go"');
+    expect(cond(rev, 'ContainerHealthy')?.message).toContain('Unable to fetch image "knative-samples/helloworld-go"');
     const cfg = (await get<Configuration>('Configuration', 'bad'))!;
     expect(cond(cfg, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
     expect(cond(cfg, 'Ready')?.message).toMatch(/^Revision "bad-00001" failed with message: Unable to fetch image/);

@@ -1,6 +1,10 @@
 import {
+  componentDigest,
   parseImageDigest,
+  parseImageReference,
   PROCESS_REVISIONS_FEATURE,
+  resolvesFromRegistry,
+  skipsTagResolution,
   podAutoscalerFor,
   type Condition,
   type PodAutoscaler,
@@ -9,6 +13,7 @@ import {
   type RevisionStatus,
   type Store,
 } from '@kedge/core';
+import type { Resolution } from './image-resolver.js';
 import { Conditions, isControlledBy, sameJson, writeStatus } from './util.js';
 
 export interface RevisionReconcilerDeps {
@@ -18,15 +23,26 @@ export interface RevisionReconcilerDeps {
   health: (key: string) => RevisionHealth | undefined;
   /** config-features `kedge.process-revisions`, as it is now. */
   processRevisions: () => boolean;
+  /** Tag-to-digest resolution of registry images (ImageResolver): where `ns/name`'s stands. */
+  resolveImage: (key: string, image: string) => Resolution;
+  /** The resolution is recorded in the Revision's status: the resolver may let go of it. */
+  resolutionRecorded: (key: string) => void;
+  /** config-deployment `registries-skipping-tag-resolving`, as it is now. */
+  registriesSkippingTagResolving: () => readonly string[];
 }
 
 /** Reasons this reconciler itself decides (the others come from runners and are kept across restarts). */
 const CONTAINER_MISSING = 'ContainerMissing';
+/** Knative's reason while image digests are being resolved. */
+const RESOLVING = 'ResolvingDigests';
+/** A failed resolution's reasons (RegistryError): a later success makes the revision healthy again. */
+const REGISTRY_REASONS = new Set([RESOLVING, 'RegistryUnreachable', 'ImageNotFound', 'RegistryUnauthorized', 'ImageInvalid', 'RegistryError']);
 
 
 /**
  * Why the image cannot run, before any runner tries: Kedge runs components uploaded by
- * `kedge apply` (image `<file>@sha256:<hex>`) or processes (a container with `command`).
+ * `kedge apply` (image `<file>@sha256:<hex>`), images resolved from a registry, or processes (a
+ * container with `command`).
  */
 async function imageProblem(store: Store, rev: Revision, processRevisions: boolean): Promise<string | undefined> {
   const c = rev.spec.containers[0];
@@ -36,6 +52,12 @@ async function imageProblem(store: Store, rev: Revision, processRevisions: boole
     return processRevisions
       ? undefined
       : `process revisions are disabled: "${PROCESS_REVISIONS_FEATURE}: enabled" in ConfigMap config-features (namespace knative-serving) turns them on`;
+  if (resolvesFromRegistry(rev)) {
+    const component = componentDigest(rev);
+    if (component && !(await store.blobs.has(component)))
+      return `Unable to fetch image "${c.image}": its component ${component} is no longer in the store; delete the revision so a new one resolves the image again`;
+    return undefined;
+  }
   const digest = parseImageDigest(c.image ?? '');
   if (!digest)
     return `Unable to fetch image "${c.image}": Kedge runs WebAssembly components, referenced as "<file>.wasm@sha256:<hex>" — use \`kedge apply -f\` or \`kedge service create --image ./file.wasm\` so the file is uploaded — or local processes (set "command")`;
@@ -63,9 +85,9 @@ function activeFromAutoscaler(pa: PodAutoscaler | undefined): [Condition['status
  */
 export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
   const { store } = deps;
-  return async function reconcileRevision(ns: string, name: string): Promise<void> {
+  return async function reconcileRevision(ns: string, name: string): Promise<{ requeueAfterMs: number } | undefined> {
     const rev = await store.get<Revision>('Revision', ns, name);
-    if (!rev) return;
+    if (!rev) return undefined;
     const now = deps.now();
     const conds = new Conditions(rev.status?.conditions ?? [], now, ['ResourcesAvailable', 'ContainerHealthy']);
 
@@ -87,13 +109,37 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
       conds.set('ResourcesAvailable', 'True');
     }
 
-    const problem = await imageProblem(store, rev, deps.processRevisions());
-    const health = deps.health(`${ns}/${name}`);
+    const key = `${ns}/${name}`;
+    const c0 = rev.spec.containers[0];
+    const fromRegistry = resolvesFromRegistry(rev);
+    // Resolved once: what the status recorded stays, whatever the tag points at later.
+    let resolvedImage = rev.status?.resolvedImage;
+    let imageDigest = resolvedImage
+      ? rev.status?.containerStatuses?.[0]?.imageDigest
+      : fromRegistry
+        ? undefined
+        : parseImageDigest(c0?.image ?? '');
+    let resolution: Resolution | undefined;
+    if (fromRegistry && !resolvedImage) {
+      if (skipsTagResolution(parseImageReference(c0!.image!)!, deps.registriesSkippingTagResolving())) resolvedImage = { skipped: true };
+      else {
+        resolution = deps.resolveImage(key, c0!.image!);
+        if (resolution.state === 'resolved') ({ resolvedImage, imageDigest } = resolution);
+      }
+    }
+    // Read on the status this pass writes: a resolved wasm image's component is checked below.
+    const seen: Revision = resolvedImage ? { ...rev, status: { ...rev.status, resolvedImage } } : rev;
+    const problem = await imageProblem(store, seen, deps.processRevisions());
+    const health = deps.health(key);
     const prev = conds.get('ContainerHealthy');
-    if (problem) conds.set('ContainerHealthy', 'False', CONTAINER_MISSING, problem);
+    if (resolution?.state === 'resolving') conds.set('ContainerHealthy', 'Unknown', RESOLVING, `Resolving the digest of image "${c0!.image}"`);
+    else if (resolution?.state === 'failed')
+      conds.set('ContainerHealthy', 'False', resolution.reason, `Unable to fetch image "${c0!.image}": ${resolution.message}`);
+    else if (problem) conds.set('ContainerHealthy', 'False', CONTAINER_MISSING, problem);
     else if (health && !health.ready)
       conds.set('ContainerHealthy', 'False', health.reason || 'LoadFailed', `Container failed with: ${health.message ?? 'the runner could not load the revision'}`);
-    else if (health?.ready || !prev || prev.status !== 'False' || prev.reason === CONTAINER_MISSING) conds.set('ContainerHealthy', 'True');
+    else if (health?.ready || !prev || prev.status !== 'False' || prev.reason === CONTAINER_MISSING || REGISTRY_REASONS.has(prev.reason ?? ''))
+      conds.set('ContainerHealthy', 'True');
 
     const [active, reason, message] = activeFromAutoscaler(pa);
     // Informational (Knative: not part of Ready), so a revision at zero is still Ready.
@@ -104,19 +150,21 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     const paDesired = pa?.status?.desiredScale;
     const desiredReplicas = paDesired !== undefined && paDesired >= 0 ? paDesired : Math.max(rev.status?.desiredReplicas ?? 0, actual);
 
-    const c0 = rev.spec.containers[0];
-    const digest = parseImageDigest(c0?.image ?? '');
     const status: RevisionStatus = {
       ...rev.status,
+      ...(resolvedImage ? { resolvedImage } : {}),
       observedGeneration: rev.metadata.generation,
       conditions: conds.done(),
       actualReplicas: actual,
       desiredReplicas,
       containerStatuses: rev.spec.containers.map((c) => ({
         name: c.name ?? 'user-container',
-        ...(c === c0 && digest ? { imageDigest: digest } : {}),
+        ...(c === c0 && imageDigest ? { imageDigest } : {}),
       })),
     };
     await writeStatus(store, rev, status);
+    if (resolution?.state === 'resolved') deps.resolutionRecorded(key);
+    // A failed resolution is tried again after its backoff; the resolver's own answer enqueues the rest.
+    return resolution?.state === 'failed' ? { requeueAfterMs: resolution.retryInMs } : undefined;
   };
 }

@@ -136,8 +136,31 @@ export interface RouteStatus extends Status {
 export interface RevisionStatus extends Status {
   logUrl?: string;
   containerStatuses?: { name: string; imageDigest?: string }[];
+  /** Kedge: what a registry image reference resolved to (resources/resolved-image.ts). */
+  resolvedImage?: ResolvedImageStatus;
   actualReplicas?: number;
   desiredReplicas?: number;
+}
+
+/**
+ * Set once by the revision reconciler when the serving container's image names a registry and was
+ * resolved to a digest (Knative's tag-to-digest resolution; `containerStatuses[0].imageDigest` holds
+ * `registry/repository@sha256:…`). Which runtime runs the revision follows `artifactType`.
+ */
+export interface ResolvedImageStatus {
+  /**
+   * The manifest's `artifactType`, else its config's media type (else an index's own media type):
+   * `application/vnd.wasm.config.v0+json` is a WebAssembly component, anything else a container image.
+   * Absent when the resolution was skipped.
+   */
+  artifactType?: string;
+  /** For a wasm artifact: the component layer's digest, stored in the Store's blobs (the component store). */
+  component?: string;
+  /**
+   * config-deployment `registries-skipping-tag-resolving` names the registry: the image is used as
+   * written (by a container engine), nothing was fetched, and there is no `artifactType`.
+   */
+  skipped?: boolean;
 }
 
 export interface Resource<K extends string = string, S = unknown, St = unknown> {

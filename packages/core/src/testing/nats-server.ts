@@ -3,6 +3,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from '../net.js';
+import { WATCHDOG } from './watchdog.js';
 
 export interface NatsServerOptions {
   /** JetStream with file storage in a temp store dir (default true: the Store needs it). */
@@ -36,21 +37,6 @@ const INSTALL_HINT =
   'nats-server is required for the NATS tests and the distributed mode: install it with `apt-get install -y nats-server` ' +
   '(Debian/Ubuntu; .ci/run does this) or set NATS_SERVER_BIN to its path.';
 
-/**
- * Runs "$0 $@" (nats-server and its flags) in the background and waits for it. TERM/INT are passed
- * on, USR1 becomes a SIGKILL, and end-of-file on stdin (the parent died) kills the server too.
- */
-const WATCHDOG = [
-  // Background jobs of a non-interactive shell get /dev/null as stdin: keep the pipe as fd 3.
-  'exec 3<&0',
-  '"$0" "$@" </dev/null 3<&- & pid=$!',
-  "trap 'kill -TERM $pid 2>/dev/null' TERM INT",
-  "trap 'kill -KILL $pid 2>/dev/null' USR1",
-  '(cat <&3 >/dev/null; kill -KILL $pid 2>/dev/null) &',
-  'watcher=$!',
-  'while kill -0 $pid 2>/dev/null; do wait $pid; done',
-  'kill $watcher 2>/dev/null',
-].join('\n');
 
 /** Finds the nats-server binary: $NATS_SERVER_BIN, then $PATH, then the Debian locations. */
 export function findNatsServerBinary(): string {

@@ -1,6 +1,7 @@
 import { parseAutoscalerValidationConfig } from '../../config/autoscaler.js';
 import { parseAutoscalerConfig } from '../../config/autoscaler-config.js';
 import { parseDefaultsConfig } from '../../config/defaults.js';
+import { parseDeploymentConfig } from '../../config/deployment.js';
 import { parseDomainConfig } from '../../config/domain.js';
 import { parseFeaturesConfig } from '../../config/features.js';
 import { NETWORK_CONFIG_MAP, parseNetworkConfig } from '../../config/network.js';
@@ -15,6 +16,7 @@ import { validateMetaSyntax } from './metadata.js';
 /** Parsers for the Knative ConfigMaps whose content this package understands. */
 const PARSERS: Record<string, (data: Record<string, string>) => unknown> = {
   'config-defaults': parseDefaultsConfig,
+  'config-deployment': parseDeploymentConfig,
   'config-domain': parseDomainConfig,
   'config-features': parseFeaturesConfig,
   [NETWORK_CONFIG_MAP]: parseNetworkConfig,

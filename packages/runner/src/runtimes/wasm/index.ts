@@ -1,16 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  awaitsImageResolution,
+  componentDigest,
   CPU_LIMIT_ANNOTATION,
   DEFAULT_RUNNER_CONFIG,
   isProcessRevision,
   markCompleteResponse,
-  parseImageDigest,
   parseQuantity,
   readCpuLimitMs,
   readInstancePerRequest,
   readOutboundPolicy,
   readWarmInstances,
+  resolvedRuntime,
   type Logger,
   type Revision,
   type Store,
@@ -149,7 +151,14 @@ export class WasmRuntime implements Runtime {
   private async compiled(rev: Revision, timings: Timings): Promise<CompiledComponent> {
     const container = rev.spec.containers[0];
     const image = container?.image ?? '';
-    const digest = parseImageDigest(image);
+    const digest = componentDigest(rev);
+    if (resolvedRuntime(rev) === 'container')
+      throw new RevisionLoadError(
+        'NotAComponent',
+        `spec.containers[0].image: "${image}" is a container image (${rev.status?.resolvedImage?.artifactType ?? 'its registry skips tag resolution'}), not a WebAssembly component published as a wasm OCI artifact`,
+      );
+    if (!digest && awaitsImageResolution(rev))
+      throw new RevisionLoadError('ResolvingDigests', `spec.containers[0].image: "${image}" is being resolved to a digest; try again in a moment`);
     if (!digest)
       throw new RevisionLoadError(
         'ImageNotResolved',
