@@ -1,6 +1,7 @@
 import {
   CLUSTER_TOKEN_HEADER,
   clusterTokenMatches,
+  HOPS_HEADER,
   NETWORK_CONFIG,
   NETWORK_CONFIG_MAP,
   parseNetworkConfig,
@@ -257,7 +258,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       record(s.key, s.namespace, s.revision, 503, startMs);
       return json(503, { error: 'revision failed', namespace: s.namespace, revision: s.revision, reason: s.failure.reason, message: s.failure.message });
     }
-    return proxy(req, info, s, startMs);
+    // Only cluster-internal calls may say how many service-to-service hops came before.
+    const foreignHops = req.headers.has(HOPS_HEADER) && !fromInside(req, internal);
+    return proxy(req, info, s, startMs, foreignHops);
   }
 
   /** A DomainMapping's domain: its Route's routing, or the answer plain HTTP gets under http-protocol. */
@@ -284,11 +287,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   /** The activator's steps: wait for a slot on an instance, forward, pass the response on. */
-  async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number): Promise<Response> {
+  async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number, stripHops = false): Promise<Response> {
     const call = new ProxiedCall(req, clock, s);
     let answer: { res: Response; held: Lease['held'] };
     try {
-      answer = await forward(upstreamOf(req, info, call), s, call);
+      answer = await forward(upstreamOf(req, info, call, stripHops), s, call);
     } catch (err) {
       call.failed(err);
       return failure(err, s, startMs, req.signal.aborted);
@@ -333,12 +336,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
-  function upstreamOf(req: Request, info: ConnInfo | undefined, call: ProxiedCall): Upstream {
+  function upstreamOf(req: Request, info: ConnInfo | undefined, call: ProxiedCall, stripHops: boolean): Upstream {
     const method = req.method;
+    const headers = upstreamRequestHeaders(req, info?.remoteAddress, req.url.startsWith('https:') ? 'https' : 'http');
+    if (stripHops) headers.delete(HOPS_HEADER);
     return {
       method,
       url: req.url,
-      headers: upstreamRequestHeaders(req, info?.remoteAddress, req.url.startsWith('https:') ? 'https' : 'http'),
+      headers,
       // Touching .body on a GET would make @hono/node-server build a full Request for nothing.
       body: method === 'GET' || method === 'HEAD' ? null : req.body,
       get signal() {
