@@ -54,7 +54,8 @@ export interface Lease {
   proxied: boolean;
   /** Set when the request had to wait. */
   held?: { ms: number; cold: boolean; pokeMs?: number };
-  release(): void;
+  /** `refused`: the instance had no free slot after all (see RevisionThrottler.release). */
+  release(refused?: boolean): void;
 }
 
 export interface ActivatorEvents {
@@ -177,9 +178,11 @@ export class Activator {
       const before = t.held;
       const waiting = t.acquire(Math.min(waitMs, this.timeoutMs), signal);
       if (t.held > before) {
-        if (cold) this.deps.events?.coldStart?.(s);
-        if (cold && t.held === 1) this.poke(s);
-        else this.pokeOnNews(s);
+        if (!cold) this.pokeOnNews(s);
+        else {
+          this.deps.events?.coldStart?.(s);
+          if (t.held === 1) this.poke(s);
+        }
       }
       b = await waiting;
     } catch (err) {
@@ -200,11 +203,11 @@ export class Activator {
     return {
       backend,
       proxied,
-      release: () => {
+      release: (refused = false) => {
         if (done) return;
         done = true;
         if (proxied) s.stats.leave(this.deps.clock.now());
-        s.throttler.release(backend);
+        s.throttler.release(backend, refused);
       },
     };
   }
