@@ -71,7 +71,7 @@ export interface ActivatorEvents {
  *
  * Knative pokes only for a revision with no instance. Kedge also pokes when requests are held behind
  * full instances, with the concurrency it carries (held + on instances), so the autoscaler can act on
- * queued demand before its windows fill (docs/autoscaler.md, "Capacity pokes").
+ * queued demand before its windows fill (docs/autoscaling.md, "Capacity pokes").
  */
 export class Activator {
   private readonly states = new Map<string, RevisionState>();
