@@ -229,7 +229,8 @@ export class Activator {
   }
 
   private poke(s: RevisionState): void {
-    s.pokedAt = performance.now();
+    // Server-Timing's poke;dur measures a cold start: from the poke for no instance to the first one.
+    if (s.throttler.size === 0) s.pokedAt = performance.now();
     const time = this.deps.clock.now();
     const concurrency = s.stats.inFlight;
     s.lastPoke = { time, concurrency };
