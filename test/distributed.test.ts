@@ -210,7 +210,7 @@ spec:
       containers: [{ image: outbound.wasm, env: [{ name: UPSTREAM, value: ${upstream} }] }]
 `;
     await apply(writeFile(tmp.dir, 'callee.yaml', service('callee', {}, { 'networking.knative.dev/visibility': 'cluster-local' })));
-    await apply(writeFile(tmp.dir, 'caller.yaml', `${manifest('caller', 'callee.dist.svc.cluster.local', 10)}---\n${manifest('cycle', 'cycle.dist.svc', 0)}`));
+    await apply(writeFile(tmp.dir, 'caller.yaml', `${manifest('caller', 'callee.dist.svc.cluster.local', 10)}---\n${manifest('cycle', 'cycle.dist.svc', 10)}`));
     for (const name of ['callee', 'caller', 'cycle']) await waitForObject(apiUrl, SERVICES, name, isReady);
     for (const gw of gateways) {
       // The caller's guest (on a runner process, with no gateway in it) reaches the cluster-local callee.
@@ -223,10 +223,15 @@ spec:
     const many = await Promise.all(Array.from({ length: 20 }, (_, i) => request(gateways[i % 2]!.urls.gateway!, host('caller'))));
     expect(many.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 Hello callee!\n'));
     // The hop count crosses gateway and runner processes: a service calling itself ends at the limit
-    // (wasi:http error-code 36, loop-detected), and every level answers with it. containerConcurrency 0:
-    // the 17 nested calls fit one replica's guests (with 10 they would need new replicas mid-cycle).
+    // (wasi:http error-code 36, loop-detected), and every level answers with it. containerConcurrency
+    // 10 on one replica: the 17 nested calls need new replicas mid-cycle, and with two gateways each
+    // counting only its own requests, calls refused by the full instance wait in an activator (which
+    // pokes the autoscaler) rather than in the instance's queue behind their own callers (error 33,
+    // the 30 s per-call timeout, if they did).
+    const cycleStart = Date.now();
     const cycle = await request(gateways[0]!.urls.gateway!, host('cycle'));
     expect(`${cycle.status} ${cycle.body}`).toBe('200 error 36\n');
+    process.stdout.write(`cycle at containerConcurrency 10 ended at the hop limit in ${Date.now() - cycleStart} ms\n`);
   }, 60_000);
 
   it('spreads instances over both runners and survives a killed runner', async () => {

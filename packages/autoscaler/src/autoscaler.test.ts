@@ -400,6 +400,52 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect((await sks(store, 'hello-00001'))?.spec).toMatchObject({ mode: 'Serve', numActivators: 2 });
   });
 
+  it('a capacity poke (requests held behind full instances) asks for what the held concurrency needs, before any tick', async () => {
+    const { store, bus, clock, runner, as, start, advance, decisions } = await setup();
+    const rev = revision('sleep-00001');
+    await store.create({ ...rev, spec: { ...rev.spec, containerConcurrency: 10 } });
+    await start();
+    // One idle instance for longer than the panic window (6 s): its zeros fill every bucket.
+    await advance(8000);
+    expect(runner.of(NS, 'sleep-00001')).toHaveLength(1);
+    const stat = (averageConcurrency: number) =>
+      bus.publish(subjects.metrics(NS, 'sleep-00001'), {
+        namespace: NS, revision: 'sleep-00001', source: 'gw-1', fromActivator: true, averageConcurrency, requestCount: 400, time: clock.now(),
+      });
+    // Knative's path alone: the activator's report of 50 in flight is one second among six, so the
+    // tick sees a panic average of 50 / 6 ≈ 8.3 → ceil(8.3 / 7) = 2 instances, and ramps from there.
+    stat(50);
+    await settle();
+    as.tick();
+    await settle();
+    expect(as.state(NS, 'sleep-00001')).toMatchObject({ desiredScale: 2 });
+    // The same moment with the activator's capacity poke: 50 carried (30 held behind 2 × 10 slots)
+    // → ceil(50 / 7) = 8 at once, in panic, with no tick in between.
+    const ticks = decisions.length;
+    bus.publish(subjects.poke(NS, 'sleep-00001'), { namespace: NS, revision: 'sleep-00001', held: 30, concurrency: 50, time: clock.now() });
+    await settle();
+    expect(as.state(NS, 'sleep-00001')).toMatchObject({ desiredScale: 8, replicas: 8 });
+    expect(as.state(NS, 'sleep-00001')?.decider.inPanicMode()).toBe(true);
+    expect(runner.of(NS, 'sleep-00001')).toHaveLength(8);
+    expect(decisions.slice(ticks).at(-1)).toMatchObject({ desiredScale: 8 });
+    // The floor is not recorded: the next tick's windows hold only the reports, and panic keeps the 8.
+    await advance(2000);
+    expect(as.state(NS, 'sleep-00001')?.decider.last?.dppc).toBeLessThan(8);
+    expect(as.state(NS, 'sleep-00001')).toMatchObject({ replicas: 8 });
+  });
+
+  it('a poke without held news (no concurrency) for a revision that has instances changes nothing', async () => {
+    const { store, bus, clock, runner, as, start, advance } = await setup();
+    const rev = revision('sleep-00001');
+    await store.create({ ...rev, spec: { ...rev.spec, containerConcurrency: 10 } });
+    await start();
+    await advance(8000);
+    bus.publish(subjects.poke(NS, 'sleep-00001'), { namespace: NS, revision: 'sleep-00001', held: 30, time: clock.now() });
+    await settle();
+    expect(as.state(NS, 'sleep-00001')).toMatchObject({ replicas: 1 });
+    expect(runner.of(NS, 'sleep-00001')).toHaveLength(1);
+  });
+
   it('stops instances of revisions that no longer exist (deleted while it was down), but only after discovery', async () => {
     const { runner, as, clock } = await setup();
     runner.instances.set('ghost-1', { namespace: NS, revision: 'gone-00001' });

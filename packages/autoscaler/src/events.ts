@@ -72,7 +72,7 @@ export class AutoscalerEvents {
 
   onPoke(poke: PokeMessage): void {
     const st = this.p.scalers.get(resourceKey(poke.namespace, poke.revision));
-    if (st?.scaler.poke(this.p.clock.now(), st.scale.replicas)) this.p.reconciler.reconcile(st, true);
+    if (st?.scaler.poke(this.p.clock.now(), st.scale.replicas, poke.concurrency)) this.p.reconciler.reconcile(st, true);
   }
 
   onStat(stat: StatMessage): void {

@@ -24,6 +24,12 @@ export interface InstanceDispatcher {
 export const INSTANCE_HEADER = 'kedge-instance';
 export const REVISION_HEADER = 'kedge-revision';
 export const ACTIVATOR_HEADER = 'kedge-proxied';
+/**
+ * Service-to-service hops a request has made (A calls B calls C…), set by the runner on a guest's
+ * cluster-local calls. Only calls from inside the cluster may carry it: a public gateway removes a
+ * client's, which could otherwise start a request near the limit or claim a count the runner trusts.
+ */
+export const HOPS_HEADER = 'kedge-hops';
 
 /**
  * Marks a Response whose body is already entirely in memory (a buffer or string, nothing left to

@@ -1,6 +1,7 @@
 import {
   CLUSTER_TOKEN_HEADER,
   clusterTokenMatches,
+  HOPS_HEADER,
   NETWORK_CONFIG,
   NETWORK_CONFIG_MAP,
   parseNetworkConfig,
@@ -109,6 +110,13 @@ interface Upstream extends UpstreamRequest {
 
 const MAX_ATTEMPTS = 3;
 
+/**
+ * A runner refused a service-to-service call for want of a free slot (503 `NoFreeSlot`): gateways
+ * that share an instance each count only their own requests, and a nested call waiting in the
+ * instance's queue may wait on slots its own callers hold. It waits in the activator instead.
+ */
+class NoFreeSlotError extends Error {}
+
 function serverTiming(held: NonNullable<Lease['held']>): string {
   const parts = [`activator;dur=${held.ms.toFixed(2)}`];
   if (held.pokeMs !== undefined) parts.push(`poke;dur=${held.pokeMs.toFixed(2)}`);
@@ -186,9 +194,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   /**
    * A runner answers 503 `{"error":"InstanceNotFound"}` when the instance is not (any more) on the
-   * node: the request reached no instance, so it may go to another one. Other 503s pass on as is.
+   * node: the request reached no instance, so it may go to another one. `NoFreeSlot` (a nested call
+   * refused by a full instance) is tried again when the request has no body to resend. Other 503s
+   * pass on as is.
    */
-  async function instanceMissing(ep: Endpoint, res: Response): Promise<Response> {
+  async function instanceMissing(ep: Endpoint, res: Response, resendable: boolean): Promise<Response> {
     if (!res.headers.get('content-type')?.includes('json')) return res;
     const text = await res.text();
     let error: unknown;
@@ -198,6 +208,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // not the runner's error shape
     }
     if (error === 'InstanceNotFound') throw new NeverReachedError(ep.instanceId, new Error(text));
+    if (error === 'NoFreeSlot' && resendable) throw new NoFreeSlotError(text);
     return new Response(text, { status: res.status, headers: res.headers });
   }
 
@@ -257,7 +268,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       record(s.key, s.namespace, s.revision, 503, startMs);
       return json(503, { error: 'revision failed', namespace: s.namespace, revision: s.revision, reason: s.failure.reason, message: s.failure.message });
     }
-    return proxy(req, info, s, startMs);
+    // Only cluster-internal calls may say how many service-to-service hops came before.
+    const foreignHops = req.headers.has(HOPS_HEADER) && !fromInside(req, internal);
+    return proxy(req, info, s, startMs, foreignHops);
   }
 
   /** A DomainMapping's domain: its Route's routing, or the answer plain HTTP gets under http-protocol. */
@@ -284,11 +297,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   /** The activator's steps: wait for a slot on an instance, forward, pass the response on. */
-  async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number): Promise<Response> {
+  async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number, stripHops = false): Promise<Response> {
     const call = new ProxiedCall(req, clock, s);
     let answer: { res: Response; held: Lease['held'] };
     try {
-      answer = await forward(upstreamOf(req, info, call), s, call);
+      answer = await forward(upstreamOf(req, info, call, stripHops), s, call);
     } catch (err) {
       call.failed(err);
       return failure(err, s, startMs, req.signal.aborted);
@@ -307,7 +320,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return respond(answer.res, answer.held ? serverTiming(answer.held) : undefined, info, call);
   }
 
-  /** Throttles and sends; an instance that turns out to be gone is left for another (MAX_ATTEMPTS). */
+  /**
+   * Throttles and sends; an instance that turns out to be gone is left for another (MAX_ATTEMPTS),
+   * and a call refused for want of a slot waits in the throttler again (no attempt used up).
+   */
   async function forward(up: Upstream, s: RevisionState, call: ProxiedCall): Promise<{ res: Response; held: Lease['held'] }> {
     let held: Lease['held'];
     for (let attempt = 1; ; attempt++) {
@@ -319,11 +335,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const pending = sendOnce(ep, up, lease.proxied);
         call.sending({ pending, lease });
         let res = await Promise.race([pending, call.timedOut]);
-        if (res.status === 503) res = await Promise.race([instanceMissing(ep, res), call.timedOut]);
+        if (res.status === 503) res = await Promise.race([instanceMissing(ep, res, up.body === null), call.timedOut]);
         call.sending(undefined);
         return { res, held };
       } catch (err) {
         call.sending(undefined);
+        if (err instanceof NoFreeSlotError && lease.proxied && !call.timeout && !up.original.signal.aborted) {
+          attempt--;
+          call.holding(undefined);
+          lease.release(true);
+          continue;
+        }
         if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || call.timeout || up.original.signal.aborted) throw err;
         log.debug({ err, revision: s.key, attempt }, 'instance unreachable, trying another');
         call.holding(undefined);
@@ -333,12 +355,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
-  function upstreamOf(req: Request, info: ConnInfo | undefined, call: ProxiedCall): Upstream {
+  function upstreamOf(req: Request, info: ConnInfo | undefined, call: ProxiedCall, stripHops: boolean): Upstream {
     const method = req.method;
+    const headers = upstreamRequestHeaders(req, info?.remoteAddress, req.url.startsWith('https:') ? 'https' : 'http');
+    if (stripHops) headers.delete(HOPS_HEADER);
     return {
       method,
       url: req.url,
-      headers: upstreamRequestHeaders(req, info?.remoteAddress, req.url.startsWith('https:') ? 'https' : 'http'),
+      headers,
       // Touching .body on a GET would make @hono/node-server build a full Request for nothing.
       body: method === 'GET' || method === 'HEAD' ? null : req.body,
       get signal() {

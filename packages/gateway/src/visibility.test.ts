@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLUSTER_TOKEN_HEADER, type Route } from '@kedge/core';
+import { CLUSTER_TOKEN_HEADER, HOPS_HEADER, type Route } from '@kedge/core';
 import { harness, routeObject, type Harness } from './testing/harness.js';
 
 const TOKEN = 'visibility-test-token-0123456789';
@@ -68,6 +68,22 @@ describe('cluster-local visibility (Knative networking.knative.dev/visibility)',
     h.runner.startInstance('default', 'hello-00001');
     const pub = await h.request('hello.default.example.com', '/', { headers: { [CLUSTER_TOKEN_HEADER]: TOKEN } });
     expect(((await pub.json()) as { headers: Record<string, string> }).headers[CLUSTER_TOKEN_HEADER]).toBeUndefined();
+  });
+
+  it('strips a client-sent kedge-hops header; in-cluster callers (in process or with the token) keep their count', async () => {
+    h = await harness({ gateway: { clusterToken: TOKEN } });
+    h.runner.startInstance('default', 'hello-00001');
+    await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
+    const host = 'hello.default.example.com';
+    const seen = async (res: Response) => {
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { headers: Record<string, string> }).headers[HOPS_HEADER];
+    };
+    // From outside: a count near the limit (or a forged one) would end the guest's own calls early.
+    expect(await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '16' } }))).toBeUndefined();
+    expect(await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '3', [CLUSTER_TOKEN_HEADER]: 'wrong' } }))).toBeUndefined();
+    expect(await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '3', [CLUSTER_TOKEN_HEADER]: TOKEN } }))).toBe('3');
+    expect(await seen(await h.internal(host, '/', { headers: { [HOPS_HEADER]: '4' } }))).toBe('4');
   });
 
   it('without a configured token, no header makes a request internal', async () => {

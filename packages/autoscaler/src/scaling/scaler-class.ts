@@ -40,8 +40,11 @@ export interface RevisionScaler {
   update(rev: Revision, reachability: Reachability, config: AutoscalerConfig, now: number): void;
   /** A stat from an instance or an activator (draining instances already left out); true: decide now. */
   record(stat: StatMessage, now: number): boolean;
-  /** The activator holds a request for this revision; true: decide now. */
-  poke(now: number, replicas: number): boolean;
+  /**
+   * The activator holds a request for this revision; true: decide now. `concurrency`: the requests
+   * it carries for it right now, held ones included (a capacity poke; docs/autoscaling.md).
+   */
+  poke(now: number, replicas: number, concurrency?: number): boolean;
   /** Once a second, with the ready instances. */
   everySecond(now: number, ready: number): void;
   /** The runners answered after a start: ready counts are now real. */

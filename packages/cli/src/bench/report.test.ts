@@ -94,10 +94,19 @@ const waiting: WaitingResult = {
     { connections: 10, idealRps: 100, kedge: { ...run(19.5, 500), maxInstances: 72 }, bare: run(97, 101), cpuBound: { ...run(70, 140), maxInstances: 9 } },
     { connections: 200, idealRps: 2000, bare: run(1800, 110) },
   ],
-  s2s: [{ connections: 1, direct: run(3000, 0.3), viaCaller: { ...run(300, 3), errors: 2, statusCounts: { '200': 1000, '502': 4 } }, neighbourDuring: { ...run(100, 2), errors: 1 } }],
+  s2s: [
+    {
+      connections: 1,
+      direct: run(3000, 0.3),
+      viaCaller: { ...run(300, 3), errors: 2, statusCounts: { '200': 1000, '502': 4 } },
+      neighbourDuring: { ...run(100, 2), errors: 1 },
+      viaJsCaller: run(50, 20),
+      neighbourDuringJs: run(90, 10),
+    },
+  ],
   neighbourAlone: run(2000, 0.5),
   setup: { kedge: 'kedge up …', bare: 'node node-wait.js', s2s: 'kedge up s2s' },
-  commands: { kedge: 'k', bare: 'b', cpuBound: 'j', viaCaller: 'v', direct: 'd' },
+  commands: { kedge: 'k', bare: 'b', cpuBound: 'j', viaCaller: 'v', viaJsCaller: 'vj', direct: 'd' },
   svgs: { 'waiting-guest-throughput.svg': 'bench/waiting-guest-throughput.svg' },
   notMeasured: [{ what: 'waiting guest through kedge up, 200 connections', why: 'boom' }],
 };
@@ -116,6 +125,10 @@ describe('renderWaiting / spliceWaiting', () => {
     expect(md).toContain('| A → B | `kedge up s2s` | `v` |');
     expect(md).toContain('neighbour p99 during A → B (alone: 2.00 ms) |');
     expect(md).toContain('| 1 | 3,000 req/s | 300 µs | 1.20 ms | 300 req/s | 3.00 ms | 12.0 ms | 2 / 4 | 10 % | 8.00 ms = 4.0 × alone, 100 req/s, 1 errors |');
+    // The cheap WAT caller is the A → B row; the JS caller has its own table, labelled CPU-bound.
+    expect(md).toContain('`examples/caller` (a few KB of WAT');
+    expect(md).toContain('| 1 | 50 req/s | 20.0 ms | 80.0 ms | 0 / 0 | 40.0 ms = 20.0 × alone, 90 req/s, 0 errors |');
+    expect(md).toContain('| JS A → B (CPU-bound) | as A → B | `vj` |');
     expect(md).toContain('![waiting guest throughput by connections](bench/waiting-guest-throughput.svg)');
     expect(md).toContain('- waiting guest through kedge up, 200 connections: boom');
   });

@@ -388,8 +388,9 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
   const tl = Object.keys(w.svgs).find((k) => /^waiting-guest-c\d+-timeline\.svg$/.test(k));
   if (tl) L.push(`![waiting guest: latency and instances over time](${w.svgs[tl]})`, '');
   L.push(
-    'Service-to-service: `autoscale-js` answers `?call=helloworld.example` by calling `http://helloworld.example.svc.cluster.local/` ' +
-      '(wasi:http/outgoing-handler, `kedge.dev/outbound: cluster-local`) and returning its answer; against helloworld called directly through the gateway. ' +
+    'Service-to-service: `examples/caller` (a few KB of WAT, next to no CPU per request) answers every request by calling ' +
+      '`http://helloworld.example.svc.cluster.local/` (wasi:http/outgoing-handler, `kedge.dev/outbound: cluster-local`) and returning its answer; ' +
+      'against helloworld called directly through the gateway. ' +
       'Meanwhile a third service on the node, `neighbour` (another helloworld), gets 1 connection: its p99 against its p99 alone (the issue asks for at most 2×), and its errors.',
   );
   L.push('');
@@ -406,6 +407,20 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
     );
   }
   L.push('');
+  if (w.s2s.some((r) => r.viaJsCaller)) {
+    L.push(
+      'The same call from the JS example (`examples/autoscale-js`, `?call=helloworld.example`): CPU-bound, not a measure of the path — ' +
+        "each request also runs SpiderMonkey, and that CPU, on the node's shared cores, is what the neighbour's p99 feels here.",
+      '',
+      `| connections | JS A → B req/s | JS A → B p50 | JS A → B p99 | JS A → B errors / non-2xx | neighbour p99 during JS A → B (alone: ${alone ? formatMs(alone.p99) : '–'}) |`,
+      '|---|---|---|---|---|---|',
+    );
+    for (const row of w.s2s) {
+      const j = row.viaJsCaller;
+      L.push(`| ${row.connections} | ${j ? rps(j.rps) : '–'} | ${j ? formatMs(j.p50) : '–'} | ${j ? formatMs(j.p99) : '–'} | ${status(j)} | ${neighbourCell(row.neighbourDuringJs, alone)} |`);
+    }
+    L.push('');
+  }
   if (w.svgs['service-to-service.svg']) L.push(`![service-to-service vs direct](${w.svgs['service-to-service.svg']})`, '');
   L.push('Reproduce a row (C = connections; ports as printed by `kedge up`):', '');
   L.push('| row | setup | bench command |', '|---|---|---|');
@@ -413,6 +428,7 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
   L.push(`| JS guest (CPU-bound) through Kedge | as the sleeper's row | \`${w.commands.cpuBound}\` |`);
   L.push(`| bare Node waiting with setTimeout | \`${w.setup.bare}\` | \`${w.commands.bare}\` |`);
   L.push(`| A → B | \`${w.setup.s2s}\` | \`${w.commands.viaCaller}\` |`);
+  L.push(`| JS A → B (CPU-bound) | as A → B | \`${w.commands.viaJsCaller}\` |`);
   L.push(`| B directly | as A → B | \`${w.commands.direct}\` |`);
   L.push('');
   if (w.notMeasured.length) {

@@ -20,8 +20,10 @@ import { groupedBarChart } from './svg/charts.js';
  * only waits `waitMs` (examples/sleeper, `?ms=`) through a fresh `kedge up` at each connection count,
  * beside the ideal (connections / wait) and a bare Node server that waits with setTimeout; beside them
  * the same wait in the JS example (examples/autoscale-js, `?sleep=`), whose SpiderMonkey CPU per request
- * bounds it long before waiting does, so it is its own, CPU-bound series. Then service-to-service, the JS
- * guest calling helloworld by its cluster-local name (`?call=`) against calling helloworld directly.
+ * bounds it long before waiting does, so it is its own, CPU-bound series. Then service-to-service:
+ * examples/caller (a few KB of WAT, next to no CPU per request) calling helloworld by its cluster-local
+ * name, against calling helloworld directly, with a neighbour's latency beside it; and the JS guest
+ * calling helloworld (`?call=`), whose CPU per request weighs on the neighbour too, labelled as such.
  * Bounded: each run has a duration, every request a timeout.
  */
 export interface WaitingOptions {
@@ -50,12 +52,16 @@ export interface WaitingRow {
 
 export interface ServiceToServiceRow {
   connections: number;
-  /** A → B: the caller's answer includes B's. */
+  /** A → B with examples/caller (WAT, cheap): the caller's answer is B's. */
   viaCaller?: RunSummary;
   /** B called directly through the gateway. */
   direct?: RunSummary;
   /** A third service (a hello beside them) at 1 connection while A → B runs. */
   neighbourDuring?: RunSummary;
+  /** A → B with examples/autoscale-js (`?call=`): SpiderMonkey's CPU per request included. */
+  viaJsCaller?: RunSummary;
+  /** The neighbour while the JS caller runs. */
+  neighbourDuringJs?: RunSummary;
 }
 
 export interface WaitingResult {
@@ -67,7 +73,7 @@ export interface WaitingResult {
   neighbourAlone?: RunSummary;
   /** How to start each server and run each row by hand. */
   setup: { kedge: string; bare: string; s2s: string };
-  commands: { kedge: string; bare: string; cpuBound: string; viaCaller: string; direct: string };
+  commands: { kedge: string; bare: string; cpuBound: string; viaCaller: string; viaJsCaller: string; direct: string };
   svgs: Record<string, string>;
   notMeasured: { what: string; why: string }[];
 }
@@ -76,9 +82,14 @@ const TIMEOUT_MS = 10_000;
 /** Load on the autoscaled target just before each measured run, as for the suite's other Kedge rows. */
 const WARMUP_MS = 3_000;
 /** Examples by service name (each is examples/<name>/service.yaml in namespace example) and their build. */
-const COMPONENTS: Record<string, string> = { sleeper: 'sleeper.wasm', 'autoscale-js': 'autoscale.wasm', helloworld: 'helloworld.wasm' };
+const COMPONENTS: Record<string, string> = {
+  sleeper: 'sleeper.wasm',
+  'autoscale-js': 'autoscale.wasm',
+  helloworld: 'helloworld.wasm',
+  caller: 'caller.wasm',
+};
 const WAITING_SERVICES = ['sleeper', 'autoscale-js'];
-const S2S_SERVICES = ['helloworld', 'autoscale-js'];
+const S2S_SERVICES = ['helloworld', 'caller', 'autoscale-js'];
 const upCommand = (services: string[]) => `npm run build && kedge up --data-dir $(mktemp -d) ${services.map((s) => `--apply examples/${s}/service.yaml`).join(' ')}`;
 
 export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
@@ -98,7 +109,8 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       kedge: `kedge bench load --url 'http://127.0.0.1:8080/?ms=${opts.waitMs}' --host sleeper.example.example.com -z ${seconds}s -c C`,
       cpuBound: `kedge bench load --url 'http://127.0.0.1:8080/?sleep=${opts.waitMs}' --host autoscale-js.example.example.com -z ${seconds}s -c C`,
       bare: `kedge bench load --url http://127.0.0.1:3000/ --no-instances -z ${seconds}s -c C`,
-      viaCaller: `kedge bench load --url 'http://127.0.0.1:8080/?call=helloworld.example' --host autoscale-js.example.example.com -z ${seconds}s -c C`,
+      viaCaller: `kedge bench load --url http://127.0.0.1:8080/ --host caller.example.example.com -z ${seconds}s -c C`,
+      viaJsCaller: `kedge bench load --url 'http://127.0.0.1:8080/?call=helloworld.example' --host autoscale-js.example.example.com -z ${seconds}s -c C`,
       direct: `kedge bench load --service helloworld -n example -z ${seconds}s -c C`,
     },
     svgs: {},
@@ -215,16 +227,27 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
     }
 
     await stopKedge(kedge);
-    kedge = result.s2s.length && S2S_SERVICES.every((s) => have.has(s)) ? await startKedge('service-to-service', S2S_SERVICES) : undefined;
+    const s2sServices = S2S_SERVICES.filter((s) => have.has(s));
+    kedge = result.s2s.length && have.has('helloworld') && s2sServices.length > 1 ? await startKedge('service-to-service', s2sServices) : undefined;
     const callee = kedge?.targets.helloworld;
-    const caller = kedge?.targets['autoscale-js'];
-    if (kedge && callee && caller) {
+    const caller = kedge?.targets.caller;
+    const jsCaller = kedge?.targets['autoscale-js'];
+    if (kedge && callee && (caller || jsCaller)) {
       // A fresh node compiles the 14 MB JS component on first use: not part of either row's figure.
-      log('service-to-service: warming both services');
+      log('service-to-service: warming the services');
       await runLoad({ url: `${kedge.gateway}/`, host: callee.host, connections: 1, durationMs: 1_000, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-      await runLoad({ url: `${kedge.gateway}/?call=helloworld.example`, host: caller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+      if (caller) await runLoad({ url: `${kedge.gateway}/`, host: caller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+      if (jsCaller) await runLoad({ url: `${kedge.gateway}/?call=helloworld.example`, host: jsCaller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
       const neighbour = await startNeighbour(kedge.client).catch((err: unknown) => void missing('the neighbour beside service-to-service', err));
       if (neighbour) result.neighbourAlone = (await run('neighbour (hello beside them), alone', `${kedge.gateway}/`, 1, neighbour.host)).summary;
+      /** A → B at `c` connections with the neighbour at 1 beside it. */
+      const withNeighbour = async (label: string, url: string, c: number, target: BenchTarget) => {
+        const [via, beside] = await Promise.all([
+          run(label, url, c, target.host, target),
+          neighbour ? run(`neighbour during ${label}`, `${kedge!.gateway}/`, 1, neighbour.host) : undefined,
+        ]);
+        return { via: via.summary, beside: beside?.summary };
+      };
       for (const row of result.s2s) {
         const c = row.connections;
         try {
@@ -232,16 +255,22 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
         } catch (err) {
           missing(`helloworld called directly, ${c} connections`, err);
         }
-        try {
-          const [via, beside] = await Promise.all([
-            run('autoscale-js → helloworld (?call=helloworld.example)', `${kedge.gateway}/?call=helloworld.example`, c, caller.host, caller),
-            neighbour ? run('neighbour during A → B', `${kedge.gateway}/`, 1, neighbour.host) : undefined,
-          ]);
-          row.viaCaller = via.summary;
-          if (beside) row.neighbourDuring = beside.summary;
-        } catch (err) {
-          missing(`service-to-service, ${c} connections`, err);
-        }
+        if (caller)
+          try {
+            const { via, beside } = await withNeighbour('caller (WAT) → helloworld', `${kedge.gateway}/`, c, caller);
+            row.viaCaller = via;
+            if (beside) row.neighbourDuring = beside;
+          } catch (err) {
+            missing(`service-to-service (examples/caller), ${c} connections`, err);
+          }
+        if (jsCaller)
+          try {
+            const { via, beside } = await withNeighbour('autoscale-js → helloworld (?call=helloworld.example)', `${kedge.gateway}/?call=helloworld.example`, c, jsCaller);
+            row.viaJsCaller = via;
+            if (beside) row.neighbourDuringJs = beside;
+          } catch (err) {
+            missing(`service-to-service (examples/autoscale-js), ${c} connections`, err);
+          }
       }
     }
 
@@ -273,7 +302,7 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       await writeFile(join(opts.svgDir, name), await readFile(files[2]!));
       result.svgs[name] = opts.rel(join(opts.svgDir, name));
     }
-    const s2s = result.s2s.filter((r) => r.direct || r.viaCaller);
+    const s2s = result.s2s.filter((r) => r.direct || r.viaCaller || r.viaJsCaller);
     if (s2s.length) {
       const name = 'service-to-service.svg';
       await writeFile(
@@ -286,7 +315,8 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
             label: `${r.connections} conn.`,
             bars: [
               { series: 'B directly (helloworld)', value: r.direct?.rps ?? NaN },
-              { series: 'A → B (autoscale-js ?call=)', value: r.viaCaller?.rps ?? NaN },
+              { series: 'A → B (examples/caller, WAT)', value: r.viaCaller?.rps ?? NaN },
+              { series: 'A → B (autoscale-js ?call=, CPU-bound)', value: r.viaJsCaller?.rps ?? NaN },
             ],
           })),
         }),

@@ -7,7 +7,7 @@ export const subjects = {
   /** StatMessage: a queue (per instance) or an activator reports, once a second. */
   metrics: (ns: string, rev: string) => `kedge.metrics.${ns}.${rev}`,
   metricsAll: 'kedge.metrics.>',
-  /** PokeMessage: the activator holds a request for a revision without ready instances. */
+  /** PokeMessage: the activator holds a request for a revision without ready instances, or behind full ones. */
   poke: (ns: string, rev: string) => `kedge.poke.${ns}.${rev}`,
   pokeAll: 'kedge.poke.>',
   /** DecisionMessage: the autoscaler's latest decision for a revision (gateways pick the SKS mode from it). */
@@ -75,6 +75,11 @@ export interface PokeMessage {
   revision: string;
   /** Requests the activator is holding for it right now. */
   held: number;
+  /**
+   * Requests the activator carries for it right now: held plus those on instances (absent from
+   * older gateways). The autoscaler reads it as a lower bound of the panic window's concurrency.
+   */
+  concurrency?: number;
   time: number;
 }
 

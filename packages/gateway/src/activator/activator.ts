@@ -40,6 +40,8 @@ export interface RevisionState {
   responseStartTimeoutSeconds?: number;
   /** performance.now() of the last poke and of the moment instances (re)appeared — for Server-Timing. */
   pokedAt?: number;
+  /** The last poke's clock time and the concurrency it reported (the next one waits for news). */
+  lastPoke?: { time: number; concurrency: number };
   readyAt?: number;
   /** Reported to the autoscaler at least once since it last went quiet. */
   active: boolean;
@@ -52,7 +54,8 @@ export interface Lease {
   proxied: boolean;
   /** Set when the request had to wait. */
   held?: { ms: number; cold: boolean; pokeMs?: number };
-  release(): void;
+  /** `refused`: the instance had no free slot after all (see RevisionThrottler.release). */
+  release(refused?: boolean): void;
 }
 
 export interface ActivatorEvents {
@@ -62,9 +65,13 @@ export interface ActivatorEvents {
 
 /**
  * The activator (Knative's pkg/activator; https://github.com/knative/serving/blob/main/docs/scaling/SYSTEM.md): per revision a throttler that holds requests while no
- * instance has room, a poke to the autoscaler the moment a request is held with no instance at all,
- * and a once-a-second report of the concurrency it carries. The SKS mode from the autoscaler's
- * decision says whether requests pass through it (Proxy) or go straight to instances (Serve).
+ * instance has room, a poke to the autoscaler the moment a request is held, and a once-a-second
+ * report of the concurrency it carries. The SKS mode from the autoscaler's decision says whether
+ * requests pass through it (Proxy) or go straight to instances (Serve).
+ *
+ * Knative pokes only for a revision with no instance. Kedge also pokes when requests are held behind
+ * full instances, with the concurrency it carries (held + on instances), so the autoscaler can act on
+ * queued demand before its windows fill (docs/autoscaling.md, "Capacity pokes").
  */
 export class Activator {
   private readonly states = new Map<string, RevisionState>();
@@ -170,9 +177,12 @@ export class Activator {
     try {
       const before = t.held;
       const waiting = t.acquire(Math.min(waitMs, this.timeoutMs), signal);
-      if (cold && t.held > before) {
-        this.deps.events?.coldStart?.(s);
-        if (t.held === 1) this.poke(s);
+      if (t.held > before) {
+        if (!cold) this.pokeOnNews(s);
+        else {
+          this.deps.events?.coldStart?.(s);
+          if (t.held === 1) this.poke(s);
+        }
       }
       b = await waiting;
     } catch (err) {
@@ -193,11 +203,11 @@ export class Activator {
     return {
       backend,
       proxied,
-      release: () => {
+      release: (refused = false) => {
         if (done) return;
         done = true;
         if (proxied) s.stats.leave(this.deps.clock.now());
-        s.throttler.release(backend);
+        s.throttler.release(backend, refused);
       },
     };
   }
@@ -207,9 +217,24 @@ export class Activator {
     s.throttler.releaseHeldDirect();
   }
 
+  /**
+   * Another request was held: poke again only with news — a report interval since the last poke, or
+   * twice the concurrency it reported (the KPA's panic threshold), so a burst arriving over a few ms
+   * costs a handful of pokes, not one per request.
+   */
+  private pokeOnNews(s: RevisionState): void {
+    const last = s.lastPoke;
+    if (last && this.deps.clock.now() - last.time < REPORT_INTERVAL_MS && s.stats.inFlight < 2 * last.concurrency) return;
+    this.poke(s);
+  }
+
   private poke(s: RevisionState): void {
-    s.pokedAt = performance.now();
-    const msg: PokeMessage = { namespace: s.namespace, revision: s.revision, held: s.throttler.held, time: this.deps.clock.now() };
+    // Server-Timing's poke;dur measures a cold start: from the poke for no instance to the first one.
+    if (s.throttler.size === 0) s.pokedAt = performance.now();
+    const time = this.deps.clock.now();
+    const concurrency = s.stats.inFlight;
+    s.lastPoke = { time, concurrency };
+    const msg: PokeMessage = { namespace: s.namespace, revision: s.revision, held: s.throttler.held, concurrency, time };
     try {
       this.deps.bus.publish(subjects.poke(s.namespace, s.revision), msg);
     } catch (err) {
@@ -217,7 +242,10 @@ export class Activator {
     }
   }
 
-  /** Once a second: what the activator carried per revision (Knative's pkg/activator/handler/concurrency_reporter.go); re-pokes revisions still without instances. */
+  /**
+   * Once a second: what the activator carried per revision (Knative's
+   * pkg/activator/handler/concurrency_reporter.go); re-pokes revisions that still have requests held.
+   */
   report(): void {
     const now = this.deps.clock.now();
     // A second's report sent while the bus is down would be buffered by the client and arrive with
@@ -242,7 +270,7 @@ export class Activator {
       };
       try {
         this.deps.bus.publish(subjects.metrics(s.namespace, s.revision), stat);
-        if (s.throttler.held > 0 && s.throttler.size === 0) this.poke(s);
+        if (s.throttler.held > 0) this.poke(s);
       } catch (err) {
         this.deps.logger.warn({ err, revision: s.key }, 'activator stat not sent');
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, type Endpoint } from '@kedge/core';
-import { RevisionThrottler, ThrottlerError } from './throttler.js';
+import { FULL_BACKOFF_MS, RevisionThrottler, ThrottlerError } from './throttler.js';
 
 const ep = (instanceId: string, concurrency: number): Endpoint => ({
   namespace: 'ns',
@@ -72,5 +72,30 @@ describe('RevisionThrottler', () => {
     t.setBackends([ep('a', 1), ep('b', 1)]);
     expect(t.tryAcquire()?.endpoint.instanceId).toBe('b');
     expect(t.tryAcquire()).toBeUndefined();
+  });
+  it('an instance that refused a request for want of a slot is skipped until one of ours on it ends, or the backoff passes', async () => {
+    const clock = new ManualClock(1000);
+    const t = new RevisionThrottler(clock, 100);
+    t.setBackends([ep('a', 4)]);
+    const mine = t.tryAcquire()!;
+    const refused = t.tryAcquire()!;
+    // Other gateways filled it: the refused request waits here instead of being sent back at once.
+    t.release(refused, true);
+    expect(t.tryAcquire()).toBeUndefined();
+    const waiting = t.acquire(60_000);
+    let got: string | undefined;
+    void waiting.then((b) => (got = b.endpoint.instanceId));
+    await Promise.resolve();
+    expect(got).toBeUndefined();
+    // One of our own requests on it ended: a slot is known free again.
+    t.release(mine);
+    await waiting;
+    expect(got).toBe('a');
+    // Refused again with nothing of ours ending: the backoff alone brings it back.
+    const again = t.tryAcquire()!;
+    t.release(again, true);
+    const later = t.acquire(60_000);
+    clock.advance(FULL_BACKOFF_MS);
+    expect((await later).endpoint.instanceId).toBe('a');
   });
 });

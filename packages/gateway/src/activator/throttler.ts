@@ -4,7 +4,15 @@ import type { Clock, Endpoint, TimerHandle } from '@kedge/core';
 export interface Backend {
   endpoint: Endpoint;
   inFlight: number;
+  /** Clock time until which the instance counts as full: it refused a request for want of a slot. */
+  fullUntil?: number;
 }
+
+/**
+ * How long an instance that answered "no free slot" is skipped when nothing of ours on it ends
+ * first (other gateways, which this one cannot see, fill it).
+ */
+export const FULL_BACKOFF_MS = 100;
 
 export type ThrottleReason = 'QueueFull' | 'Timeout' | 'Aborted' | 'Failed';
 
@@ -27,6 +35,10 @@ interface Waiter {
 function capacity(b: Backend): number {
   const cc = b.endpoint.concurrency;
   return cc > 0 ? cc : Infinity;
+}
+
+function hasRoom(b: Backend, now: number): boolean {
+  return b.inFlight < capacity(b) && !(b.fullUntil !== undefined && b.fullUntil > now);
 }
 
 /**
@@ -155,8 +167,20 @@ export class RevisionThrottler {
     this.head = 0;
   }
 
-  release(b: Backend): void {
+  /**
+   * `refused`: the instance answered that it had no free slot — other gateways, each counting only
+   * its own requests, filled it. It is skipped until one of our requests on it ends or
+   * FULL_BACKOFF_MS pass, so requests wait here, where a new instance can take them, rather than in
+   * that instance's queue.
+   */
+  release(b: Backend, refused = false): void {
     b.inFlight--;
+    if (refused) {
+      b.fullUntil = this.clock.now() + FULL_BACKOFF_MS;
+      this.clock.setTimeout(() => {
+        if (this.waiting > 0) this.drain();
+      }, FULL_BACKOFF_MS);
+    } else delete b.fullUntil;
     if (this.waiting > 0) this.drain();
   }
 
@@ -194,14 +218,15 @@ export class RevisionThrottler {
     const n = bs.length;
     if (n === 0) return undefined;
     const cc = bs[0]!.endpoint.concurrency;
+    const now = this.clock.now();
     let chosen: Backend | undefined;
     if (cc <= 0) chosen = this.twoChoices();
-    else if (cc <= 3) chosen = bs.find((b) => b.inFlight < capacity(b));
+    else if (cc <= 3) chosen = bs.find((b) => hasRoom(b, now));
     else {
       for (let k = 0; k < n; k++) {
         const i = (this.rr + k) % n;
         const b = bs[i]!;
-        if (b.inFlight < capacity(b)) {
+        if (hasRoom(b, now)) {
           chosen = b;
           this.rr = (i + 1) % n;
           break;

@@ -1,4 +1,4 @@
-import { type Cancellation, ManualClock } from '@kedge/core';
+import { type Cancellation, HOPS_HEADER, ManualClock } from '@kedge/core';
 import { describe, expect, it } from 'vitest';
 import { Queue, type QueueOptions } from './queue.js';
 
@@ -45,6 +45,31 @@ describe('Queue (queue-proxy)', () => {
     }
     expect(c.peak()).toBe(1);
     expect(q.inFlight).toBe(0);
+  });
+
+  it('refuses a nested call from the activator when no slot is free (NoFreeSlot); others still queue', async () => {
+    const clock = new ManualClock(1000);
+    const q = queue(clock);
+    const c = controlled();
+    const nested = () => new Request('http://x/', { headers: { [HOPS_HEADER]: '3' } });
+    const first = q.serve(nested(), true, c.handler);
+    await flush();
+    // Full: a service-to-service call the activator sent goes back to it at once, uncounted.
+    const refused = await q.serve(nested(), true, c.handler);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toBe('NoFreeSlot');
+    expect(q.inFlight).toBe(1);
+    // Sent directly (Serve mode: no activator to hold it), or an outside request: Knative's queue.
+    const direct = q.serve(nested(), false, c.handler);
+    const outside = q.serve(req(), true, c.handler);
+    await flush();
+    expect(q.inFlight).toBe(3);
+    for (const r of [first, direct, outside]) {
+      await flush();
+      c.pending.shift()!(new Response('ok'));
+      expect(await (await r).text()).toBe('ok');
+    }
+    expect(c.peak()).toBe(1);
   });
 
   it('reports time-weighted concurrency and request counts per period, proxied apart', async () => {

@@ -1,4 +1,4 @@
-import { Cancellation, Deadlines, RequestTimeout, isCompleteResponse, trackBody, type Clock, type StatMessage } from '@kedge/core';
+import { Cancellation, Deadlines, HOPS_HEADER, RequestTimeout, isCompleteResponse, trackBody, type Clock, type StatMessage } from '@kedge/core';
 import { jsonError } from '../runtimes/runtime.js';
 import { RequestStats } from './stats.js';
 
@@ -18,6 +18,17 @@ export interface QueueOptions {
 
 /** The reason a queue aborts a request it gave to the instance: a revision deadline passed. */
 export { RequestTimeout };
+
+/**
+ * A service-to-service call (it carries a hop count). One the activator sent never waits here for
+ * a slot: its callers may hold the very slots it would wait for (a service calling itself, with
+ * gateways that each count only their own requests), and scaling up cannot free a queue bound to
+ * this instance. The activator holds it instead (the gateway tries again on `NoFreeSlot`).
+ */
+function isNestedCall(req: Request): boolean {
+  const hops = Number(req.headers.get(HOPS_HEADER) ?? 0);
+  return Number.isInteger(hops) && hops > 0;
+}
 
 /** Gets the request as it came, runner headers included: the runtimes leave out INTERNAL_HEADERS. */
 export type Handler = (req: Request, cancel: Cancellation) => Promise<Response>;
@@ -95,7 +106,7 @@ export class Queue {
 
     try {
       if (o.concurrency > 0) {
-        const admitted = await this.admit(ended);
+        const admitted = await this.admit(ended, proxied && isNestedCall(req));
         if (admitted !== true) {
           end();
           return admitted;
@@ -128,12 +139,13 @@ export class Queue {
    * Waits for a slot at the containerConcurrency gate: true once admitted, or what `ended` gave
    * (a deadline's 504, a departed client's 499) if that came first; 503 at once when the line is full.
    */
-  private async admit(ended: Promise<Response>): Promise<true | Response> {
+  private async admit(ended: Promise<Response>, mustNotWait: boolean): Promise<true | Response> {
     const o = this.opts;
     if (this.active < o.concurrency) {
       this.active++;
       return true;
     }
+    if (mustNotWait) return jsonError(503, 'NoFreeSlot', `instance ${o.instanceId} has no free slot for a service-to-service call`);
     if (this.waiting.length >= o.queueDepth)
       return jsonError(503, 'QueueFull', `pending request queue full: ${o.queueDepth} requests already wait for instance ${o.instanceId}`);
     const waiter: Waiter = { admitted: false, admit: () => undefined };

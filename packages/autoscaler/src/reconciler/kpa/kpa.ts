@@ -36,6 +36,8 @@ export class KpaScaler implements RevisionScaler {
   ebc: number;
   private config: AutoscalerConfig;
   private lastPokeSecond = -1;
+  /** A capacity poke's concurrency, for the decision it asks for (then forgotten). */
+  private heldConcurrency: number | undefined;
   /** When the admin verb last forgot the load history; activator windows opened before it are history. */
   private forgottenAt = -Infinity;
 
@@ -75,15 +77,27 @@ export class KpaScaler implements RevisionScaler {
     return this.desiredScale === 0 && stat.averageConcurrency > 0;
   }
 
-  /** Knative's poke: a request waits at the activator for a revision at zero — decide now, not at the next tick. */
-  poke(now: number, replicas: number): boolean {
-    if (replicas > 0 && this.desiredScale > 0) return false;
+  /**
+   * Knative's poke: a request waits at the activator for a revision at zero — decide now, not at the
+   * next tick. Kedge's activator also pokes while it holds requests behind full instances; the
+   * concurrency it carries then is a floor for the panic window's average in the decision it asks
+   * for (not recorded: its 1-second report records the same requests), so queued demand is acted on
+   * before the windows fill (docs/autoscaling.md, "Capacity pokes").
+   */
+  poke(now: number, replicas: number, concurrency?: number): boolean {
+    const floor = concurrency !== undefined && concurrency > 0 ? concurrency : undefined;
+    if (replicas > 0 && this.desiredScale > 0) {
+      if (floor === undefined) return false;
+      this.heldConcurrency = floor;
+      return true;
+    }
     const sec = Math.floor(now / 1000);
     // The activator's first-request stat (concurrency 1); once per second so repeated pokes do not add up.
     if (sec !== this.lastPokeSecond) {
       this.lastPokeSecond = sec;
       this.metrics.recordValues(now, 1, 1);
     }
+    this.heldConcurrency = floor;
     return true;
   }
 
@@ -99,11 +113,15 @@ export class KpaScaler implements RevisionScaler {
   }
 
   decide(now: number, ready: number): void {
-    const sp = this.metrics.stableAndPanic(this.settings.decider.scalingMetric, now);
+    const metric = this.settings.decider.scalingMetric;
+    const sp = this.metrics.stableAndPanic(metric, now);
+    // Held requests bound the concurrency from below; they say nothing of rps.
+    const floor = metric === 'concurrency' ? (this.heldConcurrency ?? 0) : 0;
+    this.heldConcurrency = undefined;
     const r = this.decider.scale({
       now,
       observedStable: sp?.stable ?? null,
-      observedPanic: sp?.panic ?? null,
+      observedPanic: sp ? Math.max(sp.panic, floor) : null,
       readyPods: ready,
     });
     if (r.valid) {

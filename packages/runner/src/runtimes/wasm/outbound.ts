@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { CLUSTER_TOKEN_HEADER, DEFAULT_RUNNER_CONFIG } from '@kedge/core';
+import { CLUSTER_TOKEN_HEADER, DEFAULT_RUNNER_CONFIG, HOPS_HEADER } from '@kedge/core';
 import type { InstanceSpec, OutboundReply, OutboundRequest } from './protocol.js';
 
 const CLUSTER_LOCAL = /^[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?$/;
@@ -11,7 +11,7 @@ const MAX_OUTBOUND_BODY = 16 * 1024 * 1024;
  * cycle (A calls A) ends in milliseconds instead of filling the node with waiting calls.
  */
 export const MAX_HOPS = 16;
-export const HOPS_HEADER = 'kedge-hops';
+export { HOPS_HEADER };
 
 /** Where cluster-local requests go: a gateway in this process, or one's HTTP address (maybe known later). */
 export interface GatewayTarget {
@@ -58,8 +58,8 @@ export function createOutbound(opts: GatewayTarget) {
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     let target = url;
     if (local) {
-      // The count arrives in a request header a client outside the cluster could also send: anything
-      // but a whole number ≥ 0 (NaN would never pass the limit, a negative one would stretch it) counts as 0.
+      // The count arrives in a request header (a public gateway removes a client's): anything but a
+      // whole number ≥ 0 (NaN would never pass the limit, a negative one would stretch it) counts as 0.
       const prior = ctx.hops !== undefined && Number.isInteger(ctx.hops) && ctx.hops > 0 ? ctx.hops : 0;
       const hops = prior + 1;
       if (hops > MAX_HOPS) return { error: 'loop-detected', message: `more than ${MAX_HOPS} service-to-service hops` };
