@@ -45,6 +45,8 @@ import {
   numActivators,
   paStateFromStatus,
   paStatusFor,
+  markStartFailed,
+  markStarted,
   REASON_NO_TRAFFIC,
   sksMode,
   type PAState,
@@ -415,7 +417,9 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       st.startFailures++;
       const backoff = Math.min(1000 * 2 ** (st.startFailures - 1), MAX_START_BACKOFF_MS);
       st.startBackoffUntil = clock.now() + backoff;
+      st.pa = markStartFailed(st.pa, error);
       log.warn({ revision: st.key, instance: instanceId, node: nodeId, error, retryInMs: backoff }, 'instance did not start');
+      if (running && states.get(st.key) === st) scheduleWrite(st);
     };
     bus.request<StartInstanceReply>(subjects.runnerStart(nodeId), req, { timeoutMs: START_TIMEOUT_MS }).then(
       (reply) => {
@@ -423,6 +427,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
           cluster.markRunning(instanceId, clock.now());
           st.startFailures = 0;
           st.startBackoffUntil = 0;
+          st.pa = markStarted(st.pa);
         } else failed(reply?.error ?? 'runner refused');
       },
       (err: Error) => failed(err.message),

@@ -139,7 +139,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   const instances = new Map<string, Instance>();
   const revisions = new Map<string, Revision>();
   /** Last health published per revision, by the spec it was about. */
-  const health = new Map<string, { spec: string; ready: boolean }>();
+  const health = new Map<string, { spec: string; ready: boolean; reason?: string; message?: string }>();
   const subs: Subscription[] = [];
   let unwatch: (() => void) | undefined;
   let unwatchSettings: (() => void) | undefined;
@@ -167,7 +167,12 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   function publishHealth(rev: Revision, ready: boolean, reason?: string, message?: string): void {
     const { namespace, name } = rev.metadata;
-    health.set(key(namespace, name), { spec: JSON.stringify(rev.spec), ready });
+    health.set(key(namespace, name), {
+      spec: JSON.stringify(rev.spec),
+      ready,
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
+    });
     const msg: RevisionHealth = { namespace, revision: name, nodeId, ready, time: clock.now() };
     if (reason) msg.reason = reason;
     if (message) msg.message = message;
@@ -390,7 +395,12 @@ export function createRunner(deps: RunnerDeps): Runner {
             return;
           }
           revisions.set(k, rev);
-          void prepare(rev);
+          // An API that missed this runner's report (it started later, or restarted) still waits
+          // for one: say it again.
+          const known = health.get(k);
+          const waiting = rev.status?.conditions?.find((c) => c.type === 'ContainerHealthy')?.status === 'Unknown';
+          if (known && waiting && known.spec === JSON.stringify(rev.spec)) publishHealth(rev, known.ready, known.reason, known.message);
+          else void prepare(rev);
         });
       };
       // Revisions are looked at once the gate's stored value is known, so a process revision is not

@@ -58,10 +58,20 @@ async function apply(obj: any) {
 const get = <T,>(kind: 'Service' | 'Configuration' | 'Revision' | 'Route' | 'PodAutoscaler', name: string) => store.get(kind, NS, name) as Promise<T | undefined>;
 const cond = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type);
 
+/** What a runner says once it has loaded a revision's image (Ready waits for it); off for some tests. */
+let runnerLoads = true;
+let unwatchRunner: (() => void) | undefined;
+
 async function open(): Promise<void> {
   store = new SqliteStore(dir, { clock });
   bus = new MemoryBus({ clock });
   api = createApi({ store, bus, clock, logger: silentLogger });
+  unwatchRunner = store.watch({ kind: 'Revision' }, (ev) => {
+    if (ev.type !== 'ADDED' || !runnerLoads) return;
+    const { namespace, name } = ev.object.metadata;
+    const msg: RevisionHealth = { namespace, revision: name, nodeId: 'n1', ready: true, time: clock.now() };
+    bus.publish(subjects.revisionHealth(namespace, name), msg);
+  });
   await api.start();
 }
 
@@ -74,6 +84,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  unwatchRunner?.();
+  runnerLoads = true;
   await api.stop();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
@@ -290,6 +302,21 @@ describe('failures a user can act on', () => {
     await apply({ ...service('gone'), spec: { template: { spec: { containers: [{ image: `x.wasm@sha256:${'0'.repeat(64)}` }] } } } });
     const rev = (await get<Revision>('Revision', 'gone-00001'))!;
     expect(cond(rev, 'ContainerHealthy')?.message).toContain('kedge apply');
+  });
+
+  it('a revision is not Ready before a runner has loaded its image', async () => {
+    runnerLoads = false;
+    await apply(service('wait'));
+    let rev = (await get<Revision>('Revision', 'wait-00001'))!;
+    expect(cond(rev, 'ContainerHealthy')).toMatchObject({ status: 'Unknown', reason: 'Deploying' });
+    expect(cond(rev, 'Ready')?.status).toBe('Unknown');
+    expect(cond(await get('Service', 'wait'), 'Ready')?.status).toBe('Unknown');
+    const msg: RevisionHealth = { namespace: NS, revision: 'wait-00001', nodeId: 'n1', ready: true, time: clock.now() };
+    bus.publish(subjects.revisionHealth(NS, 'wait-00001'), msg);
+    await api.idle();
+    rev = (await get<Revision>('Revision', 'wait-00001'))!;
+    expect(cond(rev, 'Ready')?.status).toBe('True');
+    expect(cond(await get('Service', 'wait'), 'Ready')?.status).toBe('True');
   });
 
   it('mirrors runners\' RevisionHealth: a component that fails to load, then loads', async () => {

@@ -59,7 +59,7 @@ function activeFromAutoscaler(pa: PodAutoscaler | undefined): [Condition['status
  * Revision → its PodAutoscaler, and the Revision's status: ResourcesAvailable (the PA is ours),
  * ContainerHealthy (the image can be fetched; runners' load reports), Active and replica counts
  * mirrored from the PA. Kedge loads a component in milliseconds on the first request, so a Revision
- * is Ready as soon as nothing is known to be wrong; it does not wait for a running instance.
+ * is Ready once a runner has loaded its image; it does not wait for a running instance.
  */
 export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
   const { store } = deps;
@@ -93,7 +93,11 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     if (problem) conds.set('ContainerHealthy', 'False', CONTAINER_MISSING, problem);
     else if (health && !health.ready)
       conds.set('ContainerHealthy', 'False', health.reason || 'LoadFailed', `Container failed with: ${health.message ?? 'the runner could not load the revision'}`);
-    else if (health?.ready || !prev || prev.status !== 'False' || prev.reason === CONTAINER_MISSING) conds.set('ContainerHealthy', 'True');
+    else if (health?.ready || prev?.status === 'True') conds.set('ContainerHealthy', 'True');
+    // Until a runner has loaded (compiled) the image nobody knows it runs: Ready waits, so that
+    // `kedge apply` and `kn` never call a revision ready that can never start (Knative waits for a pod).
+    else if (!prev || prev.status === 'Unknown' || prev.reason === CONTAINER_MISSING)
+      conds.set('ContainerHealthy', 'Unknown', 'Deploying', 'Waiting for a runner to load the image.');
 
     const [active, reason, message] = activeFromAutoscaler(pa);
     // Informational (Knative: not part of Ready), so a revision at zero is still Ready.
