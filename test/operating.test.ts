@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, SHORT_WINDOWS_CONFIG, apiFetch, kedge, pickPorts, startKedge, tempDir, writeFile, type KedgeProcess } from './harness.js';
+import { KUBECTL, kubectlFor } from './kubectl.js';
+
+// Issue 15: operating Kedge the way Knative users do, with the real kubectl against `kedge up`.
+
+const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
+const SERVICES = '/apis/serving.knative.dev/v1/namespaces/ops/services';
+const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/ops/revisions';
+
+/** A Service whose image is a digest reference kubectl can send (the blob is uploaded beforehand). */
+function service(name: string, image: string, extra = ''): string {
+  return `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: ${name}
+  namespace: ops
+spec:
+  template:
+    spec:
+      containerConcurrency: 5
+      containers:
+        - image: ${image}
+          env:
+            - name: TARGET
+              value: "ops"
+${extra}`;
+}
+
+describe('operating Kedge with kubectl (issue 15)', () => {
+  const tmp = tempDir('kedge-ops-');
+  let proc: KedgeProcess;
+  let k: Awaited<ReturnType<typeof kubectlFor>>;
+  let image: string;
+
+  beforeAll(async () => {
+    expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
+    expect(existsSync(HELLO_WASM), 'run npm run build first (examples/helloworld)').toBe(true);
+    const config = writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG);
+    proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data'), config });
+    k = await kubectlFor(proc, join(tmp.dir, 'data'), tmp.dir, 'ops');
+    const bytes = readFileSync(HELLO_WASM);
+    const up = await apiFetch(proc.creds, '/apis/kedge.dev/v1/blobs', { method: 'PUT', headers: { 'content-type': 'application/wasm' }, body: bytes });
+    expect(up.status).toBe(201);
+    const { digest } = (await up.json()) as { digest: string };
+    expect(digest).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    image = `helloworld.wasm@${digest}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await proc?.stop();
+    tmp.cleanup();
+  });
+
+  it('kubectl apply and kedge apply alternated 4 times on one manifest: one revision, generation 1', async () => {
+    const file = writeFile(tmp.dir, 'alt.yaml', service('alt', image));
+    for (let i = 0; i < 4; i++) {
+      const byKubectl = await k.kubectl(['apply', '-f', file]);
+      expect(byKubectl.code, byKubectl.stderr).toBe(0);
+      const byKedge = await kedge(['apply', '-f', file], proc.creds);
+      expect(byKedge.code, byKedge.stderr).toBe(0);
+      // kubectl's record is kept word for word, so kedge's PUT changes nothing.
+      expect(byKedge.stdout).toContain(i === 0 ? 'service.serving.knative.dev/alt ' : 'service.serving.knative.dev/alt unchanged');
+      expect(byKedge.stdout).toContain('service.serving.knative.dev/alt ready');
+    }
+    const svc = (await (await fetch(`${proc.apiUrl}${SERVICES}/alt`)).json()) as any;
+    expect(svc.metadata.generation).toBe(1);
+    expect(svc.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('"name":"alt"');
+    const revs = (await (await fetch(`${proc.apiUrl}${REVISIONS}?labelSelector=serving.knative.dev/service=alt`)).json()) as any;
+    expect(revs.items.map((r: any) => r.metadata.name)).toEqual(['alt-00001']);
+    const cfg = await k.kubectl(['get', 'configuration', 'alt', '-o', 'jsonpath={.metadata.generation}']);
+    expect(cfg.stdout).toBe('1');
+  }, 90_000);
+
+  it('kedge apply of a revision that cannot start exits non-zero within its timeout, with the reason', async () => {
+    // A component header with nothing behind it: uploaded, but no runner can compile it.
+    writeFileSync(join(tmp.dir, 'broken.wasm'), new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 1, 2, 3]));
+    const file = writeFile(tmp.dir, 'broken.yaml', service('broken', 'broken.wasm'));
+    const started = Date.now();
+    const r = await kedge(['apply', '-f', file, '--wait-timeout', '30'], proc.creds);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('service.serving.knative.dev/broken created');
+    expect(r.stderr).toMatch(/service 'broken' is not ready: RevisionFailed: Revision "broken-00001" failed with message: Container failed with: .*not a valid WebAssembly component/);
+    // Everywhere: the revision and its PodAutoscaler (not "Queued").
+    const rev = await k.kubectl(['get', 'revision', 'broken-00001', '-o', "jsonpath={.status.conditions[?(@.type=='Ready')].reason}"]);
+    expect(rev.stdout).toBe('InvalidComponent');
+    const pa = await k.kubectl(['get', 'kpa', 'broken-00001', '-o', "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]);
+    expect(pa.stdout).toBe('False');
+    // --no-wait returns at once with exit 0 (it only stored the manifest).
+    const quick = await kedge(['apply', '--no-wait', '-f', file], proc.creds);
+    expect(quick.code).toBe(0);
+    expect(quick.stdout).toBe('service.serving.knative.dev/broken unchanged\n');
+  }, 60_000);
+});
