@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, SHORT_WINDOWS_CONFIG, apiFetch, kedge, pickPorts, startKedge, tempDir, writeFile, type KedgeProcess } from './harness.js';
@@ -74,6 +74,24 @@ describe('operating Kedge with kubectl (issue 15)', () => {
     const cfg = await k.kubectl(['get', 'configuration', 'alt', '-o', 'jsonpath={.metadata.generation}']);
     expect(cfg.stdout).toBe('1');
   }, 90_000);
+
+  it("kubectl edit cm config-domain -n knative-serving works on a fresh start (Knative's maps are installed)", async () => {
+    const cms = await k.kubectl(['get', 'cm', '-n', 'knative-serving', '-o', 'name']);
+    expect(cms.code, cms.stderr).toBe(0);
+    for (const name of ['config-autoscaler', 'config-defaults', 'config-deployment', 'config-domain', 'config-features', 'config-gc', 'config-kedge-runner', 'config-network'])
+      expect(cms.stdout).toContain(`configmap/${name}\n`);
+    const before = await k.kubectl(['get', 'cm', 'config-domain', '-n', 'knative-serving', '-o', 'jsonpath={.data._example}']);
+    expect(before.stdout).toContain('EXAMPLE CONFIGURATION');
+    // The editor a user would be: adds a domain under data and saves.
+    const editor = writeFile(tmp.dir, 'editor.sh', `#!/bin/sh\nsed -i 's/^data:$/data:\\n  ops.kedge.test: ""/' "$1"\n`);
+    chmodSync(editor, 0o755);
+    const edited = await k.kubectl(['edit', 'cm', 'config-domain', '-n', 'knative-serving'], { KUBE_EDITOR: editor, EDITOR: editor });
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toContain('configmap/config-domain edited');
+    // The running system follows: the Route's URL takes the new domain.
+    const ksvc = await k.kubectl(['wait', 'ksvc/alt', '--for=jsonpath={.status.url}=http://alt.ops.ops.kedge.test', '--timeout=30s']);
+    expect(ksvc.code, ksvc.stderr + ksvc.stdout).toBe(0);
+  }, 60_000);
 
   it('kedge apply of a revision that cannot start exits non-zero within its timeout, with the reason', async () => {
     // A component header with nothing behind it: uploaded, but no runner can compile it.

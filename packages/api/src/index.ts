@@ -3,6 +3,7 @@ import { LiveConfig } from './config/live.js';
 import { createRestApp } from './rest/app.js';
 import { createReconcilers } from './reconcilers/index.js';
 import { createAdminRoutes } from './routes/admin.js';
+import { installSystemConfigMaps } from './config/system/install.js';
 
 export interface ApiDeps {
   store: Store;
@@ -32,7 +33,10 @@ export function createApi(deps: ApiDeps): Api {
   const admin = createAdminRoutes({ store: deps.store, bus: deps.bus, logger: deps.logger.child({ component: 'admin' }) });
   return {
     fetch: async (req) => (await admin(req)) ?? app.fetch(req),
-    start: () => reconcilers.start(),
+    start: async () => {
+      await installSystemConfigMaps(deps.store, deps.logger.child({ component: 'config' }));
+      await reconcilers.start();
+    },
     stop: async () => {
       // Open watch streams end, so an HTTP server in front of the API can close.
       for (const stop of [...watches]) stop();
@@ -46,5 +50,6 @@ export function createApi(deps: ApiDeps): Api {
 export { createRestApp } from './rest/app.js';
 export { checkAccess, guardFetch, WRITE_CONTENT_TYPES, type AccessOptions } from './rest/access.js';
 export { createReconcilers } from './reconcilers/index.js';
+export { SYSTEM_CONFIG_EXAMPLES } from './config/system/examples.js';
 export { parseGcConfig, checkGcConfig, GC_DEFAULTS, type GcConfig } from './config/gc.js';
 export type { StatusBody, StatusCause } from './rest/status.js';

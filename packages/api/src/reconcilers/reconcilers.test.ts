@@ -55,6 +55,11 @@ async function apply(obj: any) {
   return res.body;
 }
 
+/** Sets data in an installed knative-serving ConfigMap (they exist from the start), as kubectl edit does. */
+async function configure(cm: { metadata: { name: string }; data: Record<string, string> }) {
+  return call('PATCH', `/api/v1/namespaces/knative-serving/configmaps/${cm.metadata.name}`, { data: cm.data }, 'application/merge-patch+json');
+}
+
 const get = <T,>(kind: 'Service' | 'Configuration' | 'Revision' | 'Route' | 'PodAutoscaler', name: string) => store.get(kind, NS, name) as Promise<T | undefined>;
 const cond = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type);
 
@@ -252,7 +257,7 @@ describe('more Knative behaviours', () => {
 
   it('a process revision stops being Ready when the operator turns process revisions off', async () => {
     const features = (value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-features', namespace: 'knative-serving' }, data: { 'kedge.process-revisions': value } });
-    expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', features('enabled'))).status).toBe(201);
+    expect((await configure(features('enabled'))).status).toBe(200);
     await api.idle();
     await apply({ ...service('proc'), spec: { template: { spec: { containers: [{ image: 'node:20', command: ['node', 'server.mjs'] }] } } } });
     expect(cond(await get('Revision', 'proc-00001'), 'Ready')?.status).toBe('True');
@@ -419,7 +424,7 @@ describe('config-domain', () => {
       metadata: { name: 'config-domain', namespace: 'knative-serving' },
       data: { 'kedge.dev': '', 'shop.dev': 'selector:\n  app: shop\n' },
     };
-    expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', cm)).status).toBe(201);
+    expect((await configure(cm)).status).toBe(200);
     await api.idle();
     expect((await get<Service>('Service', 'web'))!.status?.url).toBe('http://web.example.kedge.dev');
     expect((await get<Service>('Service', 'shop'))!.status?.url).toBe('http://shop.example.shop.dev');
@@ -474,7 +479,7 @@ describe('revision GC (config-gc)', () => {
   }
 
   it('keeps routed and latest revisions, collects the stale rest once old enough', async () => {
-    await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+    await configure({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'config-gc' },
@@ -499,7 +504,7 @@ describe('revision GC (config-gc)', () => {
   });
 
   it('max-non-active-revisions deletes the least recently active at once', async () => {
-    await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+    await configure({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'config-gc' },
