@@ -4,6 +4,7 @@ import { createRestApp } from './rest/app.js';
 import { createReconcilers } from './reconcilers/index.js';
 import { createAdminRoutes } from './routes/admin.js';
 import { installSystemConfigMaps } from './config/system/install.js';
+import { createPodsView } from './pods/index.js';
 
 export interface ApiDeps {
   store: Store;
@@ -27,7 +28,15 @@ export function createApi(deps: ApiDeps): Api {
   const config = new LiveConfig(deps.store, deps.logger.child({ component: 'config' }));
   config.start();
   const watches = new Set<() => void>();
-  const app = createRestApp({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'api' }), config, watches });
+  const pods = createPodsView({ ...deps, logger: deps.logger.child({ component: 'pods' }), config, watches });
+  const app = createRestApp({
+    store: deps.store,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'api' }),
+    config,
+    watches,
+    views: { Pod: pods },
+  });
   const reconcilers = createReconcilers({ ...deps, logger: deps.logger.child({ component: 'reconciler' }), config });
   // Admin verbs (routes/admin.ts) go to the bus, not the Store, so they sit beside the REST app.
   const admin = createAdminRoutes({ store: deps.store, bus: deps.bus, logger: deps.logger.child({ component: 'admin' }) });
@@ -35,15 +44,20 @@ export function createApi(deps: ApiDeps): Api {
     fetch: async (req) => (await admin(req)) ?? app.fetch(req),
     start: async () => {
       await installSystemConfigMaps(deps.store, deps.logger.child({ component: 'config' }));
+      pods.start();
       await reconcilers.start();
     },
     stop: async () => {
       // Open watch streams end, so an HTTP server in front of the API can close.
       for (const stop of [...watches]) stop();
       await reconcilers.stop();
+      await pods.stop();
       config.stop();
     },
-    idle: () => reconcilers.idle(),
+    idle: async () => {
+      await reconcilers.idle();
+      await pods.idle();
+    },
   };
 }
 
