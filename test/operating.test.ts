@@ -2,7 +2,19 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, SHORT_WINDOWS_CONFIG, apiFetch, kedge, pickPorts, startKedge, tempDir, writeFile, type KedgeProcess } from './harness.js';
+import {
+  ROOT,
+  SHORT_WINDOWS_CONFIG,
+  apiFetch,
+  kedge,
+  pickPorts,
+  request,
+  startKedge,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type KedgeProcess,
+} from './harness.js';
 import { KUBECTL, kubectlFor } from './kubectl.js';
 
 // Issue 15: operating Kedge the way Knative users do, with the real kubectl against `kedge up`.
@@ -73,7 +85,29 @@ describe('operating Kedge with kubectl (issue 15)', () => {
     expect(revs.items.map((r: any) => r.metadata.name)).toEqual(['alt-00001']);
     const cfg = await k.kubectl(['get', 'configuration', 'alt', '-o', 'jsonpath={.metadata.generation}']);
     expect(cfg.stdout).toBe('1');
-  }, 90_000);
+  }, 150_000);
+
+  it('kubectl get pods -w shows an instance appear on a request and go at scale to zero', async () => {
+    // From zero: the instance the revision started with (initial scale 1) has gone.
+    await waitForObject(proc.apiUrl, REVISIONS, 'alt-00001', (r: any) => r.status?.actualReplicas === 0 && r.status?.desiredReplicas === 0);
+    const watch = k.stream(['get', 'pods', '-w', '--output-watch-events', '-l', 'serving.knative.dev/service=alt']);
+    try {
+      // No need to wait for the watch to be open: an instance already there when kubectl lists is ADDED too.
+      const res = await request(proc.gatewayUrl, 'alt.ops.example.com');
+      expect(res.status).toBe(200);
+      expect(res.body).toBe('Hello ops!\n');
+      const added = await watch.until(/ADDED\s+alt-00001-[0-9a-f]{8}\s+\S+\s+(Running|Pending)/);
+      const pod = /ADDED\s+(alt-00001-[0-9a-f]{8})/.exec(added)![1]!;
+      const listed = await k.kubectl(['get', 'pods', '-A', '-o', 'wide']);
+      expect(listed.stdout).toMatch(new RegExp(`ops\\s+${pod}\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+\\S+`));
+      const mine = await kedge(['get', 'pods', '-n', 'ops'], proc.creds);
+      expect(mine.stdout).toMatch(new RegExp(`${pod}\\s+1/1\\s+Running\\s+0`));
+      // Idle: the autoscaler takes it to zero, and the pod goes.
+      await watch.until(new RegExp(`DELETED\\s+${pod}`));
+    } finally {
+      watch.stop();
+    }
+  }, 60_000);
 
   it("kubectl edit cm config-domain -n knative-serving works on a fresh start (Knative's maps are installed)", async () => {
     const cms = await k.kubectl(['get', 'cm', '-n', 'knative-serving', '-o', 'name']);
