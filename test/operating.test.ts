@@ -15,6 +15,7 @@ import {
   writeFile,
   type KedgeProcess,
 } from './harness.js';
+import { buildTestGuest } from '../packages/runner/src/testing/components.js';
 import { KUBECTL, kubectlFor } from './kubectl.js';
 
 // Issue 15: operating Kedge the way Knative users do, with the real kubectl against `kedge up`.
@@ -108,6 +109,60 @@ describe('operating Kedge with kubectl (issue 15)', () => {
       watch.stop();
     }
   }, 60_000);
+
+  it('kubectl get events shows the scale decisions and cold starts; kubectl describe shows them too', async () => {
+    const events = await k.kubectl(['get', 'events']);
+    expect(events.code, events.stderr).toBe(0);
+    expect(events.stdout).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+    expect(events.stdout).toMatch(/Normal\s+ScaledUp\s+revision\/alt-00001\s+Scaled from 0 to 1: /);
+    expect(events.stdout).toMatch(/Normal\s+ScaledToZero\s+revision\/alt-00001\s+Scaled from 1 to 0: no requests/);
+    expect(events.stdout).toMatch(/Normal\s+ColdStart\s+revision\/alt-00001\s+Started instance alt-00001-[0-9a-f]{8} on \S+ in [\d.]+ ms/);
+    expect(events.stdout).toMatch(/Normal\s+RevisionReady\s+revision\/alt-00001/);
+    const described = await k.kubectl(['describe', 'revision', 'alt-00001']);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message/);
+    expect(described.stdout).toMatch(/Normal\s+ScaledToZero\s+.*Scaled from 1 to 0/);
+  }, 60_000);
+
+  it('kubectl logs prints a guest\'s stdout (by pod and by label); kedge logs SERVICE too; a trap is an Event', async () => {
+    writeFileSync(join(tmp.dir, 'guest.wasm'), await buildTestGuest());
+    const file = writeFile(tmp.dir, 'logger.yaml', service('logger', 'guest.wasm'));
+    const applied = await kedge(['apply', '-f', file], proc.creds);
+    expect(applied.code, applied.stderr).toBe(0);
+    const res = await request(proc.gatewayUrl, 'logger.ops.example.com', '/log');
+    expect(res.body).toBe('logged\n');
+    const pods = await k.kubectl(['get', 'pods', '-l', 'serving.knative.dev/service=logger', '-o', 'jsonpath={.items[0].metadata.name}']);
+    const pod = pods.stdout;
+    expect(pod).toMatch(/^logger-00001-[0-9a-f]{8}$/);
+    const byPod = await k.kubectl(['logs', pod]);
+    expect(byPod.code, byPod.stderr).toBe(0);
+    expect(byPod.stdout).toContain('to stdout\n');
+    const byLabel = await k.kubectl(['logs', '-l', 'serving.knative.dev/service=logger', '--tail=5', '--since=5m']);
+    expect(byLabel.stdout).toContain('to stdout\n');
+    const mine = await kedge(['logs', 'logger', '-n', 'ops'], proc.creds);
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(mine.stdout).toContain(`[pod/${pod}] to stdout\n`);
+
+    // Following: a line written after kubectl logs -f started arrives.
+    const follow = k.stream(['logs', '-f', pod]);
+    try {
+      await follow.until(/to stdout/);
+      const before = follow.output().split('to stdout').length;
+      await request(proc.gatewayUrl, 'logger.ops.example.com', '/log');
+      await follow.until(new RegExp(`(to stdout[\\s\\S]*){${before}}`));
+    } finally {
+      follow.stop();
+    }
+
+    const trapped = await request(proc.gatewayUrl, 'logger.ops.example.com', '/trap');
+    expect(trapped.status).toBe(502);
+    const events = await k.stream(['get', 'events', '-w', '--field-selector', 'reason=GuestTrap']);
+    try {
+      await events.until(/Warning\s+GuestTrap\s+revision\/logger-00001\s+Instance logger-00001-[0-9a-f]{8}: /);
+    } finally {
+      events.stop();
+    }
+  }, 90_000);
 
   it("kubectl edit cm config-domain -n knative-serving works on a fresh start (Knative's maps are installed)", async () => {
     const cms = await k.kubectl(['get', 'cm', '-n', 'knative-serving', '-o', 'name']);

@@ -5,6 +5,7 @@ import { createReconcilers } from './reconcilers/index.js';
 import { createAdminRoutes } from './routes/admin.js';
 import { installSystemConfigMaps } from './config/system/install.js';
 import { createPodsView } from './pods/index.js';
+import { EventRecorder } from './events/recorder.js';
 
 export interface ApiDeps {
   store: Store;
@@ -28,6 +29,7 @@ export function createApi(deps: ApiDeps): Api {
   const config = new LiveConfig(deps.store, deps.logger.child({ component: 'config' }));
   config.start();
   const watches = new Set<() => void>();
+  const events = new EventRecorder({ store: deps.store, bus: deps.bus, clock: deps.clock, logger: deps.logger.child({ component: 'events' }) });
   const pods = createPodsView({ ...deps, logger: deps.logger.child({ component: 'pods' }), config, watches });
   const app = createRestApp({
     store: deps.store,
@@ -36,6 +38,7 @@ export function createApi(deps: ApiDeps): Api {
     config,
     watches,
     views: { Pod: pods },
+    serviceLogs: (req, ns, name) => pods.serviceLogs(req, ns, name),
   });
   const reconcilers = createReconcilers({ ...deps, logger: deps.logger.child({ component: 'reconciler' }), config });
   // Admin verbs (routes/admin.ts) go to the bus, not the Store, so they sit beside the REST app.
@@ -44,6 +47,7 @@ export function createApi(deps: ApiDeps): Api {
     fetch: async (req) => (await admin(req)) ?? app.fetch(req),
     start: async () => {
       await installSystemConfigMaps(deps.store, deps.logger.child({ component: 'config' }));
+      await events.start();
       pods.start();
       await reconcilers.start();
     },
@@ -52,11 +56,13 @@ export function createApi(deps: ApiDeps): Api {
       for (const stop of [...watches]) stop();
       await reconcilers.stop();
       await pods.stop();
+      await events.stop();
       config.stop();
     },
     idle: async () => {
       await reconcilers.idle();
       await pods.idle();
+      await events.idle();
     },
   };
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
+  emitEvent,
   isTransient,
+  revisionRef,
   KEDGE_VERSION,
   podAutoscalerFor,
   retry,
@@ -52,6 +54,7 @@ import {
   type PAState,
 } from './scaler/pa-status.js';
 import { computeScale } from './scaler/scaler.js';
+import { scaleEvent } from './scaler/scale-event.js';
 import { DISCOVERY_MS, Owners } from './sharing/owners.js';
 
 export const CONFIG_AUTOSCALER = 'config-autoscaler';
@@ -301,6 +304,7 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       if (acting(st)) {
         const last = st.decider.last;
         log.info({ revision: st.key, from: st.replicas, to: res.want, ready, panic: st.decider.inPanicMode(), dspc: last?.dspc, dppc: last?.dppc }, 'scaling');
+        emitEvent(bus, scaleEvent(st, st.replicas, res.want, { panic: st.decider.inPanicMode(), last, now, host: id }));
       }
       st.replicas = res.want;
     }
@@ -418,6 +422,15 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
       const backoff = Math.min(1000 * 2 ** (st.startFailures - 1), MAX_START_BACKOFF_MS);
       st.startBackoffUntil = clock.now() + backoff;
       st.pa = markStartFailed(st.pa, error);
+      emitEvent(bus, {
+        involvedObject: revisionRef(st.namespace, st.name, st.revision.metadata.uid),
+        type: 'Warning',
+        reason: 'FailedStart',
+        message: `Instance ${instanceId} did not start on ${nodeId}: ${error} (next try in ${Math.round(backoff / 1000)}s)`,
+        component: 'autoscaler',
+        host: id,
+        time: clock.now(),
+      });
       log.warn({ revision: st.key, instance: instanceId, node: nodeId, error, retryInMs: backoff }, 'instance did not start');
       if (running && states.get(st.key) === st) scheduleWrite(st);
     };

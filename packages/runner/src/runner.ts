@@ -5,6 +5,8 @@ import {
   INSTANCE_HEADER,
   KEDGE_VERSION,
   RUNNER_CONFIG_MAP,
+  emitEvent,
+  revisionRef,
   subjects,
   type Bus,
   type BusMessage,
@@ -15,6 +17,7 @@ import {
   type EndpointsMessage,
   type InstanceDispatcher,
   type Logger,
+  type LogsRequest,
   type NodeHeartbeat,
   type Revision,
   type RevisionHealth,
@@ -25,6 +28,7 @@ import {
   type Store,
   type Subscription,
 } from '@kedge/core';
+import { InstanceLogs } from './logs/ring.js';
 import { ProcessRevisionGate } from './process-gate.js';
 import { Queue } from './queue/queue.js';
 import { ProcessRuntime } from './runtimes/process/index.js';
@@ -97,6 +101,15 @@ interface Instance {
 
 /** Longest the start waits for config-kedge-runner. */
 const SETTINGS_SYNC_MS = 5_000;
+/** Event reasons of guest failures (Kubernetes says OOMKilled for a memory kill; Kedge's cap is a trap). */
+const GUEST_FAILURE_REASONS: Record<string, string> = {
+  trap: 'GuestTrap',
+  exit: 'GuestExit',
+  timeout: 'Timeout',
+  'cpu-limit': 'CpuLimitExceeded',
+  crashed: 'WorkerCrashed',
+};
+
 /** Knative's queue depth: 10 × containerConcurrency waiting requests per instance. */
 const QUEUE_DEPTH_FACTOR = 10;
 /** Waiting requests allowed per instance when the revision sets no containerConcurrency. */
@@ -117,9 +130,28 @@ export function createRunner(deps: RunnerDeps): Runner {
       ...(deps.stopGraceMs !== undefined ? { stopGraceMs: deps.stopGraceMs } : {}),
     },
   });
+  // Every runtime's instance output goes to one sink, kept per instance for kubectl logs.
+  const logs = new InstanceLogs(clock);
+  const guestFailed = (instanceId: string, kind: string, message: string) => {
+    const inst = instances.get(instanceId);
+    if (!inst) return;
+    const rev = revisions.get(key(inst.namespace, inst.revision));
+    const reason = GUEST_FAILURE_REASONS[kind] ?? 'GuestFailed';
+    emitEvent(bus, {
+      involvedObject: revisionRef(inst.namespace, inst.revision, rev?.metadata.uid),
+      type: 'Warning',
+      reason,
+      message: `Instance ${instanceId}: ${message}`,
+      component: 'runner',
+      host: nodeId,
+      time: clock.now(),
+    });
+  };
   const wasm = new WasmRuntime({
     store,
     logger: log,
+    output: logs,
+    onGuestFailure: guestFailed,
     dataDir: deps.dataDir,
     ...(deps.workers !== undefined ? { workers: deps.workers } : {}),
     ...(deps.spareWorkers !== undefined ? { spares: deps.spareWorkers } : {}),
@@ -133,7 +165,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       timeoutMs: () => settings.get().outboundTimeoutMs,
     },
   });
-  const processes = new ProcessRuntime({ logger: log });
+  const processes = new ProcessRuntime({ logger: log, output: logs });
   const runtimes: Runtime[] = [processes, wasm];
   const gate = new ProcessRevisionGate({ store, logger: log });
   const instances = new Map<string, Instance>();
@@ -224,6 +256,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         instances.delete(instanceId);
         return { ok: false, instanceId, error: `revision ${namespace}/${revision} not found` };
       }
+      logs.open(instanceId, namespace, revision, rev.metadata.labels?.['serving.knative.dev/service']);
       try {
         const runtime = await runnable(rev).start(rev, instanceId, timings);
         const specCC = rev.spec.containerConcurrency ?? 0;
@@ -247,10 +280,12 @@ export function createRunner(deps: RunnerDeps): Runner {
         inst.state = 'ready';
         timings.total = performance.now() - t0;
         publishEndpoints(namespace, revision);
+        startedEvent(rev, instanceId, timings);
         if (!health.get(key(namespace, revision))?.ready) publishHealth(rev, true);
         return { ok: true, instanceId, timings };
       } catch (err) {
         instances.delete(instanceId);
+        logs.close(instanceId);
         const f = loadFailure(err);
         log.warn({ revision: key(namespace, revision), instance: instanceId, reason: f.reason }, f.message);
         publishHealth(rev, false, f.reason, f.message);
@@ -258,6 +293,27 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
     })();
     return inst.started;
+  }
+
+  /** A cold start (the revision's first instance on this node) or another instance, with its time. */
+  function startedEvent(rev: Revision, instanceId: string, timings: Timings): void {
+    const { namespace, name } = rev.metadata;
+    let ready = 0;
+    for (const i of instances.values()) if (i.namespace === namespace && i.revision === name && i.state === 'ready') ready++;
+    const ms = Math.round((timings.total ?? 0) * 10) / 10;
+    const phases = Object.entries(timings)
+      .filter(([k, v]) => k !== 'total' && typeof v === 'number')
+      .map(([k, v]) => `${k} ${Math.round((v as number) * 10) / 10} ms`)
+      .join(', ');
+    emitEvent(bus, {
+      involvedObject: revisionRef(namespace, name, rev.metadata.uid),
+      type: 'Normal',
+      reason: ready === 1 ? 'ColdStart' : 'Started',
+      message: `Started instance ${instanceId} on ${nodeId} in ${ms} ms${phases ? ` (${phases})` : ''}`,
+      component: 'runner',
+      host: nodeId,
+      time: clock.now(),
+    });
   }
 
   /** Leave the endpoints first, finish what is in flight, then stop the instance. */
@@ -276,6 +332,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     while (inst.queue!.inFlight > 0) await inst.queue!.drained();
     instances.delete(inst.id);
     await inst.runtime.stop().catch((err) => log.error({ err, instance: inst.id }, 'instance stop failed'));
+    logs.close(inst.id);
   }
 
   async function dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
@@ -375,6 +432,10 @@ export function createRunner(deps: RunnerDeps): Runner {
           const hosted = new Map<string, [string, string]>();
           for (const i of instances.values()) hosted.set(key(i.namespace, i.revision), [i.namespace, i.revision]);
           for (const [ns, rev] of hosted.values()) publishEndpoints(ns, rev);
+        }),
+        // kubectl logs, through the API: what this node kept of its instances' output.
+        bus.subscribe<LogsRequest>(subjects.runnerLogs(nodeId), (m: BusMessage<LogsRequest>) => {
+          m.respond?.(logs.read(m.data));
         }),
         bus.subscribe<StopInstanceRequest>(subjects.runnerStop(nodeId), async (m: BusMessage<StopInstanceRequest>) => {
           const inst = instances.get(m.data.instanceId);

@@ -60,6 +60,11 @@ export class InstanceTable {
     }
   }
 
+  /** Runner nodes heard from within NODE_TIMEOUT_MS. */
+  liveNodes(): string[] {
+    return [...this.nodes.keys()];
+  }
+
   get(name: string): InstanceEntry | undefined {
     return this.entries.get(name);
   }

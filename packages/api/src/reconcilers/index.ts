@@ -1,5 +1,6 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import {
+  emitEvent,
   kindDefinition,
   subjects,
   type AnyResource,
@@ -65,7 +66,13 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const revisionsOf = (ns: string, cfg: string) => cache.revisionsOf(ns, cfg);
   const service = createServiceReconciler({ store, now });
   const configuration = createConfigurationReconciler({ store, now, revisionsOf });
-  const revision = createRevisionReconciler({ store, now, health: (k) => health.get(k), processRevisions: () => deps.config.current.features.processRevisions });
+  const revision = createRevisionReconciler({
+    store,
+    now,
+    health: (k) => health.get(k),
+    processRevisions: () => deps.config.current.features.processRevisions,
+    emit: (ev) => emitEvent(deps.bus, ev),
+  });
   const deletedRoutes = new Map<string, Route>();
   const route = createRouteReconciler({
     store,

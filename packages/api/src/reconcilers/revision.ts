@@ -7,6 +7,8 @@ import {
   type Revision,
   type RevisionHealth,
   type RevisionStatus,
+  revisionRef,
+  type KedgeEvent,
   type Store,
 } from '@kedge/core';
 import { Conditions, isControlledBy, sameJson, writeStatus } from './util.js';
@@ -18,6 +20,8 @@ export interface RevisionReconcilerDeps {
   health: (key: string) => RevisionHealth | undefined;
   /** config-features `kedge.process-revisions`, as it is now. */
   processRevisions: () => boolean;
+  /** Reports a change an operator should see (Ready turning True or False) as an Event. */
+  emit?: (ev: KedgeEvent) => void;
 }
 
 /** Reasons this reconciler itself decides (the others come from runners and are kept across restarts). */
@@ -122,5 +126,22 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
       })),
     };
     await writeStatus(store, rev, status);
+    readinessEvent(deps, rev, status);
   };
+}
+
+/** RevisionReady / the failure's reason when Ready turns True or False (once per change). */
+function readinessEvent(deps: RevisionReconcilerDeps, rev: Revision, status: RevisionStatus): void {
+  const before = rev.status?.conditions?.find((c) => c.type === 'Ready');
+  const after = status.conditions?.find((c) => c.type === 'Ready');
+  if (!deps.emit || !after || after.status === 'Unknown' || (before?.status === after.status && before.reason === after.reason)) return;
+  const ok = after.status === 'True';
+  deps.emit({
+    involvedObject: revisionRef(rev.metadata.namespace, rev.metadata.name, rev.metadata.uid),
+    type: ok ? 'Normal' : 'Warning',
+    reason: ok ? 'RevisionReady' : after.reason || 'RevisionFailed',
+    message: ok ? 'Revision is ready to serve.' : after.message || 'Revision is not ready.',
+    component: 'api',
+    time: Date.parse(deps.now()),
+  });
 }

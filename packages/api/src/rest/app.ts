@@ -16,6 +16,8 @@ export interface RestDeps {
   watches?: Set<() => void>;
   /** Read-only views not kept in the Store, by kind (Pod: the live instance table). */
   views?: Partial<Record<string, { handle(req: Request, t: Target): Promise<Response> }>>;
+  /** `kedge logs SERVICE`: every instance's output (pods/index.ts). */
+  serviceLogs?: (req: Request, namespace: string, service: string) => Promise<Response>;
 }
 
 /** Kubernetes-style REST for Knative's kinds, plus version, discovery, OpenAPI and the blob upload. */
@@ -88,6 +90,11 @@ export function createRestApp(deps: RestDeps): Hono {
       );
     const digest = await deps.store.blobs.put(bytes);
     return c.json({ digest, size: bytes.length }, 201);
+  });
+
+  app.get('/apis/kedge.dev/v1/namespaces/:ns/services/:name/logs', (c) => {
+    if (!deps.serviceLogs) throw new ApiError('NotFound', 'logs are not served here');
+    return deps.serviceLogs(c.req.raw, c.req.param('ns'), c.req.param('name'));
   });
 
   const resource = (c: Context, group: string, version: string) => {
