@@ -44,7 +44,11 @@ export class EventRecorder {
   private readonly known = new Map<string, { namespace: string; last: number }>();
   private writes: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: { store: Store; bus: Bus; clock: Clock; logger: Logger }) {}
+  private readonly max: number;
+
+  constructor(private readonly deps: { store: Store; bus: Bus; clock: Clock; logger: Logger; maxEvents?: number }) {
+    this.max = deps.maxEvents ?? MAX_EVENTS;
+  }
 
   async start(): Promise<void> {
     const { items } = await this.deps.store.list('Event' as never);
@@ -110,14 +114,14 @@ export class EventRecorder {
         if (!(err instanceof StoreError && (err.code === 'Conflict' || err.code === 'AlreadyExists'))) throw err;
       }
     }
-    if (this.known.size > MAX_EVENTS) this.expire();
+    if (this.known.size > this.max) this.expire();
   }
 
   /** Deletes what is past the TTL, then the oldest beyond the cap. */
   private expire(): void {
     const cutoff = this.deps.clock.now() - EVENT_TTL_MS;
     const byAge = [...this.known].sort((a, b) => a[1].last - b[1].last);
-    const over = Math.max(0, byAge.length - MAX_EVENTS);
+    const over = Math.max(0, byAge.length - this.max);
     const doomed = byAge.filter(([, v], i) => i < over || v.last < cutoff);
     for (const [key, v] of doomed) {
       this.known.delete(key);
