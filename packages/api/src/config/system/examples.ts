@@ -338,8 +338,8 @@ kedge.process-revisions: "disabled"
 `;
 
 const NETWORK = `${HEADER}
-# Knative's networking settings. Kedge's gateway reads none of these keys yet;
-# they are installed so tools that expect the map find it.
+# Knative's networking settings. Kedge's gateway reads http-protocol; the other
+# keys are accepted and ignored (Kedge uses their defaults).
 
 # ingress-class specifies the default ingress class
 # to use when not dictated by Route annotation.
@@ -358,7 +358,8 @@ tag-template: "{{.Tag}}-{{.Name}}"
 
 # http-protocol controls the behavior of HTTP endpoints for the Knative
 # ingress: "Enabled" serves HTTP traffic, "Redirected" responds to HTTP
-# traffic with a 301 redirect to HTTPS.
+# traffic with a 301 redirect to HTTPS (for domains with TLS, DomainMapping),
+# "Disabled" does not serve HTTP for them.
 http-protocol: "Enabled"
 `;
 
