@@ -248,6 +248,16 @@ spec:
   }, 60_000);
 
   it('spreads instances over both runners and survives a killed runner', async () => {
+    // The earlier services go to zero first (only private's min-scale instance stays): with the two
+    // nodes' loads at most one apart, where the two instances go is the autoscaler's spreading, not
+    // what the earlier tests happened to leave running (two more on one node put both on the other).
+    const others = new Map<string, number>();
+    await until<NodeHeartbeat>(bus, subjects.nodeHeartbeat, (hb) => {
+      if (hb.nodeId !== 'node-a' && hb.nodeId !== 'node-b') return false;
+      const ids = Object.entries(hb.instances).filter(([rev]) => rev !== 'dist/private-00001').flatMap(([, i]) => i);
+      others.set(hb.nodeId, ids.length);
+      return others.size === 2 && [...others.values()].every((n) => n === 0);
+    });
     await apply(writeFile(tmp.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
     await waitForObject(apiUrl, SERVICES, 'two', isReady);
     const spread = await placement(bus, 'dist/two-00001', ['node-a', 'node-b'], (n) => n['node-a']! >= 1 && n['node-b']! >= 1);
