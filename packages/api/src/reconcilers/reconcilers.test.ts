@@ -56,7 +56,7 @@ async function apply(obj: any) {
 }
 
 /** Sets data in an installed knative-serving ConfigMap (they exist from the start), as kubectl edit does. */
-async function configure(cm: { metadata: { name: string }; data: Record<string, string> }) {
+async function configure(cm: { metadata: { name: string }; data: Record<string, string>; [field: string]: unknown }) {
   return call('PATCH', `/api/v1/namespaces/knative-serving/configmaps/${cm.metadata.name}`, { data: cm.data }, 'application/merge-patch+json');
 }
 
