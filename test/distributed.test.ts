@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 // The runner's WAT test guests (built with jco's JS API, about a second each).
-import { buildOutboundGuest } from '../packages/runner/src/testing/components.js';
+import { buildOutboundGuest, buildTestGuest } from '../packages/runner/src/testing/components.js';
 import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
 import { ROOT, SHORT_WINDOWS_CONFIG, kedge, readToken, request, tempDir, waitForObject, writeFile, type ApiCredentials } from './harness.js';
 
@@ -46,6 +46,24 @@ function requestWith(url: string, headers: Record<string, string>): Promise<{ st
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The first object a watch of `path` (a collection, with its selectors) shows. */
+async function firstObject(apiUrl: string, path: string): Promise<any> {
+  const ac = new AbortController();
+  try {
+    const res = await fetch(`${apiUrl}${path}${path.includes('?') ? '&' : '?'}watch=true`, { signal: ac.signal });
+    const dec = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += dec.decode(chunk, { stream: true });
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) return (JSON.parse(buf.slice(0, nl)) as { object: unknown }).object;
+    }
+    throw new Error(`watch ${path} ended`);
+  } finally {
+    ac.abort();
+  }
 }
 
 const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
@@ -235,6 +253,16 @@ spec:
   }, 60_000);
 
   it('spreads instances over both runners and survives a killed runner', async () => {
+    // The earlier services go to zero first (only private's min-scale instance stays): with the two
+    // nodes' loads at most one apart, where the two instances go is the autoscaler's spreading, not
+    // what the earlier tests happened to leave running (two more on one node put both on the other).
+    const others = new Map<string, number>();
+    await until<NodeHeartbeat>(bus, subjects.nodeHeartbeat, (hb) => {
+      if (hb.nodeId !== 'node-a' && hb.nodeId !== 'node-b') return false;
+      const ids = Object.entries(hb.instances).filter(([rev]) => rev !== 'dist/private-00001').flatMap(([, i]) => i);
+      others.set(hb.nodeId, ids.length);
+      return others.size === 2 && [...others.values()].every((n) => n === 0);
+    });
     await apply(writeFile(tmp.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
     await waitForObject(apiUrl, SERVICES, 'two', isReady);
     const spread = await placement(bus, 'dist/two-00001', ['node-a', 'node-b'], (n) => n['node-a']! >= 1 && n['node-b']! >= 1);
@@ -303,5 +331,22 @@ spec:
     // Nothing stored was lost.
     const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], creds)).stdout);
     expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'callee', 'caller', 'cold', 'private', 'solo', 'two', 'cycle'].sort());
+  }, 60_000);
+  it("shows a runner's instances as pods in the API and prints their output (kept on that runner) with kedge logs", async () => {
+    writeFileSync(join(tmp.dir, 'guest.wasm'), await buildTestGuest());
+    const manifest = service('logger', { 'autoscaling.knative.dev/min-scale': '1' }).replace(`image: ${HELLO_WASM}`, `image: ${join(tmp.dir, 'guest.wasm')}`);
+    await apply(writeFile(tmp.dir, 'logger.yaml', manifest));
+    const res = await request(gateways[1]!.urls.gateway!, host('logger'), '/log');
+    expect(res.body).toBe('logged\n');
+    // The API (its own process) learns of the instance from the runners' reports over NATS.
+    const pod = await firstObject(apiUrl, '/api/v1/namespaces/dist/pods?labelSelector=serving.knative.dev%2Fservice%3Dlogger');
+    expect(['node-a', 'node-b']).toContain(pod.spec.nodeName);
+    expect(pod.metadata.name).toMatch(/^logger-00001-[0-9a-f]{8}$/);
+    const logs = await kedge(['logs', 'logger', '-n', 'dist'], creds);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain(`[pod/${pod.metadata.name}] to stdout\n`);
+    const one = await fetch(`${apiUrl}/api/v1/namespaces/dist/pods/${pod.metadata.name}/log?tailLines=1`);
+    expect(one.status).toBe(200);
+    expect(await one.text()).toMatch(/\n$/);
   }, 60_000);
 });

@@ -64,10 +64,10 @@ describe('kedge up: the first request from zero, end to end', () => {
   });
 
   it('rejects an unknown kind and malformed YAML naming the file', async () => {
-    const unknown = writeFile(tmp.dir, 'unknown.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n');
+    const unknown = writeFile(tmp.dir, 'unknown.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n');
     const r1 = await kedge(['apply', '-f', unknown], proc.creds);
     expect(r1.code).toBe(1);
-    expect(r1.stderr).toMatch(/unknown\.yaml: document 1: kind: unknown kind "Pod"/);
+    expect(r1.stderr).toMatch(/unknown\.yaml: document 1: kind: unknown kind "Deployment"/);
     const malformed = writeFile(tmp.dir, 'malformed.yaml', 'apiVersion: [\n');
     const r2 = await kedge(['apply', '-f', malformed], proc.creds);
     expect(r2.code).toBe(1);

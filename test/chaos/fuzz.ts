@@ -40,6 +40,11 @@ export function validObject(kind: Kind, namespace: string, name: string): Record
       };
     case 'Secret':
       return { apiVersion: 'v1', kind, metadata, type: 'Opaque', data: { key: 'dmFsdWU=' }, stringData: { other: 'value' } };
+    // Read-only views: what a client could try to write (and gets 405 for).
+    case 'Pod':
+      return { apiVersion: 'v1', kind, metadata, spec: { containers: [{ name: 'user-container', image: IMAGE }] } };
+    case 'Event':
+      return { apiVersion: 'v1', kind, metadata, involvedObject: { kind: 'Service', name, namespace }, reason: 'Fuzz', message: 'x', type: 'Normal' };
   }
 }
 

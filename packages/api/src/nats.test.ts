@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectNatsBus, connectNatsStore, silentLogger, systemClock, type AnyResource, type Kind, type NatsBus, type NatsStore } from '@kedge/core';
-import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { reportRevisionsLoaded, startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { createApi, type Api } from './index.js';
 
 // The distributed shape: Store = JetStream KV (asynchronous watch), Bus = NATS. Same API, same reconcilers.
@@ -19,6 +19,7 @@ beforeAll(async () => {
   store = await connectNatsStore({ servers: nats.url, cacheDir: join(dir, 'blobs'), logger: silentLogger });
   bus = await connectNatsBus({ servers: nats.url, logger: silentLogger });
   api = createApi({ store, bus, clock: systemClock, logger: silentLogger });
+  reportRevisionsLoaded(store, bus, systemClock);
   await api.start();
 }, 30_000);
 

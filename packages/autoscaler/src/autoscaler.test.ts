@@ -278,12 +278,13 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(await sks(store, 'a-00001')).toBeUndefined();
   });
 
-  it('a failing start is retried with backoff, not hammered', async () => {
+  it('a failing start is retried with backoff, not hammered, and the PodAutoscaler says why', async () => {
     const { store, bus, clock, advance, start } = await setup([]);
     let attempts = 0;
     bus.subscribe(subjects.runnerStart('bad'), (m) => {
       attempts++;
-      m.respond?.({ ok: false, instanceId: (m.data as { instanceId: string }).instanceId, error: 'boom' });
+      const error = 'CompileFailed: Container failed with: not a component';
+      m.respond?.({ ok: false, instanceId: (m.data as { instanceId: string }).instanceId, error });
     });
     await store.create(revision('a-00001'));
     await start();
@@ -297,6 +298,11 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     }
     expect(attempts).toBeGreaterThan(1);
     expect(attempts).toBeLessThan(5);
+    // Not "Queued": the PA is not ready, with the runner's reason (kubectl get kpa shows it).
+    const failed = await pa(store, 'a-00001');
+    expect(cond(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'CompileFailed', message: 'Container failed with: not a component' });
+    expect(cond(failed, 'Active')).toMatchObject({ status: 'False', reason: 'CompileFailed' });
+    expect(cond(failed, 'ScaleTargetInitialized')).toMatchObject({ status: 'False', reason: 'CompileFailed' });
     await expect(bus.request(subjects.runnerStart('nobody'), {}, { timeoutMs: 10 })).rejects.toBeInstanceOf(BusError);
   });
 

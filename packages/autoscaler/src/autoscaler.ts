@@ -152,10 +152,20 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
   };
   const ownership = new Ownership(bus, clock, id, () => events.rebalance());
   const writer = new StatusWriter(store, clock, log, lifecycle, deps.statusWriteDelayMs);
-  const placer = new Placer(bus, clock, log, cluster, (st) => {
-    if (lifecycle.current(st)) reconciler.reconcile(st, false);
-  });
-  const reconciler = new PodAutoscalerReconciler(bus, clock, log, cluster, placer, writer, lifecycle);
+  const placer = new Placer(
+    bus,
+    clock,
+    log,
+    cluster,
+    (st) => {
+      if (lifecycle.current(st)) reconciler.reconcile(st, false);
+    },
+    (st) => {
+      if (lifecycle.current(st)) writer.schedule(st);
+    },
+    id,
+  );
+  const reconciler = new PodAutoscalerReconciler(bus, clock, log, cluster, placer, writer, lifecycle, id);
   const connected = () => bus.connected();
   const events = new AutoscalerEvents({
     clock,

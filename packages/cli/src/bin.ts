@@ -12,6 +12,7 @@ import { register as route } from './commands/route.js';
 import { register as roles } from './commands/roles.js';
 import { register as config } from './commands/config.js';
 import { register as push } from './commands/push.js';
+import { register as logs } from './commands/logs.js';
 
 const program = new Command('kedge')
   .description("Kedge: Knative Serving's model on WebAssembly, no Kubernetes")
@@ -22,7 +23,7 @@ const program = new Command('kedge')
   .option('--token-file <file>', 'file holding the API token (or KEDGE_TOKEN_FILE; default .kedge/token)');
 
 // Each command lives in its own file under commands/ and registers itself here.
-const registrations: ((p: Command) => void)[] = [up, apply, get, del, revision, bench, roles, service, route, config, push];
+const registrations: ((p: Command) => void)[] = [up, apply, get, del, revision, bench, roles, service, route, config, push, logs];
 for (const register of registrations) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

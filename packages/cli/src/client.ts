@@ -144,11 +144,43 @@ export function connect(flags: GlobalFlags): Client {
   });
 }
 
+/** kubectl's record of what it applied last; its next apply computes its three-way merge from it. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Go's encoding/json of a map: keys sorted, no spaces, HTML characters escaped. */
+function goJson(v: unknown): string {
+  const sorted = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sorted);
+    if (x === null || typeof x !== 'object') return x;
+    const o = x as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sorted(o[k])]));
+  };
+  return JSON.stringify(sorted(v)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
- * kubectl apply's outcome without its three-way merge: create, or replace what is stored. The API
- * keeps the resourceVersion when a write changes nothing, which is how "unchanged" is told apart.
+ * The manifest as kubectl's client-side apply stores it in {@link LAST_APPLIED} (the object without
+ * that annotation, encoded by Go, with a newline; checked against kubectl 1.3x), so kedge and kubectl leave the same annotation and
+ * either can apply after the other without a change.
  */
-export async function applyObject(client: Client, obj: AnyResource): Promise<'created' | 'configured' | 'unchanged'> {
+export function withLastApplied<T extends AnyResource>(obj: T): T {
+  const copy = structuredClone(obj);
+  const annotations = { ...(copy.metadata.annotations ?? {}) };
+  delete annotations[LAST_APPLIED];
+  // kubectl keeps the emptied annotations map in its record (`"annotations":{}`).
+  const record = structuredClone(copy);
+  record.metadata.annotations = annotations;
+  copy.metadata.annotations = { ...annotations, [LAST_APPLIED]: `${goJson(record)}\n` };
+  return copy;
+}
+
+/**
+ * kubectl apply's outcome without its three-way merge: create, or replace what is stored, keeping
+ * kubectl's last-applied record. The API keeps the resourceVersion when a write changes nothing,
+ * which is how "unchanged" is told apart.
+ */
+export async function applyObject(client: Client, manifest: AnyResource): Promise<'created' | 'configured' | 'unchanged'> {
+  const obj = withLastApplied(manifest);
   let existing: AnyResource | undefined;
   try {
     existing = await client.get(obj.kind, obj.metadata.namespace, obj.metadata.name);

@@ -6,6 +6,7 @@ export * from './cluster-token.js';
 export * from './bus/bus.js';
 export * from './bus/memory.js';
 export * from './bus/subjects.js';
+export * from './bus/events.js';
 export * from './store/store.js';
 export * from './store/sqlite.js';
 export * from './store/blobs-fs.js';

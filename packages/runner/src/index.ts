@@ -5,3 +5,5 @@ export { WORKER_FILE } from './runtimes/wasm/index.js';
 export { WorkerPool } from './runtimes/wasm/pool.js';
 export { ComponentCache } from './runtimes/wasm/compile.js';
 export { InThreadGuest, type InThreadResponse } from './runtimes/wasm/in-thread.js';
+export type { InstanceLogSink } from './logs/sink.js';
+export { InstanceLogs, type LogRingOptions } from './logs/ring.js';

@@ -6,6 +6,8 @@ import {
   INSTANCE_HEADER,
   KEDGE_VERSION,
   RUNNER_CONFIG_MAP,
+  emitEvent,
+  revisionRef,
   subjects,
   type Bus,
   type BusMessage,
@@ -16,6 +18,7 @@ import {
   type EndpointsMessage,
   type InstanceDispatcher,
   type Logger,
+  type LogsRequest,
   type NodeHeartbeat,
   type Revision,
   type RevisionHealth,
@@ -26,6 +29,7 @@ import {
   type Store,
   type Subscription,
 } from '@kedge/core';
+import { InstanceLogs } from './logs/ring.js';
 import { ProcessRevisionGate } from './process-gate.js';
 import { Queue } from './queue/queue.js';
 import { ProcessRuntime } from './runtimes/process/index.js';
@@ -100,6 +104,15 @@ interface Instance {
 const SETTINGS_SYNC_MS = 5_000;
 /** What a revision was prepared as: its spec, and what its registry image resolved to (set once, after creation). */
 const preparedAs = (rev: Revision): string => JSON.stringify([rev.spec, rev.status?.resolvedImage ?? null]);
+/** Event reasons of guest failures (Kubernetes says OOMKilled for a memory kill; Kedge's cap is a trap). */
+const GUEST_FAILURE_REASONS: Record<string, string> = {
+  trap: 'GuestTrap',
+  exit: 'GuestExit',
+  timeout: 'Timeout',
+  'cpu-limit': 'CpuLimitExceeded',
+  crashed: 'WorkerCrashed',
+};
+
 /** Knative's queue depth: 10 × containerConcurrency waiting requests per instance. */
 const QUEUE_DEPTH_FACTOR = 10;
 /** Waiting requests allowed per instance when the revision sets no containerConcurrency. */
@@ -120,9 +133,28 @@ export function createRunner(deps: RunnerDeps): Runner {
       ...(deps.stopGraceMs !== undefined ? { stopGraceMs: deps.stopGraceMs } : {}),
     },
   });
+  // Every runtime's instance output goes to one sink, kept per instance for kubectl logs.
+  const logs = new InstanceLogs(clock);
+  const guestFailed = (instanceId: string, kind: string, message: string) => {
+    const inst = instances.get(instanceId);
+    if (!inst) return;
+    const rev = revisions.get(key(inst.namespace, inst.revision));
+    const reason = GUEST_FAILURE_REASONS[kind] ?? 'GuestFailed';
+    emitEvent(bus, {
+      involvedObject: revisionRef(inst.namespace, inst.revision, rev?.metadata.uid),
+      type: 'Warning',
+      reason,
+      message: `Instance ${instanceId}: ${message}`,
+      component: 'runner',
+      host: nodeId,
+      time: clock.now(),
+    });
+  };
   const wasm = new WasmRuntime({
     store,
     logger: log,
+    output: logs,
+    onGuestFailure: guestFailed,
     dataDir: deps.dataDir,
     ...(deps.workers !== undefined ? { workers: deps.workers } : {}),
     ...(deps.spareWorkers !== undefined ? { spares: deps.spareWorkers } : {}),
@@ -136,13 +168,13 @@ export function createRunner(deps: RunnerDeps): Runner {
       timeoutMs: () => settings.get().outboundTimeoutMs,
     },
   });
-  const processes = new ProcessRuntime({ logger: log });
+  const processes = new ProcessRuntime({ logger: log, output: logs });
   const runtimes: Runtime[] = [processes, wasm];
   const gate = new ProcessRevisionGate({ store, logger: log });
   const instances = new Map<string, Instance>();
   const revisions = new Map<string, Revision>();
   /** Last health published per revision, by the spec it was about. */
-  const health = new Map<string, { spec: string; ready: boolean }>();
+  const health = new Map<string, { spec: string; ready: boolean; reason?: string; message?: string }>();
   const subs: Subscription[] = [];
   let unwatch: (() => void) | undefined;
   let unwatchSettings: (() => void) | undefined;
@@ -170,7 +202,12 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   function publishHealth(rev: Revision, ready: boolean, reason?: string, message?: string): void {
     const { namespace, name } = rev.metadata;
-    health.set(key(namespace, name), { spec: preparedAs(rev), ready });
+    health.set(key(namespace, name), {
+      spec: preparedAs(rev),
+      ready,
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
+    });
     const msg: RevisionHealth = { namespace, revision: name, nodeId, ready, time: clock.now() };
     if (reason) msg.reason = reason;
     if (message) msg.message = message;
@@ -224,6 +261,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         instances.delete(instanceId);
         return { ok: false, instanceId, error: `revision ${namespace}/${revision} not found` };
       }
+      logs.open(instanceId, namespace, revision, rev.metadata.labels?.['serving.knative.dev/service']);
       try {
         const runtime = await runnable(rev).start(rev, instanceId, timings);
         const specCC = rev.spec.containerConcurrency ?? 0;
@@ -247,17 +285,42 @@ export function createRunner(deps: RunnerDeps): Runner {
         inst.state = 'ready';
         timings.total = performance.now() - t0;
         publishEndpoints(namespace, revision);
+        startedEvent(rev, instanceId, timings);
         if (!health.get(key(namespace, revision))?.ready) publishHealth(rev, true);
         return { ok: true, instanceId, timings };
       } catch (err) {
         instances.delete(instanceId);
+        logs.close(instanceId);
         const f = loadFailure(err);
         log.warn({ revision: key(namespace, revision), instance: instanceId, reason: f.reason }, f.message);
-        publishHealth(rev, false, f.reason, f.message);
+        // A start that came before the API resolved the image says nothing about the image: prepare()
+        // reports once it is resolved.
+        if (!awaitsImageResolution(rev)) publishHealth(rev, false, f.reason, f.message);
         return { ok: false, instanceId, error: `${f.reason}: ${f.message}` };
       }
     })();
     return inst.started;
+  }
+
+  /** A cold start (the revision's first instance on this node) or another instance, with its time. */
+  function startedEvent(rev: Revision, instanceId: string, timings: Timings): void {
+    const { namespace, name } = rev.metadata;
+    let ready = 0;
+    for (const i of instances.values()) if (i.namespace === namespace && i.revision === name && i.state === 'ready') ready++;
+    const ms = Math.round((timings.total ?? 0) * 10) / 10;
+    const phases = Object.entries(timings)
+      .filter(([k, v]) => k !== 'total' && typeof v === 'number')
+      .map(([k, v]) => `${k} ${Math.round((v as number) * 10) / 10} ms`)
+      .join(', ');
+    emitEvent(bus, {
+      involvedObject: revisionRef(namespace, name, rev.metadata.uid),
+      type: 'Normal',
+      reason: ready === 1 ? 'ColdStart' : 'Started',
+      message: `Started instance ${instanceId} on ${nodeId} in ${ms} ms${phases ? ` (${phases})` : ''}`,
+      component: 'runner',
+      host: nodeId,
+      time: clock.now(),
+    });
   }
 
   /** Leave the endpoints first, finish what is in flight, then stop the instance. */
@@ -276,6 +339,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     while (inst.queue!.inFlight > 0) await inst.queue!.drained();
     instances.delete(inst.id);
     await inst.runtime.stop().catch((err) => log.error({ err, instance: inst.id }, 'instance stop failed'));
+    logs.close(inst.id);
   }
 
   async function dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
@@ -381,6 +445,10 @@ export function createRunner(deps: RunnerDeps): Runner {
           for (const i of instances.values()) hosted.set(key(i.namespace, i.revision), [i.namespace, i.revision]);
           for (const [ns, rev] of hosted.values()) publishEndpoints(ns, rev);
         }),
+        // kubectl logs, through the API: what this node kept of its instances' output.
+        bus.subscribe<LogsRequest>(subjects.runnerLogs(nodeId), (m: BusMessage<LogsRequest>) => {
+          m.respond?.(logs.read(m.data));
+        }),
         bus.subscribe<StopInstanceRequest>(subjects.runnerStop(nodeId), async (m: BusMessage<StopInstanceRequest>) => {
           const inst = instances.get(m.data.instanceId);
           const reply: StopInstanceReply = { ok: true };
@@ -400,7 +468,12 @@ export function createRunner(deps: RunnerDeps): Runner {
             return;
           }
           revisions.set(k, rev);
-          void prepare(rev);
+          // An API that missed this runner's report (it started later, or restarted) still waits
+          // for one: say it again.
+          const known = health.get(k);
+          const waiting = rev.status?.conditions?.find((c) => c.type === 'ContainerHealthy')?.status === 'Unknown';
+          if (known && waiting && known.spec === preparedAs(rev)) publishHealth(rev, known.ready, known.reason, known.message);
+          else void prepare(rev);
         });
       };
       // Revisions are looked at once the gate's stored value is known, so a process revision is not

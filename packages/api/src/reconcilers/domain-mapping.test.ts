@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, MemoryBus, SqliteStore, silentLogger, type DomainMapping } from '@kedge/core';
-import { makeCertificate } from '@kedge/core/testing';
+import { makeCertificate, reportRevisionsLoaded } from '@kedge/core/testing';
 import { createApi, type Api } from '../index.js';
 
 const COMPONENT = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 7, 7]);
@@ -57,7 +57,10 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kedge-dm-'));
   clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
   store = new SqliteStore(dir, { clock });
-  api = createApi({ store, bus: new MemoryBus({ clock }), clock, logger: silentLogger });
+  const bus = new MemoryBus({ clock });
+  api = createApi({ store, bus, clock, logger: silentLogger });
+  // No runner here: a Revision is Ready once one has loaded its image, so say it did.
+  reportRevisionsLoaded(store, bus, clock);
   await api.start();
   const up = await call('PUT', '/apis/kedge.dev/v1/blobs', COMPONENT, 'application/wasm');
   image = `hello.wasm@${up.body.digest}`;

@@ -15,7 +15,7 @@ import {
   WASM_CONFIG,
   type Revision,
 } from '@kedge/core';
-import { startDockerRegistry, type DockerRegistry } from '@kedge/core/testing';
+import { reportRevisionsLoaded, startDockerRegistry, type DockerRegistry } from '@kedge/core/testing';
 import { createApi, type Api } from '../index.js';
 
 const NS = 'example';
@@ -39,7 +39,10 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kedge-resolve-'));
   clock = new ManualClock(Date.parse('2026-12-03T00:00:00Z'));
   store = new SqliteStore(dir, { clock });
-  api = createApi({ store, bus: new MemoryBus({ clock }), clock, logger: silentLogger });
+  const bus = new MemoryBus({ clock });
+  api = createApi({ store, bus, clock, logger: silentLogger });
+  // No runner here: every revision counts as loaded once its image is resolved.
+  reportRevisionsLoaded(store, bus, clock);
   await api.start();
 });
 afterEach(async () => {
@@ -119,20 +122,15 @@ describe('tag-to-digest resolution of registry images', () => {
     expect(dev.status?.resolvedImage).toEqual({ skipped: true });
     expect(dev.status?.containerStatuses).toEqual([{ name: 'user-container' }]);
 
-    const cm = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'config-deployment', namespace: 'knative-serving' },
-      data: { 'registries-skipping-tag-resolving': registry.host },
-    };
+    // The API installed config-deployment (with only its _example) at start: the operator edits it.
     const res = await api.fetch(
-      new Request('http://api/api/v1/namespaces/knative-serving/configmaps', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(cm),
+      new Request('http://api/api/v1/namespaces/knative-serving/configmaps/config-deployment', {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify({ data: { 'registries-skipping-tag-resolving': registry.host } }),
       }),
     );
-    expect(res.status, await res.clone().text()).toBe(201);
+    expect(res.status, await res.clone().text()).toBe(200);
     await api.idle();
     await push('skipped:v1', component(4));
     const rev = await deploy('skipped', `${registry.host}/skipped:v1`);

@@ -1,6 +1,7 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import {
   dockerConfigCredentials,
+  emitEvent,
   kindDefinition,
   RegistryClient,
   subjects,
@@ -88,6 +89,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
     resolveImage: (k, image) => images.lookup(k, image),
     resolutionRecorded: (k) => images.forget(k),
     registriesSkippingTagResolving: () => deps.config.current.deployment.registriesSkippingTagResolving,
+    emit: (ev) => emitEvent(deps.bus, ev),
   });
   const deletedRoutes = new Map<string, Route>();
   const route = createRouteReconciler({

@@ -55,13 +55,28 @@ async function apply(obj: any) {
   return res.body;
 }
 
+/** Sets data in an installed knative-serving ConfigMap (they exist from the start), as kubectl edit does. */
+async function configure(cm: { metadata: { name: string }; data: Record<string, string>; [field: string]: unknown }) {
+  return call('PATCH', `/api/v1/namespaces/knative-serving/configmaps/${cm.metadata.name}`, { data: cm.data }, 'application/merge-patch+json');
+}
+
 const get = <T,>(kind: 'Service' | 'Configuration' | 'Revision' | 'Route' | 'PodAutoscaler', name: string) => store.get(kind, NS, name) as Promise<T | undefined>;
 const cond = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type);
+
+/** What a runner says once it has loaded a revision's image (Ready waits for it); off for some tests. */
+let runnerLoads = true;
+let unwatchRunner: (() => void) | undefined;
 
 async function open(): Promise<void> {
   store = new SqliteStore(dir, { clock });
   bus = new MemoryBus({ clock });
   api = createApi({ store, bus, clock, logger: silentLogger });
+  unwatchRunner = store.watch({ kind: 'Revision' }, (ev) => {
+    if (ev.type !== 'ADDED' || !runnerLoads) return;
+    const { namespace, name } = ev.object.metadata;
+    const msg: RevisionHealth = { namespace, revision: name, nodeId: 'n1', ready: true, time: clock.now() };
+    bus.publish(subjects.revisionHealth(namespace, name), msg);
+  });
   await api.start();
 }
 
@@ -74,6 +89,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  unwatchRunner?.();
+  runnerLoads = true;
   await api.stop();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
@@ -240,7 +257,7 @@ describe('more Knative behaviours', () => {
 
   it('a process revision stops being Ready when the operator turns process revisions off', async () => {
     const features = (value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-features', namespace: 'knative-serving' }, data: { 'kedge.process-revisions': value } });
-    expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', features('enabled'))).status).toBe(201);
+    expect((await configure(features('enabled'))).status).toBe(200);
     await api.idle();
     await apply({ ...service('proc'), spec: { template: { spec: { containers: [{ image: 'node:20', command: ['node', 'server.mjs'] }] } } } });
     expect(cond(await get('Revision', 'proc-00001'), 'Ready')?.status).toBe('True');
@@ -291,6 +308,21 @@ describe('failures a user can act on', () => {
     await apply({ ...service('gone'), spec: { template: { spec: { containers: [{ image: `x.wasm@sha256:${'0'.repeat(64)}` }] } } } });
     const rev = (await get<Revision>('Revision', 'gone-00001'))!;
     expect(cond(rev, 'ContainerHealthy')?.message).toContain('kedge apply');
+  });
+
+  it('a revision is not Ready before a runner has loaded its image', async () => {
+    runnerLoads = false;
+    await apply(service('wait'));
+    let rev = (await get<Revision>('Revision', 'wait-00001'))!;
+    expect(cond(rev, 'ContainerHealthy')).toMatchObject({ status: 'Unknown', reason: 'Deploying' });
+    expect(cond(rev, 'Ready')?.status).toBe('Unknown');
+    expect(cond(await get('Service', 'wait'), 'Ready')?.status).toBe('Unknown');
+    const msg: RevisionHealth = { namespace: NS, revision: 'wait-00001', nodeId: 'n1', ready: true, time: clock.now() };
+    bus.publish(subjects.revisionHealth(NS, 'wait-00001'), msg);
+    await api.idle();
+    rev = (await get<Revision>('Revision', 'wait-00001'))!;
+    expect(cond(rev, 'Ready')?.status).toBe('True');
+    expect(cond(await get('Service', 'wait'), 'Ready')?.status).toBe('True');
   });
 
   it('mirrors runners\' RevisionHealth: a component that fails to load, then loads', async () => {
@@ -393,7 +425,7 @@ describe('config-domain', () => {
       metadata: { name: 'config-domain', namespace: 'knative-serving' },
       data: { 'kedge.dev': '', 'shop.dev': 'selector:\n  app: shop\n' },
     };
-    expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', cm)).status).toBe(201);
+    expect((await configure(cm)).status).toBe(200);
     await api.idle();
     expect((await get<Service>('Service', 'web'))!.status?.url).toBe('http://web.example.kedge.dev');
     expect((await get<Service>('Service', 'shop'))!.status?.url).toBe('http://shop.example.shop.dev');
@@ -448,7 +480,7 @@ describe('revision GC (config-gc)', () => {
   }
 
   it('keeps routed and latest revisions, collects the stale rest once old enough', async () => {
-    await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+    await configure({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'config-gc' },
@@ -473,7 +505,7 @@ describe('revision GC (config-gc)', () => {
   });
 
   it('max-non-active-revisions deletes the least recently active at once', async () => {
-    await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
+    await configure({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'config-gc' },

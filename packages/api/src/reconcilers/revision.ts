@@ -11,6 +11,8 @@ import {
   type Revision,
   type RevisionHealth,
   type RevisionStatus,
+  revisionRef,
+  type KedgeEvent,
   type Store,
 } from '@kedge/core';
 import type { Resolution } from './image-resolver.js';
@@ -29,6 +31,8 @@ export interface RevisionReconcilerDeps {
   resolutionRecorded: (key: string) => void;
   /** config-deployment `registries-skipping-tag-resolving`, as it is now. */
   registriesSkippingTagResolving: () => readonly string[];
+  /** Reports a change an operator should see (Ready turning True or False) as an Event. */
+  emit?: (ev: KedgeEvent) => void;
 }
 
 /** Reasons this reconciler itself decides (the others come from runners and are kept across restarts). */
@@ -81,7 +85,7 @@ function activeFromAutoscaler(pa: PodAutoscaler | undefined): [Condition['status
  * Revision → its PodAutoscaler, and the Revision's status: ResourcesAvailable (the PA is ours),
  * ContainerHealthy (the image can be fetched; runners' load reports), Active and replica counts
  * mirrored from the PA. Kedge loads a component in milliseconds on the first request, so a Revision
- * is Ready as soon as nothing is known to be wrong; it does not wait for a running instance.
+ * is Ready once a runner has loaded its image; it does not wait for a running instance.
  */
 export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
   const { store } = deps;
@@ -138,8 +142,11 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     else if (problem) conds.set('ContainerHealthy', 'False', CONTAINER_MISSING, problem);
     else if (health && !health.ready)
       conds.set('ContainerHealthy', 'False', health.reason || 'LoadFailed', `Container failed with: ${health.message ?? 'the runner could not load the revision'}`);
-    else if (health?.ready || !prev || prev.status !== 'False' || prev.reason === CONTAINER_MISSING || REGISTRY_REASONS.has(prev.reason ?? ''))
-      conds.set('ContainerHealthy', 'True');
+    else if (health?.ready || prev?.status === 'True') conds.set('ContainerHealthy', 'True');
+    // Until a runner has loaded (compiled) the image nobody knows it runs: Ready waits, so that
+    // `kedge apply` and `kn` never call a revision ready that can never start (Knative waits for a pod).
+    else if (!prev || prev.status === 'Unknown' || prev.reason === CONTAINER_MISSING || REGISTRY_REASONS.has(prev.reason ?? ''))
+      conds.set('ContainerHealthy', 'Unknown', 'Deploying', 'Waiting for a runner to load the image.');
 
     const [active, reason, message] = activeFromAutoscaler(pa);
     // Informational (Knative: not part of Ready), so a revision at zero is still Ready.
@@ -163,8 +170,25 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
       })),
     };
     await writeStatus(store, rev, status);
+    readinessEvent(deps, rev, status);
     if (resolution?.state === 'resolved') deps.resolutionRecorded(key);
     // A failed resolution is tried again after its backoff; the resolver's own answer enqueues the rest.
     return resolution?.state === 'failed' ? { requeueAfterMs: resolution.retryInMs } : undefined;
   };
+}
+
+/** RevisionReady / the failure's reason when Ready turns True or False (once per change). */
+function readinessEvent(deps: RevisionReconcilerDeps, rev: Revision, status: RevisionStatus): void {
+  const before = rev.status?.conditions?.find((c) => c.type === 'Ready');
+  const after = status.conditions?.find((c) => c.type === 'Ready');
+  if (!deps.emit || !after || after.status === 'Unknown' || (before?.status === after.status && before.reason === after.reason)) return;
+  const ok = after.status === 'True';
+  deps.emit({
+    involvedObject: revisionRef(rev.metadata.namespace, rev.metadata.name, rev.metadata.uid),
+    type: ok ? 'Normal' : 'Warning',
+    reason: ok ? 'RevisionReady' : after.reason || 'RevisionFailed',
+    message: ok ? 'Revision is ready to serve.' : after.message || 'Revision is not ready.',
+    component: 'api',
+    time: Date.parse(deps.now()),
+  });
 }

@@ -14,6 +14,10 @@ export interface RestDeps {
   config: LiveConfig;
   /** Filled with a stop function per open watch stream (ended on shutdown). */
   watches?: Set<() => void>;
+  /** Read-only views not kept in the Store, by kind (Pod: the live instance table). */
+  views?: Partial<Record<string, { handle(req: Request, t: Target): Promise<Response> }>>;
+  /** `kedge logs SERVICE`: every instance's output (pods/index.ts). */
+  serviceLogs?: (req: Request, namespace: string, service: string) => Promise<Response>;
 }
 
 /** Kubernetes-style REST for Knative's kinds, plus version, discovery, OpenAPI and the blob upload. */
@@ -88,13 +92,19 @@ export function createRestApp(deps: RestDeps): Hono {
     return c.json({ digest, size: bytes.length }, 201);
   });
 
+  app.get('/apis/kedge.dev/v1/namespaces/:ns/services/:name/logs', (c) => {
+    if (!deps.serviceLogs) throw new ApiError('NotFound', 'logs are not served here');
+    return deps.serviceLogs(c.req.raw, c.req.param('ns'), c.req.param('name'));
+  });
+
   const resource = (c: Context, group: string, version: string) => {
     const p = c.req.param() as Record<string, string | undefined>;
     const found = kindFor(group, version, p.plural!);
     if (!found) throw new ApiError('NotFound', `the server could not find the requested resource (${group ? `${group}/` : ''}${version} ${p.plural})`);
     const [kind, info] = found;
     const t: Target = { kind, info, ...(p.ns ? { namespace: p.ns } : {}), ...(p.name ? { name: p.name } : {}), ...(p.sub ? { subresource: p.sub } : {}) };
-    return handle(c.req.raw, t);
+    const view = deps.views?.[kind];
+    return view ? view.handle(c.req.raw, t) : handle(c.req.raw, t);
   };
   for (const path of ['/namespaces/:ns/:plural', '/namespaces/:ns/:plural/:name', '/namespaces/:ns/:plural/:name/:sub', '/:plural']) {
     app.all(`/apis/:group/:version${path}`, (c) => resource(c, c.req.param('group'), c.req.param('version')));

@@ -40,10 +40,12 @@ export function apiResourceList(groupVersion: string) {
       singularName: k.singular,
       namespaced: true,
       kind: k.kind,
-      verbs: d.writable ? ALL_VERBS : READ_VERBS,
+      verbs: d.writable ? ALL_VERBS : d.deletable ? [...READ_VERBS, 'delete'] : READ_VERBS,
       shortNames: k.shortNames,
       ...(serving ? { categories: ['all', 'knative', 'serving'] } : {}),
     });
+    for (const sub of d.subresources ?? [])
+      resources.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: true, kind: k.kind, verbs: ['get'] });
     if (d.statusSubresource)
       resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: true, kind: k.kind, verbs: ['get', 'patch', 'update'] });
   }

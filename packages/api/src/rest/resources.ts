@@ -28,6 +28,27 @@ export interface ResourceDeps {
   watches?: Set<() => void>;
 }
 
+/**
+ * Fields a fieldSelector may name: every kind's name and namespace, the ones kubectl describe asks
+ * Events by, and a Pod's node and phase.
+ */
+const SELECTABLE_FIELDS = new Set([
+  'metadata.name',
+  'metadata.namespace',
+  'involvedObject.kind',
+  'involvedObject.name',
+  'involvedObject.namespace',
+  'involvedObject.uid',
+  'involvedObject.apiVersion',
+  'involvedObject.resourceVersion',
+  'involvedObject.fieldPath',
+  'reason',
+  'type',
+  'source',
+  'spec.nodeName',
+  'status.phase',
+]);
+
 /** Tries of a patch without a resourceVersion before its Conflict reaches the client. */
 const PATCH_ATTEMPTS = 30;
 
@@ -88,14 +109,17 @@ export function createResourceHandler(deps: ResourceDeps) {
       const m = /^([^!=]+)(!=|==|=)(.*)$/.exec(t);
       if (!m) throw badRequest(`invalid field selector "${t}"`);
       const field = m[1]!.trim();
-      if (field !== 'metadata.name' && field !== 'metadata.namespace')
-        throw badRequest(`field selector "${field}" is not supported (only metadata.name, metadata.namespace)`);
+      if (!SELECTABLE_FIELDS.has(field))
+        throw badRequest(`field selector "${field}" is not supported (only ${[...SELECTABLE_FIELDS].join(', ')})`);
       return { field, neg: m[2] === '!=', value: m[3]!.trim() };
     });
     return (o) =>
       terms.every((t) => {
-        const v = t.field === 'metadata.name' ? o.metadata.name : o.metadata.namespace;
-        return t.neg ? v !== t.value : v === t.value;
+        // A field the object does not have reads as "", as the apiserver's field sets do.
+        let v: unknown = o;
+        for (const part of t.field.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+        const text = v === undefined || v === null ? '' : String(v);
+        return t.neg ? text !== t.value : text === t.value;
       });
   }
 

@@ -32,6 +32,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'Expired'
+  | 'ServiceUnavailable'
   | 'InternalError';
 
 const CODES: Record<StatusReason, number> = {
@@ -48,6 +49,7 @@ const CODES: Record<StatusReason, number> = {
   UnsupportedMediaType: 415,
   NotAcceptable: 406,
   Expired: 410,
+  ServiceUnavailable: 503,
   InternalError: 500,
 };
 

@@ -14,7 +14,7 @@ export function tableFor(info: KindInfo, items: AnyResource[], resourceVersion: 
     metadata: { resourceVersion },
     columnDefinitions: [
       { name: 'Name', type: 'string', format: 'name', description: 'Name of the resource', priority: 0 },
-      ...cols.map((c) => ({ name: c.name, type: c.type, format: '', description: '', priority: 0 })),
+      ...cols.map((c) => ({ name: c.name, type: c.type, format: '', description: '', priority: c.priority ?? 0 })),
     ],
     rows: items.map((o) => ({
       cells: [o.metadata.name, ...cols.map((c) => c.cell(o))],

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  emitEvent,
+  revisionRef,
   subjects,
   type Bus,
   type Clock,
@@ -8,6 +10,7 @@ import {
   type StartInstanceRequest,
   type StopInstanceRequest,
 } from '@kedge/core';
+import { markStarted, markStartFailed } from '../scaler/pa-status.js';
 import type { RevisionState } from '../scaling/revision-state.js';
 import type { Cluster, TrackedInstance } from './cluster.js';
 
@@ -26,6 +29,10 @@ export class Placer {
     private readonly cluster: Cluster,
     /** An instance of `st` is gone after a stop: its actualScale and Active condition follow. */
     private readonly onStopped: (st: RevisionState) => void,
+    /** An instance of `st` failed to start: its PodAutoscaler now says why (a status write is due). */
+    private readonly onStartFailed: (st: RevisionState) => void,
+    /** This autoscaler replica, named as the source of its Events. */
+    private readonly host: string,
   ) {}
 
   /** Starts or stops instances so the revision has `scale.replicas` of them; returns the stops in flight. */
@@ -77,10 +84,21 @@ export class Placer {
       p.startFailures++;
       const backoff = Math.min(1000 * 2 ** (p.startFailures - 1), MAX_START_BACKOFF_MS);
       p.startBackoffUntil = clock.now() + backoff;
+      st.scale.pa = markStartFailed(st.scale.pa, error);
+      emitEvent(this.bus, {
+        involvedObject: revisionRef(st.namespace, st.name, st.revision.metadata.uid),
+        type: 'Warning',
+        reason: 'FailedStart',
+        message: `Instance ${instanceId} did not start on ${nodeId}: ${error} (next try in ${Math.round(backoff / 1000)}s)`,
+        component: 'autoscaler',
+        host: this.host,
+        time: clock.now(),
+      });
       log.warn(
         { revision: st.key, instance: instanceId, node: nodeId, error, retryInMs: backoff },
         'instance did not start',
       );
+      this.onStartFailed(st);
     };
     this.bus.request<StartInstanceReply>(subjects.runnerStart(nodeId), req, { timeoutMs: START_TIMEOUT_MS }).then(
       (reply) => {
@@ -88,6 +106,7 @@ export class Placer {
           cluster.markRunning(instanceId, clock.now());
           st.placement.startFailures = 0;
           st.placement.startBackoffUntil = 0;
+          st.scale.pa = markStarted(st.scale.pa);
         } else failed(reply?.error ?? 'runner refused');
       },
       (err: Error) => failed(err.message),

@@ -1,4 +1,5 @@
 import {
+  emitEvent,
   subjects,
   type Bus,
   type Clock,
@@ -15,6 +16,7 @@ import {
   paStateFromStatus,
   REASON_NO_TRAFFIC,
 } from '../scaler/pa-status.js';
+import { scaleEvent } from '../scaler/scale-event.js';
 import type { Lifecycle, RevisionState } from '../scaling/revision-state.js';
 import type { StatusWriter } from './status-writer.js';
 
@@ -32,6 +34,8 @@ export class PodAutoscalerReconciler {
     private readonly placer: Placer,
     private readonly writer: StatusWriter,
     private readonly lifecycle: Lifecycle,
+    /** This autoscaler replica, named as the source of its Events. */
+    private readonly host: string,
   ) {}
 
   /** One pass; with `decide`, the class's decider runs first (the tick, a poke, a first stat). */
@@ -50,8 +54,11 @@ export class PodAutoscalerReconciler {
       activatorInPath: s.activatorInPath,
     });
     if (res.apply && res.want !== s.replicas) {
-      if (this.lifecycle.acting(st))
-        this.log.info({ revision: st.key, from: s.replicas, to: res.want, ready, ...scaler.describe() }, 'scaling');
+      if (this.lifecycle.acting(st)) {
+        const decision = scaler.describe();
+        this.log.info({ revision: st.key, from: s.replicas, to: res.want, ready, ...decision }, 'scaling');
+        emitEvent(this.bus, scaleEvent(st, s.replicas, res.want, { decision, now, host: this.host }));
+      }
       s.replicas = res.want;
     }
     s.want = res.want;

@@ -14,6 +14,8 @@ export interface PAState {
   /** status.desiredScale (kept once non-negative; −1 never overwrites it). */
   desiredScale?: number;
   actualScale?: number;
+  /** The last instance start failed (cleared by the next one that starts): why, as the runner said. */
+  startFailure?: { reason: string; message: string };
 }
 
 export const REASON_NO_TRAFFIC = 'NoTraffic';
@@ -22,6 +24,22 @@ export const REASON_TIMED_OUT = 'TimedOut';
 export const MESSAGE_TIMED_OUT = 'The target could not be activated.';
 export const REASON_QUEUED = 'Queued';
 export const MESSAGE_QUEUED = 'Requests to the target are being buffered as resources are provisioned.';
+
+/** Reason of a start refusal that does not name one (`Reason: message` is the runner's form). */
+export const REASON_START_FAILED = 'StartFailed';
+
+/** The reason and message of a runner's start error (`CompileFailed: Container failed with: …`). */
+export function startFailureOf(error: string): { reason: string; message: string } {
+  const m = /^([A-Z][A-Za-z]+): ([\s\S]*)$/.exec(error);
+  return m ? { reason: m[1]!, message: m[2]! } : { reason: REASON_START_FAILED, message: error };
+}
+
+export const markStartFailed = (pa: PAState, error: string): PAState => ({ ...pa, startFailure: startFailureOf(error) });
+export function markStarted(pa: PAState): PAState {
+  if (!pa.startFailure) return pa;
+  const { startFailure: _f, ...rest } = pa;
+  return rest;
+}
 
 /** A PodAutoscaler freshly created by the revision reconciler: all conditions Unknown, i.e. Activating. */
 export function newPAState(now: number): PAState {
@@ -98,8 +116,16 @@ export function paStatusFor(
     if (message) c.message = message;
     return c;
   };
-  const active = cond('Active', pa.active, pa.activeSince, pa.activeReason, pa.activeMessage);
-  const initialized = cond('ScaleTargetInitialized', pa.scaleTargetInitialized ? 'True' : 'Unknown');
+  // An instance that cannot start is not "being provisioned": the PA says why it is not ready
+  // (Knative's PA turns ScaleTargetInitialized False when its Deployment's pods fail to come up).
+  const failed = pa.startFailure && !pa.scaleTargetInitialized ? pa.startFailure : undefined;
+  const active =
+    failed && pa.active === 'Unknown'
+      ? cond('Active', 'False', undefined, failed.reason, failed.message)
+      : cond('Active', pa.active, pa.activeSince, pa.activeReason, pa.activeMessage);
+  const initialized = failed
+    ? cond('ScaleTargetInitialized', 'False', undefined, failed.reason, failed.message)
+    : cond('ScaleTargetInitialized', pa.scaleTargetInitialized ? 'True' : 'Unknown');
   const sksReady = cond('SKSReady', 'True');
   const deps = [active, initialized, sksReady];
   const worst = deps.find((c) => c.status === 'False') ?? deps.find((c) => c.status === 'Unknown');

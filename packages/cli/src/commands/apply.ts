@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { applyDefaults, validateResource } from '@kedge/core';
 import { applyObject, connect, type GlobalFlags } from '../client.js';
+import { WAITABLE_KINDS, waitForReady } from '../kn/wait.js';
 import { collectLocalImages, readManifests, uploadLocalImages, type ManifestDoc } from '../manifests.js';
 
 function label(doc: ManifestDoc): string {
@@ -14,7 +15,11 @@ export function register(program: Command): void {
     .description('create or update resources from a manifest (multi-document YAML or JSON; -f - reads stdin)')
     .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin')
     .option('--dry-run', 'default and validate on the client, store nothing')
-    .action(async (opts: { filename: string; dryRun?: boolean }) => {
+    .option('--no-wait', 'return once stored, without waiting for Services (and other serving kinds) to become Ready')
+    .option('--wait-timeout <seconds>', 'how long to wait for readiness; exit 1 when it passes', '60')
+    .action(async (opts: { filename: string; dryRun?: boolean; wait: boolean; waitTimeout: string }) => {
+      const timeoutSeconds = Number(opts.waitTimeout);
+      if (!(timeoutSeconds > 0)) throw new Error(`--wait-timeout: must be a number of seconds above 0, got "${opts.waitTimeout}"`);
       const docs = await readManifests(opts.filename);
       // Everything is checked before anything is uploaded or stored.
       const images = await collectLocalImages(docs);
@@ -29,7 +34,8 @@ export function register(program: Command): void {
         if (problems.length) throw new Error(problems.join('\n'));
         return;
       }
-      const client = connect(program.opts() as GlobalFlags);
+      const flags = program.opts() as GlobalFlags;
+      const client = connect(flags);
       await uploadLocalImages(images, client.uploadBlob);
       for (const doc of docs) {
         try {
@@ -39,5 +45,17 @@ export function register(program: Command): void {
           throw new Error(`${doc.source}: document ${doc.index} (${label(doc)}): ${(err as Error).message}`);
         }
       }
+      if (!opts.wait) return;
+      // Like kn: done means Ready for what was just applied, and a failure names the condition's reason.
+      const waited = docs.filter((d) => WAITABLE_KINDS.has(d.object.kind));
+      const outcomes = await Promise.allSettled(
+        waited.map(async (doc) => {
+          const { kind, metadata } = doc.object;
+          await waitForReady(client.base, kind, metadata.namespace, metadata.name, timeoutSeconds * 1000);
+          process.stdout.write(`${label(doc)} ready\n`);
+        }),
+      );
+      const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as Error).message] : []));
+      if (failures.length) throw new Error(failures.join('\n'));
     });
 }

@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .command('get')
     .description(
       'list resources: services|configurations|revisions|routes|podautoscalers|serverlessservices|configmaps|' +
-        'domainmappings|secrets|all, and components|nodes',
+        'domainmappings|secrets|pods|events|all, and components|nodes',
     )
     .argument('<kind>', 'kind (plural, singular or short name: ksvc, rev, kpa, sks, …) or all')
     .argument('[name]', 'one object by name')

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApi, type Api } from '@kedge/api';
 import { MemoryBus, SqliteStore, silentLogger, systemClock, type Service } from '@kedge/core';
+import { reportRevisionsLoaded } from '@kedge/core/testing';
 import { serveFetch, type Served } from '../serve.js';
 import { register as registerRevision } from './revision.js';
 import { register as registerRoute } from './route.js';
@@ -20,7 +21,9 @@ let cwd: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kedge-kn-'));
   store = new SqliteStore(join(dir, 'data'));
-  api = createApi({ store, bus: new MemoryBus(), clock: systemClock, logger: silentLogger });
+  const bus = new MemoryBus();
+  api = createApi({ store, bus, clock: systemClock, logger: silentLogger });
+  reportRevisionsLoaded(store, bus, systemClock);
   await api.start();
   served = await serveFetch('api', '--api-port', (req) => api.fetch(req), 0);
   writeFileSync(join(dir, 'hello.wasm'), new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 1]));

@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkGcConfig } from '@kedge/api';
 import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, redactNatsUrls, validateResource, type ConfigMap } from '@kedge/core';
-import { applyObject, createClient, type Client, type GlobalFlags } from '../client.js';
+import { applyObject, createClient, type GlobalFlags } from '../client.js';
+import { waitForService } from '../kn/wait.js';
 import { installSafetyNet } from '../roles/safety-net.js';
 import { startEmbedded } from '../embedded.js';
 import { DEFAULT_PORTS } from '../roles/compose.js';
@@ -120,8 +121,12 @@ export function register(program: Command): void {
           const outcome = await applyObject(client, o);
           out.push(`  ${outcome.padEnd(8)} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
           if (o.kind === 'Service') {
-            const url = await waitForUrl(client, o.metadata.namespace, o.metadata.name);
-            if (url) out.push(`\nTry it:\n  curl -H 'Host: ${new URL(url).host}' ${kedge.gatewayUrl}/`);
+            // Ready, as `kedge apply` waits for: the route serves it, or why it cannot is printed.
+            const ready = await waitForService(kedge.apiUrl, o.metadata.namespace, o.metadata.name, READY_TIMEOUT_MS).then(
+              (svc) => svc.status?.url,
+              (err: Error) => void out.push(`  not ready: ${err.message}`),
+            );
+            if (ready) out.push(`\nTry it:\n  curl -H 'Host: ${new URL(ready).host}' ${kedge.gatewayUrl}/`);
           }
         }
       }
@@ -129,6 +134,9 @@ export function register(program: Command): void {
       process.stdout.write(`${out.join('\n')}\n`);
     });
 }
+
+/** How long `--apply` waits for a Service to be Ready before printing why not and going on. */
+const READY_TIMEOUT_MS = 60_000;
 
 /** Where the token is and how kubectl gets it; the CLI finds `.kedge/token` by itself, other paths need --token-file. */
 function tokenLine(tokenFile: string | undefined, dataDir: string): string {
@@ -139,12 +147,3 @@ function tokenLine(tokenFile: string | undefined, dataDir: string): string {
 }
 
 /** The URL appears once the Route is reconciled; waits on the API briefly instead of guessing it. */
-async function waitForUrl(client: Client, ns: string, name: string): Promise<string | undefined> {
-  for (let i = 0; i < 100; i++) {
-    const svc = await client.get(`Service`, ns, name).catch(() => undefined);
-    const url = (svc?.status as { url?: string } | undefined)?.url;
-    if (url) return url;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return undefined;
-}

@@ -25,6 +25,8 @@ export const subjects = {
   runnerStart: (nodeId: string) => `kedge.runner.${nodeId}.start`,
   /** Request StopInstanceRequest → StopInstanceReply. */
   runnerStop: (nodeId: string) => `kedge.runner.${nodeId}.stop`,
+  /** Request LogsRequest → LogsReply: the output a runner node kept of its instances (pods/log). */
+  runnerLogs: (nodeId: string) => `kedge.runner.${nodeId}.logs`,
   /** NodeHeartbeat, every second, from each runner node. */
   nodeHeartbeat: 'kedge.node.heartbeat',
   /** RevisionHealth: a runner could (not) load a revision's image. */
@@ -141,6 +143,31 @@ export interface StopInstanceRequest {
 export interface StopInstanceReply {
   ok: boolean;
   error?: string;
+}
+
+/** Which instances' output to read: one instance, or every instance of a service in a namespace. */
+export interface LogsRequest {
+  namespace: string;
+  instanceId?: string;
+  service?: string;
+  /** Only lines after this sequence number (a follower's cursor, per instance). */
+  after?: Record<string, number>;
+  /** The last N lines of each instance. */
+  tailLines?: number;
+  /** ms since the epoch: lines written at or after it. */
+  since?: number;
+}
+
+export interface LogLine {
+  seq: number;
+  /** ms since the epoch. */
+  time: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface LogsReply {
+  instances: { instanceId: string; revision: string; running: boolean; lines: LogLine[] }[];
 }
 
 export interface NodeHeartbeat {

@@ -158,6 +158,16 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
       const v3 = await store.update(changed);
       expect(v3.metadata.generation).toBe(2);
       expect((await store.get('Service', 'default', 'gen'))!.metadata.generation).toBe(2);
+      // The same spec with its keys in another order (a PUT of the manifest after kubectl's merge patch).
+      const spec = { containers: [{ image: 'hello-v2.wasm', name: 'user' }], containerConcurrency: 5 };
+      const v4 = await store.update({ ...v3, spec: { template: { metadata: { name: 'gen-a' }, spec } } } as AnyResource);
+      expect(v4.metadata.generation).toBe(3);
+      const reordered = {
+        ...v4,
+        metadata: { ...v4.metadata, labels: { touched: 'yes' } },
+        spec: { template: { spec: { containerConcurrency: 5, containers: [{ name: 'user', image: 'hello-v2.wasm' }] }, metadata: { name: 'gen-a' } } },
+      } as AnyResource;
+      expect((await store.update(reordered)).metadata.generation).toBe(3);
 
       const cm = await store.create(configMap('config-autoscaler', { 'enable-scale-to-zero': 'true' }));
       const cmLabels = await store.update({ ...cm, metadata: { ...cm.metadata, labels: { x: 'y' } } });

@@ -91,7 +91,19 @@ export function labelSelectorMatcher(selector: string | undefined): (labels: Rec
   };
 }
 
+/**
+ * Whether the desired state moved. Compared by value, not by key order: kubectl's merge patch keeps
+ * the stored order while a PUT brings the manifest's, and the same spec must not count as a change.
+ */
 export function specChanged(a: AnyResource, b: AnyResource): boolean {
-  const pick = (o: AnyResource) => JSON.stringify('data' in o && o.kind === 'ConfigMap' ? o.data ?? {} : (o as { spec?: unknown }).spec ?? null);
+  const pick = (o: AnyResource) =>
+    JSON.stringify(sortedKeys('data' in o && o.kind === 'ConfigMap' ? o.data ?? {} : (o as { spec?: unknown }).spec ?? null));
   return pick(a) !== pick(b);
+}
+
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortedKeys(o[k])]));
 }

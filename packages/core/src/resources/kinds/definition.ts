@@ -47,6 +47,8 @@ export interface PrinterColumn {
   name: string;
   type: 'string' | 'integer';
   cell: (o: AnyResource) => string | number;
+  /** 1: shown only with `-o wide`. */
+  priority?: number;
 }
 
 /** What Knative's SetDefaults gets: the config, the stored object on updates, the object's name. */
@@ -67,6 +69,10 @@ export interface KindDefinition<K extends string = string> {
   info: KindInfo & { kind: K };
   /** Clients may create, update and delete it; otherwise it is a read-only view Kedge writes. */
   writable: boolean;
+  /** A read-only kind clients may still delete (a Pod: deleting it stops its instance). */
+  deletable?: boolean;
+  /** Subresources besides `status` (a Pod's `log`), for discovery. */
+  subresources?: readonly string[];
   /** Has a `/status` subresource: writes to the object keep the stored status. */
   statusSubresource: boolean;
   /** `application/strategic-merge-patch+json` is accepted (kubectl's default for core kinds). */

@@ -2,6 +2,8 @@ import { configMapKind } from './config-map.js';
 import { configurationKind } from './configuration.js';
 import type { KindDefinition, KindInfo } from './definition.js';
 import { domainMappingKind } from './domain-mapping/index.js';
+import { eventKind } from './event.js';
+import { podKind } from './pod.js';
 import { podAutoscalerKind } from './pod-autoscaler.js';
 import { revisionKind } from './revision.js';
 import { routeKind } from './route.js';
@@ -20,6 +22,8 @@ export const KIND_DEFINITIONS = [
   configMapKind,
   domainMappingKind,
   secretKind,
+  podKind,
+  eventKind,
 ] as const;
 
 export type Kind = (typeof KIND_DEFINITIONS)[number]['info']['kind'];

@@ -37,7 +37,7 @@ describe('apiVersion and kind', () => {
   it.each([
     ['ConfigMap with serving apiVersion', { apiVersion: 'serving.knative.dev/v1', kind: 'ConfigMap', metadata: { name: 'x' } }, ['apiVersion']],
     ['missing kind', { apiVersion: 'v1', metadata: { name: 'x' } }, ['kind']],
-    ['unknown kind', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } }, ['kind']],
+    ['unknown kind', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }, ['kind']],
     ['missing metadata', { apiVersion: 'v1', kind: 'ConfigMap' }, ['metadata']],
     ['PodAutoscaler needs spec', { apiVersion: 'autoscaling.internal.knative.dev/v1alpha1', kind: 'PodAutoscaler', metadata: { name: 'x' } }, ['spec']],
   ])('%s', (_n, obj, paths) => {

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 
 import { effectiveContainerConcurrency, freePort, isProcessRevision, type Logger, type Probe, type Revision } from '@kedge/core';
 import { processUsage } from '../usage.js';
+import type { InstanceLogSink } from '../../logs/sink.js';
 import { RevisionLoadError, appHeaders, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -11,6 +12,8 @@ export interface ProcessRuntimeOptions {
   startTimeoutMs?: number;
   /** SIGTERM → SIGKILL grace when the revision's timeoutSeconds is longer. */
   maxGraceMs?: number;
+  /** The process's stdout and stderr, by instance. */
+  output?: InstanceLogSink;
 }
 
 /**
@@ -40,8 +43,14 @@ export class ProcessRuntime implements Runtime {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const log = this.opts.logger.child({ revision: `${rev.metadata.namespace}/${rev.metadata.name}`, instance: instanceId });
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => log.info({ stream: 'stdout' }, d.trimEnd().slice(0, 16384)));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => log.warn({ stream: 'stderr' }, d.trimEnd().slice(0, 16384)));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      log.info({ stream: 'stdout' }, d.trimEnd().slice(0, 16384));
+      this.opts.output?.write(instanceId, 'stdout', d);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      log.warn({ stream: 'stderr' }, d.trimEnd().slice(0, 16384));
+      this.opts.output?.write(instanceId, 'stderr', d);
+    });
     let exited: string | undefined;
     const exit = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {

@@ -18,6 +18,7 @@ import {
   type Store,
   type Cancellation,
 } from '@kedge/core';
+import type { InstanceLogSink } from '../../logs/sink.js';
 import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
 import { GuestUsage } from '../usage.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
@@ -54,6 +55,10 @@ export interface WasmRuntimeOptions {
   cpuLimitMs?: number | (() => number);
   /** Where guests' requests to `{name}.{ns}.svc.cluster.local` go. */
   gateway?: GatewayTarget;
+  /** Guests' wasi:cli stdout and stderr, by instance. */
+  output?: InstanceLogSink;
+  /** A request's guest trapped, exited, ran out of time or CPU (the runner reports it as an Event). */
+  onGuestFailure?: (instanceId: string, kind: string, message: string) => void;
 }
 
 const read = <T>(v: T | (() => T)): T => (typeof v === 'function' ? (v as () => T)() : v);
@@ -81,6 +86,8 @@ export class WasmRuntime implements Runtime {
   /** Revisions using each compiled component (by key): the last one released evicts it. */
   private readonly users = new Map<string, Set<string>>();
   private nextGuest = 1;
+  /** Warm guests claimed by an instance (their id names the revision, not the instance). */
+  private readonly guestOwners = new Map<string, string>();
 
   constructor(private readonly opts: WasmRuntimeOptions) {
     this.cache = new ComponentCache(join(opts.dataDir, 'wasm-cache'));
@@ -90,6 +97,7 @@ export class WasmRuntime implements Runtime {
       ...(opts.maxWorkers !== undefined ? { maxWorkers: opts.maxWorkers } : {}),
       logger: opts.logger,
       outbound: createOutbound(opts.gateway ?? {}),
+      output: (guest, stream, text) => opts.output?.write(this.guestOwners.get(guest) ?? guest.slice(0, guest.lastIndexOf('.')), stream, text),
     });
   }
 
@@ -233,6 +241,7 @@ export class WasmRuntime implements Runtime {
         // Server-Timing friendly: `instantiate` is always the time to a ready guest; `warm` says it was made ahead.
         t.instantiate = performance.now() - i0;
         t.warm = 1;
+        this.guestOwners.set(warm, instanceId);
         replenish();
         return warm;
       }
@@ -253,7 +262,10 @@ export class WasmRuntime implements Runtime {
       return new Response(nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers });
     };
     const failed = (err: unknown): Response => {
-      if (err instanceof GuestFailure) return failureResponse(err, revision);
+      if (err instanceof GuestFailure) {
+        if (REPORTED_FAILURES.has(err.kind)) this.opts.onGuestFailure?.(instanceId, err.kind, err.message);
+        return failureResponse(err, revision);
+      }
       if (err instanceof RevisionLoadError) return jsonError(502, err.reason, err.message, { revision });
       throw err;
     };
@@ -308,8 +320,9 @@ export class WasmRuntime implements Runtime {
         const answered = replica.acquire(cancel).then((guest) => serve(guest, req, cancel, () => replica.release(guest)), failed);
         return replenishDue ? answered.finally(replenishNow) : answered;
       },
-      async stop() {
+      stop: async () => {
         replica.stop();
+        for (const [guest, owner] of this.guestOwners) if (owner === instanceId) this.guestOwners.delete(guest);
       },
       usage: () => usage.read(),
     };
@@ -327,6 +340,9 @@ export class WasmRuntime implements Runtime {
 export function guestsPerReplica(containerConcurrency: number, cap: number, syncLimit: number): number {
   return Math.max(1, Math.min(containerConcurrency > 0 ? containerConcurrency : cap, cap, syncLimit));
 }
+
+/** Failures an operator should hear of (the others are the client's or the request's own). */
+const REPORTED_FAILURES = new Set(['trap', 'exit', 'timeout', 'cpu-limit', 'crashed']);
 
 function failureResponse(err: GuestFailure, revision: string): Response {
   switch (err.kind) {

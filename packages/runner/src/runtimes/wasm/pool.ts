@@ -69,6 +69,8 @@ export interface WorkerPoolOptions {
   maxWorkers?: number | (() => number | undefined);
   logger: Logger;
   workerFile?: string;
+  /** Where guests' stdout and stderr go, by guest id (besides the logger); must not block. */
+  output?: (guestId: string, stream: 'stdout' | 'stderr', text: string) => void;
   /** Performs a guest's outbound request (policy already checked in the worker and again here). */
   outbound?: (req: OutboundRequest, spec: InstanceSpec, ctx: OutboundContext) => Promise<OutboundReply>;
 }
@@ -635,6 +637,8 @@ export class WorkerPool {
     const l = this.opts.logger;
     if (log.stdout) l.info({ revision: rev, instance: instanceId, stream: 'stdout' }, log.stdout.trimEnd());
     if (log.stderr) l.warn({ revision: rev, instance: instanceId, stream: 'stderr' }, log.stderr.trimEnd());
+    if (log.stdout) this.opts.output?.(instanceId, 'stdout', log.stdout);
+    if (log.stderr) this.opts.output?.(instanceId, 'stderr', log.stderr);
     if (log.truncated) l.warn({ revision: rev, instance: instanceId }, 'guest output over the per-request limit was dropped');
   }
 
