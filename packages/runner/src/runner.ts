@@ -17,8 +17,10 @@ import {
   type InstanceDispatcher,
   type Logger,
   type NodeHeartbeat,
+  revisionRuntimeKind,
   type Revision,
   type RevisionHealth,
+  type RuntimeKind,
   type StartInstanceReply,
   type StartInstanceRequest,
   type StopInstanceReply,
@@ -28,6 +30,8 @@ import {
 } from '@kedge/core';
 import { ProcessRevisionGate } from './process-gate.js';
 import { Queue } from './queue/queue.js';
+import { ContainerRuntime, PodmanEngine, type ContainerEngine } from './runtimes/container/index.js';
+import type { OutputLine } from './runtimes/output.js';
 import { ProcessRuntime } from './runtimes/process/index.js';
 import { RevisionLoadError, jsonError, type Runtime, type RuntimeInstance, type Timings } from './runtimes/runtime.js';
 import { WasmRuntime } from './runtimes/wasm/index.js';
@@ -76,6 +80,11 @@ export interface RunnerDeps {
    * 10 s): a guest in an endless loop or a call waiting for minutes must not keep a node from stopping.
    */
   stopGraceMs?: number;
+  /**
+   * The engine container revisions run on (default: podman, when it works here); `null`: none —
+   * the node then tells the cluster it runs no container revisions.
+   */
+  containerEngine?: ContainerEngine | null;
 }
 
 export interface Runner {
@@ -84,6 +93,8 @@ export interface Runner {
   fetch(req: Request): Promise<Response>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The last lines an instance (process or container) wrote; undefined when it is not on this node. */
+  logs(instanceId: string): OutputLine[] | undefined;
 }
 
 interface Instance {
@@ -137,7 +148,12 @@ export function createRunner(deps: RunnerDeps): Runner {
     },
   });
   const processes = new ProcessRuntime({ logger: log });
-  const runtimes: Runtime[] = [processes, wasm];
+  const containers = new ContainerRuntime({
+    logger: log,
+    nodeId,
+    engine: deps.containerEngine === null ? undefined : (deps.containerEngine ?? new PodmanEngine()),
+  });
+  const runtimes: Record<RuntimeKind, Runtime> = { wasm, process: processes, container: containers };
   const gate = new ProcessRevisionGate({ store, logger: log });
   const instances = new Map<string, Instance>();
   const revisions = new Map<string, Revision>();
@@ -148,10 +164,13 @@ export function createRunner(deps: RunnerDeps): Runner {
   let unwatchSettings: (() => void) | undefined;
   let tick: unknown;
   const startedAt = clock.now();
+  /** What this node runs: the heartbeat tells placement (container only with a working engine). */
+  let kinds: RuntimeKind[] = ['wasm', 'process'];
   let stopping = false;
 
   const key = (ns: string, rev: string) => `${ns}/${rev}`;
-  const runtimeFor = (rev: Revision) => runtimes.find((r) => r.accepts(rev))!;
+  /** The revision's declared kind decides (core's runtimeKind, which admission and placement read too). */
+  const runtimeFor = (rev: Revision): Runtime => runtimes[revisionRuntimeKind(rev)];
   /** The runtime that may run the revision now; throws RevisionLoadError when the gate keeps it off. */
   const runnable = (rev: Revision): Runtime => {
     const runtime = runtimeFor(rev);
@@ -244,6 +263,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           await runtime.stop();
           return { ok: false, instanceId, error: 'instance was stopped while starting' };
         }
+        void runtime.ended?.then((why) => ended(inst, why));
         inst.state = 'ready';
         timings.total = performance.now() - t0;
         publishEndpoints(namespace, revision);
@@ -258,6 +278,20 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
     })();
     return inst.started;
+  }
+
+  /**
+   * The instance's process or container ended by itself (crashed, killed for its memory limit): it
+   * leaves the endpoints now, and the node's heartbeats stop listing it, so the autoscaler starts
+   * a replacement; its neighbours serve on.
+   */
+  function ended(inst: Instance, why: string): void {
+    if (instances.get(inst.id) !== inst || inst.state === 'draining') return;
+    log.warn({ revision: key(inst.namespace, inst.revision), instance: inst.id }, `instance ended: ${why}`);
+    inst.state = 'draining';
+    instances.delete(inst.id);
+    publishEndpoints(inst.namespace, inst.revision);
+    void inst.runtime!.stop().catch(() => undefined);
   }
 
   /** Leave the endpoints first, finish what is in flight, then stop the instance. */
@@ -340,7 +374,17 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (i.state === 'draining') continue;
       (live[key(i.namespace, i.revision)] ??= []).push(i.id);
     }
-    const hb: NodeHeartbeat = { nodeId, url, capacity, instances: live, time: clock.now(), startedAt, version: KEDGE_VERSION, guests: wasm.pool.usage() };
+    const hb: NodeHeartbeat = {
+      nodeId,
+      url,
+      capacity,
+      instances: live,
+      time: clock.now(),
+      startedAt,
+      version: KEDGE_VERSION,
+      guests: wasm.pool.usage(),
+      runtimes: kinds,
+    };
     bus.publish(subjects.nodeHeartbeat, hb);
     // Reports made while the bus is down would all arrive at the reconnect as one burst of load.
     const connected = bus.connected();
@@ -359,7 +403,11 @@ export function createRunner(deps: RunnerDeps): Runner {
   return {
     dispatcher: { nodeId, dispatch },
     fetch: fetchEntry,
+    logs(instanceId) {
+      return instances.get(instanceId)?.runtime?.logs?.();
+    },
     async start() {
+      if (await containers.detect()) kinds = ['wasm', 'process', 'container'];
       // The settings are read before the first instance can start; a Store that does not answer
       // does not keep the node from serving (the defaults hold until the map arrives).
       let waited: unknown;
@@ -436,7 +484,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       clock.clearTimeout(timer as never);
       if (instances.size) log.warn({ instances: instances.size }, 'stop grace period over: ending the guests still serving');
       // Ends every guest (workers terminated, processes killed): what was still in flight fails.
-      for (const r of runtimes) await r.close();
+      for (const r of Object.values(runtimes)) await r.close();
     },
   };
 }

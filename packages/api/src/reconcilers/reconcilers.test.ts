@@ -271,11 +271,12 @@ describe('more Knative behaviours', () => {
 
 describe('failures a user can act on', () => {
   it('an image Kedge cannot fetch → Revision ContainerMissing, Configuration RevisionFailed, Route RevisionMissing', async () => {
-    // A name with no registry host: nothing to resolve (registry images: image-resolution.test.ts).
-    await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: 'knative-samples/helloworld-go' }] } } } });
+    // A component whose blob was never uploaded (a container image is the runners' to judge).
+    const missing = `hello.wasm@sha256:${'f'.repeat(64)}`;
+    await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: missing }] } } } });
     const rev = (await get<Revision>('Revision', 'bad-00001'))!;
     expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerMissing' });
-    expect(cond(rev, 'ContainerHealthy')?.message).toContain('Unable to fetch image "knative-samples/helloworld-go"');
+    expect(cond(rev, 'ContainerHealthy')?.message).toContain(`Unable to fetch image "${missing}": no blob`);
     const cfg = (await get<Configuration>('Configuration', 'bad'))!;
     expect(cond(cfg, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
     expect(cond(cfg, 'Ready')?.message).toMatch(/^Revision "bad-00001" failed with message: Unable to fetch image/);
