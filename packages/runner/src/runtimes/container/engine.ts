@@ -45,7 +45,9 @@ export interface ContainerExit {
 
 export interface RunningContainer {
   readonly name: string;
-  /** Settles when the container stopped, for whatever reason; it is removed by then. */
+  /** Settles the moment the container's process ended (before the engine says why). */
+  readonly stopped: Promise<void>;
+  /** Settles when the container stopped, for whatever reason, with why; it is removed by then. */
   readonly exited: Promise<ContainerExit>;
   /** SIGTERM, then SIGKILL after `graceSeconds`; resolves once it is gone (removed). */
   stop(graceSeconds: number): Promise<void>;

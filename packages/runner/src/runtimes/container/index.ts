@@ -155,6 +155,7 @@ export class ContainerRuntime implements Runtime {
     timings.engineStart = performance.now() - t0;
     let exited: string | undefined;
     let stopping = false;
+    void container.stopped.then(() => (exited ??= 'it stopped'));
     const ended = container.exited.then((e) => {
       output.flush();
       this.running.delete(container);
@@ -186,7 +187,8 @@ export class ContainerRuntime implements Runtime {
     return {
       concurrency: effectiveContainerConcurrency(rev),
       async handle(req, cancel) {
-        if (exited) return jsonError(502, 'ContainerExited', `the instance's container ended: ${exited}`);
+        // The app never saw it: the gateway may send it to another instance (what InstanceNotFound means).
+        if (exited) return jsonError(503, 'InstanceNotFound', `the instance's container ended: ${exited}`);
         return forward(base, req, cancel, 'container');
       },
       async stop() {

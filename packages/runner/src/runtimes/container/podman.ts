@@ -82,6 +82,7 @@ export class PodmanEngine implements ContainerEngine {
     });
     return {
       name: spec.name,
+      stopped: ended.then(() => undefined),
       exited,
       stop: async (graceSeconds: number) => {
         await this.exec(['stop', '--time', String(Math.max(0, Math.ceil(graceSeconds))), spec.name]).catch(() => undefined);
