@@ -314,6 +314,27 @@ describe('failures a user can act on', () => {
     expect(cond(await get('Service', 'h'), 'Ready')?.status).toBe('True');
   });
 
+  it('a container revision is healthy where some runner can run it: per-node reports, not the last one', async () => {
+    await apply({ ...service('ctr'), spec: { template: { spec: { containers: [{ image: 'localhost/helloworld-go' }] } } } });
+    const report = (nodeId: string, ready: boolean, extra: Partial<RevisionHealth> = {}) => {
+      const msg: RevisionHealth = { namespace: NS, revision: 'ctr-00001', nodeId, ready, time: clock.now(), ...extra };
+      bus.publish(subjects.revisionHealth(NS, 'ctr-00001'), msg);
+    };
+    const missing = { reason: 'ContainerEngineMissing', message: 'spec.containers[0].image: runner n1 has no container engine' };
+    report('n1', false, missing);
+    await api.idle();
+    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerEngineMissing' });
+    clock.advance(1000);
+    report('n2', true);
+    await api.idle();
+    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')?.status).toBe('True');
+    // The engine-less node saying it again does not undo what the node with an engine said.
+    clock.advance(1000);
+    report('n1', false, missing);
+    await api.idle();
+    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')?.status).toBe('True');
+  });
+
   it('a route to a missing revision says so', async () => {
     const route = { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'r' }, spec: { traffic: [{ revisionName: 'nope-00001', percent: 100 }] } };
     expect((await call('POST', `${BASE}/routes`, route)).status).toBe(201);
