@@ -13,7 +13,18 @@ import {
   removeImages,
   requirePodman,
 } from '../packages/runner/src/testing/podman.js';
-import { ROOT, SHORT_WINDOWS_CONFIG, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgeProcess } from './harness.js';
+import {
+  ROOT,
+  SHORT_WINDOWS_CONFIG,
+  kedge,
+  pickPorts,
+  request,
+  startKedge,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type KedgeProcess,
+} from './harness.js';
 
 const run = promisify(execFile);
 // Images under names of this run, so nothing else on the machine is touched and afterAll removes them.
@@ -57,8 +68,11 @@ describe('container revisions on podman, through kedge up', () => {
   afterAll(async () => {
     await proc?.stop();
     // Whatever a failed test left: this run's containers and images.
-    const ids = (await run('podman', ['ps', '--all', '--quiet', '--filter', `label=${NS_LABEL}`]).catch(() => ({ stdout: '' }))).stdout;
-    for (const id of ids.split('\n').filter(Boolean)) await run('podman', ['rm', '--force', '--time', '0', id]).catch(() => undefined);
+    const ids = (
+      await run('podman', ['ps', '--all', '--quiet', '--filter', `label=${NS_LABEL}`]).catch(() => ({ stdout: '' }))
+    ).stdout;
+    for (const id of ids.split('\n').filter(Boolean))
+      await run('podman', ['rm', '--force', '--time', '0', id]).catch(() => undefined);
     await removeImages(HELLO_IMAGE, BLOAT_IMAGE);
     tmp.cleanup();
   }, 120_000);
@@ -77,7 +91,9 @@ describe('container revisions on podman, through kedge up', () => {
 
   it('scales to zero: no container left running', async () => {
     await waitForObject(proc.apiUrl, REVISIONS, 'helloworld-go-00001', (o: any) => o.status?.actualReplicas === 0);
-    await expect.poll(() => containersLabelled('serving.knative.dev/revision=helloworld-go-00001'), { timeout: 30_000 }).toEqual([]);
+    await expect
+      .poll(() => containersLabelled('serving.knative.dev/revision=helloworld-go-00001'), { timeout: 30_000 })
+      .toEqual([]);
   }, 90_000);
 
   it('comes back from zero with 50 concurrent requests, all 200', async () => {
@@ -90,8 +106,11 @@ describe('container revisions on podman, through kedge up', () => {
     const traffic = `  traffic:\n    - revisionName: helloworld-go-00001\n      percent: 50\n    - latestRevision: true\n      percent: 50\n`;
     const r = await kedge(['apply', '-f', '-'], { ...proc.creds, input: helloManifest('Go Sample v2', traffic) });
     expect(r.stderr).toBe('');
-    await waitForObject(proc.apiUrl, SERVICES, 'helloworld-go', (o: any) =>
-      o.status?.latestReadyRevisionName === 'helloworld-go-00002' && o.status?.traffic?.length === 2,
+    await waitForObject(
+      proc.apiUrl,
+      SERVICES,
+      'helloworld-go',
+      (o: any) => o.status?.latestReadyRevisionName === 'helloworld-go-00002' && o.status?.traffic?.length === 2,
     );
     const seen = new Set<string>();
     for (let i = 0; i < 60 && seen.size < 2; i++) {
@@ -136,16 +155,20 @@ spec:
       expect(res.status, res.body).toBe(200);
     }
     await expect
-      .poll(async () => {
-        const now = await containersLabelled(label);
-        return now.length === 2 && now.filter((n) => before.includes(n)).length === 1;
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const now = await containersLabelled(label);
+          return now.length === 2 && now.filter((n) => before.includes(n)).length === 1;
+        },
+        { timeout: 30_000 },
+      )
       .toBe(true);
     expect((await request(proc.gatewayUrl, host)).body).toBe('ok bloat-00001\n');
   }, 120_000);
 
   it('delete: no container and no network left behind', async () => {
-    for (const name of ['helloworld-go', 'bloat']) expect((await kedge(['delete', 'service', name, '-n', NS], proc.creds)).code).toBe(0);
+    for (const name of ['helloworld-go', 'bloat'])
+      expect((await kedge(['delete', 'service', name, '-n', NS], proc.creds)).code).toBe(0);
     await expect.poll(() => containersLabelled(NS_LABEL), { timeout: 30_000 }).toEqual([]);
     expect(await leftoverNetworking()).toEqual(networkBefore);
   }, 60_000);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { applyDefaults } from './defaults.js';
 import { validateResource } from './validation.js';
-import { RUNTIME_ANNOTATION, runtimeKind } from './runtime-kind.js';
+import { RUNTIME_ANNOTATION, runtimeKind, type RuntimeKind } from './runtime-kind.js';
+import type { Container } from './types.js';
 
 const hex = 'a'.repeat(64);
 
@@ -16,7 +17,7 @@ describe('runtimeKind', () => {
     [{ image: 'localhost/helloworld-go:latest' }, 'container'],
     [{ image: `gcr.io/knative-samples/helloworld-go@sha256:${hex}` }, 'container'],
     [{ image: `busybox@sha256:${hex}` }, 'container'],
-  ] as const)('%j → %s', (container, kind) => {
+  ] as [Partial<Container>, RuntimeKind][])('%j → %s', (container, kind) => {
     expect(runtimeKind({ containers: [container] })).toBe(kind);
   });
 
@@ -24,7 +25,9 @@ describe('runtimeKind', () => {
     const containers = [{ image: 'localhost/app', command: ['/app', '--serve'] }];
     expect(runtimeKind({ containers })).toBe('process');
     expect(runtimeKind({ containers }, { [RUNTIME_ANNOTATION]: 'container' })).toBe('container');
-    expect(runtimeKind({ containers: [{ image: '127.0.0.1:5000/hello:v1' }] }, { [RUNTIME_ANNOTATION]: 'wasm' })).toBe('wasm');
+    expect(runtimeKind({ containers: [{ image: '127.0.0.1:5000/hello:v1' }] }, { [RUNTIME_ANNOTATION]: 'wasm' })).toBe(
+      'wasm',
+    );
     // Admission refuses other values; a stored one that slipped through falls back to the image.
     expect(runtimeKind({ containers: [{ image: 'a.wasm' }] }, { [RUNTIME_ANNOTATION]: 'vm' })).toBe('wasm');
   });
@@ -37,10 +40,13 @@ describe('admission of kedge.dev/runtime', () => {
     metadata: { name: 's', namespace: 'default' },
     spec: { template: { metadata: { annotations }, spec: { containers: [container] } } },
   });
-  const messages = (o: unknown) => (validateResource(applyDefaults(o as never))?.problems ?? []).map((p) => `${p.path}: ${p.message}`);
+  const messages = (o: unknown) =>
+    (validateResource(applyDefaults(o as never))?.problems ?? []).map((p) => `${p.path}: ${p.message}`);
 
   it('a container with command is an entrypoint override, not a gated process, when declared container', () => {
-    expect(messages(svc({ [RUNTIME_ANNOTATION]: 'container' }, { image: 'localhost/app', command: ['/app'] }))).toEqual([]);
+    expect(messages(svc({ [RUNTIME_ANNOTATION]: 'container' }, { image: 'localhost/app', command: ['/app'] }))).toEqual(
+      [],
+    );
     expect(messages(svc({}, { image: 'localhost/app', command: ['/app'] })).join('\n')).toMatch(
       /spec\.template\.spec\.containers\[0\]\.command: process revisions are disabled.*kedge\.dev\/runtime: container/,
     );

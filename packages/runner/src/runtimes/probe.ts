@@ -45,7 +45,12 @@ function probePort(p: number | string | undefined, port: number, map: (port: num
 
 const PROBE_HEADERS = { 'user-agent': 'kube-probe/kedge', 'k-kubelet-probe': 'queue' };
 
-async function probeOnce(probe: Probe | undefined, port: number, map: (port: number) => number, forwarded: boolean): Promise<void> {
+async function probeOnce(
+  probe: Probe | undefined,
+  port: number,
+  map: (port: number) => number,
+  forwarded: boolean,
+): Promise<void> {
   if (probe?.httpGet) {
     const h = probe.httpGet;
     const headers: Record<string, string> = { ...PROBE_HEADERS };
@@ -59,7 +64,10 @@ async function probeOnce(probe: Probe | undefined, port: number, map: (port: num
   const target = probePort(probe?.tcpSocket?.port, port, map);
   if (forwarded) {
     try {
-      const res = await fetch(`http://127.0.0.1:${target}/`, { headers: PROBE_HEADERS, signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`http://127.0.0.1:${target}/`, {
+        headers: PROBE_HEADERS,
+        signal: AbortSignal.timeout(1000),
+      });
       await res.arrayBuffer();
       return;
     } catch (err) {
@@ -68,8 +76,18 @@ async function probeOnce(probe: Probe | undefined, port: number, map: (port: num
   }
   await new Promise<void>((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port: target });
-    const t = setTimeout(() => (s.destroy(), reject(new Error(`TCP ${target}: timeout`))), 100);
-    s.once('connect', () => (clearTimeout(t), s.end(), resolve()));
-    s.once('error', (err) => (clearTimeout(t), reject(new Error(`TCP ${target}: ${err.message}`))));
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`TCP ${target}: timeout`));
+    }, 100);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.end();
+      resolve();
+    });
+    s.once('error', (err) => {
+      clearTimeout(t);
+      reject(new Error(`TCP ${target}: ${err.message}`));
+    });
   });
 }

@@ -20,12 +20,16 @@ export async function requirePodman(): Promise<void> {
   try {
     await run('podman', ['version', '--format', '{{.Client.Version}}']);
   } catch (err) {
-    throw new Error(`podman is required for the container tests (bash .ci/run installs podman, runc, catatonit): ${(err as Error).message}`);
+    throw new Error(
+      `podman is required for the container tests (bash .ci/run installs podman, runc, catatonit): ${(err as Error).message}`,
+    );
   }
   try {
     await run('go', ['version']);
   } catch (err) {
-    throw new Error(`go is required to build the container tests' images (apt-get install golang-go): ${(err as Error).message}`);
+    throw new Error(
+      `go is required to build the container tests' images (apt-get install golang-go): ${(err as Error).message}`,
+    );
   }
 }
 
@@ -40,7 +44,12 @@ export async function buildGoImage(src: string, name: string): Promise<string> {
     for (const f of files) await copyFile(join(src, f), join(work, f));
     await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', 'app', '.'], {
       cwd: work,
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'kedge-go-cache') },
+      env: {
+        ...process.env,
+        CGO_ENABLED: '0',
+        GOFLAGS: '-mod=mod',
+        GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'kedge-go-cache'),
+      },
     });
     await writeFile(join(work, 'Containerfile'), 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n');
     await run('podman', ['build', '--quiet', '--runtime', 'runc', '-t', name, '-f', join(work, 'Containerfile'), work]);
@@ -53,7 +62,9 @@ export async function buildGoImage(src: string, name: string): Promise<string> {
 /** Removes images (by name) and any container still based on them. */
 export async function removeImages(...names: string[]): Promise<void> {
   for (const name of names) {
-    const ps = await run('podman', ['ps', '--all', '--quiet', '--filter', `ancestor=${name}`]).catch(() => ({ stdout: '' }));
+    const ps = await run('podman', ['ps', '--all', '--quiet', '--filter', `ancestor=${name}`]).catch(() => ({
+      stdout: '',
+    }));
     const ids = ps.stdout.split('\n').filter(Boolean);
     if (ids.length) await run('podman', ['rm', '--force', '--time', '0', ...ids]).catch(() => undefined);
     await run('podman', ['rmi', '--force', name]).catch(() => undefined);

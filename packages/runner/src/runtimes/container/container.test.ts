@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 
-import { subjects, type EndpointsMessage } from '@kedge/core';
+import { subjects, type EndpointsMessage, type Subscription } from '@kedge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RunnerHarness } from '../../testing/harness.js';
-import { BLOAT_GO_SRC, HELLOWORLD_GO_SRC, buildGoImage, containersLabelled, removeImages, requirePodman } from '../../testing/podman.js';
+import {
+  BLOAT_GO_SRC,
+  HELLOWORLD_GO_SRC,
+  buildGoImage,
+  containersLabelled,
+  removeImages,
+  requirePodman,
+} from '../../testing/podman.js';
 import { INSTANCE_LABEL } from './index.js';
 
 // Real podman (and Go to build the images): the test fails, loudly, where they are missing.
@@ -42,12 +49,19 @@ describe('container runtime on podman', () => {
   }, 60_000);
 
   it('command, args and env reach the container; a readiness probe on a path gates the start', async () => {
-    await h.revision('bloat-00001', undefined, {}, {}, {
-      image: BLOAT,
-      command: ['/app'],
-      ports: [{ containerPort: 9000 }],
-      readinessProbe: { httpGet: { path: '/' } },
-    }, { 'kedge.dev/runtime': 'container' });
+    await h.revision(
+      'bloat-00001',
+      undefined,
+      {},
+      {},
+      {
+        image: BLOAT,
+        command: ['/app'],
+        ports: [{ containerPort: 9000 }],
+        readinessProbe: { httpGet: { path: '/' } },
+      },
+      { 'kedge.dev/runtime': 'container' },
+    );
     const reply = await h.start('bloat-00001', 'bloat-p');
     expect(reply, reply.error).toMatchObject({ ok: true });
     expect(await (await h.dispatch('bloat-00001', 'bloat-p')).text()).toBe('ok bloat-00001\n');
@@ -59,8 +73,10 @@ describe('container runtime on podman', () => {
     const [a, b] = await Promise.all([h.start('oom-00001', 'oom-a'), h.start('oom-00001', 'oom-b')]);
     expect(a.ok && b.ok, a.error ?? b.error).toBe(true);
     const gone = new Promise<EndpointsMessage>((resolve) => {
-      const sub = h.bus.subscribe<EndpointsMessage>(subjects.endpoints('test', 'oom-00001'), (m) => {
-        if (m.data.endpoints.length === 1) (sub.unsubscribe(), resolve(m.data));
+      const sub: Subscription = h.bus.subscribe<EndpointsMessage>(subjects.endpoints('test', 'oom-00001'), (m) => {
+        if (m.data.endpoints.length !== 1) return;
+        sub.unsubscribe();
+        resolve(m.data);
       });
     });
     const killed = await h.dispatch('oom-00001', 'oom-a', '/?bloat=200');
@@ -76,9 +92,17 @@ describe('container runtime on podman', () => {
     expect(await h.waitHealth('missing-00001')).toMatchObject({
       ready: false,
       reason: 'ErrImagePull',
-      message: expect.stringMatching(/is not in podman's image store on runner node-test and could not be pulled .*build it there/),
+      message: expect.stringMatching(
+        /is not in podman's image store on runner node-test and could not be pulled .*build it there/,
+      ),
     });
-    await h.revision('never-00001', undefined, {}, {}, { image: `localhost/kedge-no-such-image:${tag}`, imagePullPolicy: 'Never' });
+    await h.revision(
+      'never-00001',
+      undefined,
+      {},
+      {},
+      { image: `localhost/kedge-no-such-image:${tag}`, imagePullPolicy: 'Never' },
+    );
     expect(await h.waitHealth('never-00001')).toMatchObject({ ready: false, reason: 'ErrImageNeverPull' });
     const reply = await h.start('never-00001', 'never-a');
     expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(/^ErrImageNeverPull: /) });
@@ -99,7 +123,10 @@ describe('a runner without a container engine', () => {
       reason: 'ContainerEngineMissing',
       message: expect.stringContaining('runner node-test has no container engine to run "localhost/helloworld-go"'),
     });
-    expect(await h.start('c-00001', 'c-a')).toMatchObject({ ok: false, error: expect.stringMatching(/^ContainerEngineMissing/) });
+    expect(await h.start('c-00001', 'c-a')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^ContainerEngineMissing/),
+    });
     await expect.poll(() => beats.length, { timeout: 3000 }).toBeGreaterThan(0);
     expect(beats.at(-1)).toMatchObject({ runtimes: ['wasm', 'process'] });
   });

@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { effectiveContainerConcurrency, freePort, parseQuantity, type Logger, type Revision } from '@kedge/core';
 import { OutputRing } from '../output.js';
 import { waitReady } from '../probe.js';
-import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import {
+  RevisionLoadError,
+  jsonError,
+  revisionEnv,
+  type Runtime,
+  type RuntimeInstance,
+  type Timings,
+} from '../runtime.js';
 import { forward } from '../upstream.js';
 import { EngineUnavailableError, type ContainerEngine, type ContainerExit, type RunningContainer } from './engine.js';
 import { imageToRun } from './image-ref.js';
@@ -55,7 +62,9 @@ export class ContainerRuntime implements Runtime {
         this.opts.logger.info({ engine: this.opts.engine.name, version }, 'container engine found');
         return undefined;
       } catch (err) {
-        return err instanceof EngineUnavailableError ? err.message : `${this.opts.engine.name}: ${(err as Error).message}`;
+        return err instanceof EngineUnavailableError
+          ? err.message
+          : `${this.opts.engine.name}: ${(err as Error).message}`;
       }
     })();
     const why = await this.engineState;
@@ -106,7 +115,9 @@ export class ContainerRuntime implements Runtime {
   }
 
   private async engine(rev: Revision): Promise<ContainerEngine> {
-    const why = await (this.engineState ?? (this.detect(), this.engineState!));
+    // detect() sets engineState before its first await.
+    if (!this.engineState) void this.detect();
+    const why = await this.engineState;
     if (why !== undefined || !this.opts.engine)
       throw new RevisionLoadError(
         'ContainerEngineMissing',
@@ -125,7 +136,10 @@ export class ContainerRuntime implements Runtime {
     const hostPort = await freePort();
     const env = revisionEnv(rev).filter(([k]) => k !== 'PORT');
     env.push(['PORT', String(containerPort)]);
-    const log = this.opts.logger.child({ revision: `${rev.metadata.namespace}/${rev.metadata.name}`, instance: instanceId });
+    const log = this.opts.logger.child({
+      revision: `${rev.metadata.namespace}/${rev.metadata.name}`,
+      instance: instanceId,
+    });
     const output = new OutputRing();
     const t0 = performance.now();
     const container = await engine.run(
@@ -148,7 +162,8 @@ export class ContainerRuntime implements Runtime {
         },
       },
       (stream, chunk) => {
-        for (const l of output.write(stream, chunk)) (stream === 'stdout' ? log.info : log.warn).call(log, { stream }, l.line);
+        for (const l of output.write(stream, chunk))
+          (stream === 'stdout' ? log.info : log.warn).call(log, { stream }, l.line);
       },
     );
     this.running.add(container);
@@ -175,7 +190,11 @@ export class ContainerRuntime implements Runtime {
       });
     } catch (err) {
       await container.stop(0);
-      const tail = output.snapshot().slice(-5).map((l) => l.line).join(' | ');
+      const tail = output
+        .snapshot()
+        .slice(-5)
+        .map((l) => l.line)
+        .join(' | ');
       throw new RevisionLoadError(
         'ContainerNotReady',
         `spec.containers[0]: the container ${(err as Error).message}${tail ? `; its last output: ${tail}` : ''}`,
@@ -218,6 +237,7 @@ function limits(l: Record<string, string> | undefined): { memoryBytes?: number; 
 }
 
 function describeExit(e: ContainerExit, memoryLimit: string | undefined): string {
-  if (e.oomKilled) return `OOMKilled: it exceeded its memory limit${memoryLimit ? ` (resources.limits.memory ${memoryLimit})` : ''}`;
+  if (e.oomKilled)
+    return `OOMKilled: it exceeded its memory limit${memoryLimit ? ` (resources.limits.memory ${memoryLimit})` : ''}`;
   return e.code === null ? 'the engine lost it' : `exit code ${e.code}`;
 }

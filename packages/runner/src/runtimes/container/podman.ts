@@ -1,6 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 
-import { EngineUnavailableError, type ContainerEngine, type ContainerExit, type ContainerSpec, type RunningContainer } from './engine.js';
+import {
+  EngineUnavailableError,
+  type ContainerEngine,
+  type ContainerExit,
+  type ContainerSpec,
+  type RunningContainer,
+} from './engine.js';
 
 export interface PodmanOptions {
   /** The podman binary (default `podman` on PATH). */
@@ -14,7 +20,15 @@ export interface PodmanOptions {
   runFlags?: string[];
 }
 
-export const DEFAULT_PODMAN_RUN_FLAGS = ['--init', '--runtime', 'runc', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=4096:4096'];
+export const DEFAULT_PODMAN_RUN_FLAGS = [
+  '--init',
+  '--runtime',
+  'runc',
+  '--ulimit',
+  'nofile=20000:20000',
+  '--ulimit',
+  'nproc=4096:4096',
+];
 
 interface Result {
   code: number;
@@ -42,7 +56,9 @@ export class PodmanEngine implements ContainerEngine {
     try {
       r = await this.exec(['version', '--format', '{{.Client.Version}}']);
     } catch (err) {
-      throw new EngineUnavailableError(`${this.binary} is not installed (${(err as Error).message}): install podman and runc (Debian: apt-get install podman runc)`);
+      throw new EngineUnavailableError(
+        `${this.binary} is not installed (${(err as Error).message}): install podman and runc (Debian: apt-get install podman runc)`,
+      );
     }
     if (r.code !== 0) throw new EngineUnavailableError(`${this.binary} does not work here: ${firstLine(r.stderr)}`);
     return r.stdout.trim();
@@ -57,12 +73,16 @@ export class PodmanEngine implements ContainerEngine {
     if (r.code !== 0) throw new Error(firstLine(r.stderr) || `podman pull exited with ${r.code}`);
   }
 
-  async run(spec: ContainerSpec, output: (stream: 'stdout' | 'stderr', chunk: string) => void): Promise<RunningContainer> {
+  async run(
+    spec: ContainerSpec,
+    output: (stream: 'stdout' | 'stderr', chunk: string) => void,
+  ): Promise<RunningContainer> {
     const args = ['run', '--name', spec.name, '--sig-proxy=false', '--network', 'slirp4netns', ...this.runFlags];
     args.push('-p', `127.0.0.1:${spec.hostPort}:${spec.containerPort}`);
     for (const [k, v] of Object.entries(spec.labels)) args.push('--label', `${k}=${v}`);
     for (const [k, v] of spec.env) args.push('--env', `${k}=${v}`);
-    if (spec.memoryBytes !== undefined) args.push('--memory', String(spec.memoryBytes), '--memory-swap', String(spec.memoryBytes));
+    if (spec.memoryBytes !== undefined)
+      args.push('--memory', String(spec.memoryBytes), '--memory-swap', String(spec.memoryBytes));
     if (spec.cpus !== undefined) args.push('--cpus', String(spec.cpus));
     if (spec.workingDir) args.push('--workdir', spec.workingDir);
     if (spec.command?.length) args.push('--entrypoint', JSON.stringify(spec.command));
@@ -85,7 +105,9 @@ export class PodmanEngine implements ContainerEngine {
       stopped: ended.then(() => undefined),
       exited,
       stop: async (graceSeconds: number) => {
-        await this.exec(['stop', '--time', String(Math.max(0, Math.ceil(graceSeconds))), spec.name]).catch(() => undefined);
+        await this.exec(['stop', '--time', String(Math.max(0, Math.ceil(graceSeconds))), spec.name]).catch(
+          () => undefined,
+        );
         await exited;
       },
     };
@@ -110,5 +132,11 @@ export class PodmanEngine implements ContainerEngine {
 }
 
 function firstLine(s: string): string {
-  return s.trim().split('\n').find(Boolean)?.replace(/^Error: /, '') ?? '';
+  return (
+    s
+      .trim()
+      .split('\n')
+      .find(Boolean)
+      ?.replace(/^Error: /, '') ?? ''
+  );
 }

@@ -39,7 +39,10 @@ export class ProcessRuntime implements Runtime {
       cwd: c.workingDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const log = this.opts.logger.child({ revision: `${rev.metadata.namespace}/${rev.metadata.name}`, instance: instanceId });
+    const log = this.opts.logger.child({
+      revision: `${rev.metadata.namespace}/${rev.metadata.name}`,
+      instance: instanceId,
+    });
     const output = new OutputRing();
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       for (const l of output.write('stdout', d)) log.info({ stream: 'stdout' }, l.line);
@@ -62,10 +65,19 @@ export class ProcessRuntime implements Runtime {
     timings.spawn = performance.now() - t0;
     const r0 = performance.now();
     try {
-      await waitReady({ probe: c.readinessProbe, port, timeoutMs: this.opts.startTimeoutMs ?? 30_000, intervalMs: 50, exited: () => exited });
+      await waitReady({
+        probe: c.readinessProbe,
+        port,
+        timeoutMs: this.opts.startTimeoutMs ?? 30_000,
+        intervalMs: 50,
+        exited: () => exited,
+      });
     } catch (err) {
       child.kill('SIGKILL');
-      throw new RevisionLoadError('ProcessNotReady', `spec.containers[0].command: the process ${(err as Error).message}`);
+      throw new RevisionLoadError(
+        'ProcessNotReady',
+        `spec.containers[0].command: the process ${(err as Error).message}`,
+      );
     }
     timings.ready = performance.now() - r0;
     const graceMs = Math.min((rev.spec.timeoutSeconds ?? 300) * 1000, this.opts.maxGraceMs ?? 10_000);
@@ -91,7 +103,12 @@ export class ProcessRuntime implements Runtime {
   async close(): Promise<void> {}
 }
 
-async function stopProcess(child: ChildProcess, exit: Promise<unknown>, gone: () => boolean, graceMs: number): Promise<void> {
+async function stopProcess(
+  child: ChildProcess,
+  exit: Promise<unknown>,
+  gone: () => boolean,
+  graceMs: number,
+): Promise<void> {
   if (gone()) return;
   child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
