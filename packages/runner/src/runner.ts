@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
 import {
   ACTIVATOR_HEADER,
   awaitsImageResolution,
@@ -151,6 +154,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   const containers = new ContainerRuntime({
     logger: log,
     nodeId,
+    nodeKey: createHash('sha256').update(`${nodeId}\0${resolve(deps.dataDir)}`).digest('hex').slice(0, 16),
     engine: deps.containerEngine === null ? undefined : (deps.containerEngine ?? new PodmanEngine()),
   });
   const runtimes: Record<RuntimeKind, Runtime> = { wasm, process: processes, container: containers };
@@ -407,7 +411,10 @@ export function createRunner(deps: RunnerDeps): Runner {
       return instances.get(instanceId)?.runtime?.logs?.();
     },
     async start() {
-      if (await containers.detect()) kinds = ['wasm', 'process', 'container'];
+      // The node serves wasm and processes at once; it offers containers once the engine answered.
+      void containers.detect().then((ok) => {
+        if (ok) kinds = ['wasm', 'process', 'container'];
+      });
       // The settings are read before the first instance can start; a Store that does not answer
       // does not keep the node from serving (the defaults hold until the map arrives).
       let waited: unknown;

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
-import { subjects, type EndpointsMessage, type Subscription } from '@kedge/core';
+import { join } from 'node:path';
+
+import {
+  type EndpointsMessage,
+  MemoryBus,
+  type NodeHeartbeat,
+  type Subscription,
+  silentLogger,
+  subjects,
+  systemClock,
+} from '@kedge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createRunner } from '../../runner.js';
 import { RunnerHarness } from '../../testing/harness.js';
 import {
   BLOAT_GO_SRC,
@@ -85,6 +96,36 @@ describe('container runtime on podman', () => {
     expect(await (await h.dispatch('oom-00001', 'oom-b')).text()).toBe('ok oom-00001\n');
     await expect.poll(() => containersLabelled(`${INSTANCE_LABEL}=oom-a`), { timeout: 20_000 }).toEqual([]);
     await h.stop('oom-00001', 'oom-b');
+  }, 60_000);
+
+  it('offers containers in its heartbeat once the engine answered', async () => {
+    const beats: NodeHeartbeat[] = [];
+    const sub = h.bus.subscribe<NodeHeartbeat>(subjects.nodeHeartbeat, (m) => void beats.push(m.data));
+    await expect.poll(() => beats.at(-1)?.runtimes, { timeout: 5000 }).toEqual(['wasm', 'process', 'container']);
+    sub.unsubscribe();
+  });
+
+  it("a node's next start removes the containers a crashed run of it left behind", async () => {
+    await h.revision('left-00001', undefined, {}, {}, { image: HELLO });
+    expect(await h.start('left-00001', 'left-a')).toMatchObject({ ok: true });
+    expect(await containersLabelled(`${INSTANCE_LABEL}=left-a`)).toHaveLength(1);
+    // The same node (id and data dir) starting again, as after a crash of the first.
+    const again = createRunner({
+      store: h.store,
+      bus: new MemoryBus(),
+      clock: systemClock,
+      logger: silentLogger,
+      nodeId: h.nodeId,
+      url: 'http://127.0.0.1:0',
+      dataDir: join(h.dir, 'runner'),
+      workers: 1,
+    });
+    await again.start();
+    try {
+      await expect.poll(() => containersLabelled(`${INSTANCE_LABEL}=left-a`), { timeout: 20_000 }).toEqual([]);
+    } finally {
+      await again.stop();
+    }
   }, 60_000);
 
   it('a missing image: Ready=False with what to do, by imagePullPolicy', async () => {

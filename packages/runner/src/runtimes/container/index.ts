@@ -23,6 +23,11 @@ export interface ContainerRuntimeOptions {
   /** The engine to use; none: this runner cannot run container revisions (and says so). */
   engine: ContainerEngine | undefined;
   nodeId: string;
+  /**
+   * Names this node across restarts (the runner derives it from node id and data dir): containers a
+   * crashed run of the same node left behind carry it, and the next start removes them.
+   */
+  nodeKey: string;
   /** How long a container may take to pass its readiness probe (default 60 s). */
   startTimeoutMs?: number;
   /** SIGTERM → SIGKILL grace when the revision's timeoutSeconds is longer (default 10 s). */
@@ -36,6 +41,7 @@ const PROBE_INTERVAL_MS = 10;
 /** Labels every container this runtime starts carries (the cleanup finds them by these). */
 export const OWNER_LABEL = 'kedge.dev/runner-instance';
 export const INSTANCE_LABEL = 'kedge.dev/instance';
+export const NODE_KEY_LABEL = 'kedge.dev/node-key';
 
 /**
  * Knative's runtime contract on a container engine: the revision's image runs with PORT, K_* and
@@ -60,6 +66,9 @@ export class ContainerRuntime implements Runtime {
       try {
         const version = await this.opts.engine.version();
         this.opts.logger.info({ engine: this.opts.engine.name, version }, 'container engine found');
+        const left = await this.opts.engine.removeLabelled({ [NODE_KEY_LABEL]: this.opts.nodeKey }).catch(() => 0);
+        if (left)
+          this.opts.logger.warn({ containers: left }, 'removed containers an earlier run of this node left behind');
         return undefined;
       } catch (err) {
         return err instanceof EngineUnavailableError
@@ -156,6 +165,7 @@ export class ContainerRuntime implements Runtime {
         labels: {
           [OWNER_LABEL]: this.owner,
           [INSTANCE_LABEL]: instanceId,
+          [NODE_KEY_LABEL]: this.opts.nodeKey,
           'kedge.dev/node': this.opts.nodeId,
           'serving.knative.dev/revision': rev.metadata.name,
           'serving.knative.dev/revisionNamespace': rev.metadata.namespace,

@@ -54,14 +54,15 @@ export class PodmanEngine implements ContainerEngine {
   async version(): Promise<string> {
     let r: Result;
     try {
-      r = await this.exec(['version', '--format', '{{.Client.Version}}']);
+      // `--version` touches no storage: it answers at once even while other podman calls hold its locks.
+      r = await this.exec(['--version']);
     } catch (err) {
       throw new EngineUnavailableError(
         `${this.binary} is not installed (${(err as Error).message}): install podman and runc (Debian: apt-get install podman runc)`,
       );
     }
     if (r.code !== 0) throw new EngineUnavailableError(`${this.binary} does not work here: ${firstLine(r.stderr)}`);
-    return r.stdout.trim();
+    return r.stdout.trim().replace(/^podman version /, '');
   }
 
   async hasImage(ref: string): Promise<boolean> {
