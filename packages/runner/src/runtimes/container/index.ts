@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { effectiveContainerConcurrency, freePort, parseQuantity, type Logger, type Revision } from '@kedge/core';
+import {
+  awaitsImageResolution,
+  effectiveContainerConcurrency, freePort, parseQuantity, type Logger, type Revision } from '@kedge/core';
 import { OutputRing } from '../output.js';
 import { waitReady } from '../probe.js';
 import {
@@ -88,6 +90,11 @@ export class ContainerRuntime implements Runtime {
   }
 
   async prepare(rev: Revision): Promise<void> {
+    if (awaitsImageResolution(rev))
+      throw new RevisionLoadError(
+        'ResolvingDigests',
+        `spec.containers[0].image: "${rev.spec.containers[0]?.image}" is being resolved to a digest; try again in a moment`,
+      );
     const engine = await this.engine(rev);
     const c = rev.spec.containers[0]!;
     const ref = imageToRun(rev);
