@@ -53,6 +53,7 @@ export * from './config/autoscaler.js';
 export * from './config/autoscaler-config.js';
 export * from './config/runner.js';
 export * from './resources/concurrency.js';
+export * from './resources/runtime-kind.js';
 export * from './resources/pod-autoscaler.js';
 export * from './net.js';
 export * from './retry.js';

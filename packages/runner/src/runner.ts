@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import {
   ACTIVATOR_HEADER,
   awaitsImageResolution,
@@ -18,10 +20,13 @@ import {
   type EndpointsMessage,
   type InstanceDispatcher,
   type Logger,
+  type LogLine,
   type LogsRequest,
   type NodeHeartbeat,
+  revisionRuntimeKind,
   type Revision,
   type RevisionHealth,
+  type RuntimeKind,
   type StartInstanceReply,
   type StartInstanceRequest,
   type StopInstanceReply,
@@ -32,6 +37,7 @@ import {
 import { InstanceLogs } from './logs/ring.js';
 import { ProcessRevisionGate } from './process-gate.js';
 import { Queue } from './queue/queue.js';
+import { ContainerRuntime, PodmanEngine, type ContainerEngine } from './runtimes/container/index.js';
 import { ProcessRuntime } from './runtimes/process/index.js';
 import { RevisionLoadError, jsonError, type Runtime, type RuntimeInstance, type Timings } from './runtimes/runtime.js';
 import { WasmRuntime } from './runtimes/wasm/index.js';
@@ -80,6 +86,11 @@ export interface RunnerDeps {
    * 10 s): a guest in an endless loop or a call waiting for minutes must not keep a node from stopping.
    */
   stopGraceMs?: number;
+  /**
+   * The engine container revisions run on (default: podman, when it works here); `null`: none —
+   * the node then tells the cluster it runs no container revisions.
+   */
+  containerEngine?: ContainerEngine | null;
 }
 
 export interface Runner {
@@ -88,6 +99,8 @@ export interface Runner {
   fetch(req: Request): Promise<Response>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** What an instance wrote that this node still keeps (kubectl logs reads it over the bus). */
+  logs(instanceId: string): LogLine[] | undefined;
 }
 
 interface Instance {
@@ -169,7 +182,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     },
   });
   const processes = new ProcessRuntime({ logger: log, output: logs });
-  const runtimes: Runtime[] = [processes, wasm];
+  const containers = new ContainerRuntime({
+    logger: log,
+    output: logs,
+    nodeId,
+    nodeKey: createHash('sha256').update(`${nodeId}\0${resolve(deps.dataDir)}`).digest('hex').slice(0, 16),
+    engine: deps.containerEngine === null ? undefined : (deps.containerEngine ?? new PodmanEngine()),
+  });
+  const runtimes: Record<RuntimeKind, Runtime> = { wasm, process: processes, container: containers };
   const gate = new ProcessRevisionGate({ store, logger: log });
   const instances = new Map<string, Instance>();
   const revisions = new Map<string, Revision>();
@@ -180,10 +200,13 @@ export function createRunner(deps: RunnerDeps): Runner {
   let unwatchSettings: (() => void) | undefined;
   let tick: unknown;
   const startedAt = clock.now();
+  /** What this node runs: the heartbeat tells placement (container only with a working engine). */
+  let kinds: RuntimeKind[] = ['wasm', 'process'];
   let stopping = false;
 
   const key = (ns: string, rev: string) => `${ns}/${rev}`;
-  const runtimeFor = (rev: Revision) => runtimes.find((r) => r.accepts(rev))!;
+  /** The revision's declared kind decides (core's runtimeKind, which admission and placement read too). */
+  const runtimeFor = (rev: Revision): Runtime => runtimes[revisionRuntimeKind(rev)];
   /** The runtime that may run the revision now; throws RevisionLoadError when the gate keeps it off. */
   const runnable = (rev: Revision): Runtime => {
     const runtime = runtimeFor(rev);
@@ -282,6 +305,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           await runtime.stop();
           return { ok: false, instanceId, error: 'instance was stopped while starting' };
         }
+        void runtime.ended?.then((why) => ended(inst, why));
         inst.state = 'ready';
         timings.total = performance.now() - t0;
         publishEndpoints(namespace, revision);
@@ -321,6 +345,20 @@ export function createRunner(deps: RunnerDeps): Runner {
       host: nodeId,
       time: clock.now(),
     });
+  }
+
+  /**
+   * The instance's process or container ended by itself (crashed, killed for its memory limit): it
+   * leaves the endpoints now, and the node's heartbeats stop listing it, so the autoscaler starts
+   * a replacement; its neighbours serve on.
+   */
+  function ended(inst: Instance, why: string): void {
+    if (instances.get(inst.id) !== inst || inst.state === 'draining') return;
+    log.warn({ revision: key(inst.namespace, inst.revision), instance: inst.id }, `instance ended: ${why}`);
+    inst.state = 'draining';
+    instances.delete(inst.id);
+    publishEndpoints(inst.namespace, inst.revision);
+    void inst.runtime!.stop().catch(() => undefined);
   }
 
   /** Leave the endpoints first, finish what is in flight, then stop the instance. */
@@ -404,7 +442,17 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (i.state === 'draining') continue;
       (live[key(i.namespace, i.revision)] ??= []).push(i.id);
     }
-    const hb: NodeHeartbeat = { nodeId, url, capacity, instances: live, time: clock.now(), startedAt, version: KEDGE_VERSION, guests: wasm.pool.usage() };
+    const hb: NodeHeartbeat = {
+      nodeId,
+      url,
+      capacity,
+      instances: live,
+      time: clock.now(),
+      startedAt,
+      version: KEDGE_VERSION,
+      guests: wasm.pool.usage(),
+      runtimes: kinds,
+    };
     bus.publish(subjects.nodeHeartbeat, hb);
     // Reports made while the bus is down would all arrive at the reconnect as one burst of load.
     const connected = bus.connected();
@@ -423,7 +471,16 @@ export function createRunner(deps: RunnerDeps): Runner {
   return {
     dispatcher: { nodeId, dispatch },
     fetch: fetchEntry,
+    logs(instanceId) {
+      const inst = instances.get(instanceId);
+      if (!inst) return undefined;
+      return logs.read({ namespace: inst.namespace, instanceId }).instances[0]?.lines;
+    },
     async start() {
+      // The node serves wasm and processes at once; it offers containers once the engine answered.
+      void containers.detect().then((ok) => {
+        if (ok) kinds = ['wasm', 'process', 'container'];
+      });
       // The settings are read before the first instance can start; a Store that does not answer
       // does not keep the node from serving (the defaults hold until the map arrives).
       let waited: unknown;
@@ -509,7 +566,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       clock.clearTimeout(timer as never);
       if (instances.size) log.warn({ instances: instances.size }, 'stop grace period over: ending the guests still serving');
       // Ends every guest (workers terminated, processes killed): what was still in flight fails.
-      for (const r of runtimes) await r.close();
+      for (const r of Object.values(runtimes)) await r.close();
     },
   };
 }

@@ -49,7 +49,17 @@ export interface ReconcilerDeps {
 export function createReconcilers(deps: ReconcilerDeps) {
   const { store, clock, logger } = deps;
   const now = () => new Date(clock.now()).toISOString();
-  const health = new Map<string, RevisionHealth>();
+  /** Per revision, each runner's latest report: runners differ (one has a container engine, one not). */
+  const health = new Map<string, Map<string, RevisionHealth>>();
+  /** A revision some runner loaded is healthy; else the newest failure says why not. */
+  const healthOf = (key: string): RevisionHealth | undefined => {
+    let newest: RevisionHealth | undefined;
+    for (const h of health.get(key)?.values() ?? []) {
+      if (h.ready) return h;
+      if (!newest || h.time > newest.time) newest = h;
+    }
+    return newest;
+  };
 
   // Knative's tracker: which routes read which Configuration/Revision.
   const readers = new Map<string, Set<string>>();
@@ -84,7 +94,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
   const revision = createRevisionReconciler({
     store,
     now,
-    health: (k) => health.get(k),
+    health: healthOf,
     processRevisions: () => deps.config.current.features.processRevisions,
     resolveImage: (k, image) => images.lookup(k, image),
     resolutionRecorded: (k) => images.forget(k),
@@ -219,9 +229,11 @@ export function createReconcilers(deps: ReconcilerDeps) {
         const h = msg.data;
         if (!h?.namespace || !h.revision) return;
         const key = `${h.namespace}/${h.revision}`;
-        const prev = health.get(key);
+        let perNode = health.get(key);
+        if (!perNode) health.set(key, (perNode = new Map()));
+        const prev = perNode.get(h.nodeId);
         if (prev && prev.time > h.time) return;
-        health.set(key, h);
+        perNode.set(h.nodeId, h);
         revisionCtl.enqueue(key);
       });
       unwatch = store.watch({}, (ev) => onEvent(ev.type, ev.object));

@@ -288,11 +288,12 @@ describe('more Knative behaviours', () => {
 
 describe('failures a user can act on', () => {
   it('an image Kedge cannot fetch → Revision ContainerMissing, Configuration RevisionFailed, Route RevisionMissing', async () => {
-    // A name with no registry host: nothing to resolve (registry images: image-resolution.test.ts).
-    await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: 'knative-samples/helloworld-go' }] } } } });
+    // A component whose blob was never uploaded (a container image is the runners' to judge).
+    const missing = `hello.wasm@sha256:${'f'.repeat(64)}`;
+    await apply({ ...service('bad'), spec: { template: { spec: { containers: [{ image: missing }] } } } });
     const rev = (await get<Revision>('Revision', 'bad-00001'))!;
     expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerMissing' });
-    expect(cond(rev, 'ContainerHealthy')?.message).toContain('Unable to fetch image "knative-samples/helloworld-go"');
+    expect(cond(rev, 'ContainerHealthy')?.message).toContain(`Unable to fetch image "${missing}": no blob`);
     const cfg = (await get<Configuration>('Configuration', 'bad'))!;
     expect(cond(cfg, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
     expect(cond(cfg, 'Ready')?.message).toMatch(/^Revision "bad-00001" failed with message: Unable to fetch image/);
@@ -343,6 +344,27 @@ describe('failures a user can act on', () => {
     rev = (await get<Revision>('Revision', 'h-00001'))!;
     expect(cond(rev, 'Ready')?.status).toBe('True');
     expect(cond(await get('Service', 'h'), 'Ready')?.status).toBe('True');
+  });
+
+  it('a container revision is healthy where some runner can run it: per-node reports, not the last one', async () => {
+    await apply({ ...service('ctr'), spec: { template: { spec: { containers: [{ image: 'localhost/helloworld-go' }] } } } });
+    const report = (nodeId: string, ready: boolean, extra: Partial<RevisionHealth> = {}) => {
+      const msg: RevisionHealth = { namespace: NS, revision: 'ctr-00001', nodeId, ready, time: clock.now(), ...extra };
+      bus.publish(subjects.revisionHealth(NS, 'ctr-00001'), msg);
+    };
+    const missing = { reason: 'ContainerEngineMissing', message: 'spec.containers[0].image: runner n1 has no container engine' };
+    report('n1', false, missing);
+    await api.idle();
+    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerEngineMissing' });
+    clock.advance(1000);
+    report('n2', true);
+    await api.idle();
+    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')?.status).toBe('True');
+    // The engine-less node saying it again does not undo what the node with an engine said.
+    clock.advance(1000);
+    report('n1', false, missing);
+    await api.idle();
+    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')?.status).toBe('True');
   });
 
   it('a route to a missing revision says so', async () => {

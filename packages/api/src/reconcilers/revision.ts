@@ -6,6 +6,7 @@ import {
   resolvesFromRegistry,
   skipsTagResolution,
   podAutoscalerFor,
+  revisionRuntimeKind,
   type Condition,
   type PodAutoscaler,
   type Revision,
@@ -44,15 +45,17 @@ const REGISTRY_REASONS = new Set([RESOLVING, 'RegistryUnreachable', 'ImageNotFou
 
 
 /**
- * Why the image cannot run, before any runner tries: Kedge runs components uploaded by
- * `kedge apply` (image `<file>@sha256:<hex>`), images resolved from a registry, or processes (a
- * container with `command`).
+ * Why the image cannot run, before any runner tries: a component uploaded by `kedge apply` (image
+ * `<file>.wasm@sha256:<hex>`) or a registry component must be in the store, a process needs the gate
+ * open. A container image is the runners' to judge: they report a missing engine or image (RevisionHealth).
  */
 async function imageProblem(store: Store, rev: Revision, processRevisions: boolean): Promise<string | undefined> {
   const c = rev.spec.containers[0];
   if (!c) return 'the revision has no container';
+  const kind = revisionRuntimeKind(rev);
+  if (kind === 'container') return undefined;
   // Admission refuses new ones while the gate is off; this covers those stored before it was closed.
-  if (c.command?.length)
+  if (kind === 'process')
     return processRevisions
       ? undefined
       : `process revisions are disabled: "${PROCESS_REVISIONS_FEATURE}: enabled" in ConfigMap config-features (namespace knative-serving) turns them on`;
@@ -64,7 +67,7 @@ async function imageProblem(store: Store, rev: Revision, processRevisions: boole
   }
   const digest = parseImageDigest(c.image ?? '');
   if (!digest)
-    return `Unable to fetch image "${c.image}": Kedge runs WebAssembly components, referenced as "<file>.wasm@sha256:<hex>" — use \`kedge apply -f\` or \`kedge service create --image ./file.wasm\` so the file is uploaded — or local processes (set "command")`;
+    return `Unable to fetch image "${c.image}": a WebAssembly component is referenced as "<file>.wasm@sha256:<hex>" — use \`kedge apply -f\` or \`kedge service create --image ./file.wasm\` so the file is uploaded`;
   if (!(await store.blobs.has(digest)))
     return `Unable to fetch image "${c.image}": no blob ${digest} in the store; apply the manifest again with \`kedge apply -f\` to upload the component`;
   return undefined;

@@ -24,6 +24,19 @@ describe('placement', () => {
     expect(c.plan('ns/rev', 5).unplaced).toBe(1);
   });
 
+  it('gives container revisions only to nodes that run containers', () => {
+    const c = new Cluster();
+    c.heartbeat({ ...hb('a', 10), runtimes: ['wasm', 'process'] }, 0);
+    c.heartbeat({ ...hb('b', 10), runtimes: ['wasm', 'process', 'container'] }, 0);
+    c.heartbeat(hb('c', 10), 0);
+    expect(c.plan('ns/rev', 3, 'container').start).toEqual(['b', 'b', 'b']);
+    expect(c.plan('ns/rev', 3, 'wasm').start).toEqual(['a', 'b', 'c']);
+    // A node that does not list its runtimes is an older runner: no engine.
+    const old = new Cluster();
+    old.heartbeat(hb('c', 10), 0);
+    expect(old.plan('ns/rev', 1, 'container')).toMatchObject({ start: [], unplaced: 1 });
+  });
+
   it('spreads a revision when nodes are equally free', () => {
     const c = new Cluster();
     c.heartbeat(hb('a', 10), 0);

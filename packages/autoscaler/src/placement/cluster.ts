@@ -1,4 +1,4 @@
-import type { EndpointsMessage, NodeHeartbeat } from '@kedge/core';
+import type { EndpointsMessage, NodeHeartbeat, RuntimeKind } from '@kedge/core';
 
 /** How long a node may stay silent (heartbeats come every second) before its instances count as gone. */
 export const NODE_TIMEOUT_MS = 5_000;
@@ -25,7 +25,11 @@ export interface NodeInfo {
   capacity: number;
   lastSeen: number;
   startedAt: number;
+  /** The runtime kinds it runs (heartbeat; an older runner that does not say: wasm and process). */
+  runtimes: readonly RuntimeKind[];
 }
+
+const LEGACY_RUNTIMES: readonly RuntimeKind[] = ['wasm', 'process'];
 
 export interface Plan {
   /** Node for each instance to start, in order. */
@@ -50,7 +54,14 @@ export class Cluster {
   /** Applies a heartbeat; returns whether the node is new and revision keys whose instance set changed. */
   heartbeat(hb: NodeHeartbeat, now: number): { joined: boolean; changed: Set<string> } {
     const joined = !this.nodes.has(hb.nodeId) || this.nodes.get(hb.nodeId)!.startedAt !== hb.startedAt;
-    this.nodes.set(hb.nodeId, { nodeId: hb.nodeId, url: hb.url, capacity: hb.capacity, lastSeen: now, startedAt: hb.startedAt });
+    this.nodes.set(hb.nodeId, {
+      nodeId: hb.nodeId,
+      url: hb.url,
+      capacity: hb.capacity,
+      lastSeen: now,
+      startedAt: hb.startedAt,
+      runtimes: hb.runtimes ?? LEGACY_RUNTIMES,
+    });
     const changed = new Set<string>();
     const listed = new Set<string>();
     for (const [revKey, ids] of Object.entries(hb.instances)) {
@@ -163,9 +174,10 @@ export class Cluster {
   /**
    * What to start or stop to reach `want` live instances. New ones go to the node with the most
    * free capacity (ties: fewer of this revision, then name); removals take not-ready instances
-   * first, then from the node with most of this revision, newest first.
+   * first, then from the node with most of this revision, newest first. Only nodes that run the
+   * revision's runtime kind take it (a node without a container engine gets no container revision).
    */
-  plan(revKey: string, want: number): Plan {
+  plan(revKey: string, want: number, kind?: RuntimeKind): Plan {
     const live = this.live(revKey);
     const plan: Plan = { start: [], stop: [], unplaced: 0 };
     if (want > live.length) {
@@ -181,7 +193,7 @@ export class Cluster {
         let bestFree = 0;
         for (const n of this.nodes.values()) {
           const free = n.capacity - loads.get(n.nodeId)!;
-          if (free <= 0) continue;
+          if (free <= 0 || (kind && !n.runtimes.includes(kind))) continue;
           if (
             !best ||
             free > bestFree ||

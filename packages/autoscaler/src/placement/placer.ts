@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   emitEvent,
   revisionRef,
+  revisionRuntimeKind,
   subjects,
   type Bus,
   type Clock,
@@ -37,7 +38,7 @@ export class Placer {
 
   /** Starts or stops instances so the revision has `scale.replicas` of them; returns the stops in flight. */
   place(st: RevisionState, now: number): Promise<unknown>[] {
-    const plan = this.cluster.plan(st.key, st.scale.replicas);
+    const plan = this.cluster.plan(st.key, st.scale.replicas, revisionRuntimeKind(st.revision));
     if (plan.unplaced > 0)
       this.log.warn(
         { revision: st.key, unplaced: plan.unplaced, nodes: this.cluster.nodes.size },

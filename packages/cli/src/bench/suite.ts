@@ -128,6 +128,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const component = join(root, 'examples/helloworld/build/helloworld.wasm');
   const manifest = join(root, 'examples/helloworld/service.yaml');
   const processManifest = join(root, 'examples/helloworld-node/service.yaml');
+  const containerManifest = join(root, 'examples/helloworld-go/service.yaml');
   const jsManifest = join(root, 'packages/cli/bench-scenarios/hello-js.yaml');
   const outDir = join(root, 'bench-out');
   const svgDir = resolve(root, opts.docs, 'bench');
@@ -186,7 +187,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
 
   const targets: Target[] = [];
   let kedge:
-    | { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; processTarget?: BenchTarget; jsTarget?: BenchTarget; dataDir: string }
+    | { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; processTarget?: BenchTarget; containerTarget?: BenchTarget; jsTarget?: BenchTarget; dataDir: string }
     | undefined;
   try {
     // ---- servers: baselines and a fresh kedge up, all started before any load so rounds can interleave.
@@ -298,6 +299,16 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           kedge.processTarget = await targetOfService(kedge.client, svc.metadata.namespace, svc.metadata.name);
         } catch (err) {
           missing('the process revision (examples/helloworld-node)', err);
+        }
+        try {
+          // The container row needs podman and the example's local image (examples/helloworld-go/build.sh).
+          const [doc] = await readManifests(containerManifest);
+          doc!.object.metadata.namespace = 'example';
+          await kedge.client.create(doc!.object);
+          const svc = await waitServiceReady(kedge.client, 'example', doc!.object.metadata.name, 60_000);
+          kedge.containerTarget = await targetOfService(kedge.client, svc.metadata.namespace, svc.metadata.name);
+        } catch (err) {
+          missing('the container revision (examples/helloworld-go on podman; build it with examples/helloworld-go/build.sh)', err);
         }
         if (opts.js) {
           try {
@@ -411,6 +422,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           : []),
         ...(kedge.processTarget
           ? [{ key: 'cold-start-process', setup: 'kedge apply -f examples/helloworld-node/service.yaml (kedge up --allow-process-revisions run from the repository root)', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
+          : []),
+        ...(kedge.containerTarget
+          ? [{ key: 'cold-start-container', setup: 'examples/helloworld-go/build.sh && kedge apply -f examples/helloworld-go/service.yaml (namespace example; podman)', target: kedge.containerTarget, service: 'helloworld-go', settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'container revision (helloworld-go on podman), from a quiet zero' }]
           : []),
       ];
       const bars: PhaseBar[] = [];

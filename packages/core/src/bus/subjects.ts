@@ -1,3 +1,5 @@
+import type { RuntimeKind } from '../resources/runtime-kind.js';
+
 /**
  * Every subject Kedge uses, in one place. Tokens are `<namespace>.<revision>` where a message is about
  * one revision (names are DNS labels, so they never contain dots). See docs/architecture.md, and
@@ -185,6 +187,11 @@ export interface NodeHeartbeat {
    * flight (running or suspended while they wait), and their linear memory in bytes.
    */
   guests?: { workers: number; instances: number; inFlight: number; memoryBytes: number };
+  /**
+   * The runtime kinds the node runs (core's runtimeKind): `container` only where an engine works.
+   * Absent (an older runner): wasm and process.
+   */
+  runtimes?: RuntimeKind[];
 }
 
 export interface RevisionHealth {

@@ -1,8 +1,9 @@
+import { revisionRuntimeKind } from './runtime-kind.js';
 import type { Revision } from './types.js';
 
-/** A container with `command` runs as a local process; any other is a WebAssembly component. */
+/** The revision runs as a local process (runtimeKind `process`). */
 export function isProcessRevision(rev: Revision): boolean {
-  return !!rev.spec.containers[0]?.command?.length;
+  return revisionRuntimeKind(rev) === 'process';
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Cancellation, markCompleteResponse, type Revision } from '@kedge/core';
+import { type Cancellation, markCompleteResponse, type Revision, type RuntimeKind } from '@kedge/core';
 import type { InstanceUsage } from './usage.js';
 
 /** Phase timings of one instance start, in ms (they end up in StartInstanceReply.timings). */
@@ -17,11 +17,16 @@ export interface RuntimeInstance {
   stop(): Promise<void>;
   /** CPU time and memory so far, for the HPA class (reported with the queue's stats). */
   usage?(): InstanceUsage | undefined;
+  /**
+   * Settles with why, when the instance ended on its own (its process or container exited, killed
+   * for its memory limit): the runner takes it out of the endpoints and the autoscaler replaces it.
+   */
+  readonly ended?: Promise<string>;
 }
 
 export interface Runtime {
-  /** Can this runtime run the revision? */
-  accepts(rev: Revision): boolean;
+  /** The revisions it runs: those whose runtimeKind (core) is this. */
+  readonly kind: RuntimeKind;
   /** Knative's image pull: get the revision ready to start fast. Rejects with a user-facing error. */
   prepare(rev: Revision): Promise<void>;
   start(rev: Revision, instanceId: string, timings: Timings): Promise<RuntimeInstance>;

@@ -19,6 +19,7 @@ import {
   type StartInstanceReply,
 } from '@kedge/core';
 import { createRunner, type Runner } from '../runner.js';
+import type { ContainerEngine } from '../runtimes/container/engine.js';
 
 /** A runner on a MemoryBus and a SQLite store in a temp dir, plus helpers to drive it like the autoscaler. */
 export class RunnerHarness {
@@ -32,7 +33,13 @@ export class RunnerHarness {
   private readonly healthListeners = new Set<(h: RevisionHealth) => void>();
 
   async setup(
-    opts: { workers?: number; gatewayUrl?: string; gatewayFetch?: (req: Request) => Promise<Response>; processRevisions?: boolean } = {},
+    opts: {
+      workers?: number;
+      gatewayUrl?: string;
+      gatewayFetch?: (req: Request) => Promise<Response>;
+      processRevisions?: boolean;
+      containerEngine?: ContainerEngine | null;
+    } = {},
   ): Promise<this> {
     this.dir = await mkdtemp(join(tmpdir(), 'kedge-runner-'));
     this.store = new SqliteStore(join(this.dir, 'store'));
@@ -54,6 +61,7 @@ export class RunnerHarness {
       spareWorkers: 1,
       ...(opts.gatewayUrl ? { gatewayUrl: opts.gatewayUrl } : {}),
       ...(opts.gatewayFetch ? { gatewayFetch: opts.gatewayFetch } : {}),
+      ...(opts.containerEngine !== undefined ? { containerEngine: opts.containerEngine } : {}),
     });
     await this.runner.start();
     return this;

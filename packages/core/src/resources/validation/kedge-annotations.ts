@@ -1,6 +1,7 @@
 import { AUTOSCALING_ANNOTATIONS, getAnnotation, HPA_CLASS, KPA_CLASS } from './annotations.js';
 import { CPU_LIMIT_MS_MAX } from '../../config/runner.js';
 import { at, type Errs } from './errors.js';
+import { RUNTIME_ANNOTATION, RUNTIME_KINDS } from '../runtime-kind.js';
 
 // Kedge's own revision annotations: the runner reads them through the readers below, so admission
 // and the runner agree on every value.
@@ -78,6 +79,9 @@ export function validateKedgeAnnotations(
   const perRequest = anns[INSTANCE_PER_REQUEST_ANNOTATION];
   if (perRequest !== undefined && perRequest !== 'true' && perRequest !== 'false')
     errs.invalid(at(path, INSTANCE_PER_REQUEST_ANNOTATION), perRequest, 'must be "true" or "false"');
+  const runtime = anns[RUNTIME_ANNOTATION];
+  if (runtime !== undefined && !(RUNTIME_KINDS as readonly string[]).includes(runtime))
+    errs.invalid(at(path, RUNTIME_ANNOTATION), runtime, `must be one of ${RUNTIME_KINDS.join(', ')}`);
   const cpu = anns[CPU_LIMIT_ANNOTATION];
   if (cpu !== undefined) {
     const p = at(path, CPU_LIMIT_ANNOTATION);

@@ -121,7 +121,7 @@ export function validateRevision(o: Obj, errs: Errs, ctx: ValidationContext): vo
   if (old) {
     if (!deepEqual(old.spec, o.spec)) errs.add('spec', `Immutable fields changed (-old +new):\n${shortDiff(old.spec, o.spec)}`);
   } else if (!ctx.statusUpdate) {
-    validateRevisionSpec(o.spec, 'spec', errs, { defaults: { ...DEFAULTS_CONFIG, ...ctx.config }, features: ctx.features });
+    validateRevisionSpec(o.spec, 'spec', errs, { defaults: { ...DEFAULTS_CONFIG, ...ctx.config }, features: ctx.features, annotations: meta.annotations });
   }
 }
 

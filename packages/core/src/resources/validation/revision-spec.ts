@@ -2,6 +2,7 @@ import { FEATURES_CONFIG, PROCESS_REVISIONS_FEATURE, type FeaturesConfig } from 
 import { DEFAULTS_CONFIG, type DefaultsConfig } from '../defaulting.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../names.js';
 import { parseQuantity } from '../quantity.js';
+import { RUNTIME_ANNOTATION } from '../runtime-kind.js';
 import {
   DEFAULT_USER_PORT,
   validateServingContainer,
@@ -15,6 +16,8 @@ import { KNATIVE_REVISION_FIELDS, PODSPEC_FIELDS, VOLUME_SOURCES } from './field
 export interface RevisionSpecContext {
   defaults?: DefaultsConfig;
   features?: Partial<FeaturesConfig>;
+  /** The revision's (or template's) annotations: `kedge.dev/runtime` decides what `command` means. */
+  annotations?: Record<string, string> | undefined;
 }
 
 const ALWAYS_ALLOWED_PODSPEC = [
@@ -165,16 +168,23 @@ function validateContainerConcurrency(v: unknown, path: string, errs: Errs, d: D
   else if (v < lo || v > d.containerConcurrencyMaxLimit) errs.bounds(path, v, lo, d.containerConcurrencyMaxLimit);
 }
 
-/** A container with `command` runs a local process: only when config-features allows it. */
-function checkProcessRevisions(containers: unknown[], path: string, errs: Errs, features: FeaturesConfig): void {
-  if (features.processRevisions) return;
+/**
+ * A container with `command` runs a local process (unless `kedge.dev/runtime` declares another kind):
+ * only when config-features allows it.
+ */
+function checkProcessRevisions(containers: unknown[], path: string, errs: Errs, features: FeaturesConfig, annotations?: Record<string, string>): void {
+  const declared = annotations?.[RUNTIME_ANNOTATION];
+  if (declared === 'process' && !(isObj(containers[0]) && Array.isArray(containers[0].command) && containers[0].command.length > 0))
+    errs.add(at(at(at(path, 'containers'), 0), 'command'), `required: ${RUNTIME_ANNOTATION} "process" runs this command as a local process`);
+  if (features.processRevisions || (declared !== undefined && declared !== 'process')) return;
   containers.forEach((c, i) => {
     if (isObj(c) && Array.isArray(c.command) && c.command.length > 0)
       errs.add(
         at(at(at(path, 'containers'), i), 'command'),
         `process revisions are disabled: a container with "command" runs that command as a local process on the runner. ` +
           `An operator enables them with "${PROCESS_REVISIONS_FEATURE}: enabled" in ConfigMap config-features (namespace knative-serving), ` +
-          `or by starting \`kedge up --allow-process-revisions\``,
+          `or by starting \`kedge up --allow-process-revisions\`; annotation ${RUNTIME_ANNOTATION}: container runs the image instead, with ` +
+          `"command" as its entrypoint`,
       );
   });
 }
@@ -194,7 +204,7 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
   if (spec.containers !== undefined && spec.containers !== null && !Array.isArray(spec.containers))
     errs.invalid(at(path, 'containers'), spec.containers, 'must be a list');
   const volumes = validateVolumes(spec.volumes, [...containers, ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])], at(path, 'volumes'), errs, features);
-  checkProcessRevisions(containers, path, errs, features);
+  checkProcessRevisions(containers, path, errs, features, ctx.annotations);
   const port = servingPort(containers, path, errs);
   const cctx: ContainerContext = { features, volumes, port };
 

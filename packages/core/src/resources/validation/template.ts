@@ -48,7 +48,11 @@ export function validateTemplate(template: unknown, path: string, errs: Errs, pa
     else if (parent.name && !name.startsWith(`${parent.name}-`))
       errs.invalid(at(mp, 'name'), `${JSON.stringify(name)} must have prefix ${JSON.stringify(`${parent.name}-`)}`);
   }
-  validateRevisionSpec(template.spec, at(path, 'spec'), errs, { defaults: { ...DEFAULTS_CONFIG, ...ctx.config }, features: ctx.features });
+  validateRevisionSpec(template.spec, at(path, 'spec'), errs, {
+    defaults: { ...DEFAULTS_CONFIG, ...ctx.config },
+    features: ctx.features,
+    annotations: meta.annotations,
+  });
 }
 
 /**

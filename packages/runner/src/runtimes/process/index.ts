@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 
-import { effectiveContainerConcurrency, freePort, isProcessRevision, type Logger, type Probe, type Revision } from '@kedge/core';
+import { effectiveContainerConcurrency, freePort, type Logger, type Revision } from '@kedge/core';
+import { waitReady } from '../probe.js';
 import { processUsage } from '../usage.js';
 import type { InstanceLogSink } from '../../logs/sink.js';
-import { RevisionLoadError, appHeaders, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import { forward } from '../upstream.js';
 
 export interface ProcessRuntimeOptions {
   logger: Logger;
@@ -21,11 +22,9 @@ export interface ProcessRuntimeOptions {
  * runs as a local process listening on $PORT (127.0.0.1), with K_* and the revision's env.
  */
 export class ProcessRuntime implements Runtime {
-  constructor(private readonly opts: ProcessRuntimeOptions) {}
+  readonly kind = 'process';
 
-  accepts(rev: Revision): boolean {
-    return isProcessRevision(rev);
-  }
+  constructor(private readonly opts: ProcessRuntimeOptions) {}
 
   async prepare(): Promise<void> {}
 
@@ -52,58 +51,62 @@ export class ProcessRuntime implements Runtime {
       this.opts.output?.write(instanceId, 'stderr', d);
     });
     let exited: string | undefined;
-    const exit = new Promise<void>((resolve) => {
+    const exit = new Promise<string>((resolve) => {
       child.once('exit', (code, signal) => {
         exited = signal ? `signal ${signal}` : `code ${code}`;
-        resolve();
+        resolve(`the process exited (${exited})`);
       });
       child.once('error', (err) => {
         exited = err.message;
-        resolve();
+        resolve(`the process could not run: ${exited}`);
       });
     });
     timings.spawn = performance.now() - t0;
     const r0 = performance.now();
     try {
-      await waitReady(c.readinessProbe, port, this.opts.startTimeoutMs ?? 30_000, () => exited);
+      await waitReady({
+        probe: c.readinessProbe,
+        port,
+        timeoutMs: this.opts.startTimeoutMs ?? 30_000,
+        intervalMs: 50,
+        exited: () => exited,
+      });
     } catch (err) {
       child.kill('SIGKILL');
-      throw new RevisionLoadError('ProcessNotReady', `spec.containers[0].command: ${(err as Error).message}`);
+      throw new RevisionLoadError(
+        'ProcessNotReady',
+        `spec.containers[0].command: the process ${(err as Error).message}`,
+      );
     }
     timings.ready = performance.now() - r0;
     const graceMs = Math.min((rev.spec.timeoutSeconds ?? 300) * 1000, this.opts.maxGraceMs ?? 10_000);
     const base = `http://127.0.0.1:${port}`;
+    let stopping = false;
     return {
       concurrency: effectiveContainerConcurrency(rev),
       async handle(req, cancel) {
-        const signal = cancel.signal();
         if (exited) return jsonError(502, 'ProcessExited', `the instance's process exited (${exited})`);
-        const url = new URL(req.url);
-        try {
-          return await fetch(base + url.pathname + url.search, {
-            method: req.method,
-            headers: appHeaders(req.headers),
-            body: req.body,
-            signal,
-            redirect: 'manual',
-            ...(req.body ? { duplex: 'half' } : {}),
-          } as RequestInit);
-        } catch (err) {
-          if (signal.aborted) throw signal.reason;
-          return jsonError(502, 'UpstreamError', `the instance's process did not answer: ${(err as Error).message}`);
-        }
+        return forward(base, req, cancel, 'process');
       },
       async stop() {
+        stopping = true;
         await stopProcess(child, exit, () => exited !== undefined, graceMs);
       },
       usage: () => (exited ? undefined : processUsage(child.pid)),
+      // A stop the runner asked for is not an end of its own.
+      ended: exit.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
     };
   }
 
   async close(): Promise<void> {}
 }
 
-async function stopProcess(child: ChildProcess, exit: Promise<void>, gone: () => boolean, graceMs: number): Promise<void> {
+async function stopProcess(
+  child: ChildProcess,
+  exit: Promise<unknown>,
+  gone: () => boolean,
+  graceMs: number,
+): Promise<void> {
   if (gone()) return;
   child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
@@ -116,56 +119,4 @@ async function stopProcess(child: ChildProcess, exit: Promise<void>, gone: () =>
   await Promise.race([exit, killed]);
   clearTimeout(timer);
   await exit;
-}
-
-/** Knative's aggressive probing (period 0): try every 50 ms with a 100 ms timeout until ready. */
-async function waitReady(probe: Probe | undefined, port: number, timeoutMs: number, exited: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'not probed yet';
-  for (;;) {
-    const why = exited();
-    if (why) throw new Error(`the process exited (${why}) before it became ready`);
-    try {
-      await probeOnce(probe, port);
-      return;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms (last probe: ${last})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Knative's defaulted probes carry port 0 (or a named port): both mean the serving port, PORT. */
-function probePort(p: number | string | undefined, port: number): number {
-  return typeof p === 'number' && p > 0 ? p : port;
-}
-
-async function probeOnce(probe: Probe | undefined, port: number): Promise<void> {
-  if (probe?.httpGet) {
-    const h = probe.httpGet;
-    const headers: Record<string, string> = { 'user-agent': 'kube-probe/kedge', 'k-kubelet-probe': 'queue' };
-    for (const x of h.httpHeaders ?? []) headers[x.name] = x.value;
-    const res = await fetch(`http://127.0.0.1:${probePort(h.port, port)}${h.path ?? '/'}`, { headers, signal: AbortSignal.timeout(1000) });
-    await res.arrayBuffer();
-    if (res.status < 200 || res.status >= 400) throw new Error(`GET ${h.path ?? '/'} answered ${res.status}`);
-    return;
-  }
-  const target = probePort(probe?.tcpSocket?.port, port);
-  await new Promise<void>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: target });
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`TCP ${target}: timeout`));
-    }, 100);
-    s.once('connect', () => {
-      clearTimeout(t);
-      s.end();
-      resolve();
-    });
-    s.once('error', (err) => {
-      clearTimeout(t);
-      reject(new Error(`TCP ${target}: ${err.message}`));
-    });
-  });
 }

@@ -5,7 +5,6 @@ import {
   componentDigest,
   CPU_LIMIT_ANNOTATION,
   DEFAULT_RUNNER_CONFIG,
-  isProcessRevision,
   markCompleteResponse,
   parseQuantity,
   readCpuLimitMs,
@@ -73,6 +72,7 @@ const SYNC_CALLS_PER_GUEST = 16;
 
 /** WebAssembly components (wasi:http/proxy 0.2.x) run through jco in guest worker threads. */
 export class WasmRuntime implements Runtime {
+  readonly kind = 'wasm';
   readonly pool: WorkerPool;
   readonly cache: ComponentCache;
   private readonly warm = new Map<string, string[]>();
@@ -101,9 +101,6 @@ export class WasmRuntime implements Runtime {
     });
   }
 
-  accepts(rev: Revision): boolean {
-    return !isProcessRevision(rev);
-  }
 
   async prepare(rev: Revision): Promise<void> {
     this.live.add(revisionKey(rev));

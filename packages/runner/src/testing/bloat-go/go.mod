@@ -1,0 +1,3 @@
+module kedge.dev/testing/bloat
+
+go 1.19
