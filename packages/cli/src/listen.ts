@@ -1,48 +1,8 @@
-import { isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { parseListen, type ListenAddress } from '@kedge/core';
 
-/** Where a listener binds: `--listen HOST:PORT` (IPv6 as `[::]:PORT`). */
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export { advertisedUrl, isWildcard, parseListen, type ListenAddress } from '@kedge/core';
 
-/** Parses `HOST:PORT`, `[V6]:PORT` or `:PORT` (loopback); errors name the flag. */
-export function parseListen(flag: string, value: string): ListenAddress {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
-  const host = m ? (m[1] ?? m[2] ?? '') : '';
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`${flag}: "${value}" is not HOST:PORT (e.g. 0.0.0.0:8080, [::]:8080, 127.0.0.1:0)`);
-  if (host && !isIP(host) && host !== 'localhost')
-    throw new Error(`${flag}: "${host}" is not an IP address (listen on an address this machine has, or 0.0.0.0 for all)`);
-  return { host: host || '127.0.0.1', port };
-}
-
-/** Commander's argument parser for a `--…-listen HOST:PORT` flag. */
+/** Commander's argument parser for a `--…listen HOST:PORT` flag. */
 export function listenFlag(flag: string): (v: string) => ListenAddress {
   return (v) => parseListen(flag, v);
-}
-
-/** 0.0.0.0 or :: — every address of the machine. */
-export function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '[::]';
-}
-
-/**
- * The address other machines use for a listener: the bound one, or for a wildcard bind the first
- * non-internal IPv4 address of this machine (loopback when it has none). `--advertise` overrides it.
- */
-export function advertisedUrl(host: string, port: number, advertise?: string): string {
-  if (advertise) return advertise.replace(/\/$/, '');
-  let h = host;
-  if (isWildcard(host)) {
-    h = '127.0.0.1';
-    outer: for (const addrs of Object.values(networkInterfaces()))
-      for (const a of addrs ?? [])
-        if (a.family === 'IPv4' && !a.internal) {
-          h = a.address;
-          break outer;
-        }
-  }
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

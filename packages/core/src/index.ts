@@ -54,6 +54,7 @@ export * from './config/runner.js';
 export * from './resources/concurrency.js';
 export * from './resources/pod-autoscaler.js';
 export * from './net.js';
+export * from './listen.js';
 export * from './retry.js';
 export * from './store/watchers.js';
 export * from './lifecycle/index.js';
