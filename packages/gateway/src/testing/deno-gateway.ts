@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const DENO_ENTRY = join(REPO_ROOT, 'packages/gateway/dist/deno/main.js');
+/** `npm run build:edge-bundle -w @kedge/gateway`: the entry with every dependency inlined. */
+export const EDGE_BUNDLE = join(REPO_ROOT, 'packages/gateway/dist/edge/kedge-gateway.js');
 /** Permissions the edge gateway needs: NATS and runners (net), token file and blob cache (read/write), env, hostname (sys). */
 export const DENO_PERMISSIONS = ['--allow-net', '--allow-read', '--allow-write', '--allow-env', '--allow-sys'];
 
@@ -39,11 +41,21 @@ const READY = /^kedge gateway ready id=(\S+) node=(\S+) gateway=(\S+) admin=(\S+
  */
 export function startDenoGateway(
   args: string[],
-  opts: { binary?: string; env?: Record<string, string>; cwd?: string; readyTimeoutMs?: number } = {},
+  opts: {
+    /** A compiled gateway to run instead of `deno run`. */
+    binary?: string;
+    /** The module `deno run` runs (default the built entry, with the repository's node_modules). */
+    entry?: string;
+    env?: Record<string, string>;
+    cwd?: string;
+    readyTimeoutMs?: number;
+  } = {},
 ): Promise<DenoGatewayProcess> {
+  const entry = opts.entry ?? DENO_ENTRY;
+  const modules = entry === DENO_ENTRY ? ['--node-modules-dir=manual'] : [];
   const [cmd, argv] = opts.binary
     ? [opts.binary, args]
-    : [denoBinary(), ['run', ...DENO_PERMISSIONS, '--node-modules-dir=manual', DENO_ENTRY, ...args]];
+    : [denoBinary(), ['run', ...DENO_PERMISSIONS, ...modules, entry, ...args]];
   const child = spawn(cmd, argv, {
     cwd: opts.cwd ?? REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
