@@ -119,6 +119,16 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
       ['deno', deno.urls.gateway, deno.urls.admin],
       ['node', nodeGw.urls.gateway!, nodeGw.urls.admin!],
     ] as const) {
+      // The gateway has heard both nodes' endpoints (a heartbeat listing an instance can come first).
+      for (let i = 0; ; i++) {
+        const view = (await fetch(`${admin}/debug/gateway`).then((r) => r.json())) as {
+          revisions: { key: string; endpoints: number; localEndpoints: number }[];
+        };
+        const near = view.revisions.find((r) => r.key === 'edge/near-00001');
+        if (near?.endpoints === 2 && near.localEndpoints === 1) break;
+        expect(i, `${gw} gateway never saw both endpoints: ${JSON.stringify(near)}`).toBeLessThan(400);
+        await new Promise((r) => setTimeout(r, 25));
+      }
       const before = await forwarded(admin, 'near-00001');
       // 8 clients × 50 requests: what one hello instance carries easily.
       await Promise.all(
