@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,8 +94,7 @@ describe('--listen HOST:PORT', () => {
         nats: nats.url,
         token: TOKEN,
         id: 'gw-listen',
-        listen: { host: '0.0.0.0', port: 0 },
-        adminListen: { host: '127.0.0.1', port: 0 },
+        listen: { gateway: { host: '0.0.0.0', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
         dataDir: join(dir, 'gw'),
         logger: silentLogger,
       });
@@ -117,7 +115,7 @@ describe('--listen HOST:PORT', () => {
         nats: nats.url,
         token: TOKEN,
         id: 'api-listen',
-        listen: { host: '0.0.0.0', port: 0 },
+        listen: { api: { host: '0.0.0.0', port: 0 } },
         dataDir: join(dir, 'api'),
         logger: silentLogger,
       });
