@@ -74,7 +74,7 @@ export async function startEdgeGateway(
   const id = flags.id ?? `gateway-${nodeId}`;
   const dataDir = resolve(flags.dataDir ?? join('.kedge', `gateway-${id}`));
   const logger = deps.logger.child({ role: 'gateway', id });
-  let nc;
+  let nc: Awaited<ReturnType<typeof connectNats>>;
   try {
     nc = await connectNats({
       servers: flags.nats,
