@@ -72,6 +72,8 @@ export class AutoscalerEvents {
 
   onPoke(poke: PokeMessage): void {
     const st = this.p.scalers.get(resourceKey(poke.namespace, poke.revision));
+    // Local-first: the start this poke brings goes to the poking gateway's node when a runner there has room.
+    if (st && poke.nodeId) this.p.cluster.prefer(st.key, poke.nodeId, this.p.clock.now());
     if (st?.scaler.poke(this.p.clock.now(), st.scale.replicas, poke.concurrency)) this.p.reconciler.reconcile(st, true);
   }
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { StoreError, SYSTEM_NAMESPACE, type Bus, type Clock, type ConfigMap, type Logger, type Store } from '@kedge/core';
+import { StoreError, SYSTEM_NAMESPACE, type Bus, type Clock, type ConfigMap, type ListenAddress, type Logger, type Store } from '@kedge/core';
 import type { Backends } from './roles/backends.js';
 import { ROLES, composeRoles, type ListenerName } from './roles/compose.js';
 
@@ -8,6 +8,8 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** Listener ports (the roles' defaults where absent; 0 = any free port). */
   ports?: Partial<Record<ListenerName, number>>;
+  /** `kedge up --listen/--api-listen/--runner-listen/--admin-listen`: host and port per listener. */
+  listen?: Partial<Record<ListenerName, ListenAddress>>;
   host?: string;
   logger: Logger;
   clock?: Clock;
@@ -58,6 +60,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     dataDir,
     host: opts.host ?? '127.0.0.1',
     ...(opts.ports ? { ports: opts.ports } : {}),
+    ...(opts.listen ? { listen: opts.listen } : {}),
     token: opts.token,
     tlsDir: opts.tlsDir ?? dataDir,
     // Alone on an in-process bus: nobody else can announce anything, so the first request is not held.

@@ -30,6 +30,9 @@ export function serveFetch(
   /** Answer only TLS, with these options (the gateway's HTTPS port: certificates picked by SNI). */
   tlsOnly?: HttpsOptions,
 ): Promise<Served> {
+  // Off loopback the API's bearer token would cross the network in the clear over plain HTTP:
+  // there, plain HTTP is answered only to this machine's own peers, everyone else must use TLS.
+  const plainFrom = tls && !isLoopback(host) ? loopbackPeer : anyPeer;
   const server = (
     tlsOnly ? createAdaptorServer({ fetch, createServer: createHttpsServer, serverOptions: tlsOnly }) : createAdaptorServer({ fetch })
   ) as Server;
@@ -42,7 +45,7 @@ export function serveFetch(
     ? createNetServer((socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
-        dispatch(socket, server, secure);
+        dispatch(socket, server, secure, plainFrom);
       })
     : server;
   const servers = secure ? [server, secure] : [server];
@@ -88,10 +91,32 @@ export function isLoopback(host: string): boolean {
 /** A connection that sends nothing is closed after this long (what http.Server's headersTimeout allows). */
 const FIRST_BYTE_TIMEOUT_MS = 60_000;
 
-function dispatch(socket: Socket, plain: Server, secure: Server): void {
+const anyPeer = () => true;
+/** The peer is this machine (IPv4 loopback, IPv6 loopback or IPv4-mapped loopback). */
+export function loopbackPeer(socket: { remoteAddress?: string | undefined }): boolean {
+  const a = socket.remoteAddress ?? '';
+  return a === '::1' || /^(::ffff:)?127\./.test(a);
+}
+
+const PLAIN_REFUSED = JSON.stringify({
+  kind: 'Status',
+  status: 'Failure',
+  reason: 'Forbidden',
+  code: 403,
+  message: 'plain HTTP is served to this machine only: use https:// (the token must not cross the network in the clear)',
+});
+
+function dispatch(socket: Socket, plain: Server, secure: Server, plainFrom: (s: Socket) => boolean): void {
   socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
   socket.once('data', (first: Buffer) => {
     socket.setTimeout(0);
+    if (first[0] !== 0x16 && !plainFrom(socket)) {
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(PLAIN_REFUSED)}\r\n` +
+          `connection: close\r\n\r\n${PLAIN_REFUSED}`,
+      );
+      return;
+    }
     socket.pause();
     socket.unshift(first);
     (first[0] === 0x16 ? secure : plain).emit('connection', socket);

@@ -56,6 +56,7 @@ export * from './resources/concurrency.js';
 export * from './resources/runtime-kind.js';
 export * from './resources/pod-autoscaler.js';
 export * from './net.js';
+export * from './listen.js';
 export * from './retry.js';
 export * from './store/watchers.js';
 export * from './lifecycle/index.js';

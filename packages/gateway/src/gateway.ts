@@ -50,6 +50,12 @@ export interface GatewayDeps {
   clock: Clock;
   logger: Logger;
   id: string;
+  /**
+   * The machine this gateway runs on. Ready instances of runners with the same node id are used
+   * first, others only when those are saturated or absent; pokes ask for cold starts here.
+   * Default: the node of the first local dispatcher, if any.
+   */
+  nodeId?: string;
   /** Runners in this process: their instances are called directly instead of over HTTP. */
   localDispatchers?: InstanceDispatcher[];
   activator?: ActivatorOptions;
@@ -97,7 +103,16 @@ export interface GatewayView {
   hosts: string[];
   /** Domains of DomainMappings being served. */
   domains: string[];
-  revisions: { key: string; mode: 'Proxy' | 'Serve'; endpoints: number; held: number; inFlight: number; failed?: string }[];
+  revisions: {
+    key: string;
+    mode: 'Proxy' | 'Serve';
+    endpoints: number;
+    /** Of those, on this gateway's node. */
+    localEndpoints: number;
+    held: number;
+    inFlight: number;
+    failed?: string;
+  }[];
 }
 
 /** Local dispatchers signal "this instance is not here (any more)" with one of these error codes. */
@@ -143,10 +158,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const clusterToken = deps.clusterToken || undefined;
   const transportOpts = clusterToken ? { clusterToken } : {};
   const transport: Transport = deps.transport ?? (isDeno() ? new FetchTransport(transportOpts) : new UndiciTransport(transportOpts));
+  const nodeId = deps.nodeId ?? deps.localDispatchers?.[0]?.nodeId;
   let activator: Activator;
-  const metrics = new GatewayMetrics(id, function* () {
-    for (const s of activator.all()) yield [s.namespace, s.revision, s.throttler.held];
-  });
+  const metrics = new GatewayMetrics(
+    id,
+    function* () {
+      for (const s of activator.all()) yield [s.namespace, s.revision, s.throttler.held];
+    },
+    function* () {
+      for (const s of activator.all()) yield [s.namespace, s.revision, s.forwardedLocal, s.forwardedRemote];
+    },
+  );
   const statsPublisher = new GatewayStatsPublisher({
     bus,
     logger: log,
@@ -160,6 +182,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clock,
       logger: log,
       id,
+      ...(nodeId !== undefined ? { nodeId } : {}),
       events: {
         coldStart: (s) => metrics.coldStarts.inc({ namespace: s.namespace, revision: s.revision }),
         held: (s, ms) => metrics.held.observe({ namespace: s.namespace, revision: s.revision }, ms / 1000),
@@ -416,6 +439,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         key: s.key,
         mode: s.mode,
         endpoints: s.throttler.size,
+        localEndpoints: s.throttler.localSize,
         held: s.throttler.held,
         inFlight: s.throttler.list().reduce((n, b) => n + b.inFlight, 0),
         ...(s.failure ? { failed: s.failure.reason } : {}),
@@ -468,7 +492,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       );
       // Runners re-announce their endpoints when a gateway appears, so a late gateway starts complete.
       resync();
-      log.info({ localNodes: [...locals.keys()] }, 'gateway started');
+      log.info({ nodeId, localNodes: [...locals.keys()] }, 'gateway started');
     },
     async stop() {
       if (!started) return;

@@ -87,8 +87,13 @@ export class GatewayMetrics {
   readonly coldStarts: Counter<'namespace' | 'revision'>;
   readonly held: Histogram<'namespace' | 'revision'>;
   readonly queueDepth: Gauge<'namespace' | 'revision'>;
+  readonly forwarded: Counter<'namespace' | 'revision' | 'locality'>;
 
-  constructor(gatewayId: string, queueDepths: () => Iterable<[namespace: string, revision: string, depth: number]>) {
+  constructor(
+    gatewayId: string,
+    queueDepths: () => Iterable<[namespace: string, revision: string, depth: number]>,
+    forwards: () => Iterable<[namespace: string, revision: string, local: number, remote: number]> = () => [],
+  ) {
     this.registry.setDefaultLabels({ gateway: gatewayId });
     const registers = [this.registry];
     this.registry.registerMetric(
@@ -118,6 +123,20 @@ export class GatewayMetrics {
       collect() {
         this.reset();
         for (const [namespace, revision, depth] of queueDepths()) this.set({ namespace, revision }, depth);
+      },
+    });
+    // Counted as plain integers per revision on the request path, handed over at scrape time.
+    this.forwarded = new Counter({
+      name: 'kedge_gateway_forwarded_total',
+      help: "Requests sent to an instance, by whether it ran on this gateway's node (local-first routing)",
+      labelNames: ['namespace', 'revision', 'locality'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [namespace, revision, local, remote] of forwards()) {
+          if (local) this.inc({ namespace, revision, locality: 'local' }, local);
+          if (remote) this.inc({ namespace, revision, locality: 'remote' }, remote);
+        }
       },
     });
   }

@@ -37,6 +37,22 @@ describe('placement', () => {
     expect(old.plan('ns/rev', 1, 'container')).toMatchObject({ start: [], unplaced: 1 });
   });
 
+  it("places a poked cold start on the gateway's node when it has room, once; else as usual", () => {
+    const c = new Cluster();
+    c.heartbeat(hb('a', 10), 0);
+    c.heartbeat(hb('edge', 2, { 'ns/other': ['o1'] }), 0);
+    c.prefer('ns/rev', 'edge', 0);
+    // edge has less room than a, but the poke asked for it; the second instance is placed as usual.
+    expect(c.plan('ns/rev', 2).start).toEqual(['edge', 'a']);
+    expect(c.plan('ns/rev', 1).start).toEqual(['a']);
+    c.prefer('ns/full', 'edge', 0);
+    c.heartbeat(hb('edge', 1, { 'ns/other': ['o1'] }), 0);
+    expect(c.plan('ns/full', 1).start).toEqual(['a']);
+    c.prefer('ns/late', 'edge', 0);
+    c.heartbeat(hb('edge', 5, { 'ns/other': ['o1'] }), 10_000);
+    expect(c.plan('ns/late', 1).start).toEqual(['a']);
+  });
+
   it('spreads a revision when nodes are equally free', () => {
     const c = new Cluster();
     c.heartbeat(hb('a', 10), 0);

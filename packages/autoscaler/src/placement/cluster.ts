@@ -6,6 +6,8 @@ export const NODE_TIMEOUT_MS = 5_000;
 const MISSING_GRACE_MS = 3_000;
 /** Heartbeats cut before a stop finished may still list the instance; ignore it for this long. */
 const TOMBSTONE_MS = 10_000;
+/** A poke's placement wish is for the cold start it asked for; after this long it is forgotten. */
+const PREFERENCE_MS = 10_000;
 
 export type InstanceState = 'starting' | 'running' | 'stopping';
 
@@ -50,6 +52,16 @@ export class Cluster {
   private readonly tombstones = new Map<string, number>();
   /** revKey → nodeId → ready instance ids. */
   private readonly ready = new Map<string, Map<string, Set<string>>>();
+  /** revKey → the node a gateway holding its requests asked for (a poke's nodeId), and when. */
+  private readonly preferred = new Map<string, { nodeId: string; at: number }>();
+
+  /**
+   * A gateway on `nodeId` holds requests for the revision: its next start goes there if that node
+   * has a runner with capacity (local-first routing), once; otherwise placement is as usual.
+   */
+  prefer(revKey: string, nodeId: string, now: number): void {
+    this.preferred.set(revKey, { nodeId, at: now });
+  }
 
   /** Applies a heartbeat; returns whether the node is new and revision keys whose instance set changed. */
   heartbeat(hb: NodeHeartbeat, now: number): { joined: boolean; changed: Set<string> } {
@@ -86,6 +98,7 @@ export class Cluster {
       }
     }
     for (const [id, at] of this.tombstones) if (now - at >= TOMBSTONE_MS) this.tombstones.delete(id);
+    for (const [revKey, p] of this.preferred) if (now - p.at >= PREFERENCE_MS) this.preferred.delete(revKey);
     return { joined, changed };
   }
 
@@ -188,10 +201,16 @@ export class Cluster {
         mine.set(n.nodeId, 0);
       }
       for (const t of live) mine.set(t.nodeId, (mine.get(t.nodeId) ?? 0) + 1);
+      const wish = this.preferred.get(revKey);
       for (let k = live.length; k < want; k++) {
         let best: NodeInfo | undefined;
         let bestFree = 0;
-        for (const n of this.nodes.values()) {
+        const asked = wish && k === live.length ? this.nodes.get(wish.nodeId) : undefined;
+        if (asked && asked.capacity - loads.get(asked.nodeId)! > 0) {
+          this.preferred.delete(revKey);
+          best = asked;
+        }
+        for (const n of best ? [] : this.nodes.values()) {
           const free = n.capacity - loads.get(n.nodeId)!;
           if (free <= 0 || (kind && !n.runtimes.includes(kind))) continue;
           if (

@@ -9,6 +9,12 @@ export interface Distributed {
   apiUrl: string;
   /** The API token the roles share (writes need it). */
   token: string;
+  /** Where other processes join the same cluster (the edge gateway bench). */
+  natsUrl: string;
+  tokenFile: string;
+  dataDir: string;
+  /** The Node gateway's process, for its CPU time. */
+  gatewayPid: number;
   /** How a reader starts the same thing by hand. */
   setup: string;
   stop(): Promise<void>;
@@ -40,12 +46,17 @@ export async function startDistributed(cli: string, cwd: string): Promise<Distri
         { cwd, timeoutMs: 60_000 },
       );
       children.push(c);
+      return c;
     };
     await role('api', ['--api-port', String(api)]);
     await role('autoscaler', []);
     await role('runner', ['--runner-port', String(runner)]);
-    await role('gateway', ['--http-port', String(http), '--admin-port', String(admin)]);
+    const gateway = await role('gateway', ['--http-port', String(http), '--admin-port', String(admin)]);
     return {
+      natsUrl: nats.url,
+      tokenFile: join(dataDir, 'token'),
+      dataDir,
+      gatewayPid: gateway.pid,
       gatewayUrl: `http://127.0.0.1:${http}`,
       apiUrl: `http://127.0.0.1:${api}`,
       // The api role wrote it on start (mode 0600).

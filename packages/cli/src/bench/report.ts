@@ -3,6 +3,7 @@ import { formatMs } from './flags.js';
 import { machineLine, type Machine } from './machine.js';
 import type { ScaleFromZeroRound } from './scale-from-zero.js';
 import type { WaitingResult } from './waiting.js';
+import { renderEdge, type EdgeResult } from './edge-report.js';
 
 export interface ColdStartEntry {
   key: string;
@@ -69,6 +70,8 @@ export interface SuiteResult {
   scaleFromZero?: { command: string; setupMs: number; rounds: Omit<ScaleFromZeroRound, 'samples'>[] };
   /** Guests that wait, and service-to-service (waiting.ts). */
   waiting?: WaitingResult;
+  /** The Deno edge gateway beside the Node gateway (edge.ts). */
+  edge?: EdgeResult;
   packages: { name: string; command: string; exitCode: number | null; seconds: number; figures?: PackageFigure[]; outputTail: string; output?: string }[];
   notMeasured: { what: string; why: string }[];
   svgs: Record<string, string>;
@@ -271,6 +274,7 @@ export function renderReport(r: SuiteResult): string {
   } else L.push('Not measured in this run (see below).\n');
 
   if (r.waiting) L.push(renderWaiting(r.waiting));
+  if (r.edge) L.push(renderEdge(r.edge));
 
   // ---------- packages
   L.push("## The packages' own benchmarks");

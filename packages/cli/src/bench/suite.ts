@@ -21,6 +21,8 @@ import { progressLine } from './progress.js';
 import { renderReport, renderWaiting, spliceWaiting, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
 import { runScaleFromZero } from './scale-from-zero.js';
 import { runWaiting } from './waiting.js';
+import { runEdgeRows } from './edge.js';
+import { renderEdge, spliceEdge } from './edge-report.js';
 import { median } from './stats.js';
 import { summarizeRun } from './summary.js';
 
@@ -45,6 +47,10 @@ interface SuiteOptions {
   waiting: boolean;
   /** Only those rows: the rest of docs/benchmarks.md is kept. */
   waitingOnly: boolean;
+  /** The Deno edge gateway beside the Node gateway (edge.ts). */
+  edge: boolean;
+  /** Only those rows: the rest of docs/benchmarks.md is kept. */
+  edgeOnly: boolean;
   waitingMs: number;
   waitingDurationMs: number;
   waitingConnections: number[];
@@ -67,6 +73,8 @@ function parseArgs(argv: string[]): SuiteOptions {
     js: true,
     waiting: true,
     waitingOnly: false,
+    edge: true,
+    edgeOnly: false,
     waitingMs: 100,
     waitingDurationMs: 5_000,
     waitingConnections: [1, 10, 50, 200],
@@ -90,10 +98,12 @@ function parseArgs(argv: string[]): SuiteOptions {
     else if (a === '--no-js') o.js = false;
     else if (a === '--no-waiting') o.waiting = false;
     else if (a === '--waiting-only') o.waitingOnly = true;
+    else if (a === '--no-edge') o.edge = false;
+    else if (a === '--edge-only') o.edgeOnly = true;
     else if (a === '--waiting-duration') o.waitingDurationMs = parseDuration(next(), '--waiting-duration');
     else if (a === '--waiting-connections') o.waitingConnections = parseIntList(next(), '--waiting-connections');
     else if (a === '--docs') o.docs = next();
-    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --no-js --no-waiting --waiting-only --waiting-duration 5s --waiting-connections 1,10,50,200 --docs DIR)`);
+    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --no-js --no-waiting --waiting-only --no-edge --edge-only --waiting-duration 5s --waiting-connections 1,10,50,200 --docs DIR)`);
   }
   return o;
 }
@@ -135,8 +145,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   await mkdir(outDir, { recursive: true });
   await mkdir(svgDir, { recursive: true });
   // Charts of the previous run go: a chart this run cannot draw must not stay behind looking current.
-  // With --waiting-only, only the waiting section's charts: the rest of the page stays as it was.
-  const ownSvg = (f: string) => f.endsWith('.svg') && (!opts.waitingOnly || /^(waiting-guest|service-to-service)/.test(f));
+  // With --waiting-only, only the waiting section's charts (--edge-only draws none): the rest of the page stays.
+  const ownSvg = (f: string) =>
+    f.endsWith('.svg') && !opts.edgeOnly && (!opts.waitingOnly || /^(waiting-guest|service-to-service)/.test(f));
   for (const f of await readdir(svgDir)) if (ownSvg(f)) await rm(join(svgDir, f));
   const children: Child[] = [];
   const result: SuiteResult = {
@@ -178,6 +189,21 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     });
   if (opts.waitingOnly) {
     result.waiting = await waitingRows();
+    return result;
+  }
+  const edgeRows = () =>
+    runEdgeRows({
+      cli,
+      root,
+      manifest,
+      loadMs: opts.loadMs,
+      connections: opts.connections,
+      coldIterations: Math.min(20, opts.coldIterations),
+      settleMs: opts.coldSettleMs,
+      log,
+    });
+  if (opts.edgeOnly) {
+    result.edge = await edgeRows();
     return result;
   }
   const cleanup = async () => {
@@ -557,6 +583,16 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     if (kedge) await rm(kedge.dataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 
+  // ---- the Deno edge gateway beside the Node gateway, on a distributed cluster of its own.
+  if (opts.edge) {
+    try {
+      log('edge: the Deno gateway (single-module build) and the Node gateway on one distributed cluster');
+      result.edge = await edgeRows();
+    } catch (err) {
+      missing('the Deno edge gateway beside the Node gateway (suite.js --edge-only)', err);
+    }
+  }
+
   // ---- guests that wait, and service-to-service: their own kedge up, once everything above has stopped.
   if (opts.waiting) {
     log('guests that wait and service-to-service: fresh kedge ups with examples/sleeper, examples/autoscale-js and examples/helloworld');
@@ -619,13 +655,17 @@ async function main(): Promise<void> {
   result.seconds = (performance.now() - t0) / 1000;
   const args = process.argv.slice(2);
   result.invocation = args.length ? `node packages/cli/dist/bench/suite.js ${args.join(' ')}` : 'npm run bench';
-  const json = join(root, 'bench-out', opts.waitingOnly ? 'waiting.json' : 'suite.json');
+  const json = join(root, 'bench-out', opts.waitingOnly ? 'waiting.json' : opts.edgeOnly ? 'edge.json' : 'suite.json');
   await writeJson(json, result);
   const doc = resolve(root, opts.docs, 'benchmarks.md');
   if (opts.waitingOnly && result.waiting) {
     const note = `_This section: \`${result.invocation}\` on ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC (${machineLine(result.machine)}); the rest of the page may come from another run._`;
     const before = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n';
     await writeFile(doc, spliceWaiting(before, renderWaiting(result.waiting, note)));
+  } else if (opts.edgeOnly && result.edge) {
+    const note = `_This section: \`${result.invocation}\` on ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC (${machineLine(result.machine)}); the rest of the page may come from another run._`;
+    const before = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n';
+    await writeFile(doc, spliceEdge(before, renderEdge(result.edge, note)));
   } else await writeFile(doc, renderReport(result));
   log(`wrote ${relative(process.cwd(), doc)} and ${relative(process.cwd(), json)} in ${result.seconds.toFixed(0)} s`);
 }

@@ -4,6 +4,7 @@ import { installSafetyNet } from '../roles/safety-net.js';
 import { DEFAULT_PORTS, type ListenerName } from '../roles/compose.js';
 import { stopOnSignals } from '../roles/signals.js';
 import { startRole, type RoleName, type RoleOptions } from '../roles/start.js';
+import { listenFlag, type ListenAddress } from '../listen.js';
 import { httpUrl, port, positive } from './flags.js';
 
 const ROLE_HELP: Record<RoleName, string> = {
@@ -28,8 +29,19 @@ interface RoleFlags {
   runnerPort?: number;
   capacity?: number;
   gatewayUrl?: string;
+  listen?: ListenAddress;
+  adminListen?: ListenAddress;
+  advertise?: string;
   logLevel: string;
 }
+
+/** Each role's main listener, what `--listen` moves. */
+const MAIN_LISTENER: Partial<Record<RoleName, ListenerName>> = { api: 'api', gateway: 'gateway', runner: 'runner' };
+const LISTEN_HELP: Partial<Record<RoleName, string>> = {
+  api: 'API address (overrides --api-port; default 127.0.0.1); elsewhere every request needs the token and other machines must use https',
+  gateway: 'request address, e.g. 0.0.0.0:8080 for public traffic (overrides --http-port; default 127.0.0.1)',
+  runner: "HTTP entry for other nodes' gateways (overrides --runner-port; default 127.0.0.1); serves only holders of the cluster token",
+};
 
 /** `kedge api|gateway|runner|autoscaler --nats URL`: one role per process (docs/nats.md). */
 export function register(program: Command): void {
@@ -65,6 +77,16 @@ export function register(program: Command): void {
         .option('--admin-port <port>', 'Prometheus /metrics port (0 = any free port)', port('--admin-port'), DEFAULT_PORTS.admin);
     }
     if (role === 'api') cmd.option('--api-port <port>', 'API port (0 = any free port)', port('--api-port'), DEFAULT_PORTS.api);
+    const listenHelp = LISTEN_HELP[role];
+    if (listenHelp) cmd.option('--listen <host:port>', listenHelp, listenFlag('--listen'));
+    if (role === 'gateway')
+      cmd.option('--admin-listen <host:port>', '/metrics address (overrides --admin-port; default 127.0.0.1)', listenFlag('--admin-listen'));
+    if (role === 'gateway' || role === 'runner')
+      cmd.option(
+        '--advertise <url>',
+        'URL other nodes reach this listener at (default: the bound address, or the first non-internal IPv4)',
+        httpUrl('--advertise'),
+      );
 
     cmd.action(async (flags: RoleFlags) => {
       const logger = createLogger({ level: flags.logLevel, name: `kedge-${role}` });
@@ -73,7 +95,7 @@ export function register(program: Command): void {
       // The global --token-file (bin.ts); KEDGE_TOKEN / KEDGE_TOKEN_FILE are read by startRole.
       const tokenFile = (program.opts() as { tokenFile?: string }).tokenFile;
       if (tokenFile) opts.tokenFile = tokenFile;
-      for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'capacity', 'gatewayUrl'] as const) {
+      for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'capacity', 'gatewayUrl', 'advertise'] as const) {
         if (flags[key] !== undefined) (opts as unknown as Record<string, unknown>)[key] = flags[key];
       }
       const ports: Partial<Record<ListenerName, number>> = {};
@@ -86,6 +108,11 @@ export function register(program: Command): void {
       };
       for (const [name, value] of Object.entries(portFlags)) if (value !== undefined) ports[name as ListenerName] = value;
       opts.ports = ports;
+      const listen: Partial<Record<ListenerName, ListenAddress>> = {};
+      const main = MAIN_LISTENER[role];
+      if (main && flags.listen) listen[main] = flags.listen;
+      if (flags.adminListen) listen.admin = flags.adminListen;
+      opts.listen = listen;
       const running = await startRole(opts);
       stopOnSignals({ name: role, logger, stop: () => running.stop() });
       // One parseable line on stdout: scripts and tests wait for it instead of sleeping.

@@ -9,6 +9,7 @@ import { startEmbedded } from '../embedded.js';
 import { DEFAULT_PORTS } from '../roles/compose.js';
 import { stopOnSignals } from '../roles/signals.js';
 import { port } from './flags.js';
+import { listenFlag, type ListenAddress } from '../listen.js';
 import { connectBackends } from '../roles/backends.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 import { DEFAULT_DATA_DIR, serverToken, tokenFileOf } from '../token.js';
@@ -44,6 +45,10 @@ interface UpOptions {
   natsPassword?: string;
   natsToken?: string;
   allowProcessRevisions?: boolean;
+  listen?: ListenAddress;
+  apiListen?: ListenAddress;
+  runnerListen?: ListenAddress;
+  adminListen?: ListenAddress;
 }
 
 export function register(program: Command): void {
@@ -55,6 +60,14 @@ export function register(program: Command): void {
     .option('--api-port <port>', 'API port', port('--api-port'), DEFAULT_PORTS.api)
     .option('--runner-port <port>', "runner's HTTP entry (remote gateways, direct calls)", port('--runner-port'), DEFAULT_PORTS.runner)
     .option('--admin-port <port>', 'Prometheus metrics (/metrics)', port('--admin-port'), DEFAULT_PORTS.admin)
+    .option('--listen <host:port>', 'gateway address, e.g. 0.0.0.0:8080 for public traffic (overrides --http-port)', listenFlag('--listen'))
+    .option(
+      '--api-listen <host:port>',
+      'API address (overrides --api-port); off loopback every request needs the token and other machines must use https',
+      listenFlag('--api-listen'),
+    )
+    .option('--runner-listen <host:port>', "runner's HTTP entry for other nodes' gateways (overrides --runner-port)", listenFlag('--runner-listen'))
+    .option('--admin-listen <host:port>', 'metrics address (overrides --admin-port)', listenFlag('--admin-listen'))
     .option('--data-dir <dir>', 'where resources and components are stored', '.kedge')
     .option('--config <file>', "YAML of ConfigMaps in knative-serving: Knative's (config-domain, config-autoscaler, config-defaults…) and Kedge's config-kedge-runner")
     .option('--apply <file>', 'apply a manifest once ready (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -97,6 +110,12 @@ export function register(program: Command): void {
           runner: runnerPort,
           admin: adminPort,
           ...(httpsPort !== undefined ? { https: httpsPort } : {}),
+        },
+        listen: {
+          ...(opts.listen ? { gateway: opts.listen } : {}),
+          ...(opts.apiListen ? { api: opts.apiListen } : {}),
+          ...(opts.runnerListen ? { runner: opts.runnerListen } : {}),
+          ...(opts.adminListen ? { admin: opts.adminListen } : {}),
         },
         logger,
         configMaps,

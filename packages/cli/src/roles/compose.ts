@@ -2,7 +2,7 @@ import { createApi, guardFetch } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
 import { connInfoOf, createAdminApp, createGateway, sniCallback } from '@kedge/gateway';
 import { createRunner, type Runner } from '@kedge/runner';
-import { systemClock, type Clock, type ComponentHeartbeat, type Logger } from '@kedge/core';
+import { advertisedUrl, systemClock, type Clock, type ComponentHeartbeat, type ListenAddress, type Logger } from '@kedge/core';
 import { isLoopback, serveFetch, type Served } from '../serve.js';
 import { loadOrCreateTlsIdentity } from '../tls.js';
 import type { Backends } from './backends.js';
@@ -36,6 +36,13 @@ export interface ComposeOptions {
   host: string;
   /** Listener ports (DEFAULT_PORTS where absent; 0 = any free port). */
   ports?: Partial<Record<ListenerName, number>>;
+  /** `--listen HOST:PORT` per listener: overrides host and port (docs/gateway.md, *Listening*). */
+  listen?: Partial<Record<ListenerName, ListenAddress>>;
+  /**
+   * The URL other nodes reach the runner's entry / the gateway at, announced on the bus. Default:
+   * the bound address, or the machine's first non-internal IPv4 for a wildcard bind.
+   */
+  advertise?: Partial<Record<'runner' | 'gateway', string>>;
   /** The cluster's API token: API writes need it, runners serve only gateways that present it. */
   token?: string;
   /** Where the API's TLS certificate lives (kubectl reaches the API over https). */
@@ -70,7 +77,13 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
   const { bus, store } = opts.backends;
   const ids = roleIds(opts.nodeId, opts.ids);
   const log = (role: RoleName) => opts.logger.child({ role, id: ids[role] });
-  const port = (name: keyof typeof DEFAULT_PORTS) => opts.ports?.[name] ?? DEFAULT_PORTS[name];
+  const at = (name: keyof typeof DEFAULT_PORTS): ListenAddress =>
+    opts.listen?.[name] ?? { host: opts.host, port: opts.ports?.[name] ?? DEFAULT_PORTS[name] };
+  // What other machines dial: a wildcard bind is not an address.
+  const advertised = (name: 'runner' | 'gateway') => {
+    const served = listeners.get(name);
+    return served ? advertisedUrl(at(name).host, served.port, opts.advertise?.[name]) : undefined;
+  };
   if ((has('runner') || has('gateway')) && !opts.token)
     throw new Error(
       `--token-file: the ${has('runner') ? 'runner' : 'gateway'} role needs the cluster's token (a runner's HTTP entry serves only gateways that present it): ` +
@@ -84,7 +97,8 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
   let ready = false;
   let beats: { stop(): void; beat(): void }[] = [];
   const listen = async (name: keyof typeof DEFAULT_PORTS, flag: string, fetch: (req: Request, env: unknown) => Promise<Response> | Response, tls?: Parameters<typeof serveFetch>[5]) => {
-    const served = await serveFetch(name, flag, fetch, port(name), opts.host, tls);
+    const { host, port } = at(name);
+    const served = await serveFetch(name, flag, fetch, port, host, tls);
     listeners.set(name, served);
     return served;
   };
@@ -118,13 +132,25 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
       : undefined;
     // Guests' cluster-local calls go to this process's gateway in process when it has one.
     let localGateway: Fetch | undefined;
-    const runner = runnerEntry ? createRunnerRole(opts, clock, log('runner'), ids.runner, runnerEntry.url, token, () => localGateway, afterStops) : undefined;
+    const runner = runnerEntry
+      ? createRunnerRole(opts, clock, log('runner'), ids.runner, advertised('runner')!, token, () => localGateway, afterStops)
+      : undefined;
     if (runner) runnerFetch = (req) => runner.fetch(req);
     const autoscaler = has('autoscaler')
       ? createAutoscaler({ store, bus, clock, logger: log('autoscaler'), id: ids.autoscaler, ...(opts.discoveryMs !== undefined ? { discoveryMs: opts.discoveryMs } : {}) })
       : undefined;
     const gateway = has('gateway')
-      ? createGateway({ store, bus, clock, logger: log('gateway'), id: ids.gateway, clusterToken: token, localDispatchers: runner ? [runner.dispatcher] : [] })
+      ? createGateway({
+          store,
+          bus,
+          clock,
+          logger: log('gateway'),
+          id: ids.gateway,
+          // Local-first routing prefers this machine's instances (docs/gateway.md).
+          nodeId: opts.nodeId,
+          clusterToken: token,
+          localDispatchers: runner ? [runner.dispatcher] : [],
+        })
       : undefined;
     if (gateway) localGateway = (req) => gateway.fetchInternal(req);
     const api = has('api') ? createApi({ store, bus, clock, logger: log('api') }) : undefined;
@@ -140,17 +166,19 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
       afterStops.push(() => view.stop());
       await startPart(roleStops, 'api', api);
       // The guard is outermost: the cluster view's paths get the same Host/Origin/token checks.
-      const guarded = guardFetch({ token, hosts: [opts.host], authenticateReads: !isLoopback(opts.host) }, view.wrap((req) => api.fetch(req)));
-      await listen('api', '--api-port', guarded, await loadOrCreateTlsIdentity(opts.tlsDir, [opts.host]));
+      const apiHost = at('api').host;
+      const guarded = guardFetch({ token, hosts: [apiHost], authenticateReads: !isLoopback(apiHost) }, view.wrap((req) => api.fetch(req)));
+      await listen('api', '--api-port', guarded, await loadOrCreateTlsIdentity(opts.tlsDir, [apiHost]));
     }
     if (gateway) {
       await listen('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)));
-      const httpsPort = opts.ports?.https;
-      if (httpsPort !== undefined) {
+      // Where the gateway listens, unless told otherwise (`--https-port` gives only the port).
+      const httpsAt = opts.listen?.https ?? (opts.ports?.https !== undefined ? { host: at('gateway').host, port: opts.ports.https } : undefined);
+      if (httpsAt) {
         // TLS for mapped domains: each connection's certificate is picked by its server name (SNI).
         const handler = (req: Request, env: unknown) => gateway.fetch(req, connInfoOf(env));
         const sni = { SNICallback: sniCallback(gateway) };
-        const secure = await serveFetch('gateway', '--https-port', handler, httpsPort, opts.host, undefined, sni);
+        const secure = await serveFetch('gateway', '--https-port', handler, httpsAt.port, httpsAt.host, undefined, sni);
         listeners.set('https', secure);
         gateway.setHttpsPort(secure.port);
       }
@@ -173,7 +201,7 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
           restarts: countRestart(opts.dataDir, role, ids[role]),
           ready: () => ready,
           // Runner processes send their guests' service-to-service calls to the gateways they hear of.
-          ...(role === 'gateway' ? { url: () => listeners.get('gateway')?.url } : {}),
+          ...(role === 'gateway' ? { url: () => advertised('gateway') } : {}),
         }),
       );
   } catch (err) {

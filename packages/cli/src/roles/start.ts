@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Clock, Logger } from '@kedge/core';
+import type { Clock, ListenAddress, Logger } from '@kedge/core';
 import { serverToken } from '../token.js';
 import { connectBackends, type Backends } from './backends.js';
 import { composeRoles, type ListenerName, type RoleName } from './compose.js';
@@ -30,6 +30,10 @@ export interface RoleOptions {
   host?: string;
   /** Listener ports (DEFAULT_PORTS where absent; 0 = any free port). */
   ports?: Partial<Record<ListenerName, number>>;
+  /** `--listen` / `--admin-listen`: host and port per listener (loopback by default). */
+  listen?: Partial<Record<ListenerName, ListenAddress>>;
+  /** runner, gateway: the URL other nodes reach it at (`--advertise`). */
+  advertise?: string;
   /** runner: most instances this node hosts. */
   capacity?: number;
   /**
@@ -89,6 +93,8 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
     dataDir,
     host: opts.host ?? '127.0.0.1',
     ...(opts.ports ? { ports: opts.ports } : {}),
+    ...(opts.listen ? { listen: opts.listen } : {}),
+    ...(opts.advertise && (opts.role === 'runner' || opts.role === 'gateway') ? { advertise: { [opts.role]: opts.advertise } } : {}),
     ...(token ? { token } : {}),
     tlsDir: sharedFile ? dirname(resolve(sharedFile)) : dataDir,
     ...(opts.capacity !== undefined ? { capacity: opts.capacity } : {}),

@@ -85,6 +85,11 @@ export interface PokeMessage {
    */
   concurrency?: number;
   time: number;
+  /**
+   * The poking gateway's node: the autoscaler places the cold start there when that node has a
+   * runner with capacity (local-first routing; Knative's activator has no such notion).
+   */
+  nodeId?: string;
 }
 
 export interface DecisionMessage {

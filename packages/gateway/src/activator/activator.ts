@@ -45,6 +45,9 @@ export interface RevisionState {
   readyAt?: number;
   /** Reported to the autoscaler at least once since it last went quiet. */
   active: boolean;
+  /** Requests sent to instances on the gateway's own node and elsewhere (kedge_gateway_forwarded_total). */
+  forwardedLocal: number;
+  forwardedRemote: number;
 }
 
 /** A slot on one instance, to give back when the response is over. */
@@ -79,7 +82,15 @@ export class Activator {
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly deps: { bus: Bus; clock: Clock; logger: Logger; id: string; events?: Partial<ActivatorEvents> },
+    private readonly deps: {
+      bus: Bus;
+      clock: Clock;
+      logger: Logger;
+      id: string;
+      /** The gateway's node: its instances are preferred, and pokes ask for cold starts there. */
+      nodeId?: string;
+      events?: Partial<ActivatorEvents>;
+    },
     opts: ActivatorOptions = {},
   ) {
     this.queueSize = opts.queueSize ?? DEFAULT_QUEUE_SIZE;
@@ -93,11 +104,13 @@ export class Activator {
         namespace,
         revision,
         key,
-        throttler: new RevisionThrottler(this.deps.clock, this.queueSize),
+        throttler: new RevisionThrottler(this.deps.clock, this.queueSize, Math.random, this.deps.nodeId),
         stats: new ConcurrencyStats(this.deps.clock.now()),
         mode: 'Proxy',
         timeoutSeconds: DEFAULT_REVISION_TIMEOUT_SECONDS,
         active: false,
+        forwardedLocal: 0,
+        forwardedRemote: 0,
       };
       this.states.set(key, s);
     }
@@ -199,6 +212,8 @@ export class Activator {
   }
 
   private lease(s: RevisionState, backend: Backend, proxied: boolean): Lease {
+    if (backend.endpoint.nodeId === this.deps.nodeId) s.forwardedLocal++;
+    else s.forwardedRemote++;
     let done = false;
     return {
       backend,
@@ -235,6 +250,7 @@ export class Activator {
     const concurrency = s.stats.inFlight;
     s.lastPoke = { time, concurrency };
     const msg: PokeMessage = { namespace: s.namespace, revision: s.revision, held: s.throttler.held, concurrency, time };
+    if (this.deps.nodeId !== undefined) msg.nodeId = this.deps.nodeId;
     try {
       this.deps.bus.publish(subjects.poke(s.namespace, s.revision), msg);
     } catch (err) {

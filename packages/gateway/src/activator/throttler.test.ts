@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, type Endpoint } from '@kedge/core';
-import { FULL_BACKOFF_MS, RevisionThrottler, ThrottlerError } from './throttler.js';
+import { FULL_BACKOFF_MS, LOCAL_SOFT_CAPACITY, RevisionThrottler, ThrottlerError } from './throttler.js';
 
 const ep = (instanceId: string, concurrency: number): Endpoint => ({
   namespace: 'ns',
@@ -98,4 +98,44 @@ describe('RevisionThrottler', () => {
     clock.advance(FULL_BACKOFF_MS);
     expect((await later).endpoint.instanceId).toBe('a');
   });
+
+  describe('local-first (preferNode)', () => {
+    const on = (instanceId: string, nodeId: string, concurrency: number): Endpoint => ({ ...ep(instanceId, concurrency), nodeId });
+
+    it('uses its own node while an instance there has a free slot, then spills to the others', () => {
+      const t = new RevisionThrottler(new ManualClock(), 100, Math.random, 'near');
+      t.setBackends([on('a', 'far', 2), on('z', 'near', 2), on('b', 'far', 2)]);
+      expect(t.localSize).toBe(1);
+      const picks = [1, 2, 3, 4, 5, 6].map(() => t.tryAcquire()?.endpoint.instanceId);
+      expect(picks).toEqual(['z', 'z', 'a', 'a', 'b', 'b']);
+      expect(t.tryAcquire()).toBeUndefined();
+    });
+
+    it('CC > 3: round robin over local instances first', () => {
+      const t = new RevisionThrottler(new ManualClock(), 100, Math.random, 'near');
+      t.setBackends([on('a', 'far', 4), on('x', 'near', 4), on('y', 'near', 4)]);
+      const picks = Array.from({ length: 9 }, () => t.tryAcquire()!.endpoint.instanceId);
+      expect(picks.slice(0, 8).sort()).toEqual(['x', 'x', 'x', 'x', 'y', 'y', 'y', 'y']);
+      expect(picks[8]).toBe('a');
+    });
+
+    it('CC 0: local until LOCAL_SOFT_CAPACITY in flight, also in Serve mode (pickDirect)', () => {
+      const t = new RevisionThrottler(new ManualClock(), 100, Math.random, 'near');
+      t.setBackends([on('a', 'far', 0), on('z', 'near', 0)]);
+      const picks = Array.from({ length: LOCAL_SOFT_CAPACITY }, () => t.tryAcquire()!.endpoint.instanceId);
+      expect(new Set(picks)).toEqual(new Set(['z']));
+      expect(t.tryAcquire()!.endpoint.instanceId).toBe('a');
+      const direct = new RevisionThrottler(new ManualClock(), 100, Math.random, 'near');
+      direct.setBackends([on('a', 'far', 0), on('b', 'far', 0), on('z', 'near', 0)]);
+      expect(Array.from({ length: 50 }, () => direct.pickDirect()!.endpoint.instanceId).every((id) => id === 'z')).toBe(true);
+    });
+
+    it('without a local instance every instance is used, as before', () => {
+      const t = new RevisionThrottler(new ManualClock(), 100, Math.random, 'near');
+      t.setBackends([on('a', 'far', 1), on('b', 'far', 1)]);
+      expect(t.localSize).toBe(0);
+      expect([t.tryAcquire(), t.tryAcquire()].map((b) => b?.endpoint.instanceId)).toEqual(['a', 'b']);
+    });
+  });
 });
+

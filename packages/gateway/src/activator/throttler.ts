@@ -42,6 +42,18 @@ function hasRoom(b: Backend, now: number): boolean {
 }
 
 /**
+ * With no containerConcurrency limit a local instance is "saturated" for local-first routing at
+ * Knative's default per-instance concurrency target (container-concurrency-target-default: 100):
+ * beyond it the autoscaler would add instances anyway, so the overflow may as well use other nodes'.
+ */
+export const LOCAL_SOFT_CAPACITY = 100;
+
+function localRoom(b: Backend, now: number): boolean {
+  if (b.endpoint.concurrency > 0) return hasRoom(b, now);
+  return b.inFlight < LOCAL_SOFT_CAPACITY && !(b.fullUntil !== undefined && b.fullUntil > now);
+}
+
+/**
  * Knative's revision throttler (pkg/activator/net/throttler.go), per revision: requests wait FIFO in a
  * bounded queue until an instance has a free slot, and the load-balancing policy follows
  * containerConcurrency — 0: power of two random choices; 1–3: first instance with a free slot (in
@@ -54,6 +66,9 @@ function hasRoom(b: Backend, now: number): boolean {
  */
 export class RevisionThrottler {
   private backends: Backend[] = [];
+  /** Instances on `preferNode` (same order as backends): tried first, the rest take the overflow. */
+  private local: Backend[] = [];
+  private rrLocal = 0;
   private queue: Waiter[] = [];
   private head = 0;
   private waiting = 0;
@@ -63,6 +78,8 @@ export class RevisionThrottler {
     private readonly clock: Clock,
     private queueSize: number,
     private readonly random: () => number = Math.random,
+    /** The gateway's own node: its instances are used while they have room (local-first routing). */
+    private readonly preferNode?: string,
   ) {}
 
   /** Requests waiting for a slot right now. */
@@ -94,14 +111,26 @@ export class RevisionThrottler {
         return old;
       });
     this.backends = next;
-    if (this.rr >= next.length) this.rr = 0;
+    this.splitLocal();
     this.drain();
   }
 
   /** Stops using an instance that could not be reached until the next endpoints update lists it again. */
   remove(instanceId: string): void {
     this.backends = this.backends.filter((b) => b.endpoint.instanceId !== instanceId);
+    this.splitLocal();
+  }
+
+  /** Instances on the preferred node right now (for inspect() and tests). */
+  get localSize(): number {
+    return this.local.length;
+  }
+
+  private splitLocal(): void {
     if (this.rr >= this.backends.length) this.rr = 0;
+    if (this.preferNode === undefined) return;
+    this.local = this.backends.filter((b) => b.endpoint.nodeId === this.preferNode);
+    if (this.rrLocal >= this.local.length) this.rrLocal = 0;
   }
 
   /** A slot right now, without waiting — only when nobody is queued ahead (FIFO). */
@@ -151,7 +180,8 @@ export class RevisionThrottler {
 
   /** Serve mode: the activator is out of the path, so no slot limits — spread by fewest in flight. */
   pickDirect(): Backend | undefined {
-    const b = this.twoChoices();
+    const near = this.local.length > 0 ? this.twoChoices(this.local) : undefined;
+    const b = near && localRoom(near, this.clock.now()) ? near : this.twoChoices(this.backends);
     if (b) b.inFlight++;
     return b;
   }
@@ -213,32 +243,39 @@ export class RevisionThrottler {
     }
   }
 
+  /** Local-first: the policy over this node's instances while one has room, then over all of them. */
   private reserve(): Backend | undefined {
-    const bs = this.backends;
-    const n = bs.length;
-    if (n === 0) return undefined;
-    const cc = bs[0]!.endpoint.concurrency;
+    if (this.backends.length === 0) return undefined;
     const now = this.clock.now();
     let chosen: Backend | undefined;
-    if (cc <= 0) chosen = this.twoChoices();
-    else if (cc <= 3) chosen = bs.find((b) => hasRoom(b, now));
-    else {
-      for (let k = 0; k < n; k++) {
-        const i = (this.rr + k) % n;
-        const b = bs[i]!;
-        if (hasRoom(b, now)) {
-          chosen = b;
-          this.rr = (i + 1) % n;
-          break;
-        }
-      }
+    if (this.local.length > 0) {
+      chosen = this.choose(this.local, true, now);
+      if (chosen && !localRoom(chosen, now)) chosen = undefined;
     }
+    chosen ??= this.choose(this.backends, false, now);
     if (chosen) chosen.inFlight++;
     return chosen;
   }
 
-  private twoChoices(): Backend | undefined {
-    const bs = this.backends;
+  private choose(bs: Backend[], local: boolean, now: number): Backend | undefined {
+    const n = bs.length;
+    const cc = bs[0]!.endpoint.concurrency;
+    if (cc <= 0) return this.twoChoices(bs);
+    if (cc <= 3) return bs.find((b) => hasRoom(b, now));
+    const start = local ? this.rrLocal : this.rr;
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) % n;
+      const b = bs[i]!;
+      if (hasRoom(b, now)) {
+        if (local) this.rrLocal = (i + 1) % n;
+        else this.rr = (i + 1) % n;
+        return b;
+      }
+    }
+    return undefined;
+  }
+
+  private twoChoices(bs: Backend[]): Backend | undefined {
     const n = bs.length;
     if (n <= 1) return bs[0];
     const i = Math.floor(this.random() * n);
