@@ -52,7 +52,14 @@ spec:
 function echoAndLeave(gatewayUrl: string, bytes: number, readBytes: number): Promise<void> {
   const u = new URL(gatewayUrl);
   return new Promise((resolve) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path: '/echo', method: 'POST', headers: { host: host('sleeper'), 'content-length': bytes }, agent: false });
+    const req = httpRequest({
+      host: u.hostname,
+      port: u.port,
+      path: '/echo',
+      method: 'POST',
+      headers: { host: host('sleeper'), 'content-length': bytes },
+      agent: false,
+    });
     let read = 0;
     req.on('response', (res) => {
       res.on('data', (c: Buffer) => {
@@ -69,7 +76,8 @@ function echoAndLeave(gatewayUrl: string, bytes: number, readBytes: number): Pro
     const write = () => {
       while (sent < bytes) {
         sent += chunk.length;
-        if (!req.write(sent > bytes ? chunk.subarray(0, chunk.length - (sent - bytes)) : chunk)) return void req.once('drain', write);
+        if (!req.write(sent > bytes ? chunk.subarray(0, chunk.length - (sent - bytes)) : chunk))
+          return void req.once('drain', write);
       }
       req.end();
     };
@@ -89,7 +97,8 @@ describe('kedge up: guests that wait', () => {
     proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data') });
     const applied = await kedge(['apply', '-f', manifest], proc.creds);
     expect(applied.code, applied.stderr).toBe(0);
-    for (const name of ['sleeper', 'caller', 'cycle', 'hello']) expect((await request(proc.gatewayUrl, host(name), '/count')).status).toBe(200);
+    for (const name of ['sleeper', 'caller', 'cycle', 'hello'])
+      expect((await request(proc.gatewayUrl, host(name), '/count')).status).toBe(200);
   }, 60_000);
 
   afterAll(async () => {
@@ -98,7 +107,9 @@ describe('kedge up: guests that wait', () => {
   });
 
   it('answers 200 requests that each wait 100 ms, all at once, none lost', async () => {
-    const all = await Promise.all(Array.from({ length: 200 }, () => request(proc.gatewayUrl, host('sleeper'), '/sleep?ms=100')));
+    const all = await Promise.all(
+      Array.from({ length: 200 }, () => request(proc.gatewayUrl, host('sleeper'), '/sleep?ms=100')),
+    );
     expect(all.filter((r) => r.status === 200 && r.body === 'slept\n')).toHaveLength(200);
   }, 60_000);
 
@@ -136,7 +147,11 @@ describe('kedge up: guests that wait', () => {
     const hostHeader = `Host: ${host('sleeper')}\r\n`;
     const noisy = [
       ...(await Promise.all([0, 1, 2].map(() => open(`GET /loop HTTP/1.1\r\n${hostHeader}\r\n`)))),
-      ...(await Promise.all([0, 1, 2].map(() => open(`POST /echo HTTP/1.1\r\n${hostHeader}Content-Length: 10000000\r\n\r\n`, Buffer.alloc(200 * 1024, 97))))),
+      ...(await Promise.all(
+        [0, 1, 2].map(() =>
+          open(`POST /echo HTTP/1.1\r\n${hostHeader}Content-Length: 10000000\r\n\r\n`, Buffer.alloc(200 * 1024, 97)),
+        ),
+      )),
     ];
     try {
       for (let round = 0; round < 5; round++) {
@@ -150,7 +165,10 @@ describe('kedge up: guests that wait', () => {
   }, 60_000);
 
   it('stops on SIGTERM within its grace period while guests loop and wait', async () => {
-    const inFlight = [request(proc.gatewayUrl, host('hello'), '/loop'), request(proc.gatewayUrl, host('sleeper'), '/sleep?ms=120000')].map((p) => p.catch(() => undefined));
+    const inFlight = [
+      request(proc.gatewayUrl, host('hello'), '/loop'),
+      request(proc.gatewayUrl, host('sleeper'), '/sleep?ms=120000'),
+    ].map((p) => p.catch(() => undefined));
     // A request sent after them and answered: the two are in flight by then (or failed, which the
     // stop below does not care about either).
     await request(proc.gatewayUrl, host('sleeper'), '/sleep?ms=200');

@@ -61,7 +61,9 @@ describe('examples/autoscale-js through kedge up', () => {
   it('combines the knobs in one request', async () => {
     const r = await request(proc.gatewayUrl, HOST, '/?sleep=10&prime=100&bloat=1');
     expect(r.status).toBe(200);
-    expect(r.body).toMatch(/^Allocated 1 Mb of memory\.\nThe largest prime less than 100 is 97\.\nSlept for 10 milliseconds/);
+    expect(r.body).toMatch(
+      /^Allocated 1 Mb of memory\.\nThe largest prime less than 100 is 97\.\nSlept for 10 milliseconds/,
+    );
   });
 
   it('?call=helloworld.example calls that service by its cluster-local name and returns its answer', async () => {
@@ -70,7 +72,7 @@ describe('examples/autoscale-js through kedge up', () => {
     expect(r.body).toBe('helloworld.example answered 200: Hello Kedge!\n');
   });
 
-  it('a call to a service that does not exist answers 502 with the callee\'s answer', async () => {
+  it("a call to a service that does not exist answers 502 with the callee's answer", async () => {
     const r = await request(proc.gatewayUrl, HOST, '/?call=nope.example');
     expect(r.status).toBe(502);
     expect(r.body).toMatch(/^nope\.example answered 404: /);

@@ -35,7 +35,12 @@ describe('examples/caller through kedge up', () => {
     proc = await startKedge({
       ports: await pickPorts(),
       dataDir: join(tmp.dir, 'data'),
-      extra: ['--apply', join(ROOT, 'examples/helloworld/service.yaml'), '--apply', join(ROOT, 'examples/caller/service.yaml')],
+      extra: [
+        '--apply',
+        join(ROOT, 'examples/helloworld/service.yaml'),
+        '--apply',
+        join(ROOT, 'examples/caller/service.yaml'),
+      ],
     });
     for (const name of ['helloworld', 'caller']) await waitForObject(proc.apiUrl, SERVICES, name, isReady);
   }, 60_000);

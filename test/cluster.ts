@@ -30,12 +30,21 @@ export async function killAllRoles(): Promise<void> {
   );
 }
 
-export function startRole(role: string, args: string[], readyTimeoutMs = 20_000, env: Record<string, string> = {}): Promise<RoleProcess> {
-  const child = spawn(process.execPath, [KEDGE_BIN, role, ...args, '--log-level', process.env.KEDGE_TEST_LOG_LEVEL ?? 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+export function startRole(
+  role: string,
+  args: string[],
+  readyTimeoutMs = 20_000,
+  env: Record<string, string> = {},
+): Promise<RoleProcess> {
+  const child = spawn(
+    process.execPath,
+    [KEDGE_BIN, role, ...args, '--log-level', process.env.KEDGE_TEST_LOG_LEVEL ?? 'warn'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
   let out = '';
   spawned.add(child);
   const exited = new Promise<number | null>((res) =>

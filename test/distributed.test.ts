@@ -7,15 +7,29 @@ import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 // The runner's WAT test guests (built with jco's JS API, about a second each).
 import { buildOutboundGuest, buildTestGuest } from '../packages/runner/src/testing/components.js';
 import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
-import { ROOT, SHORT_WINDOWS_CONFIG, kedge, readToken, request, tempDir, waitForObject, writeFile, type ApiCredentials } from './harness.js';
+import {
+  ROOT,
+  SHORT_WINDOWS_CONFIG,
+  kedge,
+  readToken,
+  request,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type ApiCredentials,
+} from './harness.js';
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/dist/services';
 const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/dist/revisions';
 
 function service(name: string, annotations: Record<string, string>, labels: Record<string, string> = {}): string {
-  const ann = Object.entries(annotations).map(([k, v]) => `        ${k}: "${v}"\n`).join('');
-  const lab = Object.entries(labels).map(([k, v]) => `    ${k}: "${v}"\n`).join('');
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `        ${k}: "${v}"\n`)
+    .join('');
+  const lab = Object.entries(labels)
+    .map(([k, v]) => `    ${k}: "${v}"\n`)
+    .join('');
   return `apiVersion: serving.knative.dev/v1
 kind: Service
 metadata:
@@ -81,7 +95,12 @@ function until<T>(bus: NatsBus, subject: string, pred: (m: T) => boolean): Promi
 }
 
 /** Instances of a revision per node, as the runners announce them in their heartbeats. */
-async function placement(bus: NatsBus, revKey: string, nodes: string[], pred: (byNode: Record<string, number>) => boolean) {
+async function placement(
+  bus: NatsBus,
+  revKey: string,
+  nodes: string[],
+  pred: (byNode: Record<string, number>) => boolean,
+) {
   const byNode: Record<string, number> = {};
   await until<NodeHeartbeat>(bus, subjects.nodeHeartbeat, (hb) => {
     if (!nodes.includes(hb.nodeId)) return false;
@@ -167,7 +186,15 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout).items as (ComponentHeartbeat & { status: string })[];
     expect(items.map((c) => `${c.role}/${c.id}/${c.status}`).sort()).toEqual(
-      ['api/api-1', 'autoscaler/as-1', 'autoscaler/as-2', 'gateway/gw-1', 'gateway/gw-2', 'runner/node-a', 'runner/node-b']
+      [
+        'api/api-1',
+        'autoscaler/as-1',
+        'autoscaler/as-2',
+        'gateway/gw-1',
+        'gateway/gw-2',
+        'runner/node-a',
+        'runner/node-b',
+      ]
         .map((x) => `${x}/Running`)
         .sort(),
     );
@@ -191,9 +218,23 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
   }, 60_000);
 
   it('serves cluster-local services only to holders of the cluster token; runners answer only the cluster', async () => {
-    await apply(writeFile(tmp.dir, 'private.yaml', service('private', { 'autoscaling.knative.dev/min-scale': '1' }, { 'networking.knative.dev/visibility': 'cluster-local' })));
+    await apply(
+      writeFile(
+        tmp.dir,
+        'private.yaml',
+        service(
+          'private',
+          { 'autoscaling.knative.dev/min-scale': '1' },
+          { 'networking.knative.dev/visibility': 'cluster-local' },
+        ),
+      ),
+    );
     await waitForObject(apiUrl, SERVICES, 'private', isReady);
-    const hb = await until<NodeHeartbeat>(bus, subjects.nodeHeartbeat, (h) => (h.instances['dist/private-00001']?.length ?? 0) > 0);
+    const hb = await until<NodeHeartbeat>(
+      bus,
+      subjects.nodeHeartbeat,
+      (h) => (h.instances['dist/private-00001']?.length ?? 0) > 0,
+    );
     const instance = hb.instances['dist/private-00001']![0]!;
     const privateHost = 'private.dist.svc.cluster.local';
     for (const gw of gateways) {
@@ -201,7 +242,10 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
       const outside = await request(gw.urls.gateway!, privateHost);
       expect(outside.status).toBe(404);
       expect(JSON.parse(outside.body)).toEqual({ error: 'no route for this host', host: privateHost });
-      const wrong = await requestWith(gw.urls.gateway!, { host: privateHost, 'kedge-cluster-token': 'not-the-token-0123456789' });
+      const wrong = await requestWith(gw.urls.gateway!, {
+        host: privateHost,
+        'kedge-cluster-token': 'not-the-token-0123456789',
+      });
       expect(wrong.status).toBe(404);
       const inside = await requestWith(gw.urls.gateway!, { host: privateHost, 'kedge-cluster-token': creds.token });
       expect(inside.status).toBe(200);
@@ -211,11 +255,15 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     const direct = await requestWith(hb.url, { host: privateHost, 'kedge-instance': instance });
     expect(direct.status).toBe(401);
     expect(JSON.parse(direct.body)).toMatchObject({ error: 'Unauthorized' });
-    const forged = await requestWith(hb.url, { host: privateHost, 'kedge-instance': instance, 'kedge-cluster-token': 'guessed-token-0123456789' });
+    const forged = await requestWith(hb.url, {
+      host: privateHost,
+      'kedge-instance': instance,
+      'kedge-cluster-token': 'guessed-token-0123456789',
+    });
     expect(forged.status).toBe(403);
   }, 60_000);
 
-  it("lets a guest on a runner process call another service by its cluster-local name through a gateway it learned of", async () => {
+  it('lets a guest on a runner process call another service by its cluster-local name through a gateway it learned of', async () => {
     writeFileSync(join(tmp.dir, 'outbound.wasm'), await buildOutboundGuest());
     const manifest = (name: string, upstream: string, cc: number) => `apiVersion: serving.knative.dev/v1
 kind: Service
@@ -227,8 +275,20 @@ spec:
       containerConcurrency: ${cc}
       containers: [{ image: outbound.wasm, env: [{ name: UPSTREAM, value: ${upstream} }] }]
 `;
-    await apply(writeFile(tmp.dir, 'callee.yaml', service('callee', {}, { 'networking.knative.dev/visibility': 'cluster-local' })));
-    await apply(writeFile(tmp.dir, 'caller.yaml', `${manifest('caller', 'callee.dist.svc.cluster.local', 10)}---\n${manifest('cycle', 'cycle.dist.svc', 10)}`));
+    await apply(
+      writeFile(
+        tmp.dir,
+        'callee.yaml',
+        service('callee', {}, { 'networking.knative.dev/visibility': 'cluster-local' }),
+      ),
+    );
+    await apply(
+      writeFile(
+        tmp.dir,
+        'caller.yaml',
+        `${manifest('caller', 'callee.dist.svc.cluster.local', 10)}---\n${manifest('cycle', 'cycle.dist.svc', 10)}`,
+      ),
+    );
     for (const name of ['callee', 'caller', 'cycle']) await waitForObject(apiUrl, SERVICES, name, isReady);
     for (const gw of gateways) {
       // The caller's guest (on a runner process, with no gateway in it) reaches the cluster-local callee.
@@ -238,7 +298,9 @@ spec:
       const outside = await request(gw.urls.gateway!, 'callee.dist.svc.cluster.local');
       expect(outside.status).toBe(404);
     }
-    const many = await Promise.all(Array.from({ length: 20 }, (_, i) => request(gateways[i % 2]!.urls.gateway!, host('caller'))));
+    const many = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => request(gateways[i % 2]!.urls.gateway!, host('caller'))),
+    );
     expect(many.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 Hello callee!\n'));
     // The hop count crosses gateway and runner processes: a service calling itself ends at the limit
     // (wasi:http error-code 36, loop-detected), and every level answers with it. containerConcurrency
@@ -259,13 +321,20 @@ spec:
     const others = new Map<string, number>();
     await until<NodeHeartbeat>(bus, subjects.nodeHeartbeat, (hb) => {
       if (hb.nodeId !== 'node-a' && hb.nodeId !== 'node-b') return false;
-      const ids = Object.entries(hb.instances).filter(([rev]) => rev !== 'dist/private-00001').flatMap(([, i]) => i);
+      const ids = Object.entries(hb.instances)
+        .filter(([rev]) => rev !== 'dist/private-00001')
+        .flatMap(([, i]) => i);
       others.set(hb.nodeId, ids.length);
       return others.size === 2 && [...others.values()].every((n) => n === 0);
     });
     await apply(writeFile(tmp.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
     await waitForObject(apiUrl, SERVICES, 'two', isReady);
-    const spread = await placement(bus, 'dist/two-00001', ['node-a', 'node-b'], (n) => n['node-a']! >= 1 && n['node-b']! >= 1);
+    const spread = await placement(
+      bus,
+      'dist/two-00001',
+      ['node-a', 'node-b'],
+      (n) => n['node-a']! >= 1 && n['node-b']! >= 1,
+    );
     expect(spread['node-a']! + spread['node-b']!).toBeGreaterThanOrEqual(2);
 
     // Load from 4 clients through both gateways while node-a dies.
@@ -294,7 +363,9 @@ spec:
     expect(failures.length).toBeLessThanOrEqual(4);
     expect(results.slice(settle).every((r) => r.ok)).toBe(true);
     expect(replacedMs).toBeLessThan(10_000);
-    process.stdout.write(`runner killed: ${failures.length} failed of ${results.length}; re-placed in ${replacedMs} ms\n`);
+    process.stdout.write(
+      `runner killed: ${failures.length} failed of ${results.length}; re-placed in ${replacedMs} ms\n`,
+    );
   }, 60_000);
 
   it('keeps scaling with one autoscaler killed, and shows it Lost', async () => {
@@ -308,7 +379,10 @@ spec:
     // Silent for more than 3 s: four more beats of the survivor.
     let beats = 0;
     await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => h.id === 'as-2' && ++beats >= 4);
-    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as { id: string; status: string }[];
+    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as {
+      id: string;
+      status: string;
+    }[];
     expect(items.find((c) => c.id === 'as-1')?.status).toBe('Lost');
     expect(items.find((c) => c.id === 'as-2')?.status).toBe('Running');
   }, 60_000);
@@ -330,16 +404,24 @@ spec:
     }
     // Nothing stored was lost.
     const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], creds)).stdout);
-    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(['after', 'callee', 'caller', 'cold', 'private', 'solo', 'two', 'cycle'].sort());
+    expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(
+      ['after', 'callee', 'caller', 'cold', 'private', 'solo', 'two', 'cycle'].sort(),
+    );
   }, 60_000);
   it("shows a runner's instances as pods in the API and prints their output (kept on that runner) with kedge logs", async () => {
     writeFileSync(join(tmp.dir, 'guest.wasm'), await buildTestGuest());
-    const manifest = service('logger', { 'autoscaling.knative.dev/min-scale': '1' }).replace(`image: ${HELLO_WASM}`, `image: ${join(tmp.dir, 'guest.wasm')}`);
+    const manifest = service('logger', { 'autoscaling.knative.dev/min-scale': '1' }).replace(
+      `image: ${HELLO_WASM}`,
+      `image: ${join(tmp.dir, 'guest.wasm')}`,
+    );
     await apply(writeFile(tmp.dir, 'logger.yaml', manifest));
     const res = await request(gateways[1]!.urls.gateway!, host('logger'), '/log');
     expect(res.body).toBe('logged\n');
     // The API (its own process) learns of the instance from the runners' reports over NATS.
-    const pod = await firstObject(apiUrl, '/api/v1/namespaces/dist/pods?labelSelector=serving.knative.dev%2Fservice%3Dlogger');
+    const pod = await firstObject(
+      apiUrl,
+      '/api/v1/namespaces/dist/pods?labelSelector=serving.knative.dev%2Fservice%3Dlogger',
+    );
     expect(['node-a', 'node-b']).toContain(pod.spec.nodeName);
     expect(pod.metadata.name).toMatch(/^logger-00001-[0-9a-f]{8}$/);
     const logs = await kedge(['logs', 'logger', '-n', 'dist'], creds);

@@ -2,7 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { ROOT, SHORT_WINDOWS_CONFIG, kedge, pickPorts, request, startKedge, tempDir, waitForObject, writeFile, type KedgePorts, type KedgeProcess } from './harness.js';
+import {
+  ROOT,
+  SHORT_WINDOWS_CONFIG,
+  kedge,
+  pickPorts,
+  request,
+  startKedge,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type KedgePorts,
+  type KedgeProcess,
+} from './harness.js';
 
 function requestWithHeaders(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   const u = new URL(url);
@@ -54,7 +66,11 @@ describe('kedge up: the first request from zero, end to end', () => {
   });
 
   it('rejects a manifest whose component is missing, storing nothing', async () => {
-    const bad = writeFile(tmp.dir, 'bad.yaml', (await import('node:fs')).readFileSync(HELLO_MANIFEST, 'utf8').replace(/- image: .*/, '- image: ./missing.wasm'));
+    const bad = writeFile(
+      tmp.dir,
+      'bad.yaml',
+      (await import('node:fs')).readFileSync(HELLO_MANIFEST, 'utf8').replace(/- image: .*/, '- image: ./missing.wasm'),
+    );
     const r = await kedge(['apply', '-f', bad], proc.creds);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('missing.wasm');
@@ -85,7 +101,9 @@ describe('kedge up: the first request from zero, end to end', () => {
     expect(svc.status.latestReadyRevisionName).toBe('helloworld-00001');
     const table = await kedge(['get', 'services', '-n', 'example'], proc.creds);
     expect(table.stdout).toMatch(/^NAME\s+URL\s+LATESTCREATED\s+LATESTREADY\s+READY\s+REASON/);
-    expect(table.stdout).toMatch(/helloworld\s+http:\/\/helloworld\.example\.example\.com\s+helloworld-00001\s+helloworld-00001\s+True/);
+    expect(table.stdout).toMatch(
+      /helloworld\s+http:\/\/helloworld\.example\.example\.com\s+helloworld-00001\s+helloworld-00001\s+True/,
+    );
   });
 
   it('serves the first request from zero, then warm', async () => {
@@ -95,12 +113,22 @@ describe('kedge up: the first request from zero, end to end', () => {
     const warm = await request(proc.gatewayUrl, HOST);
     expect(warm.status).toBe(200);
     expect(warm.body).toBe('Hello Kedge!\n');
-    const rev = await waitForObject(proc.apiUrl, REVISIONS, 'helloworld-00001', (o: any) => o.status?.actualReplicas >= 1);
+    const rev = await waitForObject(
+      proc.apiUrl,
+      REVISIONS,
+      'helloworld-00001',
+      (o: any) => o.status?.actualReplicas >= 1,
+    );
     expect(rev.status.desiredReplicas).toBeGreaterThanOrEqual(1);
   });
 
   it('scales to zero when idle and starts again on the next request', async () => {
-    const rev = await waitForObject(proc.apiUrl, REVISIONS, 'helloworld-00001', (o: any) => o.status?.actualReplicas === 0);
+    const rev = await waitForObject(
+      proc.apiUrl,
+      REVISIONS,
+      'helloworld-00001',
+      (o: any) => o.status?.actualReplicas === 0,
+    );
     expect(rev.status.desiredReplicas).toBe(0);
     const again = await request(proc.gatewayUrl, HOST);
     expect(again.status).toBe(200);
@@ -113,7 +141,8 @@ describe('kedge up: the first request from zero, end to end', () => {
     type NodeView = { url: string; instances: Record<string, string[]> };
     let node: NodeView | undefined;
     while (!node) {
-      const nodes = ((await (await fetch(`${proc.apiUrl}/apis/kedge.dev/v1/nodes`)).json()) as { items: NodeView[] }).items;
+      const nodes = ((await (await fetch(`${proc.apiUrl}/apis/kedge.dev/v1/nodes`)).json()) as { items: NodeView[] })
+        .items;
       node = nodes.find((n) => n.instances['example/helloworld-00001']?.length);
       if (!node) await new Promise((r) => setTimeout(r, 100));
     }
@@ -121,7 +150,11 @@ describe('kedge up: the first request from zero, end to end', () => {
     const direct = await requestWithHeaders(node.url, { host: HOST, 'kedge-instance': instance });
     expect(direct.status).toBe(401);
     expect(JSON.parse(direct.body)).toMatchObject({ error: 'Unauthorized' });
-    const guessed = await requestWithHeaders(node.url, { host: HOST, 'kedge-instance': instance, 'kedge-cluster-token': 'a-guess-0123456789abcdef' });
+    const guessed = await requestWithHeaders(node.url, {
+      host: HOST,
+      'kedge-instance': instance,
+      'kedge-cluster-token': 'a-guess-0123456789abcdef',
+    });
     expect(guessed.status).toBe(403);
     // The gateway still reaches it (in process).
     expect((await request(proc.gatewayUrl, HOST)).status).toBe(200);
@@ -138,9 +171,19 @@ describe('kedge up: the first request from zero, end to end', () => {
   });
 
   it('refuses to start on a port in use with a clear message', async () => {
-    const r = await kedge(['up', '--http-port', String(ports.http), '--api-port', String(ports.api), '--data-dir', join(tmp.dir, 'other')]);
+    const r = await kedge([
+      'up',
+      '--http-port',
+      String(ports.http),
+      '--api-port',
+      String(ports.api),
+      '--data-dir',
+      join(tmp.dir, 'other'),
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/port \d+ on 127\.0\.0\.1 is already in use \(choose another with --(api|http|runner|admin)-port\)/);
+    expect(r.stderr).toMatch(
+      /port \d+ on 127\.0\.0\.1 is already in use \(choose another with --(api|http|runner|admin)-port\)/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -2,11 +2,33 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectNatsBus, retry, silentLogger, subjects, systemClock, type NatsBus, type NodeHeartbeat } from '@kedge/core';
+import {
+  connectNatsBus,
+  retry,
+  silentLogger,
+  subjects,
+  systemClock,
+  type NatsBus,
+  type NodeHeartbeat,
+} from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
-import { EDGE_BUNDLE, startDenoGateway, type DenoGatewayProcess } from '../packages/gateway/src/testing/deno-gateway.js';
+import {
+  EDGE_BUNDLE,
+  startDenoGateway,
+  type DenoGatewayProcess,
+} from '../packages/gateway/src/testing/deno-gateway.js';
 import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
-import { ROOT, SHORT_WINDOWS_CONFIG, kedge, readToken, request, tempDir, waitForObject, writeFile, type ApiCredentials } from './harness.js';
+import {
+  ROOT,
+  SHORT_WINDOWS_CONFIG,
+  kedge,
+  readToken,
+  request,
+  tempDir,
+  waitForObject,
+  writeFile,
+  type ApiCredentials,
+} from './harness.js';
 
 const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/edge/services';
@@ -72,7 +94,10 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
   beforeAll(async () => {
     expect(existsSync(HELLO_WASM), 'run npm run build first (examples/helloworld)').toBe(true);
     // The edge artefact, from this very source (fails loudly without Deno: its npm package is a dev dependency).
-    execFileSync(process.execPath, [join(ROOT, 'packages/gateway/scripts/build-edge.mjs'), '--bundle-only'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'packages/gateway/scripts/build-edge.mjs'), '--bundle-only'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
     nats = await startNatsServer();
     bus = await connectNatsBus({ servers: nats.url, name: 'edge-test' });
     apiUrl = (await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')])).urls.api!;
@@ -85,10 +110,34 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
     ]);
     [deno, nodeGw] = await Promise.all([
       startDenoGateway(
-        ['--nats', nats.url, '--token-file', tokenFile, '--id', 'gw-deno', '--node-id', 'node-a', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...d('gw-deno')],
+        [
+          '--nats',
+          nats.url,
+          '--token-file',
+          tokenFile,
+          '--id',
+          'gw-deno',
+          '--node-id',
+          'node-a',
+          '--listen',
+          '127.0.0.1:0',
+          '--admin-listen',
+          '127.0.0.1:0',
+          ...d('gw-deno'),
+        ],
         { entry: EDGE_BUNDLE, cwd: tmp.dir },
       ),
-      role('gateway', ['--id', 'gw-node', '--node-id', 'node-b', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...d('gw-node')]),
+      role('gateway', [
+        '--id',
+        'gw-node',
+        '--node-id',
+        'node-b',
+        '--listen',
+        '127.0.0.1:0',
+        '--admin-listen',
+        '127.0.0.1:0',
+        ...d('gw-node'),
+      ]),
     ]);
   }, 90_000);
 
@@ -101,7 +150,7 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
     tmp.cleanup();
   });
 
-  it('serves a service deployed after it started; with an instance on each node, ≥ 95 % of each gateway\'s requests stay on its node', async () => {
+  it("serves a service deployed after it started; with an instance on each node, ≥ 95 % of each gateway's requests stay on its node", async () => {
     // Two instances, one per node (placement spreads a revision over equally free nodes).
     await apply('near', service('near', 'near', { minScale: 2 }));
     await waitForObject(apiUrl, SERVICES, 'near', isReady);
@@ -187,7 +236,12 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
       await nats.start();
     }
     // The api role reconnects on its own schedule: the apply is retried like any client's.
-    await retry(() => apply('after', service('after', 'after')), { clock: systemClock, what: 'apply after', logger: silentLogger, attempts: 30 });
+    await retry(() => apply('after', service('after', 'after')), {
+      clock: systemClock,
+      what: 'apply after',
+      logger: silentLogger,
+      attempts: 30,
+    });
     await waitForObject(apiUrl, SERVICES, 'after', isReady);
     const r = await request(deno.urls.gateway, host('after'));
     expect(r.status).toBe(200);

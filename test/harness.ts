@@ -35,7 +35,10 @@ export function readToken(file: string): string {
 
 /** fetch against the API with the bearer token (writes need it). */
 export function apiFetch(creds: ApiCredentials, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${creds.api}${path}`, { ...init, headers: { authorization: `Bearer ${creds.token}`, ...(init.headers as Record<string, string> | undefined) } });
+  return fetch(`${creds.api}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${creds.token}`, ...(init.headers as Record<string, string> | undefined) },
+  });
 }
 
 export interface KedgeProcess {
@@ -73,13 +76,28 @@ export function writeFile(dir: string, name: string, text: string): string {
 }
 
 /** Starts `kedge up` as a real process and resolves once it has printed that it is ready. */
-export function startKedge(args: { ports: KedgePorts; dataDir: string; config?: string; extra?: string[] }): Promise<KedgeProcess> {
+export function startKedge(args: {
+  ports: KedgePorts;
+  dataDir: string;
+  config?: string;
+  extra?: string[];
+}): Promise<KedgeProcess> {
   const { ports } = args;
   const argv = [
-    KEDGE_BIN, 'up',
-    '--http-port', String(ports.http), '--api-port', String(ports.api),
-    '--runner-port', String(ports.runner), '--admin-port', String(ports.admin),
-    '--data-dir', args.dataDir, '--log-level', process.env.KEDGE_TEST_LOG_LEVEL ?? 'warn',
+    KEDGE_BIN,
+    'up',
+    '--http-port',
+    String(ports.http),
+    '--api-port',
+    String(ports.api),
+    '--runner-port',
+    String(ports.runner),
+    '--admin-port',
+    String(ports.admin),
+    '--data-dir',
+    args.dataDir,
+    '--log-level',
+    process.env.KEDGE_TEST_LOG_LEVEL ?? 'warn',
     ...(args.config ? ['--config', args.config] : []),
     ...(args.extra ?? []),
   ];

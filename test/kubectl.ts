@@ -5,7 +5,12 @@ import { ROOT, kedge, writeFile, type KedgeProcess } from './harness.js';
 
 /** The real kubectl (≥ 1.29: older ones need OpenAPI v2): $KUBECTL, else the first on PATH. */
 export const KUBECTL =
-  process.env.KUBECTL ?? (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl')).find((p) => existsSync(p)) ?? 'kubectl';
+  process.env.KUBECTL ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'kubectl'))
+    .find((p) => existsSync(p)) ??
+  'kubectl';
 
 export interface Ran {
   code: number | null;
@@ -34,7 +39,9 @@ export interface Streaming {
 /** kubectl with the kubeconfig `kedge config kubeconfig` prints for this `kedge up`. */
 export async function kubectlFor(proc: KedgeProcess, dataDir: string, dir: string, namespace = 'default') {
   // As a user would: the token and the API's certificate are beside each other in the data directory.
-  const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', namespace], { api: proc.apiUrl });
+  const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', namespace], {
+    api: proc.apiUrl,
+  });
   if (printed.code !== 0) throw new Error(`kedge config kubeconfig failed: ${printed.stderr}`);
   const kubeconfig = writeFile(dir, `kubeconfig-${namespace}`, printed.stdout);
   const base = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'kube-cache')];

@@ -128,11 +128,15 @@ describe('nats-server restarts under load (distributed roles)', () => {
   const instancesOf = async (revKey: string) => {
     const r = await kedge(['get', 'nodes', '-o', 'json'], creds);
     expect(r.code).toBe(0);
-    return (JSON.parse(r.stdout).items as { instances: Record<string, string[]> }[]).flatMap((n) => n.instances[revKey] ?? []).sort();
+    return (JSON.parse(r.stdout).items as { instances: Record<string, string[]> }[])
+      .flatMap((n) => n.instances[revKey] ?? [])
+      .sort();
   };
   /** What a gateway routes to for a revision, from its admin /debug/gateway. */
   const endpointsAt = async (gw: RoleProcess, revKey: string) => {
-    const view = (await (await fetch(`${gw.urls.admin}/debug/gateway`)).json()) as { revisions: { key: string; endpoints: number }[] };
+    const view = (await (await fetch(`${gw.urls.admin}/debug/gateway`)).json()) as {
+      revisions: { key: string; endpoints: number }[];
+    };
     return view.revisions.find((r) => r.key === revKey)?.endpoints ?? 0;
   };
 
@@ -190,7 +194,10 @@ describe('nats-server restarts under load (distributed roles)', () => {
     const after = await services();
     expect(after.filter((s) => !s.startsWith(`${deployAfter}@`))).toEqual(before);
     // Every role heartbeats again: `kedge get components` shows all of them Running.
-    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as { id: string; status: string }[];
+    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as {
+      id: string;
+      status: string;
+    }[];
     expect(items.map((c) => `${c.id} ${c.status}`).sort()).toEqual(
       ['api-1', 'as-1', 'gw-1', 'gw-2', 'node-a'].map((id) => `${id} Running`).sort(),
     );

@@ -11,7 +11,13 @@ import { ROOT, apiFetch, kedge, pickPorts, startKedge, tempDir, writeFile, type 
 
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/x/services';
 /** The real kubectl (≥ 1.29: older ones need OpenAPI v2): $KUBECTL, else the first on PATH. */
-const KUBECTL = process.env.KUBECTL ?? (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl')).find((p) => existsSync(p)) ?? 'kubectl';
+const KUBECTL =
+  process.env.KUBECTL ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'kubectl'))
+    .find((p) => existsSync(p)) ??
+  'kubectl';
 
 /** The issue's cross-site request, byte for byte what a browser sends from a page on evil.example. */
 const PWN = JSON.stringify({
@@ -21,7 +27,12 @@ const PWN = JSON.stringify({
   spec: { template: { spec: { containers: [{ image: 'l', command: ['/bin/sh', '-c', 'id>pwned.txt'] }] } } },
 });
 
-function rawPost(apiUrl: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+function rawPost(
+  apiUrl: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
   const u = new URL(apiUrl);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'POST', headers, agent: false }, (res) => {
@@ -35,7 +46,11 @@ function rawPost(apiUrl: string, path: string, headers: Record<string, string>, 
   });
 }
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -45,7 +60,9 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 }
 
 function service(name: string, annotations: Record<string, string> = {}): string {
-  const ann = Object.entries(annotations).map(([k, v]) => `        ${k}: "${v}"\n`).join('');
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `        ${k}: "${v}"\n`)
+    .join('');
   return `apiVersion: serving.knative.dev/v1
 kind: Service
 metadata:
@@ -69,7 +86,8 @@ describe('API security with kedge up', () => {
     const res = await fetch(`${proc.apiUrl}${SERVICES}`);
     return ((await res.json()) as { items: { metadata: { name: string } }[] }).items.map((s) => s.metadata.name);
   };
-  const kubectl = (...args: string[]) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), ...args]);
+  const kubectl = (...args: string[]) =>
+    run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), ...args]);
 
   beforeAll(async () => {
     expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
@@ -89,18 +107,37 @@ describe('API security with kedge up', () => {
   });
 
   it("refuses the issue's cross-site request (4xx) and stores nothing", async () => {
-    const r = await rawPost(proc.apiUrl, SERVICES, { 'content-type': 'text/plain', origin: 'http://evil.example' }, PWN);
+    const r = await rawPost(
+      proc.apiUrl,
+      SERVICES,
+      { 'content-type': 'text/plain', origin: 'http://evil.example' },
+      PWN,
+    );
     expect(r.status).toBe(403);
     const plain = await rawPost(proc.apiUrl, SERVICES, { 'content-type': 'text/plain' }, PWN);
     expect(plain.status).toBe(401);
-    expect(JSON.parse(plain.body)).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
-    const rebound = await rawPost(proc.apiUrl, SERVICES, { host: `evil.example:${new URL(proc.apiUrl).port}`, 'content-type': 'application/json' }, PWN);
+    expect(JSON.parse(plain.body)).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Unauthorized',
+      code: 401,
+    });
+    const rebound = await rawPost(
+      proc.apiUrl,
+      SERVICES,
+      { host: `evil.example:${new URL(proc.apiUrl).port}`, 'content-type': 'application/json' },
+      PWN,
+    );
     expect(rebound.status).toBe(421);
     expect(await stored()).toEqual([]);
   });
 
   it('refuses a process revision even with the token while the feature is off, saying how to enable it', async () => {
-    const res = await apiFetch(proc.creds, SERVICES, { method: 'POST', headers: { 'content-type': 'application/json' }, body: PWN });
+    const res = await apiFetch(proc.creds, SERVICES, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: PWN,
+    });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { message: string; details: { causes: { field: string }[] } };
     expect(body.details.causes.map((c) => c.field)).toEqual(['spec.template.spec.containers[0].command']);
@@ -125,14 +162,18 @@ describe('API security with kedge up', () => {
     const r = await kedge(['apply', '--no-wait', '-f', file], proc.creds);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('service.serving.knative.dev/warm created');
-    expect(r.stderr).toContain('Warning: spec.template.metadata.annotations.kedge.dev/warm-instances: 999 is above the most Kedge keeps');
+    expect(r.stderr).toContain(
+      'Warning: spec.template.metadata.annotations.kedge.dev/warm-instances: 999 is above the most Kedge keeps',
+    );
     const del = await kedge(['delete', 'service', 'warm', '-n', 'x'], proc.creds);
     expect(del.code).toBe(0);
   });
 
   it('kubectl works with the kubeconfig kedge prints: apply, get, patch, delete, warnings', async () => {
     // As a user would, from the data directory: the token and the API's certificate beside it.
-    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', 'x'], { api: proc.apiUrl });
+    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', 'x'], {
+      api: proc.apiUrl,
+    });
     expect(printed.code).toBe(0);
     // kubectl sends a token only over TLS: the same port answers https with the certificate in the kubeconfig.
     expect(printed.stdout).toContain(`server: ${proc.apiUrl.replace('http:', 'https:')}`);
@@ -149,7 +190,14 @@ describe('API security with kedge up', () => {
     expect(got.stdout).toBe('kube');
     const labelled = await kubectl('label', 'ksvc', 'kube', 'team=a');
     expect(labelled.code).toBe(0);
-    const patched = await kubectl('patch', 'ksvc', 'kube', '--type=merge', '-p', '{"metadata":{"annotations":{"a":"b"}}}');
+    const patched = await kubectl(
+      'patch',
+      'ksvc',
+      'kube',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"annotations":{"a":"b"}}}',
+    );
     expect(patched.code).toBe(0);
     const again = await kubectl('apply', '-f', writeFile(tmp.dir, 'kube2.yaml', service('kube')));
     expect(again.stdout).toContain('service.serving.knative.dev/kube configured');
@@ -159,9 +207,22 @@ describe('API security with kedge up', () => {
   });
 
   it('kubectl without the token is refused as Unauthorized', async () => {
-    const r = await run(KUBECTL, ['--server', proc.apiUrl, '--cache-dir', join(tmp.dir, 'kube-cache-anon'), 'apply', '--validate=false', '-f', writeFile(tmp.dir, 'anon2.yaml', service('anon2'))], {
-      KUBECONFIG: join(tmp.dir, 'no-such-kubeconfig'),
-    });
+    const r = await run(
+      KUBECTL,
+      [
+        '--server',
+        proc.apiUrl,
+        '--cache-dir',
+        join(tmp.dir, 'kube-cache-anon'),
+        'apply',
+        '--validate=false',
+        '-f',
+        writeFile(tmp.dir, 'anon2.yaml', service('anon2')),
+      ],
+      {
+        KUBECONFIG: join(tmp.dir, 'no-such-kubeconfig'),
+      },
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/Unauthorized/);
     expect(await stored()).toEqual([]);
@@ -173,9 +234,23 @@ describe('kedge up --config: ConfigMaps stored at start are checked as the API c
   afterAll(() => tmp.cleanup());
 
   it('refuses stable-window: -1s before starting, naming the file and the field', async () => {
-    const file = writeFile(tmp.dir, 'config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-autoscaler\n  namespace: knative-serving\ndata:\n  stable-window: "-1s"\n');
+    const file = writeFile(
+      tmp.dir,
+      'config.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-autoscaler\n  namespace: knative-serving\ndata:\n  stable-window: "-1s"\n',
+    );
     const ports = await pickPorts();
-    const r = await kedge(['up', '--http-port', String(ports.http), '--api-port', String(ports.api), '--data-dir', join(tmp.dir, 'data'), '--config', file]);
+    const r = await kedge([
+      'up',
+      '--http-port',
+      String(ports.http),
+      '--api-port',
+      String(ports.api),
+      '--data-dir',
+      join(tmp.dir, 'data'),
+      '--config',
+      file,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file}: document 1: data.stable-window: -1s, must be in [6s; 1h0m0s] range`);
   });
@@ -197,15 +272,26 @@ describe('kedge up --allow-process-revisions', () => {
       extra: ['--allow-process-revisions', '--apply', join(ROOT, 'examples/helloworld-node/service.yaml')],
     });
     expect(proc.output()).toContain('created  Service example/helloworld-node');
-    const cm = (await (await fetch(`${proc.apiUrl}/api/v1/namespaces/knative-serving/configmaps/config-features`)).json()) as { data: Record<string, string> };
+    const cm = (await (
+      await fetch(`${proc.apiUrl}/api/v1/namespaces/knative-serving/configmaps/config-features`)
+    ).json()) as { data: Record<string, string> };
     expect(cm.data['kedge.process-revisions']).toBe('enabled');
     const u = new URL(proc.gatewayUrl);
     const body = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ host: u.hostname, port: u.port, path: '/', headers: { host: 'helloworld-node.example.example.com' }, agent: false }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve(text));
-      });
+      const req = httpRequest(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: '/',
+          headers: { host: 'helloworld-node.example.example.com' },
+          agent: false,
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

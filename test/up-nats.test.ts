@@ -25,8 +25,11 @@ describe('kedge up --nats: every role in one process on a real nats-server', () 
     expect(proc.output()).toContain(`backend  NATS ${nats.url}`);
     const applied = await kedge(['apply', '-f', join(ROOT, 'examples/helloworld/service.yaml')], proc.creds);
     expect(applied.stderr).toBe('');
-    await waitForObject(proc.apiUrl, '/apis/serving.knative.dev/v1/namespaces/example/services', 'helloworld', (s: any) =>
-      s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+    await waitForObject(
+      proc.apiUrl,
+      '/apis/serving.knative.dev/v1/namespaces/example/services',
+      'helloworld',
+      (s: any) => s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
     );
     const res = await request(proc.gatewayUrl, 'helloworld.example.example.com');
     expect(res.status).toBe(200);
@@ -35,6 +38,8 @@ describe('kedge up --nats: every role in one process on a real nats-server', () 
     expect(await proc.stop()).toBe(0);
     proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data2'), extra: ['--nats', nats.url] });
     const list = await kedge(['get', 'ksvc', '-n', 'example', '-o', 'json'], proc.creds);
-    expect(JSON.parse(list.stdout).items.map((s: { metadata: { name: string } }) => s.metadata.name)).toEqual(['helloworld']);
+    expect(JSON.parse(list.stdout).items.map((s: { metadata: { name: string } }) => s.metadata.name)).toEqual([
+      'helloworld',
+    ]);
   });
 });

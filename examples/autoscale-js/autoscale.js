@@ -25,7 +25,8 @@ function intParam(query, name) {
   const raw = query.get(name);
   if (raw === null) return undefined;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n > LIMITS[name]) throw new BadRequest(`${name}: want an integer from 0 to ${LIMITS[name]}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n > LIMITS[name])
+    throw new BadRequest(`${name}: want an integer from 0 to ${LIMITS[name]}, got "${raw}"`);
   return n;
 }
 
@@ -68,7 +69,8 @@ function ok(result, what) {
 }
 
 function describe(e) {
-  if (e && typeof e === 'object' && 'tag' in e) return e.val === undefined ? e.tag : `${e.tag} ${JSON.stringify(e.val)}`;
+  if (e && typeof e === 'object' && 'tag' in e)
+    return e.val === undefined ? e.tag : `${e.tag} ${JSON.stringify(e.val)}`;
   return String(e);
 }
 
@@ -126,7 +128,9 @@ function respond(responseOut, status, text) {
 export const incomingHandler = {
   handle(request, responseOut) {
     const pathWithQuery = request.pathWithQuery() ?? '/';
-    const query = new URLSearchParams(pathWithQuery.includes('?') ? pathWithQuery.slice(pathWithQuery.indexOf('?') + 1) : '');
+    const query = new URLSearchParams(
+      pathWithQuery.includes('?') ? pathWithQuery.slice(pathWithQuery.indexOf('?') + 1) : '',
+    );
     let lines = [];
     let status = 200;
     try {
@@ -134,11 +138,14 @@ export const incomingHandler = {
       const max = intParam(query, 'prime');
       const mb = intParam(query, 'bloat');
       const service = query.get('call');
-      if (service !== null && !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(service)) throw new BadRequest(`call: want name.namespace of a Kedge service, got "${service}"`);
+      if (service !== null && !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(service))
+        throw new BadRequest(`call: want name.namespace of a Kedge service, got "${service}"`);
       if (mb !== undefined) lines.push(`Allocated ${bloat(mb) / (1024 * 1024)} Mb of memory.`);
       if (max !== undefined) {
         const p = largestPrime(max);
-        lines.push(p === undefined ? `There are no primes smaller than ${max}.` : `The largest prime less than ${max} is ${p}.`);
+        lines.push(
+          p === undefined ? `There are no primes smaller than ${max}.` : `The largest prime less than ${max} is ${p}.`,
+        );
       }
       if (ms !== undefined) {
         const t0 = Date.now();
@@ -150,7 +157,8 @@ export const incomingHandler = {
         lines.push(`${service} answered ${answer.status}: ${answer.text.trimEnd()}`);
         if (answer.status >= 400) status = 502;
       }
-      if (lines.length === 0) lines.push('Hello from autoscale-js! Try ?sleep=100, ?prime=10000, ?bloat=5 or ?call=helloworld.example');
+      if (lines.length === 0)
+        lines.push('Hello from autoscale-js! Try ?sleep=100, ?prime=10000, ?bloat=5 or ?call=helloworld.example');
     } catch (e) {
       status = e instanceof BadRequest ? 400 : 502;
       lines = [e.message];

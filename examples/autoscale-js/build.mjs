@@ -17,7 +17,10 @@ const WASI = '0.2.10';
 
 registerHooks({
   resolve: (specifier, context, next) =>
-    next(specifier, specifier.startsWith('@bytecodealliance/preview2-shim/') ? { ...context, parentURL: import.meta.url } : context),
+    next(
+      specifier,
+      specifier.startsWith('@bytecodealliance/preview2-shim/') ? { ...context, parentURL: import.meta.url } : context,
+    ),
 });
 const { _setPreopens } = await import('@bytecodealliance/preview2-shim/filesystem');
 const { componentize } = await import('@bytecodealliance/componentize-js');
@@ -25,7 +28,10 @@ _setPreopens({ '/': '/' });
 
 async function witWithDeps() {
   const jcoMain = createRequire(import.meta.url).resolve('@bytecodealliance/jco');
-  const jcoWit = join(jcoMain.slice(0, jcoMain.lastIndexOf('/@bytecodealliance/jco/') + '/@bytecodealliance/jco/'.length), 'lib/wit/builtin/0.2.12');
+  const jcoWit = join(
+    jcoMain.slice(0, jcoMain.lastIndexOf('/@bytecodealliance/jco/') + '/@bytecodealliance/jco/'.length),
+    'lib/wit/builtin/0.2.12',
+  );
   const wit = here('./build/wit');
   await rm(wit, { recursive: true, force: true });
   for (const dir of await readdir(jcoWit)) {
@@ -48,4 +54,6 @@ const { component } = await componentize({
   worldName: 'autoscale',
 });
 await writeFile(here('./build/autoscale.wasm'), component);
-console.log(`examples/autoscale-js/build/autoscale.wasm: ${component.length} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `examples/autoscale-js/build/autoscale.wasm: ${component.length} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);

@@ -18,7 +18,9 @@ describe('API fuzzing on the NATS KV store (fast-check)', () => {
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    h = await startApiOverHttp(await connectNatsStore({ servers: nats.url, cacheDir: join(dir, 'blobs'), logger: silentLogger }));
+    h = await startApiOverHttp(
+      await connectNatsStore({ servers: nats.url, cacheDir: join(dir, 'blobs'), logger: silentLogger }),
+    );
   }, 30_000);
   afterAll(async () => {
     await h?.stop();
@@ -33,23 +35,41 @@ describe('API fuzzing on the NATS KV store (fast-check)', () => {
     const fivexx: string[] = [];
     await fc
       .assert(
-        fc.asyncProperty(fc.constantFrom(...WRITABLE), badName, fc.constantFrom('POST', 'GET', 'PUT', 'DELETE'), async (kind, name, verb) => {
-          runs += 1;
-          const body = JSON.stringify(validObject(kind, 'seed', name));
-          const a =
-            verb === 'POST'
-              ? await send(h, 'POST', collectionPath(kind, 'seed'), body, 'application/json')
-              : await send(h, verb, `${collectionPath(kind, 'seed')}/${encodeURIComponent(name)}`, verb === 'PUT' ? body : undefined, verb === 'PUT' ? 'application/json' : undefined);
-          if (a.status >= 500) fivexx.push(`${verb} ${kind} ${JSON.stringify(name)} → ${a.status}`);
-          expect(a.status, `${verb} ${kind} ${JSON.stringify(name)}: ${a.text}`).toBeGreaterThanOrEqual(400);
-          expect(a.status).toBeLessThan(500);
-          expect(statusProblem(a)).toBeUndefined();
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...WRITABLE),
+          badName,
+          fc.constantFrom('POST', 'GET', 'PUT', 'DELETE'),
+          async (kind, name, verb) => {
+            runs += 1;
+            const body = JSON.stringify(validObject(kind, 'seed', name));
+            const a =
+              verb === 'POST'
+                ? await send(h, 'POST', collectionPath(kind, 'seed'), body, 'application/json')
+                : await send(
+                    h,
+                    verb,
+                    `${collectionPath(kind, 'seed')}/${encodeURIComponent(name)}`,
+                    verb === 'PUT' ? body : undefined,
+                    verb === 'PUT' ? 'application/json' : undefined,
+                  );
+            if (a.status >= 500) fivexx.push(`${verb} ${kind} ${JSON.stringify(name)} → ${a.status}`);
+            expect(a.status, `${verb} ${kind} ${JSON.stringify(name)}: ${a.text}`).toBeGreaterThanOrEqual(400);
+            expect(a.status).toBeLessThan(500);
+            expect(statusProblem(a)).toBeUndefined();
+          },
+        ),
         { numRuns: RUNS * 2 },
       )
       .finally(async () => {
         const same = JSON.stringify(await snapshot(h.store)) === JSON.stringify(before);
-        record({ case: 'API fuzz: malformed names in body and URL (NATS KV)', faults: runs, survived: runs - fivexx.length, lost: same ? '0 objects' : 'changed', pass: fivexx.length === 0 && same, note: fivexx[0] ?? '' });
+        record({
+          case: 'API fuzz: malformed names in body and URL (NATS KV)',
+          faults: runs,
+          survived: runs - fivexx.length,
+          lost: same ? '0 objects' : 'changed',
+          pass: fivexx.length === 0 && same,
+          note: fivexx[0] ?? '',
+        });
       });
     expect(await snapshot(h.store)).toEqual(before);
   });

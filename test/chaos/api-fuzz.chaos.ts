@@ -40,21 +40,43 @@ describe('chaos (full): config-autoscaler admission', () => {
     const stored: string[] = [];
     await fc
       .assert(
-        fc.asyncProperty(fc.constantFrom(...Object.keys(bad)).chain((k) => fc.tuple(fc.constant(k), fc.constantFrom(...bad[k]!))), async ([key, value]) => {
-          runs += 1;
-          const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-autoscaler', namespace: 'knative-serving' }, data: { [key]: value } };
-          const a = await send(h, 'POST', collectionPath('ConfigMap', 'knative-serving'), JSON.stringify(cm), 'application/json');
-          if (a.status < 400) {
-            stored.push(`${key}: ${JSON.stringify(value)} → ${a.status}`);
-            await send(h, 'DELETE', `${collectionPath('ConfigMap', 'knative-serving')}/config-autoscaler`);
-          } else refused += 1;
-          expect(a.status, `${key}: ${JSON.stringify(value)}`).toBe(422);
-          expect((a.body as { details?: { causes?: { field?: string }[] } }).details?.causes?.map((c) => c.field)).toContain(`data.${key}`);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...Object.keys(bad)).chain((k) => fc.tuple(fc.constant(k), fc.constantFrom(...bad[k]!))),
+          async ([key, value]) => {
+            runs += 1;
+            const cm = {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              metadata: { name: 'config-autoscaler', namespace: 'knative-serving' },
+              data: { [key]: value },
+            };
+            const a = await send(
+              h,
+              'POST',
+              collectionPath('ConfigMap', 'knative-serving'),
+              JSON.stringify(cm),
+              'application/json',
+            );
+            if (a.status < 400) {
+              stored.push(`${key}: ${JSON.stringify(value)} → ${a.status}`);
+              await send(h, 'DELETE', `${collectionPath('ConfigMap', 'knative-serving')}/config-autoscaler`);
+            } else refused += 1;
+            expect(a.status, `${key}: ${JSON.stringify(value)}`).toBe(422);
+            expect(
+              (a.body as { details?: { causes?: { field?: string }[] } }).details?.causes?.map((c) => c.field),
+            ).toContain(`data.${key}`);
+          },
+        ),
         { numRuns: Math.min(RUNS, 60) },
       )
       .finally(() => {
-        record({ case: 'API: config-autoscaler values Knative rejects (SQLite)', faults: runs, survived: refused, pass: stored.length === 0 && refused === runs, note: stored.length ? `stored: ${stored.slice(0, 3).join('; ')}` : '' });
+        record({
+          case: 'API: config-autoscaler values Knative rejects (SQLite)',
+          faults: runs,
+          survived: refused,
+          pass: stored.length === 0 && refused === runs,
+          note: stored.length ? `stored: ${stored.slice(0, 3).join('; ')}` : '',
+        });
       });
   });
 });

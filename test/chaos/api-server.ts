@@ -2,7 +2,16 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import { createApi, guardFetch, type Api } from '@kedge/api';
-import { KINDS, KIND_NAMES, MemoryBus, SqliteStore, silentLogger, systemClock, type Kind, type Store } from '@kedge/core';
+import {
+  KINDS,
+  KIND_NAMES,
+  MemoryBus,
+  SqliteStore,
+  silentLogger,
+  systemClock,
+  type Kind,
+  type Store,
+} from '@kedge/core';
 
 /**
  * The real API (REST app + reconcilers) behind the access guard `kedge up` puts in front of it (bearer
@@ -74,10 +83,21 @@ export interface Answer {
  * One raw request with the API's token: the fuzzer chooses method, content type and bytes, so no client
  * library in between (and the guard is passed, so what is fuzzed is admission itself).
  */
-export async function send(h: Pick<ApiOverHttp, 'base' | 'token'>, method: string, path: string, body?: string | Uint8Array, contentType?: string, headers: Record<string, string> = {}): Promise<Answer> {
+export async function send(
+  h: Pick<ApiOverHttp, 'base' | 'token'>,
+  method: string,
+  path: string,
+  body?: string | Uint8Array,
+  contentType?: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await fetch(`${h.base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${h.token}`, ...(contentType ? { 'content-type': contentType } : {}), ...headers },
+    headers: {
+      authorization: `Bearer ${h.token}`,
+      ...(contentType ? { 'content-type': contentType } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body } : {}),
   });
   const text = await res.text();
@@ -92,7 +112,8 @@ export async function send(h: Pick<ApiOverHttp, 'base' | 'token'>, method: strin
 
 /** Why an error answer is not a Kubernetes Status, or undefined when it is one. */
 export function statusProblem(a: Answer): string | undefined {
-  if (!a.contentType.includes('application/json')) return `content-type ${a.contentType || '(none)'}, body ${a.text.slice(0, 200)}`;
+  if (!a.contentType.includes('application/json'))
+    return `content-type ${a.contentType || '(none)'}, body ${a.text.slice(0, 200)}`;
   const s = a.body as { kind?: string; status?: string; code?: number; message?: string } | undefined;
   if (s?.kind !== 'Status') return `not a Status: ${a.text.slice(0, 200)}`;
   if (s.status !== 'Failure' || s.code !== a.status) return `Status ${s.status} code ${s.code} on HTTP ${a.status}`;

@@ -12,13 +12,25 @@ describe('chaos (full): clients that leave mid-response or close stalled uploads
     let survived = 0;
     try {
       for (let i = 0; i < 100 && node.alive(); i++) {
-        await leave({ port: node.port, host: HOSTILE }, { method: 'POST', path: '/echo', bodyBytes: 20_000_000, readBytes: 10_240 });
+        await leave(
+          { port: node.port, host: HOSTILE },
+          { method: 'POST', path: '/echo', bodyBytes: 20_000_000, readBytes: 10_240 },
+        );
         // The crash, when it comes, comes from a stream write just after the close: give it a turn.
         await new Promise((r) => setImmediate(r));
         if (node.alive() && (await probe(node.port, HELLO)).status === 200) survived += 1;
         else break;
       }
-      record({ case: 'client leaves a 20 MB echo after 10 KB, 100 times', faults: 100, survived, pass: survived === 100, note: survived < 100 ? `process gone after ${survived + 1} tries: ${/ERR_\w+/.exec(node.proc.output())?.[0] ?? 'no answer'}` : '' });
+      record({
+        case: 'client leaves a 20 MB echo after 10 KB, 100 times',
+        faults: 100,
+        survived,
+        pass: survived === 100,
+        note:
+          survived < 100
+            ? `process gone after ${survived + 1} tries: ${/ERR_\w+/.exec(node.proc.output())?.[0] ?? 'no answer'}`
+            : '',
+      });
       expect(survived).toBe(100);
     } finally {
       await node.stop();
@@ -35,7 +47,16 @@ describe('chaos (full): clients that leave mid-response or close stalled uploads
         if (node.alive() && (await probe(node.port, HELLO)).status === 200) survived += 1;
         else break;
       }
-      record({ case: 'client leaves a 256 KiB streamed answer after 10 KB, 30 times', faults: 30, survived, pass: survived === 30, note: survived < 30 ? `process gone after ${survived + 1} tries: ${/ERR_\w+/.exec(node.proc.output())?.[0] ?? 'no answer'}` : '' });
+      record({
+        case: 'client leaves a 256 KiB streamed answer after 10 KB, 30 times',
+        faults: 30,
+        survived,
+        pass: survived === 30,
+        note:
+          survived < 30
+            ? `process gone after ${survived + 1} tries: ${/ERR_\w+/.exec(node.proc.output())?.[0] ?? 'no answer'}`
+            : '',
+      });
       expect(survived).toBe(30);
     } finally {
       await node.stop();
@@ -48,7 +69,12 @@ describe('chaos (full): clients that leave mid-response or close stalled uploads
       const load = steadyLoad({ url: `http://127.0.0.1:${node.port}/`, host: HELLO, connections: 4, timeoutMs: 3_000 });
       await new Promise((r) => setTimeout(r, 2_000));
       const faultAt = load.now();
-      const stalls = [1, 2, 3].map(() => leave({ port: node.port, host: HOSTILE }, { method: 'POST', path: '/echo', bodyBytes: 1_000_000, sendBytes: 200_000, afterMs: 3_000 }));
+      const stalls = [1, 2, 3].map(() =>
+        leave(
+          { port: node.port, host: HOSTILE },
+          { method: 'POST', path: '/echo', bodyBytes: 1_000_000, sendBytes: 200_000, afterMs: 3_000 },
+        ),
+      );
       await Promise.all(stalls);
       await new Promise((r) => setTimeout(r, 2_000));
       const endAt = load.now();

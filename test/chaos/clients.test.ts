@@ -23,7 +23,11 @@ describe('chaos: clients that leave or stall, against kedge up', () => {
     const ports = await pickPorts();
     port = ports.http;
     proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data') });
-    const manifest = writeFile(tmp.dir, 'services.yaml', `${serviceYaml('hostile', NS, await writeTestGuest(tmp.dir))}---\n${serviceYaml('hello', NS, HELLO_WASM)}`);
+    const manifest = writeFile(
+      tmp.dir,
+      'services.yaml',
+      `${serviceYaml('hostile', NS, await writeTestGuest(tmp.dir))}---\n${serviceYaml('hello', NS, HELLO_WASM)}`,
+    );
     const r = await kedge(['apply', '-f', manifest], proc.creds);
     expect(r.stderr).toBe('');
     await waitForObject(proc.apiUrl, SERVICES, 'hostile', isReady);
@@ -46,13 +50,27 @@ describe('chaos: clients that leave or stall, against kedge up', () => {
 
   it('10 clients that leave while the guest computes', async () => {
     for (let i = 0; i < 10; i++) await leave({ port, host: HOSTILE }, { path: '/spin', afterMs: 10 });
-    record({ case: 'client leaves while the guest computes, 10 times', faults: 10, survived: proc.child.exitCode === null ? 10 : 0, pass: proc.child.exitCode === null });
+    record({
+      case: 'client leaves while the guest computes, 10 times',
+      faults: 10,
+      survived: proc.child.exitCode === null ? 10 : 0,
+      pass: proc.child.exitCode === null,
+    });
     await healthy();
   });
 
   it('10 clients that leave mid-upload to a guest that does not read the body', async () => {
-    for (let i = 0; i < 10; i++) await leave({ port, host: HELLO }, { method: 'POST', path: '/', bodyBytes: 1_000_000, sendBytes: 100_000, afterMs: 20 });
-    record({ case: 'client leaves mid-upload (guest not reading), 10 times', faults: 10, survived: proc.child.exitCode === null ? 10 : 0, pass: proc.child.exitCode === null });
+    for (let i = 0; i < 10; i++)
+      await leave(
+        { port, host: HELLO },
+        { method: 'POST', path: '/', bodyBytes: 1_000_000, sendBytes: 100_000, afterMs: 20 },
+      );
+    record({
+      case: 'client leaves mid-upload (guest not reading), 10 times',
+      faults: 10,
+      survived: proc.child.exitCode === null ? 10 : 0,
+      pass: proc.child.exitCode === null,
+    });
     await healthy();
   });
 
@@ -60,7 +78,13 @@ describe('chaos: clients that leave or stall, against kedge up', () => {
     const close = slowloris({ port, host: HELLO }, 50);
     try {
       const during = await Promise.all([probe(port, HELLO), probe(port, HELLO), probe(port, HELLO)]);
-      record({ case: '50 slowloris connections held, neighbour probed', faults: 50, survived: during.filter((d) => d.status === 200).length === 3 ? 50 : 0, pass: during.every((d) => d.status === 200), note: `neighbour answered in ${during.map((d) => Math.round(d.ms)).join(', ')} ms` });
+      record({
+        case: '50 slowloris connections held, neighbour probed',
+        faults: 50,
+        survived: during.filter((d) => d.status === 200).length === 3 ? 50 : 0,
+        pass: during.every((d) => d.status === 200),
+        note: `neighbour answered in ${during.map((d) => Math.round(d.ms)).join(', ')} ms`,
+      });
       expect(during.map((d) => d.status)).toEqual([200, 200, 200]);
     } finally {
       close();

@@ -11,7 +11,10 @@ export interface Addr {
 }
 
 /** Sends `METHOD path` with a body of `bodyBytes` (all of it, or `sendBytes` of it), then closes once `readBytes` came back or `afterMs` passed. */
-export function leave(addr: Addr, opts: { method?: string; path: string; bodyBytes?: number; sendBytes?: number; readBytes?: number; afterMs?: number }): Promise<number> {
+export function leave(
+  addr: Addr,
+  opts: { method?: string; path: string; bodyBytes?: number; sendBytes?: number; readBytes?: number; afterMs?: number },
+): Promise<number> {
   return new Promise((resolve) => {
     const s = net.connect(addr.port, '127.0.0.1');
     let got = 0;
@@ -61,18 +64,30 @@ export function slowloris(addr: Addr, count: number): () => void {
 }
 
 /** One GET with a chosen Host and a timeout; resolves with the status or the error code, never rejects. */
-export function probe(port: number, host: string, path = '/', timeoutMs = 3_000): Promise<{ status: number | string; body: string; ms: number }> {
+export function probe(
+  port: number,
+  host: string,
+  path = '/',
+  timeoutMs = 3_000,
+): Promise<{ status: number | string; body: string; ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - t0 }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: e.code ?? 'error', body, ms: performance.now() - t0 }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - t0 }));
+        res.on('error', (e: NodeJS.ErrnoException) =>
+          resolve({ status: e.code ?? 'error', body, ms: performance.now() - t0 }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: e.code ?? 'error', body: '', ms: performance.now() - t0 }));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve({ status: e.code ?? 'error', body: '', ms: performance.now() - t0 }),
+    );
     req.end();
   });
 }

@@ -43,7 +43,9 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
   };
   const services = async () => {
     const r = await kedge(['get', 'ksvc', '-n', NS, '-o', 'json'], creds);
-    return r.code === 0 ? (JSON.parse(r.stdout).items as { metadata: { name: string } }[]).map((s) => s.metadata.name).sort() : [`kedge get failed: ${r.stderr}`];
+    return r.code === 0
+      ? (JSON.parse(r.stdout).items as { metadata: { name: string } }[]).map((s) => s.metadata.name).sort()
+      : [`kedge get failed: ${r.stderr}`];
   };
 
   beforeAll(async () => {
@@ -58,10 +60,30 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
       start('node-a', 'runner', ['--node-id', 'node-a', '--runner-port', String(runA), ...d('node-a')]),
       start('node-b', 'runner', ['--node-id', 'node-b', '--runner-port', String(runB), ...d('node-b')]),
       start('as-1', 'autoscaler', ['--id', 'as-1', ...d('as-1')]),
-      start('gw-1', 'gateway', ['--id', 'gw-1', '--http-port', String(gw1), '--admin-port', String(adm1), ...d('gw-1')]),
-      start('gw-2', 'gateway', ['--id', 'gw-2', '--http-port', String(gw2), '--admin-port', String(adm2), ...d('gw-2')]),
+      start('gw-1', 'gateway', [
+        '--id',
+        'gw-1',
+        '--http-port',
+        String(gw1),
+        '--admin-port',
+        String(adm1),
+        ...d('gw-1'),
+      ]),
+      start('gw-2', 'gateway', [
+        '--id',
+        'gw-2',
+        '--http-port',
+        String(gw2),
+        '--admin-port',
+        String(adm2),
+        ...d('gw-2'),
+      ]),
     ]);
-    const manifest = writeFile(tmp.dir, 'steady.yaml', serviceYaml('steady', NS, HELLO_WASM, { annotations: { 'autoscaling.knative.dev/min-scale': '2' } }));
+    const manifest = writeFile(
+      tmp.dir,
+      'steady.yaml',
+      serviceYaml('steady', NS, HELLO_WASM, { annotations: { 'autoscaling.knative.dev/min-scale': '2' } }),
+    );
     const r = await kedge(['apply', '-f', manifest], creds);
     expect(r.stderr).toBe('');
     await waitForObject(apiUrl, SERVICES, 'steady', isReady);
@@ -75,7 +97,9 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
 
   /** Load through both gateways, the fault in the middle; returns the outcomes and the fault's times. */
   async function faultUnderLoad(fault: () => Promise<void>, heal: () => Promise<void>, downMs = DOWN_MS) {
-    const loads = gatewayUrls.map((url) => steadyLoad({ url: `${url}/`, host: HOST, connections: 3, timeoutMs: 5_000 }));
+    const loads = gatewayUrls.map((url) =>
+      steadyLoad({ url: `${url}/`, host: HOST, connections: 3, timeoutMs: 5_000 }),
+    );
     await new Promise((r) => setTimeout(r, BEFORE_MS));
     const faultAt = loads[0]!.now();
     await fault();
@@ -93,12 +117,18 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
     it(`kill -9 ${what} (${id}) under load, then start it again`, async () => {
       const before = await services();
       const { outcomes, faultAt, healedAt, endAt } = await faultUnderLoad(
-        () => current.get(id)!.stop('SIGKILL').then(() => undefined),
+        () =>
+          current
+            .get(id)!
+            .stop('SIGKILL')
+            .then(() => undefined),
         () => restart(id),
       );
       const j = judge(outcomes, faultAt, endAt, { window: BEFORE_MS, recoverFrom: healedAt });
       const after = await services();
-      const others = [...current.entries()].filter(([k, p]) => k !== id && (p.child.exitCode !== null || p.child.signalCode !== null)).map(([k]) => k);
+      const others = [...current.entries()]
+        .filter(([k, p]) => k !== id && (p.child.exitCode !== null || p.child.signalCode !== null))
+        .map(([k]) => k);
       const recovered = j.recoveryMs !== undefined && j.recoveryMs <= RECOVERY_GOAL_MS;
       const pass = recovered && others.length === 0 && JSON.stringify(after) === JSON.stringify(before);
       record({
@@ -109,7 +139,12 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
         lost: `${j.lost} / ${j.inFlight} (+${j.failedAfter} failed after)`,
         recovery: j.failed === 0 ? 'no failure' : `${msText(j.recoveryMs)} after restart`,
         pass,
-        note: [others.length ? `also gone: ${others.join(', ')}` : '', JSON.stringify(after) === JSON.stringify(before) ? '' : `services before ${before} after ${after}`].filter(Boolean).join('; '),
+        note: [
+          others.length ? `also gone: ${others.join(', ')}` : '',
+          JSON.stringify(after) === JSON.stringify(before) ? '' : `services before ${before} after ${after}`,
+        ]
+          .filter(Boolean)
+          .join('; '),
       });
       expect(others).toEqual([]);
       expect(after).toEqual(before);
@@ -129,7 +164,9 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
       NATS_DOWN_MS,
     );
     const j = judge(outcomes, faultAt, endAt, { window: BEFORE_MS, recoverFrom: healedAt });
-    const gone = [...current.entries()].filter(([, p]) => p.child.exitCode !== null || p.child.signalCode !== null).map(([k]) => k);
+    const gone = [...current.entries()]
+      .filter(([, p]) => p.child.exitCode !== null || p.child.signalCode !== null)
+      .map(([k]) => k);
     const after = await services();
     const recovered = j.recoveryMs !== undefined && j.recoveryMs <= RECOVERY_GOAL_MS;
     const pass = recovered && gone.length === 0 && JSON.stringify(after) === JSON.stringify(before);
@@ -142,7 +179,12 @@ describe('chaos (full): kill -9 and restart of each role and of nats-server, und
       lost: `${j.lost} / ${j.inFlight} (${failedDuring} failed during the outage, ${j.failedAfter} in all)`,
       recovery: j.failed === 0 ? 'no failure' : `${msText(j.recoveryMs)} after NATS returned`,
       pass,
-      note: [gone.length ? `processes gone: ${gone.join(', ')}` : '', JSON.stringify(after) === JSON.stringify(before) ? '' : `services before ${before} after ${after}`].filter(Boolean).join('; '),
+      note: [
+        gone.length ? `processes gone: ${gone.join(', ')}` : '',
+        JSON.stringify(after) === JSON.stringify(before) ? '' : `services before ${before} after ${after}`,
+      ]
+        .filter(Boolean)
+        .join('; '),
     });
     expect(gone).toEqual([]);
     expect(after).toEqual(before);

@@ -14,7 +14,14 @@ const IMAGE = `fuzz.wasm@sha256:${'a'.repeat(64)}`;
 /** A valid object of each writable kind (what a careful user would send). */
 export function validObject(kind: Kind, namespace: string, name: string): Record<string, unknown> {
   const metadata = { name, namespace, labels: { app: 'fuzz' }, annotations: { note: 'fuzz' } };
-  const template = { metadata: { annotations: { 'autoscaling.knative.dev/target': '10' } }, spec: { containerConcurrency: 10, timeoutSeconds: 60, containers: [{ image: IMAGE, env: [{ name: 'TARGET', value: 'x' }] }] } };
+  const template = {
+    metadata: { annotations: { 'autoscaling.knative.dev/target': '10' } },
+    spec: {
+      containerConcurrency: 10,
+      timeoutSeconds: 60,
+      containers: [{ image: IMAGE, env: [{ name: 'TARGET', value: 'x' }] }],
+    },
+  };
   switch (kind) {
     case 'Service':
       return { apiVersion: 'serving.knative.dev/v1', kind, metadata, spec: { template } };
@@ -23,11 +30,21 @@ export function validObject(kind: Kind, namespace: string, name: string): Record
     case 'Revision':
       return { apiVersion: 'serving.knative.dev/v1', kind, metadata, spec: template.spec };
     case 'Route':
-      return { apiVersion: 'serving.knative.dev/v1', kind, metadata, spec: { traffic: [{ configurationName: 'seed-configuration', percent: 100 }] } };
+      return {
+        apiVersion: 'serving.knative.dev/v1',
+        kind,
+        metadata,
+        spec: { traffic: [{ configurationName: 'seed-configuration', percent: 100 }] },
+      };
     case 'ConfigMap':
       return { apiVersion: 'v1', kind, metadata, data: { key: 'value' } };
     case 'PodAutoscaler':
-      return { apiVersion: 'autoscaling.internal.knative.dev/v1alpha1', kind, metadata, spec: { scaleTargetRef: { name } } };
+      return {
+        apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
+        kind,
+        metadata,
+        spec: { scaleTargetRef: { name } },
+      };
     case 'ServerlessService':
       return { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind, metadata, spec: { mode: 'Proxy' } };
     case 'DomainMapping':
@@ -36,15 +53,33 @@ export function validObject(kind: Kind, namespace: string, name: string): Record
         kind,
         // A DomainMapping's name is a domain.
         metadata: { ...metadata, name: name.includes('.') ? name : `${name}.example.test` },
-        spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'seed-service' }, tls: { secretName: 'seed-secret' } },
+        spec: {
+          ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'seed-service' },
+          tls: { secretName: 'seed-secret' },
+        },
       };
     case 'Secret':
-      return { apiVersion: 'v1', kind, metadata, type: 'Opaque', data: { key: 'dmFsdWU=' }, stringData: { other: 'value' } };
+      return {
+        apiVersion: 'v1',
+        kind,
+        metadata,
+        type: 'Opaque',
+        data: { key: 'dmFsdWU=' },
+        stringData: { other: 'value' },
+      };
     // Read-only views: what a client could try to write (and gets 405 for).
     case 'Pod':
       return { apiVersion: 'v1', kind, metadata, spec: { containers: [{ name: 'user-container', image: IMAGE }] } };
     case 'Event':
-      return { apiVersion: 'v1', kind, metadata, involvedObject: { kind: 'Service', name, namespace }, reason: 'Fuzz', message: 'x', type: 'Normal' };
+      return {
+        apiVersion: 'v1',
+        kind,
+        metadata,
+        involvedObject: { kind: 'Service', name, namespace },
+        reason: 'Fuzz',
+        message: 'x',
+        type: 'Normal',
+      };
   }
 }
 
@@ -87,18 +122,38 @@ export function mutate(obj: Record<string, unknown>, m: Mutation): unknown {
   else if (m.op === 'delete') {
     if (Array.isArray(parent)) parent.splice(Number(last), 1);
     else delete parent[last];
-  } else if (parent && typeof parent === 'object' && !Array.isArray(parent)) parent[`unknownField${String(last)}`] = m.value;
+  } else if (parent && typeof parent === 'object' && !Array.isArray(parent))
+    parent[`unknownField${String(last)}`] = m.value;
   return copy;
 }
 
 export function mutationOf(obj: Record<string, unknown>): fc.Arbitrary<Mutation> {
   const paths = pathsOf(obj);
-  return fc.record({ op: fc.constantFrom<Mutation['op']>('set', 'set', 'delete', 'unknown-field'), path: fc.constantFrom(...paths), value: anyValue });
+  return fc.record({
+    op: fc.constantFrom<Mutation['op']>('set', 'set', 'delete', 'unknown-field'),
+    path: fc.constantFrom(...paths),
+    value: anyValue,
+  });
 }
 
 /** Names that are not DNS-1123 labels (Kubernetes object names): each must be refused. */
 export const badName: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', 'UPPER', 'a_b', '-a', 'a-', '..', '..%2F..%2Fx', 'a/b', 'h\u00e9', 'a.b.', ' a', 'a'.repeat(254), '%00', 'a\nb'),
+  fc.constantFrom(
+    '',
+    'UPPER',
+    'a_b',
+    '-a',
+    'a-',
+    '..',
+    '..%2F..%2Fx',
+    'a/b',
+    'h\u00e9',
+    'a.b.',
+    ' a',
+    'a'.repeat(254),
+    '%00',
+    'a\nb',
+  ),
   fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) || s.length > 63),
 );
 
@@ -115,7 +170,23 @@ export const CONTENT_TYPES = [
 
 /** Bodies no kind accepts: malformed JSON/YAML, scalars, several YAML documents, invalid UTF-8, nothing. */
 export const garbageBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
-  fc.constantFrom('', '{', '}', '[', '{"a":', 'null', 'true', '42', '"x"', '[1,2]', '---\na: 1\n---\nb: 2\n', '{"apiVersion": 1}', ': : :', '\u0000\u0001', '{"kind":"Service"'),
+  fc.constantFrom(
+    '',
+    '{',
+    '}',
+    '[',
+    '{"a":',
+    'null',
+    'true',
+    '42',
+    '"x"',
+    '[1,2]',
+    '---\na: 1\n---\nb: 2\n',
+    '{"apiVersion": 1}',
+    ': : :',
+    '\u0000\u0001',
+    '{"kind":"Service"',
+  ),
   fc.string({ maxLength: 40 }).filter((s) => {
     try {
       const v = JSON.parse(s);

@@ -10,7 +10,10 @@ import { heldText, msText, record } from './record.js';
 const ALONE_MS = 3_000;
 const ATTACK_MS = 8_000;
 
-async function underAttack(node: Node, attack: () => Promise<unknown>): Promise<{ j: ReturnType<typeof judge>; failed: Outcome[] }> {
+async function underAttack(
+  node: Node,
+  attack: () => Promise<unknown>,
+): Promise<{ j: ReturnType<typeof judge>; failed: Outcome[] }> {
   const load = steadyLoad({ url: `http://127.0.0.1:${node.port}/`, host: HELLO, connections: 4, timeoutMs: 5_000 });
   await new Promise((r) => setTimeout(r, ALONE_MS));
   const faultAt = load.now();
@@ -19,7 +22,10 @@ async function underAttack(node: Node, attack: () => Promise<unknown>): Promise<
   const endAt = load.now();
   const outcomes = await load.stop();
   await attacking;
-  return { j: judge(outcomes, faultAt, endAt, { window: ALONE_MS }), failed: outcomes.filter((o) => !o.ok && o.start >= faultAt) };
+  return {
+    j: judge(outcomes, faultAt, endAt, { window: ALONE_MS }),
+    failed: outcomes.filter((o) => !o.ok && o.start >= faultAt),
+  };
 }
 
 describe('chaos (full): hostile guests beside a healthy one', () => {
@@ -33,7 +39,12 @@ describe('chaos (full): hostile guests beside a healthy one', () => {
           (async () => {
             for (let i = 0; i < 3; i++) await probe(node.port, HOSTILE, '/loop', 2_000);
           })(),
-          ...[1, 2, 3].map(() => leave({ port: node.port, host: HOSTILE }, { method: 'POST', path: '/echo', bodyBytes: 1_000_000, sendBytes: 200_000, afterMs: ATTACK_MS })),
+          ...[1, 2, 3].map(() =>
+            leave(
+              { port: node.port, host: HOSTILE },
+              { method: 'POST', path: '/echo', bodyBytes: 1_000_000, sendBytes: 200_000, afterMs: ATTACK_MS },
+            ),
+          ),
         ]),
       );
       const pass = failed.length === 0 && j.rpsAfter >= j.rpsBefore * 0.5;
@@ -63,7 +74,16 @@ describe('chaos (full): hostile guests beside a healthy one', () => {
       });
       const trapsAnswered = statuses.filter((s) => typeof s === 'number' && s >= 500).length;
       const pass = trapsAnswered === 20 && failed.length === 0 && j.rpsAfter >= j.rpsBefore * 0.5;
-      record({ case: 'guest traps, 20 requests; hello under load beside it', faults: 20, survived: trapsAnswered, load: heldText(j.rpsBefore, j.rpsAfter), lost: `${j.lost} / ${j.inFlight}`, recovery: j.failed === 0 ? 'no failure' : msText(j.recoveryMs), pass, note: `trap answers: ${[...new Set(statuses)].join(', ')}` });
+      record({
+        case: 'guest traps, 20 requests; hello under load beside it',
+        faults: 20,
+        survived: trapsAnswered,
+        load: heldText(j.rpsBefore, j.rpsAfter),
+        lost: `${j.lost} / ${j.inFlight}`,
+        recovery: j.failed === 0 ? 'no failure' : msText(j.recoveryMs),
+        pass,
+        note: `trap answers: ${[...new Set(statuses)].join(', ')}`,
+      });
       expect(trapsAnswered).toBe(20);
       expect(failed.length).toBe(0);
     } finally {
@@ -81,7 +101,16 @@ describe('chaos (full): hostile guests beside a healthy one', () => {
       });
       const answered = statuses.filter((s) => s === 200).length;
       const pass = answered === 5 && failed.length === 0 && j.rpsAfter >= j.rpsBefore * 0.5;
-      record({ case: 'guest grows memory to its cap, 5 at once; hello under load beside it', faults: 5, survived: answered, load: heldText(j.rpsBefore, j.rpsAfter), lost: `${j.lost} / ${j.inFlight}`, recovery: j.failed === 0 ? 'no failure' : msText(j.recoveryMs), pass, note: `answers: ${statuses.join(', ')}` });
+      record({
+        case: 'guest grows memory to its cap, 5 at once; hello under load beside it',
+        faults: 5,
+        survived: answered,
+        load: heldText(j.rpsBefore, j.rpsAfter),
+        lost: `${j.lost} / ${j.inFlight}`,
+        recovery: j.failed === 0 ? 'no failure' : msText(j.recoveryMs),
+        pass,
+        note: `answers: ${statuses.join(', ')}`,
+      });
       expect(answered).toBe(5);
       expect(failed.length).toBe(0);
     } finally {
@@ -95,9 +124,18 @@ describe('chaos (full): hostile guests beside a healthy one', () => {
       await Promise.all([1, 2, 3].map(() => probe(node.port, HOSTILE, '/loop', 1_000)));
       const t0 = performance.now();
       node.proc.child.kill('SIGTERM');
-      const exited = await Promise.race([node.proc.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+      const exited = await Promise.race([
+        node.proc.exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 30_000)),
+      ]);
       const ms = performance.now() - t0;
-      record({ case: 'SIGTERM while 3 endless loops run', faults: 1, survived: exited ? 1 : 0, recovery: exited ? `stopped in ${msText(ms)}` : 'still running after 30 s', pass: exited && ms < 30_000 });
+      record({
+        case: 'SIGTERM while 3 endless loops run',
+        faults: 1,
+        survived: exited ? 1 : 0,
+        recovery: exited ? `stopped in ${msText(ms)}` : 'still running after 30 s',
+        pass: exited && ms < 30_000,
+      });
       expect(exited).toBe(true);
     } finally {
       await node.stop();

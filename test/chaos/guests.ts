@@ -16,7 +16,12 @@ export async function writeTestGuest(dir: string): Promise<string> {
 }
 
 /** A Service manifest for a component file, with optional template annotations and spec fields. */
-export function serviceYaml(name: string, namespace: string, wasm: string, opts: { annotations?: Record<string, string>; timeoutSeconds?: number; containerConcurrency?: number } = {}): string {
+export function serviceYaml(
+  name: string,
+  namespace: string,
+  wasm: string,
+  opts: { annotations?: Record<string, string>; timeoutSeconds?: number; containerConcurrency?: number } = {},
+): string {
   const ann = Object.entries(opts.annotations ?? {})
     .map(([k, v]) => `        ${k}: "${v}"\n`)
     .join('');

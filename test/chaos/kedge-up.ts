@@ -22,7 +22,13 @@ export interface Node {
  * A fresh `kedge up` with the hostile test guest and a healthy hello beside it (namespace chaos), both
  * Ready and the hello answering. A case that may kill the process gets its own.
  */
-export async function hostileNode(opts: { hostileTimeoutSeconds?: number; hostileAnnotations?: Record<string, string>; helloAnnotations?: Record<string, string> } = {}): Promise<Node> {
+export async function hostileNode(
+  opts: {
+    hostileTimeoutSeconds?: number;
+    hostileAnnotations?: Record<string, string>;
+    helloAnnotations?: Record<string, string>;
+  } = {},
+): Promise<Node> {
   const tmp = tempDir('kedge-chaos-');
   const ports = await pickPorts();
   const proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data') });

@@ -36,14 +36,35 @@ describe('judge: a load around a fault', () => {
 describe('the chaos table', () => {
   it('renders a row per case, failures marked and listed, cells safe for markdown', () => {
     const rows = [
-      { case: 'kill -9 a | gateway', faults: 1, survived: 1, load: '90 %', lost: '1 / 6', recovery: '120 ms after restart', pass: true },
-      { case: 'closing stalled uploads', faults: 3, survived: 0, pass: false, note: 'process gone:\nERR_INVALID_STATE' },
+      {
+        case: 'kill -9 a | gateway',
+        faults: 1,
+        survived: 1,
+        load: '90 %',
+        lost: '1 / 6',
+        recovery: '120 ms after restart',
+        pass: true,
+      },
+      {
+        case: 'closing stalled uploads',
+        faults: 3,
+        survived: 0,
+        pass: false,
+        note: 'process gone:\nERR_INVALID_STATE',
+      },
     ];
     const table = renderTable(rows);
     expect(table.split('\n')).toHaveLength(4);
     expect(table).toContain('| kill -9 a \\| gateway | 1 | 1 | 90 % | 1 / 6 | 120 ms after restart | pass | – |');
-    expect(table).toContain('| closing stalled uploads | 3 | 0 | – | – | – | **FAIL** | process gone: ERR_INVALID_STATE |');
-    const doc = renderReliability(rows, { when: '2026-12-03 08:00', seconds: 200, machine: 'test machine', runs: '200' });
+    expect(table).toContain(
+      '| closing stalled uploads | 3 | 0 | – | – | – | **FAIL** | process gone: ERR_INVALID_STATE |',
+    );
+    const doc = renderReliability(rows, {
+      when: '2026-12-03 08:00',
+      seconds: 200,
+      machine: 'test machine',
+      runs: '200',
+    });
     expect(doc).toContain('## Failing today\n\n- closing stalled uploads: process gone: ERR_INVALID_STATE');
     expect(doc).toContain('on 2026-12-03 08:00 UTC in 200 s; test machine');
   });

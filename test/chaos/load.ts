@@ -14,9 +14,19 @@ export interface Outcome {
  * previous one ended) that keeps every outcome with its start and end, so a fault at time T can be
  * judged: what was in flight at T, what failed after it, when answers were whole again.
  */
-export function steadyLoad(opts: { url: string; host: string; connections: number; timeoutMs?: number; path?: string }) {
+export function steadyLoad(opts: {
+  url: string;
+  host: string;
+  connections: number;
+  timeoutMs?: number;
+  path?: string;
+}) {
   const origin = new URL(opts.url).origin;
-  const pool = new Pool(origin, { connections: opts.connections, headersTimeout: opts.timeoutMs ?? 5_000, bodyTimeout: opts.timeoutMs ?? 5_000 });
+  const pool = new Pool(origin, {
+    connections: opts.connections,
+    headersTimeout: opts.timeoutMs ?? 5_000,
+    bodyTimeout: opts.timeoutMs ?? 5_000,
+  });
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const outcomes: Outcome[] = [];
@@ -69,7 +79,12 @@ export interface FaultReport {
  * Judges a load around a fault at `faultAt`. Recovery counts from `recoverFrom` (default: the fault) to the
  * end of the last failure, and only if the load ran on without failures for at least `quietMs` after it.
  */
-export function judge(outcomes: Outcome[], faultAt: number, endAt: number, opts: { window?: number; recoverFrom?: number; quietMs?: number } = {}): FaultReport {
+export function judge(
+  outcomes: Outcome[],
+  faultAt: number,
+  endAt: number,
+  opts: { window?: number; recoverFrom?: number; quietMs?: number } = {},
+): FaultReport {
   const window = opts.window ?? 2_000;
   const okIn = (a: number, b: number) => outcomes.filter((o) => o.ok && o.end >= a && o.end < b).length;
   const inFlightList = outcomes.filter((o) => o.start < faultAt && o.end > faultAt);
@@ -77,7 +92,8 @@ export function judge(outcomes: Outcome[], faultAt: number, endAt: number, opts:
   const lastFailure = Math.max(...failures.map((o) => o.end), -Infinity);
   const from = opts.recoverFrom ?? faultAt;
   const quiet = opts.quietMs ?? 1_000;
-  const recovered = failures.length === 0 ? 0 : endAt - lastFailure >= quiet ? Math.max(0, lastFailure - from) : undefined;
+  const recovered =
+    failures.length === 0 ? 0 : endAt - lastFailure >= quiet ? Math.max(0, lastFailure - from) : undefined;
   return {
     rpsBefore: okIn(faultAt - window, faultAt) / (window / 1000),
     rpsAfter: okIn(faultAt, endAt) / ((endAt - faultAt) / 1000),

@@ -28,20 +28,38 @@ export default function setup(project: TestProject) {
     const seconds = (Date.now() - started.getTime()) / 1000;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${load.toFixed(2)} at start`;
     const doc = resolve(process.env.KEDGE_CHAOS_DOCS ?? 'docs/reliability.md');
-    writeFileSync(doc, renderReliability(rows, { when: started.toISOString().slice(0, 16).replace('T', ' '), seconds, machine, runs: process.env.KEDGE_CHAOS_RUNS ?? '40' }));
+    writeFileSync(
+      doc,
+      renderReliability(rows, {
+        when: started.toISOString().slice(0, 16).replace('T', ' '),
+        seconds,
+        machine,
+        runs: process.env.KEDGE_CHAOS_RUNS ?? '40',
+      }),
+    );
     process.stdout.write(`wrote ${doc}\n`);
   };
 }
 
-const cell = (v: string | number | undefined) => (v === undefined || v === '' ? '–' : String(v).replaceAll('|', '\\|').replaceAll('\n', ' '));
+const cell = (v: string | number | undefined) =>
+  v === undefined || v === '' ? '–' : String(v).replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 export function renderTable(rows: ChaosRow[]): string {
-  const L = ['| case | faults | survived | load held | lost / in flight | recovery | result | note |', '|---|---|---|---|---|---|---|---|'];
-  for (const r of rows) L.push(`| ${cell(r.case)} | ${r.faults} | ${r.survived} | ${cell(r.load)} | ${cell(r.lost)} | ${cell(r.recovery)} | ${r.pass ? 'pass' : '**FAIL**'} | ${cell(r.note)} |`);
+  const L = [
+    '| case | faults | survived | load held | lost / in flight | recovery | result | note |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows)
+    L.push(
+      `| ${cell(r.case)} | ${r.faults} | ${r.survived} | ${cell(r.load)} | ${cell(r.lost)} | ${cell(r.recovery)} | ${r.pass ? 'pass' : '**FAIL**'} | ${cell(r.note)} |`,
+    );
   return L.join('\n');
 }
 
-export function renderReliability(rows: ChaosRow[], run: { when: string; seconds: number; machine: string; runs: string }): string {
+export function renderReliability(
+  rows: ChaosRow[],
+  run: { when: string; seconds: number; machine: string; runs: string },
+): string {
   const failing = rows.filter((r) => !r.pass);
   return `# Reliability
 

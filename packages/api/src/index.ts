@@ -33,7 +33,12 @@ export function createApi(deps: ApiDeps): Api {
   const config = new LiveConfig(deps.store, deps.logger.child({ component: 'config' }));
   config.start();
   const watches = new Set<() => void>();
-  const events = new EventRecorder({ store: deps.store, bus: deps.bus, clock: deps.clock, logger: deps.logger.child({ component: 'events' }) });
+  const events = new EventRecorder({
+    store: deps.store,
+    bus: deps.bus,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'events' }),
+  });
   const pods = createPodsView({ ...deps, logger: deps.logger.child({ component: 'pods' }), config, watches });
   const app = createRestApp({
     store: deps.store,
@@ -46,9 +51,17 @@ export function createApi(deps: ApiDeps): Api {
   });
   const reconcilers = createReconcilers({ ...deps, logger: deps.logger.child({ component: 'reconciler' }), config });
   // Admin verbs (routes/admin.ts) go to the bus, not the Store, so they sit beside the REST app.
-  const admin = createAdminRoutes({ store: deps.store, bus: deps.bus, logger: deps.logger.child({ component: 'admin' }) });
+  const admin = createAdminRoutes({
+    store: deps.store,
+    bus: deps.bus,
+    logger: deps.logger.child({ component: 'admin' }),
+  });
   // The dashboard's page and its statistics (read-only, gathered from the bus).
-  const stats = new DashboardStats({ bus: deps.bus, clock: deps.clock, logger: deps.logger.child({ component: 'dashboard' }) });
+  const stats = new DashboardStats({
+    bus: deps.bus,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'dashboard' }),
+  });
   const dashboard = createDashboardRoutes({ stats, watches });
   return {
     fetch: async (req) => (await dashboard(req)) ?? (await admin(req)) ?? app.fetch(req),

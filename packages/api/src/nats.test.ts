@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectNatsBus, connectNatsStore, silentLogger, systemClock, type AnyResource, type Kind, type NatsBus, type NatsStore } from '@kedge/core';
+import {
+  connectNatsBus,
+  connectNatsStore,
+  silentLogger,
+  systemClock,
+  type AnyResource,
+  type Kind,
+  type NatsBus,
+  type NatsStore,
+} from '@kedge/core';
 import { reportRevisionsLoaded, startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { createApi, type Api } from './index.js';
 
@@ -62,16 +71,28 @@ function gone(kind: Kind, name: string): Promise<void> {
   });
 }
 
-const ready = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && o.status.observedGeneration === o.metadata.generation;
+const ready = (o: any) =>
+  o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') &&
+  o.status.observedGeneration === o.metadata.generation;
 
 it('brings a Service to Ready on the NATS store and cascades its deletion', async () => {
-  const up = await api.fetch(new Request('http://api/apis/kedge.dev/v1/blobs', { method: 'PUT', body: new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]) }));
+  const up = await api.fetch(
+    new Request('http://api/apis/kedge.dev/v1/blobs', {
+      method: 'PUT',
+      body: new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]),
+    }),
+  );
   const { digest } = (await up.json()) as { digest: string };
   const res = await api.fetch(
     new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/services', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'hello' }, spec: { template: { spec: { containers: [{ image: `h.wasm@${digest}` }] } } } }),
+      body: JSON.stringify({
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Service',
+        metadata: { name: 'hello' },
+        spec: { template: { spec: { containers: [{ image: `h.wasm@${digest}` }] } } },
+      }),
     }),
   );
   expect(res.status).toBe(201);
@@ -80,9 +101,16 @@ it('brings a Service to Ready on the NATS store and cascades its deletion', asyn
   expect(svc.status.traffic).toEqual([{ revisionName: 'hello-00001', latestRevision: true, percent: 100 }]);
   expect(await store.get('PodAutoscaler', 'example', 'hello-00001')).toBeDefined();
 
-  const del = await api.fetch(new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/services/hello', { method: 'DELETE' }));
+  const del = await api.fetch(
+    new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/services/hello', { method: 'DELETE' }),
+  );
   expect(del.status).toBe(200);
-  for (const [kind, name] of [['Configuration', 'hello'], ['Route', 'hello'], ['Revision', 'hello-00001'], ['PodAutoscaler', 'hello-00001']] as const) {
+  for (const [kind, name] of [
+    ['Configuration', 'hello'],
+    ['Route', 'hello'],
+    ['Revision', 'hello-00001'],
+    ['PodAutoscaler', 'hello-00001'],
+  ] as const) {
     await gone(kind, name);
     expect(await store.get(kind, 'example', name), `${kind} ${name}`).toBeUndefined();
   }
@@ -107,13 +135,23 @@ it('answers names the KV store cannot hold with 400, not 500 (names are checked 
 it('retries a PATCH without a resourceVersion on conflict: 10 concurrent patches all answer 200', async () => {
   const base = 'http://api/api/v1/namespaces/example/configmaps';
   const created = await api.fetch(
-    new Request(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'patched' }, data: {} }) }),
+    new Request(base, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'patched' }, data: {} }),
+    }),
   );
   expect(created.status).toBe(201);
   const codes = await Promise.all(
     Array.from({ length: 10 }, (_, i) =>
       api
-        .fetch(new Request(`${base}/patched`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ data: { [`k${i}`]: 'v' } }) }))
+        .fetch(
+          new Request(`${base}/patched`, {
+            method: 'PATCH',
+            headers: { 'content-type': 'application/merge-patch+json' },
+            body: JSON.stringify({ data: { [`k${i}`]: 'v' } }),
+          }),
+        )
         .then((r) => r.status),
     ),
   );

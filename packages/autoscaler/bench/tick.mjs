@@ -22,8 +22,21 @@ const settle = async () => {
 const instances = new Map(); // instanceId → revision
 const byRev = new Map(); // revision → Set<instanceId>
 const endpoints = (rev) => {
-  const eps = [...(byRev.get(rev) ?? [])].map((instanceId) => ({ namespace: NS, revision: rev, instanceId, nodeId: 'node-1', url: 'http://127.0.0.1:1', concurrency: 0 }));
-  bus.publish(subjects.endpoints(NS, rev), { namespace: NS, revision: rev, nodeId: 'node-1', endpoints: eps, time: clock.now() });
+  const eps = [...(byRev.get(rev) ?? [])].map((instanceId) => ({
+    namespace: NS,
+    revision: rev,
+    instanceId,
+    nodeId: 'node-1',
+    url: 'http://127.0.0.1:1',
+    concurrency: 0,
+  }));
+  bus.publish(subjects.endpoints(NS, rev), {
+    namespace: NS,
+    revision: rev,
+    nodeId: 'node-1',
+    endpoints: eps,
+    time: clock.now(),
+  });
 };
 bus.subscribe(subjects.runnerStart('node-1'), (m) => {
   const { instanceId, revision } = m.data;
@@ -43,7 +56,15 @@ bus.subscribe(subjects.runnerStop('node-1'), (m) => {
 const heartbeat = () => {
   const map = {};
   for (const [rev, ids] of byRev) if (ids.size) map[`${NS}/${rev}`] = [...ids];
-  bus.publish(subjects.nodeHeartbeat, { nodeId: 'node-1', url: 'http://127.0.0.1:1', capacity: 100_000, instances: map, time: clock.now(), startedAt: 1, version: 'bench' });
+  bus.publish(subjects.nodeHeartbeat, {
+    nodeId: 'node-1',
+    url: 'http://127.0.0.1:1',
+    capacity: 100_000,
+    instances: map,
+    time: clock.now(),
+    startedAt: 1,
+    version: 'bench',
+  });
 };
 
 const names = Array.from({ length: REVISIONS }, (_, i) => `svc${i}-00001`);
@@ -67,7 +88,14 @@ const second = () => {
     const load = i % 3 === 0 ? 0 : 10 + (i % 12) * 10;
     const mine = byRev.get(name) ?? new Set();
     for (const id of mine)
-      bus.publish(subjects.metrics(NS, name), { namespace: NS, revision: name, source: id, averageConcurrency: load / mine.size, requestCount: load / mine.size, time: clock.now() });
+      bus.publish(subjects.metrics(NS, name), {
+        namespace: NS,
+        revision: name,
+        source: id,
+        averageConcurrency: load / mine.size,
+        requestCount: load / mine.size,
+        time: clock.now(),
+      });
   }
   heartbeat();
 };
@@ -94,7 +122,9 @@ for (let r = 0; r < RUNS; r++) {
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 const live = instances.size;
-console.log(`autoscaler tick over ${REVISIONS} revisions (${live} instances): median ${median.toFixed(2)} ms, p90 ${times[Math.floor(times.length * 0.9)].toFixed(2)} ms, min ${times[0].toFixed(2)} ms (${RUNS} runs)`);
+console.log(
+  `autoscaler tick over ${REVISIONS} revisions (${live} instances): median ${median.toFixed(2)} ms, p90 ${times[Math.floor(times.length * 0.9)].toFixed(2)} ms, min ${times[0].toFixed(2)} ms (${RUNS} runs)`,
+);
 await as.stop();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

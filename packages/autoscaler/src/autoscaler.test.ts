@@ -80,7 +80,11 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await start();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
     const p = await pa(store, 'hello-00001');
-    expect(p?.spec.scaleTargetRef).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' });
+    expect(p?.spec.scaleTargetRef).toEqual({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Revision',
+      name: 'hello-00001',
+    });
     expect(p?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Revision', name: 'hello-00001', controller: true });
     expect(p?.status).toMatchObject({ actualScale: 1 });
     expect(cond(p, 'Active')?.status).toBe('True');
@@ -88,7 +92,11 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     const s = await sks(store, 'hello-00001');
     // One instance × 100 + TBC 211 over activator capacity 100 → 4 activators; EBC < 0 → Proxy.
     expect(s?.spec).toMatchObject({ mode: 'Proxy', numActivators: 4 });
-    expect(s?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PodAutoscaler', name: 'hello-00001', uid: p?.metadata.uid });
+    expect(s?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'PodAutoscaler',
+      name: 'hello-00001',
+      uid: p?.metadata.uid,
+    });
     expect(decisions.at(-1)).toMatchObject({ namespace: NS, revision: 'hello-00001', desiredScale: 1, mode: 'Proxy' });
   });
 
@@ -98,8 +106,24 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await store.create<PodAutoscaler>({
       apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
       kind: 'PodAutoscaler',
-      metadata: { name: 'hello-00001', namespace: NS, ownerReferences: [{ apiVersion: rev.apiVersion, kind: 'Revision', name: 'hello-00001', uid: rev.metadata.uid!, controller: true }] },
-      spec: { scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' }, reachability: 'Reachable', protocolType: 'h2c' },
+      metadata: {
+        name: 'hello-00001',
+        namespace: NS,
+        ownerReferences: [
+          {
+            apiVersion: rev.apiVersion,
+            kind: 'Revision',
+            name: 'hello-00001',
+            uid: rev.metadata.uid!,
+            controller: true,
+          },
+        ],
+      },
+      spec: {
+        scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' },
+        reachability: 'Reachable',
+        protocolType: 'h2c',
+      },
     });
     await start();
     const p = await pa(store, 'hello-00001');
@@ -120,7 +144,11 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await as.idle();
     let p = await pa(store, 'hello-00001');
     expect(p?.status).toMatchObject({ desiredScale: 0, actualScale: 0 });
-    expect(cond(p, 'Active')).toMatchObject({ status: 'False', reason: 'NoTraffic', message: 'The target is not receiving traffic.' });
+    expect(cond(p, 'Active')).toMatchObject({
+      status: 'False',
+      reason: 'NoTraffic',
+      message: 'The target is not receiving traffic.',
+    });
 
     // Ticks with no load keep it at zero (the load history was forgotten).
     for (let i = 0; i < 10; i++) {
@@ -146,7 +174,13 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await start();
     await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
     await settle();
-    const poke = () => bus.publish(subjects.poke(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', held: 1, time: clock.now() });
+    const poke = () =>
+      bus.publish(subjects.poke(NS, 'hello-00001'), {
+        namespace: NS,
+        revision: 'hello-00001',
+        held: 1,
+        time: clock.now(),
+      });
     poke();
     await settle();
     expect(runner.of(NS, 'hello-00001').length).toBeGreaterThan(0);
@@ -173,7 +207,15 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await settle();
     const startsBefore = runner.starts.length;
     const report = (time: number) =>
-      bus.publish(subjects.metrics(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', source: 'gw-1', fromActivator: true, averageConcurrency: 0.9, requestCount: 1, time });
+      bus.publish(subjects.metrics(NS, 'hello-00001'), {
+        namespace: NS,
+        revision: 'hello-00001',
+        source: 'gw-1',
+        fromActivator: true,
+        averageConcurrency: 0.9,
+        requestCount: 1,
+        time,
+      });
 
     // The gateway's once-a-second report lands just after the scale-down, carrying the request before it.
     clock.advance(300);
@@ -195,8 +237,14 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     const { store, bus, start } = await setup();
     await store.create(revision('hello-00001'));
     await start();
-    expect(await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/^to: /) });
-    expect(await bus.request(subjects.adminScale(NS, 'nope'), { to: 0 })).toMatchObject({ ok: false, error: expect.stringContaining('not found') });
+    expect(await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 3 })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^to: /),
+    });
+    expect(await bus.request(subjects.adminScale(NS, 'nope'), { to: 0 })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not found'),
+    });
   });
 
   it('an idle revision goes Inactive after the stable window and to zero right after (activator already in path)', async () => {
@@ -288,19 +336,39 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     });
     await store.create(revision('a-00001'));
     await start();
-    bus.publish(subjects.nodeHeartbeat, { nodeId: 'bad', url: 'x', capacity: 5, instances: {}, time: clock.now(), startedAt: 1, version: 't' });
+    bus.publish(subjects.nodeHeartbeat, {
+      nodeId: 'bad',
+      url: 'x',
+      capacity: 5,
+      instances: {},
+      time: clock.now(),
+      startedAt: 1,
+      version: 't',
+    });
     await settle();
     expect(attempts).toBe(1);
     // Backoff 1 s, 2 s, 4 s… while ticks come every 2 s (the node stays alive).
     for (let i = 0; i < 8; i++) {
-      bus.publish(subjects.nodeHeartbeat, { nodeId: 'bad', url: 'x', capacity: 5, instances: {}, time: clock.now(), startedAt: 1, version: 't' });
+      bus.publish(subjects.nodeHeartbeat, {
+        nodeId: 'bad',
+        url: 'x',
+        capacity: 5,
+        instances: {},
+        time: clock.now(),
+        startedAt: 1,
+        version: 't',
+      });
       await advance(1000);
     }
     expect(attempts).toBeGreaterThan(1);
     expect(attempts).toBeLessThan(5);
     // Not "Queued": the PA is not ready, with the runner's reason (kubectl get kpa shows it).
     const failed = await pa(store, 'a-00001');
-    expect(cond(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'CompileFailed', message: 'Container failed with: not a component' });
+    expect(cond(failed, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'CompileFailed',
+      message: 'Container failed with: not a component',
+    });
     expect(cond(failed, 'Active')).toMatchObject({ status: 'False', reason: 'CompileFailed' });
     expect(cond(failed, 'ScaleTargetInitialized')).toMatchObject({ status: 'False', reason: 'CompileFailed' });
     await expect(bus.request(subjects.runnerStart('nobody'), {}, { timeoutMs: 10 })).rejects.toBeInstanceOf(BusError);
@@ -337,7 +405,9 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(n).toBeGreaterThan(0);
     bus.publish(subjects.endpointsResync, { gatewayId: 'gw-new', time: 0 });
     await settle();
-    expect(decisions.slice(n)).toEqual([expect.objectContaining({ revision: 'hello-00001', desiredScale: 1, mode: 'Proxy' })]);
+    expect(decisions.slice(n)).toEqual([
+      expect.objectContaining({ revision: 'hello-00001', desiredScale: 1, mode: 'Proxy' }),
+    ]);
     expect(as.state(NS, 'hello-00001')?.owned).toBe(true);
   });
 
@@ -348,7 +418,19 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await store.create<PodAutoscaler>({
       apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
       kind: 'PodAutoscaler',
-      metadata: { name: 'hello-00001', namespace: NS, ownerReferences: [{ apiVersion: rev.apiVersion, kind: 'Revision', name: 'hello-00001', uid: rev.metadata.uid!, controller: true }] },
+      metadata: {
+        name: 'hello-00001',
+        namespace: NS,
+        ownerReferences: [
+          {
+            apiVersion: rev.apiVersion,
+            kind: 'Revision',
+            name: 'hello-00001',
+            uid: rev.metadata.uid!,
+            controller: true,
+          },
+        ],
+      },
       spec: { scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' } },
       status: {
         desiredScale: 3,
@@ -367,7 +449,14 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     // the decider started in keeps 3 until a stable window has passed.
     for (let i = 0; i < 30; i++) {
       for (const id of runner.of(NS, 'hello-00001'))
-        bus.publish(subjects.metrics(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', source: id, averageConcurrency: 10 / 3, requestCount: 10, time: clock.now() });
+        bus.publish(subjects.metrics(NS, 'hello-00001'), {
+          namespace: NS,
+          revision: 'hello-00001',
+          source: id,
+          averageConcurrency: 10 / 3,
+          requestCount: 10,
+          time: clock.now(),
+        });
       await advance(1000);
     }
     expect(runner.of(NS, 'hello-00001')).toHaveLength(3);
@@ -393,7 +482,15 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     clock.advance(1000);
     await settle();
     const t = clock.now();
-    bus.publish(subjects.metrics(NS, 'hello-00001'), { namespace: NS, revision: 'hello-00001', source: 'gw-1', fromActivator: true, averageConcurrency: 1, requestCount: 1, time: t });
+    bus.publish(subjects.metrics(NS, 'hello-00001'), {
+      namespace: NS,
+      revision: 'hello-00001',
+      source: 'gw-1',
+      fromActivator: true,
+      averageConcurrency: 1,
+      requestCount: 1,
+      time: t,
+    });
     await settle();
     expect(runner.starts.at(-1)?.at).toBe(t);
     // Knative's kpa.go: TBC 0 gives EBC 0, so Serve as soon as an instance is ready (before that the SKS keeps Proxy).
@@ -416,7 +513,13 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     expect(runner.of(NS, 'sleep-00001')).toHaveLength(1);
     const stat = (averageConcurrency: number) =>
       bus.publish(subjects.metrics(NS, 'sleep-00001'), {
-        namespace: NS, revision: 'sleep-00001', source: 'gw-1', fromActivator: true, averageConcurrency, requestCount: 400, time: clock.now(),
+        namespace: NS,
+        revision: 'sleep-00001',
+        source: 'gw-1',
+        fromActivator: true,
+        averageConcurrency,
+        requestCount: 400,
+        time: clock.now(),
       });
     // Knative's path alone: the activator's report of 50 in flight is one second among six, so the
     // tick sees a panic average of 50 / 6 ≈ 8.3 → ceil(8.3 / 7) = 2 instances, and ramps from there.
@@ -428,7 +531,13 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     // The same moment with the activator's capacity poke: 50 carried (30 held behind 2 × 10 slots)
     // → ceil(50 / 7) = 8 at once, in panic, with no tick in between.
     const ticks = decisions.length;
-    bus.publish(subjects.poke(NS, 'sleep-00001'), { namespace: NS, revision: 'sleep-00001', held: 30, concurrency: 50, time: clock.now() });
+    bus.publish(subjects.poke(NS, 'sleep-00001'), {
+      namespace: NS,
+      revision: 'sleep-00001',
+      held: 30,
+      concurrency: 50,
+      time: clock.now(),
+    });
     await settle();
     expect(as.state(NS, 'sleep-00001')).toMatchObject({ desiredScale: 8, replicas: 8 });
     expect(as.state(NS, 'sleep-00001')?.decider.inPanicMode()).toBe(true);
@@ -446,7 +555,12 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     await store.create({ ...rev, spec: { ...rev.spec, containerConcurrency: 10 } });
     await start();
     await advance(8000);
-    bus.publish(subjects.poke(NS, 'sleep-00001'), { namespace: NS, revision: 'sleep-00001', held: 30, time: clock.now() });
+    bus.publish(subjects.poke(NS, 'sleep-00001'), {
+      namespace: NS,
+      revision: 'sleep-00001',
+      held: 30,
+      time: clock.now(),
+    });
     await settle();
     expect(as.state(NS, 'sleep-00001')).toMatchObject({ replicas: 1 });
     expect(runner.of(NS, 'sleep-00001')).toHaveLength(1);

@@ -46,7 +46,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function simulate(opts: { containerConcurrency: number; annotations?: Record<string, string>; loadFrom: number; loadSeconds: number }): Promise<Sim> {
+async function simulate(opts: {
+  containerConcurrency: number;
+  annotations?: Record<string, string>;
+  loadFrom: number;
+  loadSeconds: number;
+}): Promise<Sim> {
   const dir = mkdtempSync(join(tmpdir(), 'kedge-sim-'));
   dirs.push(dir);
   const clock = new ManualClock(T0);
@@ -62,8 +67,15 @@ async function simulate(opts: { containerConcurrency: number; annotations?: Reco
   await store.create<Revision>({
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
-    metadata: { name: REV, namespace: NS, annotations: { 'autoscaling.knative.dev/initial-scale': '0', ...opts.annotations } },
-    spec: { containers: [{ image: 'node', command: ['node', 'server.js'] }], containerConcurrency: opts.containerConcurrency },
+    metadata: {
+      name: REV,
+      namespace: NS,
+      annotations: { 'autoscaling.knative.dev/initial-scale': '0', ...opts.annotations },
+    },
+    spec: {
+      containers: [{ image: 'node', command: ['node', 'server.js'] }],
+      containerConcurrency: opts.containerConcurrency,
+    },
   });
   const runner = new FakeRunner(bus, clock, 'node-1', 20).start();
   const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1', statusWriteDelayMs: 0 });
@@ -91,13 +103,23 @@ async function simulate(opts: { containerConcurrency: number; annotations?: Reco
       time: clock.now(),
       ...o,
     });
-    if (inLoad && viaActivator) bus.publish(subjects.metrics(NS, REV), stat({ source: 'activator-1', fromActivator: true, averageConcurrency: 50, requestCount: 500 }));
+    if (inLoad && viaActivator)
+      bus.publish(
+        subjects.metrics(NS, REV),
+        stat({ source: 'activator-1', fromActivator: true, averageConcurrency: 50, requestCount: 500 }),
+      );
     for (const id of ids) {
       const share = inLoad ? 50 / ids.length : 0;
       const proxied = viaActivator ? share : 0;
       bus.publish(
         subjects.metrics(NS, REV),
-        stat({ source: id, averageConcurrency: share, averageProxiedConcurrency: proxied, requestCount: share * 10, proxiedRequestCount: proxied * 10 }),
+        stat({
+          source: id,
+          averageConcurrency: share,
+          averageProxiedConcurrency: proxied,
+          requestCount: share * 10,
+          proxiedRequestCount: proxied * 10,
+        }),
       );
     }
   };
@@ -179,12 +201,20 @@ describe('simulation: hey -z 30s -c 50 against one revision', () => {
     await sim.as.idle();
     const pa = await sim.store.get<PodAutoscaler>('PodAutoscaler', NS, REV);
     expect(pa?.status).toMatchObject({ desiredScale: 0, actualScale: 0 });
-    expect(pa?.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NoTraffic' });
+    expect(pa?.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NoTraffic',
+    });
     expect(sim.decisions.map((d) => d.desiredScale)).toEqual([0, 1, 0]);
   });
 
   it('target-burst-capacity 0: the activator leaves the path, so going to zero waits out the 30 s grace period', async () => {
-    const sim = await simulate({ containerConcurrency: 0, loadFrom: 10, loadSeconds: 30, annotations: { 'autoscaling.knative.dev/target-burst-capacity': '0' } });
+    const sim = await simulate({
+      containerConcurrency: 0,
+      loadFrom: 10,
+      loadSeconds: 30,
+      annotations: { 'autoscaling.knative.dev/target-burst-capacity': '0' },
+    });
     const rev = () => sim.as.state(NS, REV)!;
     await sim.until(12);
     // TBC 0 → EBC 0 ≥ 0 with one ready instance → Serve.

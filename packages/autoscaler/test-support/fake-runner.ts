@@ -71,7 +71,9 @@ export class FakeRunner {
   }
 
   of(namespace: string, revision: string): string[] {
-    return [...this.instances].filter(([, v]) => v.namespace === namespace && v.revision === revision).map(([id]) => id);
+    return [...this.instances]
+      .filter(([, v]) => v.namespace === namespace && v.revision === revision)
+      .map(([id]) => id);
   }
 
   heartbeat(): void {

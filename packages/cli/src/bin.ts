@@ -23,7 +23,20 @@ const program = new Command('kedge')
   .option('--token-file <file>', 'file holding the API token (or KEDGE_TOKEN_FILE; default .kedge/token)');
 
 // Each command lives in its own file under commands/ and registers itself here.
-const registrations: ((p: Command) => void)[] = [up, apply, get, del, revision, bench, roles, service, route, config, push, logs];
+const registrations: ((p: Command) => void)[] = [
+  up,
+  apply,
+  get,
+  del,
+  revision,
+  bench,
+  roles,
+  service,
+  route,
+  config,
+  push,
+  logs,
+];
 for (const register of registrations) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -18,7 +18,11 @@ async function answer(status: number, headers: Record<string, string>, body: str
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-const svc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'a', namespace: 'default' } } as const;
+const svc = {
+  apiVersion: 'serving.knative.dev/v1',
+  kind: 'Service',
+  metadata: { name: 'a', namespace: 'default' },
+} as const;
 
 describe('the CLI client', () => {
   it('parses Kubernetes Warning headers, several in one', () => {
@@ -27,7 +31,11 @@ describe('the CLI client', () => {
   });
 
   it('sends the bearer token and hands warnings to onWarning', async () => {
-    const { url, seen } = await answer(201, { 'content-type': 'application/json', warning: '299 - "x: clamped to 8"' }, JSON.stringify(svc));
+    const { url, seen } = await answer(
+      201,
+      { 'content-type': 'application/json', warning: '299 - "x: clamped to 8"' },
+      JSON.stringify(svc),
+    );
     const warnings: string[] = [];
     await createClient(url, { token: 't0ken-t0ken-t0ken', onWarning: (w) => warnings.push(w) }).create(svc as never);
     expect(seen[0]).toEqual({ method: 'POST', auth: 'Bearer t0ken-t0ken-t0ken', type: 'application/json' });
@@ -35,9 +43,18 @@ describe('the CLI client', () => {
   });
 
   it("fails with the server's Status message and causes", async () => {
-    const status = { kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, message: 'Service "a" is invalid', details: { causes: [{ field: 'spec.x', message: 'bad' }] } };
+    const status = {
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Invalid',
+      code: 422,
+      message: 'Service "a" is invalid',
+      details: { causes: [{ field: 'spec.x', message: 'bad' }] },
+    };
     const { url } = await answer(422, { 'content-type': 'application/json' }, JSON.stringify(status));
-    const err = await createClient(url).create(svc as never).catch((e: unknown) => e);
+    const err = await createClient(url)
+      .create(svc as never)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(422);
     expect((err as ApiError).message).toBe('Service "a" is invalid\nspec.x: bad');

@@ -87,7 +87,12 @@ export function createClient(apiUrl: string, opts: ClientOptions = {}) {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // Something answered that is not the Kedge API (a proxy, the gateway's port): never a success.
-      if (res.ok) throw new ApiError(res.status, undefined, `${base} answered HTTP ${res.status} with a body that is not JSON: is --api the Kedge API?`);
+      if (res.ok)
+        throw new ApiError(
+          res.status,
+          undefined,
+          `${base} answered HTTP ${res.status} with a body that is not JSON: is --api the Kedge API?`,
+        );
       parsed = undefined;
     }
     if (!res.ok) {
@@ -107,21 +112,28 @@ export function createClient(apiUrl: string, opts: ClientOptions = {}) {
     list: <T extends AnyResource>(kind: string, namespace?: string, labelSelector?: string) =>
       call<ListResult<T>>(
         'GET',
-        resourcePath(kindInfo(kind), namespace) + (labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''),
+        resourcePath(kindInfo(kind), namespace) +
+          (labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''),
       ),
     create: <T extends AnyResource>(obj: T, opts: { dryRun?: boolean } = {}) =>
-      call<T>('POST', resourcePath(kindInfo(obj.kind), obj.metadata.namespace) + (opts.dryRun ? '?dryRun=All' : ''), obj),
+      call<T>(
+        'POST',
+        resourcePath(kindInfo(obj.kind), obj.metadata.namespace) + (opts.dryRun ? '?dryRun=All' : ''),
+        obj,
+      ),
     update: <T extends AnyResource>(obj: T, opts: { dryRun?: boolean } = {}) =>
       call<T>(
         'PUT',
-        resourcePath(kindInfo(obj.kind), obj.metadata.namespace, obj.metadata.name) + (opts.dryRun ? '?dryRun=All' : ''),
+        resourcePath(kindInfo(obj.kind), obj.metadata.namespace, obj.metadata.name) +
+          (opts.dryRun ? '?dryRun=All' : ''),
         obj,
       ),
     patch: <T extends AnyResource>(kind: string, namespace: string, name: string, patch: unknown) =>
       call<T>('PATCH', resourcePath(kindInfo(kind), namespace, name), patch, 'application/merge-patch+json'),
     delete: (kind: string, namespace: string, name: string) =>
       call<unknown>('DELETE', resourcePath(kindInfo(kind), namespace, name)),
-    uploadBlob: (bytes: Uint8Array) => call<{ digest: string }>('PUT', '/apis/kedge.dev/v1/blobs', bytes, 'application/wasm'),
+    uploadBlob: (bytes: Uint8Array) =>
+      call<{ digest: string }>('PUT', '/apis/kedge.dev/v1/blobs', bytes, 'application/wasm'),
     raw: call,
   };
 }
@@ -153,9 +165,16 @@ function goJson(v: unknown): string {
     if (Array.isArray(x)) return x.map(sorted);
     if (x === null || typeof x !== 'object') return x;
     const o = x as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sorted(o[k])]));
+    return Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, sorted(o[k])]),
+    );
   };
-  return JSON.stringify(sorted(v)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(sorted(v)).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -179,7 +198,10 @@ export function withLastApplied<T extends AnyResource>(obj: T): T {
  * kubectl's last-applied record. The API keeps the resourceVersion when a write changes nothing,
  * which is how "unchanged" is told apart.
  */
-export async function applyObject(client: Client, manifest: AnyResource): Promise<'created' | 'configured' | 'unchanged'> {
+export async function applyObject(
+  client: Client,
+  manifest: AnyResource,
+): Promise<'created' | 'configured' | 'unchanged'> {
   const obj = withLastApplied(manifest);
   let existing: AnyResource | undefined;
   try {
@@ -189,11 +211,13 @@ export async function applyObject(client: Client, manifest: AnyResource): Promis
   }
   if (!existing) {
     const created = await client.create(obj);
-    if (!created?.metadata) throw new Error(`the API answered the create of ${obj.kind} ${obj.metadata.name} without the stored object`);
+    if (!created?.metadata)
+      throw new Error(`the API answered the create of ${obj.kind} ${obj.metadata.name} without the stored object`);
     return 'created';
   }
   const rv = existing.metadata.resourceVersion;
   const stored = await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: rv } } as AnyResource);
-  if (!stored?.metadata) throw new Error(`the API answered the update of ${obj.kind} ${obj.metadata.name} without the stored object`);
+  if (!stored?.metadata)
+    throw new Error(`the API answered the update of ${obj.kind} ${obj.metadata.name} without the stored object`);
   return stored.metadata.resourceVersion === rv ? 'unchanged' : 'configured';
 }

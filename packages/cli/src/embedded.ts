@@ -1,6 +1,15 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { StoreError, SYSTEM_NAMESPACE, type Bus, type Clock, type ConfigMap, type ListenAddress, type Logger, type Store } from '@kedge/core';
+import {
+  StoreError,
+  SYSTEM_NAMESPACE,
+  type Bus,
+  type Clock,
+  type ConfigMap,
+  type ListenAddress,
+  type Logger,
+  type Store,
+} from '@kedge/core';
 import type { Backends } from './roles/backends.js';
 import { ROLES, composeRoles, type ListenerName } from './roles/compose.js';
 
@@ -83,7 +92,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
 async function mergeData(store: Store, name: string, data: Record<string, string>): Promise<void> {
   const old = await store.get<ConfigMap>('ConfigMap', SYSTEM_NAMESPACE, name);
   if (old) await store.update({ ...old, data: { ...old.data, ...data } });
-  else await upsert(store, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE }, data });
+  else
+    await upsert(store, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE }, data });
 }
 
 async function upsert(store: Store, cm: ConfigMap): Promise<void> {

@@ -21,7 +21,11 @@ function listeners(port: number): string[] {
       if (parseInt(p, 16) !== port) continue;
       const addr =
         hex.length === 8
-          ? hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.')
+          ? hex
+              .match(/../g)!
+              .reverse()
+              .map((b) => parseInt(b, 16))
+              .join('.')
           : hex === '0'.repeat(32)
             ? '::'
             : hex;
@@ -35,7 +39,9 @@ function listeners(port: number): string[] {
 function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => {
-      const lines = Object.entries({ connection: 'close', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      const lines = Object.entries({ connection: 'close', ...headers })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
       s.write(`GET ${path} HTTP/1.1\r\n${lines}\r\n`);
     });
     let raw = '';
@@ -55,7 +61,9 @@ describe('--listen HOST:PORT', () => {
     expect(parseListen('--listen', '[::]:0')).toEqual({ host: '::', port: 0 });
     expect(parseListen('--listen', ':9000')).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(() => parseListen('--listen', '8080')).toThrow(/^--listen: "8080" is not HOST:PORT/);
-    expect(() => parseListen('--api-listen', 'example.com:80')).toThrow(/^--api-listen: "example.com" is not an IP address/);
+    expect(() => parseListen('--api-listen', 'example.com:80')).toThrow(
+      /^--api-listen: "example.com" is not an IP address/,
+    );
     expect(() => parseListen('--listen', '1.2.3.4:70000')).toThrow(/^--listen: /);
   });
 

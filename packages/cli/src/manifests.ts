@@ -54,11 +54,15 @@ export async function readManifests(file: string): Promise<ManifestDoc[]> {
     const info = lookupKind(obj.kind);
     if (!info || info.kind !== obj.kind)
       throw new ManifestError(
-        `${where}: kind: unknown kind "${obj.kind}" (expected one of ${Object.values(KINDS).map((k) => k.kind).join(', ')})`,
+        `${where}: kind: unknown kind "${obj.kind}" (expected one of ${Object.values(KINDS)
+          .map((k) => k.kind)
+          .join(', ')})`,
       );
     if (!obj.apiVersion) throw new ManifestError(`${where}: apiVersion: missing field(s)`);
     if (obj.apiVersion !== info.apiVersion)
-      throw new ManifestError(`${where}: apiVersion: "${obj.apiVersion}" is not served for kind ${obj.kind} (use ${info.apiVersion})`);
+      throw new ManifestError(
+        `${where}: apiVersion: "${obj.apiVersion}" is not served for kind ${obj.kind} (use ${info.apiVersion})`,
+      );
     if (!obj.metadata?.name) throw new ManifestError(`${where}: metadata.name: missing field(s)`);
     obj.metadata.namespace ||= 'default';
     out.push({ source, index, object: obj as AnyResource, baseDir });
@@ -102,7 +106,9 @@ export async function collectLocalImages(docs: ManifestDoc[]): Promise<LocalImag
       try {
         await access(file);
       } catch {
-        throw new ManifestError(`${where}: component file ${file} not found (paths are relative to the manifest; run \`npm run build\` for the examples)`);
+        throw new ManifestError(
+          `${where}: component file ${file} not found (paths are relative to the manifest; run \`npm run build\` for the examples)`,
+        );
       }
       const bytes = new Uint8Array(await readFile(file));
       if (!isWasmComponent(bytes))
@@ -116,7 +122,10 @@ export async function collectLocalImages(docs: ManifestDoc[]): Promise<LocalImag
 }
 
 /** Uploads each local component and rewrites its image to `<file>@sha256:…`. */
-export async function uploadLocalImages(images: LocalImage[], upload: (b: Uint8Array) => Promise<{ digest: string }>): Promise<void> {
+export async function uploadLocalImages(
+  images: LocalImage[],
+  upload: (b: Uint8Array) => Promise<{ digest: string }>,
+): Promise<void> {
   for (const img of images) {
     const { digest } = await upload(img.bytes);
     img.ref.container.image = imageWithDigest(basename(img.file), digest);

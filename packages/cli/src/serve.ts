@@ -34,10 +34,18 @@ export function serveFetch(
   // there, plain HTTP is answered only to this machine's own peers, everyone else must use TLS.
   const plainFrom = tls && !isLoopback(host) ? loopbackPeer : anyPeer;
   const server = (
-    tlsOnly ? createAdaptorServer({ fetch, createServer: createHttpsServer, serverOptions: tlsOnly }) : createAdaptorServer({ fetch })
+    tlsOnly
+      ? createAdaptorServer({ fetch, createServer: createHttpsServer, serverOptions: tlsOnly })
+      : createAdaptorServer({ fetch })
   ) as Server;
   server.keepAliveTimeout = 65_000;
-  const secure = tls ? (createAdaptorServer({ fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }) as Server) : undefined;
+  const secure = tls
+    ? (createAdaptorServer({
+        fetch,
+        createServer: createHttpsServer,
+        serverOptions: { key: tls.key, cert: tls.cert },
+      }) as Server)
+    : undefined;
   if (secure) secure.keepAliveTimeout = 65_000;
   // One port, both protocols: a TLS handshake starts with byte 0x16, an HTTP request with a letter.
   const sockets = new Set<Socket>();
@@ -51,8 +59,10 @@ export function serveFetch(
   const servers = secure ? [server, secure] : [server];
   return new Promise((resolve, reject) => {
     front.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new Error(`${name}: port ${port} on ${host} is already in use (choose another with ${flag})`));
-      else if (err.code === 'EACCES') reject(new Error(`${name}: not allowed to listen on port ${port} (choose another with ${flag})`));
+      if (err.code === 'EADDRINUSE')
+        reject(new Error(`${name}: port ${port} on ${host} is already in use (choose another with ${flag})`));
+      else if (err.code === 'EACCES')
+        reject(new Error(`${name}: not allowed to listen on port ${port} (choose another with ${flag})`));
       else reject(new Error(`${name}: cannot listen on ${host}:${port}: ${err.message}`));
     });
     front.listen(port, host, () => {
@@ -103,7 +113,8 @@ const PLAIN_REFUSED = JSON.stringify({
   status: 'Failure',
   reason: 'Forbidden',
   code: 403,
-  message: 'plain HTTP is served to this machine only: use https:// (the token must not cross the network in the clear)',
+  message:
+    'plain HTTP is served to this machine only: use https:// (the token must not cross the network in the clear)',
 });
 
 function dispatch(socket: Socket, plain: Server, secure: Server, plainFrom: (s: Socket) => boolean): void {

@@ -38,7 +38,14 @@ describe("the API's self-signed certificate", () => {
 describe('one port, http and https', () => {
   it('answers both protocols; a client that trusts the certificate verifies the server', async () => {
     const id = await loadOrCreateTlsIdentity(dir, ['127.0.0.1']);
-    const served = await serveFetch('api', '--api-port', (req) => new Response(new URL(req.url).protocol), 0, '127.0.0.1', id);
+    const served = await serveFetch(
+      'api',
+      '--api-port',
+      (req) => new Response(new URL(req.url).protocol),
+      0,
+      '127.0.0.1',
+      id,
+    );
     try {
       const plain = await fetch(`${served.url}/`);
       expect(await plain.text()).toBe('http:');

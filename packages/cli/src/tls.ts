@@ -62,7 +62,9 @@ export function selfSignedCertificate(hosts: string[], now = new Date()): TlsIde
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), utf8('kedge-api'))));
-  const san = seq(...[...new Set(hosts)].map((h) => (isIP(h) ? der(0x87, ipBytes(h)) : der(0x82, Buffer.from(h, 'ascii')))));
+  const san = seq(
+    ...[...new Set(hosts)].map((h) => (isIP(h) ? der(0x87, ipBytes(h)) : der(0x82, Buffer.from(h, 'ascii')))),
+  );
   const extensions = seq(
     seq(oid('2.5.29.17'), octets(san)),
     // Its own CA: kubectl's certificate-authority-data is this very certificate.
@@ -92,7 +94,9 @@ function usable(id: TlsIdentity, hosts: string[]): boolean {
   try {
     const x = new X509Certificate(id.cert);
     createPrivateKey(id.key);
-    return hosts.every((h) => (isIP(h) ? x.checkIP(h) : x.checkHost(h)) !== undefined) && Date.parse(x.validTo) > Date.now();
+    return (
+      hosts.every((h) => (isIP(h) ? x.checkIP(h) : x.checkHost(h)) !== undefined) && Date.parse(x.validTo) > Date.now()
+    );
   } catch {
     return false;
   }

@@ -57,9 +57,13 @@ describe('where the token comes from', () => {
     const made = await serverToken({ dataDir: dir, create: true });
     expect(made).toBe(readFileSync(join(dir, 'token'), 'utf8').trim());
     writeFileSync(join(dir, 'shared'), 'the-shared-cluster-token\n');
-    expect(await serverToken({ tokenFile: join(dir, 'shared'), dataDir: dir, create: true })).toBe('the-shared-cluster-token');
+    expect(await serverToken({ tokenFile: join(dir, 'shared'), dataDir: dir, create: true })).toBe(
+      'the-shared-cluster-token',
+    );
     process.env.KEDGE_TOKEN = 'from-the-environment-0123';
-    expect(await serverToken({ tokenFile: join(dir, 'shared'), dataDir: dir, create: true })).toBe('from-the-environment-0123');
+    expect(await serverToken({ tokenFile: join(dir, 'shared'), dataDir: dir, create: true })).toBe(
+      'from-the-environment-0123',
+    );
   });
 
   it('server: a role that only reads fails clearly when the file is missing', async () => {

@@ -13,7 +13,8 @@ export function tokenFileOf(dataDir: string): string {
 }
 
 function checkToken(token: string, where: string): string {
-  if (!/^[\x21-\x7e]{16,}$/.test(token)) throw new Error(`${where}: the token must be at least 16 printable characters without spaces`);
+  if (!/^[\x21-\x7e]{16,}$/.test(token))
+    throw new Error(`${where}: the token must be at least 16 printable characters without spaces`);
   return token;
 }
 
@@ -36,7 +37,8 @@ export async function loadOrCreateToken(file: string): Promise<string> {
     await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
     return token;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return checkToken((await readFile(file, 'utf8')).trim(), file);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      return checkToken((await readFile(file, 'utf8')).trim(), file);
     throw err;
   }
 }
@@ -45,7 +47,11 @@ export async function loadOrCreateToken(file: string): Promise<string> {
  * The token a server role uses: `KEDGE_TOKEN`, else `--token-file` (or `KEDGE_TOKEN_FILE`),
  * else `<dataDir>/token`; a file that does not exist is created when `create` is set.
  */
-export async function serverToken(opts: { tokenFile?: string; dataDir?: string; create: boolean }): Promise<string | undefined> {
+export async function serverToken(opts: {
+  tokenFile?: string;
+  dataDir?: string;
+  create: boolean;
+}): Promise<string | undefined> {
   const env = process.env.KEDGE_TOKEN;
   if (env) return checkToken(env.trim(), 'KEDGE_TOKEN');
   const file = opts.tokenFile ?? process.env.KEDGE_TOKEN_FILE ?? (opts.dataDir ? tokenFileOf(opts.dataDir) : undefined);
@@ -54,7 +60,8 @@ export async function serverToken(opts: { tokenFile?: string; dataDir?: string; 
   try {
     return checkToken((await readFile(file, 'utf8')).trim(), file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${file}: no token file (start the api role first, or give --token-file / KEDGE_TOKEN)`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`${file}: no token file (start the api role first, or give --token-file / KEDGE_TOKEN)`);
     throw err;
   }
 }
@@ -71,7 +78,10 @@ export function clientToken(opts: { token?: string; tokenFile?: string }): strin
   try {
     return readFileSync(file, 'utf8').trim() || undefined;
   } catch (err) {
-    if (explicit) throw new Error(`--token-file ${explicit}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (explicit)
+      throw new Error(
+        `--token-file ${explicit}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     return undefined;
   }
 }

@@ -23,7 +23,14 @@ async function window(publish) {
     if (publish) {
       const time = Date.now();
       for (let i = 0; i < 1000; i++)
-        bus.publish(subjects.metrics(namespace, revision), { namespace, revision, source: `inst-${i}`, averageConcurrency: 0.5, requestCount: 3, time });
+        bus.publish(subjects.metrics(namespace, revision), {
+          namespace,
+          revision,
+          source: `inst-${i}`,
+          averageConcurrency: 0.5,
+          requestCount: 3,
+          time,
+        });
       await bus.flush();
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -32,5 +39,7 @@ async function window(publish) {
 }
 const idle = await window(false);
 const busy = await window(true);
-process.stdout.write(`autoscaler CPU: idle ${idle.toFixed(2)} % of one core; with 1 000 StatMessages/s ${busy.toFixed(2)} %\n`);
+process.stdout.write(
+  `autoscaler CPU: idle ${idle.toFixed(2)} % of one core; with 1 000 StatMessages/s ${busy.toFixed(2)} %\n`,
+);
 await bus.close();

@@ -12,9 +12,12 @@ export function parseListen(flag: string, value: string): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
   const host = m ? (m[1] ?? m[2] ?? '') : '';
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`${flag}: "${value}" is not HOST:PORT (e.g. 0.0.0.0:8080, [::]:8080, 127.0.0.1:0)`);
+  if (!m || port > 65535)
+    throw new Error(`${flag}: "${value}" is not HOST:PORT (e.g. 0.0.0.0:8080, [::]:8080, 127.0.0.1:0)`);
   if (host && !isIP(host) && host !== 'localhost')
-    throw new Error(`${flag}: "${host}" is not an IP address (listen on an address this machine has, or 0.0.0.0 for all)`);
+    throw new Error(
+      `${flag}: "${host}" is not an IP address (listen on an address this machine has, or 0.0.0.0 for all)`,
+    );
   return { host: host || '127.0.0.1', port };
 }
 

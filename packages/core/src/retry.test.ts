@@ -34,19 +34,27 @@ describe('retry', () => {
     expect(await done).toBe('ok');
     // 100, 200, then capped at 250 ms, each with ±25 % jitter .
     expect(calls).toHaveLength(4);
-    const bounds = [[75, 125], [150, 250], [187.5, 312.5]];
-    for (const [i, w] of waits.entries()) expect(w >= bounds[i]![0]! && w <= bounds[i]![1]!, `wait ${i}: ${w}`).toBe(true);
+    const bounds = [
+      [75, 125],
+      [150, 250],
+      [187.5, 312.5],
+    ];
+    for (const [i, w] of waits.entries())
+      expect(w >= bounds[i]![0]! && w <= bounds[i]![1]!, `wait ${i}: ${w}`).toBe(true);
   });
 
-  it('does not retry the store\'s answers, a closed bus or programming errors', async () => {
+  it("does not retry the store's answers, a closed bus or programming errors", async () => {
     const clock = new ManualClock(0);
     for (const err of [new StoreError('Conflict', 'x'), new BusError('Closed', 'x'), new TypeError('x')]) {
       let n = 0;
       await expect(
-        retry(async () => {
-          n++;
-          throw err;
-        }, { clock, what: 'test', logger: silentLogger }),
+        retry(
+          async () => {
+            n++;
+            throw err;
+          },
+          { clock, what: 'test', logger: silentLogger },
+        ),
       ).rejects.toBe(err);
       expect(n).toBe(1);
       expect(isTransient(err)).toBe(false);
@@ -58,20 +66,26 @@ describe('retry', () => {
     const clock = new ManualClock(0);
     const ac = new AbortController();
     let n = 0;
-    const p = retry(async () => {
-      n++;
-      throw new Error('down');
-    }, { clock, what: 'test', logger: silentLogger, signal: ac.signal });
+    const p = retry(
+      async () => {
+        n++;
+        throw new Error('down');
+      },
+      { clock, what: 'test', logger: silentLogger, signal: ac.signal },
+    );
     await settle();
     ac.abort();
     await expect(p).rejects.toBeInstanceOf(RetryAborted);
     expect(n).toBe(1);
 
     let m = 0;
-    const q = retry(async () => {
-      m++;
-      throw new Error('down');
-    }, { clock, what: 'test', logger: silentLogger, attempts: 2 });
+    const q = retry(
+      async () => {
+        m++;
+        throw new Error('down');
+      },
+      { clock, what: 'test', logger: silentLogger, attempts: 2 },
+    );
     await settle();
     clock.advance(1_000);
     await expect(q).rejects.toThrow('down');

@@ -27,13 +27,22 @@ export interface RetryOptions {
 export function isTransient(err: unknown): boolean {
   if (err instanceof StoreError) return false;
   if (err instanceof BusError) return err.code !== 'Closed';
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError) return false;
+  if (
+    err instanceof TypeError ||
+    err instanceof RangeError ||
+    err instanceof SyntaxError ||
+    err instanceof ReferenceError
+  )
+    return false;
   return true;
 }
 
 /** Thrown when the signal aborted before the operation succeeded or failed for good. */
 export class RetryAborted extends Error {
-  constructor(what: string, override readonly cause: unknown) {
+  constructor(
+    what: string,
+    override readonly cause: unknown,
+  ) {
     super(`${what}: stopped before it succeeded`);
     this.name = 'RetryAborted';
   }

@@ -35,13 +35,14 @@ try {
   process.exit(1);
 }
 mkdirSync(out, { recursive: true });
-if (!run(['bundle', '--quiet', '--platform', 'deno', '--node-modules-dir=manual', '-o', bundle, entry])) process.exit(1);
+if (!run(['bundle', '--quiet', '--platform', 'deno', '--node-modules-dir=manual', '-o', bundle, entry]))
+  process.exit(1);
 console.log(`build-edge: ${bundle} (${mb(bundle)}) — run: deno run ${PERMISSIONS.join(' ')} kedge-gateway.js --nats …`);
 if (process.argv.includes('--bundle-only')) process.exit(0);
 if (!run(['compile', '--quiet', ...PERMISSIONS, '--no-check', '-o', binary, bundle])) {
   for (const f of readdirSync(out)) if (f.startsWith('kedge-gateway.tmp-')) rmSync(join(out, f), { force: true });
   console.error(
-    'build-edge: deno compile failed. It needs denort (Deno\'s runtime-only binary, same version as `npx deno --version`): ' +
+    "build-edge: deno compile failed. It needs denort (Deno's runtime-only binary, same version as `npx deno --version`): " +
       'give a local copy in DENORT_BIN, or let Deno download it from its release site. ' +
       `The bundle ${bundle} runs anywhere Deno does.`,
   );

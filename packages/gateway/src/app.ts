@@ -39,7 +39,9 @@ export function createGatewayApp(gateway: Pick<Gateway, 'fetch'>): Hono {
 /** Admin app (its own port): Prometheus metrics, liveness, the routing view. */
 export function createAdminApp(gateway: Pick<Gateway, 'metrics' | 'inspect'>): Hono {
   const app = new Hono();
-  app.get('/metrics', async (c) => c.body(await gateway.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', async (c) =>
+    c.body(await gateway.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/debug/gateway', (c) => c.json(gateway.inspect()));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));

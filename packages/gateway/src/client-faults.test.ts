@@ -84,12 +84,15 @@ function hostile(port: number, opts: { declared: number; send: number; readLimit
 /** A well-behaved POST through the server (fetch() would not send our Host). */
 async function healthy(gw: Listening): Promise<void> {
   const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: gw.port, method: 'POST', path: '/echo', headers: { host: HOST }, agent: false }, (r) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (body += c));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port: gw.port, method: 'POST', path: '/echo', headers: { host: HOST }, agent: false },
+      (r) => {
+        let body = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (body += c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end('still here');
   });
@@ -102,7 +105,8 @@ describe('clients that leave mid-response or stall their upload end only their o
     it(`${where}: 20 MB up, 10 KB read, then gone — many times; every slot comes back`, async () => {
       const gw = await setup(remote);
       const rounds = remote ? 30 : 100;
-      for (let i = 0; i < rounds; i++) await hostile(gw.port, { declared: 20 * 1024 * 1024, send: 20 * 1024 * 1024, readLimit: 10 * 1024 });
+      for (let i = 0; i < rounds; i++)
+        await hostile(gw.port, { declared: 20 * 1024 * 1024, send: 20 * 1024 * 1024, readLimit: 10 * 1024 });
       // containerConcurrency 1: served at all only if no hostile request kept the instance's slot.
       await healthy(gw);
       expect(h!.gateway.inspect().revisions.find((r) => r.key === 'default/hello-00001')?.inFlight).toBe(0);
@@ -110,7 +114,8 @@ describe('clients that leave mid-response or stall their upload end only their o
 
     it(`${where}: uploads that stall after 200 KB and are abandoned free their slot`, async () => {
       const gw = await setup(remote);
-      for (let i = 0; i < 10; i++) await hostile(gw.port, { declared: 1024 * 1024, send: 200 * 1024, readLimit: Infinity });
+      for (let i = 0; i < 10; i++)
+        await hostile(gw.port, { declared: 1024 * 1024, send: 200 * 1024, readLimit: Infinity });
       await healthy(gw);
       expect(h!.gateway.inspect().revisions.find((r) => r.key === 'default/hello-00001')?.inFlight).toBe(0);
     }, 60_000);
@@ -120,7 +125,12 @@ describe('clients that leave mid-response or stall their upload end only their o
     await setup(false);
     for (let i = 0; i < 20; i++) {
       const res = await h!.gateway.fetch(
-        new Request(`http://${HOST}/echo`, { method: 'POST', headers: { host: HOST }, body: new Uint8Array(4 * 1024 * 1024), duplex: 'half' } as RequestInit),
+        new Request(`http://${HOST}/echo`, {
+          method: 'POST',
+          headers: { host: HOST },
+          body: new Uint8Array(4 * 1024 * 1024),
+          duplex: 'half',
+        } as RequestInit),
       );
       const reader = res.body!.getReader();
       await reader.read();

@@ -10,7 +10,11 @@ afterEach(async () => {
   h = undefined;
 });
 
-function revision(name: string, spec: Partial<Revision['spec']> = {}, ready?: { status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string }): Revision {
+function revision(
+  name: string,
+  spec: Partial<Revision['spec']> = {},
+  ready?: { status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string },
+): Revision {
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
@@ -20,7 +24,9 @@ function revision(name: string, spec: Partial<Revision['spec']> = {}, ready?: { 
   };
 }
 
-async function body(res: Response): Promise<{ revision: string; instanceId: string; fromActivator: boolean; headers: Record<string, string> }> {
+async function body(
+  res: Response,
+): Promise<{ revision: string; instanceId: string; fromActivator: boolean; headers: Record<string, string> }> {
   return (await res.json()) as never;
 }
 
@@ -39,10 +45,11 @@ function load(h: Harness, workers: number, host = HOST) {
   let done = 0;
   const waiters: { cond: () => boolean; resolve: () => void }[] = [];
   const check = () => {
-    for (const w of [...waiters]) if (w.cond()) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...waiters])
+      if (w.cond()) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   };
   const run = async () => {
     while (!stop) {
@@ -85,10 +92,12 @@ describe('gateway routing', () => {
     h = await harness();
     h.runner.startInstance('default', 'hello-00001');
     h.runner.startInstance('default', 'hello-00002');
-    await h.putRoute(routeObject('default', 'hello', [
-      { revisionName: 'hello-00001', percent: 90 },
-      { revisionName: 'hello-00002', percent: 10 },
-    ]));
+    await h.putRoute(
+      routeObject('default', 'hello', [
+        { revisionName: 'hello-00001', percent: 90 },
+        { revisionName: 'hello-00002', percent: 10 },
+      ]),
+    );
     const counts = { 'hello-00001': 0, 'hello-00002': 0 } as Record<string, number>;
     for (let i = 0; i < 2000; i++) {
       const res = await h.request(HOST);
@@ -106,10 +115,12 @@ describe('gateway routing', () => {
     h = await harness();
     h.runner.startInstance('default', 'hello-00001');
     h.runner.startInstance('default', 'hello-00002');
-    await h.putRoute(routeObject('default', 'hello', [
-      { revisionName: 'hello-00001', percent: 100, tag: 'current' },
-      { revisionName: 'hello-00002', percent: 0, tag: 'candidate' },
-    ]));
+    await h.putRoute(
+      routeObject('default', 'hello', [
+        { revisionName: 'hello-00001', percent: 100, tag: 'current' },
+        { revisionName: 'hello-00002', percent: 0, tag: 'candidate' },
+      ]),
+    );
     for (let i = 0; i < 20; i++) {
       expect((await body(await h.request('candidate-hello.default.example.com'))).revision).toBe('hello-00002');
       expect((await body(await h.request(HOST))).revision).toBe('hello-00001');
@@ -128,10 +139,15 @@ describe('gateway routing', () => {
     h = await harness();
     await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
     const holding = h.request(HOST);
-    await h.store.create(revision('hello-00001', {}, { status: 'False', reason: 'ContainerMissing', message: 'image not found' }));
+    await h.store.create(
+      revision('hello-00001', {}, { status: 'False', reason: 'ContainerMissing', message: 'image not found' }),
+    );
     for (const res of [await holding, await h.request(HOST)]) {
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ revision: 'hello-00001', reason: expect.stringMatching(/Failed|ContainerMissing/) });
+      expect(await res.json()).toMatchObject({
+        revision: 'hello-00001',
+        reason: expect.stringMatching(/Failed|ContainerMissing/),
+      });
     }
   });
 });
@@ -173,7 +189,15 @@ describe('activator', () => {
     expect(h.gateway.inspect().revisions[0]).toMatchObject({ held: 4, inFlight: 2 });
     release.resolve();
     // a slot is freed when the response body is done, so read them
-    expect(await Promise.all(all.map(async (p) => { const r = await p; await r.text(); return r.status; }))).toEqual(Array(6).fill(200));
+    expect(
+      await Promise.all(
+        all.map(async (p) => {
+          const r = await p;
+          await r.text();
+          return r.status;
+        }),
+      ),
+    ).toEqual(Array(6).fill(200));
     expect(a.maxInFlight).toBe(1);
     expect(b.maxInFlight).toBe(1);
     release = deferred();
@@ -188,7 +212,12 @@ describe('activator', () => {
     for (const res of overflow) {
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toContain('application/json');
-      expect(await res.json()).toMatchObject({ revision: 'hello-00001', namespace: 'default', reason: 'QueueFull', error: expect.stringContaining('queue full') });
+      expect(await res.json()).toMatchObject({
+        revision: 'hello-00001',
+        namespace: 'default',
+        reason: 'QueueFull',
+        error: expect.stringContaining('queue full'),
+      });
     }
     expect(h.gateway.inspect().revisions[0]?.held).toBe(5);
     expect(await h.gateway.metrics()).toMatch(/kedge_activator_queue_depth\{[^}]*revision="hello-00001"[^}]*\} 5/);
@@ -209,7 +238,14 @@ describe('activator', () => {
     clock.advance(1_000);
     await new Promise((r) => setImmediate(r));
     expect(stats).toEqual([
-      expect.objectContaining({ namespace: 'default', revision: 'hello-00001', source: 'gw-test', fromActivator: true, averageConcurrency: 2, requestCount: 2 }),
+      expect.objectContaining({
+        namespace: 'default',
+        revision: 'hello-00001',
+        source: 'gw-test',
+        fromActivator: true,
+        averageConcurrency: 2,
+        requestCount: 2,
+      }),
     ]);
     h.runner.startInstance('default', 'hello-00001');
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
@@ -256,7 +292,14 @@ describe('Serve mode', () => {
     const all = Array.from({ length: 3 }, () => h!.request(HOST));
     await new Promise((r) => setImmediate(r));
     expect(h.gateway.inspect().revisions[0]).toMatchObject({ mode: 'Proxy', held: 2, inFlight: 1 });
-    const d: DecisionMessage = { namespace: 'default', revision: 'hello-00001', desiredScale: 1, excessBurstCapacity: 5, mode: 'Serve', time: Date.now() };
+    const d: DecisionMessage = {
+      namespace: 'default',
+      revision: 'hello-00001',
+      desiredScale: 1,
+      excessBurstCapacity: 5,
+      mode: 'Serve',
+      time: Date.now(),
+    };
     h.bus.publish(subjects.decision('default', 'hello-00001'), d);
     await h.bus.flush();
     await new Promise((r) => setImmediate(r));
@@ -294,10 +337,12 @@ describe('rollouts and the activator in/out of the path under load', () => {
     await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
     const l = load(h, 8);
     await l.after(100);
-    await h.putRoute(routeObject('default', 'hello', [
-      { revisionName: 'hello-00001', percent: 50 },
-      { revisionName: 'hello-00002', percent: 50 },
-    ]));
+    await h.putRoute(
+      routeObject('default', 'hello', [
+        { revisionName: 'hello-00001', percent: 50 },
+        { revisionName: 'hello-00002', percent: 50 },
+      ]),
+    );
     await l.until(() => (l.byRevision.get('hello-00002') ?? 0) >= 50);
     await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00002', percent: 100 }]));
     await l.after(100);
@@ -316,7 +361,14 @@ describe('rollouts and the activator in/out of the path under load', () => {
     const l = load(h, 10);
     for (let i = 0; i < 10; i++) {
       const mode = i % 2 === 0 ? 'Serve' : 'Proxy';
-      const d: DecisionMessage = { namespace: 'default', revision: 'hello-00001', desiredScale: 2, excessBurstCapacity: mode === 'Serve' ? 1 : -1, mode, time: Date.now() };
+      const d: DecisionMessage = {
+        namespace: 'default',
+        revision: 'hello-00001',
+        desiredScale: 2,
+        excessBurstCapacity: mode === 'Serve' ? 1 : -1,
+        mode,
+        time: Date.now(),
+      };
       h.bus.publish(subjects.decision('default', 'hello-00001'), d);
       await l.after(40);
       const rev = h.gateway.inspect().revisions[0]!;
@@ -344,7 +396,12 @@ describe('deleted revisions', () => {
     await h.store.create(revision('hello-00001'));
     await h.store.create(revision('hello-00002'));
     h.runner.startInstance('default', 'hello-00001');
-    await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 50 }, { revisionName: 'hello-00002', percent: 50 }]));
+    await h.putRoute(
+      routeObject('default', 'hello', [
+        { revisionName: 'hello-00001', percent: 50 },
+        { revisionName: 'hello-00002', percent: 50 },
+      ]),
+    );
     await h.store.delete('Revision', 'default', 'hello-00002');
 
     const seen = new Map<number, number>();
@@ -364,7 +421,12 @@ describe('deleted revisions', () => {
     h = await harness({ clock: new ManualClock(1_000_000) });
     const route = routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]);
     route.status!.conditions = [
-      { type: 'AllTrafficAssigned', status: 'False', reason: 'RevisionMissing', message: 'Revision "hello-00001" referenced in traffic not found.' },
+      {
+        type: 'AllTrafficAssigned',
+        status: 'False',
+        reason: 'RevisionMissing',
+        message: 'Revision "hello-00001" referenced in traffic not found.',
+      },
     ];
     await h.putRoute(route);
     const res = await h.request(HOST);

@@ -26,7 +26,13 @@ import {
   type Subscription,
   type TimerHandle,
 } from '@kedge/core';
-import { Activator, REPORT_INTERVAL_MS, type ActivatorOptions, type Lease, type RevisionState } from './activator/activator.js';
+import {
+  Activator,
+  REPORT_INTERVAL_MS,
+  type ActivatorOptions,
+  type Lease,
+  type RevisionState,
+} from './activator/activator.js';
 import { EndpointsRegistry } from './activator/endpoints.js';
 import { ThrottlerError } from './activator/throttler.js';
 import { ProxiedCall } from './forward/call.js';
@@ -157,7 +163,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const locals = new Map<string, InstanceDispatcher>((deps.localDispatchers ?? []).map((d) => [d.nodeId, d]));
   const clusterToken = deps.clusterToken || undefined;
   const transportOpts = clusterToken ? { clusterToken } : {};
-  const transport: Transport = deps.transport ?? (isDeno() ? new FetchTransport(transportOpts) : new UndiciTransport(transportOpts));
+  const transport: Transport =
+    deps.transport ?? (isDeno() ? new FetchTransport(transportOpts) : new UndiciTransport(transportOpts));
   const nodeId = deps.nodeId ?? deps.localDispatchers?.[0]?.nodeId;
   let activator: Activator;
   const metrics = new GatewayMetrics(
@@ -190,8 +197,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     deps.activator,
   );
-  const known = new KnownRevisions({ exists: async (ns, name) => (await store.get('Revision', ns, name)) !== undefined, logger: log });
-  const sks = deps.writeServerlessServiceStatus === false ? undefined : new ServerlessServiceStatusWriter({ store, clock, logger: log });
+  const known = new KnownRevisions({
+    exists: async (ns, name) => (await store.get('Revision', ns, name)) !== undefined,
+    logger: log,
+  });
+  const sks =
+    deps.writeServerlessServiceStatus === false
+      ? undefined
+      : new ServerlessServiceStatusWriter({ store, clock, logger: log });
   const resync = () => bus.publish(subjects.endpointsResync, { gatewayId: id, time: clock.now() });
   const endpoints = new EndpointsRegistry(
     clock,
@@ -285,11 +298,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
       record(`${entry.namespace}/`, entry.namespace, '', 503, startMs);
       return json(503, { error: 'route has no traffic targets', host, route: entry.route, namespace: entry.namespace });
     }
-    if (known.isGone(ref.key) || (entry.revisionMissing && (await known.confirmGone(ref)))) return revisionGone(ref, startMs);
+    if (known.isGone(ref.key) || (entry.revisionMissing && (await known.confirmGone(ref))))
+      return revisionGone(ref, startMs);
     const s = activator.state(ref.namespace, ref.revision, ref.key);
     if (s.failure) {
       record(s.key, s.namespace, s.revision, 503, startMs);
-      return json(503, { error: 'revision failed', namespace: s.namespace, revision: s.revision, reason: s.failure.reason, message: s.failure.message });
+      return json(503, {
+        error: 'revision failed',
+        namespace: s.namespace,
+        revision: s.revision,
+        reason: s.failure.reason,
+        message: s.failure.message,
+      });
     }
     // Only cluster-internal calls may say how many service-to-service hops came before.
     const foreignHops = req.headers.has(HOPS_HEADER) && !fromInside(req, internal);
@@ -320,7 +340,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   /** The activator's steps: wait for a slot on an instance, forward, pass the response on. */
-  async function proxy(req: Request, info: ConnInfo | undefined, s: RevisionState, startMs: number, stripHops = false): Promise<Response> {
+  async function proxy(
+    req: Request,
+    info: ConnInfo | undefined,
+    s: RevisionState,
+    startMs: number,
+    stripHops = false,
+  ): Promise<Response> {
     const call = new ProxiedCall(req, clock, s);
     let answer: { res: Response; held: Lease['held'] };
     try {
@@ -347,10 +373,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
    * Throttles and sends; an instance that turns out to be gone is left for another (MAX_ATTEMPTS),
    * and a call refused for want of a slot waits in the throttler again (no attempt used up).
    */
-  async function forward(up: Upstream, s: RevisionState, call: ProxiedCall): Promise<{ res: Response; held: Lease['held'] }> {
+  async function forward(
+    up: Upstream,
+    s: RevisionState,
+    call: ProxiedCall,
+  ): Promise<{ res: Response; held: Lease['held'] }> {
     let held: Lease['held'];
     for (let attempt = 1; ; attempt++) {
-      const lease = activator.tryAcquire(s) ?? (await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, call.signal()), call.timedOut]));
+      const lease =
+        activator.tryAcquire(s) ??
+        (await Promise.race([activator.acquire(s, s.timeoutSeconds * 1000, call.signal()), call.timedOut]));
       call.holding(lease);
       held ??= lease.held;
       try {
@@ -369,7 +401,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
           lease.release(true);
           continue;
         }
-        if (!(err instanceof NeverReachedError) || attempt >= MAX_ATTEMPTS || call.timeout || up.original.signal.aborted) throw err;
+        if (
+          !(err instanceof NeverReachedError) ||
+          attempt >= MAX_ATTEMPTS ||
+          call.timeout ||
+          up.original.signal.aborted
+        )
+          throw err;
         log.debug({ err, revision: s.key, attempt }, 'instance unreachable, trying another');
         call.holding(undefined);
         lease.release();

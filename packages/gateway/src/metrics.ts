@@ -25,7 +25,12 @@ class RequestSeries {
     if (!byCode) this.byRevision.set(key, (byCode = new Map()));
     let s = byCode.get(code);
     if (!s) {
-      s = { labels: { namespace, revision, code: String(code) }, count: 0, sum: 0, buckets: new Array(LATENCY_BUCKETS.length + 1).fill(0) };
+      s = {
+        labels: { namespace, revision, code: String(code) },
+        count: 0,
+        sum: 0,
+        buckets: new Array(LATENCY_BUCKETS.length + 1).fill(0),
+      };
       byCode.set(code, s);
     }
     s.count++;
@@ -97,10 +102,16 @@ export class GatewayMetrics {
     this.registry.setDefaultLabels({ gateway: gatewayId });
     const registers = [this.registry];
     this.registry.registerMetric(
-      this.requestSeries.counter('kedge_gateway_requests_total', 'Requests answered by the gateway, by target revision and HTTP status code'),
+      this.requestSeries.counter(
+        'kedge_gateway_requests_total',
+        'Requests answered by the gateway, by target revision and HTTP status code',
+      ),
     );
     this.registry.registerMetric(
-      this.requestSeries.histogram('kedge_gateway_request_duration_seconds', 'Time from request arrival to response headers, by revision and status code'),
+      this.requestSeries.histogram(
+        'kedge_gateway_request_duration_seconds',
+        'Time from request arrival to response headers, by revision and status code',
+      ),
     );
     this.coldStarts = new Counter({
       name: 'kedge_activator_cold_starts_total',

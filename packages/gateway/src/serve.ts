@@ -23,19 +23,22 @@ export function listen(
   const tls = opts.tls ? { createServer: createHttpsServer, serverOptions: { SNICallback: opts.tls.SNICallback } } : {};
   return new Promise((resolve, reject) => {
     let server: ServerType;
-    server = serve({ fetch: app.fetch as FetchHandler, port: opts.port ?? 0, hostname, ...tls }, (info: AddressInfo) => {
-      server.off('error', reject);
-      resolve({
-        url: `${opts.tls ? 'https' : 'http'}://${hostname}:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
-            const s = server as unknown as { closeAllConnections?: () => void; close(cb: () => void): void };
-            s.close(() => done());
-            s.closeAllConnections?.();
-          }),
-      });
-    });
+    server = serve(
+      { fetch: app.fetch as FetchHandler, port: opts.port ?? 0, hostname, ...tls },
+      (info: AddressInfo) => {
+        server.off('error', reject);
+        resolve({
+          url: `${opts.tls ? 'https' : 'http'}://${hostname}:${info.port}`,
+          port: info.port,
+          close: () =>
+            new Promise<void>((done) => {
+              const s = server as unknown as { closeAllConnections?: () => void; close(cb: () => void): void };
+              s.close(() => done());
+              s.closeAllConnections?.();
+            }),
+        });
+      },
+    );
     server.once('error', reject);
   });
 }
@@ -45,7 +48,10 @@ export function listen(
  * address and the end-of-response signal (connInfoOf). Skips Hono's router, which a host-routed
  * catch-all does not need; createGatewayApp is the portable (Deno) face of the same handler.
  */
-export function serveGateway(gateway: Pick<Gateway, 'fetch'>, opts: { port?: number; hostname?: string } = {}): Promise<Listening> {
+export function serveGateway(
+  gateway: Pick<Gateway, 'fetch'>,
+  opts: { port?: number; hostname?: string } = {},
+): Promise<Listening> {
   return listen({ fetch: (req: Request, env: unknown) => gateway.fetch(req, connInfoOf(env)) }, opts);
 }
 

@@ -14,7 +14,11 @@ function sks(name: string): ServerlessService {
     apiVersion: 'networking.internal.knative.dev/v1alpha1',
     kind: 'ServerlessService',
     metadata: { name, namespace: 'default' },
-    spec: { mode: 'Proxy', numActivators: 2, objectRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name } },
+    spec: {
+      mode: 'Proxy',
+      numActivators: 2,
+      objectRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name },
+    },
   };
 }
 
@@ -39,7 +43,10 @@ describe('ServerlessService status from the gateway', () => {
     const first = nextStatus(h, (o) => o.status?.readyEndpoints === 0);
     clock.advance(SKS_SETTLE_MS);
     const empty = await first;
-    expect(getCondition(empty.status?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'NoHealthyBackends' });
+    expect(getCondition(empty.status?.conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NoHealthyBackends',
+    });
     expect(empty.spec).toMatchObject({ mode: 'Proxy', numActivators: 2 });
 
     const up = nextStatus(h, (o) => o.status?.readyEndpoints === 2);

@@ -112,7 +112,8 @@ export class ServerlessServiceStatusWriter {
           logger: this.deps.logger,
           signal: this.stopping.signal,
         }).catch((err) => {
-          if (!(err instanceof RetryAborted)) this.deps.logger.warn({ err, sks: key }, 'ServerlessService status not written');
+          if (!(err instanceof RetryAborted))
+            this.deps.logger.warn({ err, sks: key }, 'ServerlessService status not written');
         });
       }
     } finally {
@@ -128,9 +129,10 @@ export class ServerlessServiceStatusWriter {
       const ready = this.counts.get(key) ?? 0;
       if (this.matches(cur, ready)) return;
       const now = new Date(this.deps.clock.now()).toISOString();
-      const populated = ready > 0
-        ? { status: 'True' as const }
-        : { status: 'False' as const, reason: 'NoHealthyBackends', message: 'No healthy backends' };
+      const populated =
+        ready > 0
+          ? { status: 'True' as const }
+          : { status: 'False' as const, reason: 'NoHealthyBackends', message: 'No healthy backends' };
       let conditions = setCondition(cur.status?.conditions, { type: 'EndpointsPopulated', ...populated }, now);
       conditions = setCondition(conditions, { type: 'Ready', ...populated }, now);
       const next: ServerlessService = {

@@ -29,7 +29,12 @@ describe('cluster-local visibility (Knative networking.knative.dev/visibility)',
     h = await harness();
     h.runner.startInstance('default', 'hello-00001');
     await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100, tag: 'v1' }]));
-    for (const host of ['hello.default.svc.cluster.local', 'hello.default.svc', 'v1-hello.default.svc', 'HELLO.default.svc.cluster.local.:8080']) {
+    for (const host of [
+      'hello.default.svc.cluster.local',
+      'hello.default.svc',
+      'v1-hello.default.svc',
+      'HELLO.default.svc.cluster.local.:8080',
+    ]) {
       await expectNoRoute(await h.request(host), host);
       expect((await h.internal(host)).status).toBe(200);
     }
@@ -81,8 +86,12 @@ describe('cluster-local visibility (Knative networking.knative.dev/visibility)',
     };
     // From outside: a count near the limit (or a forged one) would end the guest's own calls early.
     expect(await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '16' } }))).toBeUndefined();
-    expect(await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '3', [CLUSTER_TOKEN_HEADER]: 'wrong' } }))).toBeUndefined();
-    expect(await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '3', [CLUSTER_TOKEN_HEADER]: TOKEN } }))).toBe('3');
+    expect(
+      await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '3', [CLUSTER_TOKEN_HEADER]: 'wrong' } })),
+    ).toBeUndefined();
+    expect(
+      await seen(await h.request(host, '/', { headers: { [HOPS_HEADER]: '3', [CLUSTER_TOKEN_HEADER]: TOKEN } })),
+    ).toBe('3');
     expect(await seen(await h.internal(host, '/', { headers: { [HOPS_HEADER]: '4' } }))).toBe('4');
   });
 
@@ -91,6 +100,7 @@ describe('cluster-local visibility (Knative networking.knative.dev/visibility)',
     h.runner.startInstance('ops', 'private-00001');
     await h.putRoute(privateRoute());
     const host = 'private.ops.svc.cluster.local';
-    for (const t of ['', 'undefined', TOKEN]) await expectNoRoute(await h.request(host, '/', { headers: { [CLUSTER_TOKEN_HEADER]: t } }), host);
+    for (const t of ['', 'undefined', TOKEN])
+      await expectNoRoute(await h.request(host, '/', { headers: { [CLUSTER_TOKEN_HEADER]: t } }), host);
   });
 });

@@ -27,12 +27,19 @@ for (const dir of readdirSync(join(nm, '@bytecodealliance/jco/lib/wit/builtin/0.
   mkdirSync(join(wit, 'deps', dir), { recursive: true });
   writeFileSync(join(wit, 'deps', dir, 'package.wit'), text);
 }
-writeFileSync(join(wit, 'world.wit'), 'package kedge:hellojs;\n\nworld hello {\n  include wasi:http/proxy@0.2.10;\n  import wasi:cli/environment@0.2.10;\n}\n');
+writeFileSync(
+  join(wit, 'world.wit'),
+  'package kedge:hellojs;\n\nworld hello {\n  include wasi:http/proxy@0.2.10;\n  import wasi:cli/environment@0.2.10;\n}\n',
+);
 
 mkdirSync(join(work, 'node_modules/@bytecodealliance'), { recursive: true });
 for (const e of readdirSync(nm)) if (e !== '@bytecodealliance') symlinkSync(join(nm, e), join(work, 'node_modules', e));
-for (const e of readdirSync(join(nm, '@bytecodealliance'))) symlinkSync(join(nm, '@bytecodealliance', e), join(work, 'node_modules/@bytecodealliance', e));
-symlinkSync(join(nm, '@bytecodealliance/jco/node_modules/@bytecodealliance/preview2-shim'), join(work, 'node_modules/@bytecodealliance/preview2-shim'));
+for (const e of readdirSync(join(nm, '@bytecodealliance')))
+  symlinkSync(join(nm, '@bytecodealliance', e), join(work, 'node_modules/@bytecodealliance', e));
+symlinkSync(
+  join(nm, '@bytecodealliance/jco/node_modules/@bytecodealliance/preview2-shim'),
+  join(work, 'node_modules/@bytecodealliance/preview2-shim'),
+);
 
 for (const f of ['hello-handler.js', 'hello-fetch.js']) cpSync(join(here, f), join(work, f));
 writeFileSync(
@@ -50,5 +57,8 @@ for (const name of ['hello-handler', 'hello-fetch']) {
 }
 `,
 );
-const r = spawnSync(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', join(work, 'build.mjs')], { stdio: 'inherit', cwd: work });
+const r = spawnSync(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', join(work, 'build.mjs')], {
+  stdio: 'inherit',
+  cwd: work,
+});
 process.exit(r.status ?? 1);

@@ -1,1 +1,3 @@
-addEventListener('fetch', (event) => event.respondWith(new Response(`Hello ${globalThis.process?.env?.TARGET ?? 'JS'}!\n`)));
+addEventListener('fetch', (event) =>
+  event.respondWith(new Response(`Hello ${globalThis.process?.env?.TARGET ?? 'JS'}!\n`)),
+);

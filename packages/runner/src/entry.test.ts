@@ -30,8 +30,23 @@ describe("runner's HTTP entry: the cluster's gateways only", () => {
     dir = await mkdtemp(join(tmpdir(), 'kedge-entry-'));
     store = new SqliteStore(join(dir, 'store'), { clock: systemClock });
     // The last case runs a process revision, which the runner starts only with the gate open.
-    await store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-features', namespace: SYSTEM_NAMESPACE }, data: { [PROCESS_REVISIONS_FEATURE]: 'enabled' } } as ConfigMap);
-    runner = createRunner({ store, bus, clock: systemClock, logger: silentLogger, nodeId: 'n1', url: 'http://127.0.0.1:0', dataDir: join(dir, 'runner'), workers: 1, clusterToken: TOKEN });
+    await store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-features', namespace: SYSTEM_NAMESPACE },
+      data: { [PROCESS_REVISIONS_FEATURE]: 'enabled' },
+    } as ConfigMap);
+    runner = createRunner({
+      store,
+      bus,
+      clock: systemClock,
+      logger: silentLogger,
+      nodeId: 'n1',
+      url: 'http://127.0.0.1:0',
+      dataDir: join(dir, 'runner'),
+      workers: 1,
+      clusterToken: TOKEN,
+    });
     await runner.start();
   });
   afterAll(async () => {
@@ -41,13 +56,17 @@ describe("runner's HTTP entry: the cluster's gateways only", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const call = (headers: Record<string, string>) => runner.fetch(new Request('http://runner/', { headers: { [INSTANCE_HEADER]: 'i1', ...headers } }));
+  const call = (headers: Record<string, string>) =>
+    runner.fetch(new Request('http://runner/', { headers: { [INSTANCE_HEADER]: 'i1', ...headers } }));
 
   it('answers 401 JSON without the cluster token and 403 JSON with a wrong one, before looking at the instance', async () => {
     const none = await call({});
     expect(none.status).toBe(401);
     expect(none.headers.get('content-type')).toContain('application/json');
-    expect(await none.json()).toMatchObject({ error: 'Unauthorized', message: expect.stringContaining(CLUSTER_TOKEN_HEADER) });
+    expect(await none.json()).toMatchObject({
+      error: 'Unauthorized',
+      message: expect.stringContaining(CLUSTER_TOKEN_HEADER),
+    });
     for (const wrong of ['', 'nope', TOKEN.slice(1), `${TOKEN}x`]) {
       const res = await call({ [CLUSTER_TOKEN_HEADER]: wrong });
       expect(res.status, JSON.stringify(wrong)).toBe(403);
@@ -72,9 +91,15 @@ describe("runner's HTTP entry: the cluster's gateways only", () => {
       spec: { containers: [{ image: 'x', command: ['node', '-e', script] }], timeoutSeconds: 30 },
     };
     await store.create(rev);
-    const reply = await bus.request<StartInstanceReply>(subjects.runnerStart('n1'), { namespace: 'test', revision: 'hdr-00001', instanceId: 'h1' }, { timeoutMs: 20_000 });
+    const reply = await bus.request<StartInstanceReply>(
+      subjects.runnerStart('n1'),
+      { namespace: 'test', revision: 'hdr-00001', instanceId: 'h1' },
+      { timeoutMs: 20_000 },
+    );
     expect(reply.ok).toBe(true);
-    const res = await runner.fetch(new Request('http://runner/', { headers: { [INSTANCE_HEADER]: 'h1', [CLUSTER_TOKEN_HEADER]: TOKEN } }));
+    const res = await runner.fetch(
+      new Request('http://runner/', { headers: { [INSTANCE_HEADER]: 'h1', [CLUSTER_TOKEN_HEADER]: TOKEN } }),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('none');
   });

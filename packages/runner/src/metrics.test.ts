@@ -27,7 +27,17 @@ beforeAll(async () => {
   await ensureRunnerBuilt();
   dir = await mkdtemp(join(tmpdir(), 'kedge-runner-metrics-'));
   store = new SqliteStore(join(dir, 'store'));
-  runner = createRunner({ store, bus, clock, logger: silentLogger, nodeId: 'n1', url: 'http://127.0.0.1:1', dataDir: join(dir, 'runner'), workers: 1, spareWorkers: 0 });
+  runner = createRunner({
+    store,
+    bus,
+    clock,
+    logger: silentLogger,
+    nodeId: 'n1',
+    url: 'http://127.0.0.1:1',
+    dataDir: join(dir, 'runner'),
+    workers: 1,
+    spareWorkers: 0,
+  });
   await runner.start();
 });
 afterAll(async () => {
@@ -44,7 +54,11 @@ it('reports each instance once a second (activator traffic marked) and heartbeat
     metadata: { name: 'm-00001', namespace: 'ns' },
     spec: { containers: [{ image }] },
   });
-  const reply = await bus.request<StartInstanceReply>(subjects.runnerStart('n1'), { namespace: 'ns', revision: 'm-00001', instanceId: 'i1' }, { timeoutMs: 20_000 });
+  const reply = await bus.request<StartInstanceReply>(
+    subjects.runnerStart('n1'),
+    { namespace: 'ns', revision: 'm-00001', instanceId: 'i1' },
+    { timeoutMs: 20_000 },
+  );
   expect(reply.ok).toBe(true);
   const stats: StatMessage[] = [];
   const beats: NodeHeartbeat[] = [];
@@ -59,7 +73,13 @@ it('reports each instance once a second (activator traffic marked) and heartbeat
   await bus.flush();
   await new Promise((r) => setImmediate(r));
   const last = stats.at(-1)!;
-  expect(last).toMatchObject({ namespace: 'ns', revision: 'm-00001', source: 'i1', requestCount: 2, proxiedRequestCount: 1 });
+  expect(last).toMatchObject({
+    namespace: 'ns',
+    revision: 'm-00001',
+    source: 'i1',
+    requestCount: 2,
+    proxiedRequestCount: 1,
+  });
   expect(beats.at(-1)).toMatchObject({ nodeId: 'n1', capacity: 1000, instances: { 'ns/m-00001': ['i1'] } });
 });
 

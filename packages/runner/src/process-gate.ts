@@ -1,4 +1,11 @@
-import { parseFeaturesConfig, PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, type ConfigMap, type Logger, type Store } from '@kedge/core';
+import {
+  parseFeaturesConfig,
+  PROCESS_REVISIONS_FEATURE,
+  SYSTEM_NAMESPACE,
+  type ConfigMap,
+  type Logger,
+  type Store,
+} from '@kedge/core';
 import { RevisionLoadError } from './runtimes/runtime.js';
 
 /** RevisionHealth reason of a process revision this runner will not start. */
@@ -33,7 +40,10 @@ export class ProcessRevisionGate {
         const next = ev.type !== 'DELETED' && this.read(ev.object as ConfigMap);
         if (next === this.open) return;
         this.open = next;
-        this.deps.logger.info({ [PROCESS_REVISIONS_FEATURE]: next ? 'enabled' : 'disabled' }, 'process revisions gate changed');
+        this.deps.logger.info(
+          { [PROCESS_REVISIONS_FEATURE]: next ? 'enabled' : 'disabled' },
+          'process revisions gate changed',
+        );
         if (synced) handlers.onChange();
       },
     );
@@ -60,7 +70,10 @@ export class ProcessRevisionGate {
     try {
       return parseFeaturesConfig({ [PROCESS_REVISIONS_FEATURE]: value }).processRevisions;
     } catch {
-      this.deps.logger.warn({ value }, `config-features ${PROCESS_REVISIONS_FEATURE} is not enabled/disabled: process revisions stay off`);
+      this.deps.logger.warn(
+        { value },
+        `config-features ${PROCESS_REVISIONS_FEATURE} is not enabled/disabled: process revisions stay off`,
+      );
       return false;
     }
   }

@@ -49,7 +49,11 @@ describe('runner: WebAssembly revisions', () => {
     const env = (await (await h.dispatch('alpha-00001', 'a1', '/env')).text()).trim().split('\n').sort();
     expect(env).toEqual(['K_CONFIGURATION=alpha', 'K_REVISION=alpha-00001', 'K_SERVICE=alpha', 'TARGET=Alpha']);
     // The manifest's containerConcurrency (0: unlimited) is what the instance publishes, wasm or not.
-    expect(h.endpoints.some((e) => e.revision === 'alpha-00001' && e.endpoints.some((p) => p.instanceId === 'a1' && p.concurrency === 0))).toBe(true);
+    expect(
+      h.endpoints.some(
+        (e) => e.revision === 'alpha-00001' && e.endpoints.some((p) => p.instanceId === 'a1' && p.concurrency === 0),
+      ),
+    ).toBe(true);
   });
 
   it('sends the answer of a guest that computes before it writes as one complete response', async () => {
@@ -103,7 +107,10 @@ describe('runner: WebAssembly revisions', () => {
       await h.revision('cpuann-00001', guest, { timeoutSeconds: 60 }, {}, {}, { 'kedge.dev/cpu-limit-ms': '400' });
       expect((await h.start('cpumap-00001', 'cm1')).ok).toBe(true);
       expect((await h.start('cpuann-00001', 'ca1')).ok).toBe(true);
-      for (const [rev, id, ms] of [['cpumap-00001', 'cm1', 300], ['cpuann-00001', 'ca1', 400]] as const) {
+      for (const [rev, id, ms] of [
+        ['cpumap-00001', 'cm1', 300],
+        ['cpuann-00001', 'ca1', 400],
+      ] as const) {
         const res = await h.dispatch(rev, id, '/loop');
         expect(res.status).toBe(503);
         const body = (await res.json()) as { error: string; message: string };
@@ -116,7 +123,7 @@ describe('runner: WebAssembly revisions', () => {
     }
   });
 
-  it('serves requests behind a looping one from the replica\'s other guests; with containerConcurrency 1 their deadlines end them', async () => {
+  it("serves requests behind a looping one from the replica's other guests; with containerConcurrency 1 their deadlines end them", async () => {
     // containerConcurrency 0: the replica grows a guest per request in flight, so the loop holds only its own.
     await h.revision('ahead-00001', guest, { timeoutSeconds: 2 });
     expect(await h.start('ahead-00001', 'ahead1')).toMatchObject({ ok: true });
@@ -159,7 +166,9 @@ describe('runner: WebAssembly revisions', () => {
   it('serves the HTTP entry like the dispatcher, streaming a large body', async () => {
     await h.revision('entry-00001', guest, {}, { TARGET: 'Entry' });
     expect((await h.start('entry-00001', 'e1')).ok).toBe(true);
-    const hello = await h.runner.fetch(new Request('http://runner/', { headers: { 'kedge-instance': 'e1', 'kedge-proxied': 'true' } }));
+    const hello = await h.runner.fetch(
+      new Request('http://runner/', { headers: { 'kedge-instance': 'e1', 'kedge-proxied': 'true' } }),
+    );
     expect(await hello.text()).toBe('Hello Entry!\n');
     const big = await h.runner.fetch(new Request('http://runner/big', { headers: { 'kedge-instance': 'e1' } }));
     let chunks = 0;
@@ -193,7 +202,11 @@ describe('runner: WebAssembly revisions', () => {
       },
       { highWaterMark: 0 },
     );
-    const res = await h.dispatch('echo-00001', 'echo1', '/echo', { method: 'POST', body, duplex: 'half' } as RequestInit);
+    const res = await h.dispatch('echo-00001', 'echo1', '/echo', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect((await res.arrayBuffer()).byteLength).toBe(300 * 1024);
   });
 
@@ -222,7 +235,9 @@ describe('runner: WebAssembly revisions', () => {
   it('drains on stop: leaves the endpoints first and loses no request', async () => {
     await h.revision('drain-00001', guest, {}, { TARGET: 'Drain' });
     expect((await h.start('drain-00001', 'd1')).ok).toBe(true);
-    const inflight = Array.from({ length: 40 }, () => h.dispatch('drain-00001', 'd1').then(async (r) => [r.status, await r.text()] as const));
+    const inflight = Array.from({ length: 40 }, () =>
+      h.dispatch('drain-00001', 'd1').then(async (r) => [r.status, await r.text()] as const),
+    );
     const gone = new Promise<number>((resolve) => {
       const sub = h.bus.subscribe<EndpointsMessage>(subjects.endpoints('test', 'drain-00001'), (m) => {
         if (m.data.endpoints.length) return;
@@ -268,7 +283,13 @@ describe('runner: process revisions', () => {
   afterAll(() => h.teardown());
 
   it('runs a container command as a local process with PORT and K_* env, and stops it with SIGTERM', async () => {
-    await h.revision('node-00001', undefined, { containerConcurrency: 2 }, { TARGET: 'Node' }, { image: 'node:20', command: ['node', HELLO_NODE] });
+    await h.revision(
+      'node-00001',
+      undefined,
+      { containerConcurrency: 2 },
+      { TARGET: 'Node' },
+      { image: 'node:20', command: ['node', HELLO_NODE] },
+    );
     const reply = await h.start('node-00001', 'n1');
     expect(reply).toMatchObject({ ok: true });
     expect(reply.timings).toHaveProperty('ready');
@@ -283,7 +304,13 @@ describe('runner: process revisions', () => {
   it('kills a process that ignores SIGTERM once the grace period (timeoutSeconds) is over', async () => {
     const pidFile = join(h.dir, 'stubborn.pid');
     const script = `require('fs').writeFileSync(process.env.PIDFILE, String(process.pid)); process.on('SIGTERM', () => {}); require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT, '127.0.0.1')`;
-    await h.revision('stubborn-00001', undefined, { timeoutSeconds: 1 }, { PIDFILE: pidFile }, { image: 'x', command: ['node', '-e', script] });
+    await h.revision(
+      'stubborn-00001',
+      undefined,
+      { timeoutSeconds: 1 },
+      { PIDFILE: pidFile },
+      { image: 'x', command: ['node', '-e', script] },
+    );
     expect((await h.start('stubborn-00001', 'st1')).ok).toBe(true);
     const pid = Number(await readFile(pidFile, 'utf8'));
     const alive = () => {
@@ -305,18 +332,30 @@ describe('runner: process revisions', () => {
       if (q.url === '/ready') { n++; ua = q.headers['user-agent']; s.statusCode = n > 2 ? 200 : 503; return s.end(); }
       s.end(n + ' ' + ua);
     }).listen(process.env.PORT, '127.0.0.1')`;
-    await h.revision('probe-00001', undefined, {}, {}, { image: 'x', command: ['node', '-e', script], readinessProbe: { httpGet: { path: '/ready' } } });
+    await h.revision(
+      'probe-00001',
+      undefined,
+      {},
+      {},
+      { image: 'x', command: ['node', '-e', script], readinessProbe: { httpGet: { path: '/ready' } } },
+    );
     expect((await h.start('probe-00001', 'p1')).ok).toBe(true);
     expect(await (await h.dispatch('probe-00001', 'p1')).text()).toBe('3 kube-probe/kedge');
     await h.stop('probe-00001', 'p1');
   });
 
   it('probes PORT when the defaulted readinessProbe says port 0 (as the API defaults it)', async () => {
-    await h.revision('zero-00001', undefined, {}, { TARGET: 'Node' }, {
-      image: 'node:20',
-      command: ['node', HELLO_NODE],
-      readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 },
-    });
+    await h.revision(
+      'zero-00001',
+      undefined,
+      {},
+      { TARGET: 'Node' },
+      {
+        image: 'node:20',
+        command: ['node', HELLO_NODE],
+        readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 },
+      },
+    );
     expect((await h.start('zero-00001', 'z1')).ok).toBe(true);
     expect(await (await h.dispatch('zero-00001', 'z1')).text()).toBe('Hello Node!\n');
     await h.stop('zero-00001', 'z1');
@@ -327,7 +366,9 @@ describe('runner: process revisions', () => {
       .listen(process.env.PORT, '127.0.0.1')`;
     await h.revision('hdr-00001', undefined, {}, {}, { image: 'x', command: ['node', '-e', script] });
     expect((await h.start('hdr-00001', 'hd1')).ok).toBe(true);
-    const res = await h.runner.fetch(new Request('http://runner/', { headers: { 'kedge-instance': 'hd1', 'kedge-proxied': 'true', 'x-app': '1' } }));
+    const res = await h.runner.fetch(
+      new Request('http://runner/', { headers: { 'kedge-instance': 'hd1', 'kedge-proxied': 'true', 'x-app': '1' } }),
+    );
     expect(await res.text()).toBe('x-app');
     await h.stop('hdr-00001', 'hd1');
   });
@@ -352,12 +393,25 @@ describe('runner: process revisions while config-features keeps them off', () =>
     const pidFile = join(h.dir, 'gated.pid');
     const script = `require('fs').writeFileSync(process.env.PIDFILE, String(process.pid)); require('http').createServer((q, s) => s.end('ran')).listen(process.env.PORT, '127.0.0.1')`;
     // Written straight to the store, past the API's admission gate.
-    await h.revision('gated-00001', undefined, {}, { PIDFILE: pidFile }, { image: 'x', command: ['node', '-e', script] });
+    await h.revision(
+      'gated-00001',
+      undefined,
+      {},
+      { PIDFILE: pidFile },
+      { image: 'x', command: ['node', '-e', script] },
+    );
     const health = await h.waitHealth('gated-00001');
-    expect(health).toMatchObject({ ready: false, reason: 'ProcessRevisionsDisabled', message: expect.stringContaining('kedge.process-revisions: enabled') });
+    expect(health).toMatchObject({
+      ready: false,
+      reason: 'ProcessRevisionsDisabled',
+      message: expect.stringContaining('kedge.process-revisions: enabled'),
+    });
 
     const refused = await h.start('gated-00001', 'g1');
-    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/^ProcessRevisionsDisabled: process revisions are disabled/) });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^ProcessRevisionsDisabled: process revisions are disabled/),
+    });
     expect(existsSync(pidFile)).toBe(false);
     expect((await h.dispatch('gated-00001', 'g1')).status).toBe(503);
 
@@ -405,11 +459,15 @@ describe('runner: outbound HTTP from guests', () => {
   });
 
   it('lets kedge.dev/outbound: all reach any URL', async () => {
-    expect(await call('all-00001', `127.0.0.1:${port}`, { 'kedge.dev/outbound': 'all' })).toBe(`upstream says hi to 127.0.0.1:${port}`);
+    expect(await call('all-00001', `127.0.0.1:${port}`, { 'kedge.dev/outbound': 'all' })).toBe(
+      `upstream says hi to 127.0.0.1:${port}`,
+    );
   });
 
   it('limits cluster-local to {name}.{ns}.svc.cluster.local, sent through the gateway with its Host', async () => {
-    expect(await call('local-00001', `127.0.0.1:${port}`, { 'kedge.dev/outbound': 'cluster-local' })).toBe('error 15\n');
+    expect(await call('local-00001', `127.0.0.1:${port}`, { 'kedge.dev/outbound': 'cluster-local' })).toBe(
+      'error 15\n',
+    );
     expect(await call('local-00002', 'hello.test.svc.cluster.local', { 'kedge.dev/outbound': 'cluster-local' })).toBe(
       'upstream says hi to hello.test.svc.cluster.local',
     );
@@ -422,14 +480,24 @@ describe('runner: service-to-service through a co-located gateway', () => {
     await ensureRunnerBuilt();
     await h.setup({
       workers: 1,
-      gatewayFetch: async (req) => new Response(`gateway routed ${req.method} ${new URL(req.url).pathname} for ${req.headers.get('host')}`),
+      gatewayFetch: async (req) =>
+        new Response(`gateway routed ${req.method} ${new URL(req.url).pathname} for ${req.headers.get('host')}`),
     });
   });
   afterAll(() => h.teardown());
 
   it('hands {name}.{ns}.svc.cluster.local requests to the gateway in process', async () => {
-    await h.revision('s2s-00001', await buildOutboundGuest(), {}, { UPSTREAM: 'hello.test.svc.cluster.local' }, {}, { 'kedge.dev/outbound': 'cluster-local' });
+    await h.revision(
+      's2s-00001',
+      await buildOutboundGuest(),
+      {},
+      { UPSTREAM: 'hello.test.svc.cluster.local' },
+      {},
+      { 'kedge.dev/outbound': 'cluster-local' },
+    );
     expect((await h.start('s2s-00001', 's1')).ok).toBe(true);
-    expect(await (await h.dispatch('s2s-00001', 's1')).text()).toBe('gateway routed GET / for hello.test.svc.cluster.local');
+    expect(await (await h.dispatch('s2s-00001', 's1')).text()).toBe(
+      'gateway routed GET / for hello.test.svc.cluster.local',
+    );
   });
 });

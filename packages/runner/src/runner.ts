@@ -186,7 +186,10 @@ export function createRunner(deps: RunnerDeps): Runner {
     logger: log,
     output: logs,
     nodeId,
-    nodeKey: createHash('sha256').update(`${nodeId}\0${resolve(deps.dataDir)}`).digest('hex').slice(0, 16),
+    nodeKey: createHash('sha256')
+      .update(`${nodeId}\0${resolve(deps.dataDir)}`)
+      .digest('hex')
+      .slice(0, 16),
     engine: deps.containerEngine === null ? undefined : (deps.containerEngine ?? new PodmanEngine()),
   });
   const runtimes: Record<RuntimeKind, Runtime> = { wasm, process: processes, container: containers };
@@ -218,7 +221,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     const endpoints: Endpoint[] = [];
     for (const i of instances.values())
       if (i.namespace === ns && i.revision === rev && i.state === 'ready')
-        endpoints.push({ namespace: ns, revision: rev, instanceId: i.id, nodeId, url, concurrency: i.runtime!.concurrency });
+        endpoints.push({
+          namespace: ns,
+          revision: rev,
+          instanceId: i.id,
+          nodeId,
+          url,
+          concurrency: i.runtime!.concurrency,
+        });
     const msg: EndpointsMessage = { namespace: ns, revision: rev, nodeId, endpoints, time: clock.now() };
     bus.publish(subjects.endpoints(ns, rev), msg);
   }
@@ -263,10 +273,15 @@ export function createRunner(deps: RunnerDeps): Runner {
     const { namespace, revision, instanceId } = req;
     const existing = instances.get(instanceId);
     if (existing && (existing.namespace !== namespace || existing.revision !== revision))
-      return { ok: false, instanceId, error: `instance id ${instanceId} is in use by ${existing.namespace}/${existing.revision}` };
+      return {
+        ok: false,
+        instanceId,
+        error: `instance id ${instanceId} is in use by ${existing.namespace}/${existing.revision}`,
+      };
     if (existing) return existing.started;
     if (stopping) return { ok: false, instanceId, error: `runner ${nodeId} is stopping` };
-    if (instances.size >= capacity) return { ok: false, instanceId, error: `runner ${nodeId} is at capacity (${capacity} instances)` };
+    if (instances.size >= capacity)
+      return { ok: false, instanceId, error: `runner ${nodeId} is at capacity (${capacity} instances)` };
     const inst: Instance = { namespace, revision, id: instanceId, state: 'starting', started: undefined as never };
     instances.set(instanceId, inst);
     inst.started = (async (): Promise<StartInstanceReply> => {
@@ -278,7 +293,11 @@ export function createRunner(deps: RunnerDeps): Runner {
       } catch (err) {
         // The Store is unreachable: refuse this start (the autoscaler backs off and asks again).
         instances.delete(instanceId);
-        return { ok: false, instanceId, error: `revision ${namespace}/${revision} could not be read: ${(err as Error).message}` };
+        return {
+          ok: false,
+          instanceId,
+          error: `revision ${namespace}/${revision} could not be read: ${(err as Error).message}`,
+        };
       }
       if (!rev) {
         instances.delete(instanceId);
@@ -297,7 +316,9 @@ export function createRunner(deps: RunnerDeps): Runner {
           concurrency: runtime.concurrency,
           queueDepth: specCC > 0 ? QUEUE_DEPTH_FACTOR * specCC : UNLIMITED_QUEUE_DEPTH,
           timeoutSeconds: rev.spec.timeoutSeconds ?? 300,
-          ...(rev.spec.responseStartTimeoutSeconds ? { responseStartTimeoutSeconds: rev.spec.responseStartTimeoutSeconds } : {}),
+          ...(rev.spec.responseStartTimeoutSeconds
+            ? { responseStartTimeoutSeconds: rev.spec.responseStartTimeoutSeconds }
+            : {}),
           ...(rev.spec.idleTimeoutSeconds ? { idleTimeoutSeconds: rev.spec.idleTimeoutSeconds } : {}),
         });
         if (instances.get(instanceId) !== inst) {
@@ -330,7 +351,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   function startedEvent(rev: Revision, instanceId: string, timings: Timings): void {
     const { namespace, name } = rev.metadata;
     let ready = 0;
-    for (const i of instances.values()) if (i.namespace === namespace && i.revision === name && i.state === 'ready') ready++;
+    for (const i of instances.values())
+      if (i.namespace === namespace && i.revision === name && i.state === 'ready') ready++;
     const ms = Math.round((timings.total ?? 0) * 10) / 10;
     const phases = Object.entries(timings)
       .filter(([k, v]) => k !== 'total' && typeof v === 'number')
@@ -383,9 +405,18 @@ export function createRunner(deps: RunnerDeps): Runner {
   async function dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
     const inst = instances.get(target.instanceId);
     if (!inst?.queue || inst.namespace !== target.namespace || inst.revision !== target.revision)
-      return jsonError(503, 'InstanceNotFound', `instance ${target.instanceId} of ${target.namespace}/${target.revision} is not running on node ${nodeId}`);
+      return jsonError(
+        503,
+        'InstanceNotFound',
+        `instance ${target.instanceId} of ${target.namespace}/${target.revision} is not running on node ${nodeId}`,
+      );
     try {
-      return await inst.queue.serve(request, !!opts.fromActivator, (r, signal) => inst.runtime!.handle(r, signal), opts.signal);
+      return await inst.queue.serve(
+        request,
+        !!opts.fromActivator,
+        (r, signal) => inst.runtime!.handle(r, signal),
+        opts.signal,
+      );
     } catch (err) {
       log.error({ err, instance: inst.id }, 'request failed in the runner');
       return jsonError(502, 'RunnerError', `the runner could not serve the request: ${(err as Error).message}`);
@@ -397,7 +428,11 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (!deps.clusterToken) return undefined;
     const presented = req.headers.get(CLUSTER_TOKEN_HEADER);
     if (presented === null)
-      return jsonError(401, 'Unauthorized', `header ${CLUSTER_TOKEN_HEADER}: required (the runner serves the cluster's gateways only)`);
+      return jsonError(
+        401,
+        'Unauthorized',
+        `header ${CLUSTER_TOKEN_HEADER}: required (the runner serves the cluster's gateways only)`,
+      );
     if (!clusterTokenMatches(presented, deps.clusterToken))
       return jsonError(403, 'Forbidden', `header ${CLUSTER_TOKEN_HEADER}: not this cluster's token`);
     return undefined;
@@ -426,7 +461,12 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (denied) return denied;
     const req = withoutToken(incoming);
     const id = req.headers.get(INSTANCE_HEADER);
-    if (!id) return jsonError(400, 'MissingInstance', `header ${INSTANCE_HEADER}: required (the instance to serve this request)`);
+    if (!id)
+      return jsonError(
+        400,
+        'MissingInstance',
+        `header ${INSTANCE_HEADER}: required (the instance to serve this request)`,
+      );
     const inst = instances.get(id);
     if (!inst) return jsonError(503, 'InstanceNotFound', `instance ${id} is not running on node ${nodeId}`);
     const proxied = req.headers.get(ACTIVATOR_HEADER);
@@ -486,16 +526,21 @@ export function createRunner(deps: RunnerDeps): Runner {
       let waited: unknown;
       await new Promise<void>((done) => {
         waited = clock.setTimeout(() => {
-          log.warn(`${RUNNER_CONFIG_MAP} not read within ${SETTINGS_SYNC_MS} ms; starting with the defaults until it arrives`);
+          log.warn(
+            `${RUNNER_CONFIG_MAP} not read within ${SETTINGS_SYNC_MS} ms; starting with the defaults until it arrives`,
+          );
           done();
         }, SETTINGS_SYNC_MS);
         unwatchSettings = settings.watch(done);
       });
       clock.clearTimeout(waited as never);
       subs.push(
-        bus.subscribe<StartInstanceRequest>(subjects.runnerStart(nodeId), async (m: BusMessage<StartInstanceRequest>) => {
-          m.respond?.(await startInstance(m.data));
-        }),
+        bus.subscribe<StartInstanceRequest>(
+          subjects.runnerStart(nodeId),
+          async (m: BusMessage<StartInstanceRequest>) => {
+            m.respond?.(await startInstance(m.data));
+          },
+        ),
         // A gateway or autoscaler (re)started: tell it what this node hosts, without waiting for a change.
         bus.subscribe(subjects.endpointsResync, () => {
           const hosted = new Map<string, [string, string]>();
@@ -529,7 +574,8 @@ export function createRunner(deps: RunnerDeps): Runner {
           // for one: say it again.
           const known = health.get(k);
           const waiting = rev.status?.conditions?.find((c) => c.type === 'ContainerHealthy')?.status === 'Unknown';
-          if (known && waiting && known.spec === preparedAs(rev)) publishHealth(rev, known.ready, known.reason, known.message);
+          if (known && waiting && known.spec === preparedAs(rev))
+            publishHealth(rev, known.ready, known.reason, known.message);
           else void prepare(rev);
         });
       };
@@ -564,7 +610,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       const grace = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, settings.get().stopGraceMs)));
       await Promise.race([Promise.all([...instances.values()].map((i) => stopInstance(i))), grace]);
       clock.clearTimeout(timer as never);
-      if (instances.size) log.warn({ instances: instances.size }, 'stop grace period over: ending the guests still serving');
+      if (instances.size)
+        log.warn({ instances: instances.size }, 'stop grace period over: ending the guests still serving');
       // Ends every guest (workers terminated, processes killed): what was still in flight fails.
       for (const r of Object.values(runtimes)) await r.close();
     },

@@ -37,7 +37,12 @@ describe('RunnerSettings: config-kedge-runner over the runner options over the d
 
     const stored = (await store.get<ConfigMap>('ConfigMap', 'knative-serving', 'config-kedge-runner'))!;
     await store.update({ ...stored, data: { 'outbound-timeout-ms': '700' } });
-    expect(s.get()).toEqual({ ...DEFAULT_RUNNER_CONFIG, cpuLimitMs: 1_000, outboundTimeoutMs: 700, stopGraceMs: 2_000 });
+    expect(s.get()).toEqual({
+      ...DEFAULT_RUNNER_CONFIG,
+      cpuLimitMs: 1_000,
+      outboundTimeoutMs: 700,
+      stopGraceMs: 2_000,
+    });
 
     await store.delete('ConfigMap', 'knative-serving', 'config-kedge-runner');
     expect(s.get()).toEqual({ ...DEFAULT_RUNNER_CONFIG, cpuLimitMs: 1_000, stopGraceMs: 2_000 });
@@ -57,8 +62,14 @@ describe('RunnerSettings: config-kedge-runner over the runner options over the d
   it('reads only its own map', async () => {
     const s = new RunnerSettings({ store, logger: silentLogger, options: {} });
     unwatch = s.watch();
-    await store.create({ ...map({ 'cpu-limit-ms': '5' }), metadata: { name: 'config-autoscaler', namespace: 'knative-serving' } });
-    await store.create({ ...map({ 'cpu-limit-ms': '5' }), metadata: { name: 'config-kedge-runner', namespace: 'default' } });
+    await store.create({
+      ...map({ 'cpu-limit-ms': '5' }),
+      metadata: { name: 'config-autoscaler', namespace: 'knative-serving' },
+    });
+    await store.create({
+      ...map({ 'cpu-limit-ms': '5' }),
+      metadata: { name: 'config-kedge-runner', namespace: 'default' },
+    });
     expect(s.get()).toEqual(DEFAULT_RUNNER_CONFIG);
   });
 });

@@ -29,16 +29,20 @@ export class RunnerSettings {
   }
 
   private merge(): RunnerConfig {
-    const defined = (o: Partial<RunnerConfig>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    const defined = (o: Partial<RunnerConfig>) =>
+      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
     return { ...DEFAULT_RUNNER_CONFIG, ...defined(this.deps.options), ...defined(this.fromMap) };
   }
 
   /** Watches the ConfigMap; returns the unwatch. `onSynced` fires once the stored map (if any) was read. */
   watch(onSynced?: () => void): () => void {
-    return this.deps.store.watch({ kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, ...(onSynced ? { onSynced } : {}) }, (ev) => {
-      if (ev.object.metadata.name !== RUNNER_CONFIG_MAP) return;
-      this.apply(ev.type === 'DELETED' ? undefined : (ev.object as ConfigMap).data);
-    });
+    return this.deps.store.watch(
+      { kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, ...(onSynced ? { onSynced } : {}) },
+      (ev) => {
+        if (ev.object.metadata.name !== RUNNER_CONFIG_MAP) return;
+        this.apply(ev.type === 'DELETED' ? undefined : (ev.object as ConfigMap).data);
+      },
+    );
   }
 
   /** A map the API would refuse (stored around it) is logged and ignored whole: the previous values stay. */
@@ -48,7 +52,10 @@ export class RunnerSettings {
       this.current = this.merge();
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      this.deps.logger.error({ problems: err.problems }, `${RUNNER_CONFIG_MAP} rejected; keeping the previous settings`);
+      this.deps.logger.error(
+        { problems: err.problems },
+        `${RUNNER_CONFIG_MAP} rejected; keeping the previous settings`,
+      );
       return;
     }
     this.deps.logger.info({ settings: this.fromMap }, `${RUNNER_CONFIG_MAP} applied`);

@@ -5,7 +5,11 @@ const paths = (data: Record<string, string>) => checkGcConfig(data).problems.map
 
 describe('checkGcConfig (Knative pkg/gc/config.go)', () => {
   it('takes `disabled` in any case for the retain times and the max, an empty value as the default', () => {
-    const { config, problems } = checkGcConfig({ 'retain-since-create-time': 'Disabled', 'retain-since-last-active-time': '', 'max-non-active-revisions': 'DISABLED' });
+    const { config, problems } = checkGcConfig({
+      'retain-since-create-time': 'Disabled',
+      'retain-since-last-active-time': '',
+      'max-non-active-revisions': 'DISABLED',
+    });
     expect(problems).toEqual([]);
     expect(config).toEqual({ ...GC_DEFAULTS, retainSinceCreateTimeMs: DISABLED, maxNonActiveRevisions: DISABLED });
   });

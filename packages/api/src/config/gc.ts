@@ -33,7 +33,10 @@ export function parseDuration(text: string): number | undefined {
  * non-negative integer, an empty value keeps the default. Each bad key is reported (path = the key)
  * so the API can reject the ConfigMap at apply time; `config` holds the defaults for those keys.
  */
-export function checkGcConfig(data: Record<string, string> | undefined): { config: GcConfig; problems: FieldProblem[] } {
+export function checkGcConfig(data: Record<string, string> | undefined): {
+  config: GcConfig;
+  problems: FieldProblem[];
+} {
   const d = data ?? {};
   const problems: FieldProblem[] = [];
   const dur = (key: string, fallback: number) => {
@@ -41,7 +44,10 @@ export function checkGcConfig(data: Record<string, string> | undefined): { confi
     if (v === undefined || v === '') return fallback;
     const ms = parseDuration(v);
     if (ms === undefined || (ms < 0 && ms !== DISABLED)) {
-      problems.push({ path: key, message: `invalid value: ${v}: expected a duration such as 48h or 15m, or "disabled"` });
+      problems.push({
+        path: key,
+        message: `invalid value: ${v}: expected a duration such as 48h or 15m, or "disabled"`,
+      });
       return fallback;
     }
     return ms;
@@ -52,7 +58,10 @@ export function checkGcConfig(data: Record<string, string> | undefined): { confi
     if (disableable && isDisabled(v)) return DISABLED;
     const n = Number(v);
     if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) {
-      problems.push({ path: key, message: `invalid value: ${v}: expected a non-negative integer${disableable ? ' or "disabled"' : ''}` });
+      problems.push({
+        path: key,
+        message: `invalid value: ${v}: expected a non-negative integer${disableable ? ' or "disabled"' : ''}`,
+      });
       return fallback;
     }
     return n;

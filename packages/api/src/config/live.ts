@@ -32,7 +32,9 @@ export interface ApiConfig {
   deployment: DeploymentConfig;
 }
 
-type Parsers = { [K in keyof ApiConfig]: [string, (data: Record<string, string> | undefined) => ApiConfig[K], ApiConfig[K]] };
+type Parsers = {
+  [K in keyof ApiConfig]: [string, (data: Record<string, string> | undefined) => ApiConfig[K], ApiConfig[K]];
+};
 
 const PARSERS: Parsers = {
   domain: ['config-domain', parseDomainConfig, DOMAIN_CONFIG],
@@ -49,7 +51,14 @@ const PARSERS: Parsers = {
  * parse (stored before validation existed) keeps the previous settings and is logged.
  */
 export class LiveConfig {
-  current: ApiConfig = { domain: DOMAIN_CONFIG, defaults: DEFAULTS_CONFIG, features: FEATURES_CONFIG, gc: GC_DEFAULTS, autoscaler: AUTOSCALER_VALIDATION_CONFIG, deployment: DEPLOYMENT_CONFIG };
+  current: ApiConfig = {
+    domain: DOMAIN_CONFIG,
+    defaults: DEFAULTS_CONFIG,
+    features: FEATURES_CONFIG,
+    gc: GC_DEFAULTS,
+    autoscaler: AUTOSCALER_VALIDATION_CONFIG,
+    deployment: DEPLOYMENT_CONFIG,
+  };
   private unwatch?: () => void;
   private readonly listeners = new Set<(name: string) => void>();
 
@@ -61,7 +70,7 @@ export class LiveConfig {
   start(): void {
     this.unwatch = this.store.watch({ kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE }, (ev) => {
       const cm = ev.object as ConfigMap;
-      this.apply(cm.metadata.name, ev.type === 'DELETED' ? undefined : cm.data ?? {});
+      this.apply(cm.metadata.name, ev.type === 'DELETED' ? undefined : (cm.data ?? {}));
     });
   }
 
@@ -75,7 +84,9 @@ export class LiveConfig {
   }
 
   private apply(name: string, data: Record<string, string> | undefined): void {
-    const entry = (Object.entries(PARSERS) as [keyof ApiConfig, Parsers[keyof ApiConfig]][]).find(([, p]) => p[0] === name);
+    const entry = (Object.entries(PARSERS) as [keyof ApiConfig, Parsers[keyof ApiConfig]][]).find(
+      ([, p]) => p[0] === name,
+    );
     if (!entry) return;
     const [field, [, parse, fallback]] = entry;
     try {

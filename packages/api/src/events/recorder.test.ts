@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, MemoryBus, SqliteStore, emitEvent, revisionRef, silentLogger, type KedgeEvent } from '@kedge/core';
+import {
+  ManualClock,
+  MemoryBus,
+  SqliteStore,
+  emitEvent,
+  revisionRef,
+  silentLogger,
+  type KedgeEvent,
+} from '@kedge/core';
 import { EVENT_TTL_MS, EventRecorder } from './recorder.js';
 
 const dirs: string[] = [];
@@ -76,7 +84,11 @@ describe('EventRecorder', () => {
       await recorder.idle();
     }
     await recorder.idle();
-    expect((await events()).map((e) => e.message).sort()).toEqual(['Scaled from 2 to 3: load', 'Scaled from 3 to 4: load', 'Scaled from 4 to 5: load']);
+    expect((await events()).map((e) => e.message).sort()).toEqual([
+      'Scaled from 2 to 3: load',
+      'Scaled from 3 to 4: load',
+      'Scaled from 4 to 5: load',
+    ]);
     await recorder.stop();
   });
 });

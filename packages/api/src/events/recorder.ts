@@ -53,7 +53,10 @@ export class EventRecorder {
   async start(): Promise<void> {
     const { items } = await this.deps.store.list('Event' as never);
     for (const e of items as unknown as StoredEvent[])
-      this.known.set(`${e.metadata.namespace}/${e.metadata.name}`, { namespace: e.metadata.namespace, last: Date.parse(e.lastTimestamp) || 0 });
+      this.known.set(`${e.metadata.namespace}/${e.metadata.name}`, {
+        namespace: e.metadata.namespace,
+        last: Date.parse(e.lastTimestamp) || 0,
+      });
     this.sub = this.deps.bus.subscribe<KedgeEvent>(EVENTS_SUBJECT, (m) => this.record(m.data));
     this.timer = this.deps.clock.setInterval(() => this.expire(), 60_000);
     this.expire();
@@ -82,7 +85,10 @@ export class EventRecorder {
     const { store } = this.deps;
     const o = ev.involvedObject;
     // One name per (object, reason, message): a repeat bumps the count (kubectl shows "x3 over 5m").
-    const digest = createHash('sha256').update(`${o.kind}\n${o.uid ?? ''}\n${ev.type}\n${ev.reason}\n${ev.message}`).digest('hex').slice(0, 16);
+    const digest = createHash('sha256')
+      .update(`${o.kind}\n${o.uid ?? ''}\n${ev.type}\n${ev.reason}\n${ev.message}`)
+      .digest('hex')
+      .slice(0, 16);
     const name = `${o.name}.${digest}`;
     const at = new Date(ev.time || this.deps.clock.now()).toISOString();
     for (let attempt = 0; attempt < 5; attempt++) {

@@ -47,24 +47,45 @@ export function createPodsView(deps: PodsDeps) {
     const pod = await pods.get('Pod' as never, t.namespace!, t.name!);
     const entry = table.get(t.name!);
     if (!pod || !entry) throw notFound(t.info, t.name!);
-    const req: StopInstanceRequest = { namespace: entry.namespace, revision: entry.revision, instanceId: entry.instanceId };
+    const req: StopInstanceRequest = {
+      namespace: entry.namespace,
+      revision: entry.revision,
+      instanceId: entry.instanceId,
+    };
     try {
       await deps.bus.request(subjects.runnerStop(entry.nodeId), req, { timeoutMs: STOP_TIMEOUT_MS });
     } catch (err) {
-      throw new ApiError('ServiceUnavailable', `node ${entry.nodeId} did not take the stop of ${t.name}: ${(err as Error).message}`);
+      throw new ApiError(
+        'ServiceUnavailable',
+        `node ${entry.nodeId} did not take the stop of ${t.name}: ${(err as Error).message}`,
+      );
     }
     table.markDeleting(t.name!);
-    return new Response(JSON.stringify({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: new Date(deps.clock.now()).toISOString() } }), {
-      headers: { 'content-type': 'application/json' },
-    });
+    return new Response(
+      JSON.stringify({
+        ...pod,
+        metadata: { ...pod.metadata, deletionTimestamp: new Date(deps.clock.now()).toISOString() },
+      }),
+      {
+        headers: { 'content-type': 'application/json' },
+      },
+    );
   }
 
   /** Query parameters kubectl logs sends: follow, tailLines, sinceSeconds / sinceTime, timestamps. */
-  function logOptions(q: URLSearchParams): { follow: boolean; timestamps: boolean; tailLines?: number; since?: number } {
+  function logOptions(q: URLSearchParams): {
+    follow: boolean;
+    timestamps: boolean;
+    tailLines?: number;
+    since?: number;
+  } {
     const num = (name: string): number | undefined => {
       const v = q.get(name);
       if (v === null) return undefined;
-      if (!/^\d+$/.test(v)) throw badRequest(`${name}: must be a whole number, got "${v}"`, [{ field: name, message: 'must be a whole number' }]);
+      if (!/^\d+$/.test(v))
+        throw badRequest(`${name}: must be a whole number, got "${v}"`, [
+          { field: name, message: 'must be a whole number' },
+        ]);
       return Number(v);
     };
     const tailLines = num('tailLines');
@@ -74,7 +95,10 @@ export function createPodsView(deps: PodsDeps) {
     if (sinceSeconds !== undefined) since = deps.clock.now() - sinceSeconds * 1000;
     else if (sinceTime !== null) {
       since = Date.parse(sinceTime);
-      if (!Number.isFinite(since)) throw badRequest(`sinceTime: not an RFC 3339 time: "${sinceTime}"`, [{ field: 'sinceTime', message: 'must be RFC 3339' }]);
+      if (!Number.isFinite(since))
+        throw badRequest(`sinceTime: not an RFC 3339 time: "${sinceTime}"`, [
+          { field: 'sinceTime', message: 'must be RFC 3339' },
+        ]);
     }
     return {
       follow: q.get('follow') === 'true',
@@ -84,7 +108,12 @@ export function createPodsView(deps: PodsDeps) {
     };
   }
 
-  async function streamLogs(req: Request, request: LogsRequest, prefix: boolean, missing: () => ApiError): Promise<Response> {
+  async function streamLogs(
+    req: Request,
+    request: LogsRequest,
+    prefix: boolean,
+    missing: () => ApiError,
+  ): Promise<Response> {
     const o = logOptions(new URL(req.url).searchParams);
     const abort = new AbortController();
     const stop = () => abort.abort();
@@ -94,7 +123,11 @@ export function createPodsView(deps: PodsDeps) {
       bus: deps.bus,
       clock: deps.clock,
       nodes: () => table.liveNodes(),
-      request: { ...request, ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}), ...(o.since !== undefined ? { since: o.since } : {}) },
+      request: {
+        ...request,
+        ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}),
+        ...(o.since !== undefined ? { since: o.since } : {}),
+      },
       follow: o.follow,
       timestamps: o.timestamps,
       prefix,
@@ -110,13 +143,23 @@ export function createPodsView(deps: PodsDeps) {
 
   /** `kubectl logs POD`: what the instance wrote, from the node that ran it (kept a while after it stops). */
   function podLog(req: Request, namespace: string, name: string): Promise<Response> {
-    return streamLogs(req, { namespace, instanceId: name }, false, () => new ApiError('NotFound', `pods "${name}" not found`));
+    return streamLogs(
+      req,
+      { namespace, instanceId: name },
+      false,
+      () => new ApiError('NotFound', `pods "${name}" not found`),
+    );
   }
 
   return {
     /** `kedge logs SERVICE`: every instance of the service, each line prefixed with its pod. */
     serviceLogs(req: Request, namespace: string, service: string): Promise<Response> {
-      return streamLogs(req, { namespace, service }, true, () => new ApiError('NotFound', `services "${service}" not found`));
+      return streamLogs(
+        req,
+        { namespace, service },
+        true,
+        () => new ApiError('NotFound', `services "${service}" not found`),
+      );
     },
     start: () => table.start(),
     idle: () => table.idle(),
@@ -126,11 +169,15 @@ export function createPodsView(deps: PodsDeps) {
       rmSync(dir, { recursive: true, force: true });
     },
     handle(req: Request, t: Target): Promise<Response> {
-      if (t.subresource === 'log' && req.method === 'GET' && t.namespace && t.name) return podLog(req, t.namespace, t.name);
+      if (t.subresource === 'log' && req.method === 'GET' && t.namespace && t.name)
+        return podLog(req, t.namespace, t.name);
       if (t.subresource) throw new ApiError('NotFound', `unknown subresource "${t.subresource}"`);
       if (req.method === 'GET') return read(req, t);
       if (req.method === 'DELETE' && t.name !== undefined && t.namespace !== undefined) return remove(t);
-      throw new ApiError('MethodNotAllowed', 'pods are the running instances, read-only: only get, list, watch and delete');
+      throw new ApiError(
+        'MethodNotAllowed',
+        'pods are the running instances, read-only: only get, list, watch and delete',
+      );
     },
   };
 }

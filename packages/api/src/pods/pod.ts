@@ -45,11 +45,19 @@ export function podFor(e: InstanceEntry, rev: Revision | undefined): AnyResource
       uid: e.instanceId,
       creationTimestamp: iso(e.startedAt),
       labels,
-      ...(e.deletingSince !== undefined ? { deletionTimestamp: iso(e.deletingSince), deletionGracePeriodSeconds: 0 } : {}),
+      ...(e.deletingSince !== undefined
+        ? { deletionTimestamp: iso(e.deletingSince), deletionGracePeriodSeconds: 0 }
+        : {}),
       ...(rev?.metadata.uid
         ? {
             ownerReferences: [
-              { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: e.revision, uid: rev.metadata.uid, controller: true },
+              {
+                apiVersion: 'serving.knative.dev/v1',
+                kind: 'Revision',
+                name: e.revision,
+                uid: rev.metadata.uid,
+                controller: true,
+              },
             ],
           }
         : {}),
@@ -69,7 +77,9 @@ export function podFor(e: InstanceEntry, rev: Revision | undefined): AnyResource
           ready: e.ready,
           started: e.started,
           restartCount: 0,
-          state: e.started ? { running: { startedAt: iso(e.startedAt) } } : { waiting: { reason: 'ContainerCreating' } },
+          state: e.started
+            ? { running: { startedAt: iso(e.startedAt) } }
+            : { waiting: { reason: 'ContainerCreating' } },
         },
       ],
     },

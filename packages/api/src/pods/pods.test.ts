@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, MemoryBus, SqliteStore, silentLogger, subjects, type EndpointsMessage, type NodeHeartbeat, type Revision } from '@kedge/core';
+import {
+  ManualClock,
+  MemoryBus,
+  SqliteStore,
+  silentLogger,
+  subjects,
+  type EndpointsMessage,
+  type NodeHeartbeat,
+  type Revision,
+} from '@kedge/core';
 import { createApi, type Api } from '../index.js';
 
 const NS = 'example';
@@ -13,7 +22,15 @@ let clock: ManualClock;
 let api: Api;
 
 const heartbeat = (instances: Record<string, string[]>, nodeId = 'node-a') => {
-  const hb: NodeHeartbeat = { nodeId, url: 'http://runner', capacity: 10, instances, time: clock.now(), startedAt: 0, version: 't' };
+  const hb: NodeHeartbeat = {
+    nodeId,
+    url: 'http://runner',
+    capacity: 10,
+    instances,
+    time: clock.now(),
+    startedAt: 0,
+    version: 't',
+  };
   bus.publish(subjects.nodeHeartbeat, hb);
 };
 const endpoints = (revision: string, ids: string[], nodeId = 'node-a') => {
@@ -21,7 +38,14 @@ const endpoints = (revision: string, ids: string[], nodeId = 'node-a') => {
     namespace: NS,
     revision,
     nodeId,
-    endpoints: ids.map((instanceId) => ({ namespace: NS, revision, instanceId, nodeId, url: 'http://runner', concurrency: 0 })),
+    endpoints: ids.map((instanceId) => ({
+      namespace: NS,
+      revision,
+      instanceId,
+      nodeId,
+      url: 'http://runner',
+      concurrency: 0,
+    })),
     time: clock.now(),
   };
   bus.publish(subjects.endpoints(NS, revision), msg);
@@ -75,7 +99,11 @@ describe('Pods: the live instance table as read-only v1 Pods', () => {
         },
       },
       spec: { nodeName: 'node-a' },
-      status: { phase: 'Pending', startTime: '2026-01-01T00:00:00.000Z', containerStatuses: [{ ready: false, restartCount: 0 }] },
+      status: {
+        phase: 'Pending',
+        startTime: '2026-01-01T00:00:00.000Z',
+        containerStatuses: [{ ready: false, restartCount: 0 }],
+      },
     });
     endpoints('hello-00001', ['hello-00001-aaaa1111']);
     await settle();
@@ -86,8 +114,17 @@ describe('Pods: the live instance table as read-only v1 Pods', () => {
     const listed = await get('/api/v1/pods?labelSelector=serving.knative.dev/service%3Dhello');
     expect(listed.body.items.map((p: any) => p.metadata.name)).toEqual(['hello-00001-aaaa1111']);
     expect((await get('/api/v1/pods?labelSelector=serving.knative.dev/service%3Dother')).body.items).toEqual([]);
-    const table = await get(`/api/v1/namespaces/${NS}/pods`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
-    expect(table.body.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age', 'Node']);
+    const table = await get(`/api/v1/namespaces/${NS}/pods`, {
+      headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+    });
+    expect(table.body.columnDefinitions.map((c: any) => c.name)).toEqual([
+      'Name',
+      'Ready',
+      'Status',
+      'Restarts',
+      'Age',
+      'Node',
+    ]);
     expect(table.body.rows[0].cells.slice(0, 4)).toEqual(['hello-00001-aaaa1111', '1/1', 'Running', 0]);
 
     // Scale to zero: not ready, then no longer in its node's heartbeat.
@@ -121,13 +158,19 @@ describe('Pods: the live instance table as read-only v1 Pods', () => {
     expect(del.body.metadata.deletionTimestamp).toBeDefined();
     expect(stops).toEqual([{ namespace: NS, revision: 'hello-00001', instanceId: 'hello-00001-cccc3333' }]);
     await settle();
-    const table = await get(`/api/v1/namespaces/${NS}/pods`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    const table = await get(`/api/v1/namespaces/${NS}/pods`, {
+      headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+    });
     expect(table.body.rows[0].cells[2]).toBe('Terminating');
     heartbeat({});
     await settle();
     expect((await get(`/api/v1/namespaces/${NS}/pods`)).body.items).toEqual([]);
     expect((await get(`/api/v1/namespaces/${NS}/pods/nope`, { method: 'DELETE' })).status).toBe(404);
-    const post = await get(`/api/v1/namespaces/${NS}/pods`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const post = await get(`/api/v1/namespaces/${NS}/pods`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(post.status).toBe(405);
   });
 });

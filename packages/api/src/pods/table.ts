@@ -29,9 +29,7 @@ export class InstanceTable {
   /** Writes to the Pods store, in order. */
   private writes: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly deps: { store: Store; pods: Store; bus: Bus; clock: Clock; logger: Logger },
-  ) {}
+  constructor(private readonly deps: { store: Store; pods: Store; bus: Bus; clock: Clock; logger: Logger }) {}
 
   start(): void {
     const { bus, clock } = this.deps;
@@ -87,12 +85,23 @@ export class InstanceTable {
       const [namespace, revision] = [revKey.slice(0, slash), revKey.slice(slash + 1)];
       for (const id of ids) {
         live.add(id);
-        if (!this.entries.has(id)) this.add({ namespace, revision, instanceId: id, nodeId: hb.nodeId, ready: false, started: false, startedAt: now, readySince: now });
+        if (!this.entries.has(id))
+          this.add({
+            namespace,
+            revision,
+            instanceId: id,
+            nodeId: hb.nodeId,
+            ready: false,
+            started: false,
+            startedAt: now,
+            readySince: now,
+          });
       }
     }
     // Gone from its node's report and not ready: stopped (draining instances are left out of heartbeats).
     for (const e of [...this.entries.values()])
-      if (e.nodeId === hb.nodeId && !live.has(e.instanceId) && (!e.ready || e.deletingSince !== undefined)) this.remove(e);
+      if (e.nodeId === hb.nodeId && !live.has(e.instanceId) && (!e.ready || e.deletingSince !== undefined))
+        this.remove(e);
   }
 
   private onEndpoints(msg: EndpointsMessage): void {
@@ -101,14 +110,30 @@ export class InstanceTable {
     const ready = new Set(msg.endpoints.map((ep) => ep.instanceId));
     for (const id of ready) {
       const e = this.entries.get(id);
-      if (!e) this.add({ namespace: msg.namespace, revision: msg.revision, instanceId: id, nodeId: msg.nodeId, ready: true, started: true, startedAt: now, readySince: now });
+      if (!e)
+        this.add({
+          namespace: msg.namespace,
+          revision: msg.revision,
+          instanceId: id,
+          nodeId: msg.nodeId,
+          ready: true,
+          started: true,
+          startedAt: now,
+          readySince: now,
+        });
       else if (!e.ready) {
         Object.assign(e, { ready: true, started: true, readySince: now });
         this.write(e);
       }
     }
     for (const e of this.entries.values())
-      if (e.nodeId === msg.nodeId && e.namespace === msg.namespace && e.revision === msg.revision && e.ready && !ready.has(e.instanceId)) {
+      if (
+        e.nodeId === msg.nodeId &&
+        e.namespace === msg.namespace &&
+        e.revision === msg.revision &&
+        e.ready &&
+        !ready.has(e.instanceId)
+      ) {
         Object.assign(e, { ready: false, readySince: now });
         this.write(e);
       }
@@ -143,7 +168,10 @@ export class InstanceTable {
       const { pods } = this.deps;
       const old = await pods.get('Pod' as never, e.namespace, e.instanceId);
       if (!old) await pods.create(pod);
-      else if (JSON.stringify(old.status) !== JSON.stringify((pod as { status?: unknown }).status) || old.metadata.deletionTimestamp !== pod.metadata.deletionTimestamp)
+      else if (
+        JSON.stringify(old.status) !== JSON.stringify((pod as { status?: unknown }).status) ||
+        old.metadata.deletionTimestamp !== pod.metadata.deletionTimestamp
+      )
         await pods.update({ ...pod, metadata: { ...pod.metadata, resourceVersion: old.metadata.resourceVersion! } });
     });
   }

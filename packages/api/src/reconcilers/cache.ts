@@ -14,7 +14,12 @@ export class ObjectCache {
     if (o.kind === 'Revision') {
       const cfg = o.metadata.labels?.[LABEL.configuration];
       // A revision's configuration label never changes; index under it.
-      this.put(this.revisions, `${o.metadata.namespace}/${cfg ?? ''}`, o.metadata.name, type === 'DELETED' ? undefined : (o as Revision));
+      this.put(
+        this.revisions,
+        `${o.metadata.namespace}/${cfg ?? ''}`,
+        o.metadata.name,
+        type === 'DELETED' ? undefined : (o as Revision),
+      );
     } else if (o.kind === 'Route') {
       this.put(this.routes, o.metadata.namespace, o.metadata.name, type === 'DELETED' ? undefined : (o as Route));
     }

@@ -1,6 +1,15 @@
 import type { Configuration, ConfigurationStatus, Revision, Store } from '@kedge/core';
 import { revisionName } from './naming.js';
-import { ANNOTATION, Conditions, controllerRef, isControlledBy, LABEL, readyCondition, sorted, writeStatus } from './util.js';
+import {
+  ANNOTATION,
+  Conditions,
+  controllerRef,
+  isControlledBy,
+  LABEL,
+  readyCondition,
+  sorted,
+  writeStatus,
+} from './util.js';
 
 export interface ConfigurationReconcilerDeps {
   store: Store;
@@ -62,18 +71,30 @@ export function createConfigurationReconciler(deps: ConfigurationReconcilerDeps)
 
     const revs = deps.revisionsOf(ns, name).filter((r) => isControlledBy(r, cfg));
     if (!revs.some((r) => r.metadata.name === latest!.metadata.name) && isControlledBy(latest, cfg)) revs.push(latest);
-    const ready = revs.filter((r) => readyCondition(r)?.status === 'True').sort((a, b) => generationOf(b) - generationOf(a));
+    const ready = revs
+      .filter((r) => readyCondition(r)?.status === 'True')
+      .sort((a, b) => generationOf(b) - generationOf(a));
     if (ready[0]) status.latestReadyRevisionName = ready[0].metadata.name;
     else delete status.latestReadyRevisionName;
 
     if (!owned) {
-      conds.set('Ready', 'False', 'RevisionFailed', `Revision creation failed with message: Revision "${latest.metadata.name}" already exists and belongs to someone else.`);
+      conds.set(
+        'Ready',
+        'False',
+        'RevisionFailed',
+        `Revision creation failed with message: Revision "${latest.metadata.name}" already exists and belongs to someone else.`,
+      );
     } else {
       status.latestCreatedRevisionName = latest.metadata.name;
       const rc = readyCondition(latest);
       if (rc?.status === 'True') conds.set('Ready', 'True');
       else if (rc?.status === 'False')
-        conds.set('Ready', 'False', 'RevisionFailed', `Revision "${latest.metadata.name}" failed with message: ${rc.message ?? rc.reason ?? 'unknown'}.`);
+        conds.set(
+          'Ready',
+          'False',
+          'RevisionFailed',
+          `Revision "${latest.metadata.name}" failed with message: ${rc.message ?? rc.reason ?? 'unknown'}.`,
+        );
       else conds.set('Ready', 'Unknown', undefined, `Revision "${latest.metadata.name}" is not yet ready.`);
     }
     status.conditions = conds.done().filter((c) => c.type === 'Ready');

@@ -91,7 +91,10 @@ export class Controller {
           this.queue.add(key);
         } else {
           const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(n, 10));
-          this.log.warn({ key, controller: this.name, err: (err as Error).message, retryInMs: delay }, 'reconcile failed');
+          this.log.warn(
+            { key, controller: this.name, err: (err as Error).message, retryInMs: delay },
+            'reconcile failed',
+          );
           this.enqueueAfter(key, delay);
         }
       } finally {

@@ -21,7 +21,10 @@ function staleAt(cfg: GcConfig, r: Revision): number {
   const { retainSinceCreateTimeMs: create, retainSinceLastActiveTimeMs: active } = cfg;
   if (create === DISABLED && active === DISABLED) return Infinity;
   const born = Date.parse(r.metadata.creationTimestamp ?? '') || 0;
-  return Math.max(create === DISABLED ? -Infinity : born + create, active === DISABLED ? -Infinity : lastActive(r) + active);
+  return Math.max(
+    create === DISABLED ? -Infinity : born + create,
+    active === DISABLED ? -Infinity : lastActive(r) + active,
+  );
 }
 
 /**
@@ -39,12 +42,18 @@ export function createRevisionGc(deps: GcDeps) {
     if (!cfg) return;
     const gc = deps.config();
     const { minNonActiveRevisions: min, maxNonActiveRevisions: max } = gc;
-    if (max === DISABLED && gc.retainSinceCreateTimeMs === DISABLED && gc.retainSinceLastActiveTimeMs === DISABLED) return;
+    if (max === DISABLED && gc.retainSinceCreateTimeMs === DISABLED && gc.retainSinceLastActiveTimeMs === DISABLED)
+      return;
     const all = deps.revisionsOf(ns, name).filter((r) => isControlledBy(r, cfg));
     if (all.length <= min) return;
     const keep = new Set([cfg.status?.latestCreatedRevisionName, cfg.status?.latestReadyRevisionName]);
     const nonActive = all
-      .filter((r) => !keep.has(r.metadata.name) && r.metadata.labels?.[LABEL.routingState] !== 'active' && r.metadata.annotations?.[ANNOTATION.noGc] !== 'true')
+      .filter(
+        (r) =>
+          !keep.has(r.metadata.name) &&
+          r.metadata.labels?.[LABEL.routingState] !== 'active' &&
+          r.metadata.annotations?.[ANNOTATION.noGc] !== 'true',
+      )
       .sort((a, b) => lastActive(b) - lastActive(a));
     const now = deps.nowMs();
     let remaining = nonActive.length;

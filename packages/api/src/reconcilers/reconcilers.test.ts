@@ -57,10 +57,16 @@ async function apply(obj: any) {
 
 /** Sets data in an installed knative-serving ConfigMap (they exist from the start), as kubectl edit does. */
 async function configure(cm: { metadata: { name: string }; data: Record<string, string>; [field: string]: unknown }) {
-  return call('PATCH', `/api/v1/namespaces/knative-serving/configmaps/${cm.metadata.name}`, { data: cm.data }, 'application/merge-patch+json');
+  return call(
+    'PATCH',
+    `/api/v1/namespaces/knative-serving/configmaps/${cm.metadata.name}`,
+    { data: cm.data },
+    'application/merge-patch+json',
+  );
 }
 
-const get = <T,>(kind: 'Service' | 'Configuration' | 'Revision' | 'Route' | 'PodAutoscaler', name: string) => store.get(kind, NS, name) as Promise<T | undefined>;
+const get = <T>(kind: 'Service' | 'Configuration' | 'Revision' | 'Route' | 'PodAutoscaler', name: string) =>
+  store.get(kind, NS, name) as Promise<T | undefined>;
 const cond = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type);
 
 /** What a runner says once it has loaded a revision's image (Ready waits for it); off for some tests. */
@@ -107,7 +113,9 @@ describe('Service → Configuration + Route → Revision → PodAutoscaler', () 
 
     for (const child of [cfg, route]) {
       expect(child.metadata.labels?.['serving.knative.dev/service']).toBe('hello');
-      expect(child.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Service', name: 'hello', uid: svc.metadata.uid, controller: true })]);
+      expect(child.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ kind: 'Service', name: 'hello', uid: svc.metadata.uid, controller: true }),
+      ]);
     }
     expect(rev.metadata.labels).toMatchObject({
       'serving.knative.dev/configuration': 'hello',
@@ -117,13 +125,25 @@ describe('Service → Configuration + Route → Revision → PodAutoscaler', () 
     });
     expect(rev.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Configuration', uid: cfg.metadata.uid });
     expect(rev.spec.containers[0]!.image).toBe(image);
-    expect(pa.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Revision', name: 'hello-00001', uid: rev.metadata.uid });
-    expect(pa.spec).toMatchObject({ scaleTargetRef: { kind: 'Revision', name: 'hello-00001' }, containerConcurrency: 0, reachability: 'Reachable' });
+    expect(pa.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'Revision',
+      name: 'hello-00001',
+      uid: rev.metadata.uid,
+    });
+    expect(pa.spec).toMatchObject({
+      scaleTargetRef: { kind: 'Revision', name: 'hello-00001' },
+      containerConcurrency: 0,
+      reachability: 'Reachable',
+    });
 
     expect(cond(rev, 'Ready')).toMatchObject({ status: 'True' });
     expect(cond(rev, 'ContainerHealthy')).toMatchObject({ status: 'True' });
     expect(rev.status?.containerStatuses?.[0]?.imageDigest).toBe(image.split('@')[1]);
-    expect(cfg.status).toMatchObject({ latestCreatedRevisionName: 'hello-00001', latestReadyRevisionName: 'hello-00001', observedGeneration: 1 });
+    expect(cfg.status).toMatchObject({
+      latestCreatedRevisionName: 'hello-00001',
+      latestReadyRevisionName: 'hello-00001',
+      observedGeneration: 1,
+    });
     expect(route.status).toMatchObject({
       url: 'http://hello.example.example.com',
       address: { url: 'http://hello.example.svc.cluster.local' },
@@ -149,7 +169,11 @@ describe('Service → Configuration + Route → Revision → PodAutoscaler', () 
     await api.idle();
     const route = (await get<Route>('Route', 'hello'))!;
     expect(route.status?.traffic).toEqual([{ revisionName: 'hello-00002', latestRevision: true, percent: 100 }]);
-    expect((await get<Revision>('Revision', 'hello-00002'))!.metadata.labels?.['serving.knative.dev/configurationGeneration']).toBe('2');
+    expect(
+      (await get<Revision>('Revision', 'hello-00002'))!.metadata.labels?.[
+        'serving.knative.dev/configurationGeneration'
+      ],
+    ).toBe('2');
     const old = (await get<Revision>('Revision', 'hello-00001'))!;
     expect(old.metadata.labels?.['serving.knative.dev/routingState']).toBe('reserve');
     expect((await get<PodAutoscaler>('PodAutoscaler', 'hello-00001'))!.spec.reachability).toBe('Unreachable');
@@ -157,7 +181,12 @@ describe('Service → Configuration + Route → Revision → PodAutoscaler', () 
     expect(created.metadata.generation).toBe(1);
 
     // Metadata-only changes make no revision (TestUpdateConfigurationMetadata).
-    await call('PATCH', `${BASE}/services/hello`, { metadata: { labels: { team: 'a' } } }, 'application/merge-patch+json');
+    await call(
+      'PATCH',
+      `${BASE}/services/hello`,
+      { metadata: { labels: { team: 'a' } } },
+      'application/merge-patch+json',
+    );
     await api.idle();
     expect((await store.list('Revision', { namespace: NS })).items).toHaveLength(2);
     expect((await get<Configuration>('Configuration', 'hello'))!.metadata.labels?.team).toBe('a');
@@ -182,23 +211,49 @@ describe('Service → Configuration + Route → Revision → PodAutoscaler', () 
     await api.idle();
     const svc = (await get<Service>('Service', 'split'))!;
     expect(svc.status?.traffic).toEqual([
-      { tag: 'blue', revisionName: 'split-blue', latestRevision: false, percent: 50, url: 'http://blue-split.example.example.com' },
+      {
+        tag: 'blue',
+        revisionName: 'split-blue',
+        latestRevision: false,
+        percent: 50,
+        url: 'http://blue-split.example.example.com',
+      },
       { revisionName: 'split-green', latestRevision: false, percent: 50 },
-      { tag: 'latest', revisionName: 'split-green', latestRevision: true, percent: 0, url: 'http://latest-split.example.example.com' },
+      {
+        tag: 'latest',
+        revisionName: 'split-green',
+        latestRevision: true,
+        percent: 0,
+        url: 'http://latest-split.example.example.com',
+      },
     ]);
     expect(cond(svc, 'Ready')?.status).toBe('True');
-    expect((await get<Revision>('Revision', 'split-blue'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe('active');
+    expect((await get<Revision>('Revision', 'split-blue'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe(
+      'active',
+    );
   });
 
   it('merges traffic entries for the same revision', async () => {
-    await apply(service('m', { traffic: [{ latestRevision: true, percent: 60 }, { latestRevision: true, percent: 40 }] }));
-    expect((await get<Route>('Route', 'm'))!.status?.traffic).toEqual([{ revisionName: 'm-00001', latestRevision: true, percent: 100 }]);
+    await apply(
+      service('m', {
+        traffic: [
+          { latestRevision: true, percent: 60 },
+          { latestRevision: true, percent: 40 },
+        ],
+      }),
+    );
+    expect((await get<Route>('Route', 'm'))!.status?.traffic).toEqual([
+      { revisionName: 'm-00001', latestRevision: true, percent: 100 },
+    ]);
   });
 });
 
 describe('more Knative behaviours', () => {
   it('a Service created with generateName names its children after the generated name', async () => {
-    const res = await call('POST', `${BASE}/services`, { ...service('x'), metadata: { generateName: 'gen-', namespace: NS } });
+    const res = await call('POST', `${BASE}/services`, {
+      ...service('x'),
+      metadata: { generateName: 'gen-', namespace: NS },
+    });
     expect(res.status).toBe(201);
     await api.idle();
     const name = res.body.metadata.name as string;
@@ -220,9 +275,16 @@ describe('more Knative behaviours', () => {
     await call('DELETE', `${BASE}/revisions/p-00001`);
     await api.idle();
     const route = (await get<Route>('Route', 'p'))!;
-    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Revision "p-00001" referenced in traffic not found.' });
+    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({
+      status: 'False',
+      reason: 'RevisionMissing',
+      message: 'Revision "p-00001" referenced in traffic not found.',
+    });
     expect(route.status?.traffic).toEqual([{ revisionName: 'p-00001', latestRevision: false, percent: 100 }]);
-    expect(cond(await get('Service', 'p'), 'RoutesReady')).toMatchObject({ status: 'False', reason: 'RevisionMissing' });
+    expect(cond(await get('Service', 'p'), 'RoutesReady')).toMatchObject({
+      status: 'False',
+      reason: 'RevisionMissing',
+    });
   });
 
   it('deleting a revision that still has a share of traffic: the rest keeps serving, the Route says RevisionMissing', async () => {
@@ -242,7 +304,11 @@ describe('more Knative behaviours', () => {
     await call('DELETE', `${BASE}/revisions/d-00001`);
     await api.idle();
     const route = (await get<Route>('Route', 'd'))!;
-    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Revision "d-00001" referenced in traffic not found.' });
+    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({
+      status: 'False',
+      reason: 'RevisionMissing',
+      message: 'Revision "d-00001" referenced in traffic not found.',
+    });
     expect(cond(route, 'Ready')?.status).toBe('False');
     // Gateways program themselves from status.traffic: no request goes to the deleted revision.
     expect(route.status?.traffic).toEqual([{ revisionName: 'd-00002', latestRevision: true, percent: 100 }]);
@@ -256,12 +322,31 @@ describe('more Knative behaviours', () => {
   });
 
   it('a process revision stops being Ready when the operator turns process revisions off', async () => {
-    const features = (value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-features', namespace: 'knative-serving' }, data: { 'kedge.process-revisions': value } });
+    const features = (value: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-features', namespace: 'knative-serving' },
+      data: { 'kedge.process-revisions': value },
+    });
     expect((await configure(features('enabled'))).status).toBe(200);
     await api.idle();
-    await apply({ ...service('proc'), spec: { template: { spec: { containers: [{ image: 'node:20', command: ['node', 'server.mjs'] }] } } } });
+    await apply({
+      ...service('proc'),
+      spec: { template: { spec: { containers: [{ image: 'node:20', command: ['node', 'server.mjs'] }] } } },
+    });
     expect(cond(await get('Revision', 'proc-00001'), 'Ready')?.status).toBe('True');
-    expect((await call('PUT', '/api/v1/namespaces/knative-serving/configmaps/config-features', { ...features('disabled'), metadata: { ...features('x').metadata, resourceVersion: (await store.get('ConfigMap', 'knative-serving', 'config-features'))!.metadata.resourceVersion } })).status).toBe(200);
+    expect(
+      (
+        await call('PUT', '/api/v1/namespaces/knative-serving/configmaps/config-features', {
+          ...features('disabled'),
+          metadata: {
+            ...features('x').metadata,
+            resourceVersion: (await store.get('ConfigMap', 'knative-serving', 'config-features'))!.metadata
+              .resourceVersion,
+          },
+        })
+      ).status,
+    ).toBe(200);
     await api.idle();
     const rev = await get<Revision>('Revision', 'proc-00001');
     expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerMissing' });
@@ -270,7 +355,12 @@ describe('more Knative behaviours', () => {
 
   it('a BYO revision name owned by another Configuration fails the Configuration', async () => {
     await apply(service('own'));
-    const other = { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'own-x' }, spec: { template: { metadata: { name: 'own-x-00001' }, spec: { containers: [{ image }] } } } };
+    const other = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Configuration',
+      metadata: { name: 'own-x' },
+      spec: { template: { metadata: { name: 'own-x-00001' }, spec: { containers: [{ image }] } } },
+    };
     // Same name as the Service's first revision would be if it were BYO: take it from another configuration.
     expect((await call('POST', `${BASE}/configurations`, other)).status).toBe(201);
     await api.idle();
@@ -298,7 +388,11 @@ describe('failures a user can act on', () => {
     expect(cond(cfg, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
     expect(cond(cfg, 'Ready')?.message).toMatch(/^Revision "bad-00001" failed with message: Unable to fetch image/);
     const route = (await get<Route>('Route', 'bad'))!;
-    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Configuration "bad" does not have any ready Revision.' });
+    expect(cond(route, 'AllTrafficAssigned')).toMatchObject({
+      status: 'False',
+      reason: 'RevisionMissing',
+      message: 'Configuration "bad" does not have any ready Revision.',
+    });
     expect(route.status?.traffic).toBeUndefined();
     const svc = (await get<Service>('Service', 'bad'))!;
     expect(cond(svc, 'Ready')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
@@ -306,7 +400,10 @@ describe('failures a user can act on', () => {
   });
 
   it('a missing blob is reported with what to do', async () => {
-    await apply({ ...service('gone'), spec: { template: { spec: { containers: [{ image: `x.wasm@sha256:${'0'.repeat(64)}` }] } } } });
+    await apply({
+      ...service('gone'),
+      spec: { template: { spec: { containers: [{ image: `x.wasm@sha256:${'0'.repeat(64)}` }] } } },
+    });
     const rev = (await get<Revision>('Revision', 'gone-00001'))!;
     expect(cond(rev, 'ContainerHealthy')?.message).toContain('kedge apply');
   });
@@ -326,17 +423,29 @@ describe('failures a user can act on', () => {
     expect(cond(await get('Service', 'wait'), 'Ready')?.status).toBe('True');
   });
 
-  it('mirrors runners\' RevisionHealth: a component that fails to load, then loads', async () => {
+  it("mirrors runners' RevisionHealth: a component that fails to load, then loads", async () => {
     await apply(service('h'));
     const report = (ready: boolean, extra: Partial<RevisionHealth> = {}) => {
-      const msg: RevisionHealth = { namespace: NS, revision: 'h-00001', nodeId: 'n1', ready, time: clock.now(), ...extra };
+      const msg: RevisionHealth = {
+        namespace: NS,
+        revision: 'h-00001',
+        nodeId: 'n1',
+        ready,
+        time: clock.now(),
+        ...extra,
+      };
       bus.publish(subjects.revisionHealth(NS, 'h-00001'), msg);
     };
-    report(false, { reason: 'ComponentInvalid', message: 'spec.containers[0].image: does not export wasi:http/incoming-handler' });
+    report(false, {
+      reason: 'ComponentInvalid',
+      message: 'spec.containers[0].image: does not export wasi:http/incoming-handler',
+    });
     await api.idle();
     let rev = (await get<Revision>('Revision', 'h-00001'))!;
     expect(cond(rev, 'Ready')).toMatchObject({ status: 'False', reason: 'ComponentInvalid' });
-    expect(cond(rev, 'ContainerHealthy')?.message).toBe('Container failed with: spec.containers[0].image: does not export wasi:http/incoming-handler');
+    expect(cond(rev, 'ContainerHealthy')?.message).toBe(
+      'Container failed with: spec.containers[0].image: does not export wasi:http/incoming-handler',
+    );
     expect(cond(await get('Service', 'h'), 'Ready')?.status).toBe('False');
     clock.advance(1000);
     report(true);
@@ -347,15 +456,24 @@ describe('failures a user can act on', () => {
   });
 
   it('a container revision is healthy where some runner can run it: per-node reports, not the last one', async () => {
-    await apply({ ...service('ctr'), spec: { template: { spec: { containers: [{ image: 'localhost/helloworld-go' }] } } } });
+    await apply({
+      ...service('ctr'),
+      spec: { template: { spec: { containers: [{ image: 'localhost/helloworld-go' }] } } },
+    });
     const report = (nodeId: string, ready: boolean, extra: Partial<RevisionHealth> = {}) => {
       const msg: RevisionHealth = { namespace: NS, revision: 'ctr-00001', nodeId, ready, time: clock.now(), ...extra };
       bus.publish(subjects.revisionHealth(NS, 'ctr-00001'), msg);
     };
-    const missing = { reason: 'ContainerEngineMissing', message: 'spec.containers[0].image: runner n1 has no container engine' };
+    const missing = {
+      reason: 'ContainerEngineMissing',
+      message: 'spec.containers[0].image: runner n1 has no container engine',
+    };
     report('n1', false, missing);
     await api.idle();
-    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')).toMatchObject({ status: 'False', reason: 'ContainerEngineMissing' });
+    expect(cond(await get('Revision', 'ctr-00001'), 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainerEngineMissing',
+    });
     clock.advance(1000);
     report('n2', true);
     await api.idle();
@@ -368,35 +486,70 @@ describe('failures a user can act on', () => {
   });
 
   it('a route to a missing revision says so', async () => {
-    const route = { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'r' }, spec: { traffic: [{ revisionName: 'nope-00001', percent: 100 }] } };
+    const route = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Route',
+      metadata: { name: 'r' },
+      spec: { traffic: [{ revisionName: 'nope-00001', percent: 100 }] },
+    };
     expect((await call('POST', `${BASE}/routes`, route)).status).toBe(201);
     await api.idle();
     const r = (await get<Route>('Route', 'r'))!;
-    expect(cond(r, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'RevisionMissing', message: 'Revision "nope-00001" referenced in traffic not found.' });
-    const missingCfg = { ...route, metadata: { name: 'r2' }, spec: { traffic: [{ configurationName: 'nope', percent: 100 }] } };
+    expect(cond(r, 'AllTrafficAssigned')).toMatchObject({
+      status: 'False',
+      reason: 'RevisionMissing',
+      message: 'Revision "nope-00001" referenced in traffic not found.',
+    });
+    const missingCfg = {
+      ...route,
+      metadata: { name: 'r2' },
+      spec: { traffic: [{ configurationName: 'nope', percent: 100 }] },
+    };
     await call('POST', `${BASE}/routes`, missingCfg);
     await api.idle();
     expect(cond(await get('Route', 'r2'), 'AllTrafficAssigned')).toMatchObject({ reason: 'ConfigurationMissing' });
   });
 
   it('a deleted Route releases its revisions (routingState reserve)', async () => {
-    const cfg = { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'solo' }, spec: { template: { spec: { containers: [{ image }] } } } };
+    const cfg = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Configuration',
+      metadata: { name: 'solo' },
+      spec: { template: { spec: { containers: [{ image }] } } },
+    };
     expect((await call('POST', `${BASE}/configurations`, cfg)).status).toBe(201);
-    const rt = { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'solo' }, spec: { traffic: [{ configurationName: 'solo', percent: 100 }] } };
+    const rt = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Route',
+      metadata: { name: 'solo' },
+      spec: { traffic: [{ configurationName: 'solo', percent: 100 }] },
+    };
     expect((await call('POST', `${BASE}/routes`, rt)).status).toBe(201);
     await api.idle();
     expect((await get<Route>('Route', 'solo'))!.status?.url).toBe('http://solo.example.example.com');
-    expect((await get<Revision>('Revision', 'solo-00001'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe('active');
+    expect((await get<Revision>('Revision', 'solo-00001'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe(
+      'active',
+    );
     await call('DELETE', `${BASE}/routes/solo`);
     await api.idle();
-    expect((await get<Revision>('Revision', 'solo-00001'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe('reserve');
+    expect((await get<Revision>('Revision', 'solo-00001'))!.metadata.labels?.['serving.knative.dev/routingState']).toBe(
+      'reserve',
+    );
     expect((await get<PodAutoscaler>('PodAutoscaler', 'solo-00001'))!.spec.reachability).toBe('Unreachable');
   });
 
   it('a same-named Configuration the Service does not own → NotOwned', async () => {
-    await call('POST', `${BASE}/configurations`, { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'taken' }, spec: { template: { spec: { containers: [{ image }] } } } });
+    await call('POST', `${BASE}/configurations`, {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Configuration',
+      metadata: { name: 'taken' },
+      spec: { template: { spec: { containers: [{ image }] } } },
+    });
     await apply(service('taken'));
-    expect(cond(await get('Service', 'taken'), 'ConfigurationsReady')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(cond(await get('Service', 'taken'), 'ConfigurationsReady')).toMatchObject({
+      status: 'False',
+      reason: 'NotOwned',
+    });
   });
 });
 
@@ -424,14 +577,20 @@ describe('PodAutoscaler status → Revision', () => {
     const pa = (await get<PodAutoscaler>('PodAutoscaler', 'u-00001'))!;
     await store.update({ ...pa, status: { desiredScale: -1, actualScale: 1 } });
     await api.idle();
-    expect((await get<Revision>('Revision', 'u-00001'))!.status).toMatchObject({ desiredReplicas: 1, actualReplicas: 1 });
+    expect((await get<Revision>('Revision', 'u-00001'))!.status).toMatchObject({
+      desiredReplicas: 1,
+      actualReplicas: 1,
+    });
     const pa2 = (await get<PodAutoscaler>('PodAutoscaler', 'u-00001'))!;
     await store.update({ ...pa2, status: { desiredScale: 3, actualScale: 1 } });
     await api.idle();
     const pa3 = (await get<PodAutoscaler>('PodAutoscaler', 'u-00001'))!;
     await store.update({ ...pa3, status: { desiredScale: -1, actualScale: 2 } });
     await api.idle();
-    expect((await get<Revision>('Revision', 'u-00001'))!.status).toMatchObject({ desiredReplicas: 3, actualReplicas: 2 });
+    expect((await get<Revision>('Revision', 'u-00001'))!.status).toMatchObject({
+      desiredReplicas: 3,
+      actualReplicas: 2,
+    });
   });
 });
 
@@ -476,7 +635,19 @@ describe('restart and idempotence', () => {
     await store.create({
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Configuration',
-      metadata: { name: 'orphan', namespace: NS, ownerReferences: [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'orphan', uid: 'no-such-uid', controller: true }] },
+      metadata: {
+        name: 'orphan',
+        namespace: NS,
+        ownerReferences: [
+          {
+            apiVersion: 'serving.knative.dev/v1',
+            kind: 'Service',
+            name: 'orphan',
+            uid: 'no-such-uid',
+            controller: true,
+          },
+        ],
+      },
       spec: { template: { spec: { containers: [{ image }] } } },
     } as any);
     await api.idle();
@@ -488,7 +659,12 @@ describe('restart and idempotence', () => {
     await apply(service('del'));
     expect((await call('DELETE', `${BASE}/services/del`)).status).toBe(200);
     await api.idle();
-    for (const [k, n] of [['Configuration', 'del'], ['Route', 'del'], ['Revision', 'del-00001'], ['PodAutoscaler', 'del-00001']] as const)
+    for (const [k, n] of [
+      ['Configuration', 'del'],
+      ['Route', 'del'],
+      ['Revision', 'del-00001'],
+      ['PodAutoscaler', 'del-00001'],
+    ] as const)
       expect(await get(k, n), `${k} ${n}`).toBeUndefined();
   });
 });
@@ -506,7 +682,11 @@ describe('revision GC (config-gc)', () => {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'config-gc' },
-      data: { 'min-non-active-revisions': '1', 'retain-since-create-time': '2h', 'retain-since-last-active-time': '1h' },
+      data: {
+        'min-non-active-revisions': '1',
+        'retain-since-create-time': '2h',
+        'retain-since-last-active-time': '1h',
+      },
     });
     // Pin traffic to revision 1 so it stays routed while 2..4 are created.
     await apply(service('g', { traffic: [{ revisionName: 'g-00001', percent: 100 }] }));
@@ -514,7 +694,8 @@ describe('revision GC (config-gc)', () => {
       clock.advance(60_000);
       await newRevision('g', v);
     }
-    const names = async () => (await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort();
+    const names = async () =>
+      (await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort();
     expect(await names()).toEqual(['g-00001', 'g-00002', 'g-00003', 'g-00004']);
     clock.advance(90 * 60_000);
     await api.idle();
@@ -531,16 +712,31 @@ describe('revision GC (config-gc)', () => {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'config-gc' },
-      data: { 'min-non-active-revisions': '0', 'max-non-active-revisions': '1', 'retain-since-create-time': 'disabled', 'retain-since-last-active-time': 'disabled' },
+      data: {
+        'min-non-active-revisions': '0',
+        'max-non-active-revisions': '1',
+        'retain-since-create-time': 'disabled',
+        'retain-since-last-active-time': 'disabled',
+      },
     });
     await apply(service('x'));
     // Opted out of GC (serving.knative.dev/no-gc) before it has competition.
     const first = (await get<Revision>('Revision', 'x-00001'))!;
-    await store.update({ ...first, metadata: { ...first.metadata, annotations: { ...first.metadata.annotations, 'serving.knative.dev/no-gc': 'true' } } });
+    await store.update({
+      ...first,
+      metadata: {
+        ...first.metadata,
+        annotations: { ...first.metadata.annotations, 'serving.knative.dev/no-gc': 'true' },
+      },
+    });
     for (const v of ['b', 'c', 'd']) {
       clock.advance(1000);
       await newRevision('x', v);
     }
-    expect((await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort()).toEqual(['x-00001', 'x-00003', 'x-00004']);
+    expect((await store.list('Revision', { namespace: NS })).items.map((r) => r.metadata.name).sort()).toEqual([
+      'x-00001',
+      'x-00003',
+      'x-00004',
+    ]);
   });
 });

@@ -41,8 +41,14 @@ const CONTAINER_MISSING = 'ContainerMissing';
 /** Knative's reason while image digests are being resolved. */
 const RESOLVING = 'ResolvingDigests';
 /** A failed resolution's reasons (RegistryError): a later success makes the revision healthy again. */
-const REGISTRY_REASONS = new Set([RESOLVING, 'RegistryUnreachable', 'ImageNotFound', 'RegistryUnauthorized', 'ImageInvalid', 'RegistryError']);
-
+const REGISTRY_REASONS = new Set([
+  RESOLVING,
+  'RegistryUnreachable',
+  'ImageNotFound',
+  'RegistryUnauthorized',
+  'ImageInvalid',
+  'RegistryError',
+]);
 
 /**
  * Why the image cannot run, before any runner tries: a component uploaded by `kedge apply` (image
@@ -80,7 +86,8 @@ function activeFromAutoscaler(pa: PodAutoscaler | undefined): [Condition['status
   const actual = pa?.status?.actualScale ?? 0;
   if (actual > 0) return ['True'];
   if (desired === undefined) return ['Unknown', 'Deploying'];
-  if (desired > 0) return ['Unknown', 'Queued', 'Requests to the target are being buffered as resources are provisioned.'];
+  if (desired > 0)
+    return ['Unknown', 'Queued', 'Requests to the target are being buffered as resources are provisioned.'];
   return ['False', 'NoTraffic', 'The target is not receiving traffic.'];
 }
 
@@ -102,14 +109,27 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     let pa = await store.get<PodAutoscaler>('PodAutoscaler', ns, name);
     if (!pa) pa = await store.create(desired);
     if (!isControlledBy(pa, rev)) {
-      conds.set('ResourcesAvailable', 'False', 'NotOwned', `There is an existing PodAutoscaler "${name}" that we do not own.`);
+      conds.set(
+        'ResourcesAvailable',
+        'False',
+        'NotOwned',
+        `There is an existing PodAutoscaler "${name}" that we do not own.`,
+      );
       pa = undefined;
     } else {
-      if (!sameJson(pa.spec, desired.spec) || !sameJson(pa.metadata.labels, desired.metadata.labels) || !sameJson(pa.metadata.annotations, desired.metadata.annotations)) {
+      if (
+        !sameJson(pa.spec, desired.spec) ||
+        !sameJson(pa.metadata.labels, desired.metadata.labels) ||
+        !sameJson(pa.metadata.annotations, desired.metadata.annotations)
+      ) {
         const { annotations: _a, ...meta } = pa.metadata;
         pa = await store.update<PodAutoscaler>({
           ...pa,
-          metadata: { ...meta, labels: desired.metadata.labels!, ...(desired.metadata.annotations ? { annotations: desired.metadata.annotations } : {}) },
+          metadata: {
+            ...meta,
+            labels: desired.metadata.labels!,
+            ...(desired.metadata.annotations ? { annotations: desired.metadata.annotations } : {}),
+          },
           spec: desired.spec,
         });
       }
@@ -128,7 +148,8 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
         : parseImageDigest(c0?.image ?? '');
     let resolution: Resolution | undefined;
     if (fromRegistry && !resolvedImage) {
-      if (skipsTagResolution(parseImageReference(c0!.image!)!, deps.registriesSkippingTagResolving())) resolvedImage = { skipped: true };
+      if (skipsTagResolution(parseImageReference(c0!.image!)!, deps.registriesSkippingTagResolving()))
+        resolvedImage = { skipped: true };
       else {
         resolution = deps.resolveImage(key, c0!.image!);
         if (resolution.state === 'resolved') ({ resolvedImage, imageDigest } = resolution);
@@ -139,16 +160,32 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     const problem = await imageProblem(store, seen, deps.processRevisions());
     const health = deps.health(key);
     const prev = conds.get('ContainerHealthy');
-    if (resolution?.state === 'resolving') conds.set('ContainerHealthy', 'Unknown', RESOLVING, `Resolving the digest of image "${c0!.image}"`);
+    if (resolution?.state === 'resolving')
+      conds.set('ContainerHealthy', 'Unknown', RESOLVING, `Resolving the digest of image "${c0!.image}"`);
     else if (resolution?.state === 'failed')
-      conds.set('ContainerHealthy', 'False', resolution.reason, `Unable to fetch image "${c0!.image}": ${resolution.message}`);
+      conds.set(
+        'ContainerHealthy',
+        'False',
+        resolution.reason,
+        `Unable to fetch image "${c0!.image}": ${resolution.message}`,
+      );
     else if (problem) conds.set('ContainerHealthy', 'False', CONTAINER_MISSING, problem);
     else if (health && !health.ready)
-      conds.set('ContainerHealthy', 'False', health.reason || 'LoadFailed', `Container failed with: ${health.message ?? 'the runner could not load the revision'}`);
+      conds.set(
+        'ContainerHealthy',
+        'False',
+        health.reason || 'LoadFailed',
+        `Container failed with: ${health.message ?? 'the runner could not load the revision'}`,
+      );
     else if (health?.ready || prev?.status === 'True') conds.set('ContainerHealthy', 'True');
     // Until a runner has loaded (compiled) the image nobody knows it runs: Ready waits, so that
     // `kedge apply` and `kn` never call a revision ready that can never start (Knative waits for a pod).
-    else if (!prev || prev.status === 'Unknown' || prev.reason === CONTAINER_MISSING || REGISTRY_REASONS.has(prev.reason ?? ''))
+    else if (
+      !prev ||
+      prev.status === 'Unknown' ||
+      prev.reason === CONTAINER_MISSING ||
+      REGISTRY_REASONS.has(prev.reason ?? '')
+    )
       conds.set('ContainerHealthy', 'Unknown', 'Deploying', 'Waiting for a runner to load the image.');
 
     const [active, reason, message] = activeFromAutoscaler(pa);
@@ -158,7 +195,8 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     // The KPA reports desiredScale −1 before its first decision: at least what runs, never below the last known.
     const actual = Math.max(0, pa?.status?.actualScale ?? 0);
     const paDesired = pa?.status?.desiredScale;
-    const desiredReplicas = paDesired !== undefined && paDesired >= 0 ? paDesired : Math.max(rev.status?.desiredReplicas ?? 0, actual);
+    const desiredReplicas =
+      paDesired !== undefined && paDesired >= 0 ? paDesired : Math.max(rev.status?.desiredReplicas ?? 0, actual);
 
     const status: RevisionStatus = {
       ...rev.status,
@@ -184,7 +222,13 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
 function readinessEvent(deps: RevisionReconcilerDeps, rev: Revision, status: RevisionStatus): void {
   const before = rev.status?.conditions?.find((c) => c.type === 'Ready');
   const after = status.conditions?.find((c) => c.type === 'Ready');
-  if (!deps.emit || !after || after.status === 'Unknown' || (before?.status === after.status && before.reason === after.reason)) return;
+  if (
+    !deps.emit ||
+    !after ||
+    after.status === 'Unknown' ||
+    (before?.status === after.status && before.reason === after.reason)
+  )
+    return;
   const ok = after.status === 'True';
   deps.emit({
     involvedObject: revisionRef(rev.metadata.namespace, rev.metadata.name, rev.metadata.uid),

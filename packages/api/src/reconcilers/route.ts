@@ -53,7 +53,9 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
   }
 
   function routedElsewhere(ns: string, revName: string, except: string): boolean {
-    return deps.routesIn(ns).some((r) => r.metadata.name !== except && r.status?.traffic?.some((t) => t.revisionName === revName));
+    return deps
+      .routesIn(ns)
+      .some((r) => r.metadata.name !== except && r.status?.traffic?.some((t) => t.revisionName === revName));
   }
 
   /**
@@ -65,7 +67,8 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
   async function withoutDeletedRevisions(ns: string, previous: TrafficTarget[]): Promise<TrafficTarget[]> {
     const exists = new Map<string, boolean>();
     for (const t of previous)
-      if (t.revisionName && !exists.has(t.revisionName)) exists.set(t.revisionName, !!(await store.get<Revision>('Revision', ns, t.revisionName)));
+      if (t.revisionName && !exists.has(t.revisionName))
+        exists.set(t.revisionName, !!(await store.get<Revision>('Revision', ns, t.revisionName)));
     const kept = previous.filter((t) => !t.revisionName || exists.get(t.revisionName));
     if (kept.length === previous.length) return previous;
     const total = kept.reduce((n, t) => n + (t.percent ?? 0), 0);
@@ -80,11 +83,16 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
       deps.track(key, []);
       const gone = deps.deleted(key);
       for (const t of gone?.status?.traffic ?? [])
-        if (t.revisionName && !routedElsewhere(ns, t.revisionName, name)) await setRoutingState(ns, t.revisionName, 'reserve', deps.now());
+        if (t.revisionName && !routedElsewhere(ns, t.revisionName, name))
+          await setRoutingState(ns, t.revisionName, 'reserve', deps.now());
       return;
     }
     const now = deps.now();
-    const conds = new Conditions(route.status?.conditions ?? [], now, ['AllTrafficAssigned', 'IngressReady', 'CertificateProvisioned']);
+    const conds = new Conditions(route.status?.conditions ?? [], now, [
+      'AllTrafficAssigned',
+      'IngressReady',
+      'CertificateProvisioned',
+    ]);
     const refs: string[] = [];
     const resolved: TrafficTarget[] = [];
     let problem: Problem | undefined;
@@ -100,39 +108,76 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
       if (t.revisionName) {
         refs.push(`Revision/${ns}/${t.revisionName}`);
         const rev = await store.get<Revision>('Revision', ns, t.revisionName);
-        if (!rev) fail({ status: 'False', reason: 'RevisionMissing', message: `Revision "${t.revisionName}" referenced in traffic not found.` });
+        if (!rev)
+          fail({
+            status: 'False',
+            reason: 'RevisionMissing',
+            message: `Revision "${t.revisionName}" referenced in traffic not found.`,
+          });
         else if (readyCondition(rev)?.status !== 'True')
           fail(
             isFailed(rev)
-              ? { status: 'False', reason: 'RevisionMissing', message: `Revision "${t.revisionName}" failed to become ready.` }
-              : { status: 'Unknown', reason: 'RevisionMissing', message: `Revision "${t.revisionName}" is not yet ready.` },
+              ? {
+                  status: 'False',
+                  reason: 'RevisionMissing',
+                  message: `Revision "${t.revisionName}" failed to become ready.`,
+                }
+              : {
+                  status: 'Unknown',
+                  reason: 'RevisionMissing',
+                  message: `Revision "${t.revisionName}" is not yet ready.`,
+                },
           );
         else revName = t.revisionName;
       } else if (t.configurationName) {
         refs.push(`Configuration/${ns}/${t.configurationName}`);
         const cfg = await store.get<Configuration>('Configuration', ns, t.configurationName);
-        if (!cfg) fail({ status: 'False', reason: 'ConfigurationMissing', message: `Configuration "${t.configurationName}" referenced in traffic not found.` });
+        if (!cfg)
+          fail({
+            status: 'False',
+            reason: 'ConfigurationMissing',
+            message: `Configuration "${t.configurationName}" referenced in traffic not found.`,
+          });
         else if (!cfg.status?.latestReadyRevisionName)
           fail(
             isFailed(cfg)
-              ? { status: 'False', reason: 'RevisionMissing', message: `Configuration "${t.configurationName}" does not have any ready Revision.` }
-              : { status: 'Unknown', reason: 'RevisionMissing', message: `Configuration "${t.configurationName}" is waiting for a Revision to become ready.` },
+              ? {
+                  status: 'False',
+                  reason: 'RevisionMissing',
+                  message: `Configuration "${t.configurationName}" does not have any ready Revision.`,
+                }
+              : {
+                  status: 'Unknown',
+                  reason: 'RevisionMissing',
+                  message: `Configuration "${t.configurationName}" is waiting for a Revision to become ready.`,
+                },
           );
         else {
           revName = cfg.status.latestReadyRevisionName;
           refs.push(`Revision/${ns}/${revName}`);
         }
       } else {
-        fail({ status: 'False', reason: 'ConfigurationMissing', message: 'a traffic target names neither a revision nor a configuration' });
+        fail({
+          status: 'False',
+          reason: 'ConfigurationMissing',
+          message: 'a traffic target names neither a revision nor a configuration',
+        });
       }
       if (!revName) continue;
       const latestRevision = t.latestRevision ?? !t.revisionName;
-      const same = resolved.find((r) => r.tag === t.tag && r.revisionName === revName && r.latestRevision === latestRevision);
+      const same = resolved.find(
+        (r) => r.tag === t.tag && r.revisionName === revName && r.latestRevision === latestRevision,
+      );
       if (same) {
         same.percent = (same.percent ?? 0) + (t.percent ?? 0);
         continue;
       }
-      const entry: TrafficTarget = { ...(t.tag ? { tag: t.tag } : {}), revisionName: revName, latestRevision, percent: t.percent ?? 0 };
+      const entry: TrafficTarget = {
+        ...(t.tag ? { tag: t.tag } : {}),
+        revisionName: revName,
+        latestRevision,
+        percent: t.percent ?? 0,
+      };
       if (t.tag) entry.url = `${scheme}://${routeHost(`${t.tag}-${name}`, ns, domain)}`;
       resolved.push(entry);
     }

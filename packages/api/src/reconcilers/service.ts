@@ -7,7 +7,17 @@ import {
   type Store,
   type TrafficTarget,
 } from '@kedge/core';
-import { ANNOTATION, Conditions, controllerRef, isControlledBy, LABEL, readyCondition, sameJson, sorted, writeStatus } from './util.js';
+import {
+  ANNOTATION,
+  Conditions,
+  controllerRef,
+  isControlledBy,
+  LABEL,
+  readyCondition,
+  sameJson,
+  sorted,
+  writeStatus,
+} from './util.js';
 
 export interface ServiceReconcilerDeps {
   store: Store;
@@ -27,12 +37,19 @@ function childMeta(svc: Service) {
 }
 
 export function desiredConfiguration(svc: Service): Configuration {
-  return { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: childMeta(svc), spec: { template: structuredClone(svc.spec.template) } };
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Configuration',
+    metadata: childMeta(svc),
+    spec: { template: structuredClone(svc.spec.template) },
+  };
 }
 
 /** The Service's traffic with the implied configurationName; no traffic means 100 % to the latest. */
 export function desiredRoute(svc: Service): Route {
-  const traffic: TrafficTarget[] = (svc.spec.traffic?.length ? svc.spec.traffic : [{ percent: 100, latestRevision: true }]).map((t) => {
+  const traffic: TrafficTarget[] = (
+    svc.spec.traffic?.length ? svc.spec.traffic : [{ percent: 100, latestRevision: true }]
+  ).map((t) => {
     const out: TrafficTarget = { ...t };
     if (!t.revisionName) out.configurationName = svc.metadata.name;
     return out;
@@ -41,16 +58,28 @@ export function desiredRoute(svc: Service): Route {
 }
 
 /** Creates or brings a child in line with the Service; a same-named child someone else owns is left alone. */
-async function ensureChild<T extends Configuration | Route>(store: Store, svc: Service, want: T): Promise<T | 'NotOwned'> {
+async function ensureChild<T extends Configuration | Route>(
+  store: Store,
+  svc: Service,
+  want: T,
+): Promise<T | 'NotOwned'> {
   const have = await store.get<T>(want.kind as 'Configuration' | 'Route', want.metadata.namespace, want.metadata.name);
   if (!have) return store.create(want);
   if (!isControlledBy(have, svc)) return 'NotOwned';
-  if (sameJson(have.spec, want.spec) && sameJson(have.metadata.labels, want.metadata.labels) && sameJson(have.metadata.annotations, want.metadata.annotations))
+  if (
+    sameJson(have.spec, want.spec) &&
+    sameJson(have.metadata.labels, want.metadata.labels) &&
+    sameJson(have.metadata.annotations, want.metadata.annotations)
+  )
     return have;
   const { annotations: _drop, ...meta } = have.metadata;
   return store.update<T>({
     ...have,
-    metadata: { ...meta, labels: want.metadata.labels!, ...(want.metadata.annotations ? { annotations: want.metadata.annotations } : {}) },
+    metadata: {
+      ...meta,
+      labels: want.metadata.labels!,
+      ...(want.metadata.annotations ? { annotations: want.metadata.annotations } : {}),
+    },
     spec: want.spec,
   } as T);
 }
@@ -58,7 +87,12 @@ async function ensureChild<T extends Configuration | Route>(store: Store, svc: S
 function propagate(conds: Conditions, type: string, child: Configuration | Route, kind: string): void {
   const rc = readyCondition(child);
   if (child.status?.observedGeneration !== child.metadata.generation)
-    conds.set(type, 'Unknown', 'OutOfDate', `The ${kind} is still working to reflect the latest desired specification.`);
+    conds.set(
+      type,
+      'Unknown',
+      'OutOfDate',
+      `The ${kind} is still working to reflect the latest desired specification.`,
+    );
   else if (!rc) conds.set(type, 'Unknown');
   else conds.set(type, rc.status, rc.reason, rc.message);
 }
@@ -78,10 +112,16 @@ export function createServiceReconciler(deps: ServiceReconcilerDeps) {
 
     const cfg = await ensureChild(store, svc, desiredConfiguration(svc));
     if (cfg === 'NotOwned') {
-      conds.set('ConfigurationsReady', 'False', 'NotOwned', `There is an existing Configuration "${name}" that we do not own.`);
+      conds.set(
+        'ConfigurationsReady',
+        'False',
+        'NotOwned',
+        `There is an existing Configuration "${name}" that we do not own.`,
+      );
     } else {
       propagate(conds, 'ConfigurationsReady', cfg, 'Configuration');
-      if (cfg.status?.latestCreatedRevisionName) status.latestCreatedRevisionName = cfg.status.latestCreatedRevisionName;
+      if (cfg.status?.latestCreatedRevisionName)
+        status.latestCreatedRevisionName = cfg.status.latestCreatedRevisionName;
       if (cfg.status?.latestReadyRevisionName) status.latestReadyRevisionName = cfg.status.latestReadyRevisionName;
       else delete status.latestReadyRevisionName;
     }
@@ -101,7 +141,12 @@ export function createServiceReconciler(deps: ServiceReconcilerDeps) {
         latestReady &&
         route.status?.traffic?.some((t) => t.latestRevision && t.revisionName !== latestReady)
       )
-        conds.set('RoutesReady', 'Unknown', 'TrafficNotMigrated', 'Traffic is not yet migrated to the latest revision.');
+        conds.set(
+          'RoutesReady',
+          'Unknown',
+          'TrafficNotMigrated',
+          'Traffic is not yet migrated to the latest revision.',
+        );
     }
 
     status.conditions = conds.done();

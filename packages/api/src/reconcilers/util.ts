@@ -69,7 +69,13 @@ export class Conditions {
     private readonly dependents: string[],
   ) {}
 
-  set(type: string, status: ConditionStatus, reason?: string, message?: string, severity?: Condition['severity']): this {
+  set(
+    type: string,
+    status: ConditionStatus,
+    reason?: string,
+    message?: string,
+    severity?: Condition['severity'],
+  ): this {
     const c: Condition = { type, status };
     if (severity && status !== 'True') c.severity = severity;
     if (reason) c.reason = reason;
@@ -96,7 +102,9 @@ export class Conditions {
 }
 
 export function readyCondition(o: AnyResource | undefined): Condition | undefined {
-  return ((o as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  return ((o as { status?: { conditions?: Condition[] } } | undefined)?.status?.conditions ?? []).find(
+    (c) => c.type === 'Ready',
+  );
 }
 
 export function isFailed(o: AnyResource | undefined): boolean {

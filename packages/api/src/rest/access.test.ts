@@ -45,7 +45,13 @@ afterEach(async () => {
 });
 
 async function call(method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array) {
-  const res = await fetchApi(new Request(`http://${HOST}${path}`, { method, headers: { host: HOST, ...headers }, ...(body !== undefined ? { body } : {}) }));
+  const res = await fetchApi(
+    new Request(`http://${HOST}${path}`, {
+      method,
+      headers: { host: HOST, ...headers },
+      ...(body !== undefined ? { body } : {}),
+    }),
+  );
   const text = await res.text();
   let json: any;
   try {
@@ -71,7 +77,13 @@ describe('the cross-site request from the issue', () => {
   it('is refused without the Origin header too: no token → 401 Status', async () => {
     const r = await call('POST', SERVICES, { 'content-type': 'text/plain' }, PWN);
     expect(r.status).toBe(401);
-    expect(r.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
+    expect(r.body).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'Unauthorized',
+      code: 401,
+    });
     expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(await stored()).toEqual([]);
   });
@@ -92,9 +104,19 @@ describe('writes need the token', () => {
   });
 
   it('refuses a wrong token, accepts the right one', async () => {
-    const wrong = await call('POST', SERVICES, { 'content-type': 'application/json', authorization: `Bearer ${TOKEN.replace('k', 'K')}` }, HELLO);
+    const wrong = await call(
+      'POST',
+      SERVICES,
+      { 'content-type': 'application/json', authorization: `Bearer ${TOKEN.replace('k', 'K')}` },
+      HELLO,
+    );
     expect(wrong.status).toBe(401);
-    const basic = await call('POST', SERVICES, { 'content-type': 'application/json', authorization: `Basic ${btoa(`x:${TOKEN}`)}` }, HELLO);
+    const basic = await call(
+      'POST',
+      SERVICES,
+      { 'content-type': 'application/json', authorization: `Basic ${btoa(`x:${TOKEN}`)}` },
+      HELLO,
+    );
     expect(basic.status).toBe(401);
     const ok = await call('POST', SERVICES, { 'content-type': 'application/json', ...auth }, HELLO);
     expect(ok.status).toBe(201);
@@ -115,15 +137,18 @@ describe('writes need the token', () => {
 });
 
 describe('content types', () => {
-  it.each(['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream'])(
-    'refuses a write sent as %s, even with the token (415)',
-    async (type) => {
-      const r = await call('POST', SERVICES, { 'content-type': type, ...auth }, HELLO);
-      expect(r.status).toBe(415);
-      expect(r.body).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415 });
-      expect(await stored()).toEqual([]);
-    },
-  );
+  it.each([
+    'text/plain',
+    'text/plain;charset=UTF-8',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+  ])('refuses a write sent as %s, even with the token (415)', async (type) => {
+    const r = await call('POST', SERVICES, { 'content-type': type, ...auth }, HELLO);
+    expect(r.status).toBe(415);
+    expect(r.body).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415 });
+    expect(await stored()).toEqual([]);
+  });
 
   it('refuses a body without a content type (a browser sends a Blob that way)', async () => {
     const r = await call('POST', SERVICES, auth, HELLO);
@@ -132,17 +157,31 @@ describe('content types', () => {
 
   it('accepts YAML and the patch types kubectl sends', async () => {
     expect((await call('POST', SERVICES, { 'content-type': 'application/yaml', ...auth }, HELLO)).status).toBe(201);
-    const merge = await call('PATCH', `${SERVICES}/hello`, { 'content-type': 'application/merge-patch+json', ...auth }, '{"metadata":{"labels":{"a":"b"}}}');
+    const merge = await call(
+      'PATCH',
+      `${SERVICES}/hello`,
+      { 'content-type': 'application/merge-patch+json', ...auth },
+      '{"metadata":{"labels":{"a":"b"}}}',
+    );
     expect(merge.status).toBe(200);
-    const json = await call('PATCH', `${SERVICES}/hello`, { 'content-type': 'application/json-patch+json', ...auth }, '[{"op":"add","path":"/metadata/labels/c","value":"d"}]');
+    const json = await call(
+      'PATCH',
+      `${SERVICES}/hello`,
+      { 'content-type': 'application/json-patch+json', ...auth },
+      '[{"op":"add","path":"/metadata/labels/c","value":"d"}]',
+    );
     expect(json.status).toBe(200);
     expect(json.body.metadata.labels).toEqual({ a: 'b', c: 'd' });
   });
 
   it('takes the component upload as application/wasm, not as a form', async () => {
     const garbage = new Uint8Array([1, 2, 3]);
-    expect((await call('PUT', '/apis/kedge.dev/v1/blobs', { 'content-type': 'application/wasm', ...auth }, garbage)).status).toBe(400);
-    expect((await call('PUT', '/apis/kedge.dev/v1/blobs', { 'content-type': 'text/plain', ...auth }, garbage)).status).toBe(415);
+    expect(
+      (await call('PUT', '/apis/kedge.dev/v1/blobs', { 'content-type': 'application/wasm', ...auth }, garbage)).status,
+    ).toBe(400);
+    expect(
+      (await call('PUT', '/apis/kedge.dev/v1/blobs', { 'content-type': 'text/plain', ...auth }, garbage)).status,
+    ).toBe(415);
   });
 
   it('lets a bodiless DELETE through without a content type', async () => {
@@ -154,25 +193,41 @@ describe('content types', () => {
 });
 
 describe('Host and Origin (DNS rebinding, cross-site reads)', () => {
-  it.each(['evil.example:8090', 'evil.example', 'localhost.evil.example:8090'])('refuses Host %s for reads and writes (421)', async (host) => {
-    const read = await call('GET', SERVICES, { host });
-    expect(read.status).toBe(421);
-    expect(read.body).toMatchObject({ kind: 'Status', code: 421, reason: 'MisdirectedRequest' });
-    const write = await call('POST', SERVICES, { host, 'content-type': 'application/json', ...auth }, HELLO);
-    expect(write.status).toBe(421);
-    expect(await stored()).toEqual([]);
-  });
+  it.each(['evil.example:8090', 'evil.example', 'localhost.evil.example:8090'])(
+    'refuses Host %s for reads and writes (421)',
+    async (host) => {
+      const read = await call('GET', SERVICES, { host });
+      expect(read.status).toBe(421);
+      expect(read.body).toMatchObject({ kind: 'Status', code: 421, reason: 'MisdirectedRequest' });
+      const write = await call('POST', SERVICES, { host, 'content-type': 'application/json', ...auth }, HELLO);
+      expect(write.status).toBe(421);
+      expect(await stored()).toEqual([]);
+    },
+  );
 
-  it.each(['127.0.0.1:8090', 'localhost:8090', 'localhost', '[::1]:8090', '10.1.2.3:8090'])('accepts Host %s', async (host) => {
-    expect((await call('GET', SERVICES, { host })).status).toBe(200);
-  });
+  it.each(['127.0.0.1:8090', 'localhost:8090', 'localhost', '[::1]:8090', '10.1.2.3:8090'])(
+    'accepts Host %s',
+    async (host) => {
+      expect((await call('GET', SERVICES, { host })).status).toBe(200);
+    },
+  );
 
   it('refuses an Origin that is not the API, accepts its own', async () => {
     const other = await call('GET', SERVICES, { origin: 'http://127.0.0.1:3000' });
     expect(other.status).toBe(403);
-    const nullOrigin = await call('POST', SERVICES, { origin: 'null', 'content-type': 'application/json', ...auth }, HELLO);
+    const nullOrigin = await call(
+      'POST',
+      SERVICES,
+      { origin: 'null', 'content-type': 'application/json', ...auth },
+      HELLO,
+    );
     expect(nullOrigin.status).toBe(403);
-    const own = await call('POST', SERVICES, { origin: `http://${HOST}`, 'content-type': 'application/json', ...auth }, HELLO);
+    const own = await call(
+      'POST',
+      SERVICES,
+      { origin: `http://${HOST}`, 'content-type': 'application/json', ...auth },
+      HELLO,
+    );
     expect(own.status).toBe(201);
   });
 });
@@ -224,9 +279,10 @@ describe('the dashboard page under the guard', () => {
     expect(reach('/dashboard/other.js')?.reason).toBe('Unauthorized');
     expect(reach('/dashboard', {}, 'POST')?.reason).toBe('Unauthorized');
     expect(reach('/dashboard', { origin: 'http://evil.example' })?.reason).toBe('Forbidden');
-    expect(checkAccess(new Request('http://evil.example/dashboard', { headers: { host: 'evil.example' } }), { token: TOKEN })?.reason).toBe(
-      'MisdirectedRequest',
-    );
+    expect(
+      checkAccess(new Request('http://evil.example/dashboard', { headers: { host: 'evil.example' } }), { token: TOKEN })
+        ?.reason,
+    ).toBe('MisdirectedRequest');
     expect(reach('/apis/kedge.dev/v1/stats', { authorization: `Bearer ${TOKEN}` })).toBeUndefined();
   });
 });

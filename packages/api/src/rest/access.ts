@@ -106,9 +106,9 @@ export function checkAccess(req: Request, opts: AccessOptions): ApiError | undef
     return new ApiError(
       'Unauthorized',
       req.headers.get('authorization')
-        ? 'Unauthorized: the bearer token is not this API\'s'
+        ? "Unauthorized: the bearer token is not this API's"
         : `Unauthorized: ${sensitive ? 'reading Secrets needs' : 'writes need'} the API token (Authorization: Bearer <token>); ` +
-          '`kedge` reads it from the data directory, kubectl from `kedge config kubeconfig`',
+            '`kedge` reads it from the data directory, kubectl from `kedge config kubeconfig`',
     );
   if (read) return undefined;
 
@@ -134,7 +134,10 @@ export function guardFetch(
   return async (req) => {
     const refused = checkAccess(req, opts);
     if (refused)
-      return statusResponse(refused, refused.reason === 'Unauthorized' ? { 'www-authenticate': 'Bearer realm="kedge"' } : undefined);
+      return statusResponse(
+        refused,
+        refused.reason === 'Unauthorized' ? { 'www-authenticate': 'Bearer realm="kedge"' } : undefined,
+      );
     return next(req);
   };
 }

@@ -68,14 +68,24 @@ describe('process revisions are off unless config-features turns them on', () =>
     expect(r.body.message).toContain('config-features');
     expect(await store.get('Service', 'example', 'proc')).toBeUndefined();
     // A Revision written directly is gated the same way.
-    const rev = await call('POST', `${NS}/revisions`, { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'r' }, spec: { containers: [PROCESS] } });
+    const rev = await call('POST', `${NS}/revisions`, {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Revision',
+      metadata: { name: 'r' },
+      spec: { containers: [PROCESS] },
+    });
     expect(rev.status).toBe(422);
     expect(causes(rev.body)).toEqual(['spec.containers[0].command']);
   });
 
   it('accepts it once an operator enabled the feature', async () => {
     const changed = new Promise<void>((resolve) => config.onChange((name) => name === 'config-features' && resolve()));
-    const cm = await call('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-features' }, data: { 'kedge.process-revisions': 'enabled' } });
+    const cm = await call('POST', CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-features' },
+      data: { 'kedge.process-revisions': 'enabled' },
+    });
     expect(cm.status).toBe(201);
     await changed;
     expect((await call('POST', `${NS}/services`, service('proc', PROCESS))).status).toBe(201);
@@ -86,7 +96,11 @@ describe('config maps are validated whole at admission', () => {
   it.each([
     ['config-autoscaler', { 'stable-window': '-1s' }, 'data.stable-window'],
     ['config-autoscaler', { 'scale-to-zero-grace-period': '0s' }, 'data.scale-to-zero-grace-period'],
-    ['config-autoscaler', { 'container-concurrency-target-percentage': '0' }, 'data.container-concurrency-target-percentage'],
+    [
+      'config-autoscaler',
+      { 'container-concurrency-target-percentage': '0' },
+      'data.container-concurrency-target-percentage',
+    ],
     ['config-domain', { 'example.com': 'selector: [' }, 'data.example.com'],
     ['config-defaults', { 'revision-timeout-seconds': '-5' }, 'data.revision-timeout-seconds'],
     ['config-gc', { 'retain-since-create-time': 'forever' }, 'data.retain-since-create-time'],
@@ -102,18 +116,37 @@ describe('config maps are validated whole at admission', () => {
   });
 
   it('refuses a bad value on update too and keeps what was stored', async () => {
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-autoscaler' }, data: { 'stable-window': '60s' } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-autoscaler' },
+      data: { 'stable-window': '60s' },
+    };
     expect((await call('POST', CM, cm)).status).toBe(201);
-    const r = await call('PATCH', `${CM}/config-autoscaler`, { data: { 'stable-window': '-1s' } }, 'application/merge-patch+json');
+    const r = await call(
+      'PATCH',
+      `${CM}/config-autoscaler`,
+      { data: { 'stable-window': '-1s' } },
+      'application/merge-patch+json',
+    );
     expect(r.status).toBe(422);
-    expect(((await store.get('ConfigMap', 'knative-serving', 'config-autoscaler')) as any).data).toEqual({ 'stable-window': '60s' });
+    expect(((await store.get('ConfigMap', 'knative-serving', 'config-autoscaler')) as any).data).toEqual({
+      'stable-window': '60s',
+    });
   });
 });
 
 describe('annotation values: warnings and field errors', () => {
   it("checks max-scale against the stored config-autoscaler's max-scale-limit", async () => {
-    const changed = new Promise<void>((resolve) => config.onChange((name) => name === 'config-autoscaler' && resolve()));
-    const cm = await call('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-autoscaler' }, data: { 'max-scale-limit': '10', 'max-scale': '5' } });
+    const changed = new Promise<void>((resolve) =>
+      config.onChange((name) => name === 'config-autoscaler' && resolve()),
+    );
+    const cm = await call('POST', CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-autoscaler' },
+      data: { 'max-scale-limit': '10', 'max-scale': '5' },
+    });
     expect(cm.status).toBe(201);
     await changed;
     const r = await call('POST', `${NS}/services`, service('big', WASM, { 'autoscaling.knative.dev/max-scale': '20' }));
@@ -185,7 +218,12 @@ describe('malformed input is 4xx, never 500', () => {
     // "Billion laughs": each level is ten aliases of the one above, 10^11 nodes once expanded.
     const level = (i: number) => String.fromCharCode(97 + i);
     const lines = [`  a: &a [${Array(10).fill('"x"').join(',')}]`];
-    for (let i = 1; i < 12; i++) lines.push(`  ${level(i)}: &${level(i)} [${Array(10).fill(`*${level(i - 1)}`).join(',')}]`);
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `  ${level(i)}: &${level(i)} [${Array(10)
+          .fill(`*${level(i - 1)}`)
+          .join(',')}]`,
+      );
     const bomb = `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: bomb\nspec:\n${lines.join('\n')}\n`;
     const r = await call('POST', `${NS}/services`, bomb, 'application/yaml');
     expect(r.status).toBe(400);
@@ -195,7 +233,12 @@ describe('malformed input is 4xx, never 500', () => {
 
   it.each(['..%2F..%2Fx', 'h%C3%A9', 'UPPER', 'a_b', '%00'])('answers name %s with 400 on every verb', async (name) => {
     for (const [method, body] of [['GET'], ['DELETE'], ['PUT', service('x', WASM)], ['PATCH', {}]] as const) {
-      const r = await call(method, `${NS}/services/${name}`, body, method === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
+      const r = await call(
+        method,
+        `${NS}/services/${name}`,
+        body,
+        method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+      );
       expect(r.status, `${method} ${name}`).toBe(400);
       expect(causes(r.body)).toEqual(['metadata.name']);
     }
@@ -213,7 +256,12 @@ describe('PATCH without a resourceVersion', () => {
     expect((await call('POST', `${NS}/services`, service('many', WASM))).status).toBe(201);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        call('PATCH', `${NS}/services/many`, { metadata: { labels: { [`l${i}`]: 'x' } } }, 'application/merge-patch+json'),
+        call(
+          'PATCH',
+          `${NS}/services/many`,
+          { metadata: { labels: { [`l${i}`]: 'x' } } },
+          'application/merge-patch+json',
+        ),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));

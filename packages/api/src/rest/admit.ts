@@ -57,7 +57,10 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
   if (raw.apiVersion !== info.apiVersion || raw.kind !== info.kind) {
     const causes = [];
     if (raw.apiVersion !== info.apiVersion)
-      causes.push({ field: 'apiVersion', message: `expected "${info.apiVersion}", got ${JSON.stringify(raw.apiVersion ?? null)}` });
+      causes.push({
+        field: 'apiVersion',
+        message: `expected "${info.apiVersion}", got ${JSON.stringify(raw.apiVersion ?? null)}`,
+      });
     if (raw.kind !== info.kind)
       causes.push({ field: 'kind', message: `expected "${info.kind}", got ${JSON.stringify(raw.kind ?? null)}` });
     throw badRequest(
@@ -103,7 +106,10 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
     throw invalid(
       info,
       m.name,
-      FieldError.of('metadata.name', `invalid value: ${m.name}: must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`),
+      FieldError.of(
+        'metadata.name',
+        `invalid value: ${m.name}: must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+      ),
     );
 
   if (ctx.old) {
@@ -125,12 +131,24 @@ export function admit(raw: Record<string, unknown>, ctx: AdmitContext): Admitted
   const old = ctx.old ? { old: ctx.old } : {};
   obj = applyDefaults(obj, ctx.config.defaults, old);
   // Unknown fields were handled above (rejected, or pruned with a warning).
-  const err = validateResource(obj, { ...old, config: ctx.config.defaults, features: ctx.config.features, autoscaler: ctx.config.autoscaler, fieldValidation: 'Ignore', warnings });
+  const err = validateResource(obj, {
+    ...old,
+    config: ctx.config.defaults,
+    features: ctx.config.features,
+    autoscaler: ctx.config.autoscaler,
+    fieldValidation: 'Ignore',
+    warnings,
+  });
   if (err) throw invalid(info, m.name, err);
   // config-gc is Kedge's to parse (core validates the other config-* maps).
   if (obj.kind === 'ConfigMap' && obj.metadata.namespace === SYSTEM_NAMESPACE && obj.metadata.name === 'config-gc') {
     const { problems } = checkGcConfig((obj as ConfigMap).data);
-    if (problems.length) throw invalid(info, m.name, new FieldError(problems.map((p) => ({ path: `data.${p.path}`, message: p.message }))));
+    if (problems.length)
+      throw invalid(
+        info,
+        m.name,
+        new FieldError(problems.map((p) => ({ path: `data.${p.path}`, message: p.message }))),
+      );
   }
   return { object: obj, warnings };
 }

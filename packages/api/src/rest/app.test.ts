@@ -13,7 +13,13 @@ function service(name = 'hello', extra: Record<string, unknown> = {}) {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
     metadata: { name, namespace: 'example' },
-    spec: { template: { spec: { containers: [{ image: `hello.wasm@sha256:${'a'.repeat(64)}`, env: [{ name: 'TARGET', value: 'World' }] }] } } },
+    spec: {
+      template: {
+        spec: {
+          containers: [{ image: `hello.wasm@sha256:${'a'.repeat(64)}`, env: [{ name: 'TARGET', value: 'World' }] }],
+        },
+      },
+    },
     ...extra,
   };
 }
@@ -39,7 +45,9 @@ afterEach(async () => {
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
-  if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as RequestInit['body']) : JSON.stringify(body);
+  if (body !== undefined)
+    init.body =
+      typeof body === 'string' || body instanceof Uint8Array ? (body as RequestInit['body']) : JSON.stringify(body);
   const res = await app.fetch(new Request(`http://api${path}`, init));
   const text = await res.text();
   let json: any;
@@ -89,9 +97,17 @@ describe('CRUD', () => {
     const b = service('b');
     (b.metadata as any).labels = { team: 'x' };
     await call('POST', `${BASE}/services`, b);
-    expect((await call('GET', `${BASE}/services?labelSelector=team%3Dx`)).body.items.map((i: any) => i.metadata.name)).toEqual(['b']);
-    expect((await call('GET', `${BASE}/services?labelSelector=!team`)).body.items.map((i: any) => i.metadata.name)).toEqual(['a']);
-    expect((await call('GET', `${BASE}/services?fieldSelector=metadata.name%3Da`)).body.items.map((i: any) => i.metadata.name)).toEqual(['a']);
+    expect(
+      (await call('GET', `${BASE}/services?labelSelector=team%3Dx`)).body.items.map((i: any) => i.metadata.name),
+    ).toEqual(['b']);
+    expect(
+      (await call('GET', `${BASE}/services?labelSelector=!team`)).body.items.map((i: any) => i.metadata.name),
+    ).toEqual(['a']);
+    expect(
+      (await call('GET', `${BASE}/services?fieldSelector=metadata.name%3Da`)).body.items.map(
+        (i: any) => i.metadata.name,
+      ),
+    ).toEqual(['a']);
   });
 
   it('generates a name from generateName', async () => {
@@ -112,7 +128,9 @@ describe('CRUD', () => {
     const stale = await call('PUT', `${BASE}/services/hello`, next);
     expectStatus(stale.body, 409, 'Conflict');
     expect(stale.body.message).toContain('the object has been modified');
-    expect((await call('GET', `${BASE}/services/hello`)).body.spec.template.spec.containers[0].env[0].value).toBe('Kedge');
+    expect((await call('GET', `${BASE}/services/hello`)).body.spec.template.spec.containers[0].env[0].value).toBe(
+      'Kedge',
+    );
   });
 
   it('requires resourceVersion on PUT', async () => {
@@ -127,37 +145,82 @@ describe('CRUD', () => {
     expect(created.status).toBeUndefined();
     const st = await call('PUT', `${BASE}/services/hello/status`, { ...created, status: { observedGeneration: 1 } });
     expect(st.status).toBe(200);
-    const patched = await call('PATCH', `${BASE}/services/hello`, { status: { observedGeneration: 9 }, metadata: { labels: { a: 'b' } } }, { 'content-type': 'application/merge-patch+json' });
+    const patched = await call(
+      'PATCH',
+      `${BASE}/services/hello`,
+      { status: { observedGeneration: 9 }, metadata: { labels: { a: 'b' } } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(patched.body.status).toEqual({ observedGeneration: 1 });
     expect(patched.body.metadata.labels).toEqual({ a: 'b' });
   });
 
   it('merge-patches (null deletes, lists replace) and bumps generation only on spec change', async () => {
-    const created = (await call('POST', `${BASE}/services`, { ...service(), metadata: { name: 'hello', annotations: { x: '1', y: '2' } } })).body;
-    const p1 = await call('PATCH', `${BASE}/services/hello`, { metadata: { annotations: { x: null } } }, { 'content-type': 'application/merge-patch+json' });
+    const created = (
+      await call('POST', `${BASE}/services`, {
+        ...service(),
+        metadata: { name: 'hello', annotations: { x: '1', y: '2' } },
+      })
+    ).body;
+    const p1 = await call(
+      'PATCH',
+      `${BASE}/services/hello`,
+      { metadata: { annotations: { x: null } } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(p1.status).toBe(200);
     expect(p1.body.metadata.annotations).toEqual({ y: '2' });
     expect(p1.body.metadata.generation).toBe(1);
-    const p2 = await call('PATCH', `${BASE}/services/hello`, { spec: { template: { spec: { containers: [{ image: created.spec.template.spec.containers[0].image }] } } } }, { 'content-type': 'application/merge-patch+json' });
+    const p2 = await call(
+      'PATCH',
+      `${BASE}/services/hello`,
+      { spec: { template: { spec: { containers: [{ image: created.spec.template.spec.containers[0].image }] } } } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(p2.body.spec.template.spec.containers[0].env).toBeUndefined();
     expect(p2.body.metadata.generation).toBe(2);
   });
 
   it('applies JSON patches and rejects a patch pinned to a stale resourceVersion', async () => {
     await call('POST', `${BASE}/services`, service());
-    const ok = await call('PATCH', `${BASE}/services/hello`, [{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }], { 'content-type': 'application/json-patch+json' });
+    const ok = await call(
+      'PATCH',
+      `${BASE}/services/hello`,
+      [{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }],
+      { 'content-type': 'application/json-patch+json' },
+    );
     expect(ok.body.metadata.labels).toEqual({ a: 'b' });
-    const stale = await call('PATCH', `${BASE}/services/hello`, { metadata: { resourceVersion: '1' } }, { 'content-type': 'application/merge-patch+json' });
+    const stale = await call(
+      'PATCH',
+      `${BASE}/services/hello`,
+      { metadata: { resourceVersion: '1' } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expectStatus(stale.body, 409, 'Conflict');
   });
 
   it('rejects strategic merge patches on Knative kinds with 415, accepts them on ConfigMaps', async () => {
     await call('POST', `${BASE}/services`, service());
-    const smp = await call('PATCH', `${BASE}/services/hello`, { metadata: {} }, { 'content-type': 'application/strategic-merge-patch+json' });
+    const smp = await call(
+      'PATCH',
+      `${BASE}/services/hello`,
+      { metadata: {} },
+      { 'content-type': 'application/strategic-merge-patch+json' },
+    );
     expectStatus(smp.body, 415, 'UnsupportedMediaType');
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-domain' }, data: { 'example.com': '' } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-domain' },
+      data: { 'example.com': '' },
+    };
     expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', cm)).status).toBe(201);
-    const res = await call('PATCH', '/api/v1/namespaces/knative-serving/configmaps/config-domain', { data: { 'kedge.dev': '', 'example.com': null }, $patch: 'merge' }, { 'content-type': 'application/strategic-merge-patch+json' });
+    const res = await call(
+      'PATCH',
+      '/api/v1/namespaces/knative-serving/configmaps/config-domain',
+      { data: { 'kedge.dev': '', 'example.com': null }, $patch: 'merge' },
+      { 'content-type': 'application/strategic-merge-patch+json' },
+    );
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ 'kedge.dev': '' });
   });
@@ -168,9 +231,16 @@ describe('CRUD', () => {
     expect(res.body.metadata.name).toBe('hello');
     expect((await call('GET', `${BASE}/services/hello`)).status).toBe(404);
     const created = (await call('POST', `${BASE}/services`, service())).body;
-    const upd = await call('PATCH', `${BASE}/services/hello?dryRun=All`, { metadata: { labels: { a: 'b' } } }, { 'content-type': 'application/merge-patch+json' });
+    const upd = await call(
+      'PATCH',
+      `${BASE}/services/hello?dryRun=All`,
+      { metadata: { labels: { a: 'b' } } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(upd.body.metadata.labels).toEqual({ a: 'b' });
-    expect((await call('GET', `${BASE}/services/hello`)).body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    expect((await call('GET', `${BASE}/services/hello`)).body.metadata.resourceVersion).toBe(
+      created.metadata.resourceVersion,
+    );
     const del = await call('DELETE', `${BASE}/services/hello?dryRun=All`);
     expect(del.status).toBe(200);
     expect((await call('GET', `${BASE}/services/hello`)).status).toBe(200);
@@ -180,11 +250,36 @@ describe('CRUD', () => {
 
   it('deletes with ownerReference cascade, and orphans on request', async () => {
     const svc = (await call('POST', `${BASE}/services`, service())).body;
-    const owner = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello', uid: svc.metadata.uid, controller: true };
-    await store.create({ apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'hello', namespace: 'example', ownerReferences: [owner] }, spec: svc.spec } as any);
+    const owner = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      name: 'hello',
+      uid: svc.metadata.uid,
+      controller: true,
+    };
+    await store.create({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Configuration',
+      metadata: { name: 'hello', namespace: 'example', ownerReferences: [owner] },
+      spec: svc.spec,
+    } as any);
     const cfg = (await store.get('Configuration', 'example', 'hello'))!;
-    await store.create({ apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'hello-00001', namespace: 'example', ownerReferences: [{ ...owner, kind: 'Configuration', uid: cfg.metadata.uid! }] }, spec: svc.spec.template.spec } as any);
-    await store.create({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'other', namespace: 'example' }, spec: {} } as any);
+    await store.create({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Revision',
+      metadata: {
+        name: 'hello-00001',
+        namespace: 'example',
+        ownerReferences: [{ ...owner, kind: 'Configuration', uid: cfg.metadata.uid! }],
+      },
+      spec: svc.spec.template.spec,
+    } as any);
+    await store.create({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Route',
+      metadata: { name: 'other', namespace: 'example' },
+      spec: {},
+    } as any);
     const del = await call('DELETE', `${BASE}/services/hello`, { propagationPolicy: 'Background' });
     expect(del.status).toBe(200);
     expect(del.body.metadata.name).toBe('hello');
@@ -193,7 +288,16 @@ describe('CRUD', () => {
     expect(await store.get('Route', 'example', 'other')).toBeDefined();
 
     const svc2 = (await call('POST', `${BASE}/services`, service('keep'))).body;
-    await store.create({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'keep', namespace: 'example', ownerReferences: [{ ...owner, name: 'keep', uid: svc2.metadata.uid }] }, spec: {} } as any);
+    await store.create({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Route',
+      metadata: {
+        name: 'keep',
+        namespace: 'example',
+        ownerReferences: [{ ...owner, name: 'keep', uid: svc2.metadata.uid }],
+      },
+      spec: {},
+    } as any);
     await call('DELETE', `${BASE}/services/keep?propagationPolicy=Orphan`);
     expect(await store.get('Route', 'example', 'keep')).toBeDefined();
   });
@@ -206,21 +310,44 @@ describe('CRUD', () => {
   });
 
   it('serves ConfigMaps and read-only internal kinds', async () => {
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-gc', namespace: 'knative-serving' }, data: { 'min-non-active-revisions': '3' } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-gc', namespace: 'knative-serving' },
+      data: { 'min-non-active-revisions': '3' },
+    };
     expect((await call('POST', '/api/v1/namespaces/knative-serving/configmaps', cm)).status).toBe(201);
     expect((await call('GET', '/api/v1/namespaces/knative-serving/configmaps/config-gc')).body.data).toEqual(cm.data);
     expect((await call('GET', '/api/v1/configmaps')).body.kind).toBe('ConfigMapList');
-    expect((await call('GET', '/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/example/podautoscalers')).body.kind).toBe('PodAutoscalerList');
-    expect((await call('GET', '/apis/networking.internal.knative.dev/v1alpha1/serverlessservices')).body.kind).toBe('ServerlessServiceList');
-    const write = await call('POST', '/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/example/podautoscalers', { apiVersion: 'autoscaling.internal.knative.dev/v1alpha1', kind: 'PodAutoscaler', metadata: { name: 'x' } });
+    expect(
+      (await call('GET', '/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/example/podautoscalers')).body
+        .kind,
+    ).toBe('PodAutoscalerList');
+    expect((await call('GET', '/apis/networking.internal.knative.dev/v1alpha1/serverlessservices')).body.kind).toBe(
+      'ServerlessServiceList',
+    );
+    const write = await call(
+      'POST',
+      '/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/example/podautoscalers',
+      { apiVersion: 'autoscaling.internal.knative.dev/v1alpha1', kind: 'PodAutoscaler', metadata: { name: 'x' } },
+    );
     expectStatus(write.body, 405, 'MethodNotAllowed');
   });
 
   it('returns Knative columns as a Table when kubectl asks', async () => {
     await call('POST', `${BASE}/services`, service());
-    const res = await call('GET', `${BASE}/services`, undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+    const res = await call('GET', `${BASE}/services`, undefined, {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+    });
     expect(res.body.kind).toBe('Table');
-    expect(res.body.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'URL', 'LatestCreated', 'LatestReady', 'Ready', 'Reason']);
+    expect(res.body.columnDefinitions.map((c: any) => c.name)).toEqual([
+      'Name',
+      'URL',
+      'LatestCreated',
+      'LatestReady',
+      'Ready',
+      'Reason',
+    ]);
     expect(res.body.rows[0].cells[0]).toBe('hello');
     expect(res.body.rows[0].object.metadata.namespace).toBe('example');
   });
@@ -229,69 +356,184 @@ describe('CRUD', () => {
 describe('bad input → Status, nothing stored', () => {
   const cases: [string, () => Promise<{ status: number; body: any }>, number, string, string?][] = [
     ['malformed JSON', () => call('POST', `${BASE}/services`, '{"apiVersion": '), 400, 'BadRequest'],
-    ['malformed YAML', () => call('POST', `${BASE}/services`, 'a: [1\n b', { 'content-type': 'application/yaml' }), 400, 'BadRequest'],
-    ['several YAML documents', () => call('POST', `${BASE}/services`, 'a: 1\n---\nb: 2\n', { 'content-type': 'application/yaml' }), 400, 'BadRequest'],
+    [
+      'malformed YAML',
+      () => call('POST', `${BASE}/services`, 'a: [1\n b', { 'content-type': 'application/yaml' }),
+      400,
+      'BadRequest',
+    ],
+    [
+      'several YAML documents',
+      () => call('POST', `${BASE}/services`, 'a: 1\n---\nb: 2\n', { 'content-type': 'application/yaml' }),
+      400,
+      'BadRequest',
+    ],
     ['empty body', () => call('POST', `${BASE}/services`, ''), 400, 'BadRequest'],
     ['a JSON array', () => call('POST', `${BASE}/services`, '[]'), 400, 'BadRequest'],
     ['a JSON string', () => call('POST', `${BASE}/services`, '"x"'), 400, 'BadRequest'],
     ['not UTF-8', () => call('POST', `${BASE}/services`, new Uint8Array([0xff, 0xfe, 0x7b])), 400, 'BadRequest'],
     ['wrong kind', () => call('POST', `${BASE}/services`, { ...service(), kind: 'Route' }), 400, 'BadRequest', 'kind'],
-    ['missing kind', () => call('POST', `${BASE}/services`, { ...service(), kind: undefined }), 400, 'BadRequest', 'kind'],
-    ['wrong apiVersion', () => call('POST', `${BASE}/services`, { ...service(), apiVersion: 'serving.knative.dev/v1alpha1' }), 400, 'BadRequest', 'apiVersion'],
-    ['unknown top-level field', () => call('POST', `${BASE}/services`, { ...service(), spce: {} }), 400, 'BadRequest', 'spce'],
-    ['unknown nested field', () => call('POST', `${BASE}/services`, { ...service(), spec: { templat: {} } }), 400, 'BadRequest', 'spec.templat'],
+    [
+      'missing kind',
+      () => call('POST', `${BASE}/services`, { ...service(), kind: undefined }),
+      400,
+      'BadRequest',
+      'kind',
+    ],
+    [
+      'wrong apiVersion',
+      () => call('POST', `${BASE}/services`, { ...service(), apiVersion: 'serving.knative.dev/v1alpha1' }),
+      400,
+      'BadRequest',
+      'apiVersion',
+    ],
+    [
+      'unknown top-level field',
+      () => call('POST', `${BASE}/services`, { ...service(), spce: {} }),
+      400,
+      'BadRequest',
+      'spce',
+    ],
+    [
+      'unknown nested field',
+      () => call('POST', `${BASE}/services`, { ...service(), spec: { templat: {} } }),
+      400,
+      'BadRequest',
+      'spec.templat',
+    ],
     [
       'unknown container field',
-      () => call('POST', `${BASE}/services`, { ...service(), spec: { template: { spec: { containers: [{ image: 'x', imagePullPolcy: 'x' }] } } } }),
+      () =>
+        call('POST', `${BASE}/services`, {
+          ...service(),
+          spec: { template: { spec: { containers: [{ image: 'x', imagePullPolcy: 'x' }] } } },
+        }),
       400,
       'BadRequest',
       'spec.template.spec.containers[0].imagePullPolcy',
     ],
-    ['namespace mismatch', () => call('POST', `${BASE}/services`, { ...service(), metadata: { name: 'hello', namespace: 'other' } }), 400, 'BadRequest', 'metadata.namespace'],
-    ['name mismatch on PUT', async () => {
-      const c = (await call('POST', `${BASE}/services`, service('real'))).body;
-      return call('PUT', `${BASE}/services/real`, { ...c, metadata: { ...c.metadata, name: 'other' } });
-    }, 400, 'BadRequest', 'metadata.name'],
-    ['missing metadata', () => call('POST', `${BASE}/services`, { ...service(), metadata: undefined }), 422, 'Invalid', 'metadata'],
-    ['missing name', () => call('POST', `${BASE}/services`, { ...service(), metadata: {} }), 422, 'Invalid', 'metadata.name'],
+    [
+      'namespace mismatch',
+      () => call('POST', `${BASE}/services`, { ...service(), metadata: { name: 'hello', namespace: 'other' } }),
+      400,
+      'BadRequest',
+      'metadata.namespace',
+    ],
+    [
+      'name mismatch on PUT',
+      async () => {
+        const c = (await call('POST', `${BASE}/services`, service('real'))).body;
+        return call('PUT', `${BASE}/services/real`, { ...c, metadata: { ...c.metadata, name: 'other' } });
+      },
+      400,
+      'BadRequest',
+      'metadata.name',
+    ],
+    [
+      'missing metadata',
+      () => call('POST', `${BASE}/services`, { ...service(), metadata: undefined }),
+      422,
+      'Invalid',
+      'metadata',
+    ],
+    [
+      'missing name',
+      () => call('POST', `${BASE}/services`, { ...service(), metadata: {} }),
+      422,
+      'Invalid',
+      'metadata.name',
+    ],
     ['bad name', () => call('POST', `${BASE}/services`, service('Not_Valid')), 422, 'Invalid', 'metadata.name'],
-    ['bad namespace', () => call('POST', '/apis/serving.knative.dev/v1/namespaces/Bad_NS/services', service()), 400, 'BadRequest'],
-    ['oversized body', () => call('POST', `${BASE}/services`, JSON.stringify({ ...service(), pad: 'x'.repeat(1024 * 1024) })), 413, 'RequestEntityTooLarge'],
+    [
+      'bad namespace',
+      () => call('POST', '/apis/serving.knative.dev/v1/namespaces/Bad_NS/services', service()),
+      400,
+      'BadRequest',
+    ],
+    [
+      'oversized body',
+      () => call('POST', `${BASE}/services`, JSON.stringify({ ...service(), pad: 'x'.repeat(1024 * 1024) })),
+      413,
+      'RequestEntityTooLarge',
+    ],
     ['unknown resource', () => call('GET', '/apis/serving.knative.dev/v1/namespaces/example/widgets'), 404, 'NotFound'],
     ['unknown group', () => call('GET', '/apis/nope.dev/v1/namespaces/example/services'), 404, 'NotFound'],
     ['unknown path', () => call('GET', '/nope'), 404, 'NotFound'],
     ['get missing', () => call('GET', `${BASE}/services/missing`), 404, 'NotFound'],
-    ['patch missing', () => call('PATCH', `${BASE}/services/missing`, {}, { 'content-type': 'application/merge-patch+json' }), 404, 'NotFound'],
+    [
+      'patch missing',
+      () => call('PATCH', `${BASE}/services/missing`, {}, { 'content-type': 'application/merge-patch+json' }),
+      404,
+      'NotFound',
+    ],
     ['delete missing', () => call('DELETE', `${BASE}/services/missing`), 404, 'NotFound'],
     ['POST to an item', () => call('POST', `${BASE}/services/x`, service()), 405, 'MethodNotAllowed'],
     ['DELETE a collection', () => call('DELETE', `${BASE}/services`), 405, 'MethodNotAllowed'],
     ['bad dryRun', () => call('POST', `${BASE}/services?dryRun=Yes`, service()), 400, 'BadRequest'],
     ['bad fieldValidation', () => call('POST', `${BASE}/services?fieldValidation=Loose`, service()), 400, 'BadRequest'],
     ['bad fieldSelector', () => call('GET', `${BASE}/services?fieldSelector=spec.x%3D1`), 400, 'BadRequest'],
-    ['malformed merge patch', async () => {
-      await call('POST', `${BASE}/services`, service('p'));
-      return call('PATCH', `${BASE}/services/p`, '{nope', { 'content-type': 'application/merge-patch+json' });
-    }, 400, 'BadRequest'],
-    ['merge patch not an object', async () => {
-      await call('POST', `${BASE}/services`, service('p'));
-      return call('PATCH', `${BASE}/services/p`, '[1]', { 'content-type': 'application/merge-patch+json' });
-    }, 400, 'BadRequest'],
-    ['failing json patch', async () => {
-      await call('POST', `${BASE}/services`, service('p'));
-      return call('PATCH', `${BASE}/services/p`, [{ op: 'remove', path: '/spec/nope' }], { 'content-type': 'application/json-patch+json' });
-    }, 400, 'BadRequest'],
-    ['patch that changes kind', async () => {
-      await call('POST', `${BASE}/services`, service('p'));
-      return call('PATCH', `${BASE}/services/p`, { kind: 'Route' }, { 'content-type': 'application/merge-patch+json' });
-    }, 400, 'BadRequest', 'kind'],
-    ['server-side apply', async () => {
-      await call('POST', `${BASE}/services`, service('p'));
-      return call('PATCH', `${BASE}/services/p`, '{}', { 'content-type': 'application/apply-patch+yaml' });
-    }, 415, 'UnsupportedMediaType'],
-    ['duplicate create', async () => {
-      await call('POST', `${BASE}/services`, service('dup'));
-      return call('POST', `${BASE}/services`, service('dup'));
-    }, 409, 'AlreadyExists'],
+    [
+      'malformed merge patch',
+      async () => {
+        await call('POST', `${BASE}/services`, service('p'));
+        return call('PATCH', `${BASE}/services/p`, '{nope', { 'content-type': 'application/merge-patch+json' });
+      },
+      400,
+      'BadRequest',
+    ],
+    [
+      'merge patch not an object',
+      async () => {
+        await call('POST', `${BASE}/services`, service('p'));
+        return call('PATCH', `${BASE}/services/p`, '[1]', { 'content-type': 'application/merge-patch+json' });
+      },
+      400,
+      'BadRequest',
+    ],
+    [
+      'failing json patch',
+      async () => {
+        await call('POST', `${BASE}/services`, service('p'));
+        return call('PATCH', `${BASE}/services/p`, [{ op: 'remove', path: '/spec/nope' }], {
+          'content-type': 'application/json-patch+json',
+        });
+      },
+      400,
+      'BadRequest',
+    ],
+    [
+      'patch that changes kind',
+      async () => {
+        await call('POST', `${BASE}/services`, service('p'));
+        return call(
+          'PATCH',
+          `${BASE}/services/p`,
+          { kind: 'Route' },
+          { 'content-type': 'application/merge-patch+json' },
+        );
+      },
+      400,
+      'BadRequest',
+      'kind',
+    ],
+    [
+      'server-side apply',
+      async () => {
+        await call('POST', `${BASE}/services`, service('p'));
+        return call('PATCH', `${BASE}/services/p`, '{}', { 'content-type': 'application/apply-patch+yaml' });
+      },
+      415,
+      'UnsupportedMediaType',
+    ],
+    [
+      'duplicate create',
+      async () => {
+        await call('POST', `${BASE}/services`, service('dup'));
+        return call('POST', `${BASE}/services`, service('dup'));
+      },
+      409,
+      'AlreadyExists',
+    ],
   ];
 
   for (const [title, run, code, reason, field] of cases) {
@@ -303,7 +545,8 @@ describe('bad input → Status, nothing stored', () => {
       if (field) expect(res.body.details.causes.map((c: any) => c.field)).toContain(field);
       const after = (await store.list('Service')).items.map((s) => `${s.metadata.name}@${s.metadata.resourceVersion}`);
       // Set-up writes happen before `before` is read only for single-call cases; compare what the bad call could add.
-      for (const s of after) if (!before.includes(s)) expect(['real', 'p', 'dup'].some((n) => s.startsWith(`${n}@`))).toBe(true);
+      for (const s of after)
+        if (!before.includes(s)) expect(['real', 'p', 'dup'].some((n) => s.startsWith(`${n}@`))).toBe(true);
     });
   }
 
@@ -360,10 +603,20 @@ describe('watch', () => {
     expect(res.status).toBe(200);
     const pending = readEvents(res, 4);
     await call('POST', `${BASE}/services`, service('two'));
-    await call('PATCH', `${BASE}/services/two`, { metadata: { labels: { a: 'b' } } }, { 'content-type': 'application/merge-patch+json' });
+    await call(
+      'PATCH',
+      `${BASE}/services/two`,
+      { metadata: { labels: { a: 'b' } } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     await call('DELETE', `${BASE}/services/two`);
     const events = await pending;
-    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED one', 'ADDED two', 'MODIFIED two', 'DELETED two']);
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual([
+      'ADDED one',
+      'ADDED two',
+      'MODIFIED two',
+      'DELETED two',
+    ]);
   });
 
   it('replays only what changed after a resourceVersion, deletions included', async () => {
@@ -389,7 +642,9 @@ describe('watch', () => {
     const res = await smallApp.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=${rv}`));
     expect(res.status).toBe(200);
     const events = await readEvents(res, 2);
-    expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
+    expect(events).toEqual([
+      { type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) },
+    ]);
     await small.close();
     const bad = await app.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=abc`));
     expect(bad.status).toBe(400);
@@ -410,7 +665,10 @@ describe('discovery and documents', () => {
     const res = await call('GET', '/api/v1/namespaces');
     expect(res.body.kind).toBe('NamespaceList');
     expect(res.body.items.map((n: any) => n.metadata.name)).toEqual(['default', 'example', 'knative-serving']);
-    expect((await call('GET', '/api/v1/namespaces/anything')).body).toMatchObject({ kind: 'Namespace', status: { phase: 'Active' } });
+    expect((await call('GET', '/api/v1/namespaces/anything')).body).toMatchObject({
+      kind: 'Namespace',
+      status: { phase: 'Active' },
+    });
   });
 
   it('serves /version, discovery and OpenAPI', async () => {
@@ -424,7 +682,11 @@ describe('discovery and documents', () => {
     const root = (await call('GET', '/openapi/v3')).body;
     const url = root.paths['apis/serving.knative.dev/v1'].serverRelativeURL;
     const gv = (await call('GET', url)).body;
-    expect(gv.paths['/apis/serving.knative.dev/v1/namespaces/{namespace}/routes/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('Route');
+    expect(
+      gv.paths['/apis/serving.knative.dev/v1/namespaces/{namespace}/routes/{name}'].patch[
+        'x-kubernetes-group-version-kind'
+      ].kind,
+    ).toBe('Route');
   });
 });
 
@@ -482,7 +744,11 @@ spec:
   });
 
   it('rejects autoscaling annotations on the Service itself', async () => {
-    const res = await call('POST', `${BASE}/services`, service('ann', { metadata: { name: 'ann', annotations: { 'autoscaling.knative.dev/min-scale': '1' } } }));
+    const res = await call(
+      'POST',
+      `${BASE}/services`,
+      service('ann', { metadata: { name: 'ann', annotations: { 'autoscaling.knative.dev/min-scale': '1' } } }),
+    );
     expectStatus(res.body, 422, 'Invalid');
     expect(res.body.details.causes.map((c: any) => c.field)).toContain('metadata.annotations');
   });
@@ -495,7 +761,10 @@ spec:
       data: { 'retain-since-create-time': 'soon', 'min-non-active-revisions': '-1' },
     });
     expectStatus(gc.body, 422, 'Invalid');
-    expect(gc.body.details.causes.map((c: any) => c.field).sort()).toEqual(['data.min-non-active-revisions', 'data.retain-since-create-time']);
+    expect(gc.body.details.causes.map((c: any) => c.field).sort()).toEqual([
+      'data.min-non-active-revisions',
+      'data.retain-since-create-time',
+    ]);
     const defaults = await call('POST', '/api/v1/namespaces/knative-serving/configmaps', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -524,7 +793,12 @@ describe('no-op writes', () => {
     const again = await call('PUT', `${BASE}/services/same`, created);
     expect(again.status).toBe(200);
     expect(again.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
-    const patched = await call('PATCH', `${BASE}/services/same`, { metadata: { labels: null } }, { 'content-type': 'application/merge-patch+json' });
+    const patched = await call(
+      'PATCH',
+      `${BASE}/services/same`,
+      { metadata: { labels: null } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(patched.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
   });
 });

@@ -1,5 +1,13 @@
 import { Hono, type Context } from 'hono';
-import { isWasmComponent, KEDGE_VERSION, KIND_NAMES, SYSTEM_NAMESPACE, type Clock, type Logger, type Store } from '@kedge/core';
+import {
+  isWasmComponent,
+  KEDGE_VERSION,
+  KIND_NAMES,
+  SYSTEM_NAMESPACE,
+  type Clock,
+  type Logger,
+  type Store,
+} from '@kedge/core';
 import type { LiveConfig } from '../config/live.js';
 import { MAX_BLOB_BYTES, readBody } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
@@ -31,7 +39,11 @@ export function createRestApp(deps: RestDeps): Hono {
     log.error({ err }, 'api request failed');
     return statusResponse(new ApiError('InternalError', `internal error: ${(err as Error).message ?? String(err)}`));
   });
-  app.notFound((c) => statusResponse(new ApiError('NotFound', `the server could not find the requested resource: ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    statusResponse(
+      new ApiError('NotFound', `the server could not find the requested resource: ${c.req.method} ${c.req.path}`),
+    ),
+  );
 
   app.get('/version', (c) =>
     c.json({
@@ -53,7 +65,9 @@ export function createRestApp(deps: RestDeps): Hono {
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/openapi/v3', (c) => c.json(openApiRoot()));
   app.get('/openapi/v3/api/:version', (c) => c.json(openApiDocument(c.req.param('version'))));
-  app.get('/openapi/v3/apis/:group/:version', (c) => c.json(openApiDocument(`${c.req.param('group')}/${c.req.param('version')}`)));
+  app.get('/openapi/v3/apis/:group/:version', (c) =>
+    c.json(openApiDocument(`${c.req.param('group')}/${c.req.param('version')}`)),
+  );
 
   app.get('/api', (c) => c.json(apiVersions()));
   app.get('/apis', (c) => c.json(apiGroupList()));
@@ -66,7 +80,12 @@ export function createRestApp(deps: RestDeps): Hono {
 
   // Kedge has no Namespace objects: every namespace exists (kubectl apply checks this path), and the
   // list is the namespaces that hold something.
-  const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
+  const namespace = (name: string) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+    status: { phase: 'Active' },
+  });
   app.get('/api/v1/namespaces/:name', (c) => c.json(namespace(c.req.param('name'))));
   app.get('/api/v1/namespaces', async (c) => {
     const names = new Set(['default', SYSTEM_NAMESPACE]);
@@ -76,7 +95,12 @@ export function createRestApp(deps: RestDeps): Hono {
       resourceVersion = res.resourceVersion;
       for (const o of res.items) names.add(o.metadata.namespace);
     }
-    return c.json({ apiVersion: 'v1', kind: 'NamespaceList', metadata: { resourceVersion }, items: [...names].sort().map(namespace) });
+    return c.json({
+      apiVersion: 'v1',
+      kind: 'NamespaceList',
+      metadata: { resourceVersion },
+      items: [...names].sort().map(namespace),
+    });
   });
 
   app.put('/apis/kedge.dev/v1/blobs', async (c) => {
@@ -100,13 +124,28 @@ export function createRestApp(deps: RestDeps): Hono {
   const resource = (c: Context, group: string, version: string) => {
     const p = c.req.param() as Record<string, string | undefined>;
     const found = kindFor(group, version, p.plural!);
-    if (!found) throw new ApiError('NotFound', `the server could not find the requested resource (${group ? `${group}/` : ''}${version} ${p.plural})`);
+    if (!found)
+      throw new ApiError(
+        'NotFound',
+        `the server could not find the requested resource (${group ? `${group}/` : ''}${version} ${p.plural})`,
+      );
     const [kind, info] = found;
-    const t: Target = { kind, info, ...(p.ns ? { namespace: p.ns } : {}), ...(p.name ? { name: p.name } : {}), ...(p.sub ? { subresource: p.sub } : {}) };
+    const t: Target = {
+      kind,
+      info,
+      ...(p.ns ? { namespace: p.ns } : {}),
+      ...(p.name ? { name: p.name } : {}),
+      ...(p.sub ? { subresource: p.sub } : {}),
+    };
     const view = deps.views?.[kind];
     return view ? view.handle(c.req.raw, t) : handle(c.req.raw, t);
   };
-  for (const path of ['/namespaces/:ns/:plural', '/namespaces/:ns/:plural/:name', '/namespaces/:ns/:plural/:name/:sub', '/:plural']) {
+  for (const path of [
+    '/namespaces/:ns/:plural',
+    '/namespaces/:ns/:plural/:name',
+    '/namespaces/:ns/:plural/:name/:sub',
+    '/:plural',
+  ]) {
     app.all(`/apis/:group/:version${path}`, (c) => resource(c, c.req.param('group'), c.req.param('version')));
     app.all(`/api/v1${path}`, (c) => resource(c, '', 'v1'));
   }

@@ -8,8 +8,7 @@ export const MAX_BLOB_BYTES = 64 * 1024 * 1024;
 
 /** Reads the body, refusing as soon as it passes `limit` (a lying or missing Content-Length does not help). */
 export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new ApiError('RequestEntityTooLarge', `request body too large: the limit is ${limit} bytes`);
+  const tooLarge = () => new ApiError('RequestEntityTooLarge', `request body too large: the limit is ${limit} bytes`);
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   if (!req.body) return new Uint8Array();
@@ -66,7 +65,9 @@ export function parseObject(bytes: Uint8Array, contentType: string | null): Reco
     }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw badRequest(`request body must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+    throw badRequest(
+      `request body must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   return value as Record<string, unknown>;
 }
 

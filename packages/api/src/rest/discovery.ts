@@ -47,9 +47,22 @@ export function apiResourceList(groupVersion: string) {
     for (const sub of d.subresources ?? [])
       resources.push({ name: `${k.plural}/${sub}`, singularName: '', namespaced: true, kind: k.kind, verbs: ['get'] });
     if (d.statusSubresource)
-      resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: true, kind: k.kind, verbs: ['get', 'patch', 'update'] });
+      resources.push({
+        name: `${k.plural}/status`,
+        singularName: '',
+        namespaced: true,
+        kind: k.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
   }
   if (groupVersion === 'v1')
-    resources.push({ name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] });
+    resources.push({
+      name: 'namespaces',
+      singularName: 'namespace',
+      namespaced: false,
+      kind: 'Namespace',
+      verbs: ['get', 'list'],
+      shortNames: ['ns'],
+    });
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }

@@ -45,7 +45,9 @@ async function until(cond: () => boolean): Promise<void> {
 
 it('streams watch events over HTTP and forgets a watcher when the client disconnects', async () => {
   const ac = new AbortController();
-  const res = await fetch(`${base}/apis/serving.knative.dev/v1/namespaces/example/services?watch=true`, { signal: ac.signal });
+  const res = await fetch(`${base}/apis/serving.knative.dev/v1/namespaces/example/services?watch=true`, {
+    signal: ac.signal,
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('application/json');
   await until(() => watches.size === 1);

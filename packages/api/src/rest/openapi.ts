@@ -19,7 +19,10 @@ const statusSchema = {
         kind: { type: 'string' },
         causes: {
           type: 'array',
-          items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' }, reason: { type: 'string' } } },
+          items: {
+            type: 'object',
+            properties: { field: { type: 'string' }, message: { type: 'string' }, reason: { type: 'string' } },
+          },
         },
       },
     },
@@ -28,9 +31,18 @@ const statusSchema = {
 
 const ref = (k: KindInfo) => ({ $ref: `#/components/schemas/${k.kind}` });
 const errors = {
-  default: { description: 'Error as a Kubernetes Status object', content: { 'application/json': { schema: { $ref: '#/components/schemas/Status' } } } },
+  default: {
+    description: 'Error as a Kubernetes Status object',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Status' } } },
+  },
 };
-const q = (name: string, description: string) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description });
+const q = (name: string, description: string) => ({
+  name,
+  in: 'query',
+  required: false,
+  schema: { type: 'string' },
+  description,
+});
 const gvk = (k: KindInfo) => ({ group: k.group, version: k.version, kind: k.kind });
 
 function prefix(k: KindInfo): string {
@@ -39,16 +51,36 @@ function prefix(k: KindInfo): string {
 
 function pathsFor(k: KindInfo): Record<string, unknown> {
   const ok = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-  const list = { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, items: { type: 'array', items: ref(k) } } };
+  const list = {
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      items: { type: 'array', items: ref(k) },
+    },
+  };
   const def = kindDefinition(k.kind)!;
   const write = def.writable;
-  const body = { required: true, content: { 'application/json': { schema: ref(k) }, 'application/yaml': { schema: ref(k) } } };
-  const writeParams = [q('dryRun', 'All: default and validate, store nothing'), q('fieldValidation', 'Strict (default) | Warn | Ignore unknown fields')];
+  const body = {
+    required: true,
+    content: { 'application/json': { schema: ref(k) }, 'application/yaml': { schema: ref(k) } },
+  };
+  const writeParams = [
+    q('dryRun', 'All: default and validate, store nothing'),
+    q('fieldValidation', 'Strict (default) | Warn | Ignore unknown fields'),
+  ];
   const collection: Record<string, unknown> = {
     get: {
       operationId: `list${k.kind}`,
       'x-kubernetes-group-version-kind': gvk(k),
-      parameters: [q('labelSelector', 'k=v, k!=v, k, !k'), q('fieldSelector', 'metadata.name, metadata.namespace'), q('watch', 'true: stream newline-delimited {type, object} events'), q('resourceVersion', 'watch from this version'), q('timeoutSeconds', 'end a watch after this long')],
+      parameters: [
+        q('labelSelector', 'k=v, k!=v, k, !k'),
+        q('fieldSelector', 'metadata.name, metadata.namespace'),
+        q('watch', 'true: stream newline-delimited {type, object} events'),
+        q('resourceVersion', 'watch from this version'),
+        q('timeoutSeconds', 'end a watch after this long'),
+      ],
       responses: { '200': ok(list), ...errors },
     },
   };
@@ -61,7 +93,11 @@ function pathsFor(k: KindInfo): Record<string, unknown> {
       responses: { '201': ok(ref(k), 'Created'), ...errors },
     };
   const item: Record<string, unknown> = {
-    get: { operationId: `read${k.kind}`, 'x-kubernetes-group-version-kind': gvk(k), responses: { '200': ok(ref(k)), ...errors } },
+    get: {
+      operationId: `read${k.kind}`,
+      'x-kubernetes-group-version-kind': gvk(k),
+      responses: { '200': ok(ref(k)), ...errors },
+    },
   };
   if (write) {
     item.put = {
@@ -81,7 +117,9 @@ function pathsFor(k: KindInfo): Record<string, unknown> {
         content: {
           'application/merge-patch+json': { schema: { type: 'object' } },
           'application/json-patch+json': { schema: { type: 'array', items: { type: 'object' } } },
-          ...(def.strategicMergePatch ? { 'application/strategic-merge-patch+json': { schema: { type: 'object' } } } : {}),
+          ...(def.strategicMergePatch
+            ? { 'application/strategic-merge-patch+json': { schema: { type: 'object' } } }
+            : {}),
         },
       },
       responses: { '200': ok(ref(k)), ...errors },
@@ -90,7 +128,10 @@ function pathsFor(k: KindInfo): Record<string, unknown> {
       operationId: `delete${k.kind}`,
       'x-kubernetes-group-version-kind': gvk(k),
       description: 'Deletes the object and, unless propagationPolicy is Orphan, everything it owns (ownerReferences).',
-      parameters: [q('dryRun', 'All: report, delete nothing'), q('propagationPolicy', 'Background (default) | Foreground | Orphan')],
+      parameters: [
+        q('dryRun', 'All: report, delete nothing'),
+        q('propagationPolicy', 'Background (default) | Foreground | Orphan'),
+      ],
       responses: { '200': ok(ref(k)), ...errors },
     };
   }
@@ -104,10 +145,18 @@ function pathsFor(k: KindInfo): Record<string, unknown> {
   };
   if (def.statusSubresource) {
     const status: Record<string, unknown> = {
-      get: { operationId: `read${k.kind}Status`, 'x-kubernetes-group-version-kind': gvk(k), responses: { '200': ok(ref(k)), ...errors } },
+      get: {
+        operationId: `read${k.kind}Status`,
+        'x-kubernetes-group-version-kind': gvk(k),
+        responses: { '200': ok(ref(k)), ...errors },
+      },
     };
     if (write) {
-      status.put = { ...(item.put as object), operationId: `replace${k.kind}Status`, description: 'Replaces status only; the rest of the object stays as stored.' };
+      status.put = {
+        ...(item.put as object),
+        operationId: `replace${k.kind}Status`,
+        description: 'Replaces status only; the rest of the object stays as stored.',
+      };
       status.patch = { ...(item.patch as object), operationId: `patch${k.kind}Status` };
     }
     paths[`${base}/namespaces/{namespace}/${k.plural}/{name}/status`] = { parameters: [ns, name], ...status };
@@ -138,7 +187,10 @@ function schemaFor(k: KindInfo) {
   const own = kindDefinition(k.kind)?.openApiProperties;
   if (own) Object.assign(props, own);
   else {
-    props.spec = { type: 'object', description: `${k.kind} spec; see docs/api.md (Knative serving.knative.dev/v1 shape)` };
+    props.spec = {
+      type: 'object',
+      description: `${k.kind} spec; see docs/api.md (Knative serving.knative.dev/v1 shape)`,
+    };
     props.status = { type: 'object', readOnly: true, description: 'Written by Kedge reconcilers; ignored on writes' };
   }
   return { type: 'object', required: ['apiVersion', 'kind', 'metadata'], properties: props };
@@ -149,9 +201,15 @@ const KEDGE_PATHS = {
     put: {
       operationId: 'uploadBlob',
       description: 'Stores a WebAssembly component content-addressed; reference it as image `<file>@sha256:<hex>`.',
-      requestBody: { required: true, content: { 'application/wasm': { schema: { type: 'string', format: 'binary' } } } },
+      requestBody: {
+        required: true,
+        content: { 'application/wasm': { schema: { type: 'string', format: 'binary' } } },
+      },
       responses: {
-        '201': { description: 'Stored', content: { 'application/json': { schema: { type: 'object', properties: { digest: { type: 'string' } } } } } },
+        '201': {
+          description: 'Stored',
+          content: { 'application/json': { schema: { type: 'object', properties: { digest: { type: 'string' } } } } },
+        },
         ...errors,
       },
     },
@@ -159,8 +217,14 @@ const KEDGE_PATHS = {
   '/apis/kedge.dev/v1/namespaces/{namespace}/revisions/{name}/scale': {
     post: {
       operationId: 'scaleRevision',
-      description: 'Admin verb: {"to": 0} stops every instance of the revision now (the autoscaler answers once runners confirmed).',
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { to: { type: 'integer', enum: [0] } } } } } },
+      description:
+        'Admin verb: {"to": 0} stops every instance of the revision now (the autoscaler answers once runners confirmed).',
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: { type: 'object', properties: { to: { type: 'integer', enum: [0] } } } },
+        },
+      },
       responses: { '200': { description: 'Scaled' }, ...errors },
     },
   },
@@ -168,7 +232,9 @@ const KEDGE_PATHS = {
 
 /** The OpenAPI 3 document of one group/version (or of everything when `groupVersion` is undefined). */
 export function openApiDocument(groupVersion?: string) {
-  const kinds = Object.values(KINDS).filter((k) => !groupVersion || k.apiVersion === groupVersion || (groupVersion === 'v1' && !k.group));
+  const kinds = Object.values(KINDS).filter(
+    (k) => !groupVersion || k.apiVersion === groupVersion || (groupVersion === 'v1' && !k.group),
+  );
   const paths: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = { Status: statusSchema };
   for (const k of kinds) {
@@ -176,7 +242,9 @@ export function openApiDocument(groupVersion?: string) {
     schemas[k.kind] = schemaFor(k);
   }
   if (!groupVersion) {
-    const doc = (operationId: string, description: string) => ({ get: { operationId, responses: { '200': { description } } } });
+    const doc = (operationId: string, description: string) => ({
+      get: { operationId, responses: { '200': { description } } },
+    });
     Object.assign(paths, KEDGE_PATHS, {
       '/version': doc('getVersion', 'Server version (Kubernetes shape; kubectl reads major/minor)'),
       '/api': doc('getCoreAPIVersions', 'Legacy discovery: APIVersions'),
@@ -189,7 +257,11 @@ export function openApiDocument(groupVersion?: string) {
   }
   return {
     openapi: '3.0.0',
-    info: { title: 'Kedge API', version: KEDGE_VERSION, description: "Knative Serving's API (serving.knative.dev/v1) served by Kedge" },
+    info: {
+      title: 'Kedge API',
+      version: KEDGE_VERSION,
+      description: "Knative Serving's API (serving.knative.dev/v1) served by Kedge",
+    },
     paths,
     components: { schemas },
   };

@@ -4,7 +4,9 @@ import { badRequest } from './status.js';
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
   const out: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+    target !== null && typeof target === 'object' && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -16,7 +18,8 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 export function stripDirectives(patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) if (!k.startsWith('$')) out[k] = stripDirectives(v);
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>))
+    if (!k.startsWith('$')) out[k] = stripDirectives(v);
   return out;
 }
 
@@ -68,7 +71,10 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
 function pointer(p: string, i: number): string[] {
   if (p === '') return [];
   if (!p.startsWith('/')) throw badRequest(`json patch operation ${i}: path "${p}" must start with "/"`);
-  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return p
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function get(doc: unknown, parts: string[], i: number): unknown {

@@ -58,13 +58,15 @@ const PATCH_ATTEMPTS = 30;
  */
 function checkUrlNames(t: Target): void {
   if (t.namespace !== undefined && !isNamespaceName(t.namespace))
-    throw badRequest(`invalid namespace "${t.namespace}": must be a DNS-1123 label (lower case alphanumerics and '-', at most 63)`, [
-      { field: 'metadata.namespace', message: 'must be a DNS-1123 label' },
-    ]);
+    throw badRequest(
+      `invalid namespace "${t.namespace}": must be a DNS-1123 label (lower case alphanumerics and '-', at most 63)`,
+      [{ field: 'metadata.namespace', message: 'must be a DNS-1123 label' }],
+    );
   if (t.name !== undefined && !isObjectName(t.name))
-    throw badRequest(`invalid name "${t.name}": must be a DNS-1123 subdomain (lower case alphanumerics, '-' and '.', at most 253)`, [
-      { field: 'metadata.name', message: 'must be a DNS-1123 subdomain' },
-    ]);
+    throw badRequest(
+      `invalid name "${t.name}": must be a DNS-1123 subdomain (lower case alphanumerics, '-' and '.', at most 253)`,
+      [{ field: 'metadata.name', message: 'must be a DNS-1123 subdomain' }],
+    );
 }
 
 export function kindFor(group: string, version: string, plural: string): [Kind, KindInfo] | undefined {
@@ -92,7 +94,11 @@ function unchanged(old: AnyResource, next: AnyResource): boolean {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(v as object)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -101,23 +107,32 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 /** The one handler behind every resource URL: the same verbs and semantics for every kind. */
 export function createResourceHandler(deps: ResourceDeps) {
   const { store, clock } = deps;
-  const suffix = () => randomBytes(4).toString('hex').replace(/[^a-z0-9]/g, '').slice(0, 5).padEnd(5, 'x');
+  const suffix = () =>
+    randomBytes(4)
+      .toString('hex')
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 5)
+      .padEnd(5, 'x');
 
   function fieldSelector(q: string | undefined): (o: AnyResource) => boolean {
     if (!q) return () => true;
-    const terms = q.split(',').filter(Boolean).map((t) => {
-      const m = /^([^!=]+)(!=|==|=)(.*)$/.exec(t);
-      if (!m) throw badRequest(`invalid field selector "${t}"`);
-      const field = m[1]!.trim();
-      if (!SELECTABLE_FIELDS.has(field))
-        throw badRequest(`field selector "${field}" is not supported (only ${[...SELECTABLE_FIELDS].join(', ')})`);
-      return { field, neg: m[2] === '!=', value: m[3]!.trim() };
-    });
+    const terms = q
+      .split(',')
+      .filter(Boolean)
+      .map((t) => {
+        const m = /^([^!=]+)(!=|==|=)(.*)$/.exec(t);
+        if (!m) throw badRequest(`invalid field selector "${t}"`);
+        const field = m[1]!.trim();
+        if (!SELECTABLE_FIELDS.has(field))
+          throw badRequest(`field selector "${field}" is not supported (only ${[...SELECTABLE_FIELDS].join(', ')})`);
+        return { field, neg: m[2] === '!=', value: m[3]!.trim() };
+      });
     return (o) =>
       terms.every((t) => {
         // A field the object does not have reads as "", as the apiserver's field sets do.
         let v: unknown = o;
-        for (const part of t.field.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+        for (const part of t.field.split('.'))
+          v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
         const text = v === undefined || v === null ? '' : String(v);
         return t.neg ? text !== t.value : text === t.value;
       });
@@ -135,7 +150,8 @@ export function createResourceHandler(deps: ResourceDeps) {
     const labelSelector = q.get('labelSelector') ?? undefined;
     if (q.get('watch') === 'true' || q.get('watch') === '1') {
       const rv = q.get('resourceVersion');
-      if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: "${rv}" is not a resourceVersion this API gave out (a number)`);
+      if (rv && !/^\d+$/.test(rv))
+        throw badRequest(`resourceVersion: "${rv}" is not a resourceVersion this API gave out (a number)`);
       const table = wantsTable(req);
       const timeout = Number(q.get('timeoutSeconds') ?? 0);
       return watchResponse(store, clock, {
@@ -166,14 +182,18 @@ export function createResourceHandler(deps: ResourceDeps) {
   async function get(req: Request, t: Target, q: URLSearchParams): Promise<Response> {
     const obj = await store.get(t.kind, t.namespace!, t.name!);
     if (!obj) throw notFound(t.info, t.name!);
-    if (wantsTable(req)) return json(tableFor(t.info, [obj], obj.metadata.resourceVersion ?? '', q.get('includeObject')));
+    if (wantsTable(req))
+      return json(tableFor(t.info, [obj], obj.metadata.resourceVersion ?? '', q.get('includeObject')));
     return json(obj);
   }
 
   function requireWritable(t: Target): void {
     // The internal kinds (PodAutoscaler, ServerlessService) are read-only views.
     if (!kindDefinition(t.kind)?.writable)
-      throw new ApiError('MethodNotAllowed', `${t.info.plural}.${t.info.group} are managed by Kedge and are read-only through the API`);
+      throw new ApiError(
+        'MethodNotAllowed',
+        `${t.info.plural}.${t.info.group} are managed by Kedge and are read-only through the API`,
+      );
     if (!isNamespaceName(t.namespace!))
       throw badRequest(`invalid namespace "${t.namespace}": must be a DNS-1123 label`, [
         { field: 'metadata.namespace', message: 'must be a DNS-1123 label' },
@@ -204,7 +224,8 @@ export function createResourceHandler(deps: ResourceDeps) {
     });
     const name = object.metadata.name;
     if (dryRun) {
-      if (await store.get(t.kind, t.namespace!, name)) throw fromStoreError(new StoreError('AlreadyExists', ''), t.info, name);
+      if (await store.get(t.kind, t.namespace!, name))
+        throw fromStoreError(new StoreError('AlreadyExists', ''), t.info, name);
       return json(object, 201, warningHeaders(warnings));
     }
     const stored = await withStoreErrors(t, name, store.create(object));
@@ -212,13 +233,23 @@ export function createResourceHandler(deps: ResourceDeps) {
   }
 
   /** Shared by PUT and PATCH: admit `raw` as an update of `old`, then store with CAS. */
-  async function replaceWith(t: Target, raw: Record<string, unknown>, old: AnyResource, q: URLSearchParams, dryRun: boolean) {
+  async function replaceWith(
+    t: Target,
+    raw: Record<string, unknown>,
+    old: AnyResource,
+    q: URLSearchParams,
+    dryRun: boolean,
+  ) {
     if (t.subresource === 'status') {
       // Status writes keep everything else as stored.
       const next = { ...structuredClone(old), status: raw.status } as AnyResource;
       const rv = (raw.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
       next.metadata.resourceVersion = rv ?? old.metadata.resourceVersion;
-      return { object: next, warnings: [] as string[], stored: dryRun ? next : await withStoreErrors(t, t.name!, store.update(next)) };
+      return {
+        object: next,
+        warnings: [] as string[],
+        stored: dryRun ? next : await withStoreErrors(t, t.name!, store.update(next)),
+      };
     }
     const { object, warnings } = admit(raw, {
       info: t.info,
@@ -230,7 +261,8 @@ export function createResourceHandler(deps: ResourceDeps) {
       suffix,
     });
     const rv = object.metadata.resourceVersion;
-    if (rv && rv !== old.metadata.resourceVersion) throw fromStoreError(new StoreError('Conflict', ''), t.info, t.name!);
+    if (rv && rv !== old.metadata.resourceVersion)
+      throw fromStoreError(new StoreError('Conflict', ''), t.info, t.name!);
     // A write that changes nothing keeps the resourceVersion (kubectl re-applies; watchers see no event).
     if (dryRun || unchanged(old, object)) return { object, warnings, stored: dryRun ? object : old };
     return { object, warnings, stored: await withStoreErrors(t, t.name!, store.update(object)) };
@@ -242,12 +274,22 @@ export function createResourceHandler(deps: ResourceDeps) {
     const raw = parseObject(await readBody(req, MAX_BODY_BYTES), req.headers.get('content-type'));
     const rv = (raw.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
     if (typeof rv !== 'string' || !rv)
-      throw new ApiError('Invalid', `${t.info.kind} "${t.name}" is invalid: metadata.resourceVersion: must be specified for an update`, {
-        name: t.name!,
-        group: t.info.group,
-        kind: t.info.kind,
-        causes: [{ field: 'metadata.resourceVersion', message: 'must be specified for an update', reason: 'FieldValueInvalid' }],
-      });
+      throw new ApiError(
+        'Invalid',
+        `${t.info.kind} "${t.name}" is invalid: metadata.resourceVersion: must be specified for an update`,
+        {
+          name: t.name!,
+          group: t.info.group,
+          kind: t.info.kind,
+          causes: [
+            {
+              field: 'metadata.resourceVersion',
+              message: 'must be specified for an update',
+              reason: 'FieldValueInvalid',
+            },
+          ],
+        },
+      );
     const old = await store.get(t.kind, t.namespace!, t.name!);
     if (!old) throw notFound(t.info, t.name!);
     const { stored, warnings } = await replaceWith(t, raw, old, q, dryRun);
@@ -262,7 +304,8 @@ export function createResourceHandler(deps: ResourceDeps) {
     let apply: (live: unknown) => unknown;
     if (type === 'application/merge-patch+json' || type === 'application/json' || type === '') {
       const p = parseJson(body);
-      if (p === null || typeof p !== 'object' || Array.isArray(p)) throw badRequest('a merge patch must be a JSON object');
+      if (p === null || typeof p !== 'object' || Array.isArray(p))
+        throw badRequest('a merge patch must be a JSON object');
       apply = (live) => mergePatch(live, p);
     } else if (type === 'application/json-patch+json') {
       const p = parseJson(body);
@@ -283,13 +326,17 @@ export function createResourceHandler(deps: ResourceDeps) {
       const old = await store.get(t.kind, t.namespace!, t.name!);
       if (!old) throw notFound(t.info, t.name!);
       const patched = apply(structuredClone(old));
-      if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patched object is not an object');
-      const pinned = (patched as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion !== old.metadata.resourceVersion;
+      if (patched === null || typeof patched !== 'object' || Array.isArray(patched))
+        throw badRequest('the patched object is not an object');
+      const pinned =
+        (patched as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion !==
+        old.metadata.resourceVersion;
       try {
         const { stored, warnings } = await replaceWith(t, patched as Record<string, unknown>, old, q, dryRun);
         return json(stored, 200, warningHeaders(warnings));
       } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'Conflict') || pinned || attempt >= PATCH_ATTEMPTS - 1) throw err;
+        if (!(err instanceof ApiError && err.reason === 'Conflict') || pinned || attempt >= PATCH_ATTEMPTS - 1)
+          throw err;
       }
     }
   }
@@ -299,14 +346,18 @@ export function createResourceHandler(deps: ResourceDeps) {
     const dryRun = dryRunOf(q);
     const bytes = await readBody(req, MAX_BODY_BYTES);
     let opts: { propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } } = {};
-    if (new TextDecoder().decode(bytes).trim()) opts = parseObject(bytes, req.headers.get('content-type')) as typeof opts;
+    if (new TextDecoder().decode(bytes).trim())
+      opts = parseObject(bytes, req.headers.get('content-type')) as typeof opts;
     const policy = opts.propagationPolicy ?? q.get('propagationPolicy') ?? 'Background';
     if (!['Background', 'Foreground', 'Orphan'].includes(policy))
       throw badRequest(`propagationPolicy must be Background, Foreground or Orphan, got "${policy}"`);
     const obj = await store.get(t.kind, t.namespace!, t.name!);
     if (!obj) throw notFound(t.info, t.name!);
     const pre = opts.preconditions ?? {};
-    if ((pre.uid && pre.uid !== obj.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion))
+    if (
+      (pre.uid && pre.uid !== obj.metadata.uid) ||
+      (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion)
+    )
       throw new ApiError(
         'Conflict',
         `Operation cannot be fulfilled on ${t.info.plural}.${t.info.group} "${t.name}": the precondition (uid/resourceVersion) does not match the stored object`,
@@ -314,7 +365,11 @@ export function createResourceHandler(deps: ResourceDeps) {
       );
     if (dryRun) return json(obj);
     if (policy === 'Orphan') {
-      const gone = await withStoreErrors(t, t.name!, store.delete(t.kind, t.namespace!, t.name!, { resourceVersion: obj.metadata.resourceVersion! }));
+      const gone = await withStoreErrors(
+        t,
+        t.name!,
+        store.delete(t.kind, t.namespace!, t.name!, { resourceVersion: obj.metadata.resourceVersion! }),
+      );
       return json(gone ?? obj);
     }
     const gone = await withStoreErrors(t, t.name!, deleteCascading(store, obj));
@@ -325,7 +380,8 @@ export function createResourceHandler(deps: ResourceDeps) {
     checkUrlNames(t);
     const q = new URL(req.url).searchParams;
     const hasName = t.name !== undefined;
-    if (t.subresource && t.subresource !== 'status') throw new ApiError('NotFound', `unknown subresource "${t.subresource}"`);
+    if (t.subresource && t.subresource !== 'status')
+      throw new ApiError('NotFound', `unknown subresource "${t.subresource}"`);
     switch (req.method) {
       case 'GET':
         if (!hasName) return list(req, t, q);

@@ -42,16 +42,23 @@ export function watchResponse(store: Store, clock: Clock, p: WatchParams): Respo
           kind: p.kind,
           ...(p.namespace ? { namespace: p.namespace } : {}),
           ...(p.labelSelector ? { labelSelector: p.labelSelector } : {}),
-          ...(since ? { since, onExpired: (message: string) => queueMicrotask(() => {
+          ...(since
+            ? {
+                since,
+                onExpired: (message: string) =>
+                  queueMicrotask(() => {
                     write({ type: 'ERROR', object: new ApiError('Expired', message).toStatus() });
                     stop();
-                  }) } : {}),
+                  }),
+              }
+            : {}),
         },
         (ev) => {
           if (p.match(ev.object)) write({ type: ev.type, object: p.render(ev.object) });
         },
       );
-      const timer = p.timeoutSeconds && p.timeoutSeconds > 0 ? clock.setTimeout(() => stop(), p.timeoutSeconds * 1000) : undefined;
+      const timer =
+        p.timeoutSeconds && p.timeoutSeconds > 0 ? clock.setTimeout(() => stop(), p.timeoutSeconds * 1000) : undefined;
       stop = () => {
         if (closed) return;
         closed = true;

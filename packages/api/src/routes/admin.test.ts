@@ -33,7 +33,12 @@ describe('admin scale verb', () => {
   });
 
   const post = (body: unknown, path = PATH) =>
-    admin(new Request(`http://api${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) }))!;
+    admin(
+      new Request(`http://api${path}`, {
+        method: 'POST',
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    )!;
 
   it('asks the autoscaler over the bus and answers once it replied', async () => {
     const seen: { subject: string; data: unknown }[] = [];
@@ -48,7 +53,9 @@ describe('admin scale verb', () => {
   });
 
   it('leaves every other path to the REST app', () => {
-    expect(admin(new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/revisions/hello-00001'))).toBeUndefined();
+    expect(
+      admin(new Request('http://api/apis/serving.knative.dev/v1/namespaces/example/revisions/hello-00001')),
+    ).toBeUndefined();
     expect(admin(new Request('http://api/apis/kedge.dev/v1/blobs', { method: 'PUT' }))).toBeUndefined();
   });
 
@@ -73,7 +80,9 @@ describe('admin scale verb', () => {
     const none = await post({ to: 0 });
     expect(none.status).toBe(503);
     expect(((await none.json()) as { message: string }).message).toContain('no autoscaler');
-    bus.subscribe(subjects.adminScaleAll, (m) => m.respond?.({ ok: false, error: 'revision example/hello-00001 not found' }));
+    bus.subscribe(subjects.adminScaleAll, (m) =>
+      m.respond?.({ ok: false, error: 'revision example/hello-00001 not found' }),
+    );
     const refused = await post({ to: 0 });
     expect(refused.status).toBe(409);
   });

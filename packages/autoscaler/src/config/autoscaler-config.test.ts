@@ -100,14 +100,22 @@ describe('parseAutoscalerConfig (Knative pkg/autoscaler/config/config.go)', () =
   });
 
   it('takes a target percentage ≤ 1 as a fraction already', () => {
-    expect(parseAutoscalerConfig({ 'container-concurrency-target-percentage': '0.5' }).containerConcurrencyTargetPercentage).toBe(0.5);
-    expect(parseAutoscalerConfig({ 'container-concurrency-target-percentage': '1' }).containerConcurrencyTargetPercentage).toBe(1);
-    expect(parseAutoscalerConfig({ 'container-concurrency-target-percentage': '100' }).containerConcurrencyTargetPercentage).toBe(1);
+    expect(
+      parseAutoscalerConfig({ 'container-concurrency-target-percentage': '0.5' }).containerConcurrencyTargetPercentage,
+    ).toBe(0.5);
+    expect(
+      parseAutoscalerConfig({ 'container-concurrency-target-percentage': '1' }).containerConcurrencyTargetPercentage,
+    ).toBe(1);
+    expect(
+      parseAutoscalerConfig({ 'container-concurrency-target-percentage': '100' }).containerConcurrencyTargetPercentage,
+    ).toBe(1);
   });
 
   it('reads booleans as Go strconv.ParseBool does (knative configmap.AsBool)', () => {
-    for (const v of ['1', 't', 'T', 'TRUE', 'true', 'True']) expect(parseAutoscalerConfig({ 'allow-zero-initial-scale': v }).allowZeroInitialScale).toBe(true);
-    for (const v of ['0', 'f', 'F', 'FALSE', 'false', 'False']) expect(parseAutoscalerConfig({ 'enable-scale-to-zero': v }).enableScaleToZero).toBe(false);
+    for (const v of ['1', 't', 'T', 'TRUE', 'true', 'True'])
+      expect(parseAutoscalerConfig({ 'allow-zero-initial-scale': v }).allowZeroInitialScale).toBe(true);
+    for (const v of ['0', 'f', 'F', 'FALSE', 'false', 'False'])
+      expect(parseAutoscalerConfig({ 'enable-scale-to-zero': v }).enableScaleToZero).toBe(false);
     expect(() => parseAutoscalerConfig({ 'enable-scale-to-zero': 'yes' })).toThrow(/^enable-scale-to-zero: /);
     expect(() => parseAutoscalerConfig({ 'enable-scale-to-zero': 'tRuE' })).toThrow(/^enable-scale-to-zero: /);
   });
@@ -123,7 +131,10 @@ describe('parseAutoscalerConfig (Knative pkg/autoscaler/config/config.go)', () =
     [{ 'target-burst-capacity': '-2' }, 'target-burst-capacity'],
     [{ 'container-concurrency-target-percentage': '0' }, 'container-concurrency-target-percentage'],
     [{ 'container-concurrency-target-percentage': '101' }, 'container-concurrency-target-percentage'],
-    [{ 'container-concurrency-target-percentage': '0.001', 'container-concurrency-target-default': '1' }, 'container-concurrency-target-default'],
+    [
+      { 'container-concurrency-target-percentage': '0.001', 'container-concurrency-target-default': '1' },
+      'container-concurrency-target-default',
+    ],
     [{ 'requests-per-second-target-default': '0.001' }, 'requests-per-second-target-default'],
     [{ 'activator-capacity': '0.5' }, 'activator-capacity'],
     [{ 'max-scale-up-rate': '1' }, 'max-scale-up-rate'],

@@ -23,5 +23,5 @@ export {
   parseBoolStrict,
   parseDurationStrict,
   parseAutoscalerConfig,
-  validateAutoscalerConfig
+  validateAutoscalerConfig,
 } from '@kedge/core';

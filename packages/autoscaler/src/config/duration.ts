@@ -7,7 +7,10 @@ import { formatGoDuration, parseGoDuration } from '@kedge/core';
 export function parseDuration(input: string): number {
   const s = input.trim();
   const ms = parseGoDuration(s);
-  if (ms === undefined) throw new Error(/^[+-]?(\d+\.?\d*|\.\d+)$/.test(s) ? `missing unit in duration "${input}"` : `invalid duration "${input}"`);
+  if (ms === undefined)
+    throw new Error(
+      /^[+-]?(\d+\.?\d*|\.\d+)$/.test(s) ? `missing unit in duration "${input}"` : `invalid duration "${input}"`,
+    );
   // Go durations are whole nanoseconds; rounding here keeps `1.1s` from becoming 1.1000000000000001.
   return Math.round(ms * 1e6) / 1e9;
 }

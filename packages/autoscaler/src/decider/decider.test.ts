@@ -130,7 +130,8 @@ describe('decider Scale (Knative pkg/autoscaler/scaling/autoscaler.go)', () => {
   it('step 10: scale-down delay holds the maximum of the last delay, scale-ups pass at once', () => {
     const d = createDecider(spec({ scaleDownDelaySeconds: 300, panicThreshold: 1000 }));
     expect(d.scale({ now: s(2), observedStable: 280, observedPanic: 0, readyPods: 1 }).desiredPodCount).toBe(4);
-    for (let t = 4; t <= 300; t += 2) expect(d.scale({ now: s(t), observedStable: 0, observedPanic: 0, readyPods: 1 }).desiredPodCount).toBe(4);
+    for (let t = 4; t <= 300; t += 2)
+      expect(d.scale({ now: s(t), observedStable: 0, observedPanic: 0, readyPods: 1 }).desiredPodCount).toBe(4);
     expect(d.scale({ now: s(302), observedStable: 0, observedPanic: 0, readyPods: 1 }).desiredPodCount).toBe(0);
     expect(d.scale({ now: s(304), observedStable: 490, observedPanic: 0, readyPods: 1 }).desiredPodCount).toBe(7);
   });
@@ -147,7 +148,12 @@ describe('decider Scale (Knative pkg/autoscaler/scaling/autoscaler.go)', () => {
 
   it('step 11: excess burst capacity from real ready pods, total value and the panic value', () => {
     const at = (tbc: number, ready: number, panic: number) =>
-      createDecider(spec({ targetBurstCapacity: tbc, panicThreshold: 1000 })).scale({ now: 0, observedStable: panic, observedPanic: panic, readyPods: ready }).excessBurstCapacity;
+      createDecider(spec({ targetBurstCapacity: tbc, panicThreshold: 1000 })).scale({
+        now: 0,
+        observedStable: panic,
+        observedPanic: panic,
+        readyPods: ready,
+      }).excessBurstCapacity;
     expect(at(211, 5, 50)).toBe(239);
     expect(at(211, 0, 0)).toBe(-211);
     expect(at(211, 3, 88.5)).toBe(0); // floor(300 − 211 − 88.5) = 0: activator may leave

@@ -54,7 +54,8 @@ export function createDecider(initial: DeciderSpec, opts: DeciderOptions = {}): 
   // After a restart metric history is gone; starting in panic holds the current scale until data arrives.
   let panicTime: number | undefined = ready0 > 1 ? (opts.now ?? Number.NaN) : undefined;
   let maxPanicPods = ready0;
-  const makeDelay = (s: DeciderSpec) => (s.scaleDownDelaySeconds > 0 ? new DelayWindow(s.scaleDownDelaySeconds, TICK_INTERVAL_SECONDS) : undefined);
+  const makeDelay = (s: DeciderSpec) =>
+    s.scaleDownDelaySeconds > 0 ? new DelayWindow(s.scaleDownDelaySeconds, TICK_INTERVAL_SECONDS) : undefined;
   let delayWindow = makeDelay(spec);
   let last: DeciderDebug | undefined;
 

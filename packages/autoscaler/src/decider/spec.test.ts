@@ -8,7 +8,10 @@ const rev = (cc: number | undefined, annotations: Record<string, string> = {}): 
   apiVersion: 'serving.knative.dev/v1',
   kind: 'Revision',
   metadata: { name: 'hello-00001', namespace: 'default', annotations },
-  spec: { containers: [{ image: 'node', command: ['node', 'server.js'] }], ...(cc === undefined ? {} : { containerConcurrency: cc }) },
+  spec: {
+    containers: [{ image: 'node', command: ['node', 'server.js'] }],
+    ...(cc === undefined ? {} : { containerConcurrency: cc }),
+  },
 });
 const cfg = { ...DEFAULT_AUTOSCALER_CONFIG };
 // The revisions above are process revisions: Knative's container semantics, containerConcurrency as declared.
@@ -19,16 +22,23 @@ const wasmRev = (cc: number | undefined): Revision => ({
 
 describe('decider parameters (Knative MakeDecider, kpa/resources/decider.go)', () => {
   it('1–4: CC=0 → total 100, target 70; CC=10 → 10 / 7; rps → 200 / 140', () => {
-    expect(deciderSpecFor(rev(0), cfg)).toMatchObject({ scalingMetric: 'concurrency', totalValue: 100, targetValue: 70 });
+    expect(deciderSpecFor(rev(0), cfg)).toMatchObject({
+      scalingMetric: 'concurrency',
+      totalValue: 100,
+      targetValue: 70,
+    });
     expect(deciderSpecFor(rev(undefined), cfg)).toMatchObject({ totalValue: 100, targetValue: 70 });
     const cc10 = deciderSpecFor(rev(10), cfg);
     expect(cc10.totalValue).toBe(10);
     expect(cc10.targetValue).toBeCloseTo(7, 9);
-    expect(deciderSpecFor(rev(0, { [A('metric')]: 'rps' }), cfg)).toMatchObject({ scalingMetric: 'rps', totalValue: 200 });
+    expect(deciderSpecFor(rev(0, { [A('metric')]: 'rps' }), cfg)).toMatchObject({
+      scalingMetric: 'rps',
+      totalValue: 200,
+    });
     expect(deciderSpecFor(rev(0, { [A('metric')]: 'rps' }), cfg).targetValue).toBeCloseTo(140, 9);
   });
 
-  it("a WebAssembly revision is sized by its containerConcurrency, as Knative sizes a pod (50 in flight, cc 10 → 8 replicas)", () => {
+  it('a WebAssembly revision is sized by its containerConcurrency, as Knative sizes a pod (50 in flight, cc 10 → 8 replicas)', () => {
     const d = deciderSpecFor(wasmRev(10), cfg);
     expect(d.totalValue).toBe(10);
     expect(d.targetValue).toBeCloseTo(7, 9);
@@ -47,8 +57,12 @@ describe('decider parameters (Knative MakeDecider, kpa/resources/decider.go)', (
 
   it('3/4: utilization from the annotation, the config, and a 0.01 floor', () => {
     expect(deciderSpecFor(rev(0, { [A('target-utilization-percentage')]: '50' }), cfg).targetValue).toBe(50);
-    expect(deciderSpecFor(rev(0), parseAutoscalerConfig({ 'container-concurrency-target-percentage': '90' })).targetValue).toBeCloseTo(90, 9);
-    expect(deciderSpecFor(rev(1, { [A('target')]: '0.01', [A('target-utilization-percentage')]: '1' }), cfg).targetValue).toBe(0.01);
+    expect(
+      deciderSpecFor(rev(0), parseAutoscalerConfig({ 'container-concurrency-target-percentage': '90' })).targetValue,
+    ).toBeCloseTo(90, 9);
+    expect(
+      deciderSpecFor(rev(1, { [A('target')]: '0.01', [A('target-utilization-percentage')]: '1' }), cfg).targetValue,
+    ).toBe(0.01);
   });
 
   it('5–8, 10–12: threshold ratio, window, TBC, delay, activation scale, rates, activator capacity', () => {
@@ -76,7 +90,13 @@ describe('decider parameters (Knative MakeDecider, kpa/resources/decider.go)', (
       reachable: true,
       activationScale: 3,
     });
-    expect(deciderSpecFor(rev(0), cfg)).toMatchObject({ panicThreshold: 2, stableWindowSeconds: 60, targetBurstCapacity: 211, scaleDownDelaySeconds: 0, activationScale: 0 });
+    expect(deciderSpecFor(rev(0), cfg)).toMatchObject({
+      panicThreshold: 2,
+      stableWindowSeconds: 60,
+      targetBurstCapacity: 211,
+      scaleDownDelaySeconds: 0,
+      activationScale: 0,
+    });
   });
 
   it('6: panic window = stable × % rounded half away from zero, at least 1 s', () => {
@@ -91,7 +111,9 @@ describe('decider parameters (Knative MakeDecider, kpa/resources/decider.go)', (
   it('9: initial scale from the annotation only when non-zero or zero is allowed', () => {
     expect(revisionAutoscaling(rev(0, { [A('initial-scale')]: '3' }), cfg).initialScale).toBe(3);
     expect(revisionAutoscaling(rev(0, { [A('initial-scale')]: '0' }), cfg).initialScale).toBe(1);
-    expect(revisionAutoscaling(rev(0, { [A('initial-scale')]: '0' }), { ...cfg, allowZeroInitialScale: true }).initialScale).toBe(0);
+    expect(
+      revisionAutoscaling(rev(0, { [A('initial-scale')]: '0' }), { ...cfg, allowZeroInitialScale: true }).initialScale,
+    ).toBe(0);
     expect(revisionAutoscaling(rev(0), { ...cfg, initialScale: 2 }).initialScale).toBe(2);
   });
 
@@ -112,7 +134,12 @@ describe('decider parameters (Knative MakeDecider, kpa/resources/decider.go)', (
       }),
       cfg,
     );
-    expect(r).toMatchObject({ minScale: 1, maxScale: 4, scaleToZeroPodRetentionPeriod: 60, activationTimeoutSeconds: 50 });
+    expect(r).toMatchObject({
+      minScale: 1,
+      maxScale: 4,
+      scaleToZeroPodRetentionPeriod: 60,
+      activationTimeoutSeconds: 50,
+    });
     expect(r.decider.stableWindowSeconds).toBe(60);
     expect(r.problems).toEqual([expect.stringContaining(A('window'))]);
     expect(revisionAutoscaling(rev(0), cfg).activationTimeoutSeconds).toBe(630);

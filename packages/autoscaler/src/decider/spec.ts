@@ -81,7 +81,10 @@ export function resolveMetricTarget(
   }
   if (anns.target !== undefined) {
     // Never aim above the hard per-instance limit.
-    total = metric === 'concurrency' && containerConcurrency !== 0 ? Math.min(anns.target, containerConcurrency) : anns.target;
+    total =
+      metric === 'concurrency' && containerConcurrency !== 0
+        ? Math.min(anns.target, containerConcurrency)
+        : anns.target;
   }
   if (anns.targetUtilizationPercentage !== undefined) utilization = anns.targetUtilizationPercentage / 100;
   return { target: Math.max(TARGET_MIN, total * utilization), total };
@@ -94,7 +97,11 @@ export interface RevisionAutoscalingOptions {
 
 /** Resolves a revision's annotations against the cluster config (Knative's MakeDecider in
  * pkg/reconciler/autoscaling/kpa/resources/decider.go, plus the scaler's bounds). */
-export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig, opts: RevisionAutoscalingOptions = {}): RevisionAutoscaling {
+export function revisionAutoscaling(
+  revision: Revision,
+  config: AutoscalerConfig,
+  opts: RevisionAutoscalingOptions = {},
+): RevisionAutoscaling {
   const errors = new Errs();
   const anns = revision.metadata.annotations;
   const a = readAutoscalingAnnotations(anns, 'metadata.annotations', errors, config);
@@ -105,8 +112,11 @@ export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig
   const { target, total } = resolveMetricTarget(scalingMetric, cc, a, config);
   const stable = a.window ?? config.stableWindow;
   const initialScale =
-    a.initialScale !== undefined && (a.initialScale !== 0 || config.allowZeroInitialScale) ? a.initialScale : config.initialScale;
-  const progressDeadline = readProgressDeadline(anns, 'metadata.annotations', errors) ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+    a.initialScale !== undefined && (a.initialScale !== 0 || config.allowZeroInitialScale)
+      ? a.initialScale
+      : config.initialScale;
+  const progressDeadline =
+    readProgressDeadline(anns, 'metadata.annotations', errors) ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
   return {
     class: cls,
     decider: {
@@ -136,6 +146,10 @@ export function revisionAutoscaling(revision: Revision, config: AutoscalerConfig
 }
 
 /** Knative's MakeDecider: the DeciderSpec for a revision under a config. */
-export function deciderSpecFor(revision: Revision, config: AutoscalerConfig, opts: RevisionAutoscalingOptions = {}): DeciderSpec {
+export function deciderSpecFor(
+  revision: Revision,
+  config: AutoscalerConfig,
+  opts: RevisionAutoscalingOptions = {},
+): DeciderSpec {
   return revisionAutoscaling(revision, config, opts).decider;
 }

@@ -37,7 +37,13 @@ export class RevisionMetrics {
   }
 
   /** Records one report. Queues' proxied share is subtracted: the activator reports those requests itself. */
-  record(nowMs: number, stat: Pick<StatMessage, 'averageConcurrency' | 'averageProxiedConcurrency' | 'requestCount' | 'proxiedRequestCount' | 'fromActivator'>): void {
+  record(
+    nowMs: number,
+    stat: Pick<
+      StatMessage,
+      'averageConcurrency' | 'averageProxiedConcurrency' | 'requestCount' | 'proxiedRequestCount' | 'fromActivator'
+    >,
+  ): void {
     const proxiedC = stat.fromActivator ? 0 : (stat.averageProxiedConcurrency ?? 0);
     const proxiedR = stat.fromActivator ? 0 : (stat.proxiedRequestCount ?? 0);
     this.recordValues(nowMs, stat.averageConcurrency - proxiedC, stat.requestCount - proxiedR);
@@ -52,7 +58,8 @@ export class RevisionMetrics {
 
   /** Stable and panic averages of the metric, or null for "no data" (the decider then skips the tick). */
   stableAndPanic(metric: 'concurrency' | 'rps', nowMs: number): StableAndPanic | null {
-    const [stable, panic] = metric === 'rps' ? [this.rpsStable, this.rpsPanic] : [this.concurrencyStable, this.concurrencyPanic];
+    const [stable, panic] =
+      metric === 'rps' ? [this.rpsStable, this.rpsPanic] : [this.concurrencyStable, this.concurrencyPanic];
     if (this.settings.scrapeTarget && stable.isEmpty(nowMs)) return null;
     return { stable: stable.average(nowMs), panic: panic.average(nowMs) };
   }
@@ -63,7 +70,12 @@ export class RevisionMetrics {
     this.settings = next;
     if (next.algorithm !== prev.algorithm) {
       const fresh = new RevisionMetrics(next);
-      Object.assign(this, { concurrencyStable: fresh.concurrencyStable, concurrencyPanic: fresh.concurrencyPanic, rpsStable: fresh.rpsStable, rpsPanic: fresh.rpsPanic });
+      Object.assign(this, {
+        concurrencyStable: fresh.concurrencyStable,
+        concurrencyPanic: fresh.concurrencyPanic,
+        rpsStable: fresh.rpsStable,
+        rpsPanic: fresh.rpsPanic,
+      });
       return;
     }
     if (next.stableWindowSeconds !== prev.stableWindowSeconds) {

@@ -2,7 +2,12 @@ import type { NodeHeartbeat } from '@kedge/core';
 import { describe, expect, it } from 'vitest';
 import { Cluster, NODE_TIMEOUT_MS } from './cluster.js';
 
-const hb = (nodeId: string, capacity: number, instances: Record<string, string[]> = {}, startedAt = 1): NodeHeartbeat => ({
+const hb = (
+  nodeId: string,
+  capacity: number,
+  instances: Record<string, string[]> = {},
+  startedAt = 1,
+): NodeHeartbeat => ({
   nodeId,
   url: `http://127.0.0.1/${nodeId}`,
   capacity,
@@ -72,8 +77,20 @@ describe('placement', () => {
     const c = new Cluster();
     c.heartbeat(hb('a', 10, { 'ns/rev': ['a1', 'a2'] }), 0);
     c.heartbeat(hb('b', 10, { 'ns/rev': ['b1'] }), 0);
-    c.endpoints({ namespace: 'ns', revision: 'rev', nodeId: 'a', endpoints: [{ instanceId: 'a1' }, { instanceId: 'a2' }] as never, time: 0 }, 'ns/rev');
-    c.endpoints({ namespace: 'ns', revision: 'rev', nodeId: 'b', endpoints: [{ instanceId: 'b1' }] as never, time: 0 }, 'ns/rev');
+    c.endpoints(
+      {
+        namespace: 'ns',
+        revision: 'rev',
+        nodeId: 'a',
+        endpoints: [{ instanceId: 'a1' }, { instanceId: 'a2' }] as never,
+        time: 0,
+      },
+      'ns/rev',
+    );
+    c.endpoints(
+      { namespace: 'ns', revision: 'rev', nodeId: 'b', endpoints: [{ instanceId: 'b1' }] as never, time: 0 },
+      'ns/rev',
+    );
     c.addStarting('s1', 'b', 'ns/rev', 1);
     expect(c.readyCount('ns/rev')).toBe(3);
     const p = c.plan('ns/rev', 2);
@@ -85,7 +102,10 @@ describe('placement', () => {
   it('forgets a silent node and its instances; a restarted node counts as joined', () => {
     const c = new Cluster();
     c.heartbeat(hb('a', 10, { 'ns/rev': ['a1'] }), 0);
-    c.endpoints({ namespace: 'ns', revision: 'rev', nodeId: 'a', endpoints: [{ instanceId: 'a1' }] as never, time: 0 }, 'ns/rev');
+    c.endpoints(
+      { namespace: 'ns', revision: 'rev', nodeId: 'a', endpoints: [{ instanceId: 'a1' }] as never, time: 0 },
+      'ns/rev',
+    );
     expect(c.expire(NODE_TIMEOUT_MS).left).toEqual([]);
     const gone = c.expire(NODE_TIMEOUT_MS + 1);
     expect(gone.left).toEqual(['a']);

@@ -118,10 +118,11 @@ export class Cluster {
       if (now - n.lastSeen <= NODE_TIMEOUT_MS) continue;
       left.push(n.nodeId);
       this.nodes.delete(n.nodeId);
-      for (const t of [...this.instances.values()]) if (t.nodeId === n.nodeId) {
-        this.remove(t.id, now);
-        changed.add(t.revKey);
-      }
+      for (const t of [...this.instances.values()])
+        if (t.nodeId === n.nodeId) {
+          this.remove(t.id, now);
+          changed.add(t.revKey);
+        }
       for (const [revKey, perNode] of this.ready) if (perNode.delete(n.nodeId)) changed.add(revKey);
     }
     return { left, changed };
@@ -216,7 +217,9 @@ export class Cluster {
           if (
             !best ||
             free > bestFree ||
-            (free === bestFree && (mine.get(n.nodeId)! < mine.get(best.nodeId)! || (mine.get(n.nodeId) === mine.get(best.nodeId) && n.nodeId < best.nodeId)))
+            (free === bestFree &&
+              (mine.get(n.nodeId)! < mine.get(best.nodeId)! ||
+                (mine.get(n.nodeId) === mine.get(best.nodeId) && n.nodeId < best.nodeId)))
           ) {
             best = n;
             bestFree = free;

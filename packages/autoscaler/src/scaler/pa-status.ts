@@ -34,7 +34,10 @@ export function startFailureOf(error: string): { reason: string; message: string
   return m ? { reason: m[1]!, message: m[2]! } : { reason: REASON_START_FAILED, message: error };
 }
 
-export const markStartFailed = (pa: PAState, error: string): PAState => ({ ...pa, startFailure: startFailureOf(error) });
+export const markStartFailed = (pa: PAState, error: string): PAState => ({
+  ...pa,
+  startFailure: startFailureOf(error),
+});
 export function markStarted(pa: PAState): PAState {
   if (!pa.startFailure) return pa;
   const { startFailure: _f, ...rest } = pa;
@@ -57,7 +60,8 @@ function mark(pa: PAState, active: ActiveStatus, now: number, reason?: string, m
 
 export const markActive = (pa: PAState, now: number) => mark(pa, 'True', now);
 export const markActivating = (pa: PAState, now: number) => mark(pa, 'Unknown', now, REASON_QUEUED, MESSAGE_QUEUED);
-export const markInactive = (pa: PAState, now: number, reason: string, message: string) => mark(pa, 'False', now, reason, message);
+export const markInactive = (pa: PAState, now: number, reason: string, message: string) =>
+  mark(pa, 'False', now, reason, message);
 
 /** Readiness threshold: initial-scale until the target was first initialized, then at least one. */
 export function activeThreshold(pa: PAState, minScale: number, initialScale: number): number {
@@ -79,7 +83,10 @@ export function computeActiveCondition(
         ? markInactive(next, now, REASON_TIMED_OUT, MESSAGE_TIMED_OUT)
         : markInactive(next, now, REASON_NO_TRAFFIC, MESSAGE_NO_TRAFFIC);
   } else if (ready < minReady) {
-    next = want > 0 || next.active !== 'False' ? markActivating(next, now) : markInactive(next, now, REASON_NO_TRAFFIC, MESSAGE_NO_TRAFFIC);
+    next =
+      want > 0 || next.active !== 'False'
+        ? markActivating(next, now)
+        : markInactive(next, now, REASON_NO_TRAFFIC, MESSAGE_NO_TRAFFIC);
   } else if (want > 0 || next.active !== 'False') {
     next.scaleTargetInitialized = true;
     next = markActive(next, now);
@@ -96,7 +103,10 @@ export function sksMode(want: number, excessBurstCapacity: number): 'Proxy' | 'S
 }
 
 /** How many activators back a revision in Proxy mode (Knative's computeNumActivators). */
-export function numActivators(readyPods: number, spec: { targetBurstCapacity: number; totalValue: number; activatorCapacity: number }): number {
+export function numActivators(
+  readyPods: number,
+  spec: { targetBurstCapacity: number; totalValue: number; activatorCapacity: number },
+): number {
   if (spec.targetBurstCapacity === 0) return 2;
   const capacity = readyPods * spec.totalValue + Math.max(spec.targetBurstCapacity, 0);
   return Math.max(2, Math.ceil(capacity / spec.activatorCapacity));
@@ -111,7 +121,11 @@ export function paStatusFor(
   const cond = (type: string, status: ActiveStatus, since?: number, reason?: string, message?: string): Condition => {
     const p = opts.prev?.find((c) => c.type === type);
     const keep = p && p.status === status && p.lastTransitionTime;
-    const c: Condition = { type, status, lastTransitionTime: since !== undefined ? iso(since) : keep ? p.lastTransitionTime! : iso(opts.now) };
+    const c: Condition = {
+      type,
+      status,
+      lastTransitionTime: since !== undefined ? iso(since) : keep ? p.lastTransitionTime! : iso(opts.now),
+    };
     if (reason) c.reason = reason;
     if (message) c.message = message;
     return c;
@@ -130,7 +144,10 @@ export function paStatusFor(
   const deps = [active, initialized, sksReady];
   const worst = deps.find((c) => c.status === 'False') ?? deps.find((c) => c.status === 'Unknown');
   const ready = cond('Ready', worst ? worst.status : 'True', undefined, worst?.reason, worst?.message);
-  const status: PodAutoscalerStatus = { conditions: [active, ready, sksReady, initialized], serviceName: opts.serviceName };
+  const status: PodAutoscalerStatus = {
+    conditions: [active, ready, sksReady, initialized],
+    serviceName: opts.serviceName,
+  };
   if (opts.observedGeneration !== undefined) status.observedGeneration = opts.observedGeneration;
   if (pa.desiredScale !== undefined) status.desiredScale = pa.desiredScale;
   if (pa.actualScale !== undefined) status.actualScale = pa.actualScale;

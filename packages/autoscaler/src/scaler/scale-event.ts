@@ -16,7 +16,8 @@ export function scaleEvent(
   if (to === 0) why = 'no requests for the stable window and the scale-to-zero grace period';
   else if (d.class === 'hpa') why = `the HPA's ${String(d.metric)} recommendation`;
   else if (from === 0 && !decided) why = 'initial scale, or a request arrived while at zero';
-  else if (d.panic === true) why = `panic mode: the panic window asks for ${String(d.dppc ?? to)} instances (stable window: ${String(d.dspc ?? '?')})`;
+  else if (d.panic === true)
+    why = `panic mode: the panic window asks for ${String(d.dppc ?? to)} instances (stable window: ${String(d.dspc ?? '?')})`;
   else if (decided) why = `the stable window's average concurrency asks for ${String(d.dspc)} instances`;
   else why = 'scale bounds (min-scale, max-scale, initial-scale)';
   return {

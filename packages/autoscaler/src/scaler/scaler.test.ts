@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { computeScale, type ScalerInput } from './scaler.js';
-import { computeActiveCondition, newPAState, numActivators, paStateFromStatus, paStatusFor, sksMode, type PAState } from './pa-status.js';
+import {
+  computeActiveCondition,
+  newPAState,
+  numActivators,
+  paStateFromStatus,
+  paStatusFor,
+  sksMode,
+  type PAState,
+} from './pa-status.js';
 
 const s = (sec: number) => sec * 1000;
-const pa = (active: PAState['active'], since = 0, initialized = true): PAState => ({ active, activeSince: since, scaleTargetInitialized: initialized });
+const pa = (active: PAState['active'], since = 0, initialized = true): PAState => ({
+  active,
+  activeSince: since,
+  scaleTargetInitialized: initialized,
+});
 const input = (o: Partial<ScalerInput> = {}): ScalerInput => ({
   now: s(1000),
   desiredScale: 0,
@@ -39,13 +51,23 @@ describe('scale(): bounds and initial scale (Knative pkg/reconciler/autoscaling/
   it('3: initial scale > 1 is a floor until the target was initialized (and only while reachable)', () => {
     const fresh = pa('Unknown', s(1000), false);
     expect(computeScale(input({ desiredScale: -1, pa: fresh, initialScale: 3 }))).toEqual({ want: 3, apply: true });
-    expect(computeScale(input({ desiredScale: 1, pa: pa('True', 0, true), initialScale: 3 }))).toEqual({ want: 1, apply: true });
+    expect(computeScale(input({ desiredScale: 1, pa: pa('True', 0, true), initialScale: 3 }))).toEqual({
+      want: 1,
+      apply: true,
+    });
     expect(computeScale(input({ desiredScale: -1, pa: fresh, initialScale: 3, reachable: false })).want).toBe(-1);
   });
 
   it('4: while activating, "no decision" becomes min (usually 0) and waits', () => {
-    expect(computeScale(input({ desiredScale: -1, pa: pa('Unknown', s(1000), false) }))).toEqual({ want: -1, apply: false, waiting: 'activating' });
-    expect(computeScale(input({ desiredScale: -1, minScale: 2, pa: pa('Unknown', s(1000), false) }))).toEqual({ want: 2, apply: true });
+    expect(computeScale(input({ desiredScale: -1, pa: pa('Unknown', s(1000), false) }))).toEqual({
+      want: -1,
+      apply: false,
+      waiting: 'activating',
+    });
+    expect(computeScale(input({ desiredScale: -1, minScale: 2, pa: pa('Unknown', s(1000), false) }))).toEqual({
+      want: 2,
+      apply: true,
+    });
   });
 });
 
@@ -60,23 +82,42 @@ describe('the scale-to-zero gate (Knative handleScaleToZero, kpa/scaler.go)', ()
   });
 
   it('4: active for a stable window → want 0 without applying (marks Inactive); less → keep 1', () => {
-    expect(computeScale(input({ pa: pa('True', s(940)) }))).toEqual({ want: 0, apply: false, waiting: 'active-window' });
+    expect(computeScale(input({ pa: pa('True', s(940)) }))).toEqual({
+      want: 0,
+      apply: false,
+      waiting: 'active-window',
+    });
     expect(computeScale(input({ pa: pa('True', s(941)) }))).toEqual({ want: 1, apply: true });
   });
 
   it('5a: inactive but the activator not confirmed in path → wait (TBC −1 needs no probe)', () => {
-    expect(computeScale(input({ pa: pa('False', 0), activatorInPath: false }))).toEqual({ want: 0, apply: false, waiting: 'probe' });
-    expect(computeScale(input({ pa: pa('False', 0), activatorInPath: false, targetBurstCapacity: -1 }))).toEqual({ want: 0, apply: true });
+    expect(computeScale(input({ pa: pa('False', 0), activatorInPath: false }))).toEqual({
+      want: 0,
+      apply: false,
+      waiting: 'probe',
+    });
+    expect(computeScale(input({ pa: pa('False', 0), activatorInPath: false, targetBurstCapacity: -1 }))).toEqual({
+      want: 0,
+      apply: true,
+    });
   });
 
   it('5c: inactive for max(grace, retention) → zero', () => {
     expect(computeScale(input({ pa: pa('False', s(970)), proxySince: s(990) }))).toEqual({ want: 0, apply: true });
-    expect(computeScale(input({ pa: pa('False', s(971)), proxySince: s(990) }))).toEqual({ want: 0, apply: false, waiting: 'grace' });
+    expect(computeScale(input({ pa: pa('False', s(971)), proxySince: s(990) }))).toEqual({
+      want: 0,
+      apply: false,
+      waiting: 'grace',
+    });
   });
 
   it('5d: a pod-retention period holds the last instance; ignored when unreachable', () => {
     const r = { scaleToZeroPodRetentionPeriodSeconds: 120, proxySince: 0 };
-    expect(computeScale(input({ ...r, pa: pa('False', s(900)) }))).toEqual({ want: 0, apply: false, waiting: 'retention' });
+    expect(computeScale(input({ ...r, pa: pa('False', s(900)) }))).toEqual({
+      want: 0,
+      apply: false,
+      waiting: 'retention',
+    });
     expect(computeScale(input({ ...r, pa: pa('False', s(880)) }))).toEqual({ want: 0, apply: true });
     expect(computeScale(input({ ...r, pa: pa('False', s(990)), reachable: false }))).toEqual({ want: 0, apply: true });
   });
@@ -105,8 +146,19 @@ describe('SKS mode and activators (Knative kpa/kpa.go)', () => {
 });
 
 describe('PA Active condition (Knative computeActiveCondition, kpa/kpa.go)', () => {
-  const c = (p: PAState, want: number, ready: number, o: { minScale?: number; initialScale?: number; now?: number } = {}) =>
-    computeActiveCondition(p, { now: o.now ?? s(10), want, ready, minScale: o.minScale ?? 0, initialScale: o.initialScale ?? 1 });
+  const c = (
+    p: PAState,
+    want: number,
+    ready: number,
+    o: { minScale?: number; initialScale?: number; now?: number } = {},
+  ) =>
+    computeActiveCondition(p, {
+      now: o.now ?? s(10),
+      want,
+      ready,
+      minScale: o.minScale ?? 0,
+      initialScale: o.initialScale ?? 1,
+    });
 
   it('a new PA is Activating/Queued until initial scale is ready, then Active', () => {
     let p = c(newPAState(0), -1, 0);
@@ -117,7 +169,12 @@ describe('PA Active condition (Knative computeActiveCondition, kpa/kpa.go)', () 
   });
 
   it('want 0 → Inactive NoTraffic; TimedOut when giving up activation', () => {
-    expect(c(pa('True', 0), 0, 1)).toMatchObject({ active: 'False', activeReason: 'NoTraffic', activeMessage: 'The target is not receiving traffic.', activeSince: s(10) });
+    expect(c(pa('True', 0), 0, 1)).toMatchObject({
+      active: 'False',
+      activeReason: 'NoTraffic',
+      activeMessage: 'The target is not receiving traffic.',
+      activeSince: s(10),
+    });
     expect(c(pa('Unknown', 0), 0, 0)).toMatchObject({ active: 'False', activeReason: 'TimedOut' });
   });
 

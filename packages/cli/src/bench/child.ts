@@ -14,8 +14,18 @@ export interface Child {
  * Starts `cmd args` and resolves once a line of its output matches `ready` (e.g. "listening on"),
  * or rejects with the output if it exits first or `timeoutMs` passes.
  */
-export function startChild(cmd: string, args: string[], ready: RegExp, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Child & { match: RegExpMatchArray }> {
-  const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Child & { match: RegExpMatchArray }> {
+  const proc = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const child: Child = {
     proc,
@@ -26,7 +36,9 @@ export function startChild(cmd: string, args: string[], ready: RegExp, opts: { c
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void child.stop();
-      reject(new Error(`${cmd} ${args.join(' ')}: not ready after ${opts.timeoutMs ?? 60_000} ms\n${out.slice(-2000)}`));
+      reject(
+        new Error(`${cmd} ${args.join(' ')}: not ready after ${opts.timeoutMs ?? 60_000} ms\n${out.slice(-2000)}`),
+      );
     }, opts.timeoutMs ?? 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -41,7 +53,9 @@ export function startChild(cmd: string, args: string[], ready: RegExp, opts: { c
     proc.stderr!.on('data', onData);
     proc.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${cmd} ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${out.slice(-2000)}`));
+      reject(
+        new Error(`${cmd} ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${out.slice(-2000)}`),
+      );
     });
     proc.once('error', (err) => {
       clearTimeout(timer);

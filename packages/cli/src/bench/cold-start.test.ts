@@ -63,7 +63,12 @@ const sample = (ttfbMs: number, phases: Record<string, number>, error?: string):
 describe('cold-start summaries', () => {
   const r = summarizeColdStart(
     { url: 'http://x/', iterations: 4, concurrency: 1 },
-    [sample(4, { activator: 3, poke: 2 }), sample(6, { activator: 4, poke: 3 }), sample(5, { activator: 3.5, poke: 2.5 }), sample(30_000, {}, 'UND_ERR_HEADERS_TIMEOUT')],
+    [
+      sample(4, { activator: 3, poke: 2 }),
+      sample(6, { activator: 4, poke: 3 }),
+      sample(5, { activator: 3.5, poke: 2.5 }),
+      sample(30_000, {}, 'UND_ERR_HEADERS_TIMEOUT'),
+    ],
     ['activator', 'poke'],
   );
 

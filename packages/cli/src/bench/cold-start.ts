@@ -93,7 +93,8 @@ export function summarizeColdStart(
     else statusCounts[s.status] = (statusCounts[s.status] ?? 0) + 1;
   }
   const phases: Record<string, SampleSummary> = {};
-  for (const name of phaseOrder) phases[name] = summarize(ok.filter((s) => name in s.phases).map((s) => s.phases[name]!));
+  for (const name of phaseOrder)
+    phases[name] = summarize(ok.filter((s) => name in s.phases).map((s) => s.phases[name]!));
   return {
     url: opts.url,
     ...(opts.host ? { host: opts.host } : {}),
@@ -115,7 +116,16 @@ export function summarizeColdStart(
 /** A fixed-width table of p50/p90/p99/max per row, for the terminal. */
 export function summaryTable(rows: { name: string; s: SampleSummary }[]): string {
   const head = ['', 'n', 'p50', 'p90', 'p99', 'max'];
-  const body = rows.map((r) => [r.name, String(r.s.count), formatMs(r.s.p50), formatMs(r.s.p90), formatMs(r.s.p99), formatMs(r.s.max)]);
+  const body = rows.map((r) => [
+    r.name,
+    String(r.s.count),
+    formatMs(r.s.p50),
+    formatMs(r.s.p90),
+    formatMs(r.s.p99),
+    formatMs(r.s.max),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return [head, ...body].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+  return [head, ...body]
+    .map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .join('\n');
 }

@@ -41,7 +41,19 @@ export async function startDistributed(cli: string, cwd: string): Promise<Distri
     const role = async (name: string, extra: string[]) => {
       const c = await startChild(
         process.execPath,
-        [cli, name, '--nats', nats!.url, '--data-dir', join(dataDir, name), '--token-file', join(dataDir, 'token'), '--log-level', 'warn', ...extra],
+        [
+          cli,
+          name,
+          '--nats',
+          nats!.url,
+          '--data-dir',
+          join(dataDir, name),
+          '--token-file',
+          join(dataDir, 'token'),
+          '--log-level',
+          'warn',
+          ...extra,
+        ],
         new RegExp(`kedge ${name} ready`),
         { cwd, timeoutMs: 60_000 },
       );

@@ -36,7 +36,9 @@ export function renderEdge(r: EdgeResult, note = ''): string {
     '',
     `The same cluster (nats-server, \`kedge api\`, \`autoscaler\`, \`runner\` as processes), the hello service; each gateway in turn: ` +
       `${r.loadMs / 1000} s at ${r.connections} keep-alive connections after a 3 s warm-up, then ${r.coldIterations} cold starts ` +
-      '(revision brought to zero, one request). Both forward to the runner over HTTP. `' + r.command + '`.',
+      '(revision brought to zero, one request). Both forward to the runner over HTTP. `' +
+      r.command +
+      '`.',
     ...(note ? ['', note] : []),
     '',
     '| gateway | warm req/s | p50 / p99 | non-2xx | gateway CPU µs/req | cold start p50 / p99 | start to ready |',

@@ -28,9 +28,17 @@ export interface EdgeOptions {
  * process; warm throughput and cold starts through each, in the same run.
  */
 export async function runEdgeRows(o: EdgeOptions): Promise<EdgeResult> {
-  const built = await runBounded(process.execPath, [join(o.root, 'packages/gateway/scripts/build-edge.mjs'), '--bundle-only'], o.root, process.env, 120_000);
+  const built = await runBounded(
+    process.execPath,
+    [join(o.root, 'packages/gateway/scripts/build-edge.mjs'), '--bundle-only'],
+    o.root,
+    process.env,
+    120_000,
+  );
   if (built.code !== 0) throw new Error(`build-edge --bundle-only failed: ${built.output.slice(-300)}`);
-  const deno = (createRequire(import.meta.url)(join(o.root, 'node_modules/deno/install_api.cjs')) as { runInstall(): string }).runInstall();
+  const deno = (
+    createRequire(import.meta.url)(join(o.root, 'node_modules/deno/install_api.cjs')) as { runInstall(): string }
+  ).runInstall();
   const dist = await startDistributed(o.cli, o.root);
   const stops: (() => Promise<void>)[] = [() => dist.stop()];
   try {
@@ -38,9 +46,27 @@ export async function runEdgeRows(o: EdgeOptions): Promise<EdgeResult> {
     const t0 = performance.now();
     const gw = await startChild(
       deno,
-      ['run', '--allow-net', '--allow-read', '--allow-write', '--allow-env', '--allow-sys', join(o.root, 'packages/gateway/dist/edge/kedge-gateway.js'),
-        '--nats', dist.natsUrl, '--token-file', dist.tokenFile, '--data-dir', join(dist.dataDir, 'gw-deno'),
-        '--http-port', String(http), '--admin-port', String(admin), '--log-level', 'warn'],
+      [
+        'run',
+        '--allow-net',
+        '--allow-read',
+        '--allow-write',
+        '--allow-env',
+        '--allow-sys',
+        join(o.root, 'packages/gateway/dist/edge/kedge-gateway.js'),
+        '--nats',
+        dist.natsUrl,
+        '--token-file',
+        dist.tokenFile,
+        '--data-dir',
+        join(dist.dataDir, 'gw-deno'),
+        '--http-port',
+        String(http),
+        '--admin-port',
+        String(admin),
+        '--log-level',
+        'warn',
+      ],
       /kedge gateway ready/,
       { cwd: o.root, timeoutMs: 60_000 },
     );
@@ -53,15 +79,32 @@ export async function runEdgeRows(o: EdgeOptions): Promise<EdgeResult> {
     const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
     const target = await targetOfService(client, svc.metadata.namespace, svc.metadata.name);
     const gateways = [
-      { gateway: 'node' as const, label: 'Node `kedge gateway`', url: dist.gatewayUrl, pid: dist.gatewayPid, readyMs: Number.NaN },
-      { gateway: 'deno' as const, label: 'Deno edge gateway (`deno run kedge-gateway.js`)', url: `http://127.0.0.1:${http}`, pid: gw.pid, readyMs: denoReadyMs },
+      {
+        gateway: 'node' as const,
+        label: 'Node `kedge gateway`',
+        url: dist.gatewayUrl,
+        pid: dist.gatewayPid,
+        readyMs: Number.NaN,
+      },
+      {
+        gateway: 'deno' as const,
+        label: 'Deno edge gateway (`deno run kedge-gateway.js`)',
+        url: `http://127.0.0.1:${http}`,
+        pid: gw.pid,
+        readyMs: denoReadyMs,
+      },
     ];
     const rows: EdgeRow[] = [];
     for (const g of gateways) {
       o.log(`edge: ${g.gateway} gateway: 3 s warm-up, ${o.loadMs} ms of load at ${o.connections} connections`);
       await runLoad({ url: `${g.url}/`, host: target.host, connections: 10, durationMs: 3_000 }).catch(() => undefined);
       const cpu0 = processCpuMs(g.pid);
-      const load = await runLoad({ url: `${g.url}/`, host: target.host, connections: o.connections, durationMs: o.loadMs });
+      const load = await runLoad({
+        url: `${g.url}/`,
+        host: target.host,
+        connections: o.connections,
+        durationMs: o.loadMs,
+      });
       const cpu1 = processCpuMs(g.pid);
       const lat = load.latency.summaryMs();
       o.log(`edge: ${g.gateway} gateway: ${o.coldIterations} cold starts`);
@@ -81,7 +124,9 @@ export async function runEdgeRows(o: EdgeOptions): Promise<EdgeResult> {
         p50Ms: lat.p50,
         p99Ms: lat.p99,
         errors: load.requests - ok + load.errorCount,
-        ...(cpu0 !== undefined && cpu1 !== undefined && load.requests > 0 ? { serverCpuUsPerRequest: ((cpu1 - cpu0) * 1000) / load.requests } : {}),
+        ...(cpu0 !== undefined && cpu1 !== undefined && load.requests > 0
+          ? { serverCpuUsPerRequest: ((cpu1 - cpu0) * 1000) / load.requests }
+          : {}),
         coldP50Ms: cold.ttfb.p50,
         coldP99Ms: cold.ttfb.p99,
         coldFailed: cold.failed,

@@ -39,7 +39,10 @@ describe('formatMs', () => {
 
 describe('parseHeaders', () => {
   it('splits at the first colon and lower-cases names', () => {
-    expect(parseHeaders(['Kedge-Instance: abc', 'x-url:http://a:1'])).toEqual({ 'kedge-instance': 'abc', 'x-url': 'http://a:1' });
+    expect(parseHeaders(['Kedge-Instance: abc', 'x-url:http://a:1'])).toEqual({
+      'kedge-instance': 'abc',
+      'x-url': 'http://a:1',
+    });
   });
   it('rejects a header without a name', () => {
     expect(() => parseHeaders([':x'])).toThrow('--header: ":x" is not name:value');

@@ -26,7 +26,7 @@ export class Histogram {
 
   /** Records one value in microseconds (negative values count as 0). */
   record(us: number): void {
-    const v = Math.max(us , 0);
+    const v = Math.max(us, 0);
     this.counts[bucketIndex(v)]! += 1;
     this.count += 1;
     this.sum += v;

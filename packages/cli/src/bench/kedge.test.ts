@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '@kedge/api';
-import { MemoryBus, SqliteStore, silentLogger, subjects, systemClock, type AdminScaleReply, type Revision } from '@kedge/core';
+import {
+  MemoryBus,
+  SqliteStore,
+  silentLogger,
+  subjects,
+  systemClock,
+  type AdminScaleReply,
+  type Revision,
+} from '@kedge/core';
 import { createClient, type Client } from '../client.js';
 import { serveFetch, type Served } from '../serve.js';
 import { bringToZero, instanceCount, scaleRevision } from './kedge.js';

@@ -19,7 +19,10 @@ export async function targetOfService(client: Client, namespace: string, name: s
   const svc = await client.get<Service>('Service', namespace, name);
   const status = svc.status ?? {};
   const revision = status.latestReadyRevisionName ?? status.traffic?.find((t) => t.revisionName)?.revisionName;
-  if (!revision) throw new Error(`--service: service ${namespace}/${name} has no ready revision yet (see \`kedge get ksvc ${name} -n ${namespace}\`)`);
+  if (!revision)
+    throw new Error(
+      `--service: service ${namespace}/${name} has no ready revision yet (see \`kedge get ksvc ${name} -n ${namespace}\`)`,
+    );
   if (!status.url) throw new Error(`--service: service ${namespace}/${name} has no URL yet`);
   return { namespace, revision, host: new URL(status.url).host };
 }
@@ -38,7 +41,10 @@ export async function targetOfHost(client: Client, host: string): Promise<BenchT
 }
 
 /** Instances the revision has right now, from its status (mirrored from the PodAutoscaler), else the PA. */
-export async function instanceCount(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>): Promise<number | undefined> {
+export async function instanceCount(
+  client: Client,
+  t: Pick<BenchTarget, 'namespace' | 'revision'>,
+): Promise<number | undefined> {
   const rev = await client.get<Revision>('Revision', t.namespace, t.revision);
   if (typeof rev.status?.actualReplicas === 'number') return rev.status.actualReplicas;
   const pa = await client.get<PodAutoscaler>('PodAutoscaler', t.namespace, t.revision).catch(() => undefined);
@@ -59,7 +65,12 @@ export interface ScaleReply {
  * reports no instance, so the next request meets it cold. If an instance is started again before the
  * status shows zero (the autoscaler acting on metrics still in flight), the scale-down is repeated.
  */
-export async function scaleRevision(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, to: number, waitMs = 10_000): Promise<ScaleReply> {
+export async function scaleRevision(
+  client: Client,
+  t: Pick<BenchTarget, 'namespace' | 'revision'>,
+  to: number,
+  waitMs = 10_000,
+): Promise<ScaleReply> {
   const until = Date.now() + waitMs;
   for (;;) {
     const reply = await postScale(client, t, to);
@@ -73,17 +84,24 @@ export async function scaleRevision(client: Client, t: Pick<BenchTarget, 'namesp
       if (Date.now() > attemptUntil) break;
       await new Promise((r) => setTimeout(r, 10));
     }
-    if (Date.now() > until) throw new Error(`scale ${t.namespace}/${t.revision} to 0: still ${n} instance(s) after ${waitMs} ms`);
+    if (Date.now() > until)
+      throw new Error(`scale ${t.namespace}/${t.revision} to 0: still ${n} instance(s) after ${waitMs} ms`);
   }
 }
 
-async function postScale(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, to: number): Promise<ScaleReply> {
+async function postScale(
+  client: Client,
+  t: Pick<BenchTarget, 'namespace' | 'revision'>,
+  to: number,
+): Promise<ScaleReply> {
   let reply: ScaleReply;
   try {
     reply = await client.raw<ScaleReply>('POST', scalePath(t.namespace, t.revision), { to });
   } catch (err) {
     if (err instanceof ApiError && err.status === 404 && /could not find the requested resource/.test(err.message))
-      throw new Error(`this Kedge API has no admin scale verb (POST ${scalePath(t.namespace, t.revision)}): ${err.message}`);
+      throw new Error(
+        `this Kedge API has no admin scale verb (POST ${scalePath(t.namespace, t.revision)}): ${err.message}`,
+      );
     throw err;
   }
   if (reply.ok === false) throw new Error(`scale ${t.namespace}/${t.revision} to ${to}: ${reply.error ?? 'refused'}`);
@@ -95,7 +113,12 @@ async function postScale(client: Client, t: Pick<BenchTarget, 'namespace' | 'rev
  * autoscaler may start an instance again from metrics that were in flight); retries a few times.
  * Returns how many scale-downs it took.
  */
-export async function bringToZero(client: Client, t: Pick<BenchTarget, 'namespace' | 'revision'>, settleMs: number, attempts = 5): Promise<number> {
+export async function bringToZero(
+  client: Client,
+  t: Pick<BenchTarget, 'namespace' | 'revision'>,
+  settleMs: number,
+  attempts = 5,
+): Promise<number> {
   for (let i = 1; ; i++) {
     await scaleRevision(client, t, 0);
     if (settleMs <= 0) return i;

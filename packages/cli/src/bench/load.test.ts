@@ -37,7 +37,12 @@ describe('runLoad against real HTTP servers', () => {
   });
 
   it('overrides Host and counts status codes', async () => {
-    const r = await runLoad({ url: `http://127.0.0.1:${echoPort}/missing`, host: 'hello.default.example.com', connections: 2, requests: 10 });
+    const r = await runLoad({
+      url: `http://127.0.0.1:${echoPort}/missing`,
+      host: 'hello.default.example.com',
+      connections: 2,
+      requests: 10,
+    });
     expect(r.statusCounts).toEqual({ '404': 10 });
     expect([...seenHosts]).toEqual(['hello.default.example.com']);
   });
@@ -51,7 +56,12 @@ describe('runLoad against real HTTP servers', () => {
 
   it('stops at the duration bound and reports ticks', async () => {
     const ticks: number[] = [];
-    const r = await runLoad({ url: `http://127.0.0.1:${hello.port}/`, connections: 1, durationMs: 1_500, onTick: (t) => ticks.push(t.requests) });
+    const r = await runLoad({
+      url: `http://127.0.0.1:${hello.port}/`,
+      connections: 1,
+      durationMs: 1_500,
+      onTick: (t) => ticks.push(t.requests),
+    });
     expect(r.durationMs).toBeGreaterThanOrEqual(1_500);
     expect(r.requests).toBeGreaterThan(0);
     expect(ticks.length).toBeGreaterThanOrEqual(1);

@@ -116,7 +116,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     lastTickRequests = done;
   }, 1000);
 
-  const dispatchOpts = { origin: target.origin, path, method: (opts.method ?? 'GET') as 'GET', headers, body: opts.body ?? null };
+  const dispatchOpts = {
+    origin: target.origin,
+    path,
+    method: (opts.method ?? 'GET') as 'GET',
+    headers,
+    body: opts.body ?? null,
+  };
   const more = () => started < budget && !opts.signal?.aborted && performance.now() < deadline;
 
   // One closed loop per connection, driven by undici's dispatch() callbacks with a handler object

@@ -9,7 +9,10 @@ import { histogramChart, phaseChart, samplesToBuckets, timelineChart, type Phase
 export type Written = string[];
 
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFile(path, `${JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  await writeFile(
+    path,
+    `${JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+  );
 }
 
 /** The phase bar of one cold-start run: p50 of each server phase, client TTFB as the marker. */
@@ -25,7 +28,13 @@ export function phaseBar(label: string, r: ColdStartResult): PhaseBar {
     restMs: median(
       r.samples
         .filter((s) => !s.error && s.status < 500)
-        .map((s) => s.ttfbMs - r.phaseOrder.filter((n) => !PHASE_WITHIN[n] || !r.phaseOrder.includes(PHASE_WITHIN[n]!)).reduce((a, n) => a + (s.phases[n] ?? 0), 0)),
+        .map(
+          (s) =>
+            s.ttfbMs -
+            r.phaseOrder
+              .filter((n) => !PHASE_WITHIN[n] || !r.phaseOrder.includes(PHASE_WITHIN[n]!))
+              .reduce((a, n) => a + (s.phases[n] ?? 0), 0),
+        ),
     ),
   };
 }
@@ -51,7 +60,8 @@ export async function writeColdStart(dir: string, name: string, r: ColdStartResu
     files[2]!,
     phaseChart({
       title: `Cold-start phases (p50) — ${label}`,
-      subtitle: 'server phases from the Server-Timing header, p50 each (medians do not add up exactly); the marker is the client TTFB p50',
+      subtitle:
+        'server phases from the Server-Timing header, p50 each (medians do not add up exactly); the marker is the client TTFB p50',
       bars: [phaseBar(label, r)],
     }),
   );

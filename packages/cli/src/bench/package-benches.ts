@@ -23,11 +23,18 @@ export async function runPackageBenches(root: string, outDir: string): Promise<S
     await rm(jsonFile, { force: true });
     log(`package bench: ${pkg.name} (${pkg.scripts.bench})`);
     const t0 = performance.now();
-    const { code, output } = await runBounded('npm', ['run', 'bench', '-w', pkg.name], root, { ...process.env, KEDGE_BENCH_JSON: jsonFile }, 180_000);
+    const { code, output } = await runBounded(
+      'npm',
+      ['run', 'bench', '-w', pkg.name],
+      root,
+      { ...process.env, KEDGE_BENCH_JSON: jsonFile },
+      180_000,
+    );
     let figures: SuiteResult['packages'][number]['figures'] | undefined;
     if (existsSync(jsonFile)) {
       try {
-        figures = (JSON.parse(await readFile(jsonFile, 'utf8')) as { figures?: unknown[] }).figures as SuiteResult['packages'][number]['figures'];
+        figures = (JSON.parse(await readFile(jsonFile, 'utf8')) as { figures?: unknown[] })
+          .figures as SuiteResult['packages'][number]['figures'];
       } catch {
         /* the output tail is shown instead */
       }
@@ -51,7 +58,13 @@ export async function runPackageBenches(root: string, outDir: string): Promise<S
 }
 
 /** Runs a command in its own process group, output captured, stopped after `timeoutMs`. */
-export function runBounded(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+export function runBounded(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise) => {
     const proc = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

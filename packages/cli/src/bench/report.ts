@@ -60,7 +60,15 @@ export interface SuiteResult {
   /** The command that produced the run (`npm run bench` or the suite with its flags). */
   invocation?: string;
   machine: Machine;
-  options: { repeats: number; loadMs: number; latencyMs: number; connections: number; coldIterations: number; coldSettleMs?: number; sfzSizes: number[] };
+  options: {
+    repeats: number;
+    loadMs: number;
+    latencyMs: number;
+    connections: number;
+    coldIterations: number;
+    coldSettleMs?: number;
+    sfzSizes: number[];
+  };
   throughput: LoadFigure[];
   latency: LoadFigure[];
   wrk?: { rps: number; command: string; runs: number[] };
@@ -72,7 +80,15 @@ export interface SuiteResult {
   waiting?: WaitingResult;
   /** The Deno edge gateway beside the Node gateway (edge.ts). */
   edge?: EdgeResult;
-  packages: { name: string; command: string; exitCode: number | null; seconds: number; figures?: PackageFigure[]; outputTail: string; output?: string }[];
+  packages: {
+    name: string;
+    command: string;
+    exitCode: number | null;
+    seconds: number;
+    figures?: PackageFigure[];
+    outputTail: string;
+    output?: string;
+  }[];
   notMeasured: { what: string; why: string }[];
   svgs: Record<string, string>;
 }
@@ -93,7 +109,9 @@ export function renderReport(r: SuiteResult): string {
       'Do not edit by hand: run it again. Raw JSON of this run: `bench-out/suite.json` (not committed).',
   );
   L.push('');
-  L.push(`**Machine**: ${machineLine(r.machine)}. The load generator runs on the same cores as the server it measures, so compare ratios from one run; absolutes move with the machine and whatever else runs on it.`);
+  L.push(
+    `**Machine**: ${machineLine(r.machine)}. The load generator runs on the same cores as the server it measures, so compare ratios from one run; absolutes move with the machine and whatever else runs on it.`,
+  );
   L.push('');
   L.push(
     `**Method**: every server is started fresh by the suite on free 127.0.0.1 ports; \`kedge up\` gets a temp data dir. Load runs are closed-loop keep-alive HTTP/1.1 ` +
@@ -114,21 +132,36 @@ export function renderReport(r: SuiteResult): string {
   const jco = tp('jco');
   if (node && gw) {
     const ratio = gw.rps / node.rps;
-    L.push(`| Kedge gateway throughput / bare Node http, ${r.options.connections} connections | ${pct(ratio)} | ≥ 60 % | ${goal(ratio >= 0.6)} |`);
+    L.push(
+      `| Kedge gateway throughput / bare Node http, ${r.options.connections} connections | ${pct(ratio)} | ≥ 60 % | ${goal(ratio >= 0.6)} |`,
+    );
   }
-  if (node && direct) L.push(`| instance called directly (lone runner) / bare Node http, ${r.options.connections} connections | ${pct(direct.rps / node.rps)} | | |`);
-  if (direct && gw) L.push(`| Kedge gateway / instance called directly, ${r.options.connections} connections | ${pct(gw.rps / direct.rps)} | | |`);
+  if (node && direct)
+    L.push(
+      `| instance called directly (lone runner) / bare Node http, ${r.options.connections} connections | ${pct(direct.rps / node.rps)} | | |`,
+    );
+  if (direct && gw)
+    L.push(
+      `| Kedge gateway / instance called directly, ${r.options.connections} connections | ${pct(gw.rps / direct.rps)} | | |`,
+    );
   const floor = tp('floor');
   if (node && floor)
-    L.push(`| node:http straight into guest workers (the floor of any guest-off-the-main-thread design) / bare Node http, ${r.options.connections} connections | ${pct(floor.rps / node.rps)} | | |`);
-  if (floor && gw) L.push(`| Kedge gateway / that floor, ${r.options.connections} connections | ${pct(gw.rps / floor.rps)} | | |`);
+    L.push(
+      `| node:http straight into guest workers (the floor of any guest-off-the-main-thread design) / bare Node http, ${r.options.connections} connections | ${pct(floor.rps / node.rps)} | | |`,
+    );
+  if (floor && gw)
+    L.push(`| Kedge gateway / that floor, ${r.options.connections} connections | ${pct(gw.rps / floor.rps)} | | |`);
   const ceiling = tp('in-thread');
   if (node && ceiling)
     L.push(
       `| node:http calling the guest on its own thread (the ceiling of any way to host it; no isolation) / bare Node http, ${r.options.connections} connections | ${pct(ceiling.rps / node.rps)} | | |`,
     );
-  if (node && jco) L.push(`| \`jco serve\` / bare Node http, ${r.options.connections} connections | ${pct(jco.rps / node.rps)} | | |`);
-  if (jco && gw) L.push(`| Kedge gateway / \`jco serve\`, same component, ${r.options.connections} connections | ${(gw.rps / jco.rps).toFixed(1)} × | | |`);
+  if (node && jco)
+    L.push(`| \`jco serve\` / bare Node http, ${r.options.connections} connections | ${pct(jco.rps / node.rps)} | | |`);
+  if (jco && gw)
+    L.push(
+      `| Kedge gateway / \`jco serve\`, same component, ${r.options.connections} connections | ${(gw.rps / jco.rps).toFixed(1)} × | | |`,
+    );
   const lg = lat('gateway');
   const ld = lat('direct');
   const ln = lat('node');
@@ -138,33 +171,52 @@ export function renderReport(r: SuiteResult): string {
       `| warm latency added by the gateway over the instance called directly, p50, 1 connection | ${added >= 0 ? `+${formatMs(added)}` : `−${formatMs(-added)} (the gateway path was faster)`} | ≤ 0.5 ms | ${goal(added <= 0.5)} |`,
     );
   }
-  if (lg && ln) L.push(`| warm latency, Kedge gateway vs bare Node http, p50, 1 connection | ${(lg.p50 / ln.p50).toFixed(1)} × (${formatMs(lg.p50)} vs ${formatMs(ln.p50)}) | | |`);
+  if (lg && ln)
+    L.push(
+      `| warm latency, Kedge gateway vs bare Node http, p50, 1 connection | ${(lg.p50 / ln.p50).toFixed(1)} × (${formatMs(lg.p50)} vs ${formatMs(ln.p50)}) | | |`,
+    );
   const coldOf = (key: string) => r.coldStarts.find((c) => c.key === key);
   const cs = coldOf('cold-start')?.result;
   if (cs && cs.ttfb.count > 0) {
-    L.push(`| cold start → first byte through the gateway, p50 (tiny hello) | ${formatMs(cs.ttfb.p50)} = ${(cs.ttfb.p50 / (lg?.p50 ?? NaN)).toFixed(0)} × a warm request | ≤ 3 ms | ${goal(cs.ttfb.p50 <= 3)} |`);
-    L.push(`| cold start → first byte through the gateway, p99 (tiny hello) | ${formatMs(cs.ttfb.p99)} | ≤ 15 ms | ${goal(cs.ttfb.p99 <= 15)} |`);
+    L.push(
+      `| cold start → first byte through the gateway, p50 (tiny hello) | ${formatMs(cs.ttfb.p50)} = ${(cs.ttfb.p50 / (lg?.p50 ?? NaN)).toFixed(0)} × a warm request | ≤ 3 ms | ${goal(cs.ttfb.p50 <= 3)} |`,
+    );
+    L.push(
+      `| cold start → first byte through the gateway, p99 (tiny hello) | ${formatMs(cs.ttfb.p99)} | ≤ 15 ms | ${goal(cs.ttfb.p99 <= 15)} |`,
+    );
   }
   const ci = coldOf('cold-start-immediate')?.result;
   if (ci && ci.ttfb.count > 0)
-    L.push(`| cold start right after a scale-down (no settle), p50 / p99 | ${formatMs(ci.ttfb.p50)} / ${formatMs(ci.ttfb.p99)} | | |`);
+    L.push(
+      `| cold start right after a scale-down (no settle), p50 / p99 | ${formatMs(ci.ttfb.p50)} / ${formatMs(ci.ttfb.p99)} | | |`,
+    );
   const cd = coldOf('cold-start-distributed')?.result;
   if (cd && cd.ttfb.count > 0)
-    L.push(`| cold start through a gateway whose runner is another process (NATS), p50 | ${formatMs(cd.ttfb.p50)} (p99 ${formatMs(cd.ttfb.p99)}) | ≤ 10 ms | ${goal(cd.ttfb.p50 <= 10)} |`);
+    L.push(
+      `| cold start through a gateway whose runner is another process (NATS), p50 | ${formatMs(cd.ttfb.p50)} (p99 ${formatMs(cd.ttfb.p99)}) | ≤ 10 ms | ${goal(cd.ttfb.p50 <= 10)} |`,
+    );
   const cj = coldOf('cold-start-js')?.result;
   if (cj && cj.ttfb.count > 0)
-    L.push(`| cold start → first byte through the gateway, p50, JS (SpiderMonkey) hello | ${formatMs(cj.ttfb.p50)} (p99 ${formatMs(cj.ttfb.p99)}) | ≤ 30 ms | ${goal(cj.ttfb.p50 <= 30)} |`);
+    L.push(
+      `| cold start → first byte through the gateway, p50, JS (SpiderMonkey) hello | ${formatMs(cj.ttfb.p50)} (p99 ${formatMs(cj.ttfb.p99)}) | ≤ 30 ms | ${goal(cj.ttfb.p50 <= 30)} |`,
+    );
   const cp = coldOf('cold-start-process')?.result;
   if (cp && cp.ttfb.count > 0 && cs && cs.ttfb.count > 0)
-    L.push(`| cold start, process revision (node) / tiny wasm component, p50 | ${(cp.ttfb.p50 / cs.ttfb.p50).toFixed(1)} × (${formatMs(cp.ttfb.p50)} vs ${formatMs(cs.ttfb.p50)}) | | |`);
+    L.push(
+      `| cold start, process revision (node) / tiny wasm component, p50 | ${(cp.ttfb.p50 / cs.ttfb.p50).toFixed(1)} × (${formatMs(cp.ttfb.p50)} vs ${formatMs(cs.ttfb.p50)}) | | |`,
+    );
   if (r.wrk && node) {
-    L.push(`| \`kedge bench load\` / \`wrk -t1\` on the bare Node server (the load tool's own cost) | ${pct(node.rps / r.wrk.rps)} | | |`);
+    L.push(
+      `| \`kedge bench load\` / \`wrk -t1\` on the bare Node server (the load tool's own cost) | ${pct(node.rps / r.wrk.rps)} | | |`,
+    );
   }
   L.push('');
   if (node) {
     L.push(
       `The load generator itself used ${pct(node.loadToolCpuShare)} of one core while driving the bare Node server` +
-        (r.wrk ? ` (\`${r.wrk.command}\`, run in every round just before it, reached ${rps(r.wrk.rps)} on the same server, median)` : '') +
+        (r.wrk
+          ? ` (\`${r.wrk.command}\`, run in every round just before it, reached ${rps(r.wrk.rps)} on the same server, median)`
+          : '') +
         '. With 2 cores, whatever it takes is taken from the server: every throughput figure here is a lower bound, the same for every target.',
     );
     L.push('');
@@ -181,7 +233,9 @@ export function renderReport(r: SuiteResult): string {
   L.push('');
   L.push(loadTable(r.latency, false));
   L.push('');
-  L.push('How to reproduce a row: start the server with its setup command, then run its bench command (`kedge` is `node packages/cli/dist/bin.js`):');
+  L.push(
+    'How to reproduce a row: start the server with its setup command, then run its bench command (`kedge` is `node packages/cli/dist/bin.js`):',
+  );
   L.push('');
   L.push('| target | setup | bench command |');
   L.push('|---|---|---|');
@@ -222,18 +276,28 @@ export function renderReport(r: SuiteResult): string {
     L.push(sumRow('client TTLB', c.ttlb));
     for (const name of c.phaseOrder) L.push(sumRow(`server: ${name}`, c.phases[name]!));
     L.push('');
-    const notes = [`Status codes ${JSON.stringify(c.statusCounts)}${Object.keys(c.errors).length ? `, errors ${JSON.stringify(c.errors)}` : ''}.`];
-    if (c.failed) notes.push(`**${c.failed} of ${c.iterations * c.concurrency} request(s) failed** (connection error or 5xx) and are left out of the latencies above.`);
+    const notes = [
+      `Status codes ${JSON.stringify(c.statusCounts)}${Object.keys(c.errors).length ? `, errors ${JSON.stringify(c.errors)}` : ''}.`,
+    ];
+    if (c.failed)
+      notes.push(
+        `**${c.failed} of ${c.iterations * c.concurrency} request(s) failed** (connection error or 5xx) and are left out of the latencies above.`,
+      );
     if (entry.scaleDowns !== undefined && entry.scaleDowns > c.iterations)
       notes.push(
         `Reaching a quiet zero took ${entry.scaleDowns} scale-downs for ${c.iterations} iterations: the revision was started again within the settle time ${entry.scaleDowns - c.iterations} time(s) with no request sent.`,
       );
-    if (c.phaseOrder.length === 0) notes.push('The responses carried no `Server-Timing` header, so there is no server-side phase breakdown.');
-    if (c.warmHits) notes.push(`**${c.warmHits} request(s) met a ready instance** (no activator hold): they were not cold and are included above.`);
+    if (c.phaseOrder.length === 0)
+      notes.push('The responses carried no `Server-Timing` header, so there is no server-side phase breakdown.');
+    if (c.warmHits)
+      notes.push(
+        `**${c.warmHits} request(s) met a ready instance** (no activator hold): they were not cold and are included above.`,
+      );
     L.push(notes.join(' '));
     L.push('');
     const key = entry.key;
-    if (r.svgs[`${key}-histogram.svg`]) L.push(`![cold-start TTFB histogram, ${entry.label}](${r.svgs[`${key}-histogram.svg`]})`);
+    if (r.svgs[`${key}-histogram.svg`])
+      L.push(`![cold-start TTFB histogram, ${entry.label}](${r.svgs[`${key}-histogram.svg`]})`);
     L.push('');
     if (r.svgs[`${key}-phases.svg`]) L.push(`![cold-start phases, ${entry.label}](${r.svgs[`${key}-phases.svg`]})`);
     L.push('');
@@ -251,7 +315,8 @@ export function renderReport(r: SuiteResult): string {
         `instances peaked at ${s.maxInstances ?? 'unknown'} (revision status.actualReplicas, polled every 200 ms).`,
     );
     L.push('');
-    if (r.svgs['load-from-zero-timeline.svg']) L.push(`![latency and instances over time](${r.svgs['load-from-zero-timeline.svg']})`);
+    if (r.svgs['load-from-zero-timeline.svg'])
+      L.push(`![latency and instances over time](${r.svgs['load-from-zero-timeline.svg']})`);
     L.push('');
   } else L.push('Not measured in this run (see below).\n');
 
@@ -269,7 +334,9 @@ export function renderReport(r: SuiteResult): string {
     const warm = r.scaleFromZero.rounds.reduce((a, x) => a + (x.warmHits ?? 0), 0);
     if (warm) L.push(`**${warm} request(s) met a ready instance** (no activator hold) and are included below.\n`);
     for (const round of r.scaleFromZero.rounds)
-      L.push(`| ${round.services} | ${formatMs(round.ttfb.p50)} | ${formatMs(round.ttfb.p95)} | ${formatMs(round.ttfb.max)} | ${formatMs(round.allAnsweredMs)} | ${round.errors}${round.errors ? ` ${JSON.stringify({ ...round.errorCauses, ...round.statusCounts })}` : ''} |`);
+      L.push(
+        `| ${round.services} | ${formatMs(round.ttfb.p50)} | ${formatMs(round.ttfb.p95)} | ${formatMs(round.ttfb.max)} | ${formatMs(round.allAnsweredMs)} | ${round.errors}${round.errors ? ` ${JSON.stringify({ ...round.errorCauses, ...round.statusCounts })}` : ''} |`,
+      );
     L.push('');
   } else L.push('Not measured in this run (see below).\n');
 
@@ -288,7 +355,10 @@ export function renderReport(r: SuiteResult): string {
     if (p.figures?.length) {
       L.push('| figure | value | goal | command |');
       L.push('|---|---|---|---|');
-      for (const f of p.figures) L.push(`| ${f.name} | ${f.value}${f.unit ? ` ${f.unit}` : ''} | ${f.goal ?? ''} | ${f.command ? `\`${f.command}\`` : ''} |`);
+      for (const f of p.figures)
+        L.push(
+          `| ${f.name} | ${f.value}${f.unit ? ` ${f.unit}` : ''} | ${f.goal ?? ''} | ${f.command ? `\`${f.command}\`` : ''} |`,
+        );
     } else {
       L.push('```');
       L.push(p.outputTail || '(no output)');
@@ -306,14 +376,18 @@ export function renderReport(r: SuiteResult): string {
   L.push('## Running it yourself');
   L.push('');
   L.push('```sh');
-  L.push(`npm run bench                                   # the whole suite (${Math.max(1, Math.round((r.seconds ?? 0) / 60))} min in this run); rewrites this page`);
+  L.push(
+    `npm run bench                                   # the whole suite (${Math.max(1, Math.round((r.seconds ?? 0) / 60))} min in this run); rewrites this page`,
+  );
   L.push('node packages/cli/dist/bench/suite.js --quick   # a 1-minute smoke run (1 round, short loads)');
   L.push('kedge bench cold-start --service helloworld -n example -i 100 --out bench-out');
   L.push('kedge bench load --service helloworld -n example -z 30s -c 50');
   L.push('kedge bench scale-from-zero --services 1,5,25,100');
   L.push('```');
   L.push('');
-  L.push('See [bench/README.md](bench/README.md) for the tools themselves (flags, output files, deviations from the issue text).');
+  L.push(
+    'See [bench/README.md](bench/README.md) for the tools themselves (flags, output files, deviations from the issue text).',
+  );
   L.push('');
   return L.join('\n');
 }
@@ -323,7 +397,10 @@ function sumRow(name: string, s: { count: number; p50: number; p90: number; p99:
 }
 
 function loadTable(figs: LoadFigure[], withRps: boolean): string {
-  const rows = ['| target | req/s | p50 | p90 | p99 | max | server CPU / request | load tool CPU | errors | max instances |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const rows = [
+    '| target | req/s | p50 | p90 | p99 | max | server CPU / request | load tool CPU | errors | max instances |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const f of figs) {
     const m = f.median;
     rows.push(
@@ -339,31 +416,45 @@ const WAITING_END = '<!-- /waiting-guests -->';
 
 function neighbourCell(during: RunSummary | undefined, alone: RunSummary | undefined): string {
   if (!during) return '–';
-  const errors = during.errors + Object.entries(during.statusCounts).filter(([k]) => !k.startsWith('2')).reduce((a, [, v]) => a + v, 0);
-  const ratio = alone && alone.p99 > 0 && Number.isFinite(during.p99) ? ` = ${(during.p99 / alone.p99).toFixed(1)} × alone` : '';
+  const errors =
+    during.errors +
+    Object.entries(during.statusCounts)
+      .filter(([k]) => !k.startsWith('2'))
+      .reduce((a, [, v]) => a + v, 0);
+  const ratio =
+    alone && alone.p99 > 0 && Number.isFinite(during.p99) ? ` = ${(during.p99 / alone.p99).toFixed(1)} × alone` : '';
   return `${formatMs(during.p99)}${ratio}, ${rps(during.rps)}, ${errors} errors`;
 }
 
 /** The waiting-guest and service-to-service section, between markers so `--waiting-only` can replace it alone. */
 export function renderWaiting(w: WaitingResult, note?: string): string {
-  const L: string[] = [WAITING_START, `## Guests that wait (${w.waitMs} ms), and service-to-service`, '', ...(note ? [note, ''] : [])];
+  const L: string[] = [
+    WAITING_START,
+    `## Guests that wait (${w.waitMs} ms), and service-to-service`,
+    '',
+    ...(note ? [note, ''] : []),
+  ];
   // Shares far below the goal still need a digit: 0.4 % and 0 % are different findings.
   const share = (v: number) => (v < 0.1 && v > 0 ? `${(v * 100).toFixed(1)} %` : pct(v));
   const ratio = (v: number | undefined, ideal: number) => (v === undefined ? '–' : share(v / ideal));
   const status = (s: RunSummary | undefined) => {
     if (!s) return '–';
-    const non2xx = Object.entries(s.statusCounts).filter(([k]) => !k.startsWith('2')).reduce((a, [, v]) => a + v, 0);
+    const non2xx = Object.entries(s.statusCounts)
+      .filter(([k]) => !k.startsWith('2'))
+      .reduce((a, [, v]) => a + v, 0);
     return `${s.errors} / ${non2xx}`;
   };
   L.push(
     `A guest whose every request only waits ${w.waitMs} ms (\`examples/sleeper\`, \`?ms=${w.waitMs}\`: wasi:clocks subscribe-duration + wasi:io/poll, a few KB of WAT; ` +
       '`containerConcurrency: 10`) through a fresh `kedge up`, against the ideal (every connection always waiting: connections / wait) and a bare Node ' +
       `server that waits with setTimeout. ${w.durationS} s per run after 3 s of the same load (so Kedge is measured scaled up); every request times out after 10 s (an error). ` +
-        'Peak replicas: the most the revision had while the row ran (status.actualReplicas, polled every 250 ms). ' +
-        'The rows run from 1 connection up on one `kedge up`; the service-to-service rows get a fresh one, so neither measures the aftermath of the other.',
+      'Peak replicas: the most the revision had while the row ran (status.actualReplicas, polled every 250 ms). ' +
+      'The rows run from 1 connection up on one `kedge up`; the service-to-service rows get a fresh one, so neither measures the aftermath of the other.',
   );
   L.push('');
-  L.push('| connections | ideal | Kedge req/s | Kedge / ideal | Kedge p50 | Kedge p99 | Kedge errors / non-2xx | peak replicas | bare Node req/s | bare Node / ideal | bare Node p99 |');
+  L.push(
+    '| connections | ideal | Kedge req/s | Kedge / ideal | Kedge p50 | Kedge p99 | Kedge errors / non-2xx | peak replicas | bare Node req/s | bare Node / ideal | bare Node p99 |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of w.rows) {
     const k = row.kedge;
@@ -384,11 +475,14 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
     );
     for (const row of w.rows) {
       const j = row.cpuBound;
-      L.push(`| ${row.connections} | ${rps(row.idealRps)} | ${j ? rps(j.rps) : '–'} | ${ratio(j?.rps, row.idealRps)} | ${j ? formatMs(j.p50) : '–'} | ${j ? formatMs(j.p99) : '–'} | ${status(j)} | ${j?.maxInstances ?? '–'} |`);
+      L.push(
+        `| ${row.connections} | ${rps(row.idealRps)} | ${j ? rps(j.rps) : '–'} | ${ratio(j?.rps, row.idealRps)} | ${j ? formatMs(j.p50) : '–'} | ${j ? formatMs(j.p99) : '–'} | ${status(j)} | ${j?.maxInstances ?? '–'} |`,
+      );
     }
     L.push('');
   }
-  if (w.svgs['waiting-guest-throughput.svg']) L.push(`![waiting guest throughput by connections](${w.svgs['waiting-guest-throughput.svg']})`, '');
+  if (w.svgs['waiting-guest-throughput.svg'])
+    L.push(`![waiting guest throughput by connections](${w.svgs['waiting-guest-throughput.svg']})`, '');
   const tl = Object.keys(w.svgs).find((k) => /^waiting-guest-c\d+-timeline\.svg$/.test(k));
   if (tl) L.push(`![waiting guest: latency and instances over time](${w.svgs[tl]})`, '');
   L.push(
@@ -421,11 +515,14 @@ export function renderWaiting(w: WaitingResult, note?: string): string {
     );
     for (const row of w.s2s) {
       const j = row.viaJsCaller;
-      L.push(`| ${row.connections} | ${j ? rps(j.rps) : '–'} | ${j ? formatMs(j.p50) : '–'} | ${j ? formatMs(j.p99) : '–'} | ${status(j)} | ${neighbourCell(row.neighbourDuringJs, alone)} |`);
+      L.push(
+        `| ${row.connections} | ${j ? rps(j.rps) : '–'} | ${j ? formatMs(j.p50) : '–'} | ${j ? formatMs(j.p99) : '–'} | ${status(j)} | ${neighbourCell(row.neighbourDuringJs, alone)} |`,
+      );
     }
     L.push('');
   }
-  if (w.svgs['service-to-service.svg']) L.push(`![service-to-service vs direct](${w.svgs['service-to-service.svg']})`, '');
+  if (w.svgs['service-to-service.svg'])
+    L.push(`![service-to-service vs direct](${w.svgs['service-to-service.svg']})`, '');
   L.push('Reproduce a row (C = connections; ports as printed by `kedge up`):', '');
   L.push('| row | setup | bench command |', '|---|---|---|');
   L.push(`| sleeper through Kedge | \`${w.setup.kedge}\` | \`${w.commands.kedge}\` |`);

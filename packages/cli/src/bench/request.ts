@@ -30,7 +30,12 @@ export class TimedClient {
   ) {
     const u = new URL(url);
     this.path = `${u.pathname}${u.search}`;
-    this.pool = new Pool(u.origin, { connections, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.pool = new Pool(u.origin, {
+      connections,
+      keepAliveTimeout: 60_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
   }
 
   async send(path = this.path, host = this.host): Promise<TimedResponse> {

@@ -80,7 +80,8 @@ export async function runScaleFromZero(opts: ScaleFromZeroOptions): Promise<Scal
   } finally {
     opts.progress?.done();
     await http.close();
-    if (!opts.keep) await Promise.all(names.map((name) => client.delete('Service', namespace, name).catch(() => undefined)));
+    if (!opts.keep)
+      await Promise.all(names.map((name) => client.delete('Service', namespace, name).catch(() => undefined)));
   }
   return { namespace, component: opts.component, setupMs, rounds };
 }
@@ -136,7 +137,13 @@ async function createOrReplace(client: Client, svc: Service): Promise<void> {
   }
 }
 
-async function waitReady(client: Client, namespace: string, names: string[], timeoutMs: number, progress?: ProgressSink): Promise<BenchTarget[]> {
+async function waitReady(
+  client: Client,
+  namespace: string,
+  names: string[],
+  timeoutMs: number,
+  progress?: ProgressSink,
+): Promise<BenchTarget[]> {
   const until = Date.now() + timeoutMs;
   const ready = new Map<string, BenchTarget>();
   let lastError = '';
@@ -147,7 +154,8 @@ async function waitReady(client: Client, namespace: string, names: string[], tim
         const svc = await client.get<Service>('Service', namespace, name);
         const cond = svc.status?.conditions?.find((c) => c.type === 'Ready');
         if (cond?.status === 'True') ready.set(name, await targetOfService(client, namespace, name));
-        else if (cond?.status === 'False') throw new Error(`service ${namespace}/${name} failed: ${cond.reason}: ${cond.message}`);
+        else if (cond?.status === 'False')
+          throw new Error(`service ${namespace}/${name} failed: ${cond.reason}: ${cond.message}`);
       } catch (err) {
         if (/failed:/.test((err as Error).message)) throw err;
         lastError = (err as Error).message;
@@ -155,7 +163,10 @@ async function waitReady(client: Client, namespace: string, names: string[], tim
     }
     progress?.update(`scale-from-zero: ${ready.size}/${names.length} services ready`);
     if (ready.size === names.length) break;
-    if (Date.now() > until) throw new Error(`scale-from-zero: only ${ready.size}/${names.length} services became Ready in ${timeoutMs} ms ${lastError}`);
+    if (Date.now() > until)
+      throw new Error(
+        `scale-from-zero: only ${ready.size}/${names.length} services became Ready in ${timeoutMs} ms ${lastError}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
   return names.map((n) => ready.get(n)!);

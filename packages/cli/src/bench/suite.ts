@@ -18,7 +18,14 @@ import { phaseChart, type PhaseBar } from './svg/charts.js';
 import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 import { startDistributed, type Distributed } from './distributed.js';
 import { progressLine } from './progress.js';
-import { renderReport, renderWaiting, spliceWaiting, type LoadFigure, type RunSummary, type SuiteResult } from './report.js';
+import {
+  renderReport,
+  renderWaiting,
+  spliceWaiting,
+  type LoadFigure,
+  type RunSummary,
+  type SuiteResult,
+} from './report.js';
 import { runScaleFromZero } from './scale-from-zero.js';
 import { runWaiting } from './waiting.js';
 import { runEdgeRows } from './edge.js';
@@ -87,7 +94,15 @@ function parseArgs(argv: string[]): SuiteOptions {
       if (v === undefined) throw new Error(`${a}: missing value`);
       return v;
     };
-    if (a === '--quick') Object.assign(o, { repeats: 1, loadMs: 2_000, latencyMs: 1_000, coldIterations: 10, sfzSizes: [1, 5], waitingDurationMs: 2_000 });
+    if (a === '--quick')
+      Object.assign(o, {
+        repeats: 1,
+        loadMs: 2_000,
+        latencyMs: 1_000,
+        coldIterations: 10,
+        sfzSizes: [1, 5],
+        waitingDurationMs: 2_000,
+      });
     else if (a === '--repeats') o.repeats = Number(next());
     else if (a === '--duration') o.loadMs = parseDuration(next(), '--duration');
     else if (a === '--iterations') o.coldIterations = Number(next());
@@ -103,7 +118,10 @@ function parseArgs(argv: string[]): SuiteOptions {
     else if (a === '--waiting-duration') o.waitingDurationMs = parseDuration(next(), '--waiting-duration');
     else if (a === '--waiting-connections') o.waitingConnections = parseIntList(next(), '--waiting-connections');
     else if (a === '--docs') o.docs = next();
-    else throw new Error(`unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --no-js --no-waiting --waiting-only --no-edge --edge-only --waiting-duration 5s --waiting-connections 1,10,50,200 --docs DIR)`);
+    else
+      throw new Error(
+        `unknown flag ${a} (flags: --quick --repeats N --duration 4s --iterations N --settle 1200ms --services 1,5 --no-packages --no-distributed --no-js --no-waiting --waiting-only --no-edge --edge-only --waiting-duration 5s --waiting-connections 1,10,50,200 --docs DIR)`,
+      );
   }
   return o;
 }
@@ -213,12 +231,26 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
 
   const targets: Target[] = [];
   let kedge:
-    | { client: Client; gateway: string; api: string; pid: number; target?: BenchTarget; processTarget?: BenchTarget; containerTarget?: BenchTarget; jsTarget?: BenchTarget; dataDir: string }
+    | {
+        client: Client;
+        gateway: string;
+        api: string;
+        pid: number;
+        target?: BenchTarget;
+        processTarget?: BenchTarget;
+        containerTarget?: BenchTarget;
+        jsTarget?: BenchTarget;
+        dataDir: string;
+      }
     | undefined;
   try {
     // ---- servers: baselines and a fresh kedge up, all started before any load so rounds can interleave.
     const barePort = await freePort();
-    const bare = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/node-hello.js'), String(barePort)], /listening on (\S+)/);
+    const bare = await startChild(
+      process.execPath,
+      [join(root, 'packages/cli/dist/bench/baselines/node-hello.js'), String(barePort)],
+      /listening on (\S+)/,
+    );
     children.push(bare);
     targets.push({
       key: 'node',
@@ -229,11 +261,16 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       flags: `--url http://127.0.0.1:${barePort}/ --no-instances`,
     });
 
-    if (!existsSync(component)) missing('everything using the hello component', `${component} not built (npm run build)`);
+    if (!existsSync(component))
+      missing('everything using the hello component', `${component} not built (npm run build)`);
     else {
       try {
         const port = await freePort();
-        const direct = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/runner-direct.js'), component, String(port)], /listening on (\S+) instance (\S+)/);
+        const direct = await startChild(
+          process.execPath,
+          [join(root, 'packages/cli/dist/bench/baselines/runner-direct.js'), component, String(port)],
+          /listening on (\S+) instance (\S+)/,
+        );
         children.push(direct);
         targets.push({
           key: 'direct',
@@ -251,7 +288,11 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       const guestBaseline = async (key: string, script: string, label: string, what: string) => {
         try {
           const port = await freePort();
-          const child = await startChild(process.execPath, [join(root, `packages/cli/dist/bench/baselines/${script}`), component, String(port)], /listening on (\S+)/);
+          const child = await startChild(
+            process.execPath,
+            [join(root, `packages/cli/dist/bench/baselines/${script}`), component, String(port)],
+            /listening on (\S+)/,
+          );
           children.push(child);
           targets.push({
             key,
@@ -265,7 +306,12 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           missing(what, err);
         }
       };
-      await guestBaseline('floor', 'worker-floor.js', 'node:http straight into 2 guest workers (the floor: no gateway, no queue)', 'the worker floor (node:http into guest workers)');
+      await guestBaseline(
+        'floor',
+        'worker-floor.js',
+        'node:http straight into 2 guest workers (the floor: no gateway, no queue)',
+        'the worker floor (node:http into guest workers)',
+      );
       await guestBaseline(
         'in-thread',
         'in-thread.js',
@@ -275,7 +321,12 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       try {
         const port = await freePort();
         const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
-        const jco = await startChild(process.execPath, [jcoBin, 'serve', component, '--port', String(port), '--host', '127.0.0.1'], /listening @ (\S+)/, { timeoutMs: 60_000 });
+        const jco = await startChild(
+          process.execPath,
+          [jcoBin, 'serve', component, '--port', String(port), '--host', '127.0.0.1'],
+          /listening @ (\S+)/,
+          { timeoutMs: 60_000 },
+        );
         children.push(jco);
         targets.push({
           key: 'jco',
@@ -294,13 +345,33 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         const dataDir = await mkdtemp(join(tmpdir(), 'kedge-bench-'));
         const up = await startChild(
           process.execPath,
-          [cli, 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', '--allow-process-revisions', '--apply', manifest],
+          [
+            cli,
+            'up',
+            '--http-port',
+            String(http),
+            '--api-port',
+            String(api),
+            '--runner-port',
+            String(runner),
+            '--admin-port',
+            String(admin),
+            '--data-dir',
+            dataDir,
+            '--log-level',
+            'warn',
+            '--allow-process-revisions',
+            '--apply',
+            manifest,
+          ],
           /Ctrl-C stops it/,
           // The process example's command is relative to the repository root.
           { timeoutMs: 90_000, cwd: root },
         );
         children.push(up);
-        const client = createClient(`http://127.0.0.1:${api}`, { token: (await readFile(join(dataDir, 'token'), 'utf8')).trim() });
+        const client = createClient(`http://127.0.0.1:${api}`, {
+          token: (await readFile(join(dataDir, 'token'), 'utf8')).trim(),
+        });
         kedge = { client, gateway: `http://127.0.0.1:${http}`, api: `http://127.0.0.1:${api}`, pid: up.pid, dataDir };
         const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
         kedge.target = await targetOfService(client, svc.metadata.namespace, svc.metadata.name);
@@ -321,7 +392,12 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         try {
           const [doc] = await readManifests(processManifest);
           await kedge.client.create(doc!.object);
-          const svc = await waitServiceReady(kedge.client, doc!.object.metadata.namespace, doc!.object.metadata.name, 60_000);
+          const svc = await waitServiceReady(
+            kedge.client,
+            doc!.object.metadata.namespace,
+            doc!.object.metadata.name,
+            60_000,
+          );
           kedge.processTarget = await targetOfService(kedge.client, svc.metadata.namespace, svc.metadata.name);
         } catch (err) {
           missing('the process revision (examples/helloworld-node)', err);
@@ -334,7 +410,10 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           const svc = await waitServiceReady(kedge.client, 'example', doc!.object.metadata.name, 60_000);
           kedge.containerTarget = await targetOfService(kedge.client, svc.metadata.namespace, svc.metadata.name);
         } catch (err) {
-          missing('the container revision (examples/helloworld-go on podman; build it with examples/helloworld-go/build.sh)', err);
+          missing(
+            'the container revision (examples/helloworld-go on podman; build it with examples/helloworld-go/build.sh)',
+            err,
+          );
         }
         if (opts.js) {
           try {
@@ -353,10 +432,25 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
 
     // ---- throughput (c=50) and warm latency (c=1), interleaved rounds, medians.
     const warm = async (t: Target, durationMs = 1_000) => {
-      await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections: opts.connections, durationMs }).catch(() => undefined);
+      await runLoad({
+        url: t.url,
+        ...(t.host ? { host: t.host } : {}),
+        ...(t.headers ? { headers: t.headers } : {}),
+        connections: opts.connections,
+        durationMs,
+      }).catch(() => undefined);
     };
     for (const t of targets) await warm(t);
-    const runs = new Map<string, { tp: RunSummary[]; lat: RunSummary[]; tpShown?: LoadResult; latShown?: LoadResult; instances?: { t: number; count: number }[] }>();
+    const runs = new Map<
+      string,
+      {
+        tp: RunSummary[];
+        lat: RunSummary[];
+        tpShown?: LoadResult;
+        latShown?: LoadResult;
+        instances?: { t: number; count: number }[];
+      }
+    >();
     for (const t of targets) runs.set(t.key, { tp: [], lat: [] });
     // The load tool's own cost: wrk on the bare server in every round, just before ours.
     const hasWrk = !spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error;
@@ -366,7 +460,10 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     const wrkRuns: number[] = [];
     for (let round = 1; round <= opts.repeats; round++) {
       if (hasWrk) {
-        const out = spawnSync('wrk', ['-t1', `-c${opts.connections}`, `-d${wrkSeconds}s`, bareTarget.url], { encoding: 'utf8', timeout: (wrkSeconds + 10) * 1000 });
+        const out = spawnSync('wrk', ['-t1', `-c${opts.connections}`, `-d${wrkSeconds}s`, bareTarget.url], {
+          encoding: 'utf8',
+          timeout: (wrkSeconds + 10) * 1000,
+        });
         const m = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout ?? '');
         if (m) wrkRuns.push(Number(m[1]));
       }
@@ -381,7 +478,14 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
           if (kind === 'tp' && t.revision) await warm(t, AUTOSCALED_WARMUP_MS);
           const cpu0 = t.pid ? processCpuMs(t.pid) : undefined;
           const poller = kedge && t.revision ? pollInstances(kedge.client, t.revision, 250) : undefined;
-          const r = await runLoad({ url: t.url, ...(t.host ? { host: t.host } : {}), ...(t.headers ? { headers: t.headers } : {}), connections, durationMs, timeoutMs: 10_000 });
+          const r = await runLoad({
+            url: t.url,
+            ...(t.host ? { host: t.host } : {}),
+            ...(t.headers ? { headers: t.headers } : {}),
+            connections,
+            durationMs,
+            timeoutMs: 10_000,
+          });
           const instances = poller ? await poller.stop() : undefined;
           const cpu1 = t.pid ? processCpuMs(t.pid) : undefined;
           const maxInstances = instances?.length ? Math.max(...instances.map((p) => p.count)) : undefined;
@@ -441,16 +545,63 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       // when it arrives while the system is still settling.
       // A third, shorter one: the process revision (a Node server per instance), to compare runtimes.
       const variants = [
-        { key: 'cold-start', target, service: 'helloworld', settleMs: opts.coldSettleMs, iterations: opts.coldIterations, label: 'tiny hello (wasm), from a quiet zero' },
-        { key: 'cold-start-immediate', target, service: 'helloworld', settleMs: 0, iterations: Math.min(15, opts.coldIterations), label: 'tiny hello (wasm), right after the scale-down' },
+        {
+          key: 'cold-start',
+          target,
+          service: 'helloworld',
+          settleMs: opts.coldSettleMs,
+          iterations: opts.coldIterations,
+          label: 'tiny hello (wasm), from a quiet zero',
+        },
+        {
+          key: 'cold-start-immediate',
+          target,
+          service: 'helloworld',
+          settleMs: 0,
+          iterations: Math.min(15, opts.coldIterations),
+          label: 'tiny hello (wasm), right after the scale-down',
+        },
         ...(kedge.jsTarget
-          ? [{ key: 'cold-start-js', setup: 'node packages/runner/bench-guests/build.mjs bench-out/js-guests && kedge apply -f packages/cli/bench-scenarios/hello-js.yaml', target: kedge.jsTarget, service: 'hello-js', settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'JS hello (componentize-js, 14 MB), from a quiet zero' }]
+          ? [
+              {
+                key: 'cold-start-js',
+                setup:
+                  'node packages/runner/bench-guests/build.mjs bench-out/js-guests && kedge apply -f packages/cli/bench-scenarios/hello-js.yaml',
+                target: kedge.jsTarget,
+                service: 'hello-js',
+                settleMs: opts.coldSettleMs,
+                iterations: Math.min(10, opts.coldIterations),
+                label: 'JS hello (componentize-js, 14 MB), from a quiet zero',
+              },
+            ]
           : []),
         ...(kedge.processTarget
-          ? [{ key: 'cold-start-process', setup: 'kedge apply -f examples/helloworld-node/service.yaml (kedge up --allow-process-revisions run from the repository root)', target: kedge.processTarget, service: kedge.processTarget.revision.replace(/-\d+$/, ''), settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'process revision (node server.mjs), from a quiet zero' }]
+          ? [
+              {
+                key: 'cold-start-process',
+                setup:
+                  'kedge apply -f examples/helloworld-node/service.yaml (kedge up --allow-process-revisions run from the repository root)',
+                target: kedge.processTarget,
+                service: kedge.processTarget.revision.replace(/-\d+$/, ''),
+                settleMs: opts.coldSettleMs,
+                iterations: Math.min(10, opts.coldIterations),
+                label: 'process revision (node server.mjs), from a quiet zero',
+              },
+            ]
           : []),
         ...(kedge.containerTarget
-          ? [{ key: 'cold-start-container', setup: 'examples/helloworld-go/build.sh && kedge apply -f examples/helloworld-go/service.yaml (namespace example; podman)', target: kedge.containerTarget, service: 'helloworld-go', settleMs: opts.coldSettleMs, iterations: Math.min(10, opts.coldIterations), label: 'container revision (helloworld-go on podman), from a quiet zero' }]
+          ? [
+              {
+                key: 'cold-start-container',
+                setup:
+                  'examples/helloworld-go/build.sh && kedge apply -f examples/helloworld-go/service.yaml (namespace example; podman)',
+                target: kedge.containerTarget,
+                service: 'helloworld-go',
+                settleMs: opts.coldSettleMs,
+                iterations: Math.min(10, opts.coldIterations),
+                label: 'container revision (helloworld-go on podman), from a quiet zero',
+              },
+            ]
           : []),
       ];
       const bars: PhaseBar[] = [];
@@ -471,9 +622,19 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
             progress: progressLine(process.stderr, 10),
           });
           const files = await writeColdStart(outDir, v.key, r, v.label);
-          result.coldStarts.push({ key: v.key, command: cmd, ...('setup' in v && v.setup ? { setup: v.setup } : {}), label: v.label, scaleDowns, result: stripSamples(r) });
+          result.coldStarts.push({
+            key: v.key,
+            command: cmd,
+            ...('setup' in v && v.setup ? { setup: v.setup } : {}),
+            label: v.label,
+            scaleDowns,
+            result: stripSamples(r),
+          });
           if (v.settleMs > 0 && r.ttfb.count > 0) bars.push(phaseBar(v.label.replace(/, from a quiet zero$/, ''), r));
-          for (const [i, suffix] of [[1, 'histogram'], [2, 'phases']] as const) {
+          for (const [i, suffix] of [
+            [1, 'histogram'],
+            [2, 'phases'],
+          ] as const) {
             const name = `${v.key}-${suffix}.svg`;
             await writeFile(join(svgDir, name), await readFile(files[i]!));
             result.svgs[name] = rel(join(svgDir, name));
@@ -486,7 +647,11 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         const name = 'cold-start-runtimes-phases.svg';
         await writeFile(
           join(svgDir, name),
-          phaseChart({ title: 'Cold start by runtime, from a quiet zero (p50)', subtitle: 'server phases from Server-Timing; the marker is the client TTFB p50', bars }),
+          phaseChart({
+            title: 'Cold start by runtime, from a quiet zero (p50)',
+            subtitle: 'server phases from Server-Timing; the marker is the client TTFB p50',
+            bars,
+          }),
         );
         result.svgs[name] = rel(join(svgDir, name));
       }
@@ -496,14 +661,30 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         log(`load from zero: ${seconds} s, ${opts.connections} connections`);
         await bringToZero(client, target, opts.coldSettleMs);
         const poller = pollInstances(client, target, 200);
-        const r = await runLoad({ url: `${kedge.gateway}/`, host: target.host, connections: opts.connections, durationMs: seconds * 1000, timeoutMs: 10_000 });
+        const r = await runLoad({
+          url: `${kedge.gateway}/`,
+          host: target.host,
+          connections: opts.connections,
+          durationMs: seconds * 1000,
+          timeoutMs: 10_000,
+        });
         const instances = await poller.stop();
-        const files = await writeLoad(outDir, 'load-from-zero', r, instances, 'tiny hello from zero, through the gateway');
+        const files = await writeLoad(
+          outDir,
+          'load-from-zero',
+          r,
+          instances,
+          'tiny hello from zero, through the gateway',
+        );
         await writeFile(join(svgDir, 'load-from-zero-timeline.svg'), await readFile(files[2]!));
         result.svgs['load-from-zero-timeline.svg'] = rel(join(svgDir, 'load-from-zero-timeline.svg'));
         result.loadFromZero = {
           command: `kedge revision scale ${target.revision} --to 0 -n example && sleep ${opts.coldSettleMs / 1000} && kedge bench load --service helloworld -n example -z ${seconds}s -c ${opts.connections}`,
-          summary: summarizeRun(r, undefined, instances.length ? Math.max(...instances.map((p) => p.count)) : undefined),
+          summary: summarizeRun(
+            r,
+            undefined,
+            instances.length ? Math.max(...instances.map((p) => p.count)) : undefined,
+          ),
           instances,
         };
       } catch (err) {
@@ -550,7 +731,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         // The embedded Kedge meets its cold starts after the load runs, its code long since optimized by
         // V8; these fresh processes get a moment of warm traffic first, so the two compare.
         log('distributed: 3 s of warm traffic first');
-        await runLoad({ url: `${dist.gatewayUrl}/`, host: target.host, connections: 10, durationMs: 3_000 }).catch(() => undefined);
+        await runLoad({ url: `${dist.gatewayUrl}/`, host: target.host, connections: 10, durationMs: 3_000 }).catch(
+          () => undefined,
+        );
         log(`cold start (distributed): ${iterations} iterations`);
         let scaleDowns = 0;
         const r = await runColdStart({
@@ -566,8 +749,18 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
         });
         const label = 'tiny hello (wasm), distributed: gateway and runner in separate processes on NATS';
         const files = await writeColdStart(outDir, 'cold-start-distributed', r, label);
-        result.coldStarts.push({ key: 'cold-start-distributed', command: cmd, setup: dist.setup, label, scaleDowns, result: stripSamples(r) });
-        for (const [i, suffix] of [[1, 'histogram'], [2, 'phases']] as const) {
+        result.coldStarts.push({
+          key: 'cold-start-distributed',
+          command: cmd,
+          setup: dist.setup,
+          label,
+          scaleDowns,
+          result: stripSamples(r),
+        });
+        for (const [i, suffix] of [
+          [1, 'histogram'],
+          [2, 'phases'],
+        ] as const) {
           const name = `cold-start-distributed-${suffix}.svg`;
           await writeFile(join(svgDir, name), await readFile(files[i]!));
           result.svgs[name] = rel(join(svgDir, name));
@@ -595,7 +788,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
 
   // ---- guests that wait, and service-to-service: their own kedge up, once everything above has stopped.
   if (opts.waiting) {
-    log('guests that wait and service-to-service: fresh kedge ups with examples/sleeper, examples/autoscale-js and examples/helloworld');
+    log(
+      'guests that wait and service-to-service: fresh kedge ups with examples/sleeper, examples/autoscale-js and examples/helloworld',
+    );
     result.waiting = await waitingRows();
   }
 
@@ -616,12 +811,14 @@ async function jsGuest(root: string, outDir: string): Promise<string> {
   if (!existsSync(script)) throw new Error(`${script} not found`);
   log('building the JS hello guests (componentize-js, once; cached in bench-out/js-guests)');
   const { code, output } = await runBounded(process.execPath, [script, dir], root, process.env, 240_000);
-  if (code !== 0 || !existsSync(file)) throw new Error(`bench-guests/build.mjs failed (exit ${code}): ${output.slice(-300)}`);
+  if (code !== 0 || !existsSync(file))
+    throw new Error(`bench-guests/build.mjs failed (exit ${code}): ${output.slice(-300)}`);
   return file;
 }
 
 function medianRun(runs: RunSummary[]): RunSummary {
-  const pick = (f: (r: RunSummary) => number | undefined) => median(runs.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+  const pick = (f: (r: RunSummary) => number | undefined) =>
+    median(runs.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v)));
   const m: RunSummary = {
     rps: pick((r) => r.rps),
     requests: pick((r) => r.requests),
@@ -633,7 +830,8 @@ function medianRun(runs: RunSummary[]): RunSummary {
     statusCounts: {},
     loadToolCpuShare: pick((r) => r.loadToolCpuShare),
   };
-  for (const r of runs) for (const [k, v] of Object.entries(r.statusCounts)) m.statusCounts[k] = (m.statusCounts[k] ?? 0) + v;
+  for (const r of runs)
+    for (const [k, v] of Object.entries(r.statusCounts)) m.statusCounts[k] = (m.statusCounts[k] ?? 0) + v;
   const cpu = pick((r) => r.serverCpuUsPerRequest);
   if (Number.isFinite(cpu)) m.serverCpuUsPerRequest = cpu;
   const inst = pick((r) => r.maxInstances);
@@ -645,7 +843,6 @@ function stripSamples(r: ColdStartResult): Omit<ColdStartResult, 'samples'> {
   const { samples: _samples, ...rest } = r;
   return rest;
 }
-
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));

@@ -14,7 +14,9 @@ export function summarizeRun(r: LoadResult, serverCpuMs?: number, maxInstances?:
     errors: r.errorCount,
     statusCounts: r.statusCounts,
     loadToolCpuShare: r.cpuMs / r.durationMs,
-    ...(serverCpuMs !== undefined && r.requests > 0 ? { serverCpuUsPerRequest: (serverCpuMs * 1000) / r.requests } : {}),
+    ...(serverCpuMs !== undefined && r.requests > 0
+      ? { serverCpuUsPerRequest: (serverCpuMs * 1000) / r.requests }
+      : {}),
     ...(maxInstances !== undefined ? { maxInstances } : {}),
   };
 }

@@ -90,7 +90,8 @@ const COMPONENTS: Record<string, string> = {
 };
 const WAITING_SERVICES = ['sleeper', 'autoscale-js'];
 const S2S_SERVICES = ['helloworld', 'caller', 'autoscale-js'];
-const upCommand = (services: string[]) => `npm run build && kedge up --data-dir $(mktemp -d) ${services.map((s) => `--apply examples/${s}/service.yaml`).join(' ')}`;
+const upCommand = (services: string[]) =>
+  `npm run build && kedge up --data-dir $(mktemp -d) ${services.map((s) => `--apply examples/${s}/service.yaml`).join(' ')}`;
 
 export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
   const { root, log } = opts;
@@ -133,13 +134,23 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
   const dataDirs: string[] = [];
   try {
     const barePort = await freePort();
-    const bare = await startChild(process.execPath, [join(root, 'packages/cli/dist/bench/baselines/node-wait.js'), String(barePort), String(opts.waitMs)], /listening on (\S+)/);
+    const bare = await startChild(
+      process.execPath,
+      [join(root, 'packages/cli/dist/bench/baselines/node-wait.js'), String(barePort), String(opts.waitMs)],
+      /listening on (\S+)/,
+    );
     children.push(bare);
     const bareUrl = `${bare.match[1]}/`;
 
     // A fresh kedge up for the waiting rows and another for service-to-service: a node a row left
     // wedged (guests that block their worker) must not turn the next row's figures into its aftermath.
-    type Kedge = { client: Client; gateway: string; targets: Record<string, BenchTarget>; child: Child; dataDir: string };
+    type Kedge = {
+      client: Client;
+      gateway: string;
+      targets: Record<string, BenchTarget>;
+      child: Child;
+      dataDir: string;
+    };
     const startKedge = async (what: string, services: string[]): Promise<Kedge | undefined> => {
       if (!services.length) return undefined;
       try {
@@ -148,13 +159,31 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
         dataDirs.push(dataDir);
         const child = await startChild(
           process.execPath,
-          [join(root, 'packages/cli/dist/bin.js'), 'up', '--http-port', String(http), '--api-port', String(api), '--runner-port', String(runner), '--admin-port', String(admin), '--data-dir', dataDir, '--log-level', 'warn', ...services.flatMap((s) => ['--apply', `examples/${s}/service.yaml`])],
+          [
+            join(root, 'packages/cli/dist/bin.js'),
+            'up',
+            '--http-port',
+            String(http),
+            '--api-port',
+            String(api),
+            '--runner-port',
+            String(runner),
+            '--admin-port',
+            String(admin),
+            '--data-dir',
+            dataDir,
+            '--log-level',
+            'warn',
+            ...services.flatMap((s) => ['--apply', `examples/${s}/service.yaml`]),
+          ],
           /Ctrl-C stops it/,
           { timeoutMs: 90_000, cwd: root },
         );
         children.push(child);
         // kedge up wrote its API token into the data dir (mode 0600): writes need it.
-        const client = createClient(`http://127.0.0.1:${api}`, { token: (await readFile(join(dataDir, 'token'), 'utf8')).trim() });
+        const client = createClient(`http://127.0.0.1:${api}`, {
+          token: (await readFile(join(dataDir, 'token'), 'utf8')).trim(),
+        });
         const targets: Record<string, BenchTarget> = {};
         for (const s of services) {
           await waitServiceReady(client, 'example', s, 120_000);
@@ -171,7 +200,10 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       await k.child.stop();
       children.splice(children.indexOf(k.child), 1);
     };
-    let kedge = await startKedge('the waiting guests through Kedge', WAITING_SERVICES.filter((s) => have.has(s)));
+    let kedge = await startKedge(
+      'the waiting guests through Kedge',
+      WAITING_SERVICES.filter((s) => have.has(s)),
+    );
 
     const run = async (label: string, url: string, connections: number, host?: string, target?: BenchTarget) => {
       const progress = progressLine(process.stderr, 5);
@@ -182,12 +214,17 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
         connections,
         durationMs: opts.durationMs,
         timeoutMs: TIMEOUT_MS,
-        onTick: (t) => progress.update(`[bench] ${label}, ${connections} connection(s): ${t.elapsedS.toFixed(0)} s, ${t.requests} done, ${t.rps} req/s, ${t.errors} errors`),
+        onTick: (t) =>
+          progress.update(
+            `[bench] ${label}, ${connections} connection(s): ${t.elapsedS.toFixed(0)} s, ${t.requests} done, ${t.rps} req/s, ${t.errors} errors`,
+          ),
       });
       progress.done();
       const instances = poller ? await poller.stop() : undefined;
       const max = instances?.length ? Math.max(...instances.map((p) => p.count)) : undefined;
-      log(`${label}, ${connections} connection(s): ${Math.round(r.rps)} req/s, p99 ${formatMs(r.latency.summaryMs().p99)}, status ${JSON.stringify(r.statusCounts)}, errors ${r.errorCount}${max !== undefined ? `, max instances ${max}` : ''}`);
+      log(
+        `${label}, ${connections} connection(s): ${Math.round(r.rps)} req/s, p99 ${formatMs(r.latency.summaryMs().p99)}, status ${JSON.stringify(r.statusCounts)}, errors ${r.errorCount}${max !== undefined ? `, max instances ${max}` : ''}`,
+      );
       return { r, summary: summarizeRun(r, undefined, max), instances };
     };
 
@@ -202,13 +239,19 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       }
       const warmedRun = async (label: string, url: string, target: BenchTarget) => {
         log(`${label}, ${c} connection(s): ${WARMUP_MS / 1000} s warm-up`);
-        await runLoad({ url, host: target.host, connections: c, durationMs: WARMUP_MS, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+        await runLoad({ url, host: target.host, connections: c, durationMs: WARMUP_MS, timeoutMs: TIMEOUT_MS }).catch(
+          () => undefined,
+        );
         return run(label, url, c, target.host, target);
       };
       const sleeper = kedge?.targets.sleeper;
       if (kedge && sleeper) {
         try {
-          const { r, summary, instances } = await warmedRun(`sleeper (?ms=${opts.waitMs}) through kedge up`, `${kedge.gateway}/?ms=${opts.waitMs}`, sleeper);
+          const { r, summary, instances } = await warmedRun(
+            `sleeper (?ms=${opts.waitMs}) through kedge up`,
+            `${kedge.gateway}/?ms=${opts.waitMs}`,
+            sleeper,
+          );
           row.kedge = summary;
           if (!timeline || c <= 50) timeline = { r, connections: c, ...(instances ? { instances } : {}) };
         } catch (err) {
@@ -219,7 +262,13 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       const js = kedge?.targets['autoscale-js'];
       if (kedge && js) {
         try {
-          row.cpuBound = (await warmedRun(`JS guest (autoscale-js ?sleep=${opts.waitMs}, CPU-bound) through kedge up`, `${kedge.gateway}/?sleep=${opts.waitMs}`, js)).summary;
+          row.cpuBound = (
+            await warmedRun(
+              `JS guest (autoscale-js ?sleep=${opts.waitMs}, CPU-bound) through kedge up`,
+              `${kedge.gateway}/?sleep=${opts.waitMs}`,
+              js,
+            )
+          ).summary;
         } catch (err) {
           missing(`JS guest (autoscale-js ?sleep=) through kedge up, ${c} connections`, err);
         }
@@ -228,18 +277,46 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
 
     await stopKedge(kedge);
     const s2sServices = S2S_SERVICES.filter((s) => have.has(s));
-    kedge = result.s2s.length && have.has('helloworld') && s2sServices.length > 1 ? await startKedge('service-to-service', s2sServices) : undefined;
+    kedge =
+      result.s2s.length && have.has('helloworld') && s2sServices.length > 1
+        ? await startKedge('service-to-service', s2sServices)
+        : undefined;
     const callee = kedge?.targets.helloworld;
     const caller = kedge?.targets.caller;
     const jsCaller = kedge?.targets['autoscale-js'];
     if (kedge && callee && (caller || jsCaller)) {
       // A fresh node compiles the 14 MB JS component on first use: not part of either row's figure.
       log('service-to-service: warming the services');
-      await runLoad({ url: `${kedge.gateway}/`, host: callee.host, connections: 1, durationMs: 1_000, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-      if (caller) await runLoad({ url: `${kedge.gateway}/`, host: caller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-      if (jsCaller) await runLoad({ url: `${kedge.gateway}/?call=helloworld.example`, host: jsCaller.host, connections: 1, requests: 3, timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-      const neighbour = await startNeighbour(kedge.client).catch((err: unknown) => void missing('the neighbour beside service-to-service', err));
-      if (neighbour) result.neighbourAlone = (await run('neighbour (hello beside them), alone', `${kedge.gateway}/`, 1, neighbour.host)).summary;
+      await runLoad({
+        url: `${kedge.gateway}/`,
+        host: callee.host,
+        connections: 1,
+        durationMs: 1_000,
+        timeoutMs: TIMEOUT_MS,
+      }).catch(() => undefined);
+      if (caller)
+        await runLoad({
+          url: `${kedge.gateway}/`,
+          host: caller.host,
+          connections: 1,
+          requests: 3,
+          timeoutMs: TIMEOUT_MS,
+        }).catch(() => undefined);
+      if (jsCaller)
+        await runLoad({
+          url: `${kedge.gateway}/?call=helloworld.example`,
+          host: jsCaller.host,
+          connections: 1,
+          requests: 3,
+          timeoutMs: TIMEOUT_MS,
+        }).catch(() => undefined);
+      const neighbour = await startNeighbour(kedge.client).catch(
+        (err: unknown) => void missing('the neighbour beside service-to-service', err),
+      );
+      if (neighbour)
+        result.neighbourAlone = (
+          await run('neighbour (hello beside them), alone', `${kedge.gateway}/`, 1, neighbour.host)
+        ).summary;
       /** A → B at `c` connections with the neighbour at 1 beside it. */
       const withNeighbour = async (label: string, url: string, c: number, target: BenchTarget) => {
         const [via, beside] = await Promise.all([
@@ -265,7 +342,12 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
           }
         if (jsCaller)
           try {
-            const { via, beside } = await withNeighbour('autoscale-js → helloworld (?call=helloworld.example)', `${kedge.gateway}/?call=helloworld.example`, c, jsCaller);
+            const { via, beside } = await withNeighbour(
+              'autoscale-js → helloworld (?call=helloworld.example)',
+              `${kedge.gateway}/?call=helloworld.example`,
+              c,
+              jsCaller,
+            );
             row.viaJsCaller = via;
             if (beside) row.neighbourDuringJs = beside;
           } catch (err) {
@@ -297,7 +379,13 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
       result.svgs[name] = opts.rel(join(opts.svgDir, name));
     }
     if (timeline) {
-      const files = await writeLoad(opts.outDir, `waiting-c${timeline.connections}`, timeline.r, timeline.instances, `sleeper (?ms=${opts.waitMs}), ${timeline.connections} connections, through kedge up`);
+      const files = await writeLoad(
+        opts.outDir,
+        `waiting-c${timeline.connections}`,
+        timeline.r,
+        timeline.instances,
+        `sleeper (?ms=${opts.waitMs}), ${timeline.connections} connections, through kedge up`,
+      );
       const name = `waiting-guest-c${timeline.connections}-timeline.svg`;
       await writeFile(join(opts.svgDir, name), await readFile(files[2]!));
       result.svgs[name] = opts.rel(join(opts.svgDir, name));
@@ -333,7 +421,12 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
 /** A second helloworld, `neighbour`, on the same node: what a service beside the callers sees. */
 async function startNeighbour(client: Client): Promise<BenchTarget> {
   const hello = await client.get<Service>('Service', 'example', 'helloworld');
-  await client.create<Service>({ apiVersion: hello.apiVersion, kind: 'Service', metadata: { name: 'neighbour', namespace: 'example' }, spec: hello.spec });
+  await client.create<Service>({
+    apiVersion: hello.apiVersion,
+    kind: 'Service',
+    metadata: { name: 'neighbour', namespace: 'example' },
+    spec: hello.spec,
+  });
   await waitServiceReady(client, 'example', 'neighbour', 60_000);
   return targetOfService(client, 'example', 'neighbour');
 }

@@ -19,7 +19,8 @@ export function register(program: Command): void {
     .option('--wait-timeout <seconds>', 'how long to wait for readiness; exit 1 when it passes', '60')
     .action(async (opts: { filename: string; dryRun?: boolean; wait: boolean; waitTimeout: string }) => {
       const timeoutSeconds = Number(opts.waitTimeout);
-      if (!(timeoutSeconds > 0)) throw new Error(`--wait-timeout: must be a number of seconds above 0, got "${opts.waitTimeout}"`);
+      if (!(timeoutSeconds > 0))
+        throw new Error(`--wait-timeout: must be a number of seconds above 0, got "${opts.waitTimeout}"`);
       const docs = await readManifests(opts.filename);
       // Everything is checked before anything is uploaded or stored.
       const images = await collectLocalImages(docs);
@@ -28,7 +29,8 @@ export function register(program: Command): void {
         for (const doc of docs) {
           // Whether process revisions are on is the server's config; the server checks that part.
           const err = validateResource(applyDefaults(doc.object), { features: { processRevisions: true } });
-          if (err) problems.push(...err.problems.map((p) => `${label(doc)}: ${p.path ? `${p.path}: ` : ''}${p.message}`));
+          if (err)
+            problems.push(...err.problems.map((p) => `${label(doc)}: ${p.path ? `${p.path}: ` : ''}${p.message}`));
           else process.stdout.write(`${label(doc)} valid (dry run)\n`);
         }
         if (problems.length) throw new Error(problems.join('\n'));

@@ -15,7 +15,9 @@ export function kubeconfig(api: string, token: string, caPem: string, namespace 
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'kedge', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    clusters: [
+      { name: 'kedge', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+    ],
     users: [{ name: 'kedge', user: { token } }],
     contexts: [{ name: 'kedge', context: { cluster: 'kedge', user: 'kedge', namespace } }],
     'current-context': 'kedge',
@@ -28,7 +30,10 @@ export function register(program: Command): void {
     .command('kubeconfig')
     .description('print a kubeconfig for kubectl: the API address and its token (keep it private: it allows writes)')
     .option('-n, --namespace <ns>', "the context's default namespace", 'default')
-    .option('--ca-file <file>', `the API's certificate (default: ${CERT_FILE} beside --token-file, else ${join(DEFAULT_DATA_DIR, CERT_FILE)})`)
+    .option(
+      '--ca-file <file>',
+      `the API's certificate (default: ${CERT_FILE} beside --token-file, else ${join(DEFAULT_DATA_DIR, CERT_FILE)})`,
+    )
     .action((opts: { namespace: string; caFile?: string }) => {
       const flags = program.opts() as GlobalFlags;
       const token = clientToken(flags);
@@ -42,7 +47,9 @@ export function register(program: Command): void {
       try {
         ca = readFileSync(caFile, 'utf8');
       } catch (err) {
-        throw new Error(`${caFile}: cannot read the API's certificate (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give --ca-file`);
+        throw new Error(
+          `${caFile}: cannot read the API's certificate (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give --ca-file`,
+        );
       }
       process.stdout.write(kubeconfig(flags.api, token, ca, opts.namespace));
     });

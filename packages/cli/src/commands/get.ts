@@ -42,37 +42,47 @@ export function register(program: Command): void {
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-l, --selector <selector>', 'label selector (a=b,c!=d)')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
-    .action(async (kindWord: string, name: string | undefined, opts: { namespace: string; allNamespaces?: boolean; selector?: string; output: string }) => {
-      const cluster = CLUSTER_WORDS[kindWord];
-      if (cluster) return void process.stdout.write(`${await getCluster(program.opts().api as string, cluster, opts.output)}\n`);
-      const client = connect(program.opts() as GlobalFlags);
-      const kinds = kindWord === 'all' ? ALL : [lookupKind(kindWord)];
-      if (!kinds[0])
-        throw new Error(`unknown resource type "${kindWord}" (try services, revisions, routes, configurations, kpa, sks, dm, all)`);
-      if (!['table', 'json', 'yaml'].includes(opts.output)) throw new Error(`--output: must be one of table, json, yaml`);
-      const ns = opts.allNamespaces ? undefined : opts.namespace;
-      const sections: string[] = [];
-      const dump: AnyResource[] = [];
-      for (const info of kinds as KindInfo[]) {
-        const items = name
-          ? [await client.get(info.kind, opts.namespace, name)]
-          : (await client.list(info.kind, ns, opts.selector)).items;
-        if (opts.output !== 'table') {
-          dump.push(...items);
-          continue;
+    .action(
+      async (
+        kindWord: string,
+        name: string | undefined,
+        opts: { namespace: string; allNamespaces?: boolean; selector?: string; output: string },
+      ) => {
+        const cluster = CLUSTER_WORDS[kindWord];
+        if (cluster)
+          return void process.stdout.write(`${await getCluster(program.opts().api as string, cluster, opts.output)}\n`);
+        const client = connect(program.opts() as GlobalFlags);
+        const kinds = kindWord === 'all' ? ALL : [lookupKind(kindWord)];
+        if (!kinds[0])
+          throw new Error(
+            `unknown resource type "${kindWord}" (try services, revisions, routes, configurations, kpa, sks, dm, all)`,
+          );
+        if (!['table', 'json', 'yaml'].includes(opts.output))
+          throw new Error(`--output: must be one of table, json, yaml`);
+        const ns = opts.allNamespaces ? undefined : opts.namespace;
+        const sections: string[] = [];
+        const dump: AnyResource[] = [];
+        for (const info of kinds as KindInfo[]) {
+          const items = name
+            ? [await client.get(info.kind, opts.namespace, name)]
+            : (await client.list(info.kind, ns, opts.selector)).items;
+          if (opts.output !== 'table') {
+            dump.push(...items);
+            continue;
+          }
+          if (items.length === 0) {
+            if (kindWord !== 'all') sections.push(`No resources found${ns ? ` in ${ns} namespace` : ''}.`);
+            continue;
+          }
+          sections.push(render(info, items, !!opts.allNamespaces, kindWord === 'all'));
         }
-        if (items.length === 0) {
-          if (kindWord !== 'all') sections.push(`No resources found${ns ? ` in ${ns} namespace` : ''}.`);
-          continue;
+        if (opts.output === 'table') {
+          if (sections.length === 0) sections.push(`No resources found${ns ? ` in ${ns} namespace` : ''}.`);
+          process.stdout.write(`${sections.join('\n\n')}\n`);
+          return;
         }
-        sections.push(render(info, items, !!opts.allNamespaces, kindWord === 'all'));
-      }
-      if (opts.output === 'table') {
-        if (sections.length === 0) sections.push(`No resources found${ns ? ` in ${ns} namespace` : ''}.`);
-        process.stdout.write(`${sections.join('\n\n')}\n`);
-        return;
-      }
-      const out = name && dump.length === 1 ? dump[0] : { apiVersion: 'v1', kind: 'List', items: dump };
-      process.stdout.write(opts.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : stringify(out));
-    });
+        const out = name && dump.length === 1 ? dump[0] : { apiVersion: 'v1', kind: 'List', items: dump };
+        process.stdout.write(opts.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : stringify(out));
+      },
+    );
 }

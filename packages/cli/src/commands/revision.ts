@@ -31,26 +31,33 @@ function describe(rev: Revision, route: { percent: number; tags: string[] } | un
     .filter(([k]) => k.startsWith('autoscaling.knative.dev/'))
     .map(([k, v]) => `${k.slice('autoscaling.knative.dev/'.length)}=${v}`)
     .join(', ');
-  return (
-    `${fields([
-      ['Name', rev.metadata.name],
-      ['Namespace', rev.metadata.namespace],
-      ['Age', age(rev.metadata.creationTimestamp, now)],
-      ['Image', c?.image],
-      ['Command', c?.command ? [...c.command, ...(c.args ?? [])].join(' ') : undefined],
-      ['Env', env],
-      ['Autoscaling', ann],
-      ['Concurrency', `Limit: ${rev.spec.containerConcurrency ?? 0}${rev.spec.timeoutSeconds ? `  Timeout: ${rev.spec.timeoutSeconds}s` : ''}`],
-      ['Service', rev.metadata.labels?.[SERVICE]],
-      ['Configuration', `${rev.metadata.labels?.[CONFIGURATION] ?? ''} (generation ${rev.metadata.labels?.[GENERATION] ?? '?'})`],
-      ['Traffic', route ? `${route.percent}%${route.tags.length ? ` #${route.tags.join(' #')}` : ''}` : '0%'],
-      ['Replicas', `${rev.status?.actualReplicas ?? 0}/${rev.status?.desiredReplicas ?? 0} (actual/desired)`],
-    ])}\n${describeConditions(rev, now)}`
-  );
+  return `${fields([
+    ['Name', rev.metadata.name],
+    ['Namespace', rev.metadata.namespace],
+    ['Age', age(rev.metadata.creationTimestamp, now)],
+    ['Image', c?.image],
+    ['Command', c?.command ? [...c.command, ...(c.args ?? [])].join(' ') : undefined],
+    ['Env', env],
+    ['Autoscaling', ann],
+    [
+      'Concurrency',
+      `Limit: ${rev.spec.containerConcurrency ?? 0}${rev.spec.timeoutSeconds ? `  Timeout: ${rev.spec.timeoutSeconds}s` : ''}`,
+    ],
+    ['Service', rev.metadata.labels?.[SERVICE]],
+    [
+      'Configuration',
+      `${rev.metadata.labels?.[CONFIGURATION] ?? ''} (generation ${rev.metadata.labels?.[GENERATION] ?? '?'})`,
+    ],
+    ['Traffic', route ? `${route.percent}%${route.tags.length ? ` #${route.tags.join(' #')}` : ''}` : '0%'],
+    ['Replicas', `${rev.status?.actualReplicas ?? 0}/${rev.status?.desiredReplicas ?? 0} (actual/desired)`],
+  ])}\n${describeConditions(rev, now)}`;
 }
 
 export function register(program: Command): void {
-  const revision = program.command('revision').alias('rev').description('inspect, scale and delete Revisions (kn revision …)');
+  const revision = program
+    .command('revision')
+    .alias('rev')
+    .description('inspect, scale and delete Revisions (kn revision …)');
 
   revision
     .command('list')
@@ -62,7 +69,9 @@ export function register(program: Command): void {
     .action(async (opts: { service?: string; namespace: string; allNamespaces?: boolean }) => {
       const client = connect(program.opts() as GlobalFlags);
       const ns = opts.allNamespaces ? undefined : opts.namespace;
-      const revs = (await client.list<Revision>('Revision', ns, opts.service ? `${SERVICE}=${opts.service}` : undefined)).items;
+      const revs = (
+        await client.list<Revision>('Revision', ns, opts.service ? `${SERVICE}=${opts.service}` : undefined)
+      ).items;
       if (!revs.length) {
         process.stdout.write(`No revisions found${ns ? ` in namespace '${ns}'` : ''}.\n`);
         return;
@@ -109,17 +118,22 @@ export function register(program: Command): void {
 
   revision
     .command('scale')
-    .description('admin verb: stop every instance now, bypassing the scale-to-zero grace period (the next request is a cold start; the autoscaler then decides as usual)')
+    .description(
+      'admin verb: stop every instance now, bypassing the scale-to-zero grace period (the next request is a cold start; the autoscaler then decides as usual)',
+    )
     .argument('<name>', 'revision name, e.g. helloworld-00001')
     .requiredOption('--to <n>', 'instance count (only 0: above zero the autoscaler decides)', (v) => {
-      if (v.trim() !== '0') throw new Error(`--to: only 0 is supported, got "${v}" (above zero the autoscaler decides)`);
+      if (v.trim() !== '0')
+        throw new Error(`--to: only 0 is supported, got "${v}" (above zero the autoscaler decides)`);
       return 0;
     })
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action(async (name: string, o: { to: number; namespace: string }) => {
       const client = connect(program.opts() as GlobalFlags);
       const reply = await scaleRevision(client, { namespace: o.namespace, revision: name }, o.to);
-      process.stdout.write(`revision ${o.namespace}/${name} scaled to ${o.to}${reply.stopped !== undefined ? ` (${reply.stopped} instance(s) stopped)` : ''}\n`);
+      process.stdout.write(
+        `revision ${o.namespace}/${name} scaled to ${o.to}${reply.stopped !== undefined ? ` (${reply.stopped} instance(s) stopped)` : ''}\n`,
+      );
     });
 
   revision

@@ -40,7 +40,8 @@ const MAIN_LISTENER: Partial<Record<RoleName, ListenerName>> = { api: 'api', gat
 const LISTEN_HELP: Partial<Record<RoleName, string>> = {
   api: 'API address (overrides --api-port; default 127.0.0.1); elsewhere every request needs the token and other machines must use https',
   gateway: 'request address, e.g. 0.0.0.0:8080 for public traffic (overrides --http-port; default 127.0.0.1)',
-  runner: "HTTP entry for other nodes' gateways (overrides --runner-port; default 127.0.0.1); serves only holders of the cluster token",
+  runner:
+    "HTTP entry for other nodes' gateways (overrides --runner-port; default 127.0.0.1); serves only holders of the cluster token",
 };
 
 /** `kedge api|gateway|runner|autoscaler --nats URL`: one role per process (docs/nats.md). */
@@ -57,8 +58,13 @@ export function register(program: Command): void {
       .option('--log-level <level>', 'debug, info, warn, error', process.env.KEDGE_LOG_LEVEL ?? 'info');
     if (role === 'runner') {
       cmd
-        .option('--node-id <id>', 'this runner node\'s id (default <hostname>-<pid>)')
-        .option('--runner-port <port>', 'HTTP entry remote gateways forward to (0 = any free port)', port('--runner-port'), DEFAULT_PORTS.runner)
+        .option('--node-id <id>', "this runner node's id (default <hostname>-<pid>)")
+        .option(
+          '--runner-port <port>',
+          'HTTP entry remote gateways forward to (0 = any free port)',
+          port('--runner-port'),
+          DEFAULT_PORTS.runner,
+        )
         .option('--capacity <n>', 'most instances this node hosts', positive('--capacity'))
         .option(
           '--gateway-url <url>',
@@ -73,14 +79,28 @@ export function register(program: Command): void {
     if (role === 'gateway') {
       cmd
         .option('--http-port <port>', 'request port (0 = any free port)', port('--http-port'), DEFAULT_PORTS.gateway)
-        .option('--https-port <port>', "HTTPS port for DomainMappings' TLS (off unless given; 0 = any free port)", port('--https-port'))
-        .option('--admin-port <port>', 'Prometheus /metrics port (0 = any free port)', port('--admin-port'), DEFAULT_PORTS.admin);
+        .option(
+          '--https-port <port>',
+          "HTTPS port for DomainMappings' TLS (off unless given; 0 = any free port)",
+          port('--https-port'),
+        )
+        .option(
+          '--admin-port <port>',
+          'Prometheus /metrics port (0 = any free port)',
+          port('--admin-port'),
+          DEFAULT_PORTS.admin,
+        );
     }
-    if (role === 'api') cmd.option('--api-port <port>', 'API port (0 = any free port)', port('--api-port'), DEFAULT_PORTS.api);
+    if (role === 'api')
+      cmd.option('--api-port <port>', 'API port (0 = any free port)', port('--api-port'), DEFAULT_PORTS.api);
     const listenHelp = LISTEN_HELP[role];
     if (listenHelp) cmd.option('--listen <host:port>', listenHelp, listenFlag('--listen'));
     if (role === 'gateway')
-      cmd.option('--admin-listen <host:port>', '/metrics address (overrides --admin-port; default 127.0.0.1)', listenFlag('--admin-listen'));
+      cmd.option(
+        '--admin-listen <host:port>',
+        '/metrics address (overrides --admin-port; default 127.0.0.1)',
+        listenFlag('--admin-listen'),
+      );
     if (role === 'gateway' || role === 'runner')
       cmd.option(
         '--advertise <url>',
@@ -95,7 +115,17 @@ export function register(program: Command): void {
       // The global --token-file (bin.ts); KEDGE_TOKEN / KEDGE_TOKEN_FILE are read by startRole.
       const tokenFile = (program.opts() as { tokenFile?: string }).tokenFile;
       if (tokenFile) opts.tokenFile = tokenFile;
-      for (const key of ['natsUser', 'natsPassword', 'natsToken', 'id', 'nodeId', 'dataDir', 'capacity', 'gatewayUrl', 'advertise'] as const) {
+      for (const key of [
+        'natsUser',
+        'natsPassword',
+        'natsToken',
+        'id',
+        'nodeId',
+        'dataDir',
+        'capacity',
+        'gatewayUrl',
+        'advertise',
+      ] as const) {
         if (flags[key] !== undefined) (opts as unknown as Record<string, unknown>)[key] = flags[key];
       }
       const ports: Partial<Record<ListenerName, number>> = {};
@@ -106,7 +136,8 @@ export function register(program: Command): void {
         api: flags.apiPort,
         runner: flags.runnerPort,
       };
-      for (const [name, value] of Object.entries(portFlags)) if (value !== undefined) ports[name as ListenerName] = value;
+      for (const [name, value] of Object.entries(portFlags))
+        if (value !== undefined) ports[name as ListenerName] = value;
       opts.ports = ports;
       const listen: Partial<Record<ListenerName, ListenAddress>> = {};
       const main = MAIN_LISTENER[role];
@@ -116,7 +147,9 @@ export function register(program: Command): void {
       const running = await startRole(opts);
       stopOnSignals({ name: role, logger, stop: () => running.stop() });
       // One parseable line on stdout: scripts and tests wait for it instead of sleeping.
-      const where = Object.entries(running.urls).map(([k, v]) => ` ${k}=${v}`).join('');
+      const where = Object.entries(running.urls)
+        .map(([k, v]) => ` ${k}=${v}`)
+        .join('');
       process.stdout.write(`kedge ${role} ready id=${running.id} node=${running.nodeId}${where}\n`);
     });
   }

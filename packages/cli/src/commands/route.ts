@@ -37,7 +37,12 @@ export function register(program: Command): void {
         return;
       }
       const headers = ['NAME', 'URL', 'READY'];
-      const rows = items.map((r) => [...(opts.allNamespaces ? [r.metadata.namespace] : []), r.metadata.name, r.status?.url, readyOf(r)[0]]);
+      const rows = items.map((r) => [
+        ...(opts.allNamespaces ? [r.metadata.namespace] : []),
+        r.metadata.name,
+        r.status?.url,
+        readyOf(r)[0],
+      ]);
       process.stdout.write(`${formatTable(opts.allNamespaces ? ['NAMESPACE', ...headers] : headers, rows)}\n`);
     });
 

@@ -60,23 +60,63 @@ async function kedge(...args: string[]): Promise<string> {
 
 describe('kedge service|revision|route (kn style) against a real API', () => {
   it('creates, updates, splits and tags traffic, describes and deletes', async () => {
-    const created = await kedge('service', 'create', 'hello', '--image', './hello.wasm', '--env', 'TARGET=Kedge', '--scale-max', '3', '-n', 'example');
-    expect(created).toBe("Service 'hello' created to latest revision 'hello-00001' is available at URL:\nhttp://hello.example.example.com\n");
+    const created = await kedge(
+      'service',
+      'create',
+      'hello',
+      '--image',
+      './hello.wasm',
+      '--env',
+      'TARGET=Kedge',
+      '--scale-max',
+      '3',
+      '-n',
+      'example',
+    );
+    expect(created).toBe(
+      "Service 'hello' created to latest revision 'hello-00001' is available at URL:\nhttp://hello.example.example.com\n",
+    );
     const svc1 = (await store.get<Service>('Service', 'example', 'hello'))!;
     const c = svc1.spec.template.spec.containers[0]!;
     expect(c.image).toMatch(/^hello\.wasm@sha256:[0-9a-f]{64}$/);
     expect(c.env).toEqual([{ name: 'TARGET', value: 'Kedge' }]);
     expect(svc1.spec.template.metadata?.annotations).toEqual({ 'autoscaling.knative.dev/max-scale': '3' });
 
-    const updated = await kedge('service', 'update', 'hello', '--env', 'TARGET=Two', '--revision-name', 'v2', '-n', 'example');
+    const updated = await kedge(
+      'service',
+      'update',
+      'hello',
+      '--env',
+      'TARGET=Two',
+      '--revision-name',
+      'v2',
+      '-n',
+      'example',
+    );
     expect(updated).toContain("Service 'hello' updated to latest revision 'hello-v2'");
 
-    const split = await kedge('service', 'update', 'hello', '--traffic', 'hello-00001=50,hello-v2=50', '--tag', 'hello-v2=candidate', '-n', 'example');
+    const split = await kedge(
+      'service',
+      'update',
+      'hello',
+      '--traffic',
+      'hello-00001=50,hello-v2=50',
+      '--tag',
+      'hello-v2=candidate',
+      '-n',
+      'example',
+    );
     expect(split).toContain('#candidate  hello-v2  http://candidate-hello.example.example.com');
     const svc = (await store.get<Service>('Service', 'example', 'hello'))!;
     expect(svc.status?.traffic).toEqual([
       { revisionName: 'hello-00001', latestRevision: false, percent: 50 },
-      { tag: 'candidate', revisionName: 'hello-v2', latestRevision: false, percent: 50, url: 'http://candidate-hello.example.example.com' },
+      {
+        tag: 'candidate',
+        revisionName: 'hello-v2',
+        latestRevision: false,
+        percent: 50,
+        url: 'http://candidate-hello.example.example.com',
+      },
     ]);
     expect(await store.list('Revision', { namespace: 'example' }).then((r) => r.items.length)).toBe(2);
 
@@ -84,7 +124,9 @@ describe('kedge service|revision|route (kn style) against a real API', () => {
     expect(described).toMatch(/^Name:\s+hello\nNamespace:\s+example\n/);
     expect(described).toMatch(/URL:\s+http:\/\/hello\.example\.example\.com\n/);
     expect(described).toContain('   50%  hello-00001');
-    expect(described).toContain('   50%  hello-v2 #candidate\n        URL:  http://candidate-hello.example.example.com');
+    expect(described).toContain(
+      '   50%  hello-v2 #candidate\n        URL:  http://candidate-hello.example.example.com',
+    );
     expect(described).toMatch(/\+\+ Ready/);
 
     const revs = await kedge('revision', 'list', '-s', 'hello', '-n', 'example');
@@ -101,18 +143,30 @@ describe('kedge service|revision|route (kn style) against a real API', () => {
     const route = await kedge('route', 'describe', 'hello', '-n', 'example');
     expect(route).toContain('Traffic Targets:');
     expect(route).toContain('URL:  http://candidate-hello.example.example.com');
-    expect(await kedge('route', 'list', '-n', 'example')).toMatch(/hello\s+http:\/\/hello\.example\.example\.com\s+True/);
-    expect(await kedge('service', 'list', '-n', 'example')).toMatch(/hello\s+http:\/\/hello\.example\.example\.com\s+hello-v2\s+\S+\s+3 OK \/ 3\s+True/);
+    expect(await kedge('route', 'list', '-n', 'example')).toMatch(
+      /hello\s+http:\/\/hello\.example\.example\.com\s+True/,
+    );
+    expect(await kedge('service', 'list', '-n', 'example')).toMatch(
+      /hello\s+http:\/\/hello\.example\.example\.com\s+hello-v2\s+\S+\s+3 OK \/ 3\s+True/,
+    );
 
-    expect(await kedge('service', 'delete', 'hello', '-n', 'example')).toBe("Service 'hello' successfully deleted in namespace 'example'.\n");
+    expect(await kedge('service', 'delete', 'hello', '-n', 'example')).toBe(
+      "Service 'hello' successfully deleted in namespace 'example'.\n",
+    );
     expect(await store.get('Revision', 'example', 'hello-v2')).toBeUndefined();
   });
 
   it('explains bad input before anything is stored', async () => {
-    await expect(kedge('service', 'create', 'x', '--image', './core.wasm')).rejects.toThrow(/not a WebAssembly component/);
-    await expect(kedge('service', 'create', 'x', '--image', './missing.wasm')).rejects.toThrow(/cannot read .*missing\.wasm/);
+    await expect(kedge('service', 'create', 'x', '--image', './core.wasm')).rejects.toThrow(
+      /not a WebAssembly component/,
+    );
+    await expect(kedge('service', 'create', 'x', '--image', './missing.wasm')).rejects.toThrow(
+      /cannot read .*missing\.wasm/,
+    );
     await expect(kedge('service', 'create', 'x')).rejects.toThrow(/--image: required/);
-    await expect(kedge('service', 'update', 'nope', '--env', 'A=1')).rejects.toThrow(/services.serving.knative.dev "nope" not found/);
+    await expect(kedge('service', 'update', 'nope', '--env', 'A=1')).rejects.toThrow(
+      /services.serving.knative.dev "nope" not found/,
+    );
     expect(await store.get('Service', 'default', 'x')).toBeUndefined();
   });
 

@@ -35,7 +35,11 @@ function count(flag: string, v: string | undefined): number | undefined {
 }
 
 /** Applies `K=V` (set) and `K-` (remove) edits to a map. */
-function editMap(map: Record<string, string> | undefined, edits: string[], flag: string): Record<string, string> | undefined {
+function editMap(
+  map: Record<string, string> | undefined,
+  edits: string[],
+  flag: string,
+): Record<string, string> | undefined {
   const out = { ...map };
   for (const e of edits) {
     if (e.endsWith('-') && !e.includes('=')) delete out[e.slice(0, -1)];
@@ -48,13 +52,21 @@ function editMap(map: Record<string, string> | undefined, edits: string[], flag:
  * Turns kn-style flags into the Service's desired state (both for create and update). Autoscaling
  * annotations go on the revision template only (Knative rejects them on the Service itself).
  */
-export async function applyFlags(svc: Service, f: TemplateFlags, upload: Client['uploadBlob'], updating: boolean): Promise<void> {
+export async function applyFlags(
+  svc: Service,
+  f: TemplateFlags,
+  upload: Client['uploadBlob'],
+  updating: boolean,
+): Promise<void> {
   const before = JSON.stringify(svc.spec.template);
   const tmpl = svc.spec.template;
   tmpl.metadata ??= {};
   const c = (tmpl.spec.containers[0] ??= { image: '' });
   if (f.image) c.image = await resolveImage(f.image, upload);
-  if (!c.image) throw new Error('--image: required (a ./file.wasm component, or an image reference for a process revision with --cmd)');
+  if (!c.image)
+    throw new Error(
+      '--image: required (a ./file.wasm component, or an image reference for a process revision with --cmd)',
+    );
   if (f.env.length) {
     const env = new Map((c.env ?? []).map((e) => [e.name, e] as const));
     for (const e of f.env) {
@@ -77,7 +89,11 @@ export async function applyFlags(svc: Service, f: TemplateFlags, upload: Client[
   const ann = editMap(tmpl.metadata.annotations, revAnn, '--annotation');
   if (ann) tmpl.metadata.annotations = ann;
   else delete tmpl.metadata.annotations;
-  const svcAnn = editMap(svc.metadata.annotations, f.annotation.filter((a) => !a.startsWith(AUTOSCALING)), '--annotation');
+  const svcAnn = editMap(
+    svc.metadata.annotations,
+    f.annotation.filter((a) => !a.startsWith(AUTOSCALING)),
+    '--annotation',
+  );
   if (svcAnn) svc.metadata.annotations = svcAnn;
   else delete svc.metadata.annotations;
   if (f.label.length) {
@@ -101,7 +117,10 @@ export async function applyFlags(svc: Service, f: TemplateFlags, upload: Client[
 
 function templateOptions(cmd: Command, imageRequired: boolean): Command {
   return cmd
-    .option('--image <path|ref>', `${imageRequired ? '(required) ' : ''}a ./file.wasm component (uploaded) or an image reference`)
+    .option(
+      '--image <path|ref>',
+      `${imageRequired ? '(required) ' : ''}a ./file.wasm component (uploaded) or an image reference`,
+    )
     .option('-e, --env <K=V>', 'environment variable (repeatable; K- removes)', collect, [])
     .option('-a, --annotation <K=V>', 'annotation for the service and revision (repeatable; K- removes)', collect, [])
     .option('-l, --label <K=V>', 'label for the service and revision (repeatable; K- removes)', collect, [])
@@ -111,7 +130,12 @@ function templateOptions(cmd: Command, imageRequired: boolean): Command {
     .option('--revision-name <name>', 'name of the new revision; prefixed with "<service>-" when it is not')
     .option('--cmd <command>', 'run a process instead of a component (process revision)')
     .option('--arg <arg>', 'argument for --cmd (repeatable)', collect, [])
-    .option('--traffic <REV=PCT>', 'traffic split: revision, tag or @latest = percent (repeatable, comma-separated)', collect, [])
+    .option(
+      '--traffic <REV=PCT>',
+      'traffic split: revision, tag or @latest = percent (repeatable, comma-separated)',
+      collect,
+      [],
+    )
     .option('--tag <REV=TAG>', 'tag a revision or @latest; it gets its own URL (repeatable)', collect, [])
     .option('--untag <TAG>', 'remove a tag (repeatable)', collect, [])
     .option('-n, --namespace <ns>', 'namespace', 'default')
@@ -133,7 +157,8 @@ async function report(apiUrl: string, svc: Service, verb: 'created' | 'updated',
     `Service '${name}' ${verb} to latest revision '${ready.status?.latestReadyRevisionName ?? ready.status?.latestCreatedRevisionName}' is available at URL:\n${ready.status?.url}\n`,
   );
   const tagged = (ready.status?.traffic ?? []).filter((t) => t.tag);
-  if (tagged.length) process.stdout.write(`Tags:\n${tagged.map((t) => `  #${t.tag}  ${t.revisionName}  ${t.url}`).join('\n')}\n`);
+  if (tagged.length)
+    process.stdout.write(`Tags:\n${tagged.map((t) => `  #${t.tag}  ${t.revisionName}  ${t.url}`).join('\n')}\n`);
 }
 
 async function update(client: Client, ns: string, name: string, opts: Opts): Promise<Service> {
@@ -156,7 +181,9 @@ function describe(svc: Service, revisions: Revision[], now = Date.now()): string
     ['Age', age(svc.metadata.creationTimestamp, now)],
     ['URL', st.url],
   ]);
-  const labels = Object.entries(svc.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+  const labels = Object.entries(svc.metadata.labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   if (labels) out += fields([['Labels', labels]]);
   out += '\nRevisions:\n';
   const traffic = st.traffic ?? [];
@@ -196,19 +223,26 @@ export function register(program: Command): void {
       } catch (err) {
         if (!(opts.force && err instanceof ApiError && err.status === 409)) throw err;
         const existing = await client.get<Service>('Service', opts.namespace, name);
-        await client.update({ ...svc, metadata: { ...svc.metadata, resourceVersion: existing.metadata.resourceVersion! } });
+        await client.update({
+          ...svc,
+          metadata: { ...svc.metadata, resourceVersion: existing.metadata.resourceVersion! },
+        });
         verb = 'updated';
       }
       await report(api(), svc, verb, opts);
     });
 
-  templateOptions(service.command('update').description('update a service (a changed template makes a new revision)').argument('<name>'), false).action(
-    async (name: string, opts: Opts) => {
-      const client = connect(program.opts() as GlobalFlags);
-      const svc = await update(client, opts.namespace, name, opts);
-      await report(api(), svc, 'updated', opts);
-    },
-  );
+  templateOptions(
+    service
+      .command('update')
+      .description('update a service (a changed template makes a new revision)')
+      .argument('<name>'),
+    false,
+  ).action(async (name: string, opts: Opts) => {
+    const client = connect(program.opts() as GlobalFlags);
+    const svc = await update(client, opts.namespace, name, opts);
+    await report(api(), svc, 'updated', opts);
+  });
 
   service
     .command('list')
@@ -224,7 +258,14 @@ export function register(program: Command): void {
         return;
       }
       const headers = ['NAME', 'URL', 'LATEST', 'AGE', 'CONDITIONS', 'READY', 'REASON'];
-      const rows = items.map((s) => [s.metadata.name, s.status?.url, s.status?.latestReadyRevisionName, age(s.metadata.creationTimestamp), conditionSummary(s), ...readyOf(s)]);
+      const rows = items.map((s) => [
+        s.metadata.name,
+        s.status?.url,
+        s.status?.latestReadyRevisionName,
+        age(s.metadata.creationTimestamp),
+        conditionSummary(s),
+        ...readyOf(s),
+      ]);
       process.stdout.write(
         `${formatTable(opts.allNamespaces ? ['NAMESPACE', ...headers] : headers, opts.allNamespaces ? rows.map((r, i) => [items[i]!.metadata.namespace, ...r]) : rows)}\n`,
       );
@@ -242,7 +283,8 @@ export function register(program: Command): void {
       if (opts.output === 'json') return void process.stdout.write(`${JSON.stringify(svc, null, 2)}\n`);
       if (opts.output === 'yaml') return void process.stdout.write(stringify(svc));
       if (opts.output) throw new Error('--output: must be json or yaml');
-      const revisions = (await client.list<Revision>('Revision', opts.namespace, `serving.knative.dev/service=${name}`)).items;
+      const revisions = (await client.list<Revision>('Revision', opts.namespace, `serving.knative.dev/service=${name}`))
+        .items;
       process.stdout.write(describe(svc, revisions));
     });
 
@@ -259,4 +301,3 @@ export function register(program: Command): void {
       }
     });
 }
-

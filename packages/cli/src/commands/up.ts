@@ -1,7 +1,14 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkGcConfig } from '@kedge/api';
-import { PROCESS_REVISIONS_FEATURE, SYSTEM_NAMESPACE, createLogger, redactNatsUrls, validateResource, type ConfigMap } from '@kedge/core';
+import {
+  PROCESS_REVISIONS_FEATURE,
+  SYSTEM_NAMESPACE,
+  createLogger,
+  redactNatsUrls,
+  validateResource,
+  type ConfigMap,
+} from '@kedge/core';
 import { applyObject, createClient, type GlobalFlags } from '../client.js';
 import { waitForService } from '../kn/wait.js';
 import { installSafetyNet } from '../roles/safety-net.js';
@@ -24,8 +31,14 @@ async function readConfigFile(file: string): Promise<ConfigMap[]> {
       throw new Error(`${where}: metadata.namespace: Knative's ConfigMaps live in ${SYSTEM_NAMESPACE}`);
     const cm = { ...(o as ConfigMap), metadata: { ...o.metadata, namespace: SYSTEM_NAMESPACE } };
     // Stored directly (not through the API), so checked here as the API's admission would.
-    const problems = [...(validateResource(cm)?.problems ?? []), ...(cm.metadata.name === 'config-gc' ? checkGcConfig(cm.data).problems.map((p) => ({ ...p, path: `data.${p.path}` })) : [])];
-    if (problems.length) throw new Error(problems.map((p) => `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
+    const problems = [
+      ...(validateResource(cm)?.problems ?? []),
+      ...(cm.metadata.name === 'config-gc'
+        ? checkGcConfig(cm.data).problems.map((p) => ({ ...p, path: `data.${p.path}` }))
+        : []),
+    ];
+    if (problems.length)
+      throw new Error(problems.map((p) => `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
     return cm;
   });
 }
@@ -56,22 +69,50 @@ export function register(program: Command): void {
     .command('up')
     .description('run every role in one process (gateway, activator, api, autoscaler, runner)')
     .option('--http-port <port>', 'gateway port', port('--http-port'), DEFAULT_PORTS.gateway)
-    .option('--https-port <port>', "gateway HTTPS port for DomainMappings' TLS (off unless given)", port('--https-port'))
+    .option(
+      '--https-port <port>',
+      "gateway HTTPS port for DomainMappings' TLS (off unless given)",
+      port('--https-port'),
+    )
     .option('--api-port <port>', 'API port', port('--api-port'), DEFAULT_PORTS.api)
-    .option('--runner-port <port>', "runner's HTTP entry (remote gateways, direct calls)", port('--runner-port'), DEFAULT_PORTS.runner)
+    .option(
+      '--runner-port <port>',
+      "runner's HTTP entry (remote gateways, direct calls)",
+      port('--runner-port'),
+      DEFAULT_PORTS.runner,
+    )
     .option('--admin-port <port>', 'Prometheus metrics (/metrics)', port('--admin-port'), DEFAULT_PORTS.admin)
-    .option('--listen <host:port>', 'gateway address, e.g. 0.0.0.0:8080 for public traffic (overrides --http-port)', listenFlag('--listen'))
+    .option(
+      '--listen <host:port>',
+      'gateway address, e.g. 0.0.0.0:8080 for public traffic (overrides --http-port)',
+      listenFlag('--listen'),
+    )
     .option(
       '--api-listen <host:port>',
       'API address (overrides --api-port); off loopback every request needs the token and other machines must use https',
       listenFlag('--api-listen'),
     )
-    .option('--runner-listen <host:port>', "runner's HTTP entry for other nodes' gateways (overrides --runner-port)", listenFlag('--runner-listen'))
+    .option(
+      '--runner-listen <host:port>',
+      "runner's HTTP entry for other nodes' gateways (overrides --runner-port)",
+      listenFlag('--runner-listen'),
+    )
     .option('--admin-listen <host:port>', 'metrics address (overrides --admin-port)', listenFlag('--admin-listen'))
     .option('--data-dir <dir>', 'where resources and components are stored', '.kedge')
-    .option('--config <file>', "YAML of ConfigMaps in knative-serving: Knative's (config-domain, config-autoscaler, config-defaults…) and Kedge's config-kedge-runner")
-    .option('--apply <file>', 'apply a manifest once ready (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--nats <url>', 'run every role on NATS (Bus = NATS core, Store = JetStream KV) instead of the in-process bus and SQLite')
+    .option(
+      '--config <file>',
+      "YAML of ConfigMaps in knative-serving: Knative's (config-domain, config-autoscaler, config-defaults…) and Kedge's config-kedge-runner",
+    )
+    .option(
+      '--apply <file>',
+      'apply a manifest once ready (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      '--nats <url>',
+      'run every role on NATS (Bus = NATS core, Store = JetStream KV) instead of the in-process bus and SQLite',
+    )
     .option('--nats-user <user>', 'NATS user (or KEDGE_NATS_USER)')
     .option('--nats-password <password>', 'NATS password (or KEDGE_NATS_PASSWORD)')
     .option('--nats-token <token>', 'NATS token (or KEDGE_NATS_TOKEN)')
@@ -100,7 +141,11 @@ export function register(program: Command): void {
         ...(opts.natsToken ? { natsToken: opts.natsToken } : {}),
       });
       // Writes to the API need this token; kedge finds it in <data-dir>/token, kubectl via `kedge config kubeconfig`.
-      const token = (await serverToken({ ...(flags.tokenFile ? { tokenFile: flags.tokenFile } : {}), dataDir: opts.dataDir, create: true }))!;
+      const token = (await serverToken({
+        ...(flags.tokenFile ? { tokenFile: flags.tokenFile } : {}),
+        dataDir: opts.dataDir,
+        create: true,
+      }))!;
       const { httpPort, httpsPort, apiPort, runnerPort, adminPort, dataDir } = opts;
       const kedge = await startEmbedded({
         dataDir,
@@ -121,7 +166,9 @@ export function register(program: Command): void {
         configMaps,
         backends,
         token,
-        ...((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE) ? { tlsDir: dirname(resolve((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE)!)) } : {}),
+        ...((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE)
+          ? { tlsDir: dirname(resolve((flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE)!)) }
+          : {}),
         ...(opts.allowProcessRevisions ? { features: { [PROCESS_REVISIONS_FEATURE]: 'enabled' } } : {}),
       });
       stopOnSignals({
@@ -131,7 +178,17 @@ export function register(program: Command): void {
         announce: (signal) => process.stderr.write(`\n${signal}: stopping Kedge (draining in-flight requests)…\n`),
       });
 
-      const out: string[] = [`Kedge is up.`, `  gateway  ${kedge.gatewayUrl}`, ...(kedge.gatewayHttpsUrl ? [`  https    ${kedge.gatewayHttpsUrl}`] : []), `  api      ${kedge.apiUrl}`, `  dashboard ${kedge.apiUrl}/dashboard`, `  runner   ${kedge.runnerUrl}`, `  metrics  ${kedge.adminUrl}/metrics`, `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`, tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir)];
+      const out: string[] = [
+        `Kedge is up.`,
+        `  gateway  ${kedge.gatewayUrl}`,
+        ...(kedge.gatewayHttpsUrl ? [`  https    ${kedge.gatewayHttpsUrl}`] : []),
+        `  api      ${kedge.apiUrl}`,
+        `  dashboard ${kedge.apiUrl}/dashboard`,
+        `  runner   ${kedge.runnerUrl}`,
+        `  metrics  ${kedge.adminUrl}/metrics`,
+        `  backend  ${backends.mode === 'nats' ? `NATS ${redactNatsUrls(opts.nats ?? '')}` : `embedded (SQLite in ${opts.dataDir})`}`,
+        tokenLine(flags.tokenFile ?? process.env.KEDGE_TOKEN_FILE, opts.dataDir),
+      ];
       if (manifests.length) {
         const client = createClient(kedge.apiUrl, { token, onWarning: (w) => process.stderr.write(`Warning: ${w}\n`) });
         await uploadLocalImages(images, client.uploadBlob);
@@ -141,7 +198,12 @@ export function register(program: Command): void {
           out.push(`  ${outcome.padEnd(8)} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
           if (o.kind === 'Service') {
             // Ready, as `kedge apply` waits for: the route serves it, or why it cannot is printed.
-            const ready = await waitForService(kedge.apiUrl, o.metadata.namespace, o.metadata.name, READY_TIMEOUT_MS).then(
+            const ready = await waitForService(
+              kedge.apiUrl,
+              o.metadata.namespace,
+              o.metadata.name,
+              READY_TIMEOUT_MS,
+            ).then(
               (svc) => svc.status?.url,
               (err: Error) => void out.push(`  not ready: ${err.message}`),
             );

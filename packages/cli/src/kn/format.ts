@@ -23,7 +23,7 @@ export function conditionSummary(o: AnyResource): string {
 
 export function readyOf(o: AnyResource): [string, string] {
   const c = getCondition(conditionsOf(o), 'Ready');
-  return [c?.status ?? 'Unknown', c && c.status !== 'True' ? c.reason ?? '' : ''];
+  return [c?.status ?? 'Unknown', c && c.status !== 'True' ? (c.reason ?? '') : ''];
 }
 
 /** The Conditions block of `kn … describe`: ++ True, !! False, ?? Unknown. */
@@ -31,10 +31,28 @@ export function describeConditions(o: AnyResource, now = Date.now()): string {
   const conds = conditionsOf(o);
   if (!conds.length) return 'Conditions:\n  (none yet)\n';
   const rows = conds.map((c) => {
-    const mark = c.status === 'True' ? '++' : c.status === 'False' ? (c.severity === 'Info' || c.severity === 'Warning' ? ' I' : '!!') : '??';
-    return [mark, c.type, age(c.lastTransitionTime, now), c.reason ?? '', c.status !== 'True' && c.message ? c.message : ''];
+    const mark =
+      c.status === 'True'
+        ? '++'
+        : c.status === 'False'
+          ? c.severity === 'Info' || c.severity === 'Warning'
+            ? ' I'
+            : '!!'
+          : '??';
+    return [
+      mark,
+      c.type,
+      age(c.lastTransitionTime, now),
+      c.reason ?? '',
+      c.status !== 'True' && c.message ? c.message : '',
+    ];
   });
-  const w = [2, Math.max(4, ...rows.map((r) => r[1]!.length)), Math.max(3, ...rows.map((r) => r[2]!.length)), Math.max(6, ...rows.map((r) => r[3]!.length))];
+  const w = [
+    2,
+    Math.max(4, ...rows.map((r) => r[1]!.length)),
+    Math.max(3, ...rows.map((r) => r[2]!.length)),
+    Math.max(6, ...rows.map((r) => r[3]!.length)),
+  ];
   const line = (r: string[]) =>
     `  ${r[0]!.padEnd(w[0]!)} ${r[1]!.padEnd(w[1]!)} ${r[2]!.padStart(w[2]!)} ${r[3]!.padEnd(w[3]!)}${r[4] ? ` ${r[4]}` : ''}`.trimEnd();
   return `Conditions:\n${line(['OK', 'TYPE', 'AGE', 'REASON', ''])}\n${rows.map(line).join('\n')}\n`;
@@ -43,7 +61,7 @@ export function describeConditions(o: AnyResource, now = Date.now()): string {
 /** One traffic line: `  50%  @latest (hello-00002) #candidate` plus the tag URL. */
 export function trafficLine(t: TrafficTarget): string {
   const pct = `${t.percent ?? 0}%`.padStart(4);
-  const who = t.latestRevision ? `@latest (${t.revisionName ?? '?'})` : t.revisionName ?? t.configurationName ?? '?';
+  const who = t.latestRevision ? `@latest (${t.revisionName ?? '?'})` : (t.revisionName ?? t.configurationName ?? '?');
   return `  ${pct}  ${who}${t.tag ? ` #${t.tag}` : ''}${t.url ? `\n        URL:  ${t.url}` : ''}`;
 }
 

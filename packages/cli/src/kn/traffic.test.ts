@@ -39,7 +39,13 @@ describe('kn traffic flags', () => {
     expect(() => editTraffic(undefined, { traffic: ['a=150'] })).toThrow(/percent must be an integer from 0 to 100/);
     expect(() => editTraffic(undefined, { traffic: ['a'] })).toThrow(/expected KEY=VALUE/);
     expect(() => editTraffic(undefined, { untag: ['x'] })).toThrow(/no traffic target is tagged "x"/);
-    expect(() => editTraffic([{ revisionName: 'a', percent: 100, tag: 't' }], { tag: ['b=t'] })).toThrow(/already used/);
-    expect(pairs(['a=1,b=2', 'c=3'], '--x')).toEqual([['a', '1'], ['b', '2'], ['c', '3']]);
+    expect(() => editTraffic([{ revisionName: 'a', percent: 100, tag: 't' }], { tag: ['b=t'] })).toThrow(
+      /already used/,
+    );
+    expect(pairs(['a=1,b=2', 'c=3'], '--x')).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', '3'],
+    ]);
   });
 });

@@ -4,7 +4,10 @@ import type { TrafficTarget } from '@kedge/core';
 export function pairs(values: string[] | undefined, flag: string): [string, string][] {
   const out: [string, string][] = [];
   for (const v of values ?? [])
-    for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const i = part.indexOf('=');
       if (i <= 0) throw new Error(`${flag}: expected KEY=VALUE, got "${part}"`);
       out.push([part.slice(0, i), part.slice(i + 1)]);
@@ -54,9 +57,12 @@ export function editTraffic(current: TrafficTarget[] | undefined, flags: Traffic
   }
 
   for (const [target, tag] of pairs(flags.tag, '--tag')) {
-    if (traffic.some((t) => t.tag === tag)) throw new Error(`--tag: tag "${tag}" is already used; remove it first with --untag ${tag}`);
+    if (traffic.some((t) => t.tag === tag))
+      throw new Error(`--tag: tag "${tag}" is already used; remove it first with --untag ${tag}`);
     const isLatest = target === LATEST;
-    const match = traffic.find((t) => !t.tag && (isLatest ? t.latestRevision && !t.revisionName : t.revisionName === target));
+    const match = traffic.find(
+      (t) => !t.tag && (isLatest ? t.latestRevision && !t.revisionName : t.revisionName === target),
+    );
     if (match) match.tag = tag;
     else traffic.push(isLatest ? { tag, latestRevision: true, percent: 0 } : { tag, revisionName: target, percent: 0 });
   }

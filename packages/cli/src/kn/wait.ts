@@ -56,7 +56,9 @@ export async function waitForReady<T extends AnyResource>(
     }
   } catch (err) {
     if (abort.signal.aborted)
-      throw new Error(`timeout: ${what} not ready after ${Math.round(timeoutMs / 1000)}s (see \`kubectl describe ${info.singular} ${name} -n ${ns}\`)`);
+      throw new Error(
+        `timeout: ${what} not ready after ${Math.round(timeoutMs / 1000)}s (see \`kubectl describe ${info.singular} ${name} -n ${ns}\`)`,
+      );
     throw err;
   } finally {
     clearTimeout(timer);

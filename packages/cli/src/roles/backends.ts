@@ -74,10 +74,17 @@ export async function connectBackends(opts: BackendOptions): Promise<Backends> {
       logger,
     });
   } catch (err) {
-    throw new Error(`--nats: cannot connect to ${redactNatsUrls(opts.nats)}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `--nats: cannot connect to ${redactNatsUrls(opts.nats)}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   try {
-    const store = await NatsStore.open(nc, { cacheDir: join(dataDir, 'blob-cache'), clock, logger, ownsConnection: false });
+    const store = await NatsStore.open(nc, {
+      cacheDir: join(dataDir, 'blob-cache'),
+      clock,
+      logger,
+      ownsConnection: false,
+    });
     const bus = new NatsBus(nc, { logger, ownsConnection: false });
     return {
       bus,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, MemoryBus, subjects, type ComponentHeartbeat, type NodeHeartbeat } from '@kedge/core';
-import { ClusterView, COMPONENTS_PATH, NODE_FORGET_AFTER_MS, NODES_PATH, type ComponentStatus, type NodeStatus } from './cluster-view.js';
+import {
+  ClusterView,
+  COMPONENTS_PATH,
+  NODE_FORGET_AFTER_MS,
+  NODES_PATH,
+  type ComponentStatus,
+  type NodeStatus,
+} from './cluster-view.js';
 
 const hb = (role: ComponentHeartbeat['role'], id: string, time: number, ready = true): ComponentHeartbeat => ({
   role,
@@ -40,7 +47,11 @@ describe('ClusterView', () => {
     await bus.flush();
     clock.advance(2_000);
     items = await get<ComponentStatus>(view, COMPONENTS_PATH);
-    expect(items.map((c) => `${c.id} ${c.status} ${c.ready}`)).toEqual(['a1 Lost false', 'g1 Running true', 'r1 Lost false']);
+    expect(items.map((c) => `${c.id} ${c.status} ${c.ready}`)).toEqual([
+      'a1 Lost false',
+      'g1 Running true',
+      'r1 Lost false',
+    ]);
     clock.advance(10 * 60_000);
     expect(await get(view, COMPONENTS_PATH)).toEqual([]);
     view.stop();
@@ -64,7 +75,10 @@ describe('ClusterView', () => {
     bus.publish(subjects.nodeHeartbeat, { ...node, nodeId: 'node-a', instances: {} });
     await bus.flush();
     const nodes = await get<NodeStatus>(view, NODES_PATH);
-    expect(nodes.map((n) => `${n.nodeId} ${n.status} ${n.capacity} ${n.instanceCount}`)).toEqual(['node-a Ready 50 0', 'node-b Ready 50 3']);
+    expect(nodes.map((n) => `${n.nodeId} ${n.status} ${n.capacity} ${n.instanceCount}`)).toEqual([
+      'node-a Ready 50 0',
+      'node-b Ready 50 3',
+    ]);
     expect(view.handle(new Request('http://api/apis/serving.knative.dev/v1/services'))).toBeUndefined();
     view.stop();
   });
@@ -89,7 +103,10 @@ describe('ClusterView', () => {
     };
     await beat('node-a', 'node-b');
     // node-a is killed (kill -9: no goodbye); node-b keeps beating every second.
-    const show = async () => (await get<NodeStatus>(view, NODES_PATH)).map((n) => `${n.nodeId} ${n.status} ${n.instanceCount} ${Object.keys(n.instances).length}`);
+    const show = async () =>
+      (await get<NodeStatus>(view, NODES_PATH)).map(
+        (n) => `${n.nodeId} ${n.status} ${n.instanceCount} ${Object.keys(n.instances).length}`,
+      );
     for (let s = 0; s < 4; s++) {
       clock.advance(1_000);
       await beat('node-b');

@@ -1,4 +1,11 @@
-import { subjects, type Bus, type Clock, type ComponentHeartbeat, type NodeHeartbeat, type Subscription } from '@kedge/core';
+import {
+  subjects,
+  type Bus,
+  type Clock,
+  type ComponentHeartbeat,
+  type NodeHeartbeat,
+  type Subscription,
+} from '@kedge/core';
 
 /** A heartbeat older than this marks the component or node Lost (three missed beats). */
 export const LOST_AFTER_MS = 3_000;
@@ -60,7 +67,12 @@ export class ClusterView {
         continue;
       }
       const lost = now - seen > LOST_AFTER_MS;
-      out.push({ ...hb, ready: hb.ready && !lost, status: lost ? 'Lost' : hb.ready ? 'Running' : 'NotReady', lastSeen: seen });
+      out.push({
+        ...hb,
+        ready: hb.ready && !lost,
+        status: lost ? 'Lost' : hb.ready ? 'Running' : 'NotReady',
+        lastSeen: seen,
+      });
     }
     const order = ['api', 'autoscaler', 'gateway', 'runner'];
     return out.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role) || a.id.localeCompare(b.id));

@@ -2,7 +2,14 @@ import { createApi, guardFetch } from '@kedge/api';
 import { createAutoscaler } from '@kedge/autoscaler';
 import { connInfoOf, createAdminApp, createGateway, sniCallback } from '@kedge/gateway';
 import { createRunner, type Runner } from '@kedge/runner';
-import { advertisedUrl, systemClock, type Clock, type ComponentHeartbeat, type ListenAddress, type Logger } from '@kedge/core';
+import {
+  advertisedUrl,
+  systemClock,
+  type Clock,
+  type ComponentHeartbeat,
+  type ListenAddress,
+  type Logger,
+} from '@kedge/core';
 import { isLoopback, serveFetch, type Served } from '../serve.js';
 import { loadOrCreateTlsIdentity } from '../tls.js';
 import type { Backends } from './backends.js';
@@ -96,7 +103,12 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
   const afterStops: (() => void)[] = [];
   let ready = false;
   let beats: { stop(): void; beat(): void }[] = [];
-  const listen = async (name: keyof typeof DEFAULT_PORTS, flag: string, fetch: (req: Request, env: unknown) => Promise<Response> | Response, tls?: Parameters<typeof serveFetch>[5]) => {
+  const listen = async (
+    name: keyof typeof DEFAULT_PORTS,
+    flag: string,
+    fetch: (req: Request, env: unknown) => Promise<Response> | Response,
+    tls?: Parameters<typeof serveFetch>[5],
+  ) => {
     const { host, port } = at(name);
     const served = await serveFetch(name, flag, fetch, port, host, tls);
     listeners.set(name, served);
@@ -110,7 +122,9 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
       // A last beat says NotReady, so `kedge get components` shows a stopping role at once.
       for (const b of beats) b.beat();
       // No new requests; those in flight get the drain period.
-      await Promise.all(['gateway', 'https'].map((name) => listeners.get(name as ListenerName)?.close(GATEWAY_DRAIN_MS)));
+      await Promise.all(
+        ['gateway', 'https'].map((name) => listeners.get(name as ListenerName)?.close(GATEWAY_DRAIN_MS)),
+      );
       for (const name of ['api', 'admin'] as const) await listeners.get(name)?.close();
       // Reverse start order. The runner drains while its HTTP entry still answers the requests that
       // remote gateways have in flight there (it refuses new ones, so they go elsewhere).
@@ -128,16 +142,34 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
     // The runner's HTTP entry opens first: its address is part of every endpoint it announces.
     let runnerFetch: Fetch | undefined;
     const runnerEntry = has('runner')
-      ? await listen('runner', '--runner-port', (req) => (runnerFetch ? runnerFetch(req) : Response.json({ error: 'starting' }, { status: 503 })))
+      ? await listen('runner', '--runner-port', (req) =>
+          runnerFetch ? runnerFetch(req) : Response.json({ error: 'starting' }, { status: 503 }),
+        )
       : undefined;
     // Guests' cluster-local calls go to this process's gateway in process when it has one.
     let localGateway: Fetch | undefined;
     const runner = runnerEntry
-      ? createRunnerRole(opts, clock, log('runner'), ids.runner, advertised('runner')!, token, () => localGateway, afterStops)
+      ? createRunnerRole(
+          opts,
+          clock,
+          log('runner'),
+          ids.runner,
+          advertised('runner')!,
+          token,
+          () => localGateway,
+          afterStops,
+        )
       : undefined;
     if (runner) runnerFetch = (req) => runner.fetch(req);
     const autoscaler = has('autoscaler')
-      ? createAutoscaler({ store, bus, clock, logger: log('autoscaler'), id: ids.autoscaler, ...(opts.discoveryMs !== undefined ? { discoveryMs: opts.discoveryMs } : {}) })
+      ? createAutoscaler({
+          store,
+          bus,
+          clock,
+          logger: log('autoscaler'),
+          id: ids.autoscaler,
+          ...(opts.discoveryMs !== undefined ? { discoveryMs: opts.discoveryMs } : {}),
+        })
       : undefined;
     const gateway = has('gateway')
       ? createGateway({
@@ -167,13 +199,18 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
       await startPart(roleStops, 'api', api);
       // The guard is outermost: the cluster view's paths get the same Host/Origin/token checks.
       const apiHost = at('api').host;
-      const guarded = guardFetch({ token, hosts: [apiHost], authenticateReads: !isLoopback(apiHost) }, view.wrap((req) => api.fetch(req)));
+      const guarded = guardFetch(
+        { token, hosts: [apiHost], authenticateReads: !isLoopback(apiHost) },
+        view.wrap((req) => api.fetch(req)),
+      );
       await listen('api', '--api-port', guarded, await loadOrCreateTlsIdentity(opts.tlsDir, [apiHost]));
     }
     if (gateway) {
       await listen('gateway', '--http-port', (req, env) => gateway.fetch(req, connInfoOf(env)));
       // Where the gateway listens, unless told otherwise (`--https-port` gives only the port).
-      const httpsAt = opts.listen?.https ?? (opts.ports?.https !== undefined ? { host: at('gateway').host, port: opts.ports.https } : undefined);
+      const httpsAt =
+        opts.listen?.https ??
+        (opts.ports?.https !== undefined ? { host: at('gateway').host, port: opts.ports.https } : undefined);
       if (httpsAt) {
         // TLS for mapped domains: each connection's certificate is picked by its server name (SNI).
         const handler = (req: Request, env: unknown) => gateway.fetch(req, connInfoOf(env));
@@ -219,7 +256,11 @@ function roleIds(nodeId: string, given: Partial<Record<RoleName, string>> = {}):
   return ids;
 }
 
-async function startPart(stops: { role: RoleName; stop: () => Promise<void> }[], role: RoleName, part: { start(): Promise<void>; stop(): Promise<void> }) {
+async function startPart(
+  stops: { role: RoleName; stop: () => Promise<void> }[],
+  role: RoleName,
+  part: { start(): Promise<void>; stop(): Promise<void> },
+) {
   await part.start();
   stops.push({ role, stop: () => part.stop() });
 }

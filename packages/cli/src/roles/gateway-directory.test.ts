@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, MemoryBus, subjects, type ComponentHeartbeat } from '@kedge/core';
 import { GatewayDirectory } from './gateway-directory.js';
 
-const beat = (role: ComponentHeartbeat['role'], id: string, nodeId: string, url: string | undefined, ready = true): ComponentHeartbeat => ({
+const beat = (
+  role: ComponentHeartbeat['role'],
+  id: string,
+  nodeId: string,
+  url: string | undefined,
+  ready = true,
+): ComponentHeartbeat => ({
   role,
   id,
   nodeId,
@@ -39,7 +45,12 @@ describe("GatewayDirectory: where a runner process sends its guests' service-to-
     bus.publish(subjects.componentHeartbeat, beat('gateway', 'gw-1', 'node-b', 'http://b1'));
     bus.publish(subjects.componentHeartbeat, beat('gateway', 'gw-2', 'node-c', 'http://c1'));
     await bus.flush();
-    expect([dir.pick(), dir.pick(), dir.pick(), dir.pick()].sort()).toEqual(['http://b1', 'http://b1', 'http://c1', 'http://c1']);
+    expect([dir.pick(), dir.pick(), dir.pick(), dir.pick()].sort()).toEqual([
+      'http://b1',
+      'http://b1',
+      'http://c1',
+      'http://c1',
+    ]);
     bus.publish(subjects.componentHeartbeat, beat('gateway', 'gw-local', 'node-a', 'http://a1'));
     await bus.flush();
     expect([dir.pick(), dir.pick(), dir.pick()]).toEqual(['http://a1', 'http://a1', 'http://a1']);

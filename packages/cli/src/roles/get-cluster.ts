@@ -27,7 +27,16 @@ export function componentsTable(items: ComponentStatus[], now: number): string {
   if (items.length === 0) return 'No components found (is any role running and connected to the same NATS?).';
   return formatTable(
     ['ROLE', 'ID', 'NODE', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'VERSION'],
-    items.map((c) => [c.role, c.id, c.nodeId, c.ready ? '1/1' : '0/1', c.status, c.restarts, age(now - c.startedAt), c.version]),
+    items.map((c) => [
+      c.role,
+      c.id,
+      c.nodeId,
+      c.ready ? '1/1' : '0/1',
+      c.status,
+      c.restarts,
+      age(now - c.startedAt),
+      c.version,
+    ]),
   );
 }
 
@@ -57,7 +66,9 @@ export async function getCluster(apiUrl: string, what: 'components' | 'nodes', o
     res = await fetch(`${base}${what === 'components' ? COMPONENTS_PATH : NODES_PATH}`);
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Error(`cannot reach the Kedge API at ${base} (${cause}); is \`kedge up\` or \`kedge api\` running? (--api / KEDGE_API)`);
+    throw new Error(
+      `cannot reach the Kedge API at ${base} (${cause}); is \`kedge up\` or \`kedge api\` running? (--api / KEDGE_API)`,
+    );
   }
   if (!res.ok) throw new Error(`${what}: the API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const body = (await res.json()) as { items: unknown[] };

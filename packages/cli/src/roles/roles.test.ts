@@ -24,7 +24,10 @@ afterAll(async () => {
  * Subscribes, and once the server has the subscription (flush), returns the promise of the first
  * heartbeat that satisfies pred: a beat published after this call returns cannot be missed.
  */
-async function nextHeartbeat(bus: NatsBus, pred: (h: ComponentHeartbeat) => boolean): Promise<{ next: Promise<ComponentHeartbeat> }> {
+async function nextHeartbeat(
+  bus: NatsBus,
+  pred: (h: ComponentHeartbeat) => boolean,
+): Promise<{ next: Promise<ComponentHeartbeat> }> {
   const next = new Promise<ComponentHeartbeat>((resolve) => {
     const sub = bus.subscribe<ComponentHeartbeat>(subjects.componentHeartbeat, (m) => {
       if (!pred(m.data)) return;
@@ -44,7 +47,12 @@ describe('connectBackends', () => {
     try {
       expect(nats.mode).toBe('nats');
       expect(embedded.mode).toBe('embedded');
-      const cm = await nats.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' }, data: {} });
+      const cm = await nats.store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x', namespace: 'y' },
+        data: {},
+      });
       expect((cm.metadata as { resourceVersion?: string }).resourceVersion).toMatch(/^\d+$/);
       await expect(nats.bus.request('nobody.here', 1, { timeoutMs: 1_000 })).rejects.toThrow(/no responders/);
     } finally {
@@ -58,26 +66,56 @@ describe('connectBackends', () => {
     const withUser = await startNatsServer({ jetstream: true, user: 'kedge', pass: 'pw' });
     const saved = process.env.KEDGE_NATS_TOKEN;
     try {
-      await expect(connectBackends({ nats: withToken.url, natsToken: 'wrong', dataDir: join(dir, 'a1'), logger: silentLogger })).rejects.toThrow(
-        /^--nats: cannot connect to .*: .*Authorization/i,
-      );
-      const byFlag = await connectBackends({ nats: withToken.url, natsToken: 's3cret-token', dataDir: join(dir, 'a2'), logger: silentLogger });
+      await expect(
+        connectBackends({ nats: withToken.url, natsToken: 'wrong', dataDir: join(dir, 'a1'), logger: silentLogger }),
+      ).rejects.toThrow(/^--nats: cannot connect to .*: .*Authorization/i);
+      const byFlag = await connectBackends({
+        nats: withToken.url,
+        natsToken: 's3cret-token',
+        dataDir: join(dir, 'a2'),
+        logger: silentLogger,
+      });
       await byFlag.close();
       process.env.KEDGE_NATS_TOKEN = 's3cret-token';
       const byEnv = await connectBackends({ nats: withToken.url, dataDir: join(dir, 'a3'), logger: silentLogger });
-      await byEnv.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' }, data: {} });
+      await byEnv.store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x', namespace: 'y' },
+        data: {},
+      });
       await byEnv.close();
       delete process.env.KEDGE_NATS_TOKEN;
-      const user = await connectBackends({ nats: withUser.url, natsUser: 'kedge', natsPassword: 'pw', dataDir: join(dir, 'a4'), logger: silentLogger });
+      const user = await connectBackends({
+        nats: withUser.url,
+        natsUser: 'kedge',
+        natsPassword: 'pw',
+        dataDir: join(dir, 'a4'),
+        logger: silentLogger,
+      });
       await user.close();
       // Credentials in the URL, as the nats CLI writes them; never repeated in an error.
       const inUrl = (cred: string, url: string) => url.replace('nats://', `nats://${cred}@`);
-      const tokenUrl = await connectBackends({ nats: inUrl('s3cret-token', withToken.url), dataDir: join(dir, 'a5'), logger: silentLogger });
+      const tokenUrl = await connectBackends({
+        nats: inUrl('s3cret-token', withToken.url),
+        dataDir: join(dir, 'a5'),
+        logger: silentLogger,
+      });
       await tokenUrl.close();
-      const userUrl = await connectBackends({ nats: inUrl('kedge:pw', withUser.url), dataDir: join(dir, 'a6'), logger: silentLogger });
+      const userUrl = await connectBackends({
+        nats: inUrl('kedge:pw', withUser.url),
+        dataDir: join(dir, 'a6'),
+        logger: silentLogger,
+      });
       await userUrl.close();
-      const bad = connectBackends({ nats: inUrl('kedge:wrong-pw', withUser.url), dataDir: join(dir, 'a7'), logger: silentLogger });
-      await expect(bad).rejects.toThrow(/^--nats: cannot connect to nats:\/\/\*\*\*@127\.0\.0\.1:\d+: .*Authorization/i);
+      const bad = connectBackends({
+        nats: inUrl('kedge:wrong-pw', withUser.url),
+        dataDir: join(dir, 'a7'),
+        logger: silentLogger,
+      });
+      await expect(bad).rejects.toThrow(
+        /^--nats: cannot connect to nats:\/\/\*\*\*@127\.0\.0\.1:\d+: .*Authorization/i,
+      );
       await expect(bad).rejects.not.toThrow(/wrong-pw/);
     } finally {
       if (saved === undefined) delete process.env.KEDGE_NATS_TOKEN;
@@ -88,26 +126,38 @@ describe('connectBackends', () => {
   });
 
   it('names the flag when NATS cannot be reached', async () => {
-    await expect(connectBackends({ nats: 'nats://127.0.0.1:1', dataDir: join(dir, 'b3'), logger: silentLogger })).rejects.toThrow(/^--nats: cannot connect/);
+    await expect(
+      connectBackends({ nats: 'nats://127.0.0.1:1', dataDir: join(dir, 'b3'), logger: silentLogger }),
+    ).rejects.toThrow(/^--nats: cannot connect/);
   });
 });
 
 describe('roles as processes (in-process here)', () => {
   it('requires --nats', async () => {
-    await expect(startRole({ role: 'gateway', nats: '', logger: silentLogger, token: TOKEN })).rejects.toThrow(/^--nats: /);
+    await expect(startRole({ role: 'gateway', nats: '', logger: silentLogger, token: TOKEN })).rejects.toThrow(
+      /^--nats: /,
+    );
   });
 
   it('requires the cluster token for runners and gateways, naming the flag', async () => {
     for (const role of ['runner', 'gateway'] as const)
-      await expect(startRole({ role, nats: server.url, logger: silentLogger, dataDir: join(dir, `no-token-${role}`) })).rejects.toThrow(
-        /^--token-file: .*KEDGE_TOKEN/,
-      );
+      await expect(
+        startRole({ role, nats: server.url, logger: silentLogger, dataDir: join(dir, `no-token-${role}`) }),
+      ).rejects.toThrow(/^--token-file: .*KEDGE_TOKEN/);
   });
 
   it('api and gateway heartbeat, and the api lists them as components', async () => {
     const watcher = await connectNatsBus({ servers: server.url });
     const { next: seenGateway } = await nextHeartbeat(watcher, (h) => h.role === 'gateway' && h.id === 'gw-1');
-    const api = await startRole({ role: 'api', nats: server.url, id: 'api-1', nodeId: 'n1', ports: { api: 0 }, dataDir: join(dir, 'api'), logger: silentLogger });
+    const api = await startRole({
+      role: 'api',
+      nats: server.url,
+      id: 'api-1',
+      nodeId: 'n1',
+      ports: { api: 0 },
+      dataDir: join(dir, 'api'),
+      logger: silentLogger,
+    });
     const gw = await startRole({
       role: 'gateway',
       nats: server.url,
@@ -121,12 +171,22 @@ describe('roles as processes (in-process here)', () => {
     try {
       const first = await seenGateway;
       // Its request address too: runner processes send their guests' service-to-service calls there.
-      expect(first).toMatchObject({ role: 'gateway', id: 'gw-1', nodeId: 'n2', ready: true, restarts: 0, url: gw.urls.gateway });
+      expect(first).toMatchObject({
+        role: 'gateway',
+        id: 'gw-1',
+        nodeId: 'n2',
+        ready: true,
+        restarts: 0,
+        url: gw.urls.gateway,
+      });
       // By the next beat the api process has certainly taken in the first one.
       await (await nextHeartbeat(watcher, (h) => h.id === 'gw-1' && h.time > first.time)).next;
       const res = await fetch(`${api.urls.api}${COMPONENTS_PATH}`);
       const items = ((await res.json()) as { items: ComponentStatus[] }).items;
-      expect(items.map((c) => `${c.role} ${c.id} ${c.nodeId} ${c.status}`)).toEqual(['api api-1 n1 Running', 'gateway gw-1 n2 Running']);
+      expect(items.map((c) => `${c.role} ${c.id} ${c.nodeId} ${c.status}`)).toEqual([
+        'api api-1 n1 Running',
+        'gateway gw-1 n2 Running',
+      ]);
       // The REST API itself is still served behind the cluster paths.
       const services = await fetch(`${api.urls.api}/apis/serving.knative.dev/v1/namespaces/default/services`);
       expect(services.status).toBe(200);
@@ -142,7 +202,15 @@ describe('roles as processes (in-process here)', () => {
   });
 
   it('counts restarts of a role instance with the same data dir', async () => {
-    const opts = { role: 'gateway' as const, nats: server.url, id: 'gw-r', ports: { gateway: 0, admin: 0 }, dataDir: join(dir, 'gw-r'), logger: silentLogger, token: TOKEN };
+    const opts = {
+      role: 'gateway' as const,
+      nats: server.url,
+      id: 'gw-r',
+      ports: { gateway: 0, admin: 0 },
+      dataDir: join(dir, 'gw-r'),
+      logger: silentLogger,
+      token: TOKEN,
+    };
     await (await startRole(opts)).stop();
     const watcher = await connectNatsBus({ servers: server.url });
     const { next: beat } = await nextHeartbeat(watcher, (h) => h.id === 'gw-r');

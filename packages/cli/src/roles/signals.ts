@@ -8,7 +8,13 @@ export const SHUTDOWN_TIMEOUT_MS = 30_000;
  * exits at once (the operator does not want to wait for the drain). `kedge up` and the single-role
  * commands behave the same.
  */
-export function stopOnSignals(opts: { name: string; logger: Logger; stop: () => Promise<void>; announce?: (signal: string) => void; timeoutMs?: number }): void {
+export function stopOnSignals(opts: {
+  name: string;
+  logger: Logger;
+  stop: () => Promise<void>;
+  announce?: (signal: string) => void;
+  timeoutMs?: number;
+}): void {
   let stopping = false;
   const onSignal = async (signal: string) => {
     if (stopping) {

@@ -59,7 +59,10 @@ export interface RunningRole {
 
 /** Starts one Kedge role in this process on NATS (`kedge api|gateway|runner|autoscaler --nats …`). */
 export async function startRole(opts: RoleOptions): Promise<RunningRole> {
-  if (!opts.nats) throw new Error('--nats: a NATS URL is required to run a single role (e.g. nats://127.0.0.1:4222), or set KEDGE_NATS_URL');
+  if (!opts.nats)
+    throw new Error(
+      '--nats: a NATS URL is required to run a single role (e.g. nats://127.0.0.1:4222), or set KEDGE_NATS_URL',
+    );
   const nodeId = opts.nodeId ?? `${hostname()}-${process.pid}`;
   const id = opts.id ?? (opts.role === 'runner' ? nodeId : `${opts.role}-${nodeId}`);
   const dataDir = resolve(opts.dataDir ?? join('.kedge', `${opts.role}-${id}`));
@@ -94,11 +97,21 @@ export async function startRole(opts: RoleOptions): Promise<RunningRole> {
     host: opts.host ?? '127.0.0.1',
     ...(opts.ports ? { ports: opts.ports } : {}),
     ...(opts.listen ? { listen: opts.listen } : {}),
-    ...(opts.advertise && (opts.role === 'runner' || opts.role === 'gateway') ? { advertise: { [opts.role]: opts.advertise } } : {}),
+    ...(opts.advertise && (opts.role === 'runner' || opts.role === 'gateway')
+      ? { advertise: { [opts.role]: opts.advertise } }
+      : {}),
     ...(token ? { token } : {}),
     tlsDir: sharedFile ? dirname(resolve(sharedFile)) : dataDir,
     ...(opts.capacity !== undefined ? { capacity: opts.capacity } : {}),
     ...(opts.gatewayUrl ? { gatewayUrl: opts.gatewayUrl } : {}),
   });
-  return { role: opts.role, id, nodeId, urls: composed.urls, backends, ...(token ? { token } : {}), stop: () => composed.stop() };
+  return {
+    role: opts.role,
+    id,
+    nodeId,
+    urls: composed.urls,
+    backends,
+    ...(token ? { token } : {}),
+    stop: () => composed.stop(),
+  };
 }

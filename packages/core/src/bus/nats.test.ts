@@ -63,7 +63,10 @@ describe('NatsBus against a restarted nats-server', () => {
       await server.restart();
       // The request succeeds once both clients are back and the subscriptions were re-sent.
       for (;;) {
-        const ok = await pub.request('restart.ping', null, { timeoutMs: 500 }).then(() => true, () => false);
+        const ok = await pub.request('restart.ping', null, { timeoutMs: 500 }).then(
+          () => true,
+          () => false,
+        );
         if (ok) break;
       }
       const arrived = new Promise<void>((r) => (wake = r));

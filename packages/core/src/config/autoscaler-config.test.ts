@@ -71,13 +71,20 @@ describe('parseAutoscalerConfig: the ranges Knative enforces', () => {
 
 describe('config-autoscaler at admission', () => {
   const cm = (data: Record<string, string>): ConfigMap =>
-    ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-autoscaler', namespace: 'knative-serving' }, data }) as ConfigMap;
+    ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-autoscaler', namespace: 'knative-serving' },
+      data,
+    }) as ConfigMap;
 
   it.each(REFUSED)('names data.%s', (key, data) => {
     expect(validateResource(cm(data))?.problems.map((p) => p.path)).toContain(`data.${key}`);
   });
 
   it('says what the range is', () => {
-    expect(validateResource(cm({ 'panic-threshold-percentage': '-1' }))?.message).toContain('must be in [110, 1000] interval');
+    expect(validateResource(cm({ 'panic-threshold-percentage': '-1' }))?.message).toContain(
+      'must be in [110, 1000] interval',
+    );
   });
 });

@@ -6,7 +6,10 @@ import { KPA_CLASS } from '../resources/validation/annotations.js';
 function parseDuration(input: string): number {
   const s = input.trim();
   const ms = parseGoDuration(s);
-  if (ms === undefined) throw new Error(/^[+-]?(\d+\.?\d*|\.\d+)$/.test(s) ? `missing unit in duration "${input}"` : `invalid duration "${input}"`);
+  if (ms === undefined)
+    throw new Error(
+      /^[+-]?(\d+\.?\d*|\.\d+)$/.test(s) ? `missing unit in duration "${input}"` : `invalid duration "${input}"`,
+    );
   // Go durations are whole nanoseconds; rounding here keeps `1.1s` from becoming 1.1000000000000001.
   return Math.round(ms * 1e6) / 1e9;
 }
@@ -40,7 +43,6 @@ export interface AutoscalerConfig {
   maxScale: number;
   maxScaleLimit: number;
 }
-
 
 /** Smallest target a revision may aim for (Knative's TargetMin). */
 export const TARGET_MIN = 0.01;
@@ -162,11 +164,21 @@ export function parseAutoscalerConfig(data: Record<string, string> = {}): Autosc
     const raw = data[key];
     if (raw === undefined) continue;
     switch (kind) {
-      case 'float': out[field] = parseFloatStrict(raw, key); break;
-      case 'int32': out[field] = parseInt32Strict(raw, key); break;
-      case 'duration': out[field] = parseDurationStrict(raw, key); break;
-      case 'bool': out[field] = parseBoolStrict(raw, key); break;
-      case 'string': out[field] = raw.trim(); break;
+      case 'float':
+        out[field] = parseFloatStrict(raw, key);
+        break;
+      case 'int32':
+        out[field] = parseInt32Strict(raw, key);
+        break;
+      case 'duration':
+        out[field] = parseDurationStrict(raw, key);
+        break;
+      case 'bool':
+        out[field] = parseBoolStrict(raw, key);
+        break;
+      case 'string':
+        out[field] = raw.trim();
+        break;
     }
   }
   // Legacy: (0, 1] is already a fraction, larger values are percentages.
@@ -186,11 +198,17 @@ export function validateAutoscalerConfig(c: AutoscalerConfig): void {
   if (!wholeSeconds(c.scaleDownDelay))
     fail('scale-down-delay', `${formatDuration(c.scaleDownDelay)} must be specified with at most second precision`);
   if (c.scaleToZeroPodRetentionPeriod < 0)
-    fail('scale-to-zero-pod-retention-period', `cannot be negative, was: ${formatDuration(c.scaleToZeroPodRetentionPeriod)}`);
+    fail(
+      'scale-to-zero-pod-retention-period',
+      `cannot be negative, was: ${formatDuration(c.scaleToZeroPodRetentionPeriod)}`,
+    );
   if (c.targetBurstCapacity < 0 && c.targetBurstCapacity !== -1)
     fail('target-burst-capacity', `must be either non-negative or -1 (for unlimited), was: ${c.targetBurstCapacity}`);
   if (c.containerConcurrencyTargetPercentage <= 0 || c.containerConcurrencyTargetPercentage > 1)
-    fail('container-concurrency-target-percentage', `${c.containerConcurrencyTargetPercentage} is outside of valid range of (0, 100]`);
+    fail(
+      'container-concurrency-target-percentage',
+      `${c.containerConcurrencyTargetPercentage} is outside of valid range of (0, 100]`,
+    );
   const target = c.containerConcurrencyTargetPercentage * c.containerConcurrencyTargetDefault;
   if (target < TARGET_MIN)
     fail(
@@ -198,7 +216,10 @@ export function validateAutoscalerConfig(c: AutoscalerConfig): void {
       `container-concurrency-target-percentage and container-concurrency-target-default yield target concurrency of ${target}, can't be less than ${TARGET_MIN}`,
     );
   if (c.requestsPerSecondTargetDefault < TARGET_MIN)
-    fail('requests-per-second-target-default', `must be at least ${TARGET_MIN}, was: ${c.requestsPerSecondTargetDefault}`);
+    fail(
+      'requests-per-second-target-default',
+      `must be at least ${TARGET_MIN}, was: ${c.requestsPerSecondTargetDefault}`,
+    );
   if (c.activatorCapacity < 1) fail('activator-capacity', `${c.activatorCapacity}, must be at least 1`);
   if (c.maxScaleUpRate <= 1) fail('max-scale-up-rate', `${c.maxScaleUpRate}, must be greater than 1.0`);
   if (c.maxScaleDownRate <= 1) fail('max-scale-down-rate', `${c.maxScaleDownRate}, must be greater than 1.0`);
@@ -210,14 +231,24 @@ export function validateAutoscalerConfig(c: AutoscalerConfig): void {
     fail('panic-window-percentage', `${c.panicWindowPercentage}, must be in [1, 100] interval`);
   // Kedge's addition: Knative checks this range only on the revision annotation, but a cluster value
   // below 100 % puts every revision in panic all the time and a huge one never, so the key gets it too.
-  if (c.panicThresholdPercentage < PANIC_THRESHOLD_PERCENTAGE_MIN || c.panicThresholdPercentage > PANIC_THRESHOLD_PERCENTAGE_MAX)
-    fail('panic-threshold-percentage', `${c.panicThresholdPercentage}, must be in [${PANIC_THRESHOLD_PERCENTAGE_MIN}, ${PANIC_THRESHOLD_PERCENTAGE_MAX}] interval`);
+  if (
+    c.panicThresholdPercentage < PANIC_THRESHOLD_PERCENTAGE_MIN ||
+    c.panicThresholdPercentage > PANIC_THRESHOLD_PERCENTAGE_MAX
+  )
+    fail(
+      'panic-threshold-percentage',
+      `${c.panicThresholdPercentage}, must be in [${PANIC_THRESHOLD_PERCENTAGE_MIN}, ${PANIC_THRESHOLD_PERCENTAGE_MAX}] interval`,
+    );
   if (c.initialScale < 0 || (c.initialScale === 0 && !c.allowZeroInitialScale))
-    fail('initial-scale', `${c.initialScale}, must be at least 0 (or at least 1 when allow-zero-initial-scale is false)`);
+    fail(
+      'initial-scale',
+      `${c.initialScale}, must be at least 0 (or at least 1 when allow-zero-initial-scale is false)`,
+    );
   if (c.minScale < 0) fail('min-scale', `${c.minScale}, must be at least 0`);
   const minMaxScale = c.maxScaleLimit > 0 ? 1 : 0;
   if (c.maxScale < minMaxScale || (c.maxScaleLimit > 0 && c.maxScale > c.maxScaleLimit))
     fail('max-scale', `${c.maxScale}, must be in [${minMaxScale}, max-scale-limit(${c.maxScaleLimit})] range`);
   if (c.maxScaleLimit < 0) fail('max-scale-limit', `${c.maxScaleLimit}, must be at least 0`);
-  if (c.maxScale > 0 && c.minScale > c.maxScale) fail('min-scale', `min-scale (${c.minScale}) must be less than or equal to max-scale (${c.maxScale})`);
+  if (c.maxScale > 0 && c.minScale > c.maxScale)
+    fail('min-scale', `min-scale (${c.minScale}) must be less than or equal to max-scale (${c.maxScale})`);
 }

@@ -8,7 +8,11 @@ describe('parseAutoscalerValidationConfig (config-autoscaler subset)', () => {
   });
   it('reads the keys', () => {
     expect(
-      parseAutoscalerValidationConfig({ 'pod-autoscaler-class': 'hpa.autoscaling.knative.dev', 'max-scale-limit': '10', 'allow-zero-initial-scale': 'True' }),
+      parseAutoscalerValidationConfig({
+        'pod-autoscaler-class': 'hpa.autoscaling.knative.dev',
+        'max-scale-limit': '10',
+        'allow-zero-initial-scale': 'True',
+      }),
     ).toEqual({ podAutoscalerClass: 'hpa.autoscaling.knative.dev', maxScaleLimit: 10, allowZeroInitialScale: true });
   });
   it.each([

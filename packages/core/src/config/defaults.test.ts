@@ -59,23 +59,65 @@ describe('parseDefaultsConfig (config-defaults)', () => {
   });
 
   it('ignores unknown keys and _example', () => {
-    expect(parseDefaultsConfig({ _example: 'revision-timeout-seconds: x', 'something-else': 'x' }).revisionTimeoutSeconds).toBe(300);
+    expect(
+      parseDefaultsConfig({ _example: 'revision-timeout-seconds: x', 'something-else': 'x' }).revisionTimeoutSeconds,
+    ).toBe(300);
   });
 
   it.each([
     ['not an int', { 'revision-timeout-seconds': 'abc' }, ['revision-timeout-seconds'], 'invalid value: abc'],
     ['float', { 'container-concurrency': '1.5' }, ['container-concurrency'], 'invalid value: 1.5'],
-    ['bad bool', { 'allow-container-concurrency-zero': 'maybe' }, ['allow-container-concurrency-zero'], 'invalid value: maybe'],
+    [
+      'bad bool',
+      { 'allow-container-concurrency-zero': 'maybe' },
+      ['allow-container-concurrency-zero'],
+      'invalid value: maybe',
+    ],
     ['bad quantity', { 'revision-memory-limit': 'big' }, ['revision-memory-limit'], 'invalid value: big'],
-    ['timeout above max', { 'revision-timeout-seconds': '700' }, ['revision-timeout-seconds'], 'revision-timeout-seconds (700) cannot be greater than max-revision-timeout-seconds (600)'],
-    ['response-start above timeout', { 'revision-response-start-timeout-seconds': '400' }, ['revision-response-start-timeout-seconds'], 'cannot be greater than revision-timeout-seconds (300)'],
-    ['idle above timeout', { 'revision-idle-timeout-seconds': '301' }, ['revision-idle-timeout-seconds'], 'cannot be greater than revision-timeout-seconds (300)'],
+    [
+      'timeout above max',
+      { 'revision-timeout-seconds': '700' },
+      ['revision-timeout-seconds'],
+      'revision-timeout-seconds (700) cannot be greater than max-revision-timeout-seconds (600)',
+    ],
+    [
+      'response-start above timeout',
+      { 'revision-response-start-timeout-seconds': '400' },
+      ['revision-response-start-timeout-seconds'],
+      'cannot be greater than revision-timeout-seconds (300)',
+    ],
+    [
+      'idle above timeout',
+      { 'revision-idle-timeout-seconds': '301' },
+      ['revision-idle-timeout-seconds'],
+      'cannot be greater than revision-timeout-seconds (300)',
+    ],
     ['negative timeout', { 'revision-timeout-seconds': '-1' }, ['revision-timeout-seconds'], 'expected 0 <= -1'],
-    ['max-limit 0', { 'container-concurrency-max-limit': '0' }, ['container-concurrency-max-limit'], 'expected 1 <= 0 <= 2147483647'],
-    ['cc above max-limit', { 'container-concurrency': '2000' }, ['container-concurrency'], 'expected 0 <= 2000 <= 1000'],
+    [
+      'max-limit 0',
+      { 'container-concurrency-max-limit': '0' },
+      ['container-concurrency-max-limit'],
+      'expected 1 <= 0 <= 2147483647',
+    ],
+    [
+      'cc above max-limit',
+      { 'container-concurrency': '2000' },
+      ['container-concurrency'],
+      'expected 0 <= 2000 <= 1000',
+    ],
     ['cc negative', { 'container-concurrency': '-1' }, ['container-concurrency'], 'expected 0 <= -1 <= 1000'],
-    ['unsupported template', { 'container-name-template': '{{.Namespace}}' }, ['container-name-template'], 'supports only {{.Name}}'],
-    ['all parse errors at once', { 'revision-timeout-seconds': 'x', 'container-concurrency': 'y' }, ['container-concurrency', 'revision-timeout-seconds'], 'invalid value'],
+    [
+      'unsupported template',
+      { 'container-name-template': '{{.Namespace}}' },
+      ['container-name-template'],
+      'supports only {{.Name}}',
+    ],
+    [
+      'all parse errors at once',
+      { 'revision-timeout-seconds': 'x', 'container-concurrency': 'y' },
+      ['container-concurrency', 'revision-timeout-seconds'],
+      'invalid value',
+    ],
   ] as const)('%s', (_n, data, paths, msg) => {
     const ps = problemsOf(data as Record<string, string>);
     expect(ps.map((p) => p.path).sort()).toEqual([...paths]);
@@ -83,6 +125,8 @@ describe('parseDefaultsConfig (config-defaults)', () => {
   });
 
   it('error message names the key', () => {
-    expect(() => parseDefaultsConfig({ 'revision-timeout-seconds': 'abc' })).toThrow('revision-timeout-seconds: invalid value: abc');
+    expect(() => parseDefaultsConfig({ 'revision-timeout-seconds': 'abc' })).toThrow(
+      'revision-timeout-seconds: invalid value: abc',
+    );
   });
 });

@@ -77,9 +77,15 @@ export function parseDefaultsConfig(data: Record<string, string> | undefined): D
     else cfg[field] = raw;
   }
   // Unset means "as long as the request may take", i.e. the revision timeout.
-  if (!has('revision-response-start-timeout-seconds')) cfg.revisionResponseStartTimeoutSeconds = cfg.revisionTimeoutSeconds;
+  if (!has('revision-response-start-timeout-seconds'))
+    cfg.revisionResponseStartTimeoutSeconds = cfg.revisionTimeoutSeconds;
 
-  for (const key of ['revision-timeout-seconds', 'max-revision-timeout-seconds', 'revision-response-start-timeout-seconds', 'revision-idle-timeout-seconds'] as const) {
+  for (const key of [
+    'revision-timeout-seconds',
+    'max-revision-timeout-seconds',
+    'revision-response-start-timeout-seconds',
+    'revision-idle-timeout-seconds',
+  ] as const) {
     const v = cfg[INT_KEYS[key]] ?? 0;
     if (v < 0 && has(key)) bad(key, MSG.bounds(v, 0, MAX_INT32));
   }

@@ -9,13 +9,18 @@ describe('parseDomainConfig (config-domain)', () => {
   });
 
   it('reads a default domain and selectors', () => {
-    expect(parseDomainConfig({ 'kedge.dev': '', 'internal.kedge.dev': 'selector:\n  app: secret\n', _example: 'ignored' })).toEqual({
+    expect(
+      parseDomainConfig({ 'kedge.dev': '', 'internal.kedge.dev': 'selector:\n  app: secret\n', _example: 'ignored' }),
+    ).toEqual({
       domains: { 'kedge.dev': {}, 'internal.kedge.dev': { app: 'secret' } },
     });
   });
 
   it('adds example.com when every entry has a selector', () => {
-    expect(parseDomainConfig({ 'prod.example.org': 'selector:\n  env: prod' }).domains).toEqual({ 'prod.example.org': { env: 'prod' }, 'example.com': {} });
+    expect(parseDomainConfig({ 'prod.example.org': 'selector:\n  env: prod' }).domains).toEqual({
+      'prod.example.org': { env: 'prod' },
+      'example.com': {},
+    });
   });
 
   it.each([
@@ -70,6 +75,8 @@ describe('hosts and URLs', () => {
   it('cluster-local routes get svc.cluster.local URLs', () => {
     const local = { metadata: { ...route.metadata, labels: { 'networking.knative.dev/visibility': 'cluster-local' } } };
     expect(routeUrl(local)).toBe('http://hello.default.svc.cluster.local');
-    expect(tagUrl('v1', local, parseDomainConfig({ 'kedge.dev': '' }))).toBe('http://v1-hello.default.svc.cluster.local');
+    expect(tagUrl('v1', local, parseDomainConfig({ 'kedge.dev': '' }))).toBe(
+      'http://v1-hello.default.svc.cluster.local',
+    );
   });
 });

@@ -64,7 +64,7 @@ type Labelled = { metadata?: { labels?: Record<string, string> } } | Record<stri
 function labelsOf(x: Labelled): Record<string, string> {
   if (!x) return {};
   const meta = (x as { metadata?: unknown }).metadata;
-  if (meta && typeof meta === 'object') return ((meta as { labels?: Record<string, string> }).labels ?? {});
+  if (meta && typeof meta === 'object') return (meta as { labels?: Record<string, string> }).labels ?? {};
   return x as Record<string, string>;
 }
 

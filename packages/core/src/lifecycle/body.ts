@@ -18,7 +18,10 @@ export interface BodyHooks {
  * in-flight count) is held until then. Pulls only when its own reader asks (no read-ahead), so a
  * client that stops reading stops the instance's body too.
  */
-export function trackBody(reader: ReadableStreamDefaultReader<Uint8Array>, hooks: BodyHooks): ReadableStream<Uint8Array> {
+export function trackBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  hooks: BodyHooks,
+): ReadableStream<Uint8Array> {
   let ended = false;
   let pending = hooks.pending;
   let stopListening: (() => void) | undefined;

@@ -27,9 +27,13 @@ export class Deadlines {
     private readonly settings: DeadlineSettings,
     private readonly onFire: (timeout: RequestTimeout) => void,
   ) {
-    this.overall = clock.setTimeout(() => this.fire('timeoutSeconds', settings.timeoutSeconds), settings.timeoutSeconds * 1000);
+    this.overall = clock.setTimeout(
+      () => this.fire('timeoutSeconds', settings.timeoutSeconds),
+      settings.timeoutSeconds * 1000,
+    );
     const startSecs = settings.responseStartTimeoutSeconds;
-    if (startSecs) this.start = clock.setTimeout(() => this.fire('responseStartTimeoutSeconds', startSecs), startSecs * 1000);
+    if (startSecs)
+      this.start = clock.setTimeout(() => this.fire('responseStartTimeoutSeconds', startSecs), startSecs * 1000);
   }
 
   /** The deadline that passed, if one did. */

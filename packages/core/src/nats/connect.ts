@@ -17,7 +17,11 @@ export interface NatsConnectOptions {
 }
 
 /** Auth from the environment, for roles started without flags. */
-export function natsAuthFromEnv(env: NodeJS.ProcessEnv = process.env): { user?: string; pass?: string; token?: string } {
+export function natsAuthFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  user?: string;
+  pass?: string;
+  token?: string;
+} {
   const out: { user?: string; pass?: string; token?: string } = {};
   if (env.KEDGE_NATS_USER) out.user = env.KEDGE_NATS_USER;
   if (env.KEDGE_NATS_PASSWORD) out.pass = env.KEDGE_NATS_PASSWORD;
@@ -30,7 +34,10 @@ export function natsAuthFromEnv(env: NodeJS.ProcessEnv = process.env): { user?: 
  * `nats://<token>@host:port` or `nats://<user>:<password>@host:port`. The client library ignores
  * them, so they are taken out here and passed as options; the URLs keep host and port only.
  */
-export function credentialsFromUrls(urls: string[]): { servers: string[]; auth: { user?: string; pass?: string; token?: string } } {
+export function credentialsFromUrls(urls: string[]): {
+  servers: string[];
+  auth: { user?: string; pass?: string; token?: string };
+} {
   const auth: { user?: string; pass?: string; token?: string } = {};
   const servers = urls.map((raw) => {
     const at = raw.lastIndexOf('@');
@@ -61,7 +68,10 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
   const log = opts.logger ?? silentLogger;
   const listed = Array.isArray(opts.servers)
     ? opts.servers
-    : opts.servers.split(',').map((s) => s.trim()).filter(Boolean);
+    : opts.servers
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   if (listed.length === 0) throw new Error('nats.servers: at least one NATS URL is required');
   const { servers, auth } = credentialsFromUrls(listed);
   // Explicit options win over credentials written in the URL.

@@ -6,7 +6,10 @@ const rev = (container: Record<string, unknown>, containerConcurrency?: number):
   apiVersion: 'serving.knative.dev/v1',
   kind: 'Revision',
   metadata: { name: 'r-00001', namespace: 'ns' },
-  spec: { containers: [{ image: 'x', ...container }], ...(containerConcurrency !== undefined ? { containerConcurrency } : {}) },
+  spec: {
+    containers: [{ image: 'x', ...container }],
+    ...(containerConcurrency !== undefined ? { containerConcurrency } : {}),
+  },
 });
 
 it("is the manifest's containerConcurrency for WebAssembly and process revisions alike", () => {

@@ -135,21 +135,28 @@ export function defaultRevisionSpec(spec: Obj, config: DefaultsConfig = DEFAULTS
   const rst = cfg.revisionResponseStartTimeoutSeconds ?? cfg.revisionTimeoutSeconds;
   if (unsetOrZero(spec.responseStartTimeoutSeconds) && rst !== 0 && rst < timeout)
     spec.responseStartTimeoutSeconds = rst;
-  if (spec.containerConcurrency === undefined || spec.containerConcurrency === null) spec.containerConcurrency = cfg.containerConcurrency;
+  if (spec.containerConcurrency === undefined || spec.containerConcurrency === null)
+    spec.containerConcurrency = cfg.containerConcurrency;
   // Knative defaults this on create only, relying on kubectl's merge to keep it on updates;
   // Kedge clients PUT whole manifests, so it is defaulted whenever absent.
-  if (spec.enableServiceLinks === undefined && cfg.enableServiceLinks !== undefined) spec.enableServiceLinks = cfg.enableServiceLinks;
+  if (spec.enableServiceLinks === undefined && cfg.enableServiceLinks !== undefined)
+    spec.enableServiceLinks = cfg.enableServiceLinks;
 
   const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isObj);
   const base = renderNameTemplate(cfg.containerNameTemplate ?? 'user-container', parentName);
   defaultContainerNames(containers, typeof base === 'string' ? base : 'user-container');
   if (Array.isArray(spec.initContainers)) {
     const initBase = renderNameTemplate(cfg.initContainerNameTemplate ?? 'init-container', parentName);
-    defaultContainerNames(spec.initContainers.filter(isObj), typeof initBase === 'string' ? initBase : 'init-container');
+    defaultContainerNames(
+      spec.initContainers.filter(isObj),
+      typeof initBase === 'string' ? initBase : 'init-container',
+    );
   }
   const writable = new Set<string>();
   if (Array.isArray(spec.volumes))
-    for (const v of spec.volumes) if (isObj(v) && (v.emptyDir != null || v.persistentVolumeClaim != null || v.ephemeral != null)) writable.add(String(v.name));
+    for (const v of spec.volumes)
+      if (isObj(v) && (v.emptyDir != null || v.persistentVolumeClaim != null || v.ephemeral != null))
+        writable.add(String(v.name));
   const single = containers.length === 1;
   for (const c of containers) {
     const serving = single || (Array.isArray(c.ports) && c.ports.length > 0);
@@ -159,7 +166,10 @@ export function defaultRevisionSpec(spec: Obj, config: DefaultsConfig = DEFAULTS
 
 /** TrafficTarget.SetDefaults plus the Service's implicit "all traffic to latest". */
 export function defaultTraffic(spec: Obj, hasDefaultConfiguration: boolean): void {
-  if (hasDefaultConfiguration && (spec.traffic === undefined || spec.traffic === null || (Array.isArray(spec.traffic) && spec.traffic.length === 0)))
+  if (
+    hasDefaultConfiguration &&
+    (spec.traffic === undefined || spec.traffic === null || (Array.isArray(spec.traffic) && spec.traffic.length === 0))
+  )
     spec.traffic = [{ percent: 100, latestRevision: true }];
   if (!Array.isArray(spec.traffic)) return;
   for (const tt of spec.traffic) {
@@ -171,14 +181,17 @@ export function defaultTraffic(spec: Obj, hasDefaultConfiguration: boolean): voi
 
 /** Every field set in `part` has the same value in `whole` (arrays element by element). */
 function isSubset(part: unknown, whole: unknown): boolean {
-  if (Array.isArray(part)) return Array.isArray(whole) && part.length === whole.length && part.every((v, i) => isSubset(v, whole[i]));
-  if (isObj(part)) return isObj(whole) && Object.entries(part).every(([k, v]) => v === undefined || isSubset(v, whole[k]));
+  if (Array.isArray(part))
+    return Array.isArray(whole) && part.length === whole.length && part.every((v, i) => isSubset(v, whole[i]));
+  if (isObj(part))
+    return isObj(whole) && Object.entries(part).every(([k, v]) => v === undefined || isSubset(v, whole[k]));
   return deepEqual(part, whole);
 }
 
 function leafPaths(v: unknown, path = '', out = new Set<string>()): Set<string> {
   if (Array.isArray(v)) for (const [i, x] of v.entries()) leafPaths(x, `${path}[${i}]`, out);
-  else if (isObj(v) && Object.keys(v).length > 0) for (const [k, x] of Object.entries(v)) leafPaths(x, `${path}.${k}`, out);
+  else if (isObj(v) && Object.keys(v).length > 0)
+    for (const [k, x] of Object.entries(v)) leafPaths(x, `${path}.${k}`, out);
   else if (v !== undefined) out.add(path);
   return out;
 }
@@ -209,7 +222,11 @@ export function defaultTemplate(spec: Obj, old: Obj | undefined, parentName: str
     // Knative skips defaulting here and relies on kubectl's merge keeping the stored defaults.
     // Kedge clients PUT the manifest as written, so a template that only omits what defaulting
     // added is the stored template again.
-    if (oldTpl && deepEqual(tpl.metadata, oldTpl.metadata) && isStoredMinusDefaults(tpl.spec, oldTpl.spec, (x) => defaultRevisionSpec(x, cfg, parentName)))
+    if (
+      oldTpl &&
+      deepEqual(tpl.metadata, oldTpl.metadata) &&
+      isStoredMinusDefaults(tpl.spec, oldTpl.spec, (x) => defaultRevisionSpec(x, cfg, parentName))
+    )
       spec.template = structuredClone(oldTpl);
     return;
   }
@@ -220,13 +237,16 @@ export function defaultTemplate(spec: Obj, old: Obj | undefined, parentName: str
 export function setUserInfo(o: Obj, ctx: { old?: unknown; user?: string | undefined }): void {
   const meta = o.metadata as Obj;
   const old = ctx.old as Obj | undefined;
-  const oldAnns = (old && isObj(old.metadata) && isObj(old.metadata.annotations) ? old.metadata.annotations : {}) as Record<string, string>;
+  const oldAnns = (
+    old && isObj(old.metadata) && isObj(old.metadata.annotations) ? old.metadata.annotations : {}
+  ) as Record<string, string>;
   const anns = (isObj(meta.annotations) ? meta.annotations : {}) as Record<string, string>;
   const before = Object.keys(anns).length;
   if (old) {
     const specChanged = !deepEqual(old.spec, o.spec);
     // kubectl apply keeps annotations it did not write; a plain PUT of the manifest drops them.
-    if (anns[CREATOR_ANNOTATION] === undefined && oldAnns[CREATOR_ANNOTATION] !== undefined) anns[CREATOR_ANNOTATION] = oldAnns[CREATOR_ANNOTATION];
+    if (anns[CREATOR_ANNOTATION] === undefined && oldAnns[CREATOR_ANNOTATION] !== undefined)
+      anns[CREATOR_ANNOTATION] = oldAnns[CREATOR_ANNOTATION];
     if (specChanged && ctx.user) anns[LAST_MODIFIER_ANNOTATION] = ctx.user;
     else if (anns[LAST_MODIFIER_ANNOTATION] === undefined && oldAnns[LAST_MODIFIER_ANNOTATION] !== undefined)
       anns[LAST_MODIFIER_ANNOTATION] = oldAnns[LAST_MODIFIER_ANNOTATION];

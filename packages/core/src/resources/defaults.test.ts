@@ -26,7 +26,12 @@ describe('applyDefaults', () => {
     const d = applyDefaults(service());
     expect(d.spec.template.spec).toEqual({
       containers: [
-        { image: 'hello.wasm', name: 'user-container', ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 } },
+        {
+          image: 'hello.wasm',
+          name: 'user-container',
+          ports: [{ containerPort: 8080 }],
+          readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 },
+        },
       ],
       timeoutSeconds: 300,
       containerConcurrency: 0,
@@ -41,12 +46,32 @@ describe('applyDefaults', () => {
     ['timeoutSeconds kept', { timeoutSeconds: 30 }, cfg({}), { timeoutSeconds: 30 }],
     ['timeout from config', {}, cfg({ revisionTimeoutSeconds: 120 }), { timeoutSeconds: 120 }],
     ['containerConcurrency from config', {}, cfg({ containerConcurrency: 10 }), { containerConcurrency: 10 }],
-    ['containerConcurrency 0 kept', { containerConcurrency: 0 }, cfg({ containerConcurrency: 10 }), { containerConcurrency: 0 }],
+    [
+      'containerConcurrency 0 kept',
+      { containerConcurrency: 0 },
+      cfg({ containerConcurrency: 10 }),
+      { containerConcurrency: 0 },
+    ],
     ['idle default below timeout applied', {}, cfg({ revisionIdleTimeoutSeconds: 60 }), { idleTimeoutSeconds: 60 }],
-    ['idle default not below timeout skipped', { timeoutSeconds: 30 }, cfg({ revisionIdleTimeoutSeconds: 60 }), { idleTimeoutSeconds: undefined }],
+    [
+      'idle default not below timeout skipped',
+      { timeoutSeconds: 30 },
+      cfg({ revisionIdleTimeoutSeconds: 60 }),
+      { idleTimeoutSeconds: undefined },
+    ],
     ['response-start default = timeout ⇒ unset', {}, cfg({}), { responseStartTimeoutSeconds: undefined }],
-    ['response-start default below timeout applied', {}, cfg({ revisionResponseStartTimeoutSeconds: 20 }), { responseStartTimeoutSeconds: 20 }],
-    ['response-start kept', { responseStartTimeoutSeconds: 5 }, cfg({ revisionResponseStartTimeoutSeconds: 20 }), { responseStartTimeoutSeconds: 5 }],
+    [
+      'response-start default below timeout applied',
+      {},
+      cfg({ revisionResponseStartTimeoutSeconds: 20 }),
+      { responseStartTimeoutSeconds: 20 },
+    ],
+    [
+      'response-start kept',
+      { responseStartTimeoutSeconds: 5 },
+      cfg({ revisionResponseStartTimeoutSeconds: 20 }),
+      { responseStartTimeoutSeconds: 5 },
+    ],
   ] as const)('%s', (_name, spec, config, want) => {
     const d = applyDefaults(service(spec), config);
     for (const [k, v] of Object.entries(want)) expect(d.spec.template.spec[k]).toEqual(v);
@@ -61,7 +86,10 @@ describe('applyDefaults', () => {
   });
 
   it('leaves a malformed probe and resources for validation to report', () => {
-    const d = applyDefaults(service({ containers: [{ image: 'a.wasm', readinessProbe: 'yes', resources: [] }] }), cfg({ revisionCpuRequest: '100m' }));
+    const d = applyDefaults(
+      service({ containers: [{ image: 'a.wasm', readinessProbe: 'yes', resources: [] }] }),
+      cfg({ revisionCpuRequest: '100m' }),
+    );
     expect(validateResource(d)?.problems.map((p) => p.path)).toEqual([
       'spec.template.spec.containers[0].readinessProbe',
       'spec.template.spec.containers[0].resources',
@@ -77,10 +105,18 @@ describe('applyDefaults', () => {
   it('names several containers user-container-<i>, skipping names in use', () => {
     const d = applyDefaults(
       service({
-        containers: [{ image: 'a.wasm', ports: [{ containerPort: 8080 }] }, { image: 'b.wasm', name: 'user-container-1' }, { image: 'c.wasm' }],
+        containers: [
+          { image: 'a.wasm', ports: [{ containerPort: 8080 }] },
+          { image: 'b.wasm', name: 'user-container-1' },
+          { image: 'c.wasm' },
+        ],
       }),
     );
-    expect(d.spec.template.spec.containers.map((c) => c.name)).toEqual(['user-container-0', 'user-container-1', 'user-container-2']);
+    expect(d.spec.template.spec.containers.map((c) => c.name)).toEqual([
+      'user-container-0',
+      'user-container-1',
+      'user-container-2',
+    ]);
     // Only the serving container gets the default readiness probe.
     expect(d.spec.template.spec.containers[0]!.readinessProbe).toEqual({ tcpSocket: { port: 0 }, successThreshold: 1 });
     expect(d.spec.template.spec.containers[2]!.readinessProbe).toBeUndefined();
@@ -93,7 +129,9 @@ describe('applyDefaults', () => {
   });
 
   it('keeps an explicit probe handler and fills thresholds when periodSeconds is set', () => {
-    const d = applyDefaults(service({ containers: [{ image: 'a.wasm', readinessProbe: { httpGet: { path: '/ready' }, periodSeconds: 5 } }] }));
+    const d = applyDefaults(
+      service({ containers: [{ image: 'a.wasm', readinessProbe: { httpGet: { path: '/ready' }, periodSeconds: 5 } }] }),
+    );
     expect(d.spec.template.spec.containers[0]!.readinessProbe).toEqual({
       httpGet: { path: '/ready' },
       periodSeconds: 5,
@@ -113,14 +151,28 @@ describe('applyDefaults', () => {
       service({ containers: [{ image: 'a.wasm', resources: { limits: { memory: '1Gi' } } }] }),
       cfg({ revisionCpuRequest: '100m', revisionMemoryLimit: '256Mi' }),
     );
-    expect(d.spec.template.spec.containers[0]!.resources).toEqual({ limits: { memory: '1Gi' }, requests: { cpu: '100m' } });
+    expect(d.spec.template.spec.containers[0]!.resources).toEqual({
+      limits: { memory: '1Gi' },
+      requests: { cpu: '100m' },
+    });
   });
 
   it('forces readOnly mounts for non-writable volumes', () => {
     const d = applyDefaults(
       service({
-        volumes: [{ name: 'cfg', configMap: { name: 'c' } }, { name: 'scratch', emptyDir: {} }],
-        containers: [{ image: 'a.wasm', volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'scratch', mountPath: '/scratch' }] }],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'c' } },
+          { name: 'scratch', emptyDir: {} },
+        ],
+        containers: [
+          {
+            image: 'a.wasm',
+            volumeMounts: [
+              { name: 'cfg', mountPath: '/cfg' },
+              { name: 'scratch', mountPath: '/scratch' },
+            ],
+          },
+        ],
       }),
     );
     expect(d.spec.template.spec.containers[0]!.volumeMounts).toEqual([
@@ -140,16 +192,25 @@ describe('applyDefaults', () => {
 
   it('records creator and lastModifier on create', () => {
     const d = applyDefaults(service(), DEFAULTS_CONFIG, { user: 'alice' });
-    expect(d.metadata.annotations).toEqual({ 'serving.knative.dev/creator': 'alice', 'serving.knative.dev/lastModifier': 'alice' });
+    expect(d.metadata.annotations).toEqual({
+      'serving.knative.dev/creator': 'alice',
+      'serving.knative.dev/lastModifier': 'alice',
+    });
   });
 
   it('on update moves lastModifier only when the spec changes, and keeps the creator', () => {
     const old = applyDefaults(service(), DEFAULTS_CONFIG, { user: 'alice' });
     const same = applyDefaults(service(), DEFAULTS_CONFIG, { user: 'bob', old });
-    expect(same.metadata.annotations).toEqual({ 'serving.knative.dev/creator': 'alice', 'serving.knative.dev/lastModifier': 'alice' });
+    expect(same.metadata.annotations).toEqual({
+      'serving.knative.dev/creator': 'alice',
+      'serving.knative.dev/lastModifier': 'alice',
+    });
     expect(validateResource(same, { old })).toBeUndefined();
     const changed = applyDefaults(service({ containerConcurrency: 5 }), DEFAULTS_CONFIG, { user: 'bob', old });
-    expect(changed.metadata.annotations).toEqual({ 'serving.knative.dev/creator': 'alice', 'serving.knative.dev/lastModifier': 'bob' });
+    expect(changed.metadata.annotations).toEqual({
+      'serving.knative.dev/creator': 'alice',
+      'serving.knative.dev/lastModifier': 'bob',
+    });
     expect(validateResource(changed, { old })).toBeUndefined();
   });
 

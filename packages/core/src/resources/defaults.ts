@@ -10,7 +10,11 @@ export { DEFAULTS_CONFIG, defaultRevisionSpec, type DefaultingContext, type Defa
  * on updates: a Revision's spec is then left alone, and a template kept under the same name
  * is not re-defaulted. Each kind's own defaulting is its definition's `setDefaults`.
  */
-export function applyDefaults<T extends AnyResource>(obj: T, config: DefaultsConfig = DEFAULTS_CONFIG, ctx: DefaultingContext = {}): T {
+export function applyDefaults<T extends AnyResource>(
+  obj: T,
+  config: DefaultsConfig = DEFAULTS_CONFIG,
+  ctx: DefaultingContext = {},
+): T {
   const copy = structuredClone(obj);
   const o = copy as unknown as Obj;
   if (!isObj(o.metadata)) return copy;

@@ -15,8 +15,13 @@ export function imageWithDigest(fileName: string, digest: string): string {
 export function isWasmComponent(bytes: Uint8Array): boolean {
   return (
     bytes.length >= 8 &&
-    bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d &&
-    bytes[6] === 0x01 && bytes[7] === 0x00 && !(bytes[4] === 0x01 && bytes[5] === 0x00)
+    bytes[0] === 0x00 &&
+    bytes[1] === 0x61 &&
+    bytes[2] === 0x73 &&
+    bytes[3] === 0x6d &&
+    bytes[6] === 0x01 &&
+    bytes[7] === 0x00 &&
+    !(bytes[4] === 0x01 && bytes[5] === 0x00)
   );
 }
 

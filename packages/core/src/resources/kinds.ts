@@ -20,7 +20,11 @@ export { KIND_DEFINITIONS, KIND_NAMES, KINDS, kindDefinition, type Kind } from '
 export function lookupKind(word: string): KindInfo | undefined {
   const w = word.toLowerCase();
   return Object.values(KINDS).find(
-    (k) => k.kind.toLowerCase() === w || k.plural === w || k.singular === w || (k.shortNames as readonly string[]).includes(w),
+    (k) =>
+      k.kind.toLowerCase() === w ||
+      k.plural === w ||
+      k.singular === w ||
+      (k.shortNames as readonly string[]).includes(w),
   );
 }
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { childName, dns1035LabelErrors, generateName, isDns1035Label, nameIsDns1035Label, qualifiedNameErrors, renderNameTemplate, revisionName } from './names.js';
+import {
+  childName,
+  dns1035LabelErrors,
+  generateName,
+  isDns1035Label,
+  nameIsDns1035Label,
+  qualifiedNameErrors,
+  renderNameTemplate,
+  revisionName,
+} from './names.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { parseQuantity } from './quantity.js';
 

@@ -101,7 +101,10 @@ export function childName(parent: string, suffix: string): string {
   const md5Len = 32;
   if (parent.length <= longest - suffix.length) return parent + suffix;
   const head = longest - suffix.length - md5Len;
-  if (longest - suffix.length <= 0) return createHash('md5').update(parent + suffix).digest('hex');
+  if (longest - suffix.length <= 0)
+    return createHash('md5')
+      .update(parent + suffix)
+      .digest('hex');
   const hash = createHash('md5').update(parent).digest('hex');
   return (head > 0 ? parent.slice(0, head) : '') + hash + suffix;
 }
@@ -115,7 +118,11 @@ export function revisionName(configurationName: string, generation: number): str
  * Knative's container name templates are Go templates over the parent object's metadata;
  * Kedge supports the one field people use, `{{.Name}}`.
  */
-export function renderNameTemplate(template: string, parentName: string, key = 'container-name-template'): string | { error: string } {
+export function renderNameTemplate(
+  template: string,
+  parentName: string,
+  key = 'container-name-template',
+): string | { error: string } {
   const out = template.replace(/\{\{\s*\.Name\s*\}\}/g, parentName);
   if (out.includes('{{') || out.includes('}}'))
     return { error: `invalid value: ${template}: ${key} supports only {{.Name}}` };
@@ -130,7 +137,8 @@ const GENERATE_SUFFIX = 5;
  * characters from an alphabet without vowels. `random` returns [0, 1); inject it in tests.
  */
 export function generateName(prefix: string, random: () => number = Math.random): string {
-  const head = prefix.length > MAX_NAME_LENGTH - GENERATE_SUFFIX ? prefix.slice(0, MAX_NAME_LENGTH - GENERATE_SUFFIX) : prefix;
+  const head =
+    prefix.length > MAX_NAME_LENGTH - GENERATE_SUFFIX ? prefix.slice(0, MAX_NAME_LENGTH - GENERATE_SUFFIX) : prefix;
   let out = head;
   for (let i = 0; i < GENERATE_SUFFIX; i++) out += GENERATE_ALPHABET[Math.floor(random() * GENERATE_ALPHABET.length)]!;
   return out;

@@ -29,7 +29,14 @@ export function podAutoscalerFor(rev: Revision): PodAutoscaler {
       labels: sortedKeys(labels),
       ...(rev.metadata.annotations ? { annotations: sortedKeys(rev.metadata.annotations) } : {}),
       ownerReferences: [
-        { apiVersion: rev.apiVersion, kind: 'Revision', name: rev.metadata.name, uid: rev.metadata.uid!, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: rev.apiVersion,
+          kind: 'Revision',
+          name: rev.metadata.name,
+          uid: rev.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: {

@@ -45,7 +45,13 @@ export interface ContainerPort {
 }
 
 export interface Probe {
-  httpGet?: { path?: string; port?: number | string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
+  httpGet?: {
+    path?: string;
+    port?: number | string;
+    host?: string;
+    scheme?: string;
+    httpHeaders?: { name: string; value: string }[];
+  };
   tcpSocket?: { port?: number | string; host?: string };
   exec?: { command?: string[] };
   grpc?: { port?: number; service?: string };

@@ -22,13 +22,18 @@ export function validateResource(obj: AnyResource, ctx: ValidationContext = {}):
   if (kindName === undefined || kindName === '') errs.missing('kind');
   else if (!info) errs.invalid('kind', kindName, `expected one of ${KIND_NAMES.join(', ')}`);
   if (o.apiVersion === undefined || o.apiVersion === '') errs.missing('apiVersion');
-  else if (info && o.apiVersion !== info.apiVersion) errs.invalid('apiVersion', o.apiVersion, `${info.kind} is served as ${info.apiVersion}`);
+  else if (info && o.apiVersion !== info.apiVersion)
+    errs.invalid('apiVersion', o.apiVersion, `${info.kind} is served as ${info.apiVersion}`);
   if (!isObj(o.metadata)) errs.missing('metadata');
   if (!def || !isObj(o.metadata)) return finish(errs);
 
   if ((ctx.fieldValidation ?? 'Strict') === 'Strict') for (const p of findUnknownFields(o)) errs.add(p, MSG.unknown);
   if (ctx.old && (ctx.old.kind !== o.kind || ctx.old.metadata?.name !== (o.metadata as { name?: string }).name))
-    errs.invalid('metadata.name', (o.metadata as { name?: string }).name ?? '', 'the stored object has another kind or name');
+    errs.invalid(
+      'metadata.name',
+      (o.metadata as { name?: string }).name ?? '',
+      'the stored object has another kind or name',
+    );
 
   def.validate(o, errs, ctx);
   return finish(errs);
@@ -49,6 +54,8 @@ function finish(errs: Errs): FieldError | undefined {
     errs.problems.splice(0, errs.problems.length, ...keep);
   }
   // Stable order (Knative sorts too): by path, then message.
-  errs.problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  errs.problems.sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0,
+  );
   return errs.toError();
 }

@@ -32,7 +32,12 @@ storeContract('NatsStore', async () => {
   const n = ++buckets;
   return {
     open: () =>
-      connectNatsStore({ servers: server.url, bucket: `kedge-t${n}`, blobBucket: `kedge-blobs-t${n}`, cacheDir: tempDir() }),
+      connectNatsStore({
+        servers: server.url,
+        bucket: `kedge-t${n}`,
+        blobBucket: `kedge-blobs-t${n}`,
+        cacheDir: tempDir(),
+      }),
     cleanup: async () => undefined,
   };
 });
@@ -50,7 +55,13 @@ describe('NatsStore specifics', () => {
     const store = await connectNatsStore({ servers: server.url, bucket: 'kedge-pending', cacheDir: tempDir() });
     try {
       await store.create(svc('one'));
-      const cm = (i: number): AnyResource => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'other' }, data: {} }) as AnyResource;
+      const cm = (i: number): AnyResource =>
+        ({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `c${i}`, namespace: 'other' },
+          data: {},
+        }) as AnyResource;
       for (let i = 0; i < 100; i++) {
         const one = (await store.get('Service', 'default', 'one'))!;
         const [, , listed] = await Promise.all([
@@ -68,10 +79,23 @@ describe('NatsStore specifics', () => {
   it('keeps names with dots distinct and rejects ones that cannot be keys', async () => {
     const store = await connectNatsStore({ servers: server.url, bucket: 'kedge-dots', cacheDir: tempDir() });
     try {
-      await store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a.b', namespace: 'default' }, data: {} });
-      await store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' }, data: {} });
+      await store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'a.b', namespace: 'default' },
+        data: {},
+      });
+      await store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'a', namespace: 'default' },
+        data: {},
+      });
       expect((await store.get('ConfigMap', 'default', 'a.b'))?.metadata.name).toBe('a.b');
-      expect((await store.list('ConfigMap', { namespace: 'default' })).items.map((o) => o.metadata.name)).toEqual(['a', 'a.b']);
+      expect((await store.list('ConfigMap', { namespace: 'default' })).items.map((o) => o.metadata.name)).toEqual([
+        'a',
+        'a.b',
+      ]);
       const err = await store.create(svc('bad name')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as StoreError).message).toMatch(/^metadata\.name: /);
@@ -97,7 +121,11 @@ describe('NatsStore specifics', () => {
   });
 
   it('survives a nats-server restart: data kept, watch resumes, writes work again', async () => {
-    const store: NatsStore = await connectNatsStore({ servers: server.url, bucket: 'kedge-restart', cacheDir: tempDir() });
+    const store: NatsStore = await connectNatsStore({
+      servers: server.url,
+      bucket: 'kedge-restart',
+      cacheDir: tempDir(),
+    });
     try {
       const before = await store.create(svc('before'));
       const digest = await store.blobs.put(new TextEncoder().encode('blob'));
@@ -134,14 +162,18 @@ describe('NatsStore specifics', () => {
       let synced!: () => void;
       const isSynced = new Promise<void>((r) => (synced = r));
       const stop = watcher.watch({ onSynced: synced }, (ev) => {
-        seen.set(`${ev.object.kind}/${ev.object.metadata.name}`, ev.type === 'DELETED' ? 'gone' : ev.object.metadata.resourceVersion!);
+        seen.set(
+          `${ev.object.kind}/${ev.object.metadata.name}`,
+          ev.type === 'DELETED' ? 'gone' : ev.object.metadata.resourceVersion!,
+        );
         check?.();
       });
       await isSynced;
       await Promise.all(
         [...Array(20).keys()].map(async (i) => {
           let o = await writer.create(svc(`s${i}`));
-          for (let j = 0; j < 10; j++) o = await writer.update({ ...o, status: { observedGeneration: j } } as AnyResource);
+          for (let j = 0; j < 10; j++)
+            o = await writer.update({ ...o, status: { observedGeneration: j } } as AnyResource);
           if (i % 5 === 0) {
             await writer.delete('Service', 'default', `s${i}`);
             finals.set(`Service/s${i}`, 'gone');

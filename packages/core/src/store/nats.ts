@@ -50,7 +50,10 @@ const TOKEN = /^[-\w=]+$/;
 function token(field: string, value: string): string {
   const t = value.replaceAll('.', '=');
   if (!TOKEN.test(t))
-    throw new StoreError('Invalid', `${field}: "${value}" cannot be a NATS KV key token (letters, digits, '-', '_', '.')`);
+    throw new StoreError(
+      'Invalid',
+      `${field}: "${value}" cannot be a NATS KV key token (letters, digits, '-', '_', '.')`,
+    );
   return t;
 }
 
@@ -149,9 +152,21 @@ export class NatsStore implements Store {
       blobs = new NatsBlobStore(objects, opts.cacheDir, { logger: log });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      throw new Error(`nats: cannot open the JetStream KV/Object Store buckets on ${nc.getServer()} (${msg}); is nats-server running with -js?`);
+      throw new Error(
+        `nats: cannot open the JetStream KV/Object Store buckets on ${nc.getServer()} (${msg}); is nats-server running with -js?`,
+      );
     }
-    return new NatsStore(nc, js, bucket, kv, blobs, opts.ownsConnection ?? true, timeoutMs, opts.clock ?? systemClock, log);
+    return new NatsStore(
+      nc,
+      js,
+      bucket,
+      kv,
+      blobs,
+      opts.ownsConnection ?? true,
+      timeoutMs,
+      opts.clock ?? systemClock,
+      log,
+    );
   }
 
   async get<T extends AnyResource = AnyResource>(kind: Kind, namespace: string, name: string): Promise<T | undefined> {
@@ -232,7 +247,12 @@ export class NatsStore implements Store {
       changes: (async function* () {
         for await (const m of messages) {
           const op = m.headers?.get('KV-Operation');
-          yield { key: m.subject.slice(prefix.length), revision: m.seq, value: m.data, deleted: op === 'DEL' || op === 'PURGE' };
+          yield {
+            key: m.subject.slice(prefix.length),
+            revision: m.seq,
+            value: m.data,
+            deleted: op === 'DEL' || op === 'PURGE',
+          };
         }
       })(),
       stop: () => {
@@ -242,7 +262,10 @@ export class NatsStore implements Store {
     };
   }
 
-  async list<T extends AnyResource = AnyResource>(kind: Kind, opts: ListOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
+  async list<T extends AnyResource = AnyResource>(
+    kind: Kind,
+    opts: ListOptions = {},
+  ): Promise<{ items: T[]; resourceVersion: string }> {
     const { entries, revision } = await this.snapshot(filterOf({ ...opts, kind }));
     const match = labelSelectorMatcher(opts.labelSelector);
     const items = entries
@@ -266,7 +289,8 @@ export class NatsStore implements Store {
       next.metadata.resourceVersion = String(rev);
       return next;
     } catch (err) {
-      if (isWrongLastSequence(err)) throw new StoreError('AlreadyExists', `${obj.kind} ${namespace}/${name} already exists`);
+      if (isWrongLastSequence(err))
+        throw new StoreError('AlreadyExists', `${obj.kind} ${namespace}/${name} already exists`);
       throw err;
     }
   }

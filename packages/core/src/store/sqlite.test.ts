@@ -19,7 +19,12 @@ it('answers a watch from before its oldest kept deletion with Expired, and keeps
   const store = new SqliteStore(dir, { tombstones: 2 });
   try {
     const svc = (name: string) =>
-      ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: {} }) as unknown as AnyResource;
+      ({
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Service',
+        metadata: { name, namespace: 'default' },
+        spec: {},
+      }) as unknown as AnyResource;
     for (const n of ['a', 'b', 'c']) await store.create(svc(n));
     const before = (await store.list('Service')).resourceVersion;
     await store.delete('Service', 'default', 'a');
@@ -28,11 +33,15 @@ it('answers a watch from before its oldest kept deletion with Expired, and keeps
     await store.delete('Service', 'default', 'c');
     const expired: string[] = [];
     const events: string[] = [];
-    const stopOld = store.watch({ kind: 'Service', since: before, onExpired: (m) => expired.push(m) }, (ev) => events.push(ev.type));
+    const stopOld = store.watch({ kind: 'Service', since: before, onExpired: (m) => expired.push(m) }, (ev) =>
+      events.push(ev.type),
+    );
     expect(expired).toEqual([`too old resource version: ${before} (${afterFirst})`]);
     expect(events).toEqual([]);
     stopOld();
-    const stop = store.watch({ kind: 'Service', since: afterFirst, onExpired: (m) => expired.push(m) }, (ev) => events.push(`${ev.type} ${ev.object.metadata.name}`));
+    const stop = store.watch({ kind: 'Service', since: afterFirst, onExpired: (m) => expired.push(m) }, (ev) =>
+      events.push(`${ev.type} ${ev.object.metadata.name}`),
+    );
     expect(events).toEqual(['DELETED b', 'DELETED c']);
     expect(expired).toHaveLength(1);
     stop();

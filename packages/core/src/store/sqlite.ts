@@ -67,17 +67,29 @@ export class SqliteStore implements Store {
   }
 
   private getSync<T extends AnyResource>(kind: Kind, namespace: string, name: string): T | undefined {
-    const row = this.one<Row>('SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? AND name = ?', kind, namespace, name);
+    const row = this.one<Row>(
+      'SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? AND name = ?',
+      kind,
+      namespace,
+      name,
+    );
     return row ? (JSON.parse(row.body) as T) : undefined;
   }
 
-  async list<T extends AnyResource = AnyResource>(kind: Kind, opts: ListOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
+  async list<T extends AnyResource = AnyResource>(
+    kind: Kind,
+    opts: ListOptions = {},
+  ): Promise<{ items: T[]; resourceVersion: string }> {
     return this.listSync<T>(kind, opts);
   }
 
   private listSync<T extends AnyResource>(kind: Kind, opts: ListOptions): { items: T[]; resourceVersion: string } {
     const rows = opts.namespace
-      ? this.all<Row>('SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? ORDER BY namespace, name', kind, opts.namespace)
+      ? this.all<Row>(
+          'SELECT body, rv FROM resources WHERE kind = ? AND namespace = ? ORDER BY namespace, name',
+          kind,
+          opts.namespace,
+        )
       : this.all<Row>('SELECT body, rv FROM resources WHERE kind = ? ORDER BY namespace, name', kind);
     const match = labelSelectorMatcher(opts.labelSelector);
     const items = rows.map((r) => JSON.parse(r.body) as T).filter((o) => match(o.metadata.labels));
@@ -101,7 +113,14 @@ export class SqliteStore implements Store {
       const next = stampCreate(obj, new Date(this.clock.now()).toISOString());
       const rv = this.nextRv();
       next.metadata.resourceVersion = String(rv);
-      this.run('INSERT INTO resources (kind, namespace, name, rv, body) VALUES (?, ?, ?, ?, ?)', obj.kind, namespace, name, rv, JSON.stringify(next));
+      this.run(
+        'INSERT INTO resources (kind, namespace, name, rv, body) VALUES (?, ?, ?, ?, ?)',
+        obj.kind,
+        namespace,
+        name,
+        rv,
+        JSON.stringify(next),
+      );
       return next;
     });
     this.watchers.emit({ type: 'ADDED', object: stored });
@@ -122,7 +141,14 @@ export class SqliteStore implements Store {
       const next = stampUpdate(prev, obj);
       const rv = this.nextRv();
       next.metadata.resourceVersion = String(rv);
-      this.run('UPDATE resources SET rv = ?, body = ? WHERE kind = ? AND namespace = ? AND name = ?', rv, JSON.stringify(next), obj.kind, namespace, name);
+      this.run(
+        'UPDATE resources SET rv = ?, body = ? WHERE kind = ? AND namespace = ? AND name = ?',
+        rv,
+        JSON.stringify(next),
+        obj.kind,
+        namespace,
+        name,
+      );
       return next;
     });
     this.watchers.emit({ type: 'MODIFIED', object: stored });
@@ -143,8 +169,17 @@ export class SqliteStore implements Store {
       this.run('DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?', kind, namespace, name);
       const rv = this.nextRv();
       prev.metadata.resourceVersion = String(rv);
-      this.run('INSERT INTO tombstones (rv, kind, namespace, body) VALUES (?, ?, ?, ?)', rv, kind, namespace, JSON.stringify(prev));
-      const cut = this.one<{ rv: number }>('SELECT rv FROM tombstones ORDER BY rv DESC LIMIT 1 OFFSET ?', this.tombstoneLimit)?.rv;
+      this.run(
+        'INSERT INTO tombstones (rv, kind, namespace, body) VALUES (?, ?, ?, ?)',
+        rv,
+        kind,
+        namespace,
+        JSON.stringify(prev),
+      );
+      const cut = this.one<{ rv: number }>(
+        'SELECT rv FROM tombstones ORDER BY rv DESC LIMIT 1 OFFSET ?',
+        this.tombstoneLimit,
+      )?.rv;
       if (cut !== undefined) {
         this.run('DELETE FROM tombstones WHERE rv <= ?', cut);
         this.run("UPDATE meta SET value = ? WHERE key = 'compacted'", cut);
@@ -177,13 +212,23 @@ export class SqliteStore implements Store {
   /** Objects written after `since` as MODIFIED and tombstones after it as DELETED, in rv order. */
   private changesSince(since: number, opts: WatchOptions): WatchEvent[] {
     const where = `rv > ?${opts.kind ? ' AND kind = ?' : ''}${opts.namespace ? ' AND namespace = ?' : ''}`;
-    const args: SQLInputValue[] = [since, ...(opts.kind ? [opts.kind] : []), ...(opts.namespace ? [opts.namespace] : [])];
+    const args: SQLInputValue[] = [
+      since,
+      ...(opts.kind ? [opts.kind] : []),
+      ...(opts.namespace ? [opts.namespace] : []),
+    ];
     const written = this.all<Row>(`SELECT body, rv FROM resources WHERE ${where}`, ...args);
     const deleted = this.all<Row>(`SELECT body, rv FROM tombstones WHERE ${where}`, ...args);
     const match = labelSelectorMatcher(opts.labelSelector);
     return [
-      ...written.map((r): [number, WatchEvent] => [r.rv, { type: 'MODIFIED', object: JSON.parse(r.body) as AnyResource }]),
-      ...deleted.map((r): [number, WatchEvent] => [r.rv, { type: 'DELETED', object: JSON.parse(r.body) as AnyResource }]),
+      ...written.map((r): [number, WatchEvent] => [
+        r.rv,
+        { type: 'MODIFIED', object: JSON.parse(r.body) as AnyResource },
+      ]),
+      ...deleted.map((r): [number, WatchEvent] => [
+        r.rv,
+        { type: 'DELETED', object: JSON.parse(r.body) as AnyResource },
+      ]),
     ]
       .filter(([, ev]) => match(ev.object.metadata.labels))
       .sort((a, b) => a[0] - b[0])

@@ -50,7 +50,8 @@ function recorder() {
       if (pred(events)) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ pred: () => pred(events), resolve }));
     },
-    brief: () => events.map((e) => `${e.type} ${e.object.kind}/${e.object.metadata.namespace}/${e.object.metadata.name}`),
+    brief: () =>
+      events.map((e) => `${e.type} ${e.object.kind}/${e.object.metadata.namespace}/${e.object.metadata.name}`),
   };
 }
 
@@ -124,12 +125,16 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
       expect(v2.metadata.resourceVersion).not.toBe(v1.metadata.resourceVersion);
       expect(v2.metadata.labels).toEqual({ a: '1' });
       // A writer that read v1 loses.
-      expect(await codeOf(store.update({ ...v1, metadata: { ...v1.metadata, labels: { a: 'stale' } } }))).toBe('Conflict');
+      expect(await codeOf(store.update({ ...v1, metadata: { ...v1.metadata, labels: { a: 'stale' } } }))).toBe(
+        'Conflict',
+      );
       expect((await store.get('Service', 'default', 'cas'))!.metadata.labels).toEqual({ a: '1' });
       // Without a resourceVersion the write is unconditional.
       const { resourceVersion: _rv, ...meta } = v1.metadata;
       const v3 = await store.update({ ...v1, metadata: { ...meta, labels: { a: '3' } } });
-      expect(Number((v3.metadata as { resourceVersion?: string }).resourceVersion)).toBeGreaterThan(Number(v2.metadata.resourceVersion));
+      expect(Number((v3.metadata as { resourceVersion?: string }).resourceVersion)).toBeGreaterThan(
+        Number(v2.metadata.resourceVersion),
+      );
       expect(await codeOf(store.update(service('never-created')))).toBe('NotFound');
     });
 
@@ -160,12 +165,20 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
       expect((await store.get('Service', 'default', 'gen'))!.metadata.generation).toBe(2);
       // The same spec with its keys in another order (a PUT of the manifest after kubectl's merge patch).
       const spec = { containers: [{ image: 'hello-v2.wasm', name: 'user' }], containerConcurrency: 5 };
-      const v4 = await store.update({ ...v3, spec: { template: { metadata: { name: 'gen-a' }, spec } } } as AnyResource);
+      const v4 = await store.update({
+        ...v3,
+        spec: { template: { metadata: { name: 'gen-a' }, spec } },
+      } as AnyResource);
       expect(v4.metadata.generation).toBe(3);
       const reordered = {
         ...v4,
         metadata: { ...v4.metadata, labels: { touched: 'yes' } },
-        spec: { template: { spec: { containerConcurrency: 5, containers: [{ name: 'user', image: 'hello-v2.wasm' }] }, metadata: { name: 'gen-a' } } },
+        spec: {
+          template: {
+            spec: { containerConcurrency: 5, containers: [{ name: 'user', image: 'hello-v2.wasm' }] },
+            metadata: { name: 'gen-a' },
+          },
+        },
       } as AnyResource;
       expect((await store.update(reordered)).metadata.generation).toBe(3);
 
@@ -179,7 +192,9 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
     it('deletes, returning the object, with an optional resourceVersion check', async () => {
       const v1 = await store.create(service('del'));
       const v2 = await store.update({ ...v1, metadata: { ...v1.metadata, labels: { a: 'b' } } });
-      expect(await codeOf(store.delete('Service', 'default', 'del', { resourceVersion: v1.metadata.resourceVersion! }))).toBe('Conflict');
+      expect(
+        await codeOf(store.delete('Service', 'default', 'del', { resourceVersion: v1.metadata.resourceVersion! })),
+      ).toBe('Conflict');
       expect(await store.get('Service', 'default', 'del')).toBeDefined();
       const gone = await store.delete('Service', 'default', 'del', { resourceVersion: v2.metadata.resourceVersion! });
       expect(gone?.metadata.uid).toBe(v1.metadata.uid);
@@ -229,10 +244,17 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
       await byLabel.until((evs) => evs.length >= 2);
       await liveOnly.until((evs) => evs.length >= 2);
       await cms.until((evs) => evs.length >= 2);
-      expect(byNs.brief()).toEqual(['ADDED Service/team-a/old', 'ADDED Service/team-a/other', 'ADDED ConfigMap/team-a/config-domain']);
+      expect(byNs.brief()).toEqual([
+        'ADDED Service/team-a/old',
+        'ADDED Service/team-a/other',
+        'ADDED ConfigMap/team-a/config-domain',
+      ]);
       expect(byLabel.brief()).toEqual(['ADDED Service/team-a/old', 'ADDED Service/default/new']);
       expect(liveOnly.brief()).toEqual(['ADDED Service/default/new', 'ADDED Service/team-a/other']);
-      expect(cms.brief()).toEqual(['ADDED ConfigMap/team-a/config-domain', 'ADDED ConfigMap/knative-serving/config-defaults']);
+      expect(cms.brief()).toEqual([
+        'ADDED ConfigMap/team-a/config-domain',
+        'ADDED ConfigMap/knative-serving/config-defaults',
+      ]);
       for (const w of [byNs, byLabel, liveOnly, cms]) w.stop();
     });
 
@@ -247,9 +269,15 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
       await store.create(configMap('config-gc', {}));
       const w = watchWith(store, { kind: 'Service', since });
       await w.until((evs) => evs.length >= 3);
-      expect(w.brief()).toEqual(['MODIFIED Service/default/kept', 'DELETED Service/default/doomed', 'MODIFIED Service/default/born']);
+      expect(w.brief()).toEqual([
+        'MODIFIED Service/default/kept',
+        'DELETED Service/default/doomed',
+        'MODIFIED Service/default/born',
+      ]);
       expect(w.events[0]!.object).toEqual(updated);
-      expect(Number(w.events[1]!.object.metadata.resourceVersion)).toBeGreaterThan(Number(updated.metadata.resourceVersion));
+      expect(Number(w.events[1]!.object.metadata.resourceVersion)).toBeGreaterThan(
+        Number(updated.metadata.resourceVersion),
+      );
       await w.synced;
       await store.delete('Service', 'default', 'born');
       await w.until((evs) => evs.length >= 4);

@@ -46,7 +46,10 @@ export interface BlobStore {
  */
 export interface Store {
   get<T extends AnyResource = AnyResource>(kind: Kind, namespace: string, name: string): Promise<T | undefined>;
-  list<T extends AnyResource = AnyResource>(kind: Kind, opts?: ListOptions): Promise<{ items: T[]; resourceVersion: string }>;
+  list<T extends AnyResource = AnyResource>(
+    kind: Kind,
+    opts?: ListOptions,
+  ): Promise<{ items: T[]; resourceVersion: string }>;
   /** Fails with StoreError AlreadyExists. Sets uid, creationTimestamp, generation (1) and resourceVersion. */
   create<T extends AnyResource>(obj: T): Promise<T>;
   /**
@@ -67,23 +70,32 @@ export interface Store {
 }
 
 /** Parses an equality label selector into a predicate. */
-export function labelSelectorMatcher(selector: string | undefined): (labels: Record<string, string> | undefined) => boolean {
+export function labelSelectorMatcher(
+  selector: string | undefined,
+): (labels: Record<string, string> | undefined) => boolean {
   if (!selector?.trim()) return () => true;
-  const terms = selector.split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
-    let m = /^([^!=]+)!=(.*)$/.exec(t);
-    if (m) return { key: m[1]!.trim(), op: '!=' as const, value: m[2]!.trim() };
-    m = /^([^!=]+)==?(.*)$/.exec(t);
-    if (m) return { key: m[1]!.trim(), op: '=' as const, value: m[2]!.trim() };
-    if (t.startsWith('!')) return { key: t.slice(1).trim(), op: '!' as const, value: '' };
-    return { key: t, op: 'exists' as const, value: '' };
-  });
+  const terms = selector
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => {
+      let m = /^([^!=]+)!=(.*)$/.exec(t);
+      if (m) return { key: m[1]!.trim(), op: '!=' as const, value: m[2]!.trim() };
+      m = /^([^!=]+)==?(.*)$/.exec(t);
+      if (m) return { key: m[1]!.trim(), op: '=' as const, value: m[2]!.trim() };
+      if (t.startsWith('!')) return { key: t.slice(1).trim(), op: '!' as const, value: '' };
+      return { key: t, op: 'exists' as const, value: '' };
+    });
   return (labels) => {
     const l = labels ?? {};
     return terms.every((term) => {
       switch (term.op) {
-        case '=': return l[term.key] === term.value;
-        case '!=': return l[term.key] !== term.value;
-        case '!': return !(term.key in l);
+        case '=':
+          return l[term.key] === term.value;
+        case '!=':
+          return l[term.key] !== term.value;
+        case '!':
+          return !(term.key in l);
         default: // 'exists'
           return term.key in l;
       }
@@ -97,7 +109,9 @@ export function labelSelectorMatcher(selector: string | undefined): (labels: Rec
  */
 export function specChanged(a: AnyResource, b: AnyResource): boolean {
   const pick = (o: AnyResource) =>
-    JSON.stringify(sortedKeys('data' in o && o.kind === 'ConfigMap' ? o.data ?? {} : (o as { spec?: unknown }).spec ?? null));
+    JSON.stringify(
+      sortedKeys('data' in o && o.kind === 'ConfigMap' ? (o.data ?? {}) : ((o as { spec?: unknown }).spec ?? null)),
+    );
   return pick(a) !== pick(b);
 }
 
@@ -105,5 +119,9 @@ function sortedKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortedKeys);
   if (v === null || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortedKeys(o[k])]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sortedKeys(o[k])]),
+  );
 }

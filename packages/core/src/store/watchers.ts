@@ -34,7 +34,9 @@ export class WatcherSet {
    */
   static listing(opts: WatchOptions, list: (kind: Kind) => AnyResource[], kinds: () => Kind[]): WatchEvent[] {
     if (opts.initial === false) return [];
-    return (opts.kind ? [opts.kind] : kinds()).flatMap((k) => list(k).map((object): WatchEvent => ({ type: 'ADDED', object })));
+    return (opts.kind ? [opts.kind] : kinds()).flatMap((k) =>
+      list(k).map((object): WatchEvent => ({ type: 'ADDED', object })),
+    );
   }
 
   emit(ev: WatchEvent): void {

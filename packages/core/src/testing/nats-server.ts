@@ -37,7 +37,6 @@ const INSTALL_HINT =
   'nats-server is required for the NATS tests and the distributed mode: install it with `apt-get install -y nats-server` ' +
   '(Debian/Ubuntu; .ci/run does this) or set NATS_SERVER_BIN to its path.';
 
-
 /** Finds the nats-server binary: $NATS_SERVER_BIN, then $PATH, then the Debian locations. */
 export function findNatsServerBinary(): string {
   const explicit = process.env.NATS_SERVER_BIN;
@@ -51,7 +50,9 @@ export function findNatsServerBinary(): string {
     const candidate = join(dir, 'nats-server');
     if (isExecutable(candidate)) return candidate;
   }
-  throw new Error(`nats-server binary not found (looked in $PATH, /usr/sbin, /usr/bin, /usr/local/bin). ${INSTALL_HINT}`);
+  throw new Error(
+    `nats-server binary not found (looked in $PATH, /usr/sbin, /usr/bin, /usr/local/bin). ${INSTALL_HINT}`,
+  );
 }
 
 function isExecutable(path: string): boolean {

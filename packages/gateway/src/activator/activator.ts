@@ -239,7 +239,8 @@ export class Activator {
    */
   private pokeOnNews(s: RevisionState): void {
     const last = s.lastPoke;
-    if (last && this.deps.clock.now() - last.time < REPORT_INTERVAL_MS && s.stats.inFlight < 2 * last.concurrency) return;
+    if (last && this.deps.clock.now() - last.time < REPORT_INTERVAL_MS && s.stats.inFlight < 2 * last.concurrency)
+      return;
     this.poke(s);
   }
 
@@ -249,7 +250,13 @@ export class Activator {
     const time = this.deps.clock.now();
     const concurrency = s.stats.inFlight;
     s.lastPoke = { time, concurrency };
-    const msg: PokeMessage = { namespace: s.namespace, revision: s.revision, held: s.throttler.held, concurrency, time };
+    const msg: PokeMessage = {
+      namespace: s.namespace,
+      revision: s.revision,
+      held: s.throttler.held,
+      concurrency,
+      time,
+    };
     if (this.deps.nodeId !== undefined) msg.nodeId = this.deps.nodeId;
     try {
       this.deps.bus.publish(subjects.poke(s.namespace, s.revision), msg);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, type Endpoint } from '@kedge/core';
 import { EndpointsRegistry } from './endpoints.js';
 
-const ep = (node: string, id: string): Endpoint => ({ namespace: 'ns', revision: 'r', instanceId: id, nodeId: node, url: `http://${node}`, concurrency: 0 });
+const ep = (node: string, id: string): Endpoint => ({
+  namespace: 'ns',
+  revision: 'r',
+  instanceId: id,
+  nodeId: node,
+  url: `http://${node}`,
+  concurrency: 0,
+});
 
 describe('EndpointsRegistry', () => {
   it('merges per node, drops a node whose heartbeat stops for 2 s, and asks for a resync when it returns', () => {
@@ -16,7 +23,12 @@ describe('EndpointsRegistry', () => {
     );
     reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n1', endpoints: [ep('n1', 'a')], time: 0 });
     reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n2', endpoints: [ep('n2', 'b'), ep('n2', 'c')], time: 0 });
-    expect(reg.get('ns/r').map((e) => e.instanceId).sort()).toEqual(['a', 'b', 'c']);
+    expect(
+      reg
+        .get('ns/r')
+        .map((e) => e.instanceId)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
     // n1 replaces only its own share
     reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n1', endpoints: [], time: 0 });
     expect(reg.get('ns/r').map((e) => e.instanceId)).toEqual(['b', 'c']);
@@ -52,7 +64,12 @@ describe('EndpointsRegistry', () => {
   it('keeps every node while the bus is down (nats-server restarting), and blames silence again once it is back', () => {
     const clock = new ManualClock(0);
     let up = true;
-    const reg = new EndpointsRegistry(clock, () => {}, () => {}, () => up);
+    const reg = new EndpointsRegistry(
+      clock,
+      () => {},
+      () => {},
+      () => up,
+    );
     reg.apply({ namespace: 'ns', revision: 'r', nodeId: 'n1', endpoints: [ep('n1', 'a')], time: 0 });
     up = false;
     for (let t = 500; t <= 10_000; t += 500) {

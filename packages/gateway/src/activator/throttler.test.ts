@@ -100,7 +100,10 @@ describe('RevisionThrottler', () => {
   });
 
   describe('local-first (preferNode)', () => {
-    const on = (instanceId: string, nodeId: string, concurrency: number): Endpoint => ({ ...ep(instanceId, concurrency), nodeId });
+    const on = (instanceId: string, nodeId: string, concurrency: number): Endpoint => ({
+      ...ep(instanceId, concurrency),
+      nodeId,
+    });
 
     it('uses its own node while an instance there has a free slot, then spills to the others', () => {
       const t = new RevisionThrottler(new ManualClock(), 100, Math.random, 'near');
@@ -127,7 +130,9 @@ describe('RevisionThrottler', () => {
       expect(t.tryAcquire()!.endpoint.instanceId).toBe('a');
       const direct = new RevisionThrottler(new ManualClock(), 100, Math.random, 'near');
       direct.setBackends([on('a', 'far', 0), on('b', 'far', 0), on('z', 'near', 0)]);
-      expect(Array.from({ length: 50 }, () => direct.pickDirect()!.endpoint.instanceId).every((id) => id === 'z')).toBe(true);
+      expect(Array.from({ length: 50 }, () => direct.pickDirect()!.endpoint.instanceId).every((id) => id === 'z')).toBe(
+        true,
+      );
     });
 
     it('without a local instance every instance is used, as before', () => {
@@ -138,4 +143,3 @@ describe('RevisionThrottler', () => {
     });
   });
 });
-

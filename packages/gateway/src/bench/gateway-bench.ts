@@ -15,7 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { Pool } from 'undici';
-import { markCompleteResponse, MemoryBus, silentLogger, SqliteStore, subjects, systemClock, type DecisionMessage } from '@kedge/core';
+import {
+  markCompleteResponse,
+  MemoryBus,
+  silentLogger,
+  SqliteStore,
+  subjects,
+  systemClock,
+  type DecisionMessage,
+} from '@kedge/core';
 import { createGatewayApp } from '../app.js';
 import { createGateway } from '../gateway.js';
 import { listen, serveGateway } from '../serve.js';
@@ -55,7 +63,10 @@ async function wrk(url: string, host?: string): Promise<{ rps: number; cpuUsPerR
   const args = ['-t2', '-c50', `-d${WRK_SECONDS}s`, url];
   if (host) args.unshift('-H', `Host: ${host}`);
   const cpu0 = process.cpuUsage();
-  const { stdout: out } = await promisify(execFile)('wrk', args, { encoding: 'utf8', timeout: (WRK_SECONDS + 10) * 1000 });
+  const { stdout: out } = await promisify(execFile)('wrk', args, {
+    encoding: 'utf8',
+    timeout: (WRK_SECONDS + 10) * 1000,
+  });
   const cpu = process.cpuUsage(cpu0);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const total = /(\d+) requests in/.exec(out);
@@ -70,9 +81,20 @@ async function main(): Promise<void> {
   const store = new SqliteStore(dir);
   const bus = new MemoryBus();
   const hello = new Uint8Array(Buffer.from('hello\n'));
-  const runner = new FakeRunner({ bus, nodeId: 'bench', handler: () => markCompleteResponse(new Response(hello, { headers: { 'content-type': 'text/plain' } })) });
+  const runner = new FakeRunner({
+    bus,
+    nodeId: 'bench',
+    handler: () => markCompleteResponse(new Response(hello, { headers: { 'content-type': 'text/plain' } })),
+  });
   runner.start();
-  const gateway = createGateway({ store, bus, clock: systemClock, logger: silentLogger, id: 'bench', localDispatchers: [runner] });
+  const gateway = createGateway({
+    store,
+    bus,
+    clock: systemClock,
+    logger: silentLogger,
+    id: 'bench',
+    localDispatchers: [runner],
+  });
   await gateway.start();
   await store.create(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
   const inst = runner.startInstance('default', 'hello-00001');
@@ -86,13 +108,22 @@ async function main(): Promise<void> {
     await r.arrayBuffer();
   });
   const viaGateway = async () => {
-    const r = await gateway.fetch(new Request(`http://${HOST}/`, { headers: { host: HOST } }), { remoteAddress: '127.0.0.1' });
+    const r = await gateway.fetch(new Request(`http://${HOST}/`, { headers: { host: HOST } }), {
+      remoteAddress: '127.0.0.1',
+    });
     if (r.status !== 200) throw new Error(`gateway answered ${r.status}`);
     await r.arrayBuffer();
   };
   const proxied = await timeLoop(WARM_N, viaGateway);
   const decide = (mode: 'Proxy' | 'Serve') => {
-    const d: DecisionMessage = { namespace: 'default', revision: 'hello-00001', desiredScale: 1, excessBurstCapacity: mode === 'Serve' ? 1 : -1, mode, time: Date.now() };
+    const d: DecisionMessage = {
+      namespace: 'default',
+      revision: 'hello-00001',
+      desiredScale: 1,
+      excessBurstCapacity: mode === 'Serve' ? 1 : -1,
+      mode,
+      time: Date.now(),
+    };
     bus.publish(subjects.decision('default', 'hello-00001'), d);
     return bus.flush();
   };
@@ -126,7 +157,11 @@ async function main(): Promise<void> {
   };
   const httpDirect = await httpLoop(runnerHttp.url, { host: HOST, 'kedge-instance': inst.instanceId });
   const httpGateway = await httpLoop(gwHttp.url, { host: HOST });
-  results.http = { directP50: pct(httpDirect, 50), gatewayP50: pct(httpGateway, 50), addedP50: pct(httpGateway, 50) - pct(httpDirect, 50) };
+  results.http = {
+    directP50: pct(httpDirect, 50),
+    gatewayP50: pct(httpGateway, 50),
+    addedP50: pct(httpGateway, 50) - pct(httpDirect, 50),
+  };
 
   // 2. throughput, 50 connections: bare node http vs the gateway (both hello, same process, one at a time)
   const bare = createServer((_req, res) => {
@@ -182,17 +217,34 @@ async function main(): Promise<void> {
 
   const ip = results.inProcess as Record<string, number>;
   const hp = results.http as Record<string, number>;
-  const tp = results.throughput as { bare: { rps: number; cpuUsPerRequest: number }; floor: { rps: number; cpuUsPerRequest: number }; gateway: { rps: number; cpuUsPerRequest: number }; gatewayViaHonoApp: { rps: number; cpuUsPerRequest: number }; ratio: number; cpuRatio: number };
+  const tp = results.throughput as {
+    bare: { rps: number; cpuUsPerRequest: number };
+    floor: { rps: number; cpuUsPerRequest: number };
+    gateway: { rps: number; cpuUsPerRequest: number };
+    gatewayViaHonoApp: { rps: number; cpuUsPerRequest: number };
+    ratio: number;
+    cpuRatio: number;
+  };
   const cs = results.coldGatewayShare as Record<string, number>;
-  console.log(`warm, in process (n=${WARM_N}): direct dispatch p50 ${ms(ip.directP50!)}; via gateway p50 ${ms(ip.proxyP50!)} (Proxy) / ${ms(ip.serveP50!)} (Serve)`);
-  console.log(`  added by gateway p50: ${ms(ip.addedP50Proxy!)} (Proxy, goal ≤ 0.5 ms), ${ms(ip.addedP50Serve!)} (Serve); p99 added ${ms(ip.addedP99Proxy!)} (Proxy)`);
-  console.log(`warm, over HTTP keep-alive: runner entry p50 ${ms(hp.directP50!)}; gateway p50 ${ms(hp.gatewayP50!)}; added ${ms(hp.addedP50!)}`);
+  console.log(
+    `warm, in process (n=${WARM_N}): direct dispatch p50 ${ms(ip.directP50!)}; via gateway p50 ${ms(ip.proxyP50!)} (Proxy) / ${ms(ip.serveP50!)} (Serve)`,
+  );
+  console.log(
+    `  added by gateway p50: ${ms(ip.addedP50Proxy!)} (Proxy, goal ≤ 0.5 ms), ${ms(ip.addedP50Serve!)} (Serve); p99 added ${ms(ip.addedP99Proxy!)} (Proxy)`,
+  );
+  console.log(
+    `warm, over HTTP keep-alive: runner entry p50 ${ms(hp.directP50!)}; gateway p50 ${ms(hp.gatewayP50!)}; added ${ms(hp.addedP50!)}`,
+  );
   console.log(
     `throughput, 50 connections, ${WRK_SECONDS}s each: bare node http ${tp.bare.rps.toFixed(0)} req/s (${tp.bare.cpuUsPerRequest.toFixed(1)} µs CPU/req); ` +
       `gateway ${tp.gateway.rps.toFixed(0)} req/s (${tp.gateway.cpuUsPerRequest.toFixed(1)} µs CPU/req); via the Hono app ${tp.gatewayViaHonoApp.rps.toFixed(0)} req/s`,
   );
-  console.log(`  floor (node-server → instance, no gateway): ${tp.floor.rps.toFixed(0)} req/s (${tp.floor.cpuUsPerRequest.toFixed(1)} µs CPU/req)`);
-  console.log(`  ratio gateway/bare: ${(tp.ratio * 100).toFixed(1)} % by req/s, ${(tp.cpuRatio * 100).toFixed(1)} % by CPU per request (goal ≥ 60 %)`);
+  console.log(
+    `  floor (node-server → instance, no gateway): ${tp.floor.rps.toFixed(0)} req/s (${tp.floor.cpuUsPerRequest.toFixed(1)} µs CPU/req)`,
+  );
+  console.log(
+    `  ratio gateway/bare: ${(tp.ratio * 100).toFixed(1)} % by req/s, ${(tp.cpuRatio * 100).toFixed(1)} % by CPU per request (goal ≥ 60 %)`,
+  );
   console.log(`cold start, gateway share (instant fake instance, n=${COLD_N}): p50 ${ms(cs.p50!)}, p99 ${ms(cs.p99!)}`);
   console.log(JSON.stringify(results));
 }

@@ -54,7 +54,8 @@ describe('gateway on Deno, joined to the cluster over NATS', () => {
 
   const putRoute = async (route: Route) => {
     const cur = await store.get<Route>('Route', route.metadata.namespace, route.metadata.name);
-    if (cur) await store.update({ ...route, metadata: { ...route.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    if (cur)
+      await store.update({ ...route, metadata: { ...route.metadata, resourceVersion: cur.metadata.resourceVersion } });
     else await store.create(route);
   };
 
@@ -75,10 +76,31 @@ describe('gateway on Deno, joined to the cluster over NATS', () => {
       runners[nodeId] = runner;
     }
     deno = await startDenoGateway(
-      ['--nats', nats.url, '--id', 'gw-deno', '--node-id', 'node-a', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', join(dir, 'gw-deno')],
+      [
+        '--nats',
+        nats.url,
+        '--id',
+        'gw-deno',
+        '--node-id',
+        'node-a',
+        '--listen',
+        '127.0.0.1:0',
+        '--admin-listen',
+        '127.0.0.1:0',
+        '--data-dir',
+        join(dir, 'gw-deno'),
+      ],
       { env: { KEDGE_TOKEN: TOKEN } },
     );
-    nodeGateway = createGateway({ store, bus, clock: systemClock, logger: silentLogger, id: 'gw-node', nodeId: 'node-b', clusterToken: TOKEN });
+    nodeGateway = createGateway({
+      store,
+      bus,
+      clock: systemClock,
+      logger: silentLogger,
+      id: 'gw-node',
+      nodeId: 'node-b',
+      clusterToken: TOKEN,
+    });
     await nodeGateway.start();
     nodeServed = await serveGateway(nodeGateway);
   }, 60_000);
@@ -95,7 +117,7 @@ describe('gateway on Deno, joined to the cluster over NATS', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("serves a route created after it started: holds the request, pokes for its own node, forwards once an instance is ready", async () => {
+  it('serves a route created after it started: holds the request, pokes for its own node, forwards once an instance is ready', async () => {
     const poked = new Promise<PokeMessage>((resolve) => {
       const sub = bus.subscribe<PokeMessage>(subjects.pokeAll, (m) => {
         if (m.data.revision !== 'hello-00001') return;
@@ -108,8 +130,11 @@ describe('gateway on Deno, joined to the cluster over NATS', () => {
     // The route reaches the gateway through the store's watch; until then the host is unknown.
     let pending: Promise<{ status: number; body: string }> | undefined;
     for (let i = 0; i < 200 && !pending; i++) {
-      const admin = await fetch(`${deno.urls.admin}/debug/gateway`).then((r) => r.json() as Promise<{ hosts: string[] }>);
-      if (admin.hosts.includes('hello.default.example.com')) pending = get(deno.urls.gateway, 'hello.default.example.com');
+      const admin = await fetch(`${deno.urls.admin}/debug/gateway`).then(
+        (r) => r.json() as Promise<{ hosts: string[] }>,
+      );
+      if (admin.hosts.includes('hello.default.example.com'))
+        pending = get(deno.urls.gateway, 'hello.default.example.com');
       else await new Promise((r) => setTimeout(r, 25));
     }
     expect(pending, 'the Deno gateway never learned the route').toBeDefined();
@@ -118,7 +143,11 @@ describe('gateway on Deno, joined to the cluster over NATS', () => {
     const inst = runners['node-a'].startInstance('default', 'hello-00001');
     const res = await pending!;
     expect(res.status).toBe(200);
-    const seen = JSON.parse(res.body) as { instanceId: string; fromActivator: boolean; headers: Record<string, string> };
+    const seen = JSON.parse(res.body) as {
+      instanceId: string;
+      fromActivator: boolean;
+      headers: Record<string, string>;
+    };
     expect(seen.instanceId).toBe(inst.instanceId);
     expect(seen.fromActivator).toBe(true);
     expect(seen.headers['kedge-revision']).toBe('default/hello-00001');
@@ -148,7 +177,10 @@ describe('gateway on Deno, joined to the cluster over NATS', () => {
     };
     await known(`${deno.urls.admin}/debug/gateway`);
     expect(nodeGateway.inspect().revisions.find((r) => r.key === 'default/hello-00001')?.endpoints).toBe(5);
-    for (const [gw, url] of [['node-a', deno.urls.gateway], ['node-b', nodeServed.url]] as const) {
+    for (const [gw, url] of [
+      ['node-a', deno.urls.gateway],
+      ['node-b', nodeServed.url],
+    ] as const) {
       const byNode: Record<string, number> = {};
       // 8 clients × 50 requests: far below what the local instances carry.
       await Promise.all(

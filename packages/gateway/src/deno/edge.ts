@@ -85,14 +85,22 @@ export async function startEdgeGateway(
       logger: logger.child({ role: 'nats' }),
     });
   } catch (err) {
-    throw new Error(`--nats: cannot connect to ${redactNatsUrls(flags.nats)}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `--nats: cannot connect to ${redactNatsUrls(flags.nats)}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const stops: (() => Promise<void> | void)[] = [async () => void (nc.isClosed() ? undefined : await nc.close())];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await Promise.resolve(stop()).catch((err) => logger.error({ err }, 'stop failed'));
+    for (const stop of stops.splice(0).reverse())
+      await Promise.resolve(stop()).catch((err) => logger.error({ err }, 'stop failed'));
   };
   try {
-    const store = await NatsStore.open(nc, { cacheDir: join(dataDir, 'blob-cache'), clock, logger, ownsConnection: false });
+    const store = await NatsStore.open(nc, {
+      cacheDir: join(dataDir, 'blob-cache'),
+      clock,
+      logger,
+      ownsConnection: false,
+    });
     stops.push(() => store.close());
     const bus = new NatsBus(nc, { logger, ownsConnection: false });
     stops.push(() => bus.close());
@@ -109,7 +117,17 @@ export async function startEdgeGateway(
     let ready = true;
     const startedAt = clock.now();
     const beat = () => {
-      const msg: ComponentHeartbeat = { role: 'gateway', id, nodeId, ready, restarts: 0, startedAt, version: KEDGE_VERSION, time: clock.now(), url };
+      const msg: ComponentHeartbeat = {
+        role: 'gateway',
+        id,
+        nodeId,
+        ready,
+        restarts: 0,
+        startedAt,
+        version: KEDGE_VERSION,
+        time: clock.now(),
+        url,
+      };
       try {
         bus.publish(subjects.componentHeartbeat, msg);
       } catch (err) {

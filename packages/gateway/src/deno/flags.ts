@@ -59,7 +59,10 @@ function port(flag: string, v: string): number {
 }
 
 /** Parses argv (`--flag value` or `--flag=value`); unknown flags and missing values are errors naming the flag. */
-export function parseEdgeGatewayFlags(argv: readonly string[], env: Record<string, string | undefined>): EdgeGatewayFlags {
+export function parseEdgeGatewayFlags(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): EdgeGatewayFlags {
   const got = new Map<string, string>();
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -86,7 +89,13 @@ export function parseEdgeGatewayFlags(argv: readonly string[], env: Record<strin
   const advertise = got.get('advertise');
   if (advertise !== undefined && !/^https?:\/\/[^/]+\/?$/.test(advertise))
     throw new Error(`--advertise: "${advertise}" is not a gateway address like http://10.0.0.5:8080`);
-  const flags: EdgeGatewayFlags = { nats, listen, adminListen, logLevel: got.get('log-level') ?? env.KEDGE_LOG_LEVEL ?? 'info', help };
+  const flags: EdgeGatewayFlags = {
+    nats,
+    listen,
+    adminListen,
+    logLevel: got.get('log-level') ?? env.KEDGE_LOG_LEVEL ?? 'info',
+    help,
+  };
   const optional = [
     ['natsUser', got.get('nats-user') ?? env.KEDGE_NATS_USER],
     ['natsPassword', got.get('nats-password') ?? env.KEDGE_NATS_PASSWORD],

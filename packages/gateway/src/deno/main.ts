@@ -18,7 +18,12 @@ interface DenoNS {
   args: string[];
   pid: number;
   serve(
-    opts: { port: number; hostname: string; onListen?: (addr: { port: number; hostname: string }) => void; onError?: (err: unknown) => Response },
+    opts: {
+      port: number;
+      hostname: string;
+      onListen?: (addr: { port: number; hostname: string }) => void;
+      onError?: (err: unknown) => Response;
+    },
     handler: (req: Request, info: unknown) => Response | Promise<Response>,
   ): DenoServer;
   addSignalListener(sig: string, fn: () => void): void;
@@ -45,7 +50,13 @@ const serve: EdgeServe = (fetch, at, name) =>
     } catch (err) {
       const e = err as Error & { code?: string };
       const flag = name === 'admin' ? '--admin-listen' : '--listen';
-      reject(new Error(e.name === 'AddrInUse' || e.code === 'EADDRINUSE' ? `${name}: ${at.host}:${at.port} is already in use (choose another with ${flag})` : `${name}: cannot listen on ${at.host}:${at.port}: ${e.message}`));
+      reject(
+        new Error(
+          e.name === 'AddrInUse' || e.code === 'EADDRINUSE'
+            ? `${name}: ${at.host}:${at.port} is already in use (choose another with ${flag})`
+            : `${name}: cannot listen on ${at.host}:${at.port}: ${e.message}`,
+        ),
+      );
     }
   });
 
@@ -68,7 +79,9 @@ async function main(): Promise<void> {
   Deno.addSignalListener('SIGTERM', () => void stop());
   Deno.addSignalListener('SIGINT', () => void stop());
   // The same ready line as `kedge gateway`: scripts and tests wait for it.
-  console.log(`kedge gateway ready id=${gw.id} node=${gw.nodeId} gateway=${gw.urls.gateway} admin=${gw.urls.admin} runtime=deno`);
+  console.log(
+    `kedge gateway ready id=${gw.id} node=${gw.nodeId} gateway=${gw.urls.gateway} admin=${gw.urls.admin} runtime=deno`,
+  );
 }
 
 main().catch((err: unknown) => {

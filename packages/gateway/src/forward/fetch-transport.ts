@@ -30,7 +30,8 @@ export class FetchTransport implements Transport {
       } as RequestInit);
     } catch (err) {
       // fetch hides the errno; a body-less request that failed before any response is safe to retry.
-      if (!req.body && !req.signal.aborted && err instanceof TypeError) throw new NeverReachedError(endpoint.instanceId, err);
+      if (!req.body && !req.signal.aborted && err instanceof TypeError)
+        throw new NeverReachedError(endpoint.instanceId, err);
       throw err;
     }
   }

@@ -25,7 +25,11 @@ function deferred() {
 
 /** A gateway whose runner is remote: reached over HTTP through its HTTP entry, served by Node. */
 async function remoteSetup(handler: FakeHandler = echoHandler, concurrency = 0, clusterToken?: string) {
-  h = await harness({ local: false, runner: { handler, concurrency }, ...(clusterToken ? { gateway: { clusterToken } } : {}) });
+  h = await harness({
+    local: false,
+    runner: { handler, concurrency },
+    ...(clusterToken ? { gateway: { clusterToken } } : {}),
+  });
   const entry = new Hono();
   entry.all('*', (c) => h!.runner.fetch(c.req.raw));
   const runnerHttp = await listen(entry);
@@ -38,22 +42,30 @@ async function remoteSetup(handler: FakeHandler = echoHandler, concurrency = 0, 
 }
 
 /** Raw HTTP/1.1 so hop-by-hop headers can be sent as a client would. */
-function rawRequest(port: number, opts: { method?: string; headers: Record<string, string>; chunks?: string[]; onChunk?: (s: string) => void }) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: '/echo?x=1', headers: opts.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-        opts.onChunk?.(d);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    for (const c of opts.chunks ?? []) req.write(c);
-    req.end();
-  });
+function rawRequest(
+  port: number,
+  opts: { method?: string; headers: Record<string, string>; chunks?: string[]; onChunk?: (s: string) => void },
+) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, method: opts.method ?? 'GET', path: '/echo?x=1', headers: opts.headers },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            body += d;
+            opts.onChunk?.(d);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      for (const c of opts.chunks ?? []) req.write(c);
+      req.end();
+    },
+  );
 }
 
 describe('forwarding to a remote runner', () => {
@@ -79,7 +91,14 @@ describe('forwarding to a remote runner', () => {
       chunks: ['part one, ', 'part two'],
     });
     expect(res.status).toBe(200);
-    const seen = JSON.parse(res.body) as { headers: Record<string, string>; body: string; method: string; url: string; instanceId: string; fromActivator: boolean };
+    const seen = JSON.parse(res.body) as {
+      headers: Record<string, string>;
+      body: string;
+      method: string;
+      url: string;
+      instanceId: string;
+      fromActivator: boolean;
+    };
     expect(seen.instanceId).toBe(inst.instanceId);
     expect(seen.fromActivator).toBe(true);
     expect(seen.method).toBe('POST');
@@ -101,7 +120,12 @@ describe('forwarding to a remote runner', () => {
   });
 
   it('strips hop-by-hop response headers (and those the Connection header names)', async () => {
-    const gw = await remoteSetup(async () => new Response('ok', { headers: { connection: 'x-secret', 'x-secret': '1', 'keep-alive': 'timeout=1', 'x-app': 'yes' } }));
+    const gw = await remoteSetup(
+      async () =>
+        new Response('ok', {
+          headers: { connection: 'x-secret', 'x-secret': '1', 'keep-alive': 'timeout=1', 'x-app': 'yes' },
+        }),
+    );
     h!.runner.startInstance('default', 'hello-00001');
     const res = await rawRequest(gw.port, { headers: { host: HOST } });
     expect(res.status).toBe(200);
@@ -143,7 +167,16 @@ describe('forwarding to a remote runner', () => {
       namespace: 'default',
       revision: 'hello-00001',
       nodeId: 'node-dead',
-      endpoints: [{ namespace: 'default', revision: 'hello-00001', instanceId: 'a-dead', nodeId: 'node-dead', url: dead, concurrency: 1 }],
+      endpoints: [
+        {
+          namespace: 'default',
+          revision: 'hello-00001',
+          instanceId: 'a-dead',
+          nodeId: 'node-dead',
+          url: dead,
+          concurrency: 1,
+        },
+      ],
       time: Date.now(),
     };
     h!.bus.publish(subjects.endpoints('default', 'hello-00001'), msg);

@@ -17,11 +17,23 @@ const HOP_BY_HOP = new Set([
  * Headers a client must not set: they steer the runner, claim the activator forwarded the request,
  * or carry the cluster's secret (checked by the gateway, never passed on to an instance).
  */
-const INTERNAL = new Set([INSTANCE_HEADER, REVISION_HEADER, ACTIVATOR_HEADER, CLUSTER_TOKEN_HEADER, 'knative-serving-revision', 'knative-serving-namespace']);
+const INTERNAL = new Set([
+  INSTANCE_HEADER,
+  REVISION_HEADER,
+  ACTIVATOR_HEADER,
+  CLUSTER_TOKEN_HEADER,
+  'knative-serving-revision',
+  'knative-serving-namespace',
+]);
 
 function connectionTokens(h: Headers): string[] {
   const c = h.get('connection');
-  return c ? c.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : [];
+  return c
+    ? c
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean)
+    : [];
 }
 
 /** Forwarded `for=` node: IPv6 addresses are quoted and bracketed (RFC 7239 §6). */
@@ -62,7 +74,8 @@ function rewrite(h: Headers, req: Request, remoteAddress: string | undefined, pr
   const host = h.get('host') ?? new URL(req.url).host;
   if (remoteAddress) {
     const xff = h.get('x-forwarded-for');
-    const client = remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+    const client =
+      remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
     h.set('x-forwarded-for', xff ? `${xff}, ${client}` : client);
   }
   if (!h.has('x-forwarded-proto')) h.set('x-forwarded-proto', proto);

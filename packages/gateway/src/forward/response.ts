@@ -21,7 +21,12 @@ const macrotask: (fn: () => void) => void =
  * The instance's response on its way to the client: hop-by-hop headers out, Server-Timing in, and
  * the call's slot held until the body has been sent.
  */
-export async function respond(res: Response, timing: string | undefined, info: ConnInfo | undefined, call: ProxiedCall): Promise<Response> {
+export async function respond(
+  res: Response,
+  timing: string | undefined,
+  info: ConnInfo | undefined,
+  call: ProxiedCall,
+): Promise<Response> {
   // On the instance's own Response when it allows, so a response the server can send from memory is
   // never turned into a stream here.
   let out = res;

@@ -64,7 +64,10 @@ export class KnownRevisions {
             return true;
           },
           (err: unknown) => {
-            this.deps.logger.warn({ err, revision: ref.key }, 'could not check whether the revision exists; routing to it');
+            this.deps.logger.warn(
+              { err, revision: ref.key },
+              'could not check whether the revision exists; routing to it',
+            );
             return false;
           },
         )

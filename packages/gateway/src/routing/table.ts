@@ -50,7 +50,15 @@ function buildEntry(route: Route, weights: Map<string, number>, clusterLocal: bo
     targets.push({ namespace: ns, revision, key: resourceKey(ns, revision) });
     cumulative.push(total);
   }
-  return { namespace: ns, route: route.metadata.name, ...(tag ? { tag } : {}), targets, cumulative, clusterLocal, revisionMissing: reportsRevisionMissing(route) };
+  return {
+    namespace: ns,
+    route: route.metadata.name,
+    ...(tag ? { tag } : {}),
+    targets,
+    cumulative,
+    clusterLocal,
+    revisionMissing: reportsRevisionMissing(route),
+  };
 }
 
 function reportsRevisionMissing(route: Route): boolean {
@@ -111,7 +119,8 @@ export class RouteTable {
       this.mainOf.set(key, entry.clusterLocal ? { ...entry, clusterLocal: false } : entry);
     } else this.mainOf.delete(key);
     for (const [h, e] of next) this.byHost.set(h, e);
-    for (const h of this.hostsOf.get(key) ?? []) if (!next.has(h) && this.byHost.get(h)?.route === route.metadata.name) this.byHost.delete(h);
+    for (const h of this.hostsOf.get(key) ?? [])
+      if (!next.has(h) && this.byHost.get(h)?.route === route.metadata.name) this.byHost.delete(h);
     this.hostsOf.set(key, [...next.keys()]);
   }
 

@@ -17,7 +17,9 @@ export const DENO_PERMISSIONS = ['--allow-net', '--allow-read', '--allow-write',
  * script that is a Node launcher running Deno as its child, and a signal to it would leave Deno running.
  */
 export function denoBinary(): string {
-  const install = createRequire(import.meta.url)(join(REPO_ROOT, 'node_modules/deno/install_api.cjs')) as { runInstall(): string };
+  const install = createRequire(import.meta.url)(join(REPO_ROOT, 'node_modules/deno/install_api.cjs')) as {
+    runInstall(): string;
+  };
   const bin = install.runInstall();
   if (!bin || !existsSync(bin)) throw new Error(`deno: the npm package's binary is missing (${bin}); run npm ci`);
   return bin;

@@ -27,7 +27,10 @@ export interface FakeInstance {
   draining: boolean;
 }
 
-export type FakeHandler = (req: Request, ctx: { instance: FakeInstance; fromActivator: boolean }) => Response | Promise<Response>;
+export type FakeHandler = (
+  req: Request,
+  ctx: { instance: FakeInstance; fromActivator: boolean },
+) => Response | Promise<Response>;
 
 export interface FakeRunnerOptions {
   bus: Bus;
@@ -47,15 +50,17 @@ export const echoHandler: FakeHandler = async (req, { instance, fromActivator })
   for (const [k, v] of req.headers) headers[k] = v;
   const body = req.body ? await req.text() : '';
   // Buffered, so marked complete as the real runner marks a finished guest response.
-  return markCompleteResponse(Response.json({
-    revision: instance.revision,
-    instanceId: instance.instanceId,
-    fromActivator,
-    method: req.method,
-    url: req.url,
-    headers,
-    body,
-  }));
+  return markCompleteResponse(
+    Response.json({
+      revision: instance.revision,
+      instanceId: instance.instanceId,
+      fromActivator,
+      method: req.method,
+      url: req.url,
+      headers,
+      body,
+    }),
+  );
 };
 
 /**
@@ -116,12 +121,32 @@ export class FakeRunner implements InstanceDispatcher {
   private beat(): void {
     const instances: Record<string, string[]> = {};
     for (const i of this.instances.values()) (instances[`${i.namespace}/${i.revision}`] ??= []).push(i.instanceId);
-    const hb: NodeHeartbeat = { nodeId: this.nodeId, url: this.url, capacity: 100, instances, time: Date.now(), startedAt: 0, version: 'fake' };
+    const hb: NodeHeartbeat = {
+      nodeId: this.nodeId,
+      url: this.url,
+      capacity: 100,
+      instances,
+      time: Date.now(),
+      startedAt: 0,
+      version: 'fake',
+    };
     this.opts.bus.publish(subjects.nodeHeartbeat, hb);
   }
 
-  startInstance(namespace: string, revision: string, instanceId = `${revision}-${this.nodeId}-${++this.seq}`): FakeInstance {
-    const inst: FakeInstance = { namespace, revision, instanceId, inFlight: 0, maxInFlight: 0, served: 0, draining: false };
+  startInstance(
+    namespace: string,
+    revision: string,
+    instanceId = `${revision}-${this.nodeId}-${++this.seq}`,
+  ): FakeInstance {
+    const inst: FakeInstance = {
+      namespace,
+      revision,
+      instanceId,
+      inFlight: 0,
+      maxInFlight: 0,
+      served: 0,
+      draining: false,
+    };
     this.instances.set(instanceId, inst);
     this.announce(namespace, revision);
     return inst;
@@ -140,18 +165,34 @@ export class FakeRunner implements InstanceDispatcher {
   endpoints(namespace: string, revision: string): Endpoint[] {
     return [...this.instances.values()]
       .filter((i) => i.namespace === namespace && i.revision === revision && !i.draining)
-      .map((i) => ({ namespace, revision, instanceId: i.instanceId, nodeId: this.nodeId, url: this.url, concurrency: this.opts.concurrency ?? 0 }));
+      .map((i) => ({
+        namespace,
+        revision,
+        instanceId: i.instanceId,
+        nodeId: this.nodeId,
+        url: this.url,
+        concurrency: this.opts.concurrency ?? 0,
+      }));
   }
 
   announce(namespace: string, revision: string): void {
-    const msg: EndpointsMessage = { namespace, revision, nodeId: this.nodeId, endpoints: this.endpoints(namespace, revision), time: Date.now() };
+    const msg: EndpointsMessage = {
+      namespace,
+      revision,
+      nodeId: this.nodeId,
+      endpoints: this.endpoints(namespace, revision),
+      time: Date.now(),
+    };
     this.opts.bus.publish(subjects.endpoints(namespace, revision), msg);
   }
 
   async dispatch(target: DispatchTarget, request: Request, opts: DispatchOptions = {}): Promise<Response> {
     const inst = this.instances.get(target.instanceId);
     if (!inst || inst.revision !== target.revision)
-      return Response.json({ error: 'InstanceNotFound', message: `instance ${target.instanceId} is not running on node ${this.nodeId}` }, { status: 503 });
+      return Response.json(
+        { error: 'InstanceNotFound', message: `instance ${target.instanceId} is not running on node ${this.nodeId}` },
+        { status: 503 },
+      );
     inst.inFlight++;
     inst.served++;
     inst.maxInFlight = Math.max(inst.maxInFlight, inst.inFlight);
@@ -166,7 +207,11 @@ export class FakeRunner implements InstanceDispatcher {
   fetch = async (req: Request): Promise<Response> => {
     const id = req.headers.get(INSTANCE_HEADER);
     const inst = id ? this.instances.get(id) : undefined;
-    if (!inst) return Response.json({ error: 'InstanceNotFound', message: `instance ${id} is not running on node ${this.nodeId}` }, { status: 503 });
+    if (!inst)
+      return Response.json(
+        { error: 'InstanceNotFound', message: `instance ${id} is not running on node ${this.nodeId}` },
+        { status: 503 },
+      );
     return this.dispatch(inst, req, { fromActivator: req.headers.get(ACTIVATOR_HEADER) === 'true' });
   };
 }
@@ -183,7 +228,11 @@ export function autoStartOnPoke(bus: Bus, runner: FakeRunner): Subscription {
     if (starting.has(key) || runner.endpoints(namespace, revision).length > 0) return;
     starting.add(key);
     try {
-      await bus.request(subjects.runnerStart(runner.nodeId), { namespace, revision, instanceId: `${revision}-auto-${Date.now()}` });
+      await bus.request(subjects.runnerStart(runner.nodeId), {
+        namespace,
+        revision,
+        instanceId: `${revision}-auto-${Date.now()}`,
+      });
     } finally {
       starting.delete(key);
     }

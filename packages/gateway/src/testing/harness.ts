@@ -44,7 +44,12 @@ export interface Harness {
 
 /** A gateway on a real SQLite store and the in-process bus, with one fake runner in-process. */
 export async function harness(
-  opts: { clock?: Clock; runner?: Omit<FakeRunnerOptions, 'bus' | 'nodeId'>; local?: boolean; gateway?: Partial<GatewayDeps> } = {},
+  opts: {
+    clock?: Clock;
+    runner?: Omit<FakeRunnerOptions, 'bus' | 'nodeId'>;
+    local?: boolean;
+    gateway?: Partial<GatewayDeps>;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kedge-gw-'));
   const clock = opts.clock ?? systemClock;
@@ -71,7 +76,11 @@ export async function harness(
     runner,
     async putRoute(route) {
       const cur = await store.get('Route', route.metadata.namespace, route.metadata.name);
-      if (cur) await store.update({ ...route, metadata: { ...route.metadata, resourceVersion: cur.metadata.resourceVersion } });
+      if (cur)
+        await store.update({
+          ...route,
+          metadata: { ...route.metadata, resourceVersion: cur.metadata.resourceVersion },
+        });
       else await store.create(route);
     },
     request(host, path = '/', init = {}) {
@@ -82,7 +91,9 @@ export async function harness(
     internal(host, path = '/', init = {}) {
       const headers = new Headers(init.headers);
       headers.set('host', host);
-      return gateway.fetchInternal(new Request(`http://${host}${path}`, { ...init, headers }), { remoteAddress: '127.0.0.1' });
+      return gateway.fetchInternal(new Request(`http://${host}${path}`, { ...init, headers }), {
+        remoteAddress: '127.0.0.1',
+      });
     },
     async close() {
       await gateway.stop();

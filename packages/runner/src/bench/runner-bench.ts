@@ -38,7 +38,9 @@ function pct(xs: number[], p: number): number {
 }
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 function line(name: string, xs: number[]): void {
-  console.log(`${name.padEnd(44)} p50 ${ms(pct(xs, 50)).padStart(10)}  p99 ${ms(pct(xs, 99)).padStart(10)}  (n=${xs.length})`);
+  console.log(
+    `${name.padEnd(44)} p50 ${ms(pct(xs, 50)).padStart(10)}  p99 ${ms(pct(xs, 99)).padStart(10)}  (n=${xs.length})`,
+  );
 }
 function rate(name: string, n: number, elapsedMs: number): void {
   console.log(`${name.padEnd(44)} ${(n / (elapsedMs / 1000)).toFixed(0).padStart(8)} req/s  (n=${n})`);
@@ -90,7 +92,14 @@ async function main(): Promise<void> {
   line('instantiate, in-thread, preview2-shim host', viaShim);
   const sink: ResponseSink = { head() {}, chunk() {}, end() {}, fail() {}, open: true };
   const req = () =>
-    new IncomingRequest({ method: 'GET', pathWithQuery: '/', scheme: 'http', authority: 'x', headers: [], body: new Uint8Array(0) });
+    new IncomingRequest({
+      method: 'GET',
+      pathWithQuery: '/',
+      scheme: 'http',
+      authority: 'x',
+      headers: [],
+      body: new Uint8Array(0),
+    });
   let t = performance.now();
   for (let i = 0; i < WARM; i++) handler.handle(req(), new ResponseOutparam(sink));
   rate('warm, instance called directly (in-thread)', WARM, performance.now() - t);
@@ -98,7 +107,13 @@ async function main(): Promise<void> {
   // 2. Through a guest worker (no queue, no runner).
   const pool = new WorkerPool({ workers: 1, spares: 0, logger: silentLogger });
   const inst: number[] = [];
-  const spec = (id: string) => ({ instanceId: id, revision: 'bench/hello', env, logLimit: 1024, outbound: 'none' as const });
+  const spec = (id: string) => ({
+    instanceId: id,
+    revision: 'bench/hello',
+    env,
+    logLimit: 1024,
+    outbound: 'none' as const,
+  });
   await pool.instantiate(spec('warmup'), compiled);
   for (let i = 0; i < COLD; i++) {
     const t0 = performance.now();
@@ -107,16 +122,33 @@ async function main(): Promise<void> {
     pool.drop(`p${i}`);
   }
   line('instantiate via worker (round trip)', inst);
-  const init = { method: 'GET', pathWithQuery: '/', scheme: 'http' as const, authority: 'x', headers: [] as [string, string][], body: new Uint8Array(0), bodyMore: false };
+  const init = {
+    method: 'GET',
+    pathWithQuery: '/',
+    scheme: 'http' as const,
+    authority: 'x',
+    headers: [] as [string, string][],
+    body: new Uint8Array(0),
+    bodyMore: false,
+  };
   t = performance.now();
-  for (let i = 0; i < WARM; i++) await new Response((await pool.request('warmup', { ...init, body: new Uint8Array(0) })).body).arrayBuffer();
+  for (let i = 0; i < WARM; i++)
+    await new Response((await pool.request('warmup', { ...init, body: new Uint8Array(0) })).body).arrayBuffer();
   rate('warm, via worker, sequential', WARM, performance.now() - t);
   await pool.close();
 
   // 3. Through the runner: bus start request + first request (cold), dispatcher (warm), HTTP entry.
   const store = new SqliteStore(join(dir, 'store'));
   const bus = new MemoryBus();
-  const runner = createRunner({ store, bus, clock: systemClock, logger: silentLogger, nodeId: 'bench', url: 'http://127.0.0.1:0', dataDir: join(dir, 'runner') });
+  const runner = createRunner({
+    store,
+    bus,
+    clock: systemClock,
+    logger: silentLogger,
+    nodeId: 'bench',
+    url: 'http://127.0.0.1:0',
+    dataDir: join(dir, 'runner'),
+  });
   await runner.start();
   const image = imageWithDigest('helloworld.wasm', await store.blobs.put(component));
   const rev: Revision = {
@@ -126,8 +158,17 @@ async function main(): Promise<void> {
     spec: { containers: [{ image, env: [{ name: 'TARGET', value: 'Bench' }] }] },
   };
   await store.create(rev);
-  const start = (id: string) => bus.request<StartInstanceReply>(subjects.runnerStart('bench'), { namespace: 'bench', revision: 'hello-00001', instanceId: id }, { timeoutMs: 10_000 });
-  const dispatch = (id: string) => runner.dispatcher.dispatch({ namespace: 'bench', revision: 'hello-00001', instanceId: id }, new Request('http://hello.bench.example.com/'));
+  const start = (id: string) =>
+    bus.request<StartInstanceReply>(
+      subjects.runnerStart('bench'),
+      { namespace: 'bench', revision: 'hello-00001', instanceId: id },
+      { timeoutMs: 10_000 },
+    );
+  const dispatch = (id: string) =>
+    runner.dispatcher.dispatch(
+      { namespace: 'bench', revision: 'hello-00001', instanceId: id },
+      new Request('http://hello.bench.example.com/'),
+    );
   await start('warm');
   await (await dispatch('warm')).text();
   // Cold starts spaced a few ms apart (as scale-from-zero events are), so the revision's warm guest
@@ -139,11 +180,19 @@ async function main(): Promise<void> {
       const id = `${revision}-c${i}`;
       await new Promise((r) => setTimeout(r, 5));
       const t0 = performance.now();
-      const reply = await bus.request<StartInstanceReply>(subjects.runnerStart('bench'), { namespace: 'bench', revision, instanceId: id }, { timeoutMs: 10_000 });
-      const res = await runner.dispatcher.dispatch({ namespace: 'bench', revision, instanceId: id }, new Request('http://hello.bench.example.com/'));
+      const reply = await bus.request<StartInstanceReply>(
+        subjects.runnerStart('bench'),
+        { namespace: 'bench', revision, instanceId: id },
+        { timeoutMs: 10_000 },
+      );
+      const res = await runner.dispatcher.dispatch(
+        { namespace: 'bench', revision, instanceId: id },
+        new Request('http://hello.bench.example.com/'),
+      );
       const body = await res.text();
       cold.push(performance.now() - t0);
-      if (!reply.ok || body !== 'Hello Bench!\n') throw new Error(`cold start failed: ${JSON.stringify(reply)} ${body}`);
+      if (!reply.ok || body !== 'Hello Bench!\n')
+        throw new Error(`cold start failed: ${JSON.stringify(reply)} ${body}`);
       for (const [k, v] of Object.entries(reply.timings ?? {})) (phases[k] ??= []).push(v);
       await bus.request(subjects.runnerStop('bench'), { namespace: 'bench', revision, instanceId: id });
     }
@@ -207,7 +256,9 @@ async function main(): Promise<void> {
   await load('bare Node http hello', portOf(bare), () => ({}));
   // preview2-shim's own HTTP server: one shared instance, requests relayed through its I/O worker.
   const httpSpec = '@bytecodealliance/preview2-shim/http';
-  const { HTTPServer } = (await import(httpSpec)) as { HTTPServer: new (h: unknown) => { listen(p: number, h: string): void; stop(): void } };
+  const { HTTPServer } = (await import(httpSpec)) as {
+    HTTPServer: new (h: unknown) => { listen(p: number, h: string): void; stop(): void };
+  };
   const shimServer = new HTTPServer(shimExports['wasi:http/incoming-handler@0.2.12']);
   const shimPort = await new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -227,9 +278,22 @@ async function main(): Promise<void> {
     const bytes = new Uint8Array(await readFile(file));
     const name = `extra-${cold.length}-${Math.random().toString(36).slice(2, 6)}`;
     const revName = `${name}-00001`;
-    await store.create({ ...rev, metadata: { name: revName, namespace: 'bench' }, spec: { containers: [{ image: imageWithDigest('g.wasm', await store.blobs.put(bytes)) }] } });
-    const startX = (id: string) => bus.request<StartInstanceReply>(subjects.runnerStart('bench'), { namespace: 'bench', revision: revName, instanceId: id }, { timeoutMs: 60_000 });
-    const dispatchX = (id: string) => runner.dispatcher.dispatch({ namespace: 'bench', revision: revName, instanceId: id }, new Request('http://x.bench.example.com/'));
+    await store.create({
+      ...rev,
+      metadata: { name: revName, namespace: 'bench' },
+      spec: { containers: [{ image: imageWithDigest('g.wasm', await store.blobs.put(bytes)) }] },
+    });
+    const startX = (id: string) =>
+      bus.request<StartInstanceReply>(
+        subjects.runnerStart('bench'),
+        { namespace: 'bench', revision: revName, instanceId: id },
+        { timeoutMs: 60_000 },
+      );
+    const dispatchX = (id: string) =>
+      runner.dispatcher.dispatch(
+        { namespace: 'bench', revision: revName, instanceId: id },
+        new Request('http://x.bench.example.com/'),
+      );
     await startX(`${name}-w`);
     await (await dispatchX(`${name}-w`)).text();
     const n = Math.min(COLD, 50);

@@ -21,11 +21,23 @@ describe('InstanceLogs (the per-instance log ring)', () => {
     // By service, a cursor (follow), the tail, since.
     expect(logs.read({ namespace: 'ns', service: 'hello' }).instances).toHaveLength(1);
     expect(logs.read({ namespace: 'ns', service: 'other' }).instances).toHaveLength(0);
-    expect(logs.read({ namespace: 'ns', instanceId: 'hello-00001-aaaa', after: { 'hello-00001-aaaa': 2 } }).instances[0]!.lines.map((l) => l.text)).toEqual(['two']);
-    expect(logs.read({ namespace: 'ns', instanceId: 'hello-00001-aaaa', tailLines: 1 }).instances[0]!.lines.map((l) => l.text)).toEqual(['two']);
+    expect(
+      logs
+        .read({ namespace: 'ns', instanceId: 'hello-00001-aaaa', after: { 'hello-00001-aaaa': 2 } })
+        .instances[0]!.lines.map((l) => l.text),
+    ).toEqual(['two']);
+    expect(
+      logs
+        .read({ namespace: 'ns', instanceId: 'hello-00001-aaaa', tailLines: 1 })
+        .instances[0]!.lines.map((l) => l.text),
+    ).toEqual(['two']);
     clock.advance(5000);
     logs.write('hello-00001-aaaa', 'stdout', 'later\n');
-    expect(logs.read({ namespace: 'ns', instanceId: 'hello-00001-aaaa', since: 6000 }).instances[0]!.lines.map((l) => l.text)).toEqual(['later']);
+    expect(
+      logs
+        .read({ namespace: 'ns', instanceId: 'hello-00001-aaaa', since: 6000 })
+        .instances[0]!.lines.map((l) => l.text),
+    ).toEqual(['later']);
   });
 
   it('is bounded by lines and bytes, and keeps a stopped instance only for a while', () => {
@@ -33,11 +45,18 @@ describe('InstanceLogs (the per-instance log ring)', () => {
     const logs = new InstanceLogs(clock, { maxLines: 3, maxBytes: 1000, retainMs: 60_000 });
     logs.open('i', 'ns', 'r', 's');
     for (let n = 1; n <= 10; n++) logs.write('i', 'stdout', `line ${n}\n`);
-    expect(logs.read({ namespace: 'ns', instanceId: 'i' }).instances[0]!.lines.map((l) => l.text)).toEqual(['line 8', 'line 9', 'line 10']);
+    expect(logs.read({ namespace: 'ns', instanceId: 'i' }).instances[0]!.lines.map((l) => l.text)).toEqual([
+      'line 8',
+      'line 9',
+      'line 10',
+    ]);
     const small = new InstanceLogs(clock, { maxBytes: 10 });
     small.open('j', 'ns', 'r', 's');
     small.write('j', 'stdout', '12345\n67890\nabcde\n');
-    expect(small.read({ namespace: 'ns', instanceId: 'j' }).instances[0]!.lines.map((l) => l.text)).toEqual(['67890', 'abcde']);
+    expect(small.read({ namespace: 'ns', instanceId: 'j' }).instances[0]!.lines.map((l) => l.text)).toEqual([
+      '67890',
+      'abcde',
+    ]);
     logs.write('i', 'stdout', 'unterminated');
     logs.close('i');
     const stopped = logs.read({ namespace: 'ns', instanceId: 'i' }).instances[0]!;

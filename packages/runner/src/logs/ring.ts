@@ -49,7 +49,15 @@ export class InstanceLogs implements InstanceLogSink {
   open(instanceId: string, namespace: string, revision: string, service: string | undefined): void {
     this.sweep();
     if (this.rings.has(instanceId)) return;
-    this.rings.set(instanceId, { namespace, revision, service, lines: [], bytes: 0, seq: 0, partial: { stdout: '', stderr: '' } });
+    this.rings.set(instanceId, {
+      namespace,
+      revision,
+      service,
+      lines: [],
+      bytes: 0,
+      seq: 0,
+      partial: { stdout: '', stderr: '' },
+    });
   }
 
   /** The instance stopped: its lines stay for retainMs. */
@@ -80,7 +88,8 @@ export class InstanceLogs implements InstanceLogSink {
       const after = req.after?.[id];
       if (after !== undefined) lines = lines.filter((l) => l.seq > after);
       if (req.since !== undefined) lines = lines.filter((l) => l.time >= req.since!);
-      if (req.tailLines !== undefined && req.tailLines >= 0) lines = lines.slice(Math.max(0, lines.length - req.tailLines));
+      if (req.tailLines !== undefined && req.tailLines >= 0)
+        lines = lines.slice(Math.max(0, lines.length - req.tailLines));
       out.push({ instanceId: id, revision: r.revision, running: r.stoppedAt === undefined, lines });
     }
     return { instances: out };
@@ -95,6 +104,7 @@ export class InstanceLogs implements InstanceLogSink {
 
   private sweep(): void {
     const now = this.clock.now();
-    for (const [id, r] of this.rings) if (r.stoppedAt !== undefined && now - r.stoppedAt > this.retainMs) this.rings.delete(id);
+    for (const [id, r] of this.rings)
+      if (r.stoppedAt !== undefined && now - r.stoppedAt > this.retainMs) this.rings.delete(id);
   }
 }

@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { Queue, type QueueOptions } from './queue.js';
 
 function queue(clock: ManualClock, o: Partial<QueueOptions> = {}): Queue {
-  return new Queue({ namespace: 'ns', revision: 'r-00001', instanceId: 'i1', clock, concurrency: 1, queueDepth: 2, timeoutSeconds: 10, ...o });
+  return new Queue({
+    namespace: 'ns',
+    revision: 'r-00001',
+    instanceId: 'i1',
+    clock,
+    concurrency: 1,
+    queueDepth: 2,
+    timeoutSeconds: 10,
+    ...o,
+  });
 }
 
 /** A handler whose requests finish when the test says so, recording how many run at once. */

@@ -1,4 +1,13 @@
-import { Cancellation, Deadlines, HOPS_HEADER, RequestTimeout, isCompleteResponse, trackBody, type Clock, type StatMessage } from '@kedge/core';
+import {
+  Cancellation,
+  Deadlines,
+  HOPS_HEADER,
+  RequestTimeout,
+  isCompleteResponse,
+  trackBody,
+  type Clock,
+  type StatMessage,
+} from '@kedge/core';
 import { jsonError } from '../runtimes/runtime.js';
 import { RequestStats } from './stats.js';
 
@@ -117,7 +126,10 @@ export class Queue {
       const res = await Promise.race([handled, ended]);
       if (res === endedWith) {
         // The instance may still answer (or fail) later: nobody wants that answer any more.
-        handled.then((late) => late.body?.cancel().catch(() => undefined), () => undefined);
+        handled.then(
+          (late) => late.body?.cancel().catch(() => undefined),
+          () => undefined,
+        );
         end();
         return res;
       }
@@ -145,9 +157,14 @@ export class Queue {
       this.active++;
       return true;
     }
-    if (mustNotWait) return jsonError(503, 'NoFreeSlot', `instance ${o.instanceId} has no free slot for a service-to-service call`);
+    if (mustNotWait)
+      return jsonError(503, 'NoFreeSlot', `instance ${o.instanceId} has no free slot for a service-to-service call`);
     if (this.waiting.length >= o.queueDepth)
-      return jsonError(503, 'QueueFull', `pending request queue full: ${o.queueDepth} requests already wait for instance ${o.instanceId}`);
+      return jsonError(
+        503,
+        'QueueFull',
+        `pending request queue full: ${o.queueDepth} requests already wait for instance ${o.instanceId}`,
+      );
     const waiter: Waiter = { admitted: false, admit: () => undefined };
     const turn = new Promise<true>((resolve) => {
       waiter.admit = () => {

@@ -77,7 +77,12 @@ export function appHeaders(headers: Headers): Headers {
   return out;
 }
 
-export function jsonError(status: number, error: string, message: string, extra: Record<string, unknown> = {}): Response {
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Response {
   return markCompleteResponse(
     new Response(JSON.stringify({ error, message, ...extra }), {
       status,

@@ -16,7 +16,9 @@ async function preopen(): Promise<void> {
   if (preopened) return;
   const fromJco = createRequire(createRequire(import.meta.url).resolve('@bytecodealliance/jco'));
   const fromTranspile = createRequire(fromJco.resolve('@bytecodealliance/jco-transpile'));
-  const fs = (await import(fromTranspile.resolve('@bytecodealliance/preview2-shim/filesystem'))) as { _setPreopens(p: Record<string, string>): void };
+  const fs = (await import(fromTranspile.resolve('@bytecodealliance/preview2-shim/filesystem'))) as {
+    _setPreopens(p: Record<string, string>): void;
+  };
   fs._setPreopens({ '/': '/' });
   preopened = true;
 }
@@ -58,7 +60,9 @@ function newest(dir: string): number {
  */
 export async function ensureRunnerBuilt(): Promise<void> {
   const worker = join(PACKAGE_ROOT, 'dist/runtimes/wasm/worker.js');
-  const built = await stat(worker).then((s) => s.mtimeMs).catch(() => 0);
+  const built = await stat(worker)
+    .then((s) => s.mtimeMs)
+    .catch(() => 0);
   if (built >= newest(join(PACKAGE_ROOT, 'src'))) return;
   execFileSync('flock', ['/tmp/kedge-runner-build.lock', 'npx', 'tsc', '-p', PACKAGE_ROOT], { stdio: 'inherit' });
 }

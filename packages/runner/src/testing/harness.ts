@@ -76,7 +76,8 @@ export class RunnerHarness {
       data: { [PROCESS_REVISIONS_FEATURE]: value },
     };
     const cur = await this.store.get<ConfigMap>('ConfigMap', SYSTEM_NAMESPACE, 'config-features');
-    if (cur) await this.store.update({ ...cm, metadata: { ...cm.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    if (cur)
+      await this.store.update({ ...cm, metadata: { ...cm.metadata, resourceVersion: cur.metadata.resourceVersion } });
     else await this.store.create(cm);
   }
 
@@ -104,7 +105,10 @@ export class RunnerHarness {
         name,
         namespace: 'test',
         annotations,
-        labels: { 'serving.knative.dev/service': name.replace(/-\d+$/, ''), 'serving.knative.dev/configuration': name.replace(/-\d+$/, '') },
+        labels: {
+          'serving.knative.dev/service': name.replace(/-\d+$/, ''),
+          'serving.knative.dev/configuration': name.replace(/-\d+$/, ''),
+        },
       },
       spec: {
         containers: [{ image, env: Object.entries(env).map(([n, value]) => ({ name: n, value })), ...container }],
@@ -116,7 +120,11 @@ export class RunnerHarness {
   }
 
   start(revision: string, instanceId: string): Promise<StartInstanceReply> {
-    return this.bus.request<StartInstanceReply>(subjects.runnerStart(this.nodeId), { namespace: 'test', revision, instanceId }, { timeoutMs: 20_000 });
+    return this.bus.request<StartInstanceReply>(
+      subjects.runnerStart(this.nodeId),
+      { namespace: 'test', revision, instanceId },
+      { timeoutMs: 20_000 },
+    );
   }
 
   stop(revision: string, instanceId: string): Promise<unknown> {
@@ -124,7 +132,10 @@ export class RunnerHarness {
   }
 
   dispatch(revision: string, instanceId: string, path = '/', init: RequestInit = {}): Promise<Response> {
-    return this.runner.dispatcher.dispatch({ namespace: 'test', revision, instanceId }, new Request(`http://${revision}.test.example.com${path}`, init));
+    return this.runner.dispatcher.dispatch(
+      { namespace: 'test', revision, instanceId },
+      new Request(`http://${revision}.test.example.com${path}`, init),
+    );
   }
 
   /** Resolves with the first health message for the revision matching `pred`. */

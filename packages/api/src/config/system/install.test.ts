@@ -25,21 +25,37 @@ afterEach(() => {
 
 /** `_example` unindented into data, as the header tells an operator to do. */
 const exampleData = (name: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(parseYaml(SYSTEM_CONFIG_EXAMPLES[name]!) as Record<string, unknown>).map(([k, v]) => [k, String(v ?? '')]));
+  Object.fromEntries(
+    Object.entries(parseYaml(SYSTEM_CONFIG_EXAMPLES[name]!) as Record<string, unknown>).map(([k, v]) => [
+      k,
+      String(v ?? ''),
+    ]),
+  );
 
 describe('installSystemConfigMaps', () => {
   it("installs Knative's config maps and Kedge's with only _example, and leaves an operator's own alone", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kedge-cm-'));
     dirs.push(dir);
     const store = new SqliteStore(dir);
-    const mine: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-domain', namespace: SYSTEM_NAMESPACE }, data: { 'kedge.dev': '' } };
+    const mine: ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config-domain', namespace: SYSTEM_NAMESPACE },
+      data: { 'kedge.dev': '' },
+    };
     await store.create(mine);
     await installSystemConfigMaps(store, silentLogger);
     await installSystemConfigMaps(store, silentLogger);
     const { items } = await store.list<ConfigMap>('ConfigMap', { namespace: SYSTEM_NAMESPACE });
     expect(items.map((c) => c.metadata.name).sort()).toEqual([
-      'config-autoscaler', 'config-defaults', 'config-deployment', 'config-domain', 'config-features', 'config-gc',
-      'config-kedge-runner', 'config-network',
+      'config-autoscaler',
+      'config-defaults',
+      'config-deployment',
+      'config-domain',
+      'config-features',
+      'config-gc',
+      'config-kedge-runner',
+      'config-network',
     ]);
     for (const cm of items.filter((c) => c.metadata.name !== 'config-domain')) {
       expect(Object.keys(cm.data ?? {})).toEqual(['_example']);
@@ -56,11 +72,26 @@ describe('installSystemConfigMaps', () => {
     expect(documented('config-defaults')).toEqual(expect.arrayContaining(DEFAULTS_CONFIG_KEYS));
     expect(documented('config-kedge-runner')).toEqual(expect.arrayContaining(Object.keys(RUNNER_CONFIG_KEYS)));
     expect(documented('config-features')).toEqual(
-      expect.arrayContaining([...Object.keys(PODSPEC_FEATURE_FIELDS), 'multi-container', 'multi-container-probing', 'kedge.process-revisions']),
+      expect.arrayContaining([
+        ...Object.keys(PODSPEC_FEATURE_FIELDS),
+        'multi-container',
+        'multi-container-probing',
+        'kedge.process-revisions',
+      ]),
     );
-    expect(documented('config-gc')).toEqual(['retain-since-create-time', 'retain-since-last-active-time', 'min-non-active-revisions', 'max-non-active-revisions']);
+    expect(documented('config-gc')).toEqual([
+      'retain-since-create-time',
+      'retain-since-last-active-time',
+      'min-non-active-revisions',
+      'max-non-active-revisions',
+    ]);
     for (const name of Object.keys(SYSTEM_CONFIG_EXAMPLES)) {
-      const cm: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE }, data: exampleData(name) };
+      const cm: ConfigMap = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: SYSTEM_NAMESPACE },
+        data: exampleData(name),
+      };
       expect(validateResource(cm), name).toBeUndefined();
     }
     expect(checkGcConfig(exampleData('config-gc')).problems).toEqual([]);

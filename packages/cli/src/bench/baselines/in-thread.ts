@@ -15,7 +15,10 @@ import { ComponentCache, InThreadGuest } from '@kedge/runner';
  */
 export async function startInThread(component: string, port = 0) {
   const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-in-thread-'));
-  const compiled = await new ComponentCache(join(dir, 'cache')).compile(`sha256:${'0'.repeat(64)}`, async () => new Uint8Array(await readFile(component)));
+  const compiled = await new ComponentCache(join(dir, 'cache')).compile(
+    `sha256:${'0'.repeat(64)}`,
+    async () => new Uint8Array(await readFile(component)),
+  );
   const guest = InThreadGuest.create(compiled, [['TARGET', 'World']]);
   const server = createServer((req, res) => {
     try {
@@ -30,4 +33,6 @@ export async function startInThread(component: string, port = 0) {
   return listenLoopback(server, port, () => rm(dir, { recursive: true, force: true }));
 }
 
-await runBaseline(import.meta.url, 'in-thread.js COMPONENT.wasm [port]', (component, [port]) => startInThread(component, Number(port ?? 0)));
+await runBaseline(import.meta.url, 'in-thread.js COMPONENT.wasm [port]', (component, [port]) =>
+  startInThread(component, Number(port ?? 0)),
+);

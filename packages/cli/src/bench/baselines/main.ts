@@ -26,7 +26,11 @@ export async function runBaseline<S extends { url: string; stop(): Promise<void>
 }
 
 /** Listens on 127.0.0.1 with keep-alive for load tests; `stop` drops every connection, closes, then runs `cleanup`. */
-export async function listenLoopback(server: Server, port: number, cleanup: () => Promise<void>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function listenLoopback(
+  server: Server,
+  port: number,
+  cleanup: () => Promise<void>,
+): Promise<{ url: string; stop(): Promise<void> }> {
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -48,6 +52,15 @@ const EMPTY = new Uint8Array(0);
 /** A bodiless request as a guest takes it (what the runner's worker protocol carries). */
 export function guestRequestOf(req: IncomingMessage) {
   const headers: [string, string][] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
-  return { method: req.method ?? 'GET', pathWithQuery: req.url ?? '/', scheme: 'http' as const, authority: req.headers.host ?? '', headers, body: EMPTY, bodyMore: false };
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+  return {
+    method: req.method ?? 'GET',
+    pathWithQuery: req.url ?? '/',
+    scheme: 'http' as const,
+    authority: req.headers.host ?? '',
+    headers,
+    body: EMPTY,
+    bodyMore: false,
+  };
 }

@@ -1,7 +1,17 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { INSTANCE_HEADER, MemoryBus, SqliteStore, imageWithDigest, silentLogger, subjects, systemClock, type Revision, type StartInstanceReply } from '@kedge/core';
+import {
+  INSTANCE_HEADER,
+  MemoryBus,
+  SqliteStore,
+  imageWithDigest,
+  silentLogger,
+  subjects,
+  systemClock,
+  type Revision,
+  type StartInstanceReply,
+} from '@kedge/core';
 import { createRunner } from '@kedge/runner';
 import { serveFetch } from '../../serve.js';
 import { runBaseline } from './main.js';
@@ -23,7 +33,9 @@ export async function startRunnerDirect(component: string, port = 0) {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
     metadata: { name: 'hello-00001', namespace: 'bench', labels: { 'serving.knative.dev/service': 'hello' } },
-    spec: { containers: [{ image: imageWithDigest(basename(component), digest), env: [{ name: 'TARGET', value: 'World' }] }] },
+    spec: {
+      containers: [{ image: imageWithDigest(basename(component), digest), env: [{ name: 'TARGET', value: 'World' }] }],
+    },
   };
   await store.create(rev);
   let runnerFetch: (req: Request) => Promise<Response> = async () => new Response('starting', { status: 503 });
@@ -39,10 +51,22 @@ export async function startRunnerDirect(component: string, port = 0) {
     },
     port,
   );
-  const runner = createRunner({ store, bus, clock: systemClock, logger: silentLogger, nodeId: 'bench', url: served.url, dataDir: dir });
+  const runner = createRunner({
+    store,
+    bus,
+    clock: systemClock,
+    logger: silentLogger,
+    nodeId: 'bench',
+    url: served.url,
+    dataDir: dir,
+  });
   runnerFetch = (req) => runner.fetch(req);
   await runner.start();
-  const reply = await bus.request<StartInstanceReply>(subjects.runnerStart('bench'), { namespace: 'bench', revision: 'hello-00001', instanceId }, { timeoutMs: 60_000 });
+  const reply = await bus.request<StartInstanceReply>(
+    subjects.runnerStart('bench'),
+    { namespace: 'bench', revision: 'hello-00001', instanceId },
+    { timeoutMs: 60_000 },
+  );
   if (!reply.ok) throw new Error(`runner-direct: instance did not start: ${reply.error}`);
   return {
     url: served.url,

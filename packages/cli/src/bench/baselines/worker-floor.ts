@@ -17,11 +17,17 @@ import { ComponentCache, WorkerPool } from '@kedge/runner';
  */
 export async function startWorkerFloor(component: string, port = 0, instances = 8) {
   const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-floor-'));
-  const compiled = await new ComponentCache(join(dir, 'cache')).compile(`sha256:${'0'.repeat(64)}`, async () => new Uint8Array(await readFile(component)));
+  const compiled = await new ComponentCache(join(dir, 'cache')).compile(
+    `sha256:${'0'.repeat(64)}`,
+    async () => new Uint8Array(await readFile(component)),
+  );
   const pool = new WorkerPool({ workers: 2, spares: 0, logger: silentLogger });
   const ids = Array.from({ length: instances }, (_, i) => `floor-${i}`);
   for (const instanceId of ids)
-    await pool.instantiate({ instanceId, revision: 'bench/floor', env: [['TARGET', 'World']], logLimit: 1024, outbound: 'none' }, compiled);
+    await pool.instantiate(
+      { instanceId, revision: 'bench/floor', env: [['TARGET', 'World']], logLimit: 1024, outbound: 'none' },
+      compiled,
+    );
   let next = 0;
   const server = createServer((req, res) => {
     pool.request(ids[next++ % ids.length]!, guestRequestOf(req)).then(
@@ -41,6 +47,8 @@ export async function startWorkerFloor(component: string, port = 0, instances = 
   });
 }
 
-await runBaseline(import.meta.url, 'worker-floor.js COMPONENT.wasm [port] [instances]', (component, [port, instances]) =>
-  startWorkerFloor(component, Number(port ?? 0), Number(instances ?? 8)),
+await runBaseline(
+  import.meta.url,
+  'worker-floor.js COMPONENT.wasm [port] [instances]',
+  (component, [port, instances]) => startWorkerFloor(component, Number(port ?? 0), Number(instances ?? 8)),
 );

@@ -35,7 +35,14 @@ describe('charts', () => {
   it('histogram chart is well-formed and marks the percentiles', () => {
     const h = new Histogram();
     for (let i = 0; i < 5000; i++) h.record(200 + ((i * 37) % 3000));
-    const svg = histogramChart({ title: 'warm <hello> & co', buckets: h.buckets(), markers: [{ label: 'p50', ms: 1.7 }, { label: 'p99', ms: 3.1 }] });
+    const svg = histogramChart({
+      title: 'warm <hello> & co',
+      buckets: h.buckets(),
+      markers: [
+        { label: 'p50', ms: 1.7 },
+        { label: 'p99', ms: 3.1 },
+      ],
+    });
     assertWellFormed(svg);
     expect(svg).toContain('warm &lt;hello&gt; &amp; co');
     expect(svg).toContain('p99 3.10ms');
@@ -53,8 +60,22 @@ describe('charts', () => {
     const svg = phaseChart({
       title: 'cold start phases',
       bars: [
-        { label: 'tiny', phases: [{ name: 'activator', ms: 0.4 }, { name: 'instantiate', ms: 0.6 }, { name: 'handler', ms: 0.1 }], totalMs: 1.3 },
-        { label: 'js', phases: [{ name: 'instantiate', ms: 17 }, { name: 'handler', ms: 0.3 }] },
+        {
+          label: 'tiny',
+          phases: [
+            { name: 'activator', ms: 0.4 },
+            { name: 'instantiate', ms: 0.6 },
+            { name: 'handler', ms: 0.1 },
+          ],
+          totalMs: 1.3,
+        },
+        {
+          label: 'js',
+          phases: [
+            { name: 'instantiate', ms: 17 },
+            { name: 'handler', ms: 0.3 },
+          ],
+        },
       ],
     });
     assertWellFormed(svg);
@@ -64,7 +85,15 @@ describe('charts', () => {
 
   it('timeline chart has both panels, and says when instances are unknown', () => {
     const latency = Array.from({ length: 30 }, (_, i) => ({ t: i + 1, p50: 1 + i / 30, p99: 4, rps: 10_000 }));
-    const svg = timelineChart({ title: 'load', latency, instances: [{ t: 0, count: 0 }, { t: 1.2, count: 1 }, { t: 5, count: 3 }] });
+    const svg = timelineChart({
+      title: 'load',
+      latency,
+      instances: [
+        { t: 0, count: 0 },
+        { t: 1.2, count: 1 },
+        { t: 5, count: 3 },
+      ],
+    });
     assertWellFormed(svg);
     expect(svg.match(/<polyline /g)!.length).toBe(4);
     const bare = timelineChart({ title: 'load', latency, instances: [] });
@@ -77,8 +106,20 @@ describe('charts', () => {
       title: 'waiting <100 ms>',
       yLabel: 'req/s',
       groups: [
-        { label: '1 conn.', bars: [{ series: 'ideal', value: 10 }, { series: 'kedge', value: 9.6 }] },
-        { label: '200 conn.', bars: [{ series: 'ideal', value: 2000 }, { series: 'kedge', value: NaN }] },
+        {
+          label: '1 conn.',
+          bars: [
+            { series: 'ideal', value: 10 },
+            { series: 'kedge', value: 9.6 },
+          ],
+        },
+        {
+          label: '200 conn.',
+          bars: [
+            { series: 'ideal', value: 2000 },
+            { series: 'kedge', value: NaN },
+          ],
+        },
       ],
     });
     assertWellFormed(svg);
@@ -86,7 +127,11 @@ describe('charts', () => {
     expect(svg.match(/<title>/g)!.length).toBe(3);
     expect(svg).toContain('200 conn., ideal: 2000');
     expect(svg).toContain('>–</text>');
-    const empty = groupedBarChart({ title: 'none', yLabel: 'req/s', groups: [{ label: 'x', bars: [{ series: 'a', value: NaN }] }] });
+    const empty = groupedBarChart({
+      title: 'none',
+      yLabel: 'req/s',
+      groups: [{ label: 'x', bars: [{ series: 'a', value: NaN }] }],
+    });
     assertWellFormed(empty);
     expect(empty).toContain('no measurements');
   });

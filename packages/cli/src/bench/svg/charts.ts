@@ -1,5 +1,19 @@
 import type { HistogramBucket } from '../histogram.js';
-import { PALETTE, axes, escapeXml, legend, line, linearScale, logScale, polyline, rect, svgDocument, text, title, r } from './svg.js';
+import {
+  PALETTE,
+  axes,
+  escapeXml,
+  legend,
+  line,
+  linearScale,
+  logScale,
+  polyline,
+  rect,
+  svgDocument,
+  text,
+  title,
+  r,
+} from './svg.js';
 
 export interface HistogramChartInput {
   title: string;
@@ -49,7 +63,14 @@ export function histogramChart(input: HistogramChartInput): string {
     out.push(line(mx, box.top, mx, box.bottom, `stroke="${color}" stroke-dasharray="4 3" stroke-width="1.5"`));
     const label = `${m.label} ${fmt(m.ms)}`;
     const leftOfLine = mx + 8 + label.length * 6 > box.right;
-    out.push(text(leftOfLine ? mx - 3 : mx + 3, box.top + 12 + i * 14, label, `fill="${color}" font-size="11"${leftOfLine ? ' text-anchor="end"' : ''}`));
+    out.push(
+      text(
+        leftOfLine ? mx - 3 : mx + 3,
+        box.top + 12 + i * 14,
+        label,
+        `fill="${color}" font-size="11"${leftOfLine ? ' text-anchor="end"' : ''}`,
+      ),
+    );
   });
   return svgDocument(W, H, out);
 }
@@ -86,14 +107,29 @@ export function phaseChart(input: { title: string; subtitle?: string; bars: Phas
   const box = { left: labelW + 10, top: 56, right: W - 40, bottom: 56 + input.bars.length * rowH + 4 };
   const H = box.bottom + 70;
   const top = (b: PhaseBar) => b.phases.filter((p) => !p.within);
-  const maxTotal = Math.max(...input.bars.map((b) => Math.max(top(b).reduce((a, p) => a + p.ms, 0) + Math.max(0, b.restMs ?? 0), b.totalMs ?? 0)), 0.001);
+  const maxTotal = Math.max(
+    ...input.bars.map((b) =>
+      Math.max(top(b).reduce((a, p) => a + p.ms, 0) + Math.max(0, b.restMs ?? 0), b.totalMs ?? 0),
+    ),
+    0.001,
+  );
   const x = linearScale(0, maxTotal, box.left, box.right, 6);
   const yDummy = Object.assign((v: number) => v, { ticks: [] as number[] });
   const out = [...title(W, input.title, input.subtitle)];
   out.push(...axes(x, yDummy, box, { x: 'milliseconds (p50 of each phase)' }));
   const seg = (x0: number, x1: number, y: number, h: number, name: string, ms: number, labelled: boolean) => {
-    out.push(`${rect(x0, y, x1 - x0, h, `fill="${color(name)}"`).slice(0, -2)}><title>${escapeXml(name)}: ${fmt(ms)}</title></rect>`);
-    if (labelled && x1 - x0 > 40) out.push(text((x0 + x1) / 2, y + h / 2 + 4, fmt(ms), `text-anchor="middle" fill="${name === REST ? '#333' : '#fff'}" font-size="10"`));
+    out.push(
+      `${rect(x0, y, x1 - x0, h, `fill="${color(name)}"`).slice(0, -2)}><title>${escapeXml(name)}: ${fmt(ms)}</title></rect>`,
+    );
+    if (labelled && x1 - x0 > 40)
+      out.push(
+        text(
+          (x0 + x1) / 2,
+          y + h / 2 + 4,
+          fmt(ms),
+          `text-anchor="middle" fill="${name === REST ? '#333' : '#fff'}" font-size="10"`,
+        ),
+      );
   };
   let hasRest = false;
   input.bars.forEach((bar, i) => {
@@ -117,7 +153,15 @@ export function phaseChart(input: { title: string; subtitle?: string; bars: Phas
       const start = (starts.get(p.within!) ?? 0) + (inner.get(p.within!) ?? 0);
       inner.set(p.within!, (inner.get(p.within!) ?? 0) + p.ms);
       seg(x(start), x(start + p.ms), y0 + barH + 2, subH, p.name, p.ms, false);
-      if (x(start + p.ms) - x(start) > 0) out.push(text(x(start + p.ms) + 3, y0 + barH + 2 + subH - 2, `${p.name} ${fmt(p.ms)} (within ${p.within})`, 'fill="#555" font-size="9"'));
+      if (x(start + p.ms) - x(start) > 0)
+        out.push(
+          text(
+            x(start + p.ms) + 3,
+            y0 + barH + 2 + subH - 2,
+            `${p.name} ${fmt(p.ms)} (within ${p.within})`,
+            'fill="#555" font-size="9"',
+          ),
+        );
     }
     if (bar.totalMs !== undefined && Number.isFinite(bar.totalMs)) {
       const tx = x(bar.totalMs);
@@ -162,16 +206,25 @@ export function timelineChart(input: {
   out.push(...axes(x, yLat, top, { y: 'latency (ms)', xTicks: false }));
   for (const t of x.ticks) out.push(line(x(t), top.bottom, x(t), top.bottom + 4, 'stroke="#999"'));
   const series = (key: 'p50' | 'p99') =>
-    input.latency.filter((p) => p[key] !== undefined && Number.isFinite(p[key])).map((p) => [x(p.t), yLat(p[key]!)] as [number, number]);
+    input.latency
+      .filter((p) => p[key] !== undefined && Number.isFinite(p[key]))
+      .map((p) => [x(p.t), yLat(p[key]!)] as [number, number]);
   out.push(polyline(series('p99'), `stroke="${PALETTE[1]}" stroke-width="1.5"`));
   out.push(polyline(series('p50'), `stroke="${PALETTE[0]}" stroke-width="2"`));
   const rpsPoints = input.latency.filter((p) => p.rps !== undefined);
   if (rpsPoints.length) {
     const rpsMax = Math.max(...rpsPoints.map((p) => p.rps!), 1);
     const yR = linearScale(0, rpsMax, top.bottom, top.top, 5);
-    out.push(polyline(rpsPoints.map((p) => [x(p.t), yR(p.rps!)]), `stroke="${PALETTE[2]}" stroke-width="1" stroke-dasharray="3 2"`));
+    out.push(
+      polyline(
+        rpsPoints.map((p) => [x(p.t), yR(p.rps!)]),
+        `stroke="${PALETTE[2]}" stroke-width="1" stroke-dasharray="3 2"`,
+      ),
+    );
     for (const t of yR.ticks) out.push(text(top.right + 6, yR(t) + 4, tickLabel2(t), `fill="${PALETTE[2]}"`));
-    out.push(`<text x="${r(top.right + 52)}" y="${r((top.top + top.bottom) / 2)}" transform="rotate(90 ${r(top.right + 52)} ${r((top.top + top.bottom) / 2)})" text-anchor="middle" fill="${PALETTE[2]}">req/s</text>`);
+    out.push(
+      `<text x="${r(top.right + 52)}" y="${r((top.top + top.bottom) / 2)}" transform="rotate(90 ${r(top.right + 52)} ${r((top.top + top.bottom) / 2)})" text-anchor="middle" fill="${PALETTE[2]}">req/s</text>`,
+    );
   }
   out.push(
     ...legend(top.left + 10, top.top + 14, [
@@ -191,10 +244,18 @@ export function timelineChart(input: {
       pts.push([x(p.t), yInst(p.count)]);
     });
     const lastPoint = input.instances[input.instances.length - 1]!;
-    if (input.durationS !== undefined && input.durationS > lastPoint.t) pts.push([x(input.durationS), yInst(lastPoint.count)]);
+    if (input.durationS !== undefined && input.durationS > lastPoint.t)
+      pts.push([x(input.durationS), yInst(lastPoint.count)]);
     out.push(polyline(pts, `stroke="${PALETTE[3]}" stroke-width="2"`));
   } else {
-    out.push(text((bottom.left + bottom.right) / 2, (bottom.top + bottom.bottom) / 2, 'instance count not available', 'text-anchor="middle" fill="#999"'));
+    out.push(
+      text(
+        (bottom.left + bottom.right) / 2,
+        (bottom.top + bottom.bottom) / 2,
+        'instance count not available',
+        'text-anchor="middle" fill="#999"',
+      ),
+    );
   }
   return svgDocument(W, H, out);
 }
@@ -216,9 +277,7 @@ function fmt(ms: number): string {
 
 /** Turns raw ms samples into histogram-shaped buckets (1 sample each) for histogramChart. */
 export function samplesToBuckets(samplesMs: readonly number[]): HistogramBucket[] {
-  return [...samplesMs]
-    .sort((a, b) => a - b)
-    .map((ms) => ({ from: ms * 1000, to: ms * 1000, count: 1 }));
+  return [...samplesMs].sort((a, b) => a - b).map((ms) => ({ from: ms * 1000, to: ms * 1000, count: 1 }));
 }
 
 export interface BarGroup {
@@ -231,7 +290,12 @@ export interface BarGroup {
  * Groups of vertical bars on a log value axis (throughput at 1…200 connections spans three orders of
  * magnitude), each bar labelled with its value, one colour per series.
  */
-export function groupedBarChart(input: { title: string; subtitle?: string; yLabel: string; groups: BarGroup[] }): string {
+export function groupedBarChart(input: {
+  title: string;
+  subtitle?: string;
+  yLabel: string;
+  groups: BarGroup[];
+}): string {
   const W = 760;
   const H = 400;
   const box = { left: 80, top: 56, right: W - 20, bottom: H - 70 };
@@ -255,11 +319,26 @@ export function groupedBarChart(input: { title: string; subtitle?: string; yLabe
         continue;
       }
       const top = y(Math.max(b.value, y.ticks[0]!));
-      out.push(`${rect(bx + 1, top, barW - 2, box.bottom - top, `fill="${PALETTE[si % PALETTE.length]}"`).slice(0, -2)}><title>${escapeXml(`${g.label}, ${b.series}: ${tickLabel2(b.value)}`)}</title></rect>`);
-      out.push(text(bx + barW / 2, top - 3, tickLabel2(Math.round(b.value * 10) / 10), 'text-anchor="middle" fill="#333" font-size="10"'));
+      out.push(
+        `${rect(bx + 1, top, barW - 2, box.bottom - top, `fill="${PALETTE[si % PALETTE.length]}"`).slice(0, -2)}><title>${escapeXml(`${g.label}, ${b.series}: ${tickLabel2(b.value)}`)}</title></rect>`,
+      );
+      out.push(
+        text(
+          bx + barW / 2,
+          top - 3,
+          tickLabel2(Math.round(b.value * 10) / 10),
+          'text-anchor="middle" fill="#333" font-size="10"',
+        ),
+      );
     }
     out.push(text(box.left + gi * groupW + groupW / 2, box.bottom + 16, g.label, 'text-anchor="middle" fill="#555"'));
   });
-  out.push(...legend(box.left, H - 20, series.map((s, i) => ({ label: s, color: PALETTE[i % PALETTE.length]! }))));
+  out.push(
+    ...legend(
+      box.left,
+      H - 20,
+      series.map((s, i) => ({ label: s, color: PALETTE[i % PALETTE.length]! })),
+    ),
+  );
   return svgDocument(W, H, out);
 }

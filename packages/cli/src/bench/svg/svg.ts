@@ -3,10 +3,24 @@
  * Every chart is a standalone document that renders the same in a browser, on GitHub and in rsvg.
  */
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
-export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#76b7b2',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 
 export const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
@@ -64,7 +78,8 @@ export function logScale(lo: number, hi: number, a: number, b: number): Scale {
   const l1 = Math.ceil(Math.log10(Math.max(hi, lo * 10, 1e-9)));
   const f = ((v: number) => a + ((Math.log10(Math.max(v, 10 ** l0)) - l0) / (l1 - l0 || 1)) * (b - a)) as Scale;
   const ticks: number[] = [];
-  for (let e = l0; e <= l1; e++) for (const m of l1 - l0 > 3 ? [1] : [1, 2, 5]) if (m * 10 ** e <= 10 ** l1) ticks.push(m * 10 ** e);
+  for (let e = l0; e <= l1; e++)
+    for (const m of l1 - l0 > 3 ? [1] : [1, 2, 5]) if (m * 10 ** e <= 10 ** l1) ticks.push(m * 10 ** e);
   f.ticks = ticks;
   return f;
 }
@@ -114,10 +129,13 @@ export function axes(
   }
   out.push(line(box.left, box.bottom, box.right, box.bottom, 'stroke="#666"'));
   out.push(line(box.left, box.top, box.left, box.bottom, 'stroke="#666"'));
-  if (labels.x) out.push(text((box.left + box.right) / 2, box.bottom + 32, labels.x, 'text-anchor="middle" fill="#333"'));
+  if (labels.x)
+    out.push(text((box.left + box.right) / 2, box.bottom + 32, labels.x, 'text-anchor="middle" fill="#333"'));
   if (labels.y) {
     const cy = (box.top + box.bottom) / 2;
-    out.push(`<text x="${r(box.left - 44)}" y="${r(cy)}" transform="rotate(-90 ${r(box.left - 44)} ${r(cy)})" text-anchor="middle" fill="#333">${escapeXml(labels.y)}</text>`);
+    out.push(
+      `<text x="${r(box.left - 44)}" y="${r(cy)}" transform="rotate(-90 ${r(box.left - 44)} ${r(cy)})" text-anchor="middle" fill="#333">${escapeXml(labels.y)}</text>`,
+    );
   }
   return out;
 }

@@ -3,7 +3,13 @@ import type { AnyResource } from '../types.js';
 import { defineKind, kindInfo, str } from './definition.js';
 import { shortAge } from './pod.js';
 
-type EventFields = { lastTimestamp?: string; type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
+type EventFields = {
+  lastTimestamp?: string;
+  type?: string;
+  reason?: string;
+  message?: string;
+  involvedObject?: { kind?: string; name?: string };
+};
 const ev = (o: AnyResource) => o as unknown as EventFields;
 
 /**
@@ -21,7 +27,11 @@ export const eventKind = defineKind({
     { name: 'Last Seen', type: 'string', cell: (o) => shortAge(ev(o).lastTimestamp) },
     { name: 'Type', type: 'string', cell: (o) => str(ev(o).type) },
     { name: 'Reason', type: 'string', cell: (o) => str(ev(o).reason) },
-    { name: 'Object', type: 'string', cell: (o) => `${str(ev(o).involvedObject?.kind).toLowerCase()}/${str(ev(o).involvedObject?.name)}` },
+    {
+      name: 'Object',
+      type: 'string',
+      cell: (o) => `${str(ev(o).involvedObject?.kind).toLowerCase()}/${str(ev(o).involvedObject?.name)}`,
+    },
     { name: 'Message', type: 'string', cell: (o) => str(ev(o).message) },
   ],
   owns: [],

@@ -2,8 +2,10 @@ import { any, top } from '../validation/fields.js';
 import type { AnyResource } from '../types.js';
 import { defineKind, kindInfo, str, type PrinterColumn } from './definition.js';
 
-const status = (o: AnyResource) => ((o as { status?: Record<string, unknown> }).status ?? {}) as Record<string, unknown>;
-const containers = (o: AnyResource) => (status(o).containerStatuses ?? []) as { ready?: boolean; restartCount?: number }[];
+const status = (o: AnyResource) =>
+  ((o as { status?: Record<string, unknown> }).status ?? {}) as Record<string, unknown>;
+const containers = (o: AnyResource) =>
+  (status(o).containerStatuses ?? []) as { ready?: boolean; restartCount?: number }[];
 
 /** Kubernetes' short ages (HumanDuration): 45s, 12m, 3h, 5d. */
 export function shortAge(timestamp: unknown, now = Date.now()): string {
@@ -18,11 +20,24 @@ export function shortAge(timestamp: unknown, now = Date.now()): string {
 
 /** kubectl's pod columns: READY, STATUS (Terminating once deleted), RESTARTS, AGE; NODE with -o wide. */
 const columns: PrinterColumn[] = [
-  { name: 'Ready', type: 'string', cell: (o) => `${containers(o).filter((c) => c.ready).length}/${containers(o).length}` },
-  { name: 'Status', type: 'string', cell: (o) => (o.metadata.deletionTimestamp ? 'Terminating' : str(status(o).phase)) },
+  {
+    name: 'Ready',
+    type: 'string',
+    cell: (o) => `${containers(o).filter((c) => c.ready).length}/${containers(o).length}`,
+  },
+  {
+    name: 'Status',
+    type: 'string',
+    cell: (o) => (o.metadata.deletionTimestamp ? 'Terminating' : str(status(o).phase)),
+  },
   { name: 'Restarts', type: 'integer', cell: (o) => containers(o).reduce((n, c) => n + (c.restartCount ?? 0), 0) },
   { name: 'Age', type: 'string', cell: (o) => shortAge(o.metadata.creationTimestamp) },
-  { name: 'Node', type: 'string', cell: (o) => str((o as { spec?: { nodeName?: string } }).spec?.nodeName), priority: 1 },
+  {
+    name: 'Node',
+    type: 'string',
+    cell: (o) => str((o as { spec?: { nodeName?: string } }).spec?.nodeName),
+    priority: 1,
+  },
 ];
 
 /**

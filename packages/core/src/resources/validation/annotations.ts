@@ -174,7 +174,11 @@ export function readAutoscalingAnnotations(
   }
 
   // floats
-  const float = (w: AutoscalingAnnotation, ok: (f: number) => boolean, bounds?: [number, number]): number | undefined => {
+  const float = (
+    w: AutoscalingAnnotation,
+    ok: (f: number) => boolean,
+    bounds?: [number, number],
+  ): number | undefined => {
     const a = get(w);
     if (!a) return undefined;
     const f = parseFloatStrict(a.value);
@@ -219,14 +223,16 @@ export function readAutoscalingAnnotations(
   const algo = get('metricAggregationAlgorithm');
   if (algo) {
     if (algo.value === 'linear') v.metricAggregationAlgorithm = 'linear';
-    else if (algo.value === 'weighted-exponential' || algo.value === 'weightedExponential') v.metricAggregationAlgorithm = 'weighted-exponential';
+    else if (algo.value === 'weighted-exponential' || algo.value === 'weightedExponential')
+      v.metricAggregationAlgorithm = 'weighted-exponential';
     else if (effectiveClass === KPA_CLASS) errs.invalid(p(algo.key), algo.value);
   }
 
   const init = get('initialScale');
   if (init) {
     const n = parseInt32(init.value);
-    if (n === undefined || n === 'range' || n < 0 || (n === 0 && !cfg.allowZeroInitialScale)) errs.invalid(p(init.key), init.value);
+    if (n === undefined || n === 'range' || n < 0 || (n === 0 && !cfg.allowZeroInitialScale))
+      errs.invalid(p(init.key), init.value);
     else v.initialScale = n;
   }
   for (const k of Object.keys(v) as (keyof AutoscalingAnnotations)[]) if (v[k] === undefined) delete v[k];
@@ -234,10 +240,17 @@ export function readAutoscalingAnnotations(
 }
 
 /** Service, Configuration and Route metadata may not carry autoscaling annotations. */
-export function validateNoAutoscalingAnnotations(annotations: Record<string, string> | undefined, path: string, errs: Errs): void {
+export function validateNoAutoscalingAnnotations(
+  annotations: Record<string, string> | undefined,
+  path: string,
+  errs: Errs,
+): void {
   for (const key of Object.keys(annotations ?? {}).sort()) {
     if (key.startsWith(AUTOSCALING_PREFIX))
-      errs.add(path, `${MSG.keyName(key)}: autoscaling annotations must be put under "spec.template.metadata.annotations" to work`);
+      errs.add(
+        path,
+        `${MSG.keyName(key)}: autoscaling annotations must be put under "spec.template.metadata.annotations" to work`,
+      );
   }
 }
 
@@ -245,7 +258,13 @@ export const ROLLOUT_DURATION_KEYS = ['serving.knative.dev/rollout-duration', 's
 export const PROGRESS_DEADLINE_KEYS = ['serving.knative.dev/progress-deadline'];
 
 /** A whole-second, non-negative Go duration annotation (rollout-duration, progress-deadline), in seconds. */
-function readSecondsDuration(annotations: Record<string, string> | undefined, keys: string[], name: string, path: string, errs: Errs): number | undefined {
+function readSecondsDuration(
+  annotations: Record<string, string> | undefined,
+  keys: string[],
+  name: string,
+  path: string,
+  errs: Errs,
+): number | undefined {
   const a = getAnnotation(annotations, keys);
   if (!a || a.value === '') return undefined;
   const d = parseGoDuration(a.value);
@@ -256,12 +275,20 @@ function readSecondsDuration(annotations: Record<string, string> | undefined, ke
   return undefined;
 }
 
-export function validateRolloutDuration(annotations: Record<string, string> | undefined, path: string, errs: Errs): void {
+export function validateRolloutDuration(
+  annotations: Record<string, string> | undefined,
+  path: string,
+  errs: Errs,
+): void {
   readSecondsDuration(annotations, ROLLOUT_DURATION_KEYS, 'rollout-duration', path, errs);
 }
 
 /** serving.knative.dev/progress-deadline in seconds when set and valid; problems go to `errs`. */
-export function readProgressDeadline(annotations: Record<string, string> | undefined, path: string, errs: Errs): number | undefined {
+export function readProgressDeadline(
+  annotations: Record<string, string> | undefined,
+  path: string,
+  errs: Errs,
+): number | undefined {
   return readSecondsDuration(annotations, PROGRESS_DEADLINE_KEYS, 'progress-deadline', path, errs);
 }
 
@@ -289,10 +316,15 @@ const QUEUE_RESOURCE_KEYS = ['cpu', 'memory', 'ephemeral-storage'].flatMap((r) =
 const QUEUE_PERCENTAGE_KEYS = [`${QUEUE_PREFIX}resource-percentage`, `${QUEUE_PREFIX}resourcePercentage`];
 
 /** The revision template's non-autoscaling annotations (networking, queue sidecar, progress deadline). */
-export function validateTemplateAnnotations(annotations: Record<string, string> | undefined, path: string, errs: Errs): void {
+export function validateTemplateAnnotations(
+  annotations: Record<string, string> | undefined,
+  path: string,
+  errs: Errs,
+): void {
   const anns = annotations ?? {};
   for (const key of Object.keys(anns).sort()) {
-    if (key.startsWith(NETWORKING_PREFIX) && !ALLOWED_TEMPLATE_NETWORKING_ANNOTATIONS.includes(key)) errs.add(path, MSG.keyName(key));
+    if (key.startsWith(NETWORKING_PREFIX) && !ALLOWED_TEMPLATE_NETWORKING_ANNOTATIONS.includes(key))
+      errs.add(path, MSG.keyName(key));
     if (QUEUE_RESOURCE_KEYS.includes(key) && !isQuantity(anns[key])) errs.invalid(at(path, key), anns[key]);
   }
   const pct = getAnnotation(anns, QUEUE_PERCENTAGE_KEYS);

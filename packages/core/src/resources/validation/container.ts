@@ -14,9 +14,23 @@ export const DEFAULT_USER_PORT = 8080;
 const VALID_PORT_NAMES = ['', 'h2c', 'http1'];
 
 export const ALLOWED_CONTAINER_FIELDS = [
-  'name', 'image', 'args', 'command', 'env', 'envFrom', 'workingDir', 'imagePullPolicy', 'ports', 'livenessProbe',
-  'readinessProbe', 'startupProbe', 'resources', 'securityContext', 'terminationMessagePath',
-  'terminationMessagePolicy', 'volumeMounts',
+  'name',
+  'image',
+  'args',
+  'command',
+  'env',
+  'envFrom',
+  'workingDir',
+  'imagePullPolicy',
+  'ports',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'resources',
+  'securityContext',
+  'terminationMessagePath',
+  'terminationMessagePolicy',
+  'volumeMounts',
 ];
 
 /** The port the serving container listens on, as Knative's validateContainersPorts derives it. */
@@ -53,8 +67,10 @@ function validateEnv(env: unknown, path: string, errs: Errs, reserved: string[],
     const name = e.name;
     if (name === undefined || name === '' || name === null) errs.missing(at(p, 'name'));
     else if (typeof name !== 'string') errs.invalid(at(p, 'name'), name);
-    else if (reserved.includes(name)) errs.add(at(p, 'name'), `${JSON.stringify(name)} is a reserved environment variable`);
-    if (e.value !== undefined && e.value !== null && typeof e.value !== 'string') errs.invalid(at(p, 'value'), e.value, 'must be a string');
+    else if (reserved.includes(name))
+      errs.add(at(p, 'name'), `${JSON.stringify(name)} is a reserved environment variable`);
+    if (e.value !== undefined && e.value !== null && typeof e.value !== 'string')
+      errs.invalid(at(p, 'value'), e.value, 'must be a string');
     const vf = e.valueFrom;
     if (vf === undefined || vf === null) return;
     const vp = at(p, 'valueFrom');
@@ -93,7 +109,10 @@ function validateEnvFrom(envFrom: unknown, path: string, errs: Errs): void {
     const sm = e.secretRef;
     if (cm != null && sm != null) errs.oneOf(p, ['configMapRef', 'secretRef'], 'both');
     else if (cm == null && sm == null) errs.oneOf(p, ['configMapRef', 'secretRef'], 'neither');
-    for (const [f, r] of [['configMapRef', cm], ['secretRef', sm]] as const) {
+    for (const [f, r] of [
+      ['configMapRef', cm],
+      ['secretRef', sm],
+    ] as const) {
       if (r != null && (!isObj(r) || typeof r.name !== 'string' || r.name === '')) errs.missing(at(at(p, f), 'name'));
     }
   });
@@ -114,7 +133,8 @@ function validatePorts(ports: unknown, path: string, errs: Errs): void {
     return;
   }
   checkDisallowed(errs, p, port, ['containerPort', 'name', 'protocol']);
-  if (port.protocol !== undefined && port.protocol !== '' && port.protocol !== 'TCP') errs.invalid(at(p, 'protocol'), port.protocol);
+  if (port.protocol !== undefined && port.protocol !== '' && port.protocol !== 'TCP')
+    errs.invalid(at(p, 'protocol'), port.protocol);
   const cp = port.containerPort;
   if (cp !== undefined && !isInt(cp)) errs.invalid(at(p, 'containerPort'), cp);
   else if (isInt(cp)) {
@@ -154,12 +174,22 @@ function validateResources(res: unknown, path: string, errs: Errs): void {
   for (const [k, req] of Object.entries(parsed.requests!)) {
     const lim = parsed.limits![k];
     if (lim !== undefined && req > lim)
-      errs.invalid(at(at(path, 'requests'), k), (res.requests as Obj)[k], `must be less than or equal to ${k} limit of ${String((res.limits as Obj)[k])}`);
+      errs.invalid(
+        at(at(path, 'requests'), k),
+        (res.requests as Obj)[k],
+        `must be less than or equal to ${k} limit of ${String((res.limits as Obj)[k])}`,
+      );
   }
 }
 
 const SECURITY_CONTEXT_ALLOWED = [
-  'capabilities', 'readOnlyRootFilesystem', 'runAsGroup', 'runAsNonRoot', 'runAsUser', 'allowPrivilegeEscalation', 'seccompProfile',
+  'capabilities',
+  'readOnlyRootFilesystem',
+  'runAsGroup',
+  'runAsNonRoot',
+  'runAsUser',
+  'allowPrivilegeEscalation',
+  'seccompProfile',
 ];
 
 function validateSecurityContext(sc: unknown, path: string, errs: Errs): void {
@@ -183,7 +213,14 @@ function validateSecurityContext(sc: unknown, path: string, errs: Errs): void {
 }
 
 const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
-const PROBE_ALLOWED = [...PROBE_HANDLERS, 'initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'];
+const PROBE_ALLOWED = [
+  ...PROBE_HANDLERS,
+  'initialDelaySeconds',
+  'timeoutSeconds',
+  'periodSeconds',
+  'successThreshold',
+  'failureThreshold',
+];
 const HANDLER_ALLOWED: Record<string, string[]> = {
   httpGet: ['host', 'path', 'scheme', 'httpHeaders', 'port'],
   tcpSocket: ['host', 'port'],
@@ -216,7 +253,8 @@ function validateProbe(probe: unknown, path: string, errs: Errs, port: ServingPo
     const unset = pp === undefined || pp === null || pp === 0 || pp === '';
     if (port) {
       const mismatch =
-        (typeof pp === 'string' && pp !== '' && pp !== port.name) || (typeof pp === 'number' && pp !== 0 && pp !== port.containerPort);
+        (typeof pp === 'string' && pp !== '' && pp !== port.name) ||
+        (typeof pp === 'number' && pp !== 0 && pp !== port.containerPort);
       if (mismatch) errs.invalid(at(hp, 'port'), pp, 'Probe port must match container port');
     } else if (unset) {
       errs.missing(at(hp, 'port'));
@@ -244,8 +282,10 @@ function validateReadinessProbe(probe: unknown, path: string, errs: Errs, port: 
   if (num(p.successThreshold) < 1) errs.bounds(at(path, 'successThreshold'), num(p.successThreshold), 1, MAX_INT32);
   if (period === 0) {
     // periodSeconds 0 is Knative's aggressive probing: it owns timing, so these make no sense.
-    if (num(p.failureThreshold) !== 0) errs.add(at(path, 'failureThreshold'), 'failureThreshold is disallowed when periodSeconds is zero');
-    if (num(p.timeoutSeconds) !== 0) errs.add(at(path, 'timeoutSeconds'), 'timeoutSeconds is disallowed when periodSeconds is zero');
+    if (num(p.failureThreshold) !== 0)
+      errs.add(at(path, 'failureThreshold'), 'failureThreshold is disallowed when periodSeconds is zero');
+    if (num(p.timeoutSeconds) !== 0)
+      errs.add(at(path, 'timeoutSeconds'), 'timeoutSeconds is disallowed when periodSeconds is zero');
   } else {
     if (num(p.timeoutSeconds) < 1) errs.bounds(at(path, 'timeoutSeconds'), num(p.timeoutSeconds), 1, MAX_INT32);
     if (num(p.failureThreshold) < 1) errs.bounds(at(path, 'failureThreshold'), num(p.failureThreshold), 1, MAX_INT32);
@@ -298,7 +338,8 @@ function validateVolumeMounts(mounts: unknown, path: string, errs: Errs, volumes
       else if (seenPaths.has(clean)) errs.invalid(at(p, 'mountPath'), `${JSON.stringify(mp)} must be unique`);
       seenPaths.add(clean);
     }
-    if (volume && volume.emptyDir == null && volume.persistentVolumeClaim == null && m.readOnly !== true) errs.missing(at(p, 'readOnly'));
+    if (volume && volume.emptyDir == null && volume.persistentVolumeClaim == null && m.readOnly !== true)
+      errs.missing(at(p, 'readOnly'));
   });
 }
 
@@ -307,7 +348,8 @@ function validateCommon(c: Obj, path: string, errs: Errs, ctx: ContainerContext,
   checkDisallowed(errs, path, c, ALLOWED_CONTAINER_FIELDS, CONTAINER_FIELDS);
   if (c.name !== undefined && c.name !== '') {
     if (typeof c.name !== 'string') errs.invalid(at(path, 'name'), c.name);
-    else if (RESERVED_CONTAINER_NAMES.includes(c.name)) errs.add(at(path, 'name'), `${JSON.stringify(c.name)} is a reserved container name`);
+    else if (RESERVED_CONTAINER_NAMES.includes(c.name))
+      errs.add(at(path, 'name'), `${JSON.stringify(c.name)} is a reserved container name`);
     else {
       const msgs = dns1123LabelErrors(c.name);
       if (msgs.length) errs.invalid(at(path, 'name'), c.name, msgs.join('; '));
@@ -323,14 +365,17 @@ function validateCommon(c: Obj, path: string, errs: Errs, ctx: ContainerContext,
   }
   checkStringList(c.command, at(path, 'command'), errs);
   checkStringList(c.args, at(path, 'args'), errs);
-  if (c.workingDir !== undefined && typeof c.workingDir !== 'string') errs.invalid(at(path, 'workingDir'), c.workingDir);
+  if (c.workingDir !== undefined && typeof c.workingDir !== 'string')
+    errs.invalid(at(path, 'workingDir'), c.workingDir);
   validatePorts(c.ports, at(path, 'ports'), errs);
   validateResources(c.resources, at(path, 'resources'), errs);
   validateSecurityContext(c.securityContext, at(path, 'securityContext'), errs);
   const tmp = c.terminationMessagePolicy;
-  if (tmp !== undefined && tmp !== '' && tmp !== 'File' && tmp !== 'FallbackToLogsOnError') errs.invalid(at(path, 'terminationMessagePolicy'), tmp);
+  if (tmp !== undefined && tmp !== '' && tmp !== 'File' && tmp !== 'FallbackToLogsOnError')
+    errs.invalid(at(path, 'terminationMessagePolicy'), tmp);
   const ipp = c.imagePullPolicy;
-  if (ipp !== undefined && ipp !== '' && !['Always', 'Never', 'IfNotPresent'].includes(String(ipp))) errs.invalid(at(path, 'imagePullPolicy'), ipp);
+  if (ipp !== undefined && ipp !== '' && !['Always', 'Never', 'IfNotPresent'].includes(String(ipp)))
+    errs.invalid(at(path, 'imagePullPolicy'), ipp);
   validateVolumeMounts(c.volumeMounts, at(path, 'volumeMounts'), errs, ctx.volumes);
 }
 

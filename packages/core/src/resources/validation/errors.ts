@@ -68,7 +68,13 @@ export function setFields(o: Obj): string[] {
 }
 
 /** Reports every set field of `o` that is not in `allowed` as "must not set". */
-export function checkDisallowed(errs: Errs, path: string, o: Obj, allowed: readonly string[], known?: readonly string[]): void {
+export function checkDisallowed(
+  errs: Errs,
+  path: string,
+  o: Obj,
+  allowed: readonly string[],
+  known?: readonly string[],
+): void {
   for (const k of setFields(o)) {
     if (allowed.includes(k)) continue;
     // Unknown (misspelt) fields are reported by the unknown-field pass, not here.

@@ -33,7 +33,9 @@ spec:
 `;
 
 function docs(text: string): AnyResource[] {
-  return parseAllDocuments(text).map((d) => d.toJS() as AnyResource).filter(Boolean);
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as AnyResource)
+    .filter(Boolean);
 }
 
 describe('real manifests apply unchanged', () => {
@@ -44,7 +46,8 @@ describe('real manifests apply unchanged', () => {
       expect(validateResource(applyDefaults(obj), ctx)?.message).toBeUndefined();
       // After upload the image is pinned to a digest; that form is valid too.
       const pinned = structuredClone(obj) as any;
-      for (const c of pinned.spec.template.spec.containers) if (String(c.image).endsWith('.wasm')) c.image = `${c.image}@sha256:${'f'.repeat(64)}`;
+      for (const c of pinned.spec.template.spec.containers)
+        if (String(c.image).endsWith('.wasm')) c.image = `${c.image}@sha256:${'f'.repeat(64)}`;
       expect(validateResource(applyDefaults(pinned), ctx)?.message).toBeUndefined();
     }
   });

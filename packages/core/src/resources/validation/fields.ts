@@ -19,14 +19,42 @@ const probe = obj({
   tcpSocket: obj(leaves('port', 'host')),
   exec: obj(leaves('command')),
   grpc: obj(leaves('port', 'service')),
-  ...leaves('initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds'),
+  ...leaves(
+    'initialDelaySeconds',
+    'timeoutSeconds',
+    'periodSeconds',
+    'successThreshold',
+    'failureThreshold',
+    'terminationGracePeriodSeconds',
+  ),
 });
 const keyRef = obj(leaves('name', 'key', 'optional'));
 
 export const CONTAINER_FIELDS = [
-  'name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources', 'resizePolicy',
-  'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle',
-  'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty',
+  'name',
+  'image',
+  'command',
+  'args',
+  'workingDir',
+  'ports',
+  'envFrom',
+  'env',
+  'resources',
+  'resizePolicy',
+  'restartPolicy',
+  'volumeMounts',
+  'volumeDevices',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+  'terminationMessagePath',
+  'terminationMessagePolicy',
+  'imagePullPolicy',
+  'securityContext',
+  'stdin',
+  'stdinOnce',
+  'tty',
 ] as const;
 
 const container = obj({
@@ -43,25 +71,65 @@ const container = obj({
       }),
     }),
   ),
-  envFrom: list(obj({ prefix: any, configMapRef: obj(leaves('name', 'optional')), secretRef: obj(leaves('name', 'optional')) })),
+  envFrom: list(
+    obj({ prefix: any, configMapRef: obj(leaves('name', 'optional')), secretRef: obj(leaves('name', 'optional')) }),
+  ),
   resources: obj(leaves('limits', 'requests', 'claims')),
-  volumeMounts: list(obj(leaves('name', 'readOnly', 'mountPath', 'subPath', 'subPathExpr', 'mountPropagation', 'recursiveReadOnly'))),
+  volumeMounts: list(
+    obj(leaves('name', 'readOnly', 'mountPath', 'subPath', 'subPathExpr', 'mountPropagation', 'recursiveReadOnly')),
+  ),
   livenessProbe: probe,
   readinessProbe: probe,
   startupProbe: probe,
   securityContext: obj({
-    ...leaves('privileged', 'seLinuxOptions', 'windowsOptions', 'runAsUser', 'runAsGroup', 'runAsNonRoot',
-      'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'procMount', 'appArmorProfile'),
+    ...leaves(
+      'privileged',
+      'seLinuxOptions',
+      'windowsOptions',
+      'runAsUser',
+      'runAsGroup',
+      'runAsNonRoot',
+      'readOnlyRootFilesystem',
+      'allowPrivilegeEscalation',
+      'procMount',
+      'appArmorProfile',
+    ),
     capabilities: obj(leaves('add', 'drop')),
     seccompProfile: obj(leaves('type', 'localhostProfile')),
   }),
 });
 
 export const VOLUME_SOURCES = [
-  'secret', 'configMap', 'projected', 'emptyDir', 'persistentVolumeClaim', 'hostPath', 'ephemeral', 'csi', 'nfs',
-  'downwardAPI', 'gitRepo', 'image', 'awsElasticBlockStore', 'gcePersistentDisk', 'azureDisk', 'azureFile', 'cephfs',
-  'cinder', 'fc', 'flexVolume', 'flocker', 'glusterfs', 'iscsi', 'photonPersistentDisk', 'portworxVolume', 'quobyte',
-  'rbd', 'scaleIO', 'storageos', 'vsphereVolume',
+  'secret',
+  'configMap',
+  'projected',
+  'emptyDir',
+  'persistentVolumeClaim',
+  'hostPath',
+  'ephemeral',
+  'csi',
+  'nfs',
+  'downwardAPI',
+  'gitRepo',
+  'image',
+  'awsElasticBlockStore',
+  'gcePersistentDisk',
+  'azureDisk',
+  'azureFile',
+  'cephfs',
+  'cinder',
+  'fc',
+  'flexVolume',
+  'flocker',
+  'glusterfs',
+  'iscsi',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'quobyte',
+  'rbd',
+  'scaleIO',
+  'storageos',
+  'vsphereVolume',
 ] as const;
 
 const volume = obj({
@@ -84,16 +152,54 @@ const volume = obj({
   persistentVolumeClaim: obj(leaves('claimName', 'readOnly')),
 });
 
-export const KNATIVE_REVISION_FIELDS = ['containerConcurrency', 'timeoutSeconds', 'responseStartTimeoutSeconds', 'idleTimeoutSeconds'] as const;
+export const KNATIVE_REVISION_FIELDS = [
+  'containerConcurrency',
+  'timeoutSeconds',
+  'responseStartTimeoutSeconds',
+  'idleTimeoutSeconds',
+] as const;
 
 export const PODSPEC_FIELDS = [
-  'volumes', 'initContainers', 'containers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds',
-  'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount',
-  'automountServiceAccountToken', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace',
-  'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations',
-  'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName',
-  'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os',
-  'hostUsers', 'schedulingGates', 'resourceClaims', 'resources',
+  'volumes',
+  'initContainers',
+  'containers',
+  'ephemeralContainers',
+  'restartPolicy',
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'dnsPolicy',
+  'nodeSelector',
+  'serviceAccountName',
+  'serviceAccount',
+  'automountServiceAccountToken',
+  'nodeName',
+  'hostNetwork',
+  'hostPID',
+  'hostIPC',
+  'shareProcessNamespace',
+  'securityContext',
+  'imagePullSecrets',
+  'hostname',
+  'subdomain',
+  'affinity',
+  'schedulerName',
+  'tolerations',
+  'hostAliases',
+  'priorityClassName',
+  'priority',
+  'dnsConfig',
+  'readinessGates',
+  'runtimeClassName',
+  'enableServiceLinks',
+  'preemptionPolicy',
+  'overhead',
+  'topologySpreadConstraints',
+  'setHostnameAsFQDN',
+  'os',
+  'hostUsers',
+  'schedulingGates',
+  'resourceClaims',
+  'resources',
 ] as const;
 
 export const revisionSpec = obj({
@@ -106,13 +212,27 @@ export const revisionSpec = obj({
 
 export const metadata = obj(
   leaves(
-    'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-    'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers',
+    'name',
+    'generateName',
+    'namespace',
+    'selfLink',
+    'uid',
+    'resourceVersion',
+    'generation',
+    'creationTimestamp',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+    'labels',
+    'annotations',
+    'ownerReferences',
+    'finalizers',
     'managedFields',
   ),
 );
 export const template = obj({ metadata, spec: revisionSpec });
-export const traffic = list(obj(leaves('tag', 'revisionName', 'configurationName', 'latestRevision', 'percent', 'url')));
+export const traffic = list(
+  obj(leaves('tag', 'revisionName', 'configurationName', 'latestRevision', 'percent', 'url')),
+);
 /** A Knative-style object: apiVersion, kind, metadata, spec, status. */
 export const top = (spec: Schema): Schema => obj({ ...leaves('apiVersion', 'kind', 'status'), metadata, spec });
 

@@ -22,6 +22,7 @@ export function imageProblem(image: string): string | undefined {
     return undefined;
   }
   if (/\.wasm$/i.test(image)) return undefined;
-  if (image.length > 255 || !REFERENCE.test(image)) return 'not a component path (*.wasm), a <file>@sha256:<hex> reference or an OCI image reference';
+  if (image.length > 255 || !REFERENCE.test(image))
+    return 'not a component path (*.wasm), a <file>@sha256:<hex> reference or an OCI image reference';
   return undefined;
 }

@@ -10,7 +10,9 @@ function svc(annotations: Record<string, string>): Service {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
     metadata: { name: 'hello', namespace: 'example' },
-    spec: { template: { metadata: { annotations }, spec: { containers: [{ image: `hello.wasm@sha256:${'a'.repeat(64)}` }] } } },
+    spec: {
+      template: { metadata: { annotations }, spec: { containers: [{ image: `hello.wasm@sha256:${'a'.repeat(64)}` }] } },
+    },
   } as Service;
 }
 
@@ -26,13 +28,17 @@ describe("Kedge's revision annotations", () => {
   it('warns when warm-instances is clamped, and accepts it', () => {
     const r = check({ 'kedge.dev/warm-instances': '999' });
     expect(r.paths).toEqual([]);
-    expect(r.warnings).toEqual([`${A}.kedge.dev/warm-instances: 999 is above the most Kedge keeps; 8 warm instances are kept`]);
+    expect(r.warnings).toEqual([
+      `${A}.kedge.dev/warm-instances: 999 is above the most Kedge keeps; 8 warm instances are kept`,
+    ]);
   });
 
   it('warns when cpu-limit-ms is clamped, and accepts it', () => {
     const r = check({ 'kedge.dev/cpu-limit-ms': '900000' });
     expect(r.paths).toEqual([]);
-    expect(r.warnings).toEqual([`${A}.kedge.dev/cpu-limit-ms: 900000 is above the most Kedge allows; the guests' CPU limit is 600000 ms`]);
+    expect(r.warnings).toEqual([
+      `${A}.kedge.dev/cpu-limit-ms: 900000 is above the most Kedge allows; the guests' CPU limit is 600000 ms`,
+    ]);
   });
 
   it.each([
@@ -71,13 +77,18 @@ describe("Kedge's revision annotations", () => {
   it('accepts the HPA class with metric cpu or memory silently, and refuses any other metric on it by field', () => {
     const hpa = { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev' };
     expect(check(hpa)).toEqual({ paths: [], warnings: [] });
-    for (const metric of ['cpu', 'memory']) expect(check({ ...hpa, 'autoscaling.knative.dev/metric': metric })).toEqual({ paths: [], warnings: [] });
+    for (const metric of ['cpu', 'memory'])
+      expect(check({ ...hpa, 'autoscaling.knative.dev/metric': metric })).toEqual({ paths: [], warnings: [] });
     for (const metric of ['rps', 'concurrency', 'queue-depth'])
-      expect(check({ ...hpa, 'autoscaling.knative.dev/metric': metric }).paths).toEqual([`${A}.autoscaling.knative.dev/metric`]);
+      expect(check({ ...hpa, 'autoscaling.knative.dev/metric': metric }).paths).toEqual([
+        `${A}.autoscaling.knative.dev/metric`,
+      ]);
   });
 
   it("keeps Knative's field error for an unknown *.knative.dev class", () => {
-    expect(check({ 'autoscaling.knative.dev/class': 'nope.autoscaling.knative.dev' }).paths).toEqual([`${A}.autoscaling.knative.dev/class`]);
+    expect(check({ 'autoscaling.knative.dev/class': 'nope.autoscaling.knative.dev' }).paths).toEqual([
+      `${A}.autoscaling.knative.dev/class`,
+    ]);
   });
 });
 
@@ -96,7 +107,8 @@ describe("the runner's readers of Kedge's annotations", () => {
   });
 
   it('falls back to the default for a value admission refuses (stored before this check existed)', () => {
-    for (const v of ['0', '-1', '1.5', 'x']) expect(readCpuLimitMs(rev({ 'kedge.dev/cpu-limit-ms': v }), 123)).toBe(123);
+    for (const v of ['0', '-1', '1.5', 'x'])
+      expect(readCpuLimitMs(rev({ 'kedge.dev/cpu-limit-ms': v }), 123)).toBe(123);
     expect(readWarmInstances(rev({ 'kedge.dev/warm-instances': 'many' }))).toBe(2);
     expect(readOutboundPolicy(rev({ 'kedge.dev/outbound': 'everything' }))).toBe('none');
   });

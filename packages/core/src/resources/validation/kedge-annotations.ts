@@ -69,7 +69,8 @@ export function validateKedgeAnnotations(
   const warm = anns[WARM_INSTANCES_ANNOTATION];
   if (warm !== undefined) {
     const p = at(path, WARM_INSTANCES_ANNOTATION);
-    if (!/^\d+$/.test(String(warm).trim())) errs.invalid(p, warm, `must be a whole number from 0 to ${WARM_INSTANCES_MAX}`);
+    if (!/^\d+$/.test(String(warm).trim()))
+      errs.invalid(p, warm, `must be a whole number from 0 to ${WARM_INSTANCES_MAX}`);
     else if (Number(warm) > WARM_INSTANCES_MAX)
       warnings?.push(`${p}: ${warm} is above the most Kedge keeps; ${WARM_INSTANCES_MAX} warm instances are kept`);
   }
@@ -85,7 +86,8 @@ export function validateKedgeAnnotations(
   const cpu = anns[CPU_LIMIT_ANNOTATION];
   if (cpu !== undefined) {
     const p = at(path, CPU_LIMIT_ANNOTATION);
-    if (!/^\d+$/.test(String(cpu).trim()) || Number(cpu) < 1) errs.invalid(p, cpu, 'must be a whole number of milliseconds, 1 or more');
+    if (!/^\d+$/.test(String(cpu).trim()) || Number(cpu) < 1)
+      errs.invalid(p, cpu, 'must be a whole number of milliseconds, 1 or more');
     else if (Number(cpu) > CPU_LIMIT_MS_MAX)
       warnings?.push(`${p}: ${cpu} is above the most Kedge allows; the guests' CPU limit is ${CPU_LIMIT_MS_MAX} ms`);
   }
@@ -93,11 +95,18 @@ export function validateKedgeAnnotations(
   // *.knative.dev classes other than KPA/HPA are already field errors (readAutoscalingAnnotations).
   const cls = getAnnotation(anns, AUTOSCALING_ANNOTATIONS.class);
   if (cls && cls.value !== KPA_CLASS && cls.value !== HPA_CLASS && !cls.value.endsWith('.knative.dev'))
-    warnings?.push(`${at(path, cls.key)}: Kedge runs the KPA and HPA classes; this revision is scaled by ${KPA_CLASS}, not ${cls.value}`);
+    warnings?.push(
+      `${at(path, cls.key)}: Kedge runs the KPA and HPA classes; this revision is scaled by ${KPA_CLASS}, not ${cls.value}`,
+    );
   // Knative's webhook lets an HPA revision name any custom metric (Kubernetes' HPA reads it from a
   // metrics API); Kedge computes the HPA itself from what its runners report: CPU and memory.
   const metric = getAnnotation(anns, AUTOSCALING_ANNOTATIONS.metric);
-  if (cls?.value === HPA_CLASS && metric && metric.value !== '' && !(HPA_METRICS as readonly string[]).includes(metric.value))
+  if (
+    cls?.value === HPA_CLASS &&
+    metric &&
+    metric.value !== '' &&
+    !(HPA_METRICS as readonly string[]).includes(metric.value)
+  )
     errs.invalid(at(path, metric.key), metric.value, `Kedge's ${HPA_CLASS} scales on ${HPA_METRICS.join(' or ')}`);
 }
 

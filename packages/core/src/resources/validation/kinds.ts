@@ -61,7 +61,14 @@ export function validateService(o: Obj, errs: Errs, ctx: ValidationContext): voi
   }
   validateStatusTraffic(o, errs, ctx);
   if (old) {
-    validateCreatorAndModifier(old.spec, o.spec, metaOf(old).annotations, meta.annotations, 'metadata.annotations', errs);
+    validateCreatorAndModifier(
+      old.spec,
+      o.spec,
+      metaOf(old).annotations,
+      meta.annotations,
+      'metadata.annotations',
+      errs,
+    );
     verifyNameChange(specOf(o)?.template, specOf(old)?.template, 'spec.template', errs);
   }
 }
@@ -82,7 +89,14 @@ export function validateConfiguration(o: Obj, errs: Errs, ctx: ValidationContext
   if (old) {
     // A Service's child carries the Service's creator annotations; only standalone ones are checked.
     if (!meta.ownerReferences || meta.ownerReferences.length === 0)
-      validateCreatorAndModifier(old.spec, o.spec, metaOf(old).annotations, meta.annotations, 'metadata.annotations', errs);
+      validateCreatorAndModifier(
+        old.spec,
+        o.spec,
+        metaOf(old).annotations,
+        meta.annotations,
+        'metadata.annotations',
+        errs,
+      );
     verifyNameChange(specOf(o)?.template, specOf(old)?.template, 'spec.template', errs);
   }
 }
@@ -104,7 +118,14 @@ export function validateRoute(o: Obj, errs: Errs, ctx: ValidationContext): void 
   }
   validateStatusTraffic(o, errs, ctx);
   if (old && (!meta.ownerReferences || meta.ownerReferences.length === 0))
-    validateCreatorAndModifier(old.spec, o.spec, metaOf(old).annotations, meta.annotations, 'metadata.annotations', errs);
+    validateCreatorAndModifier(
+      old.spec,
+      o.spec,
+      metaOf(old).annotations,
+      meta.annotations,
+      'metadata.annotations',
+      errs,
+    );
 }
 
 /** Knative's Revision.Validate: on update the spec is frozen and nothing else is said about it. */
@@ -119,9 +140,14 @@ export function validateRevision(o: Obj, errs: Errs, ctx: ValidationContext): vo
   validateKedgeAnnotations(meta.annotations, 'metadata.annotations', errs, old ? undefined : ctx.warnings);
   validateOwnerLabel(meta, CONFIGURATION_LABEL, 'Configuration', 'metadata', errs);
   if (old) {
-    if (!deepEqual(old.spec, o.spec)) errs.add('spec', `Immutable fields changed (-old +new):\n${shortDiff(old.spec, o.spec)}`);
+    if (!deepEqual(old.spec, o.spec))
+      errs.add('spec', `Immutable fields changed (-old +new):\n${shortDiff(old.spec, o.spec)}`);
   } else if (!ctx.statusUpdate) {
-    validateRevisionSpec(o.spec, 'spec', errs, { defaults: { ...DEFAULTS_CONFIG, ...ctx.config }, features: ctx.features, annotations: meta.annotations });
+    validateRevisionSpec(o.spec, 'spec', errs, {
+      defaults: { ...DEFAULTS_CONFIG, ...ctx.config },
+      features: ctx.features,
+      annotations: meta.annotations,
+    });
   }
 }
 

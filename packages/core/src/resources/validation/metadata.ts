@@ -64,7 +64,13 @@ function hasOwner(meta: Partial<ObjectMeta>, kind: string, name: string): boolea
  * `serving.knative.dev/service` (on Configuration, Route) and `…/configuration` (on Revision)
  * claim an owner; the claim must be backed by an owner reference.
  */
-export function validateOwnerLabel(meta: Partial<ObjectMeta>, label: string, ownerKind: string, path: string, errs: Errs): void {
+export function validateOwnerLabel(
+  meta: Partial<ObjectMeta>,
+  label: string,
+  ownerKind: string,
+  path: string,
+  errs: Errs,
+): void {
   const v = meta.labels?.[label];
   if (v === undefined) return;
   if (!hasOwner(meta, ownerKind, v)) errs.missing(at(at(path, 'labels'), label));
@@ -91,7 +97,8 @@ export function validateCreatorAndModifier(
   errs: Errs,
 ): void {
   if (!oldAnns || !newAnns) return;
-  if (oldAnns[CREATOR_ANNOTATION] !== newAnns[CREATOR_ANNOTATION]) errs.add(at(path, CREATOR_ANNOTATION), 'annotation value is immutable');
+  if (oldAnns[CREATOR_ANNOTATION] !== newAnns[CREATOR_ANNOTATION])
+    errs.add(at(path, CREATOR_ANNOTATION), 'annotation value is immutable');
   if (deepEqual(oldSpec, newSpec) && oldAnns[LAST_MODIFIER_ANNOTATION] !== newAnns[LAST_MODIFIER_ANNOTATION])
     errs.invalid(at(path, LAST_MODIFIER_ANNOTATION), newAnns[LAST_MODIFIER_ANNOTATION] ?? '');
 }

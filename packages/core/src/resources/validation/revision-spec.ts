@@ -21,7 +21,12 @@ export interface RevisionSpecContext {
 }
 
 const ALWAYS_ALLOWED_PODSPEC = [
-  'containers', 'volumes', 'serviceAccountName', 'imagePullSecrets', 'enableServiceLinks', 'automountServiceAccountToken',
+  'containers',
+  'volumes',
+  'serviceAccountName',
+  'imagePullSecrets',
+  'enableServiceLinks',
+  'automountServiceAccountToken',
 ];
 
 /** The container that serves requests: the only one, or the one declaring a port. */
@@ -43,9 +48,13 @@ function servingPort(containers: unknown[], path: string, errs: Errs): ServingPo
   }
   if (count === 0 && containers.length > 1) errs.missing(at(path, 'containers[*].ports'));
   if (count > 1 && containers.length > 1)
-    errs.add(at(path, 'containers[*].ports'), 'more than one container port is set: Only a single port is allowed across all containers');
+    errs.add(
+      at(path, 'containers[*].ports'),
+      'more than one container port is set: Only a single port is allowed across all containers',
+    );
   const name = typeof first?.name === 'string' && first.name ? first.name : 'http';
-  const containerPort = isInt(first?.containerPort) && first.containerPort !== 0 ? first.containerPort : DEFAULT_USER_PORT;
+  const containerPort =
+    isInt(first?.containerPort) && first.containerPort !== 0 ? first.containerPort : DEFAULT_USER_PORT;
   return { name, containerPort };
 }
 
@@ -83,8 +92,10 @@ function validateVolume(v: Obj, path: string, errs: Errs, features: FeaturesConf
       if (!src.name) errs.missing(at(sp, 'name'));
       validateKeyToPaths(src.items, at(sp, 'items'), errs);
     } else if (s === 'emptyDir') {
-      if (src.medium !== undefined && src.medium !== '' && src.medium !== 'Memory') errs.invalid(at(sp, 'medium'), src.medium);
-      if (src.sizeLimit !== undefined && (parseQuantity(src.sizeLimit) ?? -1) < 0) errs.invalid(at(sp, 'sizeLimit'), src.sizeLimit);
+      if (src.medium !== undefined && src.medium !== '' && src.medium !== 'Memory')
+        errs.invalid(at(sp, 'medium'), src.medium);
+      if (src.sizeLimit !== undefined && (parseQuantity(src.sizeLimit) ?? -1) < 0)
+        errs.invalid(at(sp, 'sizeLimit'), src.sizeLimit);
     } else if (s === 'projected') {
       const sources = Array.isArray(src.sources) ? src.sources : [];
       sources.forEach((ps, i) => {
@@ -108,7 +119,11 @@ function validateVolume(v: Obj, path: string, errs: Errs, features: FeaturesConf
         if (isObj(sat)) {
           if (!sat.path) errs.missing(at(at(pp, 'serviceAccountToken'), 'path'));
           if (sat.expirationSeconds !== undefined && (!isInt(sat.expirationSeconds) || sat.expirationSeconds < 600))
-            errs.invalid(at(at(pp, 'serviceAccountToken'), 'expirationSeconds'), sat.expirationSeconds, 'may not be less than 10 minutes');
+            errs.invalid(
+              at(at(pp, 'serviceAccountToken'), 'expirationSeconds'),
+              sat.expirationSeconds,
+              'may not be less than 10 minutes',
+            );
         }
       });
     }
@@ -118,12 +133,19 @@ function validateVolume(v: Obj, path: string, errs: Errs, features: FeaturesConf
 function mountedVolumeNames(containers: unknown[]): Set<string> {
   const out = new Set<string>();
   for (const c of containers) {
-    if (isObj(c) && Array.isArray(c.volumeMounts)) for (const m of c.volumeMounts) if (isObj(m)) out.add(String(m.name));
+    if (isObj(c) && Array.isArray(c.volumeMounts))
+      for (const m of c.volumeMounts) if (isObj(m)) out.add(String(m.name));
   }
   return out;
 }
 
-function validateVolumes(volumes: unknown, containers: unknown[], path: string, errs: Errs, features: FeaturesConfig): Map<string, Obj> {
+function validateVolumes(
+  volumes: unknown,
+  containers: unknown[],
+  path: string,
+  errs: Errs,
+  features: FeaturesConfig,
+): Map<string, Obj> {
   const out = new Map<string, Obj>();
   if (volumes === undefined || volumes === null) return out;
   if (!Array.isArray(volumes)) {
@@ -157,7 +179,8 @@ function validateTimeouts(spec: Obj, path: string, errs: Errs, d: DefaultsConfig
   check('timeoutSeconds', max);
   check('idleTimeoutSeconds', max);
   // The first byte cannot be waited for longer than the whole request may take.
-  const timeout = isInt(spec.timeoutSeconds) && spec.timeoutSeconds > 0 ? spec.timeoutSeconds : d.revisionTimeoutSeconds;
+  const timeout =
+    isInt(spec.timeoutSeconds) && spec.timeoutSeconds > 0 ? spec.timeoutSeconds : d.revisionTimeoutSeconds;
   check('responseStartTimeoutSeconds', Math.min(timeout, max));
 }
 
@@ -172,10 +195,22 @@ function validateContainerConcurrency(v: unknown, path: string, errs: Errs, d: D
  * A container with `command` runs a local process (unless `kedge.dev/runtime` declares another kind):
  * only when config-features allows it.
  */
-function checkProcessRevisions(containers: unknown[], path: string, errs: Errs, features: FeaturesConfig, annotations?: Record<string, string>): void {
+function checkProcessRevisions(
+  containers: unknown[],
+  path: string,
+  errs: Errs,
+  features: FeaturesConfig,
+  annotations?: Record<string, string>,
+): void {
   const declared = annotations?.[RUNTIME_ANNOTATION];
-  if (declared === 'process' && !(isObj(containers[0]) && Array.isArray(containers[0].command) && containers[0].command.length > 0))
-    errs.add(at(at(at(path, 'containers'), 0), 'command'), `required: ${RUNTIME_ANNOTATION} "process" runs this command as a local process`);
+  if (
+    declared === 'process' &&
+    !(isObj(containers[0]) && Array.isArray(containers[0].command) && containers[0].command.length > 0)
+  )
+    errs.add(
+      at(at(at(path, 'containers'), 0), 'command'),
+      `required: ${RUNTIME_ANNOTATION} "process" runs this command as a local process`,
+    );
   if (features.processRevisions || (declared !== undefined && declared !== 'process')) return;
   containers.forEach((c, i) => {
     if (isObj(c) && Array.isArray(c.command) && c.command.length > 0)
@@ -198,27 +233,43 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
     errs.missing(path);
     return;
   }
-  checkDisallowed(errs, path, spec, [...ALWAYS_ALLOWED_PODSPEC, ...KNATIVE_REVISION_FIELDS, ...features.podSpecFields], PODSPEC_FIELDS);
+  checkDisallowed(
+    errs,
+    path,
+    spec,
+    [...ALWAYS_ALLOWED_PODSPEC, ...KNATIVE_REVISION_FIELDS, ...features.podSpecFields],
+    PODSPEC_FIELDS,
+  );
 
   const containers = Array.isArray(spec.containers) ? spec.containers : [];
   if (spec.containers !== undefined && spec.containers !== null && !Array.isArray(spec.containers))
     errs.invalid(at(path, 'containers'), spec.containers, 'must be a list');
-  const volumes = validateVolumes(spec.volumes, [...containers, ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])], at(path, 'volumes'), errs, features);
+  const volumes = validateVolumes(
+    spec.volumes,
+    [...containers, ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])],
+    at(path, 'volumes'),
+    errs,
+    features,
+  );
   checkProcessRevisions(containers, path, errs, features, ctx.annotations);
   const port = servingPort(containers, path, errs);
   const cctx: ContainerContext = { features, volumes, port };
 
   if (containers.length === 0) {
-    if (!(spec.containers !== undefined && spec.containers !== null && !Array.isArray(spec.containers))) errs.missing(at(path, 'containers'));
-  }
-  else if (containers.length === 1) validateServingContainer(containers[0], at(at(path, 'containers'), 0), errs, cctx);
-  else if (!features.multiContainer) errs.add(at(path, 'containers'), `multi-container is off, but found ${containers.length} containers`);
+    if (!(spec.containers !== undefined && spec.containers !== null && !Array.isArray(spec.containers)))
+      errs.missing(at(path, 'containers'));
+  } else if (containers.length === 1)
+    validateServingContainer(containers[0], at(at(path, 'containers'), 0), errs, cctx);
+  else if (!features.multiContainer)
+    errs.add(at(path, 'containers'), `multi-container is off, but found ${containers.length} containers`);
   else {
     const seen = new Map<string, number[]>();
     containers.forEach((c, i) => {
       if (isObj(c) && typeof c.name === 'string' && c.name) seen.set(c.name, [...(seen.get(c.name) ?? []), i]);
     });
-    for (const idx of seen.values()) if (idx.length > 1) for (const i of idx) errs.add(at(at(at(path, 'containers'), i), 'name'), 'duplicate container name');
+    for (const idx of seen.values())
+      if (idx.length > 1)
+        for (const i of idx) errs.add(at(at(at(path, 'containers'), i), 'name'), 'duplicate container name');
     containers.forEach((c, i) => {
       const p = at(at(path, 'containers'), i);
       if (isObj(c) && Array.isArray(c.ports) && c.ports.length > 0) validateServingContainer(c, p, errs, cctx);
@@ -226,7 +277,8 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
     });
   }
   if (Array.isArray(spec.initContainers) && features.podSpecFields.includes('initContainers'))
-    for (const [i, c] of spec.initContainers.entries()) validateSidecarContainer(c, at(at(path, 'initContainers'), i), errs, cctx);
+    for (const [i, c] of spec.initContainers.entries())
+      validateSidecarContainer(c, at(at(path, 'initContainers'), i), errs, cctx);
 
   const sa = spec.serviceAccountName;
   if (sa !== undefined && sa !== null && sa !== '') {
@@ -238,9 +290,11 @@ export function validateRevisionSpec(spec: unknown, path: string, errs: Errs, ct
     if (v !== undefined && v !== null && typeof v !== 'boolean') errs.invalid(at(path, f), v, 'must be a boolean');
   }
   if (spec.imagePullSecrets !== undefined && spec.imagePullSecrets !== null) {
-    if (!Array.isArray(spec.imagePullSecrets)) errs.invalid(at(path, 'imagePullSecrets'), spec.imagePullSecrets, 'must be a list');
+    if (!Array.isArray(spec.imagePullSecrets))
+      errs.invalid(at(path, 'imagePullSecrets'), spec.imagePullSecrets, 'must be a list');
     else
-      for (const [i, s] of spec.imagePullSecrets.entries()) if (!isObj(s) || !s.name) errs.missing(at(at(at(path, 'imagePullSecrets'), i), 'name'));
+      for (const [i, s] of spec.imagePullSecrets.entries())
+        if (!isObj(s) || !s.name) errs.missing(at(at(at(path, 'imagePullSecrets'), i), 'name'));
   }
   validateTimeouts(spec, path, errs, defaults);
   validateContainerConcurrency(spec.containerConcurrency, at(path, 'containerConcurrency'), errs, defaults);

@@ -23,7 +23,13 @@ function parentNameGenerated(parent: Partial<ObjectMeta>, ctx: ValidationContext
  * the template's annotations, and a bring-your-own revision name that must carry the parent's
  * name as prefix.
  */
-export function validateTemplate(template: unknown, path: string, errs: Errs, parent: Partial<ObjectMeta>, ctx: ValidationContext): void {
+export function validateTemplate(
+  template: unknown,
+  path: string,
+  errs: Errs,
+  parent: Partial<ObjectMeta>,
+  ctx: ValidationContext,
+): void {
   if (!isObj(template)) {
     errs.missing(path);
     return;
@@ -66,5 +72,8 @@ export function verifyNameChange(template: unknown, oldTemplate: unknown, path: 
   const oldName = isObj(oldTemplate) && isObj(oldTemplate.metadata) ? oldTemplate.metadata.name : undefined;
   if (name !== oldName) return;
   if (!deepEqual(oldTemplate, template))
-    errs.add(at(at(path, 'metadata'), 'name'), `Saw the following changes without a name change (-old +new):\n${shortDiff(oldTemplate, template)}`);
+    errs.add(
+      at(at(path, 'metadata'), 'name'),
+      `Saw the following changes without a name change (-old +new):\n${shortDiff(oldTemplate, template)}`,
+    );
 }

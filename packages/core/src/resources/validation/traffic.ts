@@ -13,13 +13,17 @@ function validateTarget(tt: Record<string, unknown>, path: string, errs: Errs, c
   const revisionName = typeof tt.revisionName === 'string' ? tt.revisionName : '';
   const configurationName = typeof tt.configurationName === 'string' ? tt.configurationName : '';
   for (const f of ['revisionName', 'configurationName', 'tag', 'url'])
-    if (tt[f] !== undefined && tt[f] !== null && typeof tt[f] !== 'string') errs.invalid(at(path, f), tt[f], 'must be a string');
+    if (tt[f] !== undefined && tt[f] !== null && typeof tt[f] !== 'string')
+      errs.invalid(at(path, f), tt[f], 'must be a string');
 
   const latest = tt.latestRevision;
   if (latest !== undefined && latest !== null) {
     if (typeof latest !== 'boolean') errs.invalid(at(path, 'latestRevision'), latest, 'must be a boolean');
     else if (ctx.within === 'spec' && latest !== (revisionName === ''))
-      errs.add(at(path, 'latestRevision'), `may not set revisionName ${JSON.stringify(revisionName)} when latestRevision is ${latest}`);
+      errs.add(
+        at(path, 'latestRevision'),
+        `may not set revisionName ${JSON.stringify(revisionName)} when latestRevision is ${latest}`,
+      );
   }
 
   if (ctx.hasDefaultConfigurationName && configurationName) errs.disallowed(at(path, 'configurationName'));

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 
 import {
   awaitsImageResolution,
-  effectiveContainerConcurrency, freePort, parseQuantity, type Logger, type Revision } from '@kedge/core';
+  effectiveContainerConcurrency,
+  freePort,
+  parseQuantity,
+  type Logger,
+  type Revision,
+} from '@kedge/core';
 import type { InstanceLogSink } from '../../logs/sink.js';
 import { OutputRing } from '../output.js';
 import { waitReady } from '../probe.js';

@@ -4,7 +4,14 @@ import { effectiveContainerConcurrency, freePort, type Logger, type Revision } f
 import { waitReady } from '../probe.js';
 import { processUsage } from '../usage.js';
 import type { InstanceLogSink } from '../../logs/sink.js';
-import { RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import {
+  RevisionLoadError,
+  jsonError,
+  revisionEnv,
+  type Runtime,
+  type RuntimeInstance,
+  type Timings,
+} from '../runtime.js';
 import { forward } from '../upstream.js';
 
 export interface ProcessRuntimeOptions {
@@ -41,7 +48,10 @@ export class ProcessRuntime implements Runtime {
       cwd: c.workingDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const log = this.opts.logger.child({ revision: `${rev.metadata.namespace}/${rev.metadata.name}`, instance: instanceId });
+    const log = this.opts.logger.child({
+      revision: `${rev.metadata.namespace}/${rev.metadata.name}`,
+      instance: instanceId,
+    });
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       log.info({ stream: 'stdout' }, d.trimEnd().slice(0, 16384));
       this.opts.output?.write(instanceId, 'stdout', d);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { looksLikeFetchEventGuest, patchGlue, transpileComponent } from './compile.js';
 import { buildCpuGuest, buildOutboundGuest, buildTestGuest } from '../../testing/components.js';
 import { evaluateGlue, incomingRequest, instantiateGuest } from './guest.js';
-import { Fields, FutureIncomingResponse, IncomingResponse, ResponseOutparam, hostImports, type ResponseSink } from './host/index.js';
+import {
+  Fields,
+  FutureIncomingResponse,
+  IncomingResponse,
+  ResponseOutparam,
+  hostImports,
+  type ResponseSink,
+} from './host/index.js';
 import { canWait, coreImports } from './waiting.js';
 import { capMemory } from './memory-limit.js';
 
@@ -35,7 +42,9 @@ describe('jco glue: sync host imports skip the async task bookkeeping', () => {
     // Each host import (fields, outgoing-response, body, stream write, …) uses the stand-in task.
     expect(glue.match(/const task = _kedgeSyncTask;/g)?.length).toBeGreaterThanOrEqual(5);
     expect(glue).not.toMatch(/const hostProvided = true;/);
-    expect(glue).toContain('if (!args.isManualAsync && !args.isAsync && !args.funcTypeIsAsync) return args.importFn(...params);');
+    expect(glue).toContain(
+      'if (!args.isManualAsync && !args.isAsync && !args.funcTypeIsAsync) return args.importFn(...params);',
+    );
     expect(glue).not.toMatch(/_createdReps\.add/);
     expect(new Function(`${glue}\nreturn instantiate;`)()).toBeTypeOf('function');
   });
@@ -89,7 +98,22 @@ describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
     const name = (s: string) => [s.length, ...new TextEncoder().encode(s)];
     const types = [1, 7, 1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0];
     const imports = [1, ...name('wasi:io/poll@0.2.12'), ...name('poll'), 0, 0];
-    const mod = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, types.length - 1, ...types.slice(1), 2, imports.length, ...imports]);
+    const mod = Uint8Array.from([
+      0,
+      0x61,
+      0x73,
+      0x6d,
+      1,
+      0,
+      0,
+      0,
+      1,
+      types.length - 1,
+      ...types.slice(1),
+      2,
+      imports.length,
+      ...imports,
+    ]);
     expect(coreImports(mod)).toEqual(['wasi:io/poll@0.2.12#poll']);
     expect(canWait([mod])).toBe(true);
   });
@@ -100,13 +124,23 @@ describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
     expect(glue.match(/const task = _kedgeSyncTask;/g)?.length).toBeGreaterThanOrEqual(5);
     // ...while each async trampoline keeps its own (it awaits task.enter and needs its subtask).
     expect(glue).toMatch(/const hostProvided = true;[\s\S]*?await task\.enter\(/);
-    expect(glue).toMatch(/= _kedgeEntry\(imports, WebAssembly\.promising\(exports\d+\['wasi:http\/incoming-handler@0\.2\.12#handle'\]\)\);/);
+    expect(glue).toMatch(
+      /= _kedgeEntry\(imports, WebAssembly\.promising\(exports\d+\['wasi:http\/incoming-handler@0\.2\.12#handle'\]\)\);/,
+    );
     expect(glue).not.toContain('new WebAssembly.Suspending(_suspendingImport');
   });
 
   it('serves a waiting guest whose sync imports follow an async one (sleep, body read), several instances at once', async () => {
     const { glue, modules } = await transpileComponent(await buildTestGuest());
-    const compiled = { key: 'k', glue, fetchEvent: false, async: true, modules: Object.fromEntries(await Promise.all(Object.entries(modules).map(async ([n, b]) => [n, await WebAssembly.compile(b)] as const))) };
+    const compiled = {
+      key: 'k',
+      glue,
+      fetchEvent: false,
+      async: true,
+      modules: Object.fromEntries(
+        await Promise.all(Object.entries(modules).map(async ([n, b]) => [n, await WebAssembly.compile(b)] as const)),
+      ),
+    };
     const instantiate = evaluateGlue(glue);
     // Counts the guests suspended at the same moment: waiting together, not one after the other.
     let waiting = 0;
@@ -118,29 +152,104 @@ describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
         return p.finally(() => waiting--);
       },
     };
-    const handlers = [0, 1, 2].map(() => instantiateGuest(instantiate, compiled, hostImports({ env: [], stdout: { write() {}, open: true }, stderr: { write() {}, open: true }, waits })));
+    const handlers = [0, 1, 2].map(() =>
+      instantiateGuest(
+        instantiate,
+        compiled,
+        hostImports({ env: [], stdout: { write() {}, open: true }, stderr: { write() {}, open: true }, waits }),
+      ),
+    );
     const outs = handlers.map(() => ({ body: '' }) as { status?: number; body: string; failed?: string });
-    await Promise.all(handlers.map((h, i) => h.handle(incomingRequest({ method: 'GET', pathWithQuery: i === 2 ? '/block?ms=50' : '/sleep?ms=50', scheme: 'http', authority: 'x', headers: [], body: new Uint8Array(0), bodyMore: false }), new ResponseOutparam(sinkOf(outs[i]!)))));
+    await Promise.all(
+      handlers.map((h, i) =>
+        h.handle(
+          incomingRequest({
+            method: 'GET',
+            pathWithQuery: i === 2 ? '/block?ms=50' : '/sleep?ms=50',
+            scheme: 'http',
+            authority: 'x',
+            headers: [],
+            body: new Uint8Array(0),
+            bodyMore: false,
+          }),
+          new ResponseOutparam(sinkOf(outs[i]!)),
+        ),
+      ),
+    );
     // Three instances waited at once: not one after the other.
     expect(mostWaiting).toBe(3);
     expect(outs.map((o) => o.body)).toEqual(['slept\n', 'slept\n', 'slept\n']);
     // A body read that waits for the next chunk.
     const echo = { body: '' } as { status?: number; body: string };
     const chunks = ['second ', 'third'];
-    const more = () => new Promise<Uint8Array | null>((r) => setTimeout(() => r(chunks.length ? new TextEncoder().encode(chunks.shift()!) : null), 5));
-    await handlers[0]!.handle(incomingRequest({ method: 'POST', pathWithQuery: '/echo', scheme: 'http', authority: 'x', headers: [], body: new TextEncoder().encode('first '), bodyMore: true }, more), new ResponseOutparam(sinkOf(echo)));
+    const more = () =>
+      new Promise<Uint8Array | null>((r) =>
+        setTimeout(() => r(chunks.length ? new TextEncoder().encode(chunks.shift()!) : null), 5),
+      );
+    await handlers[0]!.handle(
+      incomingRequest(
+        {
+          method: 'POST',
+          pathWithQuery: '/echo',
+          scheme: 'http',
+          authority: 'x',
+          headers: [],
+          body: new TextEncoder().encode('first '),
+          bodyMore: true,
+        },
+        more,
+      ),
+      new ResponseOutparam(sinkOf(echo)),
+    );
     expect(echo.body).toBe('first second third');
   });
 
   it('serves an outbound call whose answer is a Promise (an async resource-method import)', async () => {
     const { glue, modules } = await transpileComponent(await buildOutboundGuest());
-    const compiled = { key: 'k', glue, fetchEvent: false, async: true, modules: Object.fromEntries(await Promise.all(Object.entries(modules).map(async ([n, b]) => [n, await WebAssembly.compile(b)] as const))) };
+    const compiled = {
+      key: 'k',
+      glue,
+      fetchEvent: false,
+      async: true,
+      modules: Object.fromEntries(
+        await Promise.all(Object.entries(modules).map(async ([n, b]) => [n, await WebAssembly.compile(b)] as const)),
+      ),
+    };
     const answer = () =>
-      new FutureIncomingResponse(() => new Promise((r) => setTimeout(() => r({ tag: 'ok', val: new IncomingResponse(200, Fields.frozen([]), new TextEncoder().encode('from upstream')) }), 20)));
-    const imports = hostImports({ env: [['UPSTREAM', 'up.example']], stdout: { write() {}, open: true }, stderr: { write() {}, open: true }, waits: { async: true, suspend: (p) => p }, outbound: answer });
+      new FutureIncomingResponse(
+        () =>
+          new Promise((r) =>
+            setTimeout(
+              () =>
+                r({
+                  tag: 'ok',
+                  val: new IncomingResponse(200, Fields.frozen([]), new TextEncoder().encode('from upstream')),
+                }),
+              20,
+            ),
+          ),
+      );
+    const imports = hostImports({
+      env: [['UPSTREAM', 'up.example']],
+      stdout: { write() {}, open: true },
+      stderr: { write() {}, open: true },
+      waits: { async: true, suspend: (p) => p },
+      outbound: answer,
+    });
     const handler = instantiateGuest(evaluateGlue(glue), compiled, imports);
     const out = { body: '' } as { status?: number; body: string; failed?: string };
-    await handler.handle(incomingRequest({ method: 'GET', pathWithQuery: '/', scheme: 'http', authority: 'x', headers: [], body: new Uint8Array(0), bodyMore: false }), new ResponseOutparam(sinkOf(out)));
+    await handler.handle(
+      incomingRequest({
+        method: 'GET',
+        pathWithQuery: '/',
+        scheme: 'http',
+        authority: 'x',
+        headers: [],
+        body: new Uint8Array(0),
+        bodyMore: false,
+      }),
+      new ResponseOutparam(sinkOf(out)),
+    );
     expect(out).toEqual({ status: 200, body: 'from upstream' });
   });
 });
@@ -155,7 +264,8 @@ describe('fetch-event detection', () => {
 
 describe('memory cap', () => {
   // (module (memory 1)) and (module (memory 2 100))
-  const mod = (limits: number[]) => Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, limits.length + 1, 1, ...limits]);
+  const mod = (limits: number[]) =>
+    Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, limits.length + 1, 1, ...limits]);
 
   it('adds a maximum where there was none and lowers a larger one', () => {
     expect([...capMemory(mod([0, 1]), 16)].slice(8)).toEqual([5, 4, 1, 1, 1, 16]);

@@ -84,7 +84,12 @@ const _kedgeEntry = (imports, fn) => imports['${HOOKS}']?.entry(fn) ?? fn;
 function hookJspi(glue: string): string {
   const entry = /(\w+) = WebAssembly\.promising\((exports\d+\['[^']*#handle'\])\);/;
   if (!entry.test(glue)) return glue;
-  return JSPI_HOOKS + glue.replace(entry, '$1 = _kedgeEntry(imports, WebAssembly.promising($2));').replaceAll('new WebAssembly.Suspending(', '_kedgeSuspending(imports, ');
+  return (
+    JSPI_HOOKS +
+    glue
+      .replace(entry, '$1 = _kedgeEntry(imports, WebAssembly.promising($2));')
+      .replaceAll('new WebAssembly.Suspending(', '_kedgeSuspending(imports, ')
+  );
 }
 
 /**
@@ -143,7 +148,8 @@ function trampolineStart(glue: string, at: number): number {
 }
 
 function skipSyncTasks(glue: string): string {
-  const wrapper = /function _lowerImportBackwardsCompat\(args\) \{\n(\s*)const params = \[\.\.\.arguments\]\.slice\(1\);/;
+  const wrapper =
+    /function _lowerImportBackwardsCompat\(args\) \{\n(\s*)const params = \[\.\.\.arguments\]\.slice\(1\);/;
   if (!wrapper.test(glue)) return glue; // another jco: leave its glue alone
   glue = glue.replace(
     wrapper,
@@ -152,12 +158,14 @@ function skipSyncTasks(glue: string): string {
   // Inside each host trampoline: the task creation, then the call wrapped in current-task metadata.
   // One trampoline at a time: an async one (`await task.enter(…)`) must not swallow the start of
   // the sync one after it, whose import then would skip its subtask while its body still wants one.
-  glue = glue.replace(/const hostProvided = true;((?:(?!const hostProvided = true;)[\s\S])*?)const started = task\.enterSync\(\);/g, (block) =>
-    block.length < 2_000 && !block.includes('function') ? 'const task = _kedgeSyncTask;' : block,
+  glue = glue.replace(
+    /const hostProvided = true;((?:(?!const hostProvided = true;)[\s\S])*?)const started = task\.enterSync\(\);/g,
+    (block) => (block.length < 2_000 && !block.includes('function') ? 'const task = _kedgeSyncTask;' : block),
   );
   glue = glue.replace(
     /_withGlobalCurrentTaskMeta\(\{\s*componentIdx: task\.componentIdx\(\),\s*taskID: task\.id\(\),\s*fn: \(\) => (.+),\s*\}\)/g,
-    (call, fn: string, at: number) => (glue.lastIndexOf('const task = _kedgeSyncTask;', at) > trampolineStart(glue, at) ? `(${fn})` : call),
+    (call, fn: string, at: number) =>
+      glue.lastIndexOf('const task = _kedgeSyncTask;', at) > trampolineStart(glue, at) ? `(${fn})` : call,
   );
   // A sync export of a component with nothing async (no async import or export anywhere) needs
   // no task either: the exclusive lock it takes guards against re-entry while an async task is
@@ -165,7 +173,8 @@ function skipSyncTasks(glue: string): string {
   if (!/isAsync: true|isManualAsync: true/.test(glue))
     glue = glue.replace(
       /const \[task, _wasm_call_currentTaskID\] = createNewCurrentTask\(\{([^{}]*)\}\);\s*task\.setCalleeIsAsync\(false\);\s*const started = task\.enterSync\(\);/g,
-      (block, args: string) => (/isAsync: false,/.test(args) && /callingWasmExport: true/.test(args) ? 'const task = _kedgeSyncTask;' : block),
+      (block, args: string) =>
+        /isAsync: false,/.test(args) && /callingWasmExport: true/.test(args) ? 'const task = _kedgeSyncTask;' : block,
     );
   return SYNC_TASK + glue;
 }
@@ -177,7 +186,9 @@ function skipSyncTasks(glue: string): string {
  */
 function prepareAsyncState(glue: string): string {
   const end = 'const maybeSyncReturn = runNext(null);';
-  const components = new Set([...glue.matchAll(/getOrCreateAsyncState\((\d+)\)\.throwIfTrapped\(\)/g)].map((m) => m[1]));
+  const components = new Set(
+    [...glue.matchAll(/getOrCreateAsyncState\((\d+)\)\.throwIfTrapped\(\)/g)].map((m) => m[1]),
+  );
   if (!components.size || glue.split(end).length !== 2) return glue;
   return glue.replace(end, `${end}\n${[...components].map((i) => `getOrCreateAsyncState(${i});`).join('\n')}`);
 }
@@ -187,14 +198,22 @@ type TranspileOptions = NonNullable<Parameters<typeof transpile>[1]>;
 const SYNC_OPTIONS: TranspileOptions = { name: 'guest', instantiation: 'sync', noTypescript: true, quiet: true };
 
 /** jco's JS API takes explicit lists (it ignores `asyncWasiImports`); names without a version match any 0.2.x. */
-const JSPI_OPTIONS: TranspileOptions = { ...SYNC_OPTIONS, asyncMode: 'jspi', asyncImports: [...SUSPENDING_IMPORTS], asyncExports: [...ASYNC_EXPORTS] };
+const JSPI_OPTIONS: TranspileOptions = {
+  ...SYNC_OPTIONS,
+  asyncMode: 'jspi',
+  asyncImports: [...SUSPENDING_IMPORTS],
+  asyncExports: [...ASYNC_EXPORTS],
+};
 
 export async function transpileComponent(bytes: Uint8Array): Promise<Transpiled> {
   let out: Awaited<ReturnType<typeof transpile>>;
   try {
     out = await transpile(bytes, SYNC_OPTIONS);
   } catch (err) {
-    throw new ComponentLoadError('InvalidComponent', `the image is not a valid WebAssembly component: ${(err as Error).message ?? err}`);
+    throw new ComponentLoadError(
+      'InvalidComponent',
+      `the image is not a valid WebAssembly component: ${(err as Error).message ?? err}`,
+    );
   }
   const unsupported = out.imports.filter((i) => !SUPPORTED_IMPORTS.has(i.replace(/@.*$/, '')));
   if (unsupported.length)
@@ -207,7 +226,10 @@ export async function transpileComponent(bytes: Uint8Array): Promise<Transpiled>
       'NotAnHttpComponent',
       `the component does not export wasi:http/incoming-handler@0.2.x (exports: ${out.exports.map(([n]) => n).join(', ') || 'none'}); build it for the wasi:http/proxy world`,
     );
-  const cores = () => Object.entries(out.files).filter(([name]) => name.endsWith('.wasm')).map(([, data]) => data);
+  const cores = () =>
+    Object.entries(out.files)
+      .filter(([name]) => name.endsWith('.wasm'))
+      .map(([, data]) => data);
   // Decided from what its core modules import; the second transpile happens once per digest (disk cache).
   const async = canWait(cores());
   if (async) out = await transpile(bytes, JSPI_OPTIONS);
@@ -251,7 +273,8 @@ export class ComponentCache {
   evict(key: string): void {
     this.compiled.delete(key);
     const digest = key.replace(/:\d+$/, '');
-    if (![...this.compiled.keys()].some((k) => k === digest || k.startsWith(`${digest}:`))) this.transpiled.delete(digest);
+    if (![...this.compiled.keys()].some((k) => k === digest || k.startsWith(`${digest}:`)))
+      this.transpiled.delete(digest);
   }
 
   /** Compiled components held in memory (keys), for tests and status. */
@@ -259,7 +282,12 @@ export class ComponentCache {
     return this.compiled.size;
   }
 
-  private async doCompile(key: string, digest: string, bytes: () => Promise<Uint8Array>, maxPages?: number): Promise<CompiledComponent> {
+  private async doCompile(
+    key: string,
+    digest: string,
+    bytes: () => Promise<Uint8Array>,
+    maxPages?: number,
+  ): Promise<CompiledComponent> {
     const t = await this.transpile(digest, bytes);
     const modules: Record<string, WebAssembly.Module> = {};
     for (const [name, code] of Object.entries(t.modules)) {
@@ -291,11 +319,23 @@ export class ComponentCache {
   private async fromDisk(digest: string): Promise<Transpiled | undefined> {
     const dir = this.folder(digest);
     try {
-      const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { format: number; modules: string[]; imports: string[]; fetchEvent: boolean; async: boolean };
+      const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as {
+        format: number;
+        modules: string[];
+        imports: string[];
+        fetchEvent: boolean;
+        async: boolean;
+      };
       if (meta.format !== GLUE_FORMAT) return undefined;
       const modules: Record<string, Uint8Array> = {};
       for (const m of meta.modules) modules[m] = new Uint8Array(await readFile(join(dir, m)));
-      return { glue: await readFile(join(dir, 'glue.js'), 'utf8'), modules, imports: meta.imports, fetchEvent: meta.fetchEvent, async: meta.async };
+      return {
+        glue: await readFile(join(dir, 'glue.js'), 'utf8'),
+        modules,
+        imports: meta.imports,
+        fetchEvent: meta.fetchEvent,
+        async: meta.async,
+      };
     } catch {
       return undefined;
     }
@@ -307,7 +347,16 @@ export class ComponentCache {
     await mkdir(tmp, { recursive: true });
     for (const [name, code] of Object.entries(t.modules)) await writeFile(join(tmp, name), code);
     await writeFile(join(tmp, 'glue.js'), t.glue);
-    await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: GLUE_FORMAT, modules: Object.keys(t.modules), imports: t.imports, fetchEvent: t.fetchEvent, async: t.async }));
+    await writeFile(
+      join(tmp, 'meta.json'),
+      JSON.stringify({
+        format: GLUE_FORMAT,
+        modules: Object.keys(t.modules),
+        imports: t.imports,
+        fetchEvent: t.fetchEvent,
+        async: t.async,
+      }),
+    );
     await rename(tmp, dir).catch(() => undefined);
   }
 }

@@ -22,7 +22,12 @@ export function evaluateGlue(glue: string): Instantiate {
  * Instantiates the component with `imports` and returns its wasi:http incoming handler; the core
  * instances' linear memories are added to `memories` (for the runner's memory figures).
  */
-export function instantiateGuest(instantiate: Instantiate, component: CompiledComponent, imports: unknown, memories?: WebAssembly.Memory[]): Handler {
+export function instantiateGuest(
+  instantiate: Instantiate,
+  component: CompiledComponent,
+  imports: unknown,
+  memories?: WebAssembly.Memory[],
+): Handler {
   const modules = component.modules;
   const exports = instantiate(
     (name) => {
@@ -33,7 +38,8 @@ export function instantiateGuest(instantiate: Instantiate, component: CompiledCo
     imports,
     (module, importObject) => {
       const instance = new WebAssembly.Instance(module, importObject);
-      if (memories) for (const v of Object.values(instance.exports)) if (v instanceof WebAssembly.Memory) memories.push(v);
+      if (memories)
+        for (const v of Object.values(instance.exports)) if (v instanceof WebAssembly.Memory) memories.push(v);
       return instance;
     },
   );
@@ -48,7 +54,11 @@ const decoder = new TextDecoder();
 
 /** The guest's view of a request; `more` pulls the body past `req.body` when `req.bodyMore`. */
 export function incomingRequest(req: RequestInit, more?: BodyMore): IncomingRequest {
-  return new IncomingRequest({ ...req, headers: req.headers.map(([k, v]) => [k, encoder.encode(v)]), ...(more ? { more } : {}) });
+  return new IncomingRequest({
+    ...req,
+    headers: req.headers.map(([k, v]) => [k, encoder.encode(v)]),
+    ...(more ? { more } : {}),
+  });
 }
 
 /** A guest's response headers as strings. */

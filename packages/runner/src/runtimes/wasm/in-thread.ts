@@ -19,7 +19,8 @@ export class InThreadGuest {
   private constructor(private readonly handler: Handler) {}
 
   static create(component: CompiledComponent, env: [string, string][]): InThreadGuest {
-    if (component.async) throw new Error('InThreadGuest calls guests that cannot wait only (a JSPI guest answers with a Promise)');
+    if (component.async)
+      throw new Error('InThreadGuest calls guests that cannot wait only (a JSPI guest answers with a Promise)');
     const imports = hostImports({ env, stdout: discard, stderr: discard });
     return new InThreadGuest(instantiateGuest(evaluateGlue(component.glue), component, imports));
   }

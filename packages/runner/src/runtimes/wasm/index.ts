@@ -18,7 +18,15 @@ import {
   type Cancellation,
 } from '@kedge/core';
 import type { InstanceLogSink } from '../../logs/sink.js';
-import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv, type Runtime, type RuntimeInstance, type Timings } from '../runtime.js';
+import {
+  INTERNAL_HEADERS,
+  RevisionLoadError,
+  jsonError,
+  revisionEnv,
+  type Runtime,
+  type RuntimeInstance,
+  type Timings,
+} from '../runtime.js';
 import { GuestUsage } from '../usage.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
@@ -97,10 +105,10 @@ export class WasmRuntime implements Runtime {
       ...(opts.maxWorkers !== undefined ? { maxWorkers: opts.maxWorkers } : {}),
       logger: opts.logger,
       outbound: createOutbound(opts.gateway ?? {}),
-      output: (guest, stream, text) => opts.output?.write(this.guestOwners.get(guest) ?? guest.slice(0, guest.lastIndexOf('.')), stream, text),
+      output: (guest, stream, text) =>
+        opts.output?.write(this.guestOwners.get(guest) ?? guest.slice(0, guest.lastIndexOf('.')), stream, text),
     });
   }
-
 
   async prepare(rev: Revision): Promise<void> {
     this.live.add(revisionKey(rev));
@@ -163,7 +171,10 @@ export class WasmRuntime implements Runtime {
         `spec.containers[0].image: "${image}" is a container image (${rev.status?.resolvedImage?.artifactType ?? 'its registry skips tag resolution'}), not a WebAssembly component published as a wasm OCI artifact`,
       );
     if (!digest && awaitsImageResolution(rev))
-      throw new RevisionLoadError('ResolvingDigests', `spec.containers[0].image: "${image}" is being resolved to a digest; try again in a moment`);
+      throw new RevisionLoadError(
+        'ResolvingDigests',
+        `spec.containers[0].image: "${image}" is being resolved to a digest; try again in a moment`,
+      );
     if (!digest)
       throw new RevisionLoadError(
         'ImageNotResolved',
@@ -174,7 +185,10 @@ export class WasmRuntime implements Runtime {
     if (limit !== undefined) {
       const bytes = parseQuantity(limit);
       if (bytes === undefined)
-        throw new RevisionLoadError('InvalidMemoryLimit', `spec.containers[0].resources.limits.memory: "${limit}" is not a quantity like 128Mi`);
+        throw new RevisionLoadError(
+          'InvalidMemoryLimit',
+          `spec.containers[0].resources.limits.memory: "${limit}" is not a quantity like 128Mi`,
+        );
       maxPages = Math.max(1, Math.floor(bytes / 65536));
     }
     const t0 = performance.now();
@@ -187,7 +201,10 @@ export class WasmRuntime implements Runtime {
           const blob = await this.opts.store.blobs.get(digest);
           fetched = performance.now() - f0;
           if (!blob)
-            throw new RevisionLoadError('ImageNotFound', `spec.containers[0].image: no blob ${digest} in the store; apply the manifest again to upload it`);
+            throw new RevisionLoadError(
+              'ImageNotFound',
+              `spec.containers[0].image: no blob ${digest} in the store; apply the manifest again to upload it`,
+            );
           return blob;
         },
         maxPages,
@@ -204,9 +221,13 @@ export class WasmRuntime implements Runtime {
       return c;
     } catch (err) {
       if (err instanceof RevisionLoadError) throw err;
-      if (err instanceof ComponentLoadError) throw new RevisionLoadError(err.reason, `spec.containers[0].image: ${err.message}`);
+      if (err instanceof ComponentLoadError)
+        throw new RevisionLoadError(err.reason, `spec.containers[0].image: ${err.message}`);
       if (err instanceof MemoryLimitError) throw new RevisionLoadError('MemoryLimitTooLow', err.message);
-      throw new RevisionLoadError('CompileFailed', `spec.containers[0].image: the component failed to compile: ${(err as Error).message}`);
+      throw new RevisionLoadError(
+        'CompileFailed',
+        `spec.containers[0].image: the component failed to compile: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -247,14 +268,22 @@ export class WasmRuntime implements Runtime {
         await pool.instantiate(specFor(rev, guest), component);
       } catch (err) {
         pool.drop(guest);
-        throw new RevisionLoadError('InstantiateFailed', `the component could not be instantiated: ${(err as Error).message}`);
+        throw new RevisionLoadError(
+          'InstantiateFailed',
+          `the component could not be instantiated: ${(err as Error).message}`,
+        );
       }
       t.instantiate = performance.now() - i0;
       return guest;
     };
     const answer = (r: GuestResponse): Response => {
       if (r.body instanceof Uint8Array)
-        return markCompleteResponse(new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers }));
+        return markCompleteResponse(
+          new Response(r.body.length === 0 || nullBody(r.status) ? null : r.body, {
+            status: r.status,
+            headers: r.headers,
+          }),
+        );
       if (nullBody(r.status)) void r.body.cancel();
       return new Response(nullBody(r.status) ? null : r.body, { status: r.status, headers: r.headers });
     };
@@ -268,11 +297,22 @@ export class WasmRuntime implements Runtime {
     };
     // No async wrapper on the common path (no request body): each await is a microtask turn per request.
     const usage = new GuestUsage();
-    const serve = (guest: string, req: Request, cancel: Cancellation, onEnd: () => void, keep = true): Promise<Response> => {
+    const serve = (
+      guest: string,
+      req: Request,
+      cancel: Cancellation,
+      onEnd: () => void,
+      keep = true,
+    ): Promise<Response> => {
       // A guest kept for the next request holds its memory; a fetch-event guest is dropped once it answered.
-      const opts: RequestOptions = { cpuLimitMs, onEnd, onUsage: (ms, kib) => usage.called(keep ? guest : undefined, ms, kib) };
+      const opts: RequestOptions = {
+        cpuLimitMs,
+        onEnd,
+        onUsage: (ms, kib) => usage.called(keep ? guest : undefined, ms, kib),
+      };
       // GET and HEAD carry no body; not asking spares servers with lazy Requests (@hono/node-server) building a full one.
-      if (req.method === 'GET' || req.method === 'HEAD' || !req.body) return pool.request(guest, requestInit(req, EMPTY, false), cancel, undefined, opts).then(answer, failed);
+      if (req.method === 'GET' || req.method === 'HEAD' || !req.body)
+        return pool.request(guest, requestInit(req, EMPTY, false), cancel, undefined, opts).then(answer, failed);
       return withBody(req).then(
         ({ init, pull }) => pool.request(guest, init, cancel, pull, opts).then(answer, failed),
         (err: unknown) => {
@@ -300,7 +340,11 @@ export class WasmRuntime implements Runtime {
         usage: () => usage.read(),
       };
     }
-    const maxGuests = guestsPerReplica(cc, read(this.opts.maxGuestsPerReplica ?? DEFAULT_RUNNER_CONFIG.maxGuestsPerReplica), component.async ? Infinity : SYNC_GUESTS_PER_WORKER * pool.workerCount);
+    const maxGuests = guestsPerReplica(
+      cc,
+      read(this.opts.maxGuestsPerReplica ?? DEFAULT_RUNNER_CONFIG.maxGuestsPerReplica),
+      component.async ? Infinity : SYNC_GUESTS_PER_WORKER * pool.workerCount,
+    );
     const replica = new Replica({
       maxGuests,
       callsPerGuest: component.async ? 1 : SYNC_CALLS_PER_GUEST,
@@ -314,7 +358,9 @@ export class WasmRuntime implements Runtime {
     return {
       concurrency: cc,
       handle(req, cancel) {
-        const answered = replica.acquire(cancel).then((guest) => serve(guest, req, cancel, () => replica.release(guest)), failed);
+        const answered = replica
+          .acquire(cancel)
+          .then((guest) => serve(guest, req, cancel, () => replica.release(guest)), failed);
         return replenishDue ? answered.finally(replenishNow) : answered;
       },
       stop: async () => {
@@ -348,9 +394,16 @@ function failureResponse(err: GuestFailure, revision: string): Response {
     case 'cpu-limit':
       return jsonError(503, 'CpuLimitExceeded', `${err.message} (annotation ${CPU_LIMIT_ANNOTATION})`, { revision });
     case 'trap':
-      return jsonError(502, 'GuestTrap', `the WebAssembly guest trapped: ${err.message}; the instance was discarded and a fresh one replaces it`, { revision });
+      return jsonError(
+        502,
+        'GuestTrap',
+        `the WebAssembly guest trapped: ${err.message}; the instance was discarded and a fresh one replaces it`,
+        { revision },
+      );
     case 'exit':
-      return jsonError(502, 'GuestExit', `${err.message}; the instance was discarded and a fresh one replaces it`, { revision });
+      return jsonError(502, 'GuestExit', `${err.message}; the instance was discarded and a fresh one replaces it`, {
+        revision,
+      });
     case 'no-response':
       return jsonError(502, 'NoResponse', err.message, { revision });
     case 'guest-error':
@@ -363,7 +416,13 @@ function failureResponse(err: GuestFailure, revision: string): Response {
 }
 
 function specFor(rev: Revision, instanceId: string): InstanceSpec {
-  return { instanceId, revision: revisionKey(rev), env: revisionEnv(rev), logLimit: LOG_LIMIT, outbound: readOutboundPolicy(rev) };
+  return {
+    instanceId,
+    revision: revisionKey(rev),
+    env: revisionEnv(rev),
+    logLimit: LOG_LIMIT,
+    outbound: readOutboundPolicy(rev),
+  };
 }
 
 /** Longest wait before a claimed warm guest is replaced when no request came to the instance. */

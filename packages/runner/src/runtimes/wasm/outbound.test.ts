@@ -5,7 +5,12 @@ import { HOPS_HEADER, MAX_HOPS, createOutbound } from './outbound.js';
 import type { InstanceSpec, OutboundRequest } from './protocol.js';
 
 const spec: InstanceSpec = { instanceId: 'i', revision: 'ns/r', env: [], logLimit: 0, outbound: 'cluster-local' };
-const get = (url: string, headers: [string, string][] = []): OutboundRequest => ({ method: 'GET', url, headers, body: new Uint8Array(0) });
+const get = (url: string, headers: [string, string][] = []): OutboundRequest => ({
+  method: 'GET',
+  url,
+  headers,
+  body: new Uint8Array(0),
+});
 
 let server: Server;
 let seen: IncomingHttpHeaders | undefined;
@@ -26,7 +31,14 @@ afterAll(() => {
 
 it('marks cluster-local calls to a gateway address with the cluster token and the hop count, not letting the guest set them', async () => {
   const perform = createOutbound({ gatewayUrl: base, clusterToken: 'secret' });
-  const reply = await perform(get('http://b.ns.svc.cluster.local/', [[CLUSTER_TOKEN_HEADER, 'forged'], [HOPS_HEADER, '0']]), spec, { hops: 2 });
+  const reply = await perform(
+    get('http://b.ns.svc.cluster.local/', [
+      [CLUSTER_TOKEN_HEADER, 'forged'],
+      [HOPS_HEADER, '0'],
+    ]),
+    spec,
+    { hops: 2 },
+  );
   expect(reply).toMatchObject({ status: 200 });
   expect(seen?.[CLUSTER_TOKEN_HEADER]).toBe('secret');
   expect(seen?.[HOPS_HEADER]).toBe('3');
@@ -43,10 +55,12 @@ it('counts a hop header that is not a whole number ≥ 0 (sent from outside the 
 
 it('refuses a call past the hop limit at once (a cycle ends instead of filling the node)', async () => {
   let called = false;
-  const perform = createOutbound({ gatewayFetch: async () => {
+  const perform = createOutbound({
+    gatewayFetch: async () => {
       called = true;
       return new Response('x');
-    }, });
+    },
+  });
   expect(await perform(get('http://a.ns.svc/'), spec, { hops: MAX_HOPS })).toMatchObject({ error: 'loop-detected' });
   expect(called).toBe(false);
 });

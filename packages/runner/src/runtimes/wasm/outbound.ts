@@ -47,7 +47,8 @@ export function createOutbound(opts: GatewayTarget) {
       return { error: 'HTTP-request-URI-invalid' };
     }
     const local = CLUSTER_LOCAL.test(url.hostname);
-    if (spec.outbound === 'none' || (spec.outbound === 'cluster-local' && !local)) return { error: 'HTTP-request-denied' };
+    if (spec.outbound === 'none' || (spec.outbound === 'cluster-local' && !local))
+      return { error: 'HTTP-request-denied' };
     const headers: Record<string, string> = {};
     for (const [k, v] of req.headers) {
       const name = k.toLowerCase();
@@ -55,7 +56,9 @@ export function createOutbound(opts: GatewayTarget) {
       if (name === HOPS_HEADER || name === CLUSTER_TOKEN_HEADER) continue;
       headers[name] = headers[name] ? `${headers[name]}, ${v}` : v;
     }
-    const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const signal = ctx.signal
+      ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)])
+      : AbortSignal.timeout(timeoutMs);
     let target = url;
     if (local) {
       // The count arrives in a request header (a public gateway removes a client's): anything but a
@@ -67,9 +70,17 @@ export function createOutbound(opts: GatewayTarget) {
       // Knative's cluster-local address: the gateway routes it by Host like any request.
       headers.host = url.host;
       if (opts.gatewayFetch)
-        return viaFetch(opts.gatewayFetch, new Request(req.url, { method: req.method, headers, signal, ...(req.body.length ? { body: req.body } : {}) }), signal);
+        return viaFetch(
+          opts.gatewayFetch,
+          new Request(req.url, { method: req.method, headers, signal, ...(req.body.length ? { body: req.body } : {}) }),
+          signal,
+        );
       const base = typeof opts.gatewayUrl === 'function' ? opts.gatewayUrl() : opts.gatewayUrl;
-      if (!base) return { error: 'destination-not-found', message: 'this runner knows no gateway for service-to-service requests' };
+      if (!base)
+        return {
+          error: 'destination-not-found',
+          message: 'this runner knows no gateway for service-to-service requests',
+        };
       if (opts.clusterToken) headers[CLUSTER_TOKEN_HEADER] = opts.clusterToken;
       target = new URL(url.pathname + url.search, base);
     }
@@ -100,21 +111,31 @@ export function createOutbound(opts: GatewayTarget) {
       const code = (err as { code?: string }).code;
       if (code === 'ECONNREFUSED') return { error: 'connection-refused' };
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'destination-not-found' };
-      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || signal.aborted) return timedOut(signal);
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || signal.aborted)
+        return timedOut(signal);
       return { error: 'internal-error', message: (err as Error).message };
     }
   };
 }
 
 function timedOut(signal: AbortSignal): OutboundReply {
-  const why = (signal.reason as Error | undefined)?.name === 'TimeoutError' ? 'the per-call limit passed' : "the guest's own request ended";
+  const why =
+    (signal.reason as Error | undefined)?.name === 'TimeoutError'
+      ? 'the per-call limit passed'
+      : "the guest's own request ended";
   return { error: 'HTTP-response-timeout', message: why };
 }
 
-async function viaFetch(fetchFn: (req: Request) => Promise<Response>, req: Request, signal: AbortSignal): Promise<OutboundReply> {
+async function viaFetch(
+  fetchFn: (req: Request) => Promise<Response>,
+  req: Request,
+  signal: AbortSignal,
+): Promise<OutboundReply> {
   try {
     // An in-process gateway may not watch the request's signal: the wait ends with it anyway.
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+    );
     aborted.catch(() => undefined);
     const res = await Promise.race([fetchFn(req), aborted]);
     signal.addEventListener('abort', () => void res.body?.cancel().catch(() => undefined), { once: true });

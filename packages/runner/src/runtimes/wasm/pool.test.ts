@@ -24,8 +24,22 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const spec = (instanceId: string): InstanceSpec => ({ instanceId, revision: 'ns/r', env: [['TARGET', instanceId]], logLimit: 1024, outbound: 'none' });
-const get = (path: string): RequestInit => ({ method: 'GET', pathWithQuery: path, scheme: 'http', authority: 'x', headers: [], body: new Uint8Array(0), bodyMore: false });
+const spec = (instanceId: string): InstanceSpec => ({
+  instanceId,
+  revision: 'ns/r',
+  env: [['TARGET', instanceId]],
+  logLimit: 1024,
+  outbound: 'none',
+});
+const get = (path: string): RequestInit => ({
+  method: 'GET',
+  pathWithQuery: path,
+  scheme: 'http',
+  authority: 'x',
+  headers: [],
+  body: new Uint8Array(0),
+  bodyMore: false,
+});
 const text = async (p: ReturnType<WorkerPool['request']>) => new Response((await p).body).text();
 const timeout = () => Object.assign(new Error('request timeout: timeoutSeconds passed'), { name: 'TimeoutError' });
 
@@ -84,7 +98,9 @@ describe('guests that wait (JSPI)', () => {
   it('answers many waiting calls on one worker at once, none lost', async () => {
     const ids = Array.from({ length: 150 }, (_, i) => `s${i}`);
     for (const id of ids) await pool.instantiate(spec(id), waiting);
-    const answers = await Promise.all(ids.map((id, i) => text(pool.request(id, get(i % 2 ? '/sleep?ms=50' : '/block?ms=50')))));
+    const answers = await Promise.all(
+      ids.map((id, i) => text(pool.request(id, get(i % 2 ? '/sleep?ms=50' : '/block?ms=50')))),
+    );
     expect(answers.filter((a) => a === 'slept\n')).toHaveLength(ids.length);
     expect(pool.workerCount).toBe(1);
     for (const id of ids) pool.drop(id);
@@ -119,7 +135,9 @@ describe('guests that wait (JSPI)', () => {
 
   it('fails a guest that holds the CPU past its limit, without any deadline', async () => {
     await pool.instantiate(spec('spinner'), waiting);
-    const err = await pool.request('spinner', get('/loop'), undefined, undefined, { cpuLimitMs: 300 }).catch((e: unknown) => e);
+    const err = await pool
+      .request('spinner', get('/loop'), undefined, undefined, { cpuLimitMs: 300 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GuestFailure);
     expect((err as GuestFailure).kind).toBe('cpu-limit');
   });
@@ -129,7 +147,12 @@ describe('guests that wait (JSPI)', () => {
     let release!: () => void;
     const stalled = new Promise<null>((r) => (release = () => r(null)));
     const cancel = new Cancellation();
-    const upload = pool.request('upload', { ...get('/echo'), method: 'POST', body: new TextEncoder().encode('first bytes '), bodyMore: true }, cancel, () => stalled);
+    const upload = pool.request(
+      'upload',
+      { ...get('/echo'), method: 'POST', body: new TextEncoder().encode('first bytes '), bodyMore: true },
+      cancel,
+      () => stalled,
+    );
     // The head of an echo comes with its first write: the guest is now waiting for more body.
     const res = await upload;
     expect(await text(pool.request('other', get('/sleep?ms=10')))).toBe('slept\n');

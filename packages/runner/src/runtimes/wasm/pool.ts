@@ -23,7 +23,16 @@ import {
  */
 export const WORKER_FILE = fileURLToPath(new URL('../../../dist/runtimes/wasm/worker.js', import.meta.url));
 
-export type GuestFailureKind = 'trap' | 'exit' | 'no-response' | 'guest-error' | 'setup' | 'timeout' | 'crashed' | 'aborted' | 'cpu-limit';
+export type GuestFailureKind =
+  | 'trap'
+  | 'exit'
+  | 'no-response'
+  | 'guest-error'
+  | 'setup'
+  | 'timeout'
+  | 'crashed'
+  | 'aborted'
+  | 'cpu-limit';
 
 /** A request the guest could not answer; the runtime turns it into a JSON error response. */
 export class GuestFailure extends Error {
@@ -43,11 +52,8 @@ export interface GuestResponse {
   body: ReadableStream<Uint8Array> | Uint8Array;
 }
 
-
 /** Response bytes a guest may have written that the client has not read yet. */
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
-
-
 
 /** A guest holding the CPU this long makes its worker's idle instances move to a free worker. */
 const STALL_MS = 500;
@@ -148,8 +154,18 @@ export class WorkerPool {
     // The stuck guest's siblings move only to workers that host nothing but their revision: spread
     // over the workers the neighbours moved to, five guests growing their memory at once chased a
     // healthy neighbour from worker to worker (docs/reliability.md).
-    this.moveAway(w, movable.filter((id) => this.revisionOf(id) !== hog), stalled, () => true);
-    this.moveAway(w, movable.filter((id) => this.revisionOf(id) === hog), stalled, (o) => this.hostsOnly(o, hog));
+    this.moveAway(
+      w,
+      movable.filter((id) => this.revisionOf(id) !== hog),
+      stalled,
+      () => true,
+    );
+    this.moveAway(
+      w,
+      movable.filter((id) => this.revisionOf(id) === hog),
+      stalled,
+      (o) => this.hostsOnly(o, hog),
+    );
   }
 
   private moveAway(w: GuestWorker, ids: string[], stalled: Set<GuestWorker>, fits: (o: GuestWorker) => boolean): void {
@@ -159,7 +175,10 @@ export class WorkerPool {
       const extra = this.spares.shift() ?? this.spawn();
       this.active.push(extra);
       this.refillSpares();
-      this.opts.logger.warn({ workers: this.active.length }, 'every guest worker is held by a guest that does not yield: one more worker');
+      this.opts.logger.warn(
+        { workers: this.active.length },
+        'every guest worker is held by a guest that does not yield: one more worker',
+      );
       free = [extra];
     }
     if (!free.length) return;
@@ -177,7 +196,9 @@ export class WorkerPool {
   /** Workers beyond `workers` leave once they host nothing. */
   private shrink(): void {
     if (this.active.length <= this.opts.workers) return;
-    const idle = this.active.find((w) => !w.dead && w.instances.size === 0 && w.posted.size === 0 && !w.queue.length && !w.background.length);
+    const idle = this.active.find(
+      (w) => !w.dead && w.instances.size === 0 && w.posted.size === 0 && !w.queue.length && !w.background.length,
+    );
     if (!idle) return;
     this.active.splice(this.active.indexOf(idle), 1);
     idle.dead = true;
@@ -208,12 +229,21 @@ export class WorkerPool {
     from.queue = from.queue.filter((j) => j.instanceId !== id);
     from.background = from.background.filter((j) => j.instanceId !== id);
     if (made.length) to.queue.push(...made);
-    else this.instantiateOn(to, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
+    else
+      this.instantiateOn(to, id).catch((err) =>
+        this.opts.logger.error({ err, instance: id }, 'could not move guest instance'),
+      );
     to.queue.push(...posted, ...queued);
     to.background.push(...background);
     // The stalled worker forgets its copy once (if ever) it is free again.
     const dropId = this.nextJob++;
-    from.queue.push({ id: dropId, instanceId: id, msg: { type: 'drop', job: dropId, instanceId: id }, onMessage: () => true, onLost: () => undefined });
+    from.queue.push({
+      id: dropId,
+      instanceId: id,
+      msg: { type: 'drop', job: dropId, instanceId: id },
+      onMessage: () => true,
+      onLost: () => undefined,
+    });
     this.pump(to);
   }
 
@@ -240,7 +270,8 @@ export class WorkerPool {
   }
 
   private refillSpares(): void {
-    if (this.spares.length < this.opts.spares) setImmediate(() => !this.closed && this.spares.length < this.opts.spares && this.spares.push(this.spawn()));
+    if (this.spares.length < this.opts.spares)
+      setImmediate(() => !this.closed && this.spares.length < this.opts.spares && this.spares.push(this.spawn()));
   }
 
   private spawn(): GuestWorker {
@@ -249,14 +280,16 @@ export class WorkerPool {
     w.replies.on('message', (m: FromWorker) => {
       this.onMessage(w, m);
       // Answers that arrived meanwhile are taken in turn, without a message event each.
-      for (let r = receiveMessageOnPort(w.replies); r; r = receiveMessageOnPort(w.replies)) this.onMessage(w, r.message as FromWorker);
+      for (let r = receiveMessageOnPort(w.replies); r; r = receiveMessageOnPort(w.replies))
+        this.onMessage(w, r.message as FromWorker);
     });
     w.replies.unref();
     // Answers travel on their own port, so one sent just before the worker died may still wait there.
     const takeLastAnswers = () => {
       if (w.dead) return;
       w.gone = true;
-      for (let r = receiveMessageOnPort(w.replies); r; r = receiveMessageOnPort(w.replies)) this.onMessage(w, r.message as FromWorker);
+      for (let r = receiveMessageOnPort(w.replies); r; r = receiveMessageOnPort(w.replies))
+        this.onMessage(w, r.message as FromWorker);
     };
     w.worker.on('error', (err) => {
       this.opts.logger.error({ err }, 'guest worker failed');
@@ -401,7 +434,10 @@ export class WorkerPool {
               this.log(instanceId, m.log);
               opts.onUsage?.(m.ms ?? 0);
               if (m.kind === 'trap' || m.kind === 'exit')
-                this.opts.logger.warn({ instance: instanceId, reason: m.message }, `guest ${m.kind}: instance discarded, the worker started a fresh one`);
+                this.opts.logger.warn(
+                  { instance: instanceId, reason: m.message },
+                  `guest ${m.kind}: instance discarded, the worker started a fresh one`,
+                );
               fail(m.kind, m.message);
               return true;
             default:
@@ -469,7 +505,13 @@ export class WorkerPool {
     if (!w) return;
     w.instances.delete(instanceId);
     const id = this.nextJob++;
-    this.enqueue(w, { id, instanceId, msg: { type: 'drop', job: id, instanceId }, onMessage: () => true, onLost: () => undefined });
+    this.enqueue(w, {
+      id,
+      instanceId,
+      msg: { type: 'drop', job: id, instanceId },
+      onMessage: () => true,
+      onLost: () => undefined,
+    });
     if (key) this.sweep(key);
   }
 
@@ -500,7 +542,13 @@ export class WorkerPool {
       if (!w.loaded.delete(key)) continue;
       // Queued behind the instance's own drop, and before any later instantiation that re-sends it.
       const id = this.nextJob++;
-      this.enqueue(w, { id, instanceId: '', msg: { type: 'forget', job: id, key }, onMessage: () => true, onLost: () => undefined });
+      this.enqueue(w, {
+        id,
+        instanceId: '',
+        msg: { type: 'forget', job: id, key },
+        onMessage: () => true,
+        onLost: () => undefined,
+      });
     }
   }
 
@@ -588,7 +636,9 @@ export class WorkerPool {
       ctx.hops = Number.isInteger(hops) && hops > 0 ? hops : 0;
     }
     const reply: Promise<OutboundReply> =
-      spec && perform ? perform(m.req, spec, ctx).catch((err) => ({ error: 'internal-error', message: String(err) })) : Promise.resolve({ error: 'HTTP-request-denied' });
+      spec && perform
+        ? perform(m.req, spec, ctx).catch((err) => ({ error: 'internal-error', message: String(err) }))
+        : Promise.resolve({ error: 'HTTP-request-denied' });
     void reply.then((r) => this.answer(w, m.reply, r));
   }
 
@@ -620,7 +670,9 @@ export class WorkerPool {
     for (const id of w.instances) {
       next.instances.add(id);
       this.placement.set(id, next);
-      this.instantiateOn(next, id).catch((err) => this.opts.logger.error({ err, instance: id }, 'could not move guest instance'));
+      this.instantiateOn(next, id).catch((err) =>
+        this.opts.logger.error({ err, instance: id }, 'could not move guest instance'),
+      );
     }
     for (const j of [...rerun, ...w.queue]) next.queue.push(j);
     next.background.push(...w.background);
@@ -628,7 +680,8 @@ export class WorkerPool {
     w.background = [];
     this.pump(next);
     culprit?.onLost(kind, message);
-    for (const j of lost) j.onLost('crashed', `the response had started when its guest worker was ended (another guest on it: ${message})`);
+    for (const j of lost)
+      j.onLost('crashed', `the response had started when its guest worker was ended (another guest on it: ${message})`);
   }
 
   private log(instanceId: string, log: LogBatch | undefined): void {
@@ -639,7 +692,8 @@ export class WorkerPool {
     if (log.stderr) l.warn({ revision: rev, instance: instanceId, stream: 'stderr' }, log.stderr.trimEnd());
     if (log.stdout) this.opts.output?.(instanceId, 'stdout', log.stdout);
     if (log.stderr) this.opts.output?.(instanceId, 'stderr', log.stderr);
-    if (log.truncated) l.warn({ revision: rev, instance: instanceId }, 'guest output over the per-request limit was dropped');
+    if (log.truncated)
+      l.warn({ revision: rev, instance: instanceId }, 'guest output over the per-request limit was dropped');
   }
 
   async close(): Promise<void> {

@@ -68,7 +68,13 @@ export type FromWorker =
    * Sent mid-job: a synchronous guest waits (blocked) for the reply on the worker's outbound port;
    * an asynchronous one (`reply` set) is suspended until a `reply` message with that id.
    */
-  | { type: 'outbound'; job: number; instanceId: string; req: import('./host/index.js').OutboundRequest; reply?: number }
+  | {
+      type: 'outbound';
+      job: number;
+      instanceId: string;
+      req: import('./host/index.js').OutboundRequest;
+      reply?: number;
+    }
   /** Sent mid-job: the guest reads past the body bytes it got and waits for the next chunk. */
   | { type: 'pull'; job: number; reply?: number }
   | { type: 'instantiated'; job: number; ms: number }

@@ -38,7 +38,12 @@ describe('a replica of a synchronous guest', () => {
   it('posts calls ahead to its guests, least loaded first, once the pool is at its cap, and drops a busy guest on its last answer after stop', async () => {
     let made = 0;
     const dropped: string[] = [];
-    const replica = new Replica({ maxGuests: 2, callsPerGuest: 3, claim: async () => `g${++made}`, drop: (g) => dropped.push(g) });
+    const replica = new Replica({
+      maxGuests: 2,
+      callsPerGuest: 3,
+      claim: async () => `g${++made}`,
+      drop: (g) => dropped.push(g),
+    });
     const c = new Cancellation();
     const got: string[] = [];
     for (let i = 0; i < 6; i++) got.push(await replica.acquire(c));
@@ -70,7 +75,14 @@ describe('a WebAssembly replica honours containerConcurrency', () => {
     store = new SqliteStore(join(dir, 'store'));
     waiting = imageWithDigest('guest.wasm', await store.blobs.put(await buildTestGuest()));
     cpu = imageWithDigest('cpu.wasm', await store.blobs.put(await buildCpuGuest()));
-    runtime = new WasmRuntime({ store, logger: silentLogger, dataDir: dir, workers: 2, spares: 0, maxGuestsPerReplica: 6 });
+    runtime = new WasmRuntime({
+      store,
+      logger: silentLogger,
+      dataDir: dir,
+      workers: 2,
+      spares: 0,
+      maxGuestsPerReplica: 6,
+    });
   });
   afterAll(async () => {
     await runtime?.close();
@@ -82,12 +94,20 @@ describe('a WebAssembly replica honours containerConcurrency', () => {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
     metadata: { name, namespace: 'test', annotations: { 'kedge.dev/warm-instances': '0' } },
-    spec: { containers: [{ image }], timeoutSeconds: 30, ...(containerConcurrency !== undefined ? { containerConcurrency } : {}) },
+    spec: {
+      containers: [{ image }],
+      timeoutSeconds: 30,
+      ...(containerConcurrency !== undefined ? { containerConcurrency } : {}),
+    },
   });
 
   /** Sends `n` requests at once and answers which guest instance served each (/count per instance). */
   const burst = async (inst: { handle(r: Request, c: Cancellation): Promise<Response> }, n: number, path: string) =>
-    Promise.all(Array.from({ length: n }, async () => (await inst.handle(new Request(`http://x${path}`), new Cancellation())).text()));
+    Promise.all(
+      Array.from({ length: n }, async () =>
+        (await inst.handle(new Request(`http://x${path}`), new Cancellation())).text(),
+      ),
+    );
 
   it('runs up to containerConcurrency guests at once, each serving one call at a time', async () => {
     const rev = revision('cc3-00001', waiting, 3);

@@ -70,7 +70,9 @@ export class Replica {
         if (i < 0) return;
         this.waiters.splice(i, 1);
         const deadline = (why as { name?: string } | undefined)?.name === 'TimeoutError';
-        reject(new GuestFailure(deadline ? 'timeout' : 'aborted', (why as Error | undefined)?.message ?? 'request aborted'));
+        reject(
+          new GuestFailure(deadline ? 'timeout' : 'aborted', (why as Error | undefined)?.message ?? 'request aborted'),
+        );
       });
       waiter.resolve = (g) => {
         stop();

@@ -26,7 +26,8 @@ const WAITING = new Set<string>([...SUSPENDING_IMPORTS, 'wasi:http/outgoing-hand
 
 /** True when a core module of the component imports something that can wait. */
 export function canWait(coreModules: Iterable<Uint8Array>): boolean {
-  for (const m of coreModules) for (const name of coreImports(m)) if (WAITING.has(name.replace(/@[^#]*#/, '#'))) return true;
+  for (const m of coreModules)
+    for (const name of coreImports(m)) if (WAITING.has(name.replace(/@[^#]*#/, '#'))) return true;
   return false;
 }
 
@@ -65,12 +66,15 @@ export function coreImports(bytes: Uint8Array): string[] {
       const field = name();
       out.push(`${mod}#${field}`);
       const kind = bytes[p++]!;
-      if (kind === 0) skipLeb(); // func: type index
+      if (kind === 0)
+        skipLeb(); // func: type index
       else if (kind === 1) {
         p++; // table: reftype, limits
         limits();
-      } else if (kind === 2) limits(); // memory
-      else if (kind === 3) p += 2; // global: valtype, mutability
+      } else if (kind === 2)
+        limits(); // memory
+      else if (kind === 3)
+        p += 2; // global: valtype, mutability
       else if (kind === 4) {
         p++; // tag: attribute, type index
         skipLeb();

@@ -17,8 +17,26 @@ import {
   type ResponseSink,
   type Waits,
 } from './host/index.js';
-import { evaluateGlue, headerStrings, incomingRequest, instantiateGuest, type Handler, type Instantiate } from './guest.js';
-import { HOOKS, SLOTS, type CompiledComponent, type FromWorker, type InstanceSpec, type LogBatch, type PullReply, type RequestInit, type SharedState, type ToWorker } from './protocol.js';
+import {
+  evaluateGlue,
+  headerStrings,
+  incomingRequest,
+  instantiateGuest,
+  type Handler,
+  type Instantiate,
+} from './guest.js';
+import {
+  HOOKS,
+  SLOTS,
+  type CompiledComponent,
+  type FromWorker,
+  type InstanceSpec,
+  type LogBatch,
+  type PullReply,
+  type RequestInit,
+  type SharedState,
+  type ToWorker,
+} from './protocol.js';
 
 interface LiveInstance {
   handler: Handler;
@@ -298,7 +316,15 @@ function create(spec: InstanceSpec, key: string): void {
   const entry = components.get(key);
   if (!entry) throw new Error(`component ${key} was not sent to this worker`);
   const logs = new LogCapture(spec.logLimit);
-  const inst = { logs, spec, key, async: entry.component.async, backlog: [] as LiveInstance['backlog'], memories: [], kib: 0 } as unknown as LiveInstance;
+  const inst = {
+    logs,
+    spec,
+    key,
+    async: entry.component.async,
+    backlog: [] as LiveInstance['backlog'],
+    memories: [],
+    kib: 0,
+  } as unknown as LiveInstance;
   const waits: Waits | undefined = inst.async ? { async: true, suspend: (p) => suspend(inst.call, p) } : undefined;
   const imports = hostImports({
     env: spec.env,
@@ -325,7 +351,6 @@ function instantiate(msg: Extract<ToWorker, { type: 'instantiate' }>): void {
     post({ type: 'failed', job: msg.job, kind: 'setup', message: describe(err), headSent: false });
   }
 }
-
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 5;
@@ -402,7 +427,13 @@ class Sink implements ResponseSink {
 function request(msg: Extract<ToWorker, { type: 'request' }>): void {
   const inst = instances.get(msg.instanceId);
   if (!inst) {
-    post({ type: 'failed', job: msg.job, kind: 'setup', message: `instance ${msg.instanceId} is not loaded`, headSent: false });
+    post({
+      type: 'failed',
+      job: msg.job,
+      kind: 'setup',
+      message: `instance ${msg.instanceId} is not loaded`,
+      headSent: false,
+    });
     return;
   }
   if (inst.call) {
@@ -411,7 +442,9 @@ function request(msg: Extract<ToWorker, { type: 'request' }>): void {
   }
   const sink = new Sink(msg.job);
   const req: RequestInit = msg.req;
-  const call: Call | undefined = inst.async ? { job: msg.job, inst, sink, cancelled: false, stops: new Set() } : undefined;
+  const call: Call | undefined = inst.async
+    ? { job: msg.job, inst, sink, cancelled: false, stops: new Set() }
+    : undefined;
   if (call) {
     inst.call = call;
     calls.set(msg.job, call);
@@ -421,7 +454,10 @@ function request(msg: Extract<ToWorker, { type: 'request' }>): void {
   if (!call) onCpu(msg.job);
   let result: void | Promise<void>;
   try {
-    result = inst.handler.handle(incomingRequest(req, req.bodyMore ? pullBody(msg.job, call) : undefined), new ResponseOutparam(sink));
+    result = inst.handler.handle(
+      incomingRequest(req, req.bodyMore ? pullBody(msg.job, call) : undefined),
+      new ResponseOutparam(sink),
+    );
   } catch (err) {
     onCpu(0);
     return complete(msg.job, inst, sink, err);
@@ -508,7 +544,8 @@ function describe(err: unknown): string {
 port.on('message', (msg: ToWorker) => {
   handleMessage(msg);
   // Jobs posted ahead are already queued: take them in turn without a message event each.
-  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) handleMessage(next.message as ToWorker);
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port))
+    handleMessage(next.message as ToWorker);
 });
 
 function handleMessage(msg: ToWorker): void {

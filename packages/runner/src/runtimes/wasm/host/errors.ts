@@ -4,7 +4,9 @@
  */
 export class ResultError extends Error {
   constructor(readonly payload: unknown) {
-    super(typeof payload === 'object' && payload && 'tag' in payload ? String((payload as { tag: unknown }).tag) : 'error');
+    super(
+      typeof payload === 'object' && payload && 'tag' in payload ? String((payload as { tag: unknown }).tag) : 'error',
+    );
   }
 }
 

@@ -226,11 +226,16 @@ export class OutgoingResponse {
 export class ResponseOutparam {
   used = false;
   constructor(readonly sink: ResponseSink) {}
-  static set(param: ResponseOutparam, response: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: ErrorCode }): void {
+  static set(
+    param: ResponseOutparam,
+    response: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: ErrorCode },
+  ): void {
     if (param.used) throw new Error('response-outparam.set called twice');
     param.used = true;
     if (response.tag === 'err') {
-      param.sink.fail(`guest answered with error-code ${JSON.stringify(response.val, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+      param.sink.fail(
+        `guest answered with error-code ${JSON.stringify(response.val, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
       return;
     }
     const r = response.val;
@@ -243,12 +248,24 @@ export class ResponseOutparam {
 
 export class RequestOptions {
   private timeouts: Record<string, bigint | undefined> = {};
-  connectTimeout() { return this.timeouts.connect; }
-  setConnectTimeout(d: bigint | undefined) { this.timeouts.connect = d; }
-  firstByteTimeout() { return this.timeouts.firstByte; }
-  setFirstByteTimeout(d: bigint | undefined) { this.timeouts.firstByte = d; }
-  betweenBytesTimeout() { return this.timeouts.between; }
-  setBetweenBytesTimeout(d: bigint | undefined) { this.timeouts.between = d; }
+  connectTimeout() {
+    return this.timeouts.connect;
+  }
+  setConnectTimeout(d: bigint | undefined) {
+    this.timeouts.connect = d;
+  }
+  firstByteTimeout() {
+    return this.timeouts.firstByte;
+  }
+  setFirstByteTimeout(d: bigint | undefined) {
+    this.timeouts.firstByte = d;
+  }
+  betweenBytesTimeout() {
+    return this.timeouts.between;
+  }
+  setBetweenBytesTimeout(d: bigint | undefined) {
+    this.timeouts.between = d;
+  }
 }
 
 export class OutgoingRequest {
@@ -266,15 +283,33 @@ export class OutgoingRequest {
     this.bodyTaken = true;
     return new OutgoingBody(this.bodyPipe);
   }
-  method() { return this.m; }
-  setMethod(m: Method) { this.m = m; }
-  pathWithQuery() { return this.path; }
-  setPathWithQuery(p: string | undefined) { this.path = p; }
-  scheme() { return this.sch; }
-  setScheme(s: Scheme | undefined) { this.sch = s; }
-  authority() { return this.auth; }
-  setAuthority(a: string | undefined) { this.auth = a; }
-  headers() { return this.fields; }
+  method() {
+    return this.m;
+  }
+  setMethod(m: Method) {
+    this.m = m;
+  }
+  pathWithQuery() {
+    return this.path;
+  }
+  setPathWithQuery(p: string | undefined) {
+    this.path = p;
+  }
+  scheme() {
+    return this.sch;
+  }
+  setScheme(s: Scheme | undefined) {
+    this.sch = s;
+  }
+  authority() {
+    return this.auth;
+  }
+  setAuthority(a: string | undefined) {
+    this.auth = a;
+  }
+  headers() {
+    return this.fields;
+  }
 }
 
 export class IncomingResponse {
@@ -283,9 +318,15 @@ export class IncomingResponse {
     private readonly fields: Fields,
     private readonly bytes: Uint8Array,
   ) {}
-  status() { return this.code; }
-  headers() { return this.fields; }
-  consume(): IncomingBody { return new IncomingBody(this.bytes); }
+  status() {
+    return this.code;
+  }
+  headers() {
+    return this.fields;
+  }
+  consume(): IncomingBody {
+    return new IncomingBody(this.bytes);
+  }
 }
 
 type OutboundResult = { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode };
@@ -341,7 +382,9 @@ export type OutboundReply =
   | { error: string; message?: string };
 
 /** Turns a guest's outgoing-request into a plain one and the performer's reply into wasi:http values. */
-export function outboundVia(perform: (req: OutboundRequest) => OutboundReply | Promise<OutboundReply>): OutboundHandler {
+export function outboundVia(
+  perform: (req: OutboundRequest) => OutboundReply | Promise<OutboundReply>,
+): OutboundHandler {
   return (req) =>
     new FutureIncomingResponse(() => {
       const scheme = req.scheme();
@@ -352,7 +395,10 @@ export function outboundVia(perform: (req: OutboundRequest) => OutboundReply | P
       const reply = perform({
         method: methodName(req.method()),
         url: `${proto}://${authority}${req.pathWithQuery() ?? '/'}`,
-        headers: req.headers().entries().map(([k, v]) => [k, dec.decode(v)]),
+        headers: req
+          .headers()
+          .entries()
+          .map(([k, v]) => [k, dec.decode(v)]),
         body: req.bodyPipe.take(),
       });
       return reply instanceof Promise ? reply.then(toResult) : toResult(reply);
@@ -360,9 +406,20 @@ export function outboundVia(perform: (req: OutboundRequest) => OutboundReply | P
 }
 
 function toResult(reply: OutboundReply): OutboundResult {
-  if ('error' in reply) return { tag: 'err', val: reply.message !== undefined ? { tag: reply.error, val: reply.message } : { tag: reply.error } };
+  if ('error' in reply)
+    return {
+      tag: 'err',
+      val: reply.message !== undefined ? { tag: reply.error, val: reply.message } : { tag: reply.error },
+    };
   const enc = new TextEncoder();
-  return { tag: 'ok', val: new IncomingResponse(reply.status, Fields.frozen(reply.headers.map(([k, v]) => [k, enc.encode(v)])), reply.body) };
+  return {
+    tag: 'ok',
+    val: new IncomingResponse(
+      reply.status,
+      Fields.frozen(reply.headers.map(([k, v]) => [k, enc.encode(v)])),
+      reply.body,
+    ),
+  };
 }
 
 /** How an instance may reach out: the default denies every outbound request. */

@@ -44,7 +44,5 @@ export function hostImports(ctx: HostContext): Record<string, Record<string, unk
 
 /** The interfaces this host provides; a component importing anything else cannot load here. */
 export const SUPPORTED_IMPORTS: ReadonlySet<string> = new Set(
-  Object.keys(
-    hostImports({ env: [], stdout: { write() {}, open: true }, stderr: { write() {}, open: true } }),
-  ),
+  Object.keys(hostImports({ env: [], stdout: { write() {}, open: true }, stderr: { write() {}, open: true } })),
 );

@@ -57,7 +57,8 @@ export function timer(readyAtNs: bigint, waits: Waits): Pollable {
   const left = () => Math.max(1, Math.ceil(Number(readyAtNs - process.hrtime.bigint()) / 1e6));
   let pending: Promise<void> | undefined;
   // setTimeout may fire a little before hrtime reaches the instant: re-arm until it has.
-  const sleep = (): Promise<void> => new Promise<void>((r) => setTimeout(r, left())).then(() => (ready() ? undefined : sleep()));
+  const sleep = (): Promise<void> =>
+    new Promise<void>((r) => setTimeout(r, left())).then(() => (ready() ? undefined : sleep()));
   return new Pollable({
     readyAtNs,
     ready,
