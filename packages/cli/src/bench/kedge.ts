@@ -1,4 +1,5 @@
 import type { PodAutoscaler, Revision, Route, Service } from '@kedge/core';
+import { freePort } from '@kedge/core/testing';
 import { ApiError, type Client } from '../client.js';
 
 /** The revision a benchmark drives, and how the gateway reaches it. */
@@ -174,4 +175,18 @@ export async function waitServiceReady(client: Client, ns: string, name: string,
     if (Date.now() > until) throw new Error(`service ${ns}/${name} not Ready after ${timeoutMs} ms (${last})`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The arguments of a `kedge up` the bench starts: every listener on its own free loopback port, quiet
+ * logs, then `extra` (manifests to apply, flags). Returns the gateway and API ports the bench talks to.
+ */
+export async function kedgeUpArgs(
+  cli: string,
+  dataDir: string,
+  extra: string[],
+): Promise<{ args: string[]; http: number; api: number }> {
+  const [http, api, runner, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const ports = ['--http-port', http, '--api-port', api, '--runner-port', runner, '--admin-port', admin].map(String);
+  return { http, api, args: [cli, 'up', ...ports, '--data-dir', dataDir, '--log-level', 'warn', ...extra] };
 }

@@ -26,5 +26,3 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr, pipeEv
     },
   };
 }
-
-export const silentProgress: ProgressSink = { update() {}, done() {} };

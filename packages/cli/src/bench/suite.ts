@@ -9,7 +9,14 @@ import { createClient, type Client } from '../client.js';
 import { startChild, processCpuMs, type Child } from './child.js';
 import { runColdStart, type ColdStartResult } from './cold-start.js';
 import { parseDuration, parseIntList } from './flags.js';
-import { bringToZero, pollInstances, targetOfService, waitServiceReady, type BenchTarget } from './kedge.js';
+import {
+  bringToZero,
+  kedgeUpArgs,
+  pollInstances,
+  targetOfService,
+  waitServiceReady,
+  type BenchTarget,
+} from './kedge.js';
 import { runBounded, runPackageBenches } from './package-benches.js';
 import { runLoad, type LoadResult } from './load.js';
 import { describeMachine, machineLine } from './machine.js';
@@ -341,29 +348,11 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
       }
 
       try {
-        const [http, api, runner, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
         const dataDir = await mkdtemp(join(tmpdir(), 'kedge-bench-'));
+        const { args, http, api } = await kedgeUpArgs(cli, dataDir, ['--allow-process-revisions', '--apply', manifest]);
         const up = await startChild(
           process.execPath,
-          [
-            cli,
-            'up',
-            '--http-port',
-            String(http),
-            '--api-port',
-            String(api),
-            '--runner-port',
-            String(runner),
-            '--admin-port',
-            String(admin),
-            '--data-dir',
-            dataDir,
-            '--log-level',
-            'warn',
-            '--allow-process-revisions',
-            '--apply',
-            manifest,
-          ],
+          args,
           /Ctrl-C stops it/,
           // The process example's command is relative to the repository root.
           { timeoutMs: 90_000, cwd: root },

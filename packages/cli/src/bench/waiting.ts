@@ -7,7 +7,7 @@ import { freePort } from '@kedge/core/testing';
 import { createClient, type Client } from '../client.js';
 import { startChild, type Child } from './child.js';
 import { formatMs } from './flags.js';
-import { pollInstances, targetOfService, waitServiceReady, type BenchTarget } from './kedge.js';
+import { kedgeUpArgs, pollInstances, targetOfService, waitServiceReady, type BenchTarget } from './kedge.js';
 import { runLoad, type LoadResult } from './load.js';
 import { writeLoad } from './output.js';
 import { progressLine } from './progress.js';
@@ -154,31 +154,11 @@ export async function runWaiting(opts: WaitingOptions): Promise<WaitingResult> {
     const startKedge = async (what: string, services: string[]): Promise<Kedge | undefined> => {
       if (!services.length) return undefined;
       try {
-        const [http, api, runner, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
         const dataDir = await mkdtemp(join(tmpdir(), 'kedge-bench-waiting-'));
         dataDirs.push(dataDir);
-        const child = await startChild(
-          process.execPath,
-          [
-            join(root, 'packages/cli/dist/bin.js'),
-            'up',
-            '--http-port',
-            String(http),
-            '--api-port',
-            String(api),
-            '--runner-port',
-            String(runner),
-            '--admin-port',
-            String(admin),
-            '--data-dir',
-            dataDir,
-            '--log-level',
-            'warn',
-            ...services.flatMap((s) => ['--apply', `examples/${s}/service.yaml`]),
-          ],
-          /Ctrl-C stops it/,
-          { timeoutMs: 90_000, cwd: root },
-        );
+        const manifests = services.flatMap((s) => ['--apply', `examples/${s}/service.yaml`]);
+        const { args, http, api } = await kedgeUpArgs(join(root, 'packages/cli/dist/bin.js'), dataDir, manifests);
+        const child = await startChild(process.execPath, args, /Ctrl-C stops it/, { timeoutMs: 90_000, cwd: root });
         children.push(child);
         // kedge up wrote its API token into the data dir (mode 0600): writes need it.
         const client = createClient(`http://127.0.0.1:${api}`, {
