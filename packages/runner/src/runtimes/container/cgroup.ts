@@ -23,7 +23,9 @@ interface CgroupFiles {
 export function findCgroup(pid: number, root = '/sys/fs/cgroup', proc = '/proc'): CgroupFiles | undefined {
   let lines: string[];
   try {
-    lines = readFileSync(join(proc, String(pid), 'cgroup'), 'utf8').trim().split('\n');
+    lines = readFileSync(join(proc, String(pid), 'cgroup'), 'utf8')
+      .trim()
+      .split('\n');
   } catch {
     return undefined;
   }
