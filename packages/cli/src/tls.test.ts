@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +24,15 @@ describe("the API's self-signed certificate", () => {
     expect(x.ca).toBe(true);
     expect(x.verify(x.publicKey)).toBe(true);
     expect(Date.parse(x.validTo) - Date.now()).toBeGreaterThan(365 * 86400_000);
+  });
+
+  it('has a serial Node accepts whatever the random bytes (no padding zero, never negative)', () => {
+    for (const fill of [0x00, 0x7f, 0x80, 0xff]) {
+      const { cert, key } = selfSignedCertificate(['127.0.0.1'], new Date(), (n) => Buffer.alloc(n, fill));
+      const x = new X509Certificate(cert);
+      expect(x.serialNumber).toHaveLength(32);
+      expect(() => createSecureContext({ cert, key })).not.toThrow();
+    }
   });
 
   it('is kept across starts (key mode 0600) and remade for a host it does not name', async () => {

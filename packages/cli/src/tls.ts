@@ -58,7 +58,7 @@ function ipBytes(ip: string): Buffer {
 }
 
 /** A self-signed certificate for `hosts` (IPs and names), valid ten years, and its private key (PEM). */
-export function selfSignedCertificate(hosts: string[], now = new Date()): TlsIdentity {
+export function selfSignedCertificate(hosts: string[], now = new Date(), random = randomBytes): TlsIdentity {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), utf8('kedge-api'))));
@@ -72,8 +72,10 @@ export function selfSignedCertificate(hosts: string[], now = new Date()): TlsIde
     seq(oid('2.5.29.15'), der(0x01, Buffer.from([0xff])), octets(der(0x03, Buffer.from([0x02, 0x84])))),
     seq(oid('2.5.29.37'), octets(seq(oid('1.3.6.1.5.5.7.3.1')))),
   );
-  const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  // DER wants a positive INTEGER in the fewest bytes: a first byte of 0x40–0x7f is neither negative
+  // nor a padding zero (a leading 0x00 made Node refuse about 1 certificate in 230: "illegal padding").
+  const serial = random(16);
+  serial[0] = 0x40 | (serial[0]! & 0x3f);
   const tbs = seq(
     explicit(0, der(0x02, Buffer.from([2]))),
     int(serial),

@@ -6,6 +6,7 @@ import {
   type EndpointsMessage,
   MemoryBus,
   type NodeHeartbeat,
+  type StatMessage,
   type Subscription,
   silentLogger,
   subjects,
@@ -55,6 +56,17 @@ describe('container runtime on podman', () => {
     const logs = h.runner.logs('hello-a')!.map((l) => l.text);
     expect(logs.join('\n')).toMatch(/listening on port 8080/);
     expect(await containersLabelled(`${INSTANCE_LABEL}=hello-a`)).toHaveLength(1);
+    // The HPA's cpu and memory: the container's cgroup counters ride on its stats.
+    const used = await new Promise<StatMessage>((resolve) => {
+      const sub = h.bus.subscribe<StatMessage>(subjects.metrics('test', 'hello-00001'), (m) => {
+        if (m.data.source !== 'hello-a' || !m.data.cpuMs || !m.data.memoryBytes) return;
+        sub.unsubscribe();
+        resolve(m.data);
+      });
+    });
+    expect(used.cpuMs).toBeGreaterThan(0);
+    // A Go hello's working set is a few MiB: more than an empty cgroup's, which would mean a wrong one.
+    expect(used.memoryBytes).toBeGreaterThan(256 * 1024);
     await h.stop('hello-00001', 'hello-a');
     await expect.poll(() => containersLabelled(`${INSTANCE_LABEL}=hello-a`), { timeout: 20_000 }).toEqual([]);
   }, 60_000);

@@ -49,6 +49,8 @@ export interface RunningContainer {
   readonly stopped: Promise<void>;
   /** Settles when the container stopped, for whatever reason, with why; it is removed by then. */
   readonly exited: Promise<ContainerExit>;
+  /** The container's first process on the host (for its cgroup); undefined once it is gone. */
+  pid(): Promise<number | undefined>;
   /** SIGTERM, then SIGKILL after `graceSeconds`; resolves once it is gone (removed). */
   stop(graceSeconds: number): Promise<void>;
 }

@@ -20,6 +20,7 @@ import {
   type Timings,
 } from '../runtime.js';
 import { forward } from '../upstream.js';
+import { cgroupUsage, findCgroup } from './cgroup.js';
 import { EngineUnavailableError, type ContainerEngine, type ContainerExit, type RunningContainer } from './engine.js';
 import { imageToRun } from './image-ref.js';
 
@@ -228,6 +229,9 @@ export class ContainerRuntime implements Runtime {
       );
     }
     timings.ready = performance.now() - r0;
+    // Found off the start path: `podman inspect` costs a process, and usage is only read per report.
+    let cgroup: ReturnType<typeof findCgroup>;
+    void container.pid().then((pid) => (cgroup = pid === undefined ? undefined : findCgroup(pid)));
     const graceMs = Math.min((rev.spec.timeoutSeconds ?? 300) * 1000, this.opts.maxGraceMs ?? 10_000);
     const base = `http://127.0.0.1:${hostPort}`;
     return {
@@ -241,6 +245,7 @@ export class ContainerRuntime implements Runtime {
         stopping = true;
         await container.stop(graceMs / 1000);
       },
+      usage: () => (cgroup && !exited ? cgroupUsage(cgroup) : undefined),
       // A stop the runner asked for is not an end of its own.
       ended: ended.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
     };

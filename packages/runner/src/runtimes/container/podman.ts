@@ -105,6 +105,11 @@ export class PodmanEngine implements ContainerEngine {
       name: spec.name,
       stopped: ended.then(() => undefined),
       exited,
+      pid: async () => {
+        const r = await this.exec(['inspect', '--format', '{{.State.Pid}}', spec.name]).catch(() => undefined);
+        const pid = Number(r?.stdout.trim());
+        return r?.code === 0 && pid > 0 ? pid : undefined;
+      },
       stop: async (graceSeconds: number) => {
         await this.exec(['stop', '--time', String(Math.max(0, Math.ceil(graceSeconds))), spec.name]).catch(
           () => undefined,
