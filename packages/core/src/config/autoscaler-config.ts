@@ -199,7 +199,8 @@ export function validateAutoscalerConfig(c: AutoscalerConfig): void {
   if (target < TARGET_MIN)
     fail(
       'container-concurrency-target-default',
-      `container-concurrency-target-percentage and container-concurrency-target-default yield target concurrency of ${target}, can't be less than ${TARGET_MIN}`,
+      `container-concurrency-target-percentage and container-concurrency-target-default yield target ` +
+        `concurrency of ${target}, can't be less than ${TARGET_MIN}`,
     );
   if (c.requestsPerSecondTargetDefault < TARGET_MIN)
     fail(
