@@ -1,10 +1,7 @@
 import type { AnyResource } from '@kedge/core';
 import { type HandlerContext, type Target, type Written, withStoreErrors } from './context.js';
 
-/**
- * A write to the status subresource: the body's status over the stored object, everything else kept
- * as stored (no admission: status is the reconcilers' to say).
- */
+/** A write (PUT or PATCH) to the status subresource: the body's status; everything else kept as stored. */
 export async function writeStatus(
   ctx: HandlerContext,
   t: Target,
