@@ -10,6 +10,7 @@ import {
   type Store,
   type Subscription,
 } from '@kedge/core';
+import { SerialWrites } from '../serial-writes.js';
 
 /** Kubernetes keeps Events an hour (kube-apiserver --event-ttl=1h). */
 export const EVENT_TTL_MS = 3_600_000;
@@ -42,12 +43,13 @@ export class EventRecorder {
   private timer: unknown;
   /** name → ns and last time, for expiry and the cap (filled from the Store at start). */
   private readonly known = new Map<string, { namespace: string; last: number }>();
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writes: SerialWrites;
 
   private readonly max: number;
 
   constructor(private readonly deps: { store: Store; bus: Bus; clock: Clock; logger: Logger; maxEvents?: number }) {
     this.max = deps.maxEvents ?? MAX_EVENTS;
+    this.writes = new SerialWrites(deps.logger, 'event not recorded');
   }
 
   async start(): Promise<void> {
@@ -65,20 +67,16 @@ export class EventRecorder {
   async stop(): Promise<void> {
     this.sub?.unsubscribe();
     if (this.timer) this.deps.clock.clearInterval(this.timer as never);
-    await this.writes;
+    await this.writes.idle();
   }
 
   async idle(): Promise<void> {
-    let seen: Promise<void> | undefined;
-    while (seen !== this.writes) {
-      seen = this.writes;
-      await seen;
-    }
+    await this.writes.idle();
   }
 
   record(ev: KedgeEvent): void {
     if (!ev?.involvedObject?.name || !ev.reason) return;
-    this.enqueue(() => this.write(ev));
+    this.writes.enqueue(() => this.write(ev));
   }
 
   private async write(ev: KedgeEvent): Promise<void> {
@@ -132,13 +130,9 @@ export class EventRecorder {
     for (const [key, v] of doomed) {
       this.known.delete(key);
       const name = key.slice(v.namespace.length + 1);
-      this.enqueue(async () => {
+      this.writes.enqueue(async () => {
         await this.deps.store.delete('Event' as never, v.namespace, name).catch(() => undefined);
       });
     }
-  }
-
-  private enqueue(fn: () => Promise<void>): void {
-    this.writes = this.writes.then(fn).catch((err: unknown) => this.deps.logger.warn({ err }, 'event not recorded'));
   }
 }

@@ -9,6 +9,7 @@ import {
   type Store,
   type Subscription,
 } from '@kedge/core';
+import { SerialWrites } from '../serial-writes.js';
 import { podFor, type InstanceEntry } from './pod.js';
 
 /** A node silent this long (heartbeats come every second) has lost its instances (the autoscaler's rule too). */
@@ -27,9 +28,11 @@ export class InstanceTable {
   private subs: Subscription[] = [];
   private timer: unknown;
   /** Writes to the Pods store, in order. */
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writes: SerialWrites;
 
-  constructor(private readonly deps: { store: Store; pods: Store; bus: Bus; clock: Clock; logger: Logger }) {}
+  constructor(private readonly deps: { store: Store; pods: Store; bus: Bus; clock: Clock; logger: Logger }) {
+    this.writes = new SerialWrites(deps.logger, 'pod view not updated');
+  }
 
   start(): void {
     const { bus, clock } = this.deps;
@@ -46,16 +49,12 @@ export class InstanceTable {
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     if (this.timer) this.deps.clock.clearInterval(this.timer as never);
-    await this.writes;
+    await this.writes.idle();
   }
 
   /** Resolves once every change heard so far is in the Pods store. */
   async idle(): Promise<void> {
-    let seen: Promise<void> | undefined;
-    while (seen !== this.writes) {
-      seen = this.writes;
-      await seen;
-    }
+    await this.writes.idle();
   }
 
   /** Runner nodes heard from within NODE_TIMEOUT_MS. */
@@ -155,13 +154,13 @@ export class InstanceTable {
 
   private remove(e: InstanceEntry): void {
     this.entries.delete(e.instanceId);
-    this.enqueue(async () => {
+    this.writes.enqueue(async () => {
       await this.deps.pods.delete('Pod' as never, e.namespace, e.instanceId).catch(() => undefined);
     });
   }
 
   private write(e: InstanceEntry): void {
-    this.enqueue(async () => {
+    this.writes.enqueue(async () => {
       // The latest state when the write runs (several changes in a row become one write).
       if (this.entries.get(e.instanceId) !== e) return;
       const pod = podFor(e, await this.revision(e.namespace, e.revision));
@@ -174,10 +173,6 @@ export class InstanceTable {
       )
         await pods.update({ ...pod, metadata: { ...pod.metadata, resourceVersion: old.metadata.resourceVersion! } });
     });
-  }
-
-  private enqueue(fn: () => Promise<void>): void {
-    this.writes = this.writes.then(fn).catch((err: unknown) => this.deps.logger.warn({ err }, 'pod view not updated'));
   }
 
   /** The Revision whose labels a pod carries, read once per revision (its labels do not change). */

@@ -2,12 +2,12 @@ import type { Configuration, ConfigurationStatus, Revision, Store } from '@kedge
 import { revisionName } from './naming.js';
 import {
   ANNOTATION,
-  Conditions,
   controllerRef,
   isControlledBy,
   LABEL,
   readyCondition,
   sorted,
+  statusStart,
   writeStatus,
 } from './util.js';
 
@@ -61,8 +61,7 @@ export function createConfigurationReconciler(deps: ConfigurationReconcilerDeps)
     const cfg = await store.get<Configuration>('Configuration', ns, name);
     if (!cfg) return;
     const now = deps.now();
-    const conds = new Conditions(cfg.status?.conditions ?? [], now, []);
-    const status: ConfigurationStatus = { ...cfg.status, observedGeneration: cfg.metadata.generation };
+    const { conds, status } = statusStart<ConfigurationStatus>(cfg, now, []);
 
     const want = desiredRevision(cfg, now);
     let latest = await store.get<Revision>('Revision', ns, want.metadata.name);

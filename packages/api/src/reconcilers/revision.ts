@@ -68,12 +68,18 @@ async function imageProblem(store: Store, rev: Revision, processRevisions: boole
   if (resolvesFromRegistry(rev)) {
     const component = componentDigest(rev);
     if (component && !(await store.blobs.has(component)))
-      return `Unable to fetch image "${c.image}": its component ${component} is no longer in the store; delete the revision so a new one resolves the image again`;
+      return (
+        `Unable to fetch image "${c.image}": its component ${component} is no longer in the store; ` +
+        `delete the revision so a new one resolves the image again`
+      );
     return undefined;
   }
   const digest = parseImageDigest(c.image ?? '');
   if (!digest)
-    return `Unable to fetch image "${c.image}": a WebAssembly component is referenced as "<file>.wasm@sha256:<hex>" — use \`kedge apply -f\` or \`kedge service create --image ./file.wasm\` so the file is uploaded`;
+    return (
+      `Unable to fetch image "${c.image}": a WebAssembly component is referenced as "<file>.wasm@sha256:<hex>" ` +
+      `— use \`kedge apply -f\` or \`kedge service create --image ./file.wasm\` so the file is uploaded`
+    );
   if (!(await store.blobs.has(digest)))
     return `Unable to fetch image "${c.image}": no blob ${digest} in the store; apply the manifest again with \`kedge apply -f\` to upload the component`;
   return undefined;

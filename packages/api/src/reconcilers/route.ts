@@ -30,6 +30,11 @@ interface Problem {
   message: string;
 }
 
+/** A target that cannot be resolved as things stand. */
+const failure = (reason: string, message: string): Problem => ({ status: 'False', reason, message });
+/** A target whose revision may yet become ready. */
+const pending = (message: string): Problem => ({ status: 'Unknown', reason: 'RevisionMissing', message });
+
 /**
  * Route → status.traffic with every target resolved to a Ready revision (configurationName follows
  * that Configuration's latestReadyRevisionName), status.url / address / per-tag URLs from
@@ -76,6 +81,40 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
     return spreadTo100(kept, total);
   }
 
+  /**
+   * The ready Revision one traffic target sends requests to, or why there is none yet; what it read
+   * goes into `refs`.
+   */
+  async function resolveTarget(ns: string, t: TrafficTarget, refs: string[]): Promise<string | Problem> {
+    if (t.revisionName) {
+      const rev = await store.get<Revision>('Revision', ns, t.revisionName);
+      refs.push(`Revision/${ns}/${t.revisionName}`);
+      if (!rev) return failure('RevisionMissing', `Revision "${t.revisionName}" referenced in traffic not found.`);
+      if (readyCondition(rev)?.status === 'True') return t.revisionName;
+      return isFailed(rev)
+        ? failure('RevisionMissing', `Revision "${t.revisionName}" failed to become ready.`)
+        : pending(`Revision "${t.revisionName}" is not yet ready.`);
+    }
+    if (t.configurationName) {
+      const cfg = await store.get<Configuration>('Configuration', ns, t.configurationName);
+      refs.push(`Configuration/${ns}/${t.configurationName}`);
+      if (!cfg)
+        return failure(
+          'ConfigurationMissing',
+          `Configuration "${t.configurationName}" referenced in traffic not found.`,
+        );
+      const latest = cfg.status?.latestReadyRevisionName;
+      if (latest) {
+        refs.push(`Revision/${ns}/${latest}`);
+        return latest;
+      }
+      return isFailed(cfg)
+        ? failure('RevisionMissing', `Configuration "${t.configurationName}" does not have any ready Revision.`)
+        : pending(`Configuration "${t.configurationName}" is waiting for a Revision to become ready.`);
+    }
+    return failure('ConfigurationMissing', 'a traffic target names neither a revision nor a configuration');
+  }
+
   return async function reconcileRoute(ns: string, name: string): Promise<void> {
     const key = `${ns}/${name}`;
     const route = await store.get<Route>('Route', ns, name);
@@ -104,66 +143,11 @@ export function createRouteReconciler(deps: RouteReconcilerDeps) {
     const scheme = 'http';
     const spec = route.spec.traffic?.length ? route.spec.traffic : [];
     for (const t of spec) {
-      let revName: string | undefined;
-      if (t.revisionName) {
-        refs.push(`Revision/${ns}/${t.revisionName}`);
-        const rev = await store.get<Revision>('Revision', ns, t.revisionName);
-        if (!rev)
-          fail({
-            status: 'False',
-            reason: 'RevisionMissing',
-            message: `Revision "${t.revisionName}" referenced in traffic not found.`,
-          });
-        else if (readyCondition(rev)?.status !== 'True')
-          fail(
-            isFailed(rev)
-              ? {
-                  status: 'False',
-                  reason: 'RevisionMissing',
-                  message: `Revision "${t.revisionName}" failed to become ready.`,
-                }
-              : {
-                  status: 'Unknown',
-                  reason: 'RevisionMissing',
-                  message: `Revision "${t.revisionName}" is not yet ready.`,
-                },
-          );
-        else revName = t.revisionName;
-      } else if (t.configurationName) {
-        refs.push(`Configuration/${ns}/${t.configurationName}`);
-        const cfg = await store.get<Configuration>('Configuration', ns, t.configurationName);
-        if (!cfg)
-          fail({
-            status: 'False',
-            reason: 'ConfigurationMissing',
-            message: `Configuration "${t.configurationName}" referenced in traffic not found.`,
-          });
-        else if (!cfg.status?.latestReadyRevisionName)
-          fail(
-            isFailed(cfg)
-              ? {
-                  status: 'False',
-                  reason: 'RevisionMissing',
-                  message: `Configuration "${t.configurationName}" does not have any ready Revision.`,
-                }
-              : {
-                  status: 'Unknown',
-                  reason: 'RevisionMissing',
-                  message: `Configuration "${t.configurationName}" is waiting for a Revision to become ready.`,
-                },
-          );
-        else {
-          revName = cfg.status.latestReadyRevisionName;
-          refs.push(`Revision/${ns}/${revName}`);
-        }
-      } else {
-        fail({
-          status: 'False',
-          reason: 'ConfigurationMissing',
-          message: 'a traffic target names neither a revision nor a configuration',
-        });
+      const revName = await resolveTarget(ns, t, refs);
+      if (typeof revName !== 'string') {
+        fail(revName);
+        continue;
       }
-      if (!revName) continue;
       const latestRevision = t.latestRevision ?? !t.revisionName;
       const same = resolved.find(
         (r) => r.tag === t.tag && r.revisionName === revName && r.latestRevision === latestRevision,

@@ -9,13 +9,14 @@ import {
 } from '@kedge/core';
 import {
   ANNOTATION,
-  Conditions,
+  type Conditions,
   controllerRef,
   isControlledBy,
   LABEL,
   readyCondition,
   sameJson,
   sorted,
+  statusStart,
   writeStatus,
 } from './util.js';
 
@@ -106,9 +107,10 @@ export function createServiceReconciler(deps: ServiceReconcilerDeps) {
   return async function reconcileService(ns: string, name: string): Promise<void> {
     const svc = await store.get<Service>('Service', ns, name);
     if (!svc) return;
-    const now = deps.now();
-    const conds = new Conditions(svc.status?.conditions ?? [], now, ['ConfigurationsReady', 'RoutesReady']);
-    const status: NonNullable<Service['status']> = { ...svc.status, observedGeneration: svc.metadata.generation };
+    const { conds, status } = statusStart<NonNullable<Service['status']>>(svc, deps.now(), [
+      'ConfigurationsReady',
+      'RoutesReady',
+    ]);
 
     const cfg = await ensureChild(store, svc, desiredConfiguration(svc));
     if (cfg === 'NotOwned') {

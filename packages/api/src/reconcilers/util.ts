@@ -110,3 +110,18 @@ export function readyCondition(o: AnyResource | undefined): Condition | undefine
 export function isFailed(o: AnyResource | undefined): boolean {
   return readyCondition(o)?.status === 'False';
 }
+
+/**
+ * Where a reconcile starts its status: the stored conditions as a ConditionSet over `dependents`,
+ * and the stored status at the generation this reconcile observes.
+ */
+export function statusStart<S extends { conditions?: Condition[]; observedGeneration?: number }>(
+  o: { metadata: { generation?: number }; status?: S },
+  now: string,
+  dependents: string[],
+): { conds: Conditions; status: S } {
+  return {
+    conds: new Conditions(o.status?.conditions ?? [], now, dependents),
+    status: { ...o.status, observedGeneration: o.metadata.generation } as S,
+  };
+}

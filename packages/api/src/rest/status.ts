@@ -124,7 +124,8 @@ export function fromStoreError(err: StoreError, info: KindInfo, name: string): A
     case 'Conflict':
       return new ApiError(
         'Conflict',
-        `Operation cannot be fulfilled on ${qualifiedPlural(info)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        `Operation cannot be fulfilled on ${qualifiedPlural(info)} "${name}": the object has been modified; ` +
+          `please apply your changes to the latest version and try again`,
         details,
       );
     case 'Invalid':

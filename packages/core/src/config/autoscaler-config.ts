@@ -1,20 +1,6 @@
 import { FieldError } from '../errors.js';
-import { formatGoDuration, parseGoDuration } from '../resources/duration.js';
+import { formatDuration, parseDuration } from '../resources/duration.js';
 import { KPA_CLASS } from '../resources/validation/annotations.js';
-
-/** Go's time.ParseDuration in seconds; throws on what Go rejects (a bare number without a unit included). */
-function parseDuration(input: string): number {
-  const s = input.trim();
-  const ms = parseGoDuration(s);
-  if (ms === undefined)
-    throw new Error(
-      /^[+-]?(\d+\.?\d*|\.\d+)$/.test(s) ? `missing unit in duration "${input}"` : `invalid duration "${input}"`,
-    );
-  // Go durations are whole nanoseconds; rounding here keeps `1.1s` from becoming 1.1000000000000001.
-  return Math.round(ms * 1e6) / 1e9;
-}
-
-const formatDuration = (seconds: number) => formatGoDuration(seconds * 1000);
 
 /**
  * Knative's `config-autoscaler`, parsed: in core so the API rejects at admission exactly what the
@@ -213,7 +199,8 @@ export function validateAutoscalerConfig(c: AutoscalerConfig): void {
   if (target < TARGET_MIN)
     fail(
       'container-concurrency-target-default',
-      `container-concurrency-target-percentage and container-concurrency-target-default yield target concurrency of ${target}, can't be less than ${TARGET_MIN}`,
+      `container-concurrency-target-percentage and container-concurrency-target-default yield target ` +
+        `concurrency of ${target}, can't be less than ${TARGET_MIN}`,
     );
   if (c.requestsPerSecondTargetDefault < TARGET_MIN)
     fail(

@@ -99,7 +99,8 @@ export function parseDefaultsConfig(data: Record<string, string> | undefined): D
     if ((cfg.revisionResponseStartTimeoutSeconds ?? 0) > cfg.revisionTimeoutSeconds)
       bad(
         'revision-response-start-timeout-seconds',
-        `revision-response-start-timeout-seconds (${cfg.revisionResponseStartTimeoutSeconds}) cannot be greater than revision-timeout-seconds (${cfg.revisionTimeoutSeconds})`,
+        `revision-response-start-timeout-seconds (${cfg.revisionResponseStartTimeoutSeconds}) cannot ` +
+          `be greater than revision-timeout-seconds (${cfg.revisionTimeoutSeconds})`,
       );
     if ((cfg.revisionIdleTimeoutSeconds ?? 0) > cfg.revisionTimeoutSeconds)
       bad(

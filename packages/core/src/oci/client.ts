@@ -296,7 +296,8 @@ async function failure(res: Response, ref: ImageReference, what: string): Promis
   if (res.status === 404)
     throw new RegistryError(
       'ImageNotFound',
-      `${where} not found in registry ${ref.registry}${detail}; check the repository and tag, or push it (\`kedge push FILE.wasm ${ref.registry}/${ref.repository}:TAG\`)`,
+      `${where} not found in registry ${ref.registry}${detail}; check the repository and tag, or ` +
+        `push it (\`kedge push FILE.wasm ${ref.registry}/${ref.repository}:TAG\`)`,
     );
   if (res.status === 401 || res.status === 403)
     throw new RegistryError(

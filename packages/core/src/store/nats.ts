@@ -11,6 +11,7 @@ import { KINDS, type Kind } from '../resources/kinds.js';
 import type { AnyResource } from '../resources/types.js';
 import { NatsBlobStore } from './blobs-nats.js';
 import { stampCreate, stampUpdate } from './objects.js';
+import { alreadyExists, conflict, modified, notFound } from './store-errors.js';
 import {
   labelSelectorMatcher,
   type BlobStore,
@@ -289,8 +290,7 @@ export class NatsStore implements Store {
       next.metadata.resourceVersion = String(rev);
       return next;
     } catch (err) {
-      if (isWrongLastSequence(err))
-        throw new StoreError('AlreadyExists', `${obj.kind} ${namespace}/${name} already exists`);
+      if (isWrongLastSequence(err)) throw alreadyExists(obj.kind, namespace, name);
       throw err;
     }
   }
@@ -301,7 +301,7 @@ export class NatsStore implements Store {
     const want = obj.metadata.resourceVersion;
     for (let attempt = 0; ; attempt++) {
       const e = await this.kv.get(key);
-      if (e?.operation !== 'PUT') throw new StoreError('NotFound', `${obj.kind} ${namespace}/${name} not found`);
+      if (e?.operation !== 'PUT') throw notFound(obj.kind, namespace, name);
       if (want !== undefined && want !== '' && want !== String(e.revision)) throw conflict(obj.kind, name);
       const next = stampUpdate(toObject(e), obj);
       try {
@@ -326,15 +326,13 @@ export class NatsStore implements Store {
     for (let attempt = 0; ; attempt++) {
       const e = await this.kv.get(key);
       if (e?.operation !== 'PUT') return undefined;
-      if (opts.resourceVersion && opts.resourceVersion !== String(e.revision))
-        throw new StoreError('Conflict', `${kind} ${namespace}/${name} has been modified`);
+      if (opts.resourceVersion && opts.resourceVersion !== String(e.revision)) throw modified(kind, namespace, name);
       try {
         await this.kv.delete(key, { previousSeq: e.revision });
         return toObject<T>(e);
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
-        if (opts.resourceVersion || attempt >= MAX_CAS_RETRIES)
-          throw new StoreError('Conflict', `${kind} ${namespace}/${name} has been modified`);
+        if (opts.resourceVersion || attempt >= MAX_CAS_RETRIES) throw modified(kind, namespace, name);
       }
     }
   }
@@ -352,13 +350,6 @@ export class NatsStore implements Store {
     for (const w of [...this.watches]) w.stop();
     if (this.ownsConnection && !this.connection.isClosed()) await this.connection.close();
   }
-}
-
-function conflict(kind: string, name: string): StoreError {
-  return new StoreError(
-    'Conflict',
-    `Operation cannot be fulfilled on ${kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-  );
 }
 
 /**

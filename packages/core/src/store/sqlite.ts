@@ -1,13 +1,13 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '../errors.js';
 import type { Kind } from '../resources/kinds.js';
 import type { AnyResource } from '../resources/types.js';
 import { systemClock, type Clock } from '../clock.js';
 import { FsBlobStore } from './blobs-fs.js';
 import { WatcherSet } from './watchers.js';
 import { stampCreate, stampUpdate } from './objects.js';
+import { alreadyExists, conflict, modified, notFound } from './store-errors.js';
 import {
   labelSelectorMatcher,
   type BlobStore,
@@ -108,8 +108,7 @@ export class SqliteStore implements Store {
   async create<T extends AnyResource>(obj: T): Promise<T> {
     const { namespace, name } = obj.metadata;
     const stored = this.transaction(() => {
-      if (this.getSync(obj.kind as Kind, namespace, name))
-        throw new StoreError('AlreadyExists', `${obj.kind} ${namespace}/${name} already exists`);
+      if (this.getSync(obj.kind as Kind, namespace, name)) throw alreadyExists(obj.kind, namespace, name);
       const next = stampCreate(obj, new Date(this.clock.now()).toISOString());
       const rv = this.nextRv();
       next.metadata.resourceVersion = String(rv);
@@ -131,13 +130,9 @@ export class SqliteStore implements Store {
     const { namespace, name } = obj.metadata;
     const stored = this.transaction(() => {
       const prev = this.getSync(obj.kind as Kind, namespace, name);
-      if (!prev) throw new StoreError('NotFound', `${obj.kind} ${namespace}/${name} not found`);
+      if (!prev) throw notFound(obj.kind, namespace, name);
       const want = obj.metadata.resourceVersion;
-      if (want !== undefined && want !== '' && want !== prev.metadata.resourceVersion)
-        throw new StoreError(
-          'Conflict',
-          `Operation cannot be fulfilled on ${obj.kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-        );
+      if (want !== undefined && want !== '' && want !== prev.metadata.resourceVersion) throw conflict(obj.kind, name);
       const next = stampUpdate(prev, obj);
       const rv = this.nextRv();
       next.metadata.resourceVersion = String(rv);
@@ -165,7 +160,7 @@ export class SqliteStore implements Store {
       const prev = this.getSync<T>(kind, namespace, name);
       if (!prev) return undefined;
       if (opts.resourceVersion && opts.resourceVersion !== prev.metadata.resourceVersion)
-        throw new StoreError('Conflict', `${kind} ${namespace}/${name} has been modified`);
+        throw modified(kind, namespace, name);
       this.run('DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?', kind, namespace, name);
       const rv = this.nextRv();
       prev.metadata.resourceVersion = String(rv);

@@ -8,10 +8,8 @@ import { NETWORK_CONFIG_MAP, parseNetworkConfig } from '../../config/network.js'
 import { parseRunnerConfig, RUNNER_CONFIG_MAP } from '../../config/runner.js';
 import { FieldError, type FieldProblem } from '../../errors.js';
 import { SYSTEM_NAMESPACE } from '../kinds/definition.js';
-import { dns1123SubdomainErrors } from '../names.js';
-import type { ObjectMeta } from '../types.js';
 import { at, type Errs, isObj, type Obj } from './errors.js';
-import { validateMetaSyntax } from './metadata.js';
+import { metaOf, validateSubdomainObjectMeta } from './metadata.js';
 
 /** Parsers for the Knative ConfigMaps whose content this package understands. */
 const PARSERS: Record<string, (data: Record<string, string>) => unknown> = {
@@ -42,14 +40,9 @@ const PARSERS: Record<string, (data: Record<string, string>) => unknown> = {
  * apply time (`data.<key>`) instead of being discovered later.
  */
 export function validateConfigMap(o: Obj, errs: Errs): void {
-  const meta = (isObj(o.metadata) ? o.metadata : {}) as Partial<ObjectMeta>;
+  const meta = metaOf(o);
+  validateSubdomainObjectMeta(meta, errs);
   const name = typeof meta.name === 'string' ? meta.name : '';
-  if (!name && !meta.generateName) errs.add('metadata.name', 'name or generateName is required');
-  else if (name) {
-    const msgs = dns1123SubdomainErrors(name);
-    if (msgs.length) errs.invalid('metadata.name', `not a DNS 1123 subdomain: [${msgs.join(' ')}]`);
-  }
-  validateMetaSyntax(meta, 'metadata', errs);
   const data = o.data;
   if (data === undefined || data === null) return;
   if (!isObj(data)) {

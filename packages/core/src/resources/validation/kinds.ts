@@ -10,6 +10,7 @@ import type { ValidationContext } from './context.js';
 import { type Errs, isObj, type Obj } from './errors.js';
 import {
   CONFIGURATION_LABEL,
+  metaOf,
   SERVICE_LABEL,
   validateCreatorAndModifier,
   validateMetaSyntax,
@@ -23,12 +24,20 @@ import { validateTemplate, verifyNameChange } from './template.js';
 import { validateTraffic } from './traffic.js';
 import { DEFAULTS_CONFIG } from '../defaulting.js';
 
-function metaOf(o: Obj): Partial<ObjectMeta> {
-  return (isObj(o.metadata) ? o.metadata : {}) as Partial<ObjectMeta>;
-}
-
 function specOf(o: Obj | undefined): Obj | undefined {
   return o && isObj(o.spec) ? o.spec : undefined;
+}
+
+/** The metadata checks Service, Configuration and Route share on a spec write. */
+function validateServingMeta(meta: Partial<ObjectMeta>, errs: Errs): void {
+  validateNames(meta, 'metadata', errs);
+  validateMetaSyntax(meta, 'metadata', errs);
+  validateNoAutoscalingAnnotations(meta.annotations, 'metadata.annotations', errs);
+}
+
+/** Not owned by a Service: a Service's children carry the Service's creator annotations, unchecked. */
+function isStandalone(meta: Partial<ObjectMeta>): boolean {
+  return !meta.ownerReferences || meta.ownerReferences.length === 0;
 }
 
 /**
@@ -47,9 +56,7 @@ export function validateService(o: Obj, errs: Errs, ctx: ValidationContext): voi
   const meta = metaOf(o);
   const old = ctx.old as Obj | undefined;
   if (!ctx.statusUpdate) {
-    validateNames(meta, 'metadata', errs);
-    validateMetaSyntax(meta, 'metadata', errs);
-    validateNoAutoscalingAnnotations(meta.annotations, 'metadata.annotations', errs);
+    validateServingMeta(meta, errs);
     validateRolloutDuration(meta.annotations, 'metadata.annotations', errs);
     validateVisibilityLabel(meta, 'metadata', errs);
     const spec = specOf(o);
@@ -61,14 +68,7 @@ export function validateService(o: Obj, errs: Errs, ctx: ValidationContext): voi
   }
   validateStatusTraffic(o, errs, ctx);
   if (old) {
-    validateCreatorAndModifier(
-      old.spec,
-      o.spec,
-      metaOf(old).annotations,
-      meta.annotations,
-      'metadata.annotations',
-      errs,
-    );
+    validateCreatorAndModifier(old, o, errs);
     verifyNameChange(specOf(o)?.template, specOf(old)?.template, 'spec.template', errs);
   }
 }
@@ -78,25 +78,14 @@ export function validateConfiguration(o: Obj, errs: Errs, ctx: ValidationContext
   const meta = metaOf(o);
   const old = ctx.old as Obj | undefined;
   if (!ctx.statusUpdate) {
-    validateNames(meta, 'metadata', errs);
-    validateMetaSyntax(meta, 'metadata', errs);
-    validateNoAutoscalingAnnotations(meta.annotations, 'metadata.annotations', errs);
+    validateServingMeta(meta, errs);
     validateOwnerLabel(meta, SERVICE_LABEL, 'Service', 'metadata', errs);
     const spec = specOf(o);
     if (!spec) errs.missing('spec');
     else validateTemplate(spec.template, 'spec.template', errs, meta, ctx);
   }
   if (old) {
-    // A Service's child carries the Service's creator annotations; only standalone ones are checked.
-    if (!meta.ownerReferences || meta.ownerReferences.length === 0)
-      validateCreatorAndModifier(
-        old.spec,
-        o.spec,
-        metaOf(old).annotations,
-        meta.annotations,
-        'metadata.annotations',
-        errs,
-      );
+    if (isStandalone(meta)) validateCreatorAndModifier(old, o, errs);
     verifyNameChange(specOf(o)?.template, specOf(old)?.template, 'spec.template', errs);
   }
 }
@@ -106,9 +95,7 @@ export function validateRoute(o: Obj, errs: Errs, ctx: ValidationContext): void 
   const meta = metaOf(o);
   const old = ctx.old as Obj | undefined;
   if (!ctx.statusUpdate) {
-    validateNames(meta, 'metadata', errs);
-    validateMetaSyntax(meta, 'metadata', errs);
-    validateNoAutoscalingAnnotations(meta.annotations, 'metadata.annotations', errs);
+    validateServingMeta(meta, errs);
     validateRolloutDuration(meta.annotations, 'metadata.annotations', errs);
     validateOwnerLabel(meta, SERVICE_LABEL, 'Service', 'metadata', errs);
     validateVisibilityLabel(meta, 'metadata', errs);
@@ -117,15 +104,7 @@ export function validateRoute(o: Obj, errs: Errs, ctx: ValidationContext): void 
     else validateTraffic(spec.traffic, 'spec.traffic', errs, { hasDefaultConfigurationName: false, within: 'spec' });
   }
   validateStatusTraffic(o, errs, ctx);
-  if (old && (!meta.ownerReferences || meta.ownerReferences.length === 0))
-    validateCreatorAndModifier(
-      old.spec,
-      o.spec,
-      metaOf(old).annotations,
-      meta.annotations,
-      'metadata.annotations',
-      errs,
-    );
+  if (old && isStandalone(meta)) validateCreatorAndModifier(old, o, errs);
 }
 
 /** Knative's Revision.Validate: on update the spec is frozen and nothing else is said about it. */

@@ -1,7 +1,13 @@
 import type { ObjectMeta, OwnerReference } from '../types.js';
 import { deepEqual } from '../diff.js';
-import { dns1123LabelErrors, labelValueErrors, nameIsDns1035Label, qualifiedNameErrors } from '../names.js';
-import { at, type Errs, isObj, MSG } from './errors.js';
+import {
+  dns1123LabelErrors,
+  dns1123SubdomainErrors,
+  labelValueErrors,
+  nameIsDns1035Label,
+  qualifiedNameErrors,
+} from '../names.js';
+import { at, type Errs, isObj, MSG, type Obj } from './errors.js';
 
 export const SERVICE_LABEL = 'serving.knative.dev/service';
 export const CONFIGURATION_LABEL = 'serving.knative.dev/configuration';
@@ -13,6 +19,25 @@ export const SERVICE_UID_LABEL = 'serving.knative.dev/serviceUID';
 export const ROUTING_STATE_LABEL = 'serving.knative.dev/routingState';
 export const CREATOR_ANNOTATION = 'serving.knative.dev/creator';
 export const LAST_MODIFIER_ANNOTATION = 'serving.knative.dev/lastModifier';
+
+/** An object's metadata, or nothing where it has none (each check then reports what is missing). */
+export function metaOf(o: Obj): Partial<ObjectMeta> {
+  return (isObj(o.metadata) ? o.metadata : {}) as Partial<ObjectMeta>;
+}
+
+/**
+ * Kubernetes' ValidateObjectMeta with NameIsDNSSubdomain, as ConfigMaps and Secrets are named: a
+ * name or a generateName, the name a DNS-1123 subdomain, then the labels' and annotations' syntax.
+ */
+export function validateSubdomainObjectMeta(meta: Partial<ObjectMeta>, errs: Errs): void {
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  if (!name && !meta.generateName) errs.add('metadata.name', 'name or generateName is required');
+  else if (name) {
+    const msgs = dns1123SubdomainErrors(name);
+    if (msgs.length) errs.invalid('metadata.name', `not a DNS 1123 subdomain: [${msgs.join(' ')}]`);
+  }
+  validateMetaSyntax(meta, 'metadata', errs);
+}
 
 /** Knative's apis.ValidateObjectMetadata: a DNS-1035 name or generateName, at least one of them. */
 export function validateNames(meta: Partial<ObjectMeta>, path: string, errs: Errs): void {
@@ -85,20 +110,16 @@ export function validateVisibilityLabel(meta: Partial<ObjectMeta>, path: string,
 }
 
 /**
- * Knative's ValidateCreatorAndModifier: creator never changes; lastModifier only moves when
- * the spec does.
+ * Knative's ValidateCreatorAndModifier, on an update from `old` to `o`: creator never changes;
+ * lastModifier only moves when the spec does.
  */
-export function validateCreatorAndModifier(
-  oldSpec: unknown,
-  newSpec: unknown,
-  oldAnns: Record<string, string> | undefined,
-  newAnns: Record<string, string> | undefined,
-  path: string,
-  errs: Errs,
-): void {
+export function validateCreatorAndModifier(old: Obj, o: Obj, errs: Errs): void {
+  const oldAnns = metaOf(old).annotations;
+  const newAnns = metaOf(o).annotations;
+  const path = 'metadata.annotations';
   if (!oldAnns || !newAnns) return;
   if (oldAnns[CREATOR_ANNOTATION] !== newAnns[CREATOR_ANNOTATION])
     errs.add(at(path, CREATOR_ANNOTATION), 'annotation value is immutable');
-  if (deepEqual(oldSpec, newSpec) && oldAnns[LAST_MODIFIER_ANNOTATION] !== newAnns[LAST_MODIFIER_ANNOTATION])
+  if (deepEqual(old.spec, o.spec) && oldAnns[LAST_MODIFIER_ANNOTATION] !== newAnns[LAST_MODIFIER_ANNOTATION])
     errs.invalid(at(path, LAST_MODIFIER_ANNOTATION), newAnns[LAST_MODIFIER_ANNOTATION] ?? '');
 }

@@ -1,9 +1,8 @@
 import { CLUSTER_LOCAL_DOMAIN } from '../../../config/domain.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../names.js';
-import type { ObjectMeta } from '../../types.js';
 import type { ValidationContext } from '../../validation/context.js';
 import { at, type Errs, isObj, type Obj } from '../../validation/errors.js';
-import { validateCreatorAndModifier, validateMetaSyntax } from '../../validation/metadata.js';
+import { metaOf, validateCreatorAndModifier, validateMetaSyntax } from '../../validation/metadata.js';
 
 /** The cluster domain (`cluster.local`), whose subdomains are Kubernetes Service names, not mappable domains. */
 const CLUSTER_DOMAIN = CLUSTER_LOCAL_DOMAIN.replace(/^svc\./, '');
@@ -30,7 +29,7 @@ function fqdnProblem(name: string): string | undefined {
  * ref in the mapping's own namespace, creator annotations kept on update.
  */
 export function validateDomainMapping(o: Obj, errs: Errs, ctx: ValidationContext): void {
-  const meta = (isObj(o.metadata) ? o.metadata : {}) as Partial<ObjectMeta>;
+  const meta = metaOf(o);
   if (ctx.statusUpdate) return;
   if (meta.generateName) errs.disallowed('metadata.generateName');
   const name = typeof meta.name === 'string' ? meta.name : '';
@@ -50,10 +49,7 @@ export function validateDomainMapping(o: Obj, errs: Errs, ctx: ValidationContext
     validateTls(spec.tls, 'spec.tls', errs);
   }
   const old = ctx.old as Obj | undefined;
-  if (old) {
-    const oldMeta = (isObj(old.metadata) ? old.metadata : {}) as Partial<ObjectMeta>;
-    validateCreatorAndModifier(old.spec, o.spec, oldMeta.annotations, meta.annotations, 'metadata.annotations', errs);
-  }
+  if (old) validateCreatorAndModifier(old, o, errs);
 }
 
 function validateRef(ref: unknown, path: string, parentNamespace: string, errs: Errs): void {

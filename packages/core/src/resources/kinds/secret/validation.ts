@@ -1,9 +1,7 @@
 import { deepEqual } from '../../diff.js';
-import { dns1123SubdomainErrors } from '../../names.js';
-import type { ObjectMeta } from '../../types.js';
 import type { ValidationContext } from '../../validation/context.js';
 import { type Errs, isObj, type Obj } from '../../validation/errors.js';
-import { validateMetaSyntax } from '../../validation/metadata.js';
+import { metaOf, validateSubdomainObjectMeta } from '../../validation/metadata.js';
 import { tlsPairProblems } from './tls.js';
 import { SECRET_TYPE_TLS, TLS_CERT_KEY, TLS_PRIVATE_KEY_KEY } from './types.js';
 
@@ -27,14 +25,7 @@ function configKeyProblem(k: string): string | undefined {
  * since its gateway is the one that will load them.
  */
 export function validateSecret(o: Obj, errs: Errs, ctx: ValidationContext): void {
-  const meta = (isObj(o.metadata) ? o.metadata : {}) as Partial<ObjectMeta>;
-  const name = typeof meta.name === 'string' ? meta.name : '';
-  if (!name && !meta.generateName) errs.add('metadata.name', 'name or generateName is required');
-  else if (name) {
-    const msgs = dns1123SubdomainErrors(name);
-    if (msgs.length) errs.invalid('metadata.name', `not a DNS 1123 subdomain: [${msgs.join(' ')}]`);
-  }
-  validateMetaSyntax(meta, 'metadata', errs);
+  validateSubdomainObjectMeta(metaOf(o), errs);
   if (o.type !== undefined && typeof o.type !== 'string') errs.invalid('type', o.type, 'must be a string');
   if (o.immutable !== undefined && typeof o.immutable !== 'boolean')
     errs.invalid('immutable', o.immutable, 'must be a boolean');
