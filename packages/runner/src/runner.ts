@@ -45,7 +45,10 @@ export interface RunnerDeps {
   // (docs/runner.md lists the keys, their defaults and ranges).
   /** Per-call limit of guests' outbound requests, ms (default 30 s). */
   outboundTimeoutMs?: number;
-  /** Guest workers the pool may grow to while every worker is held by a guest that does not yield (default workers + 2). */
+  /**
+   * Guest workers the pool may grow to while every worker is held by a guest that does not yield
+   * (default workers + 2).
+   */
   maxWorkers?: number;
   /** Guest instances per wasm replica when containerConcurrency is 0, and at most (default 100). */
   maxGuestsPerReplica?: number;
