@@ -4,11 +4,15 @@ import {
   parseRunnerConfig,
   RUNNER_CONFIG_MAP,
   SYSTEM_NAMESPACE,
+  type Clock,
   type ConfigMap,
   type Logger,
   type RunnerConfig,
   type Store,
 } from '@kedge/core';
+
+/** Longest a node's start waits for config-kedge-runner. */
+const SYNC_MS = 5_000;
 
 /**
  * The runner's knobs as they stand now: config-kedge-runner's keys over the runner's own options
@@ -43,6 +47,25 @@ export class RunnerSettings {
         this.apply(ev.type === 'DELETED' ? undefined : (ev.object as ConfigMap).data);
       },
     );
+  }
+
+  /**
+   * Watches the ConfigMap; `synced` settles once the stored map was read, or after 5 s: a Store that
+   * does not answer does not keep the node from serving (the defaults hold until the map arrives).
+   */
+  follow(clock: Clock): { unwatch: () => void; synced: Promise<void> } {
+    let waited: unknown;
+    let unwatch!: () => void;
+    const read = new Promise<void>((done) => {
+      waited = clock.setTimeout(() => {
+        this.deps.logger.warn(
+          `${RUNNER_CONFIG_MAP} not read within ${SYNC_MS} ms; starting with the defaults until it arrives`,
+        );
+        done();
+      }, SYNC_MS);
+      unwatch = this.watch(done);
+    });
+    return { unwatch, synced: read.then(() => clock.clearTimeout(waited as never)) };
   }
 
   /** A map the API would refuse (stored around it) is logged and ignored whole: the previous values stay. */

@@ -65,4 +65,14 @@ describe('InstanceLogs (the per-instance log ring)', () => {
     clock.advance(60_001);
     expect(logs.read({ namespace: 'ns', instanceId: 'i' }).instances).toEqual([]);
   });
+
+  it("tails an instance's last lines, the unended one too (a failed start's error quotes them)", () => {
+    const logs = new InstanceLogs(new ManualClock(0));
+    logs.open('i', 'ns', 'r', 's');
+    logs.write('i', 'stdout', 'one\ntwo\nthree\n');
+    logs.write('i', 'stderr', 'panic: no config');
+    expect(logs.tail('i', 2)).toEqual(['three', 'panic: no config']);
+    expect(logs.tail('i', 5)).toEqual(['one', 'two', 'three', 'panic: no config']);
+    expect(logs.tail('unknown', 5)).toEqual([]);
+  });
 });

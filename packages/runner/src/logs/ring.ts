@@ -77,6 +77,13 @@ export class InstanceLogs implements InstanceLogSink {
     for (const line of parts) this.push(r, stream, line);
   }
 
+  tail(instanceId: string, count: number): string[] {
+    const r = this.rings.get(instanceId);
+    if (!r) return [];
+    const unended = [r.partial.stdout, r.partial.stderr].filter(Boolean);
+    return [...r.lines.slice(-count).map((l) => l.text), ...unended].slice(-count);
+  }
+
   read(req: LogsRequest): LogsReply {
     this.sweep();
     const out: LogsReply['instances'] = [];

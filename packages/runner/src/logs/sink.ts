@@ -6,4 +6,6 @@
  */
 export interface InstanceLogSink {
   write(instanceId: string, stream: 'stdout' | 'stderr', text: string): void;
+  /** The instance's last `count` lines, an unended one included: they say why a start failed. */
+  tail(instanceId: string, count: number): string[];
 }

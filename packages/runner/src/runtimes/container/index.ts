@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import {
-  awaitsImageResolution,
-  effectiveContainerConcurrency,
-  freePort,
-  parseQuantity,
-  type Logger,
-  type Revision,
-} from '@kedge/core';
+import { awaitsImageResolution, freePort, parseQuantity, type Logger, type Revision } from '@kedge/core';
 import type { InstanceLogSink } from '../../logs/sink.js';
-import { OutputRing } from '../output.js';
+import { instanceOutput } from '../output.js';
 import { waitReady } from '../probe.js';
-import {
-  RevisionLoadError,
-  jsonError,
-  revisionEnv,
-  type Runtime,
-  type RuntimeInstance,
-  type Timings,
-} from '../runtime.js';
-import { forward } from '../upstream.js';
+import { RevisionLoadError, jsonError, revisionEnv } from '../runtime.js';
+import type { Runtime, RuntimeInstance, Timings } from '../runtime.js';
+import { stopGraceMs, upstreamInstance } from '../upstream.js';
 import { cgroupUsage, findCgroup } from './cgroup.js';
 import { EngineUnavailableError, type ContainerEngine, type ContainerExit, type RunningContainer } from './engine.js';
 import { imageToRun } from './image-ref.js';
@@ -161,11 +148,6 @@ export class ContainerRuntime implements Runtime {
     const hostPort = await freePort();
     const env = revisionEnv(rev).filter(([k]) => k !== 'PORT');
     env.push(['PORT', String(containerPort)]);
-    const log = this.opts.logger.child({
-      revision: `${rev.metadata.namespace}/${rev.metadata.name}`,
-      instance: instanceId,
-    });
-    const output = new OutputRing();
     const t0 = performance.now();
     const container = await engine.run(
       {
@@ -187,20 +169,13 @@ export class ContainerRuntime implements Runtime {
           'serving.knative.dev/revisionNamespace': rev.metadata.namespace,
         },
       },
-      (stream, chunk) => {
-        this.opts.output?.write(instanceId, stream, chunk);
-        // The recent lines also say why a container that never became ready failed.
-        for (const l of output.write(stream, chunk))
-          (stream === 'stdout' ? log.info : log.warn).call(log, { stream }, l.line);
-      },
+      instanceOutput(this.opts.logger, this.opts.output, rev, instanceId),
     );
     this.running.add(container);
     timings.engineStart = performance.now() - t0;
     let exited: string | undefined;
-    let stopping = false;
     void container.stopped.then(() => (exited ??= 'it stopped'));
     const ended = container.exited.then((e) => {
-      output.flush();
       this.running.delete(container);
       exited = describeExit(e, c.resources?.limits?.memory);
       return exited;
@@ -218,11 +193,8 @@ export class ContainerRuntime implements Runtime {
       });
     } catch (err) {
       await container.stop(0);
-      const tail = output
-        .snapshot()
-        .slice(-5)
-        .map((l) => l.line)
-        .join(' | ');
+      // What the container wrote last usually says why it never became ready.
+      const tail = this.opts.output?.tail(instanceId, 5).join(' | ');
       throw new RevisionLoadError(
         'ContainerNotReady',
         `spec.containers[0]: the container ${(err as Error).message}${tail ? `; its last output: ${tail}` : ''}`,
@@ -232,23 +204,18 @@ export class ContainerRuntime implements Runtime {
     // Found off the start path: `podman inspect` costs a process, and usage is only read per report.
     let cgroup: ReturnType<typeof findCgroup>;
     void container.pid().then((pid) => (cgroup = pid === undefined ? undefined : findCgroup(pid)));
-    const graceMs = Math.min((rev.spec.timeoutSeconds ?? 300) * 1000, this.opts.maxGraceMs ?? 10_000);
-    const base = `http://127.0.0.1:${hostPort}`;
-    return {
-      concurrency: effectiveContainerConcurrency(rev),
-      async handle(req, cancel) {
-        // The app never saw it: the gateway may send it to another instance (what InstanceNotFound means).
-        if (exited) return jsonError(503, 'InstanceNotFound', `the instance's container ended: ${exited}`);
-        return forward(base, req, cancel, 'container');
-      },
-      async stop() {
-        stopping = true;
-        await container.stop(graceMs / 1000);
-      },
+    const graceMs = stopGraceMs(rev, this.opts.maxGraceMs);
+    return upstreamInstance({
+      rev,
+      port: hostPort,
+      what: 'container',
+      exited: () => exited,
+      // The app never saw it: the gateway may send it to another instance (what InstanceNotFound means).
+      gone: (why) => jsonError(503, 'InstanceNotFound', `the instance's container ended: ${why}`),
+      ended,
+      stop: () => container.stop(graceMs / 1000),
       usage: () => (cgroup && !exited ? cgroupUsage(cgroup) : undefined),
-      // A stop the runner asked for is not an end of its own.
-      ended: ended.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
-    };
+    });
   }
 
   /** Ends every container this runtime started, and any a crash of it left behind. */

@@ -1,18 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-import { effectiveContainerConcurrency, freePort, type Logger, type Revision } from '@kedge/core';
-import { waitReady } from '../probe.js';
-import { processUsage } from '../usage.js';
+import { freePort, type Logger, type Revision } from '@kedge/core';
 import type { InstanceLogSink } from '../../logs/sink.js';
-import {
-  RevisionLoadError,
-  jsonError,
-  revisionEnv,
-  type Runtime,
-  type RuntimeInstance,
-  type Timings,
-} from '../runtime.js';
-import { forward } from '../upstream.js';
+import { instanceOutput } from '../output.js';
+import { waitReady } from '../probe.js';
+import { RevisionLoadError, jsonError, revisionEnv } from '../runtime.js';
+import type { Runtime, RuntimeInstance, Timings } from '../runtime.js';
+import { stopGraceMs, upstreamInstance } from '../upstream.js';
+import { processUsage } from '../usage.js';
 
 export interface ProcessRuntimeOptions {
   logger: Logger;
@@ -48,18 +43,9 @@ export class ProcessRuntime implements Runtime {
       cwd: c.workingDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const log = this.opts.logger.child({
-      revision: `${rev.metadata.namespace}/${rev.metadata.name}`,
-      instance: instanceId,
-    });
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      log.info({ stream: 'stdout' }, d.trimEnd().slice(0, 16384));
-      this.opts.output?.write(instanceId, 'stdout', d);
-    });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      log.warn({ stream: 'stderr' }, d.trimEnd().slice(0, 16384));
-      this.opts.output?.write(instanceId, 'stderr', d);
-    });
+    const write = instanceOutput(this.opts.logger, this.opts.output, rev, instanceId);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => write('stdout', d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => write('stderr', d));
     let exited: string | undefined;
     const exit = new Promise<string>((resolve) => {
       child.once('exit', (code, signal) => {
@@ -89,23 +75,17 @@ export class ProcessRuntime implements Runtime {
       );
     }
     timings.ready = performance.now() - r0;
-    const graceMs = Math.min((rev.spec.timeoutSeconds ?? 300) * 1000, this.opts.maxGraceMs ?? 10_000);
-    const base = `http://127.0.0.1:${port}`;
-    let stopping = false;
-    return {
-      concurrency: effectiveContainerConcurrency(rev),
-      async handle(req, cancel) {
-        if (exited) return jsonError(502, 'ProcessExited', `the instance's process exited (${exited})`);
-        return forward(base, req, cancel, 'process');
-      },
-      async stop() {
-        stopping = true;
-        await stopProcess(child, exit, () => exited !== undefined, graceMs);
-      },
+    const graceMs = stopGraceMs(rev, this.opts.maxGraceMs);
+    return upstreamInstance({
+      rev,
+      port,
+      what: 'process',
+      exited: () => exited,
+      gone: (why) => jsonError(502, 'ProcessExited', `the instance's process exited (${why})`),
+      ended: exit,
+      stop: () => stopProcess(child, exit, () => exited !== undefined, graceMs),
       usage: () => (exited ? undefined : processUsage(child.pid)),
-      // A stop the runner asked for is not an end of its own.
-      ended: exit.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
-    };
+    });
   }
 
   async close(): Promise<void> {}

@@ -153,7 +153,8 @@ function skipSyncTasks(glue: string): string {
   if (!wrapper.test(glue)) return glue; // another jco: leave its glue alone
   glue = glue.replace(
     wrapper,
-    'function _lowerImportBackwardsCompat(args, ...params) {\n$1if (!args.isManualAsync && !args.isAsync && !args.funcTypeIsAsync) return args.importFn(...params);',
+    'function _lowerImportBackwardsCompat(args, ...params) {\n' +
+      '$1if (!args.isManualAsync && !args.isAsync && !args.funcTypeIsAsync) return args.importFn(...params);',
   );
   // Inside each host trampoline: the task creation, then the call wrapped in current-task metadata.
   // One trampoline at a time: an async one (`await task.enter(…)`) must not swallow the start of
@@ -172,7 +173,11 @@ function skipSyncTasks(glue: string): string {
   // suspended, which such a component cannot have.
   if (!/isAsync: true|isManualAsync: true/.test(glue))
     glue = glue.replace(
-      /const \[task, _wasm_call_currentTaskID\] = createNewCurrentTask\(\{([^{}]*)\}\);\s*task\.setCalleeIsAsync\(false\);\s*const started = task\.enterSync\(\);/g,
+      new RegExp(
+        String.raw`const \[task, _wasm_call_currentTaskID\] = createNewCurrentTask\(\{([^{}]*)\}\);\s*` +
+          String.raw`task\.setCalleeIsAsync\(false\);\s*const started = task\.enterSync\(\);`,
+        'g',
+      ),
       (block, args: string) =>
         /isAsync: false,/.test(args) && /callingWasmExport: true/.test(args) ? 'const task = _kedgeSyncTask;' : block,
     );
@@ -219,12 +224,15 @@ export async function transpileComponent(bytes: Uint8Array): Promise<Transpiled>
   if (unsupported.length)
     throw new ComponentLoadError(
       'UnsupportedImports',
-      `the component imports ${unsupported.join(', ')}, which Kedge does not provide (a wasi:http/proxy 0.2.x component may import wasi:http, wasi:io, wasi:cli, wasi:clocks, wasi:random and an empty wasi:filesystem)`,
+      `the component imports ${unsupported.join(', ')}, which Kedge does not provide (a wasi:http/proxy 0.2.x ` +
+        'component may import wasi:http, wasi:io, wasi:cli, wasi:clocks, wasi:random and an empty wasi:filesystem)',
     );
+  const exportNames = out.exports.map(([n]) => n).join(', ');
   if (!out.exports.some(([name]) => /^wasi:http\/incoming-handler@0\.2\./.test(name)))
     throw new ComponentLoadError(
       'NotAnHttpComponent',
-      `the component does not export wasi:http/incoming-handler@0.2.x (exports: ${out.exports.map(([n]) => n).join(', ') || 'none'}); build it for the wasi:http/proxy world`,
+      `the component does not export wasi:http/incoming-handler@0.2.x (exports: ${exportNames || 'none'}); ` +
+        'build it for the wasi:http/proxy world',
     );
   const cores = () =>
     Object.entries(out.files)

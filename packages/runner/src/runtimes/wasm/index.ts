@@ -18,15 +18,8 @@ import {
   type Cancellation,
 } from '@kedge/core';
 import type { InstanceLogSink } from '../../logs/sink.js';
-import {
-  INTERNAL_HEADERS,
-  RevisionLoadError,
-  jsonError,
-  revisionEnv,
-  type Runtime,
-  type RuntimeInstance,
-  type Timings,
-} from '../runtime.js';
+import { INTERNAL_HEADERS, RevisionLoadError, jsonError, revisionEnv } from '../runtime.js';
+import type { Runtime, RuntimeInstance, Timings } from '../runtime.js';
 import { GuestUsage } from '../usage.js';
 import { ComponentCache, ComponentLoadError } from './compile.js';
 import { MemoryLimitError } from './memory-limit.js';
@@ -165,10 +158,12 @@ export class WasmRuntime implements Runtime {
     const container = rev.spec.containers[0];
     const image = container?.image ?? '';
     const digest = componentDigest(rev);
+    const artifactType = rev.status?.resolvedImage?.artifactType ?? 'its registry skips tag resolution';
     if (resolvedRuntime(rev) === 'container')
       throw new RevisionLoadError(
         'NotAComponent',
-        `spec.containers[0].image: "${image}" is a container image (${rev.status?.resolvedImage?.artifactType ?? 'its registry skips tag resolution'}), not a WebAssembly component published as a wasm OCI artifact`,
+        `spec.containers[0].image: "${image}" is a container image (${artifactType}), ` +
+          'not a WebAssembly component published as a wasm OCI artifact',
       );
     if (!digest && awaitsImageResolution(rev))
       throw new RevisionLoadError(
@@ -178,7 +173,8 @@ export class WasmRuntime implements Runtime {
     if (!digest)
       throw new RevisionLoadError(
         'ImageNotResolved',
-        `spec.containers[0].image: "${image}" has no sha256 digest; apply the manifest with \`kedge apply\` so the .wasm file is uploaded`,
+        `spec.containers[0].image: "${image}" has no sha256 digest; ` +
+          'apply the manifest with `kedge apply` so the .wasm file is uploaded',
       );
     let maxPages: number | undefined = Math.floor(DEFAULT_MEMORY_LIMIT / 65536);
     const limit = container?.resources?.limits?.memory;
