@@ -24,7 +24,7 @@ export interface Informed {
   httpProtocol: HttpProtocolPolicy;
 }
 
-/** Watches Revisions, Routes, DomainMappings, Secrets and config-network; returns the unwatch. */
+/** Requests are routed from these in-memory copies, never by a store read; returns the unwatch. */
 export function watchResources(store: Store, to: Informed): () => void {
   const unwatch = [
     store.watch({ kind: 'Revision' }, (ev) => {
