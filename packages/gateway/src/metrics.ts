@@ -46,43 +46,43 @@ class RequestSeries {
   }
 
   counter(name: string, help: string): Metric {
-    const all = () => this.all();
-    return {
-      name,
-      help,
-      type: 'counter',
-      get: async () => ({
-        name,
-        help,
-        type: 'counter',
-        aggregator: 'sum',
-        values: [...all()].map((s) => ({ labels: s.labels, value: s.count })),
-      }),
-    } as unknown as Metric;
+    return scrapedMetric(name, help, 'counter', () =>
+      [...this.all()].map((s) => ({ labels: s.labels, value: s.count })),
+    );
   }
 
   histogram(name: string, help: string): Metric {
-    const all = () => this.all();
-    return {
-      name,
-      help,
-      type: 'histogram',
-      get: async () => {
-        const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-        for (const s of all()) {
-          let acc = 0;
-          LATENCY_BUCKETS.forEach((le, i) => {
-            acc += s.buckets[i]!;
-            values.push({ labels: { ...s.labels, le }, value: acc, metricName: `${name}_bucket` });
-          });
-          values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${name}_bucket` });
-          values.push({ labels: s.labels, value: s.sum, metricName: `${name}_sum` });
-          values.push({ labels: s.labels, value: s.count, metricName: `${name}_count` });
-        }
-        return { name, help, type: 'histogram', aggregator: 'sum', values };
-      },
-    } as unknown as Metric;
+    return scrapedMetric(name, help, 'histogram', () => {
+      const values: MetricValue[] = [];
+      for (const s of this.all()) {
+        let acc = 0;
+        LATENCY_BUCKETS.forEach((le, i) => {
+          acc += s.buckets[i]!;
+          values.push({ labels: { ...s.labels, le }, value: acc, metricName: `${name}_bucket` });
+        });
+        values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${name}_bucket` });
+        values.push({ labels: s.labels, value: s.sum, metricName: `${name}_sum` });
+        values.push({ labels: s.labels, value: s.count, metricName: `${name}_count` });
+      }
+      return values;
+    });
   }
+}
+
+interface MetricValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+/** A metric prom-client reads at scrape time: its values are computed then, never kept. */
+function scrapedMetric(name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]): Metric {
+  return {
+    name,
+    help,
+    type,
+    get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
+  } as unknown as Metric;
 }
 
 /** The gateway's Prometheus metrics, in a registry of its own (several gateways may share a process). */

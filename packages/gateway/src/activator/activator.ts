@@ -67,10 +67,11 @@ export interface ActivatorEvents {
 }
 
 /**
- * The activator (Knative's pkg/activator; https://github.com/knative/serving/blob/main/docs/scaling/SYSTEM.md): per revision a throttler that holds requests while no
- * instance has room, a poke to the autoscaler the moment a request is held, and a once-a-second
- * report of the concurrency it carries. The SKS mode from the autoscaler's decision says whether
- * requests pass through it (Proxy) or go straight to instances (Serve).
+ * The activator (Knative's pkg/activator; https://github.com/knative/serving/blob/main/docs/scaling/SYSTEM.md):
+ * per revision a throttler that holds requests while no instance has room, a poke to the autoscaler
+ * the moment a request is held, and a once-a-second report of the concurrency it carries. The SKS
+ * mode from the autoscaler's decision says whether requests pass through it (Proxy) or go straight
+ * to instances (Serve).
  *
  * Knative pokes only for a revision with no instance. Kedge also pokes when requests are held behind
  * full instances, with the concurrency it carries (held + on instances), so the autoscaler can act on
@@ -157,11 +158,6 @@ export class Activator {
     if (s.stats.inFlight === 0) this.states.delete(key);
   }
 
-  /**
-   * A slot for one request. Serve mode with instances: straight to the least loaded of two. Proxy
-   * mode: a free slot now, or wait in the queue (publishing a poke when there is no instance at all).
-   * Rejects with ThrottlerError.
-   */
   /** A slot right now without waiting, or undefined (nothing counted then). */
   tryAcquire(s: RevisionState): Lease | undefined {
     const t = s.throttler;
@@ -173,6 +169,11 @@ export class Activator {
     return this.lease(s, b, true);
   }
 
+  /**
+   * A slot for one request. Serve mode with instances: straight to the least loaded of two. Proxy
+   * mode: a free slot now, or wait in the queue (publishing a poke when there is no instance at all).
+   * Rejects with ThrottlerError.
+   */
   async acquire(s: RevisionState, waitMs: number, signal?: AbortSignal): Promise<Lease> {
     const t = s.throttler;
     if (s.mode === 'Serve' && t.size > 0) {

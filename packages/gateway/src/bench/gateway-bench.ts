@@ -236,8 +236,10 @@ async function main(): Promise<void> {
     `warm, over HTTP keep-alive: runner entry p50 ${ms(hp.directP50!)}; gateway p50 ${ms(hp.gatewayP50!)}; added ${ms(hp.addedP50!)}`,
   );
   console.log(
-    `throughput, 50 connections, ${WRK_SECONDS}s each: bare node http ${tp.bare.rps.toFixed(0)} req/s (${tp.bare.cpuUsPerRequest.toFixed(1)} µs CPU/req); ` +
-      `gateway ${tp.gateway.rps.toFixed(0)} req/s (${tp.gateway.cpuUsPerRequest.toFixed(1)} µs CPU/req); via the Hono app ${tp.gatewayViaHonoApp.rps.toFixed(0)} req/s`,
+    `throughput, 50 connections, ${WRK_SECONDS}s each: bare node http ${tp.bare.rps.toFixed(0)} req/s ` +
+      `(${tp.bare.cpuUsPerRequest.toFixed(1)} µs CPU/req); ` +
+      `gateway ${tp.gateway.rps.toFixed(0)} req/s (${tp.gateway.cpuUsPerRequest.toFixed(1)} µs CPU/req); ` +
+      `via the Hono app ${tp.gatewayViaHonoApp.rps.toFixed(0)} req/s`,
   );
   console.log(
     `  floor (node-server → instance, no gateway): ${tp.floor.rps.toFixed(0)} req/s (${tp.floor.cpuUsPerRequest.toFixed(1)} µs CPU/req)`,
