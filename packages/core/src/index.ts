@@ -19,6 +19,7 @@ export * from './resources/resolved-image.js';
 export * from './resources/defaults.js';
 export * from './resources/validation.js';
 export * from './nats/connect.js';
+export * from './nats/backends.js';
 export * from './bus/nats.js';
 export * from './store/nats.js';
 export * from './store/blobs-nats.js';

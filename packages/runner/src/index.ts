@@ -1,6 +1,5 @@
 export { createRunner, type Runner, type RunnerDeps } from './runner.js';
 export { Queue, RequestTimeout, type QueueOptions } from './queue/queue.js';
-export { RequestStats } from './queue/stats.js';
 export { WORKER_FILE } from './runtimes/wasm/index.js';
 export { WorkerPool } from './runtimes/wasm/pool.js';
 export { ComponentCache } from './runtimes/wasm/compile.js';

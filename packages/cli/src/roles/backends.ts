@@ -1,12 +1,9 @@
 import { join, resolve } from 'node:path';
 import {
   MemoryBus,
-  NatsBus,
-  NatsStore,
   SqliteStore,
-  connectNats,
   natsAuthFromEnv,
-  redactNatsUrls,
+  openNatsBackends,
   systemClock,
   type Bus,
   type Clock,
@@ -62,42 +59,16 @@ export async function connectBackends(opts: BackendOptions): Promise<Backends> {
   const user = opts.natsUser ?? env.user;
   const pass = opts.natsPassword ?? env.pass;
   const token = opts.natsToken ?? env.token;
-  const logger = opts.logger.child({ role: 'nats' });
-  let nc: Awaited<ReturnType<typeof connectNats>>;
-  try {
-    nc = await connectNats({
+  const nats = await openNatsBackends(
+    {
       servers: opts.nats,
       ...(user !== undefined ? { user } : {}),
       ...(pass !== undefined ? { pass } : {}),
       ...(token !== undefined ? { token } : {}),
       ...(opts.name ? { name: opts.name } : {}),
-      logger,
-    });
-  } catch (err) {
-    throw new Error(
-      `--nats: cannot connect to ${redactNatsUrls(opts.nats)}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  try {
-    const store = await NatsStore.open(nc, {
-      cacheDir: join(dataDir, 'blob-cache'),
-      clock,
-      logger,
-      ownsConnection: false,
-    });
-    const bus = new NatsBus(nc, { logger, ownsConnection: false });
-    return {
-      bus,
-      store,
-      mode: 'nats',
-      close: async () => {
-        await bus.close();
-        await store.close();
-        if (!nc.isClosed()) await nc.close();
-      },
-    };
-  } catch (err) {
-    await nc.close();
-    throw err;
-  }
+      logger: opts.logger.child({ role: 'nats' }),
+    },
+    { cacheDir: join(dataDir, 'blob-cache'), clock },
+  );
+  return { ...nats, mode: 'nats' };
 }

@@ -9,9 +9,9 @@ import {
   type Logger,
   type PokeMessage,
   type Revision,
+  RequestStats,
   type StatMessage,
 } from '@kedge/core';
-import { ConcurrencyStats } from './stats.js';
 import { RevisionThrottler, ThrottlerError, type Backend } from './throttler.js';
 
 export const DEFAULT_QUEUE_SIZE = 10_000;
@@ -32,7 +32,7 @@ export interface RevisionState {
   revision: string;
   key: string;
   throttler: RevisionThrottler;
-  stats: ConcurrencyStats;
+  stats: RequestStats;
   /** Proxy until the autoscaler says otherwise (Knative: no decision yet ⇒ Proxy). */
   mode: 'Proxy' | 'Serve';
   failure?: { reason: string; message: string };
@@ -106,7 +106,7 @@ export class Activator {
         revision,
         key,
         throttler: new RevisionThrottler(this.deps.clock, this.queueSize, Math.random, this.deps.nodeId),
-        stats: new ConcurrencyStats(this.deps.clock.now()),
+        stats: new RequestStats(this.deps.clock.now()),
         mode: 'Proxy',
         timeoutSeconds: DEFAULT_REVISION_TIMEOUT_SECONDS,
         active: false,
@@ -164,7 +164,7 @@ export class Activator {
     if (s.mode === 'Serve' && t.size > 0) return this.lease(s, t.pickDirect()!, false);
     const b = t.tryAcquire();
     if (!b) return undefined;
-    s.stats.arrive(this.deps.clock.now());
+    s.stats.in(this.deps.clock.now());
     s.active = true;
     return this.lease(s, b, true);
   }
@@ -181,7 +181,7 @@ export class Activator {
       return this.lease(s, b, false);
     }
     const clock = this.deps.clock;
-    s.stats.arrive(clock.now());
+    s.stats.in(clock.now());
     s.active = true;
     const now = t.tryAcquire();
     if (now) return this.lease(s, now, true);
@@ -200,7 +200,7 @@ export class Activator {
       }
       b = await waiting;
     } catch (err) {
-      s.stats.leave(clock.now());
+      s.stats.out(clock.now());
       throw err;
     }
     const ms = performance.now() - start;
@@ -222,7 +222,7 @@ export class Activator {
       release: (refused = false) => {
         if (done) return;
         done = true;
-        if (proxied) s.stats.leave(this.deps.clock.now());
+        if (proxied) s.stats.out(this.deps.clock.now());
         s.throttler.release(backend, refused);
       },
     };
@@ -289,7 +289,8 @@ export class Activator {
         source: this.deps.id,
         fromActivator: true,
         averageConcurrency: r.averageConcurrency,
-        requestCount: r.requestCount,
+        // Arrivals per second of the period (the activator's period is the 1 s report tick).
+        requestCount: r.elapsedMs > 0 ? r.requestCount / (r.elapsedMs / 1000) : r.requestCount,
         time: now,
       };
       try {

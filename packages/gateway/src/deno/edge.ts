@@ -2,11 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   KEDGE_VERSION,
-  NatsBus,
-  NatsStore,
   advertisedUrl,
-  connectNats,
-  redactNatsUrls,
+  openNatsBackends,
   subjects,
   systemClock,
   type ComponentHeartbeat,
@@ -74,36 +71,23 @@ export async function startEdgeGateway(
   const id = flags.id ?? `gateway-${nodeId}`;
   const dataDir = resolve(flags.dataDir ?? join('.kedge', `gateway-${id}`));
   const logger = deps.logger.child({ role: 'gateway', id });
-  let nc: Awaited<ReturnType<typeof connectNats>>;
-  try {
-    nc = await connectNats({
+  const { bus, store, close } = await openNatsBackends(
+    {
       servers: flags.nats,
       ...(flags.natsUser !== undefined ? { user: flags.natsUser } : {}),
       ...(flags.natsPassword !== undefined ? { pass: flags.natsPassword } : {}),
       ...(flags.natsToken !== undefined ? { token: flags.natsToken } : {}),
       name: `kedge-gateway-${id}`,
       logger: logger.child({ role: 'nats' }),
-    });
-  } catch (err) {
-    throw new Error(
-      `--nats: cannot connect to ${redactNatsUrls(flags.nats)}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const stops: (() => Promise<void> | void)[] = [async () => void (nc.isClosed() ? undefined : await nc.close())];
+    },
+    { cacheDir: join(dataDir, 'blob-cache'), clock },
+  );
+  const stops: (() => Promise<void> | void)[] = [close];
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse())
       await Promise.resolve(stop()).catch((err) => logger.error({ err }, 'stop failed'));
   };
   try {
-    const store = await NatsStore.open(nc, {
-      cacheDir: join(dataDir, 'blob-cache'),
-      clock,
-      logger,
-      ownsConnection: false,
-    });
-    stops.push(() => store.close());
-    const bus = new NatsBus(nc, { logger, ownsConnection: false });
-    stops.push(() => bus.close());
     const gateway = createGateway({ store, bus, clock, logger, id, nodeId, clusterToken: token });
     await gateway.start();
     stops.push(() => gateway.stop());

@@ -2,6 +2,7 @@ import {
   Cancellation,
   Deadlines,
   HOPS_HEADER,
+  RequestStats,
   RequestTimeout,
   isCompleteResponse,
   trackBody,
@@ -9,7 +10,6 @@ import {
   type StatMessage,
 } from '@kedge/core';
 import { jsonError } from '../runtimes/runtime.js';
-import { RequestStats } from './stats.js';
 
 export interface QueueOptions {
   namespace: string;
@@ -63,7 +63,9 @@ export class Queue {
 
   report(): StatMessage {
     const o = this.opts;
-    return this.stats.report(o.clock.now(), { namespace: o.namespace, revision: o.revision, source: o.instanceId });
+    const time = o.clock.now();
+    const { elapsedMs: _, ...figures } = this.stats.report(time);
+    return { namespace: o.namespace, revision: o.revision, source: o.instanceId, ...figures, time };
   }
 
   /** Resolves once nothing is in flight (counted until the response body is fully sent). */
