@@ -11,7 +11,7 @@ import { kedgeUpArgs, pollInstances, targetOfService, waitServiceReady, type Ben
 import { runLoad, type LoadResult } from './load.js';
 import { writeLoad } from './output.js';
 import { progressLine } from './progress.js';
-import type { RunSummary } from './report.js';
+import type { RunSummary } from './result.js';
 import { summarizeRun } from './summary.js';
 import { groupedBarChart } from './svg/charts.js';
 
