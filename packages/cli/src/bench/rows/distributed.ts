@@ -1,7 +1,4 @@
-import { createClient } from '../../client.js';
-import { collectLocalImages, readManifests, uploadLocalImages } from '../../manifests.js';
-import { startDistributed, type Distributed } from '../distributed.js';
-import { targetOfService, waitServiceReady } from '../kedge.js';
+import { applyHello, startDistributed, type Distributed } from '../distributed.js';
 import { runLoad } from '../load.js';
 import type { ColdStartEntry } from '../result.js';
 import type { SuiteContext } from '../suite/context.js';
@@ -19,12 +16,7 @@ export async function measureDistributed(ctx: SuiteContext): Promise<ColdStartEn
   try {
     ctx.log('distributed: nats-server + kedge api, autoscaler, runner, gateway as separate processes');
     dist = await startDistributed(ctx.cli, ctx.root);
-    const client = createClient(dist.apiUrl, { token: dist.token });
-    const docs = await readManifests(ctx.manifest);
-    await uploadLocalImages(await collectLocalImages(docs), client.uploadBlob);
-    for (const d of docs) await client.create(d.object);
-    const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
-    const target = await targetOfService(client, svc.metadata.namespace, svc.metadata.name);
+    const { client, target } = await applyHello(dist, ctx.manifest);
     // The embedded Kedge meets its cold starts after the load runs, its code long since optimized by
     // V8; these fresh processes get a moment of warm traffic first, so the two compare.
     ctx.log('distributed: 3 s of warm traffic first');

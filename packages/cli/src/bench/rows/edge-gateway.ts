@@ -4,15 +4,12 @@ import type { SuiteContext } from '../suite/context.js';
 
 /** The Deno edge gateway beside the Node gateway, on a distributed cluster of its own (edge.ts). */
 export function measureEdge(ctx: SuiteContext): Promise<EdgeResult> {
-  const { opts } = ctx;
+  // The context carries the cli, root, manifest and log the rows need.
   return runEdgeRows({
-    cli: ctx.cli,
-    root: ctx.root,
-    manifest: ctx.manifest,
-    loadMs: opts.loadMs,
-    connections: opts.connections,
-    coldIterations: Math.min(20, opts.coldIterations),
-    settleMs: opts.coldSettleMs,
-    log: ctx.log,
+    ...ctx,
+    loadMs: ctx.opts.loadMs,
+    connections: ctx.opts.connections,
+    coldIterations: Math.min(20, ctx.opts.coldIterations),
+    settleMs: ctx.opts.coldSettleMs,
   });
 }
