@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderEdge, spliceEdge } from './edge-report.js';
-import { machineLine } from './machine.js';
+import { describeMachine, machineLine } from './machine.js';
 import { writeJson } from './output.js';
 import { runPackageBenches } from './package-benches.js';
 import { renderReport, renderWaiting, spliceWaiting } from './report.js';
@@ -21,7 +21,6 @@ import { measureWaiting } from './rows/waiting-guests.js';
 import { measureWarmLoad } from './rows/warm-load.js';
 import { createSuiteContext, log, type SuiteContext } from './suite/context.js';
 import { parseArgs, type SuiteOptions } from './suite/options.js';
-import { describeMachine } from './machine.js';
 
 /** The repository root: this file is packages/cli/{src,dist}/bench/suite.*. */
 function repoRoot(): string {
