@@ -6,3 +6,4 @@ export { ComponentCache } from './runtimes/wasm/compile.js';
 export { InThreadGuest, type InThreadResponse } from './runtimes/wasm/in-thread.js';
 export type { InstanceLogSink } from './logs/sink.js';
 export { InstanceLogs, type LogRingOptions } from './logs/ring.js';
+export { startLoneRunner, type LoneRunner, type LoneRunnerOptions } from './bench/lone-runner.js';

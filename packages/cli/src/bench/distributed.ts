@@ -2,7 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { createClient, type Client } from '../client.js';
+import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 import { startChild, type Child } from './child.js';
+import { targetOfService, waitServiceReady, type BenchTarget } from './kedge.js';
 
 export interface Distributed {
   gatewayUrl: string;
@@ -83,4 +86,17 @@ export async function startDistributed(cli: string, cwd: string): Promise<Distri
     await stop();
     throw err;
   }
+}
+
+/** The hello service's manifest applied to the cluster (its local images uploaded); its revision once Ready. */
+export async function applyHello(
+  dist: Distributed,
+  manifest: string,
+): Promise<{ client: Client; target: BenchTarget }> {
+  const client = createClient(dist.apiUrl, { token: dist.token });
+  const docs = await readManifests(manifest);
+  await uploadLocalImages(await collectLocalImages(docs), client.uploadBlob);
+  for (const d of docs) await client.create(d.object);
+  const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
+  return { client, target: await targetOfService(client, svc.metadata.namespace, svc.metadata.name) };
 }

@@ -1,13 +1,11 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { freePort } from '@kedge/core/testing';
-import { createClient } from '../client.js';
-import { collectLocalImages, readManifests, uploadLocalImages } from '../manifests.js';
 import { runBounded } from './package-benches.js';
 import { processCpuMs, startChild } from './child.js';
 import { runColdStart } from './cold-start.js';
-import { startDistributed } from './distributed.js';
-import { bringToZero, targetOfService, waitServiceReady } from './kedge.js';
+import { applyHello, startDistributed } from './distributed.js';
+import { bringToZero } from './kedge.js';
 import { runLoad } from './load.js';
 import type { EdgeResult, EdgeRow } from './edge-report.js';
 
@@ -72,12 +70,7 @@ export async function runEdgeRows(o: EdgeOptions): Promise<EdgeResult> {
     );
     const denoReadyMs = performance.now() - t0;
     stops.unshift(() => gw.stop());
-    const client = createClient(dist.apiUrl, { token: dist.token });
-    const docs = await readManifests(o.manifest);
-    await uploadLocalImages(await collectLocalImages(docs), client.uploadBlob);
-    for (const d of docs) await client.create(d.object);
-    const svc = await waitServiceReady(client, 'example', 'helloworld', 60_000);
-    const target = await targetOfService(client, svc.metadata.namespace, svc.metadata.name);
+    const { client, target } = await applyHello(dist, o.manifest);
     const gateways = [
       {
         gateway: 'node' as const,

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stopGroup } from './child.js';
-import type { SuiteResult } from './report.js';
+import type { SuiteResult } from './result.js';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 

@@ -1,5 +1,5 @@
 import type { LoadResult } from './load.js';
-import type { RunSummary } from './report.js';
+import type { RunSummary } from './result.js';
 
 /** One load run reduced to the figures the report shows. */
 export function summarizeRun(r: LoadResult, serverCpuMs?: number, maxInstances?: number): RunSummary {

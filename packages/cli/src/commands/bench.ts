@@ -173,7 +173,8 @@ export function register(program: Command): void {
         timeoutMs: parseDuration(o.timeout, '--timeout'),
         onTick: (t) =>
           progress.update(
-            `${t.elapsedS.toFixed(0)}s/${(durationMs / 1000).toFixed(0)}s  ${t.requests} requests  ${t.rps} req/s  p50 ${formatMs(t.p50Ms)}  p99 ${formatMs(t.p99Ms)}  errors ${t.errors}`,
+            `${t.elapsedS.toFixed(0)}s/${(durationMs / 1000).toFixed(0)}s  ${t.requests} requests  ${t.rps} req/s  ` +
+              `p50 ${formatMs(t.p50Ms)}  p99 ${formatMs(t.p99Ms)}  errors ${t.errors}`,
           ),
       });
       progress.done();
@@ -240,7 +241,15 @@ export function register(program: Command): void {
         const lines = ['services  p50 TTFB   p95 TTFB   max TTFB   all answered  errors  warm hits'];
         for (const round of r.rounds)
           lines.push(
-            `${String(round.services).padStart(8)}  ${formatMs(round.ttfb.p50).padStart(9)}  ${formatMs(round.ttfb.p95).padStart(9)}  ${formatMs(round.ttfb.max).padStart(9)}  ${formatMs(round.allAnsweredMs).padStart(12)}  ${String(round.errors).padStart(6)}  ${String(round.warmHits).padStart(9)}`,
+            [
+              String(round.services).padStart(8),
+              formatMs(round.ttfb.p50).padStart(9),
+              formatMs(round.ttfb.p95).padStart(9),
+              formatMs(round.ttfb.max).padStart(9),
+              formatMs(round.allAnsweredMs).padStart(12),
+              String(round.errors).padStart(6),
+              String(round.warmHits).padStart(9),
+            ].join('  '),
           );
         process.stdout.write(`${lines.join('\n')}\n`);
         const file = resolve(o.out, 'scale-from-zero.json');

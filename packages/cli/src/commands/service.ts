@@ -153,8 +153,9 @@ async function report(apiUrl: string, svc: Service, verb: 'created' | 'updated',
     return;
   }
   const ready = await waitForService(apiUrl, ns, name, Number(opts.waitTimeout) * 1000);
+  const latest = ready.status?.latestReadyRevisionName ?? ready.status?.latestCreatedRevisionName;
   process.stdout.write(
-    `Service '${name}' ${verb} to latest revision '${ready.status?.latestReadyRevisionName ?? ready.status?.latestCreatedRevisionName}' is available at URL:\n${ready.status?.url}\n`,
+    `Service '${name}' ${verb} to latest revision '${latest}' is available at URL:\n${ready.status?.url}\n`,
   );
   const tagged = (ready.status?.traffic ?? []).filter((t) => t.tag);
   if (tagged.length)
@@ -266,9 +267,13 @@ export function register(program: Command): void {
         conditionSummary(s),
         ...readyOf(s),
       ]);
-      process.stdout.write(
-        `${formatTable(opts.allNamespaces ? ['NAMESPACE', ...headers] : headers, opts.allNamespaces ? rows.map((r, i) => [items[i]!.metadata.namespace, ...r]) : rows)}\n`,
-      );
+      const table = opts.allNamespaces
+        ? formatTable(
+            ['NAMESPACE', ...headers],
+            rows.map((r, i) => [items[i]!.metadata.namespace, ...r]),
+          )
+        : formatTable(headers, rows);
+      process.stdout.write(`${table}\n`);
     });
 
   service

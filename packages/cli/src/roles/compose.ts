@@ -93,7 +93,8 @@ export async function composeRoles(opts: ComposeOptions): Promise<Composed> {
   };
   if ((has('runner') || has('gateway')) && !opts.token)
     throw new Error(
-      `--token-file: the ${has('runner') ? 'runner' : 'gateway'} role needs the cluster's token (a runner's HTTP entry serves only gateways that present it): ` +
+      `--token-file: the ${has('runner') ? 'runner' : 'gateway'} role needs the cluster's token ` +
+        "(a runner's HTTP entry serves only gateways that present it): " +
         "pass the api role's token file with --token-file, or set KEDGE_TOKEN",
     );
   const token = opts.token ?? '';

@@ -10,21 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Pool } from 'undici';
-import {
-  MemoryBus,
-  SqliteStore,
-  imageWithDigest,
-  silentLogger,
-  subjects,
-  systemClock,
-  type Revision,
-  type StartInstanceReply,
-} from '@kedge/core';
-import { createRunner } from '../runner.js';
+import { imageWithDigest, silentLogger, subjects } from '@kedge/core';
 import { ComponentCache } from '../runtimes/wasm/compile.js';
 import { IncomingRequest, ResponseOutparam, hostImports, type ResponseSink } from '../runtimes/wasm/host/index.js';
 import { WorkerPool } from '../runtimes/wasm/pool.js';
 import { buildComponent } from '../testing/components.js';
+import { startLoneRunner } from './lone-runner.js';
 
 const HELLO = fileURLToPath(new URL('../../../../examples/helloworld/build/helloworld.wasm', import.meta.url));
 const HELLO_WAT = fileURLToPath(new URL('../../../../examples/helloworld/hello.wat', import.meta.url));
@@ -138,32 +129,15 @@ async function main(): Promise<void> {
   await pool.close();
 
   // 3. Through the runner: bus start request + first request (cold), dispatcher (warm), HTTP entry.
-  const store = new SqliteStore(join(dir, 'store'));
-  const bus = new MemoryBus();
-  const runner = createRunner({
-    store,
-    bus,
-    clock: systemClock,
-    logger: silentLogger,
-    nodeId: 'bench',
+  const lone = await startLoneRunner({
+    component,
+    imageName: 'helloworld.wasm',
+    target: 'Bench',
+    dir,
     url: 'http://127.0.0.1:0',
-    dataDir: join(dir, 'runner'),
   });
-  await runner.start();
-  const image = imageWithDigest('helloworld.wasm', await store.blobs.put(component));
-  const rev: Revision = {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Revision',
-    metadata: { name: 'hello-00001', namespace: 'bench', labels: { 'serving.knative.dev/service': 'hello' } },
-    spec: { containers: [{ image, env: [{ name: 'TARGET', value: 'Bench' }] }] },
-  };
-  await store.create(rev);
-  const start = (id: string) =>
-    bus.request<StartInstanceReply>(
-      subjects.runnerStart('bench'),
-      { namespace: 'bench', revision: 'hello-00001', instanceId: id },
-      { timeoutMs: 10_000 },
-    );
+  const { store, bus, runner, revision: rev } = lone;
+  const start = (id: string) => lone.startInstance(id);
   const dispatch = (id: string) =>
     runner.dispatcher.dispatch(
       { namespace: 'bench', revision: 'hello-00001', instanceId: id },
@@ -180,11 +154,7 @@ async function main(): Promise<void> {
       const id = `${revision}-c${i}`;
       await new Promise((r) => setTimeout(r, 5));
       const t0 = performance.now();
-      const reply = await bus.request<StartInstanceReply>(
-        subjects.runnerStart('bench'),
-        { namespace: 'bench', revision, instanceId: id },
-        { timeoutMs: 10_000 },
-      );
+      const reply = await lone.startInstance(id, { revision });
       const res = await runner.dispatcher.dispatch(
         { namespace: 'bench', revision, instanceId: id },
         new Request('http://hello.bench.example.com/'),
@@ -283,12 +253,7 @@ async function main(): Promise<void> {
       metadata: { name: revName, namespace: 'bench' },
       spec: { containers: [{ image: imageWithDigest('g.wasm', await store.blobs.put(bytes)) }] },
     });
-    const startX = (id: string) =>
-      bus.request<StartInstanceReply>(
-        subjects.runnerStart('bench'),
-        { namespace: 'bench', revision: revName, instanceId: id },
-        { timeoutMs: 60_000 },
-      );
+    const startX = (id: string) => lone.startInstance(id, { revision: revName, timeoutMs: 60_000 });
     const dispatchX = (id: string) =>
       runner.dispatcher.dispatch(
         { namespace: 'bench', revision: revName, instanceId: id },
@@ -318,9 +283,7 @@ async function main(): Promise<void> {
     rate('warm, runner dispatcher, sequential', m, performance.now() - t);
   }
 
-  await runner.stop();
-  await store.close();
-  await bus.close();
+  await lone.stop();
   await rm(dir, { recursive: true, force: true });
 }
 

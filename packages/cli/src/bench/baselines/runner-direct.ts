@@ -1,18 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import {
-  INSTANCE_HEADER,
-  MemoryBus,
-  SqliteStore,
-  imageWithDigest,
-  silentLogger,
-  subjects,
-  systemClock,
-  type Revision,
-  type StartInstanceReply,
-} from '@kedge/core';
-import { createRunner } from '@kedge/runner';
+import { INSTANCE_HEADER } from '@kedge/core';
+import { startLoneRunner } from '@kedge/runner';
 import { serveFetch } from '../../serve.js';
 import { runBaseline } from './main.js';
 
@@ -26,18 +16,6 @@ import { runBaseline } from './main.js';
  */
 export async function startRunnerDirect(component: string, port = 0) {
   const dir = await mkdtemp(join(tmpdir(), 'kedge-bench-runner-'));
-  const store = new SqliteStore(dir, { clock: systemClock });
-  const bus = new MemoryBus({ clock: systemClock, logger: silentLogger });
-  const digest = await store.blobs.put(new Uint8Array(await readFile(component)));
-  const rev: Revision = {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Revision',
-    metadata: { name: 'hello-00001', namespace: 'bench', labels: { 'serving.knative.dev/service': 'hello' } },
-    spec: {
-      containers: [{ image: imageWithDigest(basename(component), digest), env: [{ name: 'TARGET', value: 'World' }] }],
-    },
-  };
-  await store.create(rev);
   let runnerFetch: (req: Request) => Promise<Response> = async () => new Response('starting', { status: 503 });
   const instanceId = 'bench-direct-1';
   const served = await serveFetch(
@@ -51,22 +29,15 @@ export async function startRunnerDirect(component: string, port = 0) {
     },
     port,
   );
-  const runner = createRunner({
-    store,
-    bus,
-    clock: systemClock,
-    logger: silentLogger,
-    nodeId: 'bench',
+  const lone = await startLoneRunner({
+    component: new Uint8Array(await readFile(component)),
+    imageName: basename(component),
+    target: 'World',
+    dir,
     url: served.url,
-    dataDir: dir,
   });
-  runnerFetch = (req) => runner.fetch(req);
-  await runner.start();
-  const reply = await bus.request<StartInstanceReply>(
-    subjects.runnerStart('bench'),
-    { namespace: 'bench', revision: 'hello-00001', instanceId },
-    { timeoutMs: 60_000 },
-  );
+  runnerFetch = (req) => lone.runner.fetch(req);
+  const reply = await lone.startInstance(instanceId, { timeoutMs: 60_000 });
   if (!reply.ok) throw new Error(`runner-direct: instance did not start: ${reply.error}`);
   return {
     url: served.url,
@@ -74,9 +45,7 @@ export async function startRunnerDirect(component: string, port = 0) {
     startTimings: reply.timings ?? {},
     async stop() {
       await served.close();
-      await runner.stop();
-      await bus.close();
-      await store.close();
+      await lone.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -222,8 +222,10 @@ export function timelineChart(input: {
       ),
     );
     for (const t of yR.ticks) out.push(text(top.right + 6, yR(t) + 4, tickLabel2(t), `fill="${PALETTE[2]}"`));
+    const [lx, ly] = [r(top.right + 52), r((top.top + top.bottom) / 2)];
     out.push(
-      `<text x="${r(top.right + 52)}" y="${r((top.top + top.bottom) / 2)}" transform="rotate(90 ${r(top.right + 52)} ${r((top.top + top.bottom) / 2)})" text-anchor="middle" fill="${PALETTE[2]}">req/s</text>`,
+      `<text x="${lx}" y="${ly}" transform="rotate(90 ${lx} ${ly})" text-anchor="middle" fill="${PALETTE[2]}">` +
+        'req/s</text>',
     );
   }
   out.push(
@@ -319,9 +321,9 @@ export function groupedBarChart(input: {
         continue;
       }
       const top = y(Math.max(b.value, y.ticks[0]!));
-      out.push(
-        `${rect(bx + 1, top, barW - 2, box.bottom - top, `fill="${PALETTE[si % PALETTE.length]}"`).slice(0, -2)}><title>${escapeXml(`${g.label}, ${b.series}: ${tickLabel2(b.value)}`)}</title></rect>`,
-      );
+      const bar = rect(bx + 1, top, barW - 2, box.bottom - top, `fill="${PALETTE[si % PALETTE.length]}"`);
+      const title = escapeXml(`${g.label}, ${b.series}: ${tickLabel2(b.value)}`);
+      out.push(`${bar.slice(0, -2)}><title>${title}</title></rect>`);
       out.push(
         text(
           bx + barW / 2,

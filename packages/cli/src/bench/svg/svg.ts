@@ -133,8 +133,10 @@ export function axes(
     out.push(text((box.left + box.right) / 2, box.bottom + 32, labels.x, 'text-anchor="middle" fill="#333"'));
   if (labels.y) {
     const cy = (box.top + box.bottom) / 2;
+    const [lx, ly] = [r(box.left - 44), r(cy)];
     out.push(
-      `<text x="${r(box.left - 44)}" y="${r(cy)}" transform="rotate(-90 ${r(box.left - 44)} ${r(cy)})" text-anchor="middle" fill="#333">${escapeXml(labels.y)}</text>`,
+      `<text x="${lx}" y="${ly}" transform="rotate(-90 ${lx} ${ly})" text-anchor="middle" fill="#333">` +
+        `${escapeXml(labels.y)}</text>`,
     );
   }
   return out;
