@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { ManualClock, MemoryBus, SqliteStore, silentLogger } from '@kedge/core';
+import { reportRevisionsLoaded } from '@kedge/core/testing';
+import { LiveConfig } from '../src/config/live.js';
+import { createRestApp } from '../src/rest/app.js';
+import { createApi, type Api } from '../src/index.js';
+
+/** When the tests' ManualClocks start. */
+export const T0 = Date.parse('2026-01-01T00:00:00Z');
+/** The smallest bytes the blob store takes for a component (the wasm component header). */
+export const COMPONENT = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 7, 7]);
+
+export interface ReadResponse {
+  status: number;
+  /** Parsed JSON, or the text when the body is not JSON. */
+  body: any;
+  headers: Headers;
+}
+
+/** A response as the tests read it: status, headers and the body (JSON when it is JSON). */
+export async function readResponse(res: Response): Promise<ReadResponse> {
+  const text = await res.text();
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+type Fetch = (req: Request) => Response | Promise<Response>;
+
+/**
+ * One request to an in-process handler (the API or its REST app): `body` sent as is when it is text or
+ * bytes, as JSON otherwise; content-type application/json unless `headers` say another.
+ */
+export async function callFetch(
+  fetch: Fetch,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ReadResponse> {
+  const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
+  if (body !== undefined)
+    init.body =
+      typeof body === 'string' || body instanceof Uint8Array ? (body as RequestInit['body']) : JSON.stringify(body);
+  return readResponse(await fetch(new Request(`http://api${path}`, init)));
+}
+
+/** A temp directory, a ManualClock at `t0` and a SqliteStore in it: what every API test stands on. */
+function openStore(prefix: string, t0: number) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const clock = new ManualClock(t0);
+  const store = new SqliteStore(dir, { clock });
+  const close = async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, clock, store, close };
+}
+
+/** The REST app of one test (a fresh store, LiveConfig started); its fields are the current test's. */
+export interface RestAppTest {
+  readonly dir: string;
+  readonly clock: ManualClock;
+  readonly store: SqliteStore;
+  readonly config: LiveConfig;
+  readonly app: ReturnType<typeof createRestApp>;
+}
+
+/** The REST app alone (no reconcilers, no bus) on a fresh store for each test of the file, closed after it. */
+export function restAppPerTest(prefix: string): RestAppTest {
+  let t: (RestAppTest & { close(): Promise<void> }) | undefined;
+  beforeEach(() => {
+    const { dir, clock, store, close } = openStore(prefix, T0);
+    const config = new LiveConfig(store);
+    config.start();
+    const app = createRestApp({ store, clock, logger: silentLogger, config });
+    t = { dir, clock, store, config, app, close };
+  });
+  afterEach(async () => {
+    t?.config.stop();
+    await t?.close();
+    t = undefined;
+  });
+  const now = () => {
+    if (!t) throw new Error('restAppPerTest: used outside a test');
+    return t;
+  };
+  return {
+    get dir() {
+      return now().dir;
+    },
+    get clock() {
+      return now().clock;
+    },
+    get store() {
+      return now().store;
+    },
+    get config() {
+      return now().config;
+    },
+    get app() {
+      return now().app;
+    },
+  };
+}
+
+/** The whole API of one test (REST app, reconcilers, bus); its fields are the current test's. */
+export interface ApiTest {
+  readonly dir: string;
+  readonly clock: ManualClock;
+  readonly store: SqliteStore;
+  readonly bus: MemoryBus;
+  readonly api: Api;
+}
+
+/**
+ * createApi on a fresh store and MemoryBus for each test of the file, started before it and stopped
+ * after. With `loaded`, every Revision counts as loaded by a runner (there is none), so it can be Ready.
+ */
+export function apiPerTest(prefix: string, opts: { t0?: number; loaded?: boolean } = {}): ApiTest {
+  let t: (ApiTest & { close(): Promise<void> }) | undefined;
+  beforeEach(async () => {
+    const { dir, clock, store, close } = openStore(prefix, opts.t0 ?? T0);
+    const bus = new MemoryBus({ clock });
+    const api = createApi({ store, bus, clock, logger: silentLogger });
+    if (opts.loaded) reportRevisionsLoaded(store, bus, clock);
+    t = { dir, clock, store, bus, api, close };
+    await api.start();
+  });
+  afterEach(async () => {
+    await t?.api.stop();
+    await t?.close();
+    t = undefined;
+  });
+  const now = () => {
+    if (!t) throw new Error('apiPerTest: used outside a test');
+    return t;
+  };
+  return {
+    get dir() {
+      return now().dir;
+    },
+    get clock() {
+      return now().clock;
+    },
+    get store() {
+      return now().store;
+    },
+    get bus() {
+      return now().bus;
+    },
+    get api() {
+      return now().api;
+    },
+  };
+}
