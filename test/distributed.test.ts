@@ -14,6 +14,7 @@ import {
   kedge,
   request,
   requestWith,
+  serviceYaml,
   servingPath,
   waitForObject,
   writeFile,
@@ -22,28 +23,8 @@ import {
 const SERVICES = servingPath('dist', 'services');
 const REVISIONS = servingPath('dist', 'revisions');
 
-function service(name: string, annotations: Record<string, string>, labels: Record<string, string> = {}): string {
-  const ann = Object.entries(annotations)
-    .map(([k, v]) => `        ${k}: "${v}"\n`)
-    .join('');
-  const lab = Object.entries(labels)
-    .map(([k, v]) => `    ${k}: "${v}"\n`)
-    .join('');
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: dist
-${lab ? `  labels:\n${lab}` : ''}spec:
-  template:
-${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
-      containers:
-        - image: ${HELLO_WASM}
-          env:
-            - name: TARGET
-              value: "${name}"
-`;
-}
+const service = (name: string, annotations: Record<string, string>, labels: Record<string, string> = {}) =>
+  serviceYaml(name, 'dist', HELLO_WASM, { annotations, labels });
 
 /** The first object a watch of `path` (a collection, with its selectors) shows. */
 async function firstObject(apiUrl: string, path: string): Promise<any> {

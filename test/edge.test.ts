@@ -15,6 +15,7 @@ import {
   expectFiles,
   isReady,
   request,
+  serviceYaml,
   servingPath,
   waitForObject,
 } from './harness.js';
@@ -22,22 +23,12 @@ import {
 const SERVICES = servingPath('edge', 'services');
 const host = (name: string) => `${name}.edge.example.com`;
 
-function service(name: string, target: string, opts: { minScale?: number; traffic?: string } = {}): string {
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: edge
-spec:
-  template:
-${opts.minScale ? `    metadata:\n      annotations:\n        autoscaling.knative.dev/min-scale: "${opts.minScale}"\n` : ''}    spec:
-      containers:
-        - image: ${HELLO_WASM}
-          env:
-            - name: TARGET
-              value: "${target}"
-${opts.traffic ?? ''}`;
-}
+const service = (name: string, target: string, opts: { minScale?: number; traffic?: string } = {}) =>
+  serviceYaml(name, 'edge', HELLO_WASM, {
+    target,
+    annotations: opts.minScale ? { 'autoscaling.knative.dev/min-scale': String(opts.minScale) } : {},
+    extra: opts.traffic,
+  });
 
 /** `kedge_gateway_forwarded_total` of one revision from a gateway's /metrics, by locality. */
 async function forwarded(adminUrl: string, revision: string): Promise<{ local: number; remote: number }> {

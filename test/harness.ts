@@ -34,6 +34,39 @@ export function expectFiles(files: readonly (string | readonly [file: string, hi
 export const isReady = (o: any): boolean =>
   o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
 
+export interface ServiceYamlOptions {
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  timeoutSeconds?: number;
+  containerConcurrency?: number;
+  /** The TARGET the hello example greets: the name unless told, none with `false`. */
+  target?: string | false;
+  /** YAML appended under spec (a `  traffic:` block). */
+  extra?: string;
+}
+
+/** A Service manifest for one container image, with optional template annotations and spec fields. */
+export function serviceYaml(name: string, namespace: string, image: string, opts: ServiceYamlOptions = {}): string {
+  const entries = (o: Record<string, string> | undefined, indent: string) =>
+    Object.entries(o ?? {})
+      .map(([k, v]) => `${indent}${k}: "${v}"\n`)
+      .join('');
+  const ann = entries(opts.annotations, '        ');
+  const lab = entries(opts.labels, '    ');
+  const target = opts.target ?? name;
+  return `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+${lab ? `  labels:\n${lab}` : ''}spec:
+  template:
+${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
+${opts.timeoutSeconds !== undefined ? `      timeoutSeconds: ${opts.timeoutSeconds}\n` : ''}${opts.containerConcurrency !== undefined ? `      containerConcurrency: ${opts.containerConcurrency}\n` : ''}      containers:
+        - image: ${image}
+${target === false ? '' : `          env:\n            - name: TARGET\n              value: "${target}"\n`}${opts.extra ?? ''}`;
+}
+
 /** A namespace's collection of one serving.knative.dev kind, as the API serves it. */
 export function servingPath(namespace: string, plural: string, version = 'v1'): string {
   return `/apis/serving.knative.dev/${version}/namespaces/${namespace}/${plural}`;

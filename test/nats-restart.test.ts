@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoleCluster, type RoleProcess } from './cluster.js';
-import { HELLO_WASM, expectFiles, isReady, kedge, request, servingPath, waitForObject, writeFile } from './harness.js';
+import {
+  HELLO_WASM,
+  expectFiles,
+  isReady,
+  kedge,
+  request,
+  serviceYaml,
+  servingPath,
+  waitForObject,
+  writeFile,
+} from './harness.js';
 
 const SERVICES = servingPath('nr', 'services');
 const SKS = '/apis/networking.internal.knative.dev/v1alpha1/namespaces/nr/serverlessservices';
@@ -13,25 +23,8 @@ const OUTAGE_MS = { SIGKILL: 6_000, SIGTERM: 4_000 } as const;
 /** Full service is due this long after nats-server is back. */
 const RECOVERY_MS = 5_000;
 
-function service(name: string): string {
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: nr
-spec:
-  template:
-    metadata:
-      annotations:
-        autoscaling.knative.dev/min-scale: "1"
-    spec:
-      containers:
-        - image: ${HELLO_WASM}
-          env:
-            - name: TARGET
-              value: "${name}"
-`;
-}
+const service = (name: string) =>
+  serviceYaml(name, 'nr', HELLO_WASM, { annotations: { 'autoscaling.knative.dev/min-scale': '1' } });
 
 const host = (name: string) => `${name}.nr.example.com`;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,6 +8,7 @@ import {
   apiFetch,
   kedge,
   request,
+  serviceYaml,
   servingPath,
   useKedgeUp,
   waitForObject,
@@ -22,23 +23,8 @@ const SERVICES = servingPath('ops', 'services');
 const REVISIONS = servingPath('ops', 'revisions');
 
 /** A Service whose image is a digest reference kubectl can send (the blob is uploaded beforehand). */
-function service(name: string, image: string, extra = ''): string {
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: ops
-spec:
-  template:
-    spec:
-      containerConcurrency: 5
-      containers:
-        - image: ${image}
-          env:
-            - name: TARGET
-              value: "ops"
-${extra}`;
-}
+const service = (name: string, image: string) =>
+  serviceYaml(name, 'ops', image, { containerConcurrency: 5, target: 'ops' });
 
 describe('operating Kedge with kubectl (issue 15)', () => {
   const proc = useKedgeUp('kedge-ops-', { needs: [NEEDS_KUBECTL, HELLO_WASM], config: SHORT_WINDOWS_CONFIG });

@@ -8,6 +8,7 @@ import {
   isReady,
   kedge,
   request,
+  serviceYaml,
   servingPath,
   useKedgeUp,
   waitForObject,
@@ -24,22 +25,7 @@ const NS = 'example';
 const SERVICES = servingPath(NS, 'services');
 const REVISIONS = servingPath(NS, 'revisions');
 
-function manifest(name: string, image: string, target: string): string {
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: ${NS}
-spec:
-  template:
-    spec:
-      containers:
-        - image: ${image}
-          env:
-            - name: TARGET
-              value: "${target}"
-`;
-}
+const manifest = (name: string, image: string, target: string) => serviceYaml(name, NS, image, { target });
 
 describe('components from an OCI registry and kedge push', () => {
   const proc = useKedgeUp('kedge-registry-e2e-', { needs: [HELLO_WASM] });

@@ -8,6 +8,7 @@ import {
   pickPorts,
   request,
   requestWith,
+  serviceYaml,
   servingPath,
   tempDir,
   useKedgeUp,
@@ -32,22 +33,8 @@ const PWN = JSON.stringify({
 const rawPost = (apiUrl: string, path: string, headers: Record<string, string>, body: string) =>
   requestWith(apiUrl, headers, path, 'POST', body);
 
-function service(name: string, annotations: Record<string, string> = {}): string {
-  const ann = Object.entries(annotations)
-    .map(([k, v]) => `        ${k}: "${v}"\n`)
-    .join('');
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: x
-spec:
-  template:
-${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
-      containers:
-        - image: hello.wasm@sha256:${'b'.repeat(64)}
-`;
-}
+const service = (name: string, annotations: Record<string, string> = {}) =>
+  serviceYaml(name, 'x', `hello.wasm@sha256:${'b'.repeat(64)}`, { annotations, target: false });
 
 describe('API security with kedge up', () => {
   const proc = useKedgeUp('kedge-security-', { needs: [NEEDS_KUBECTL] });

@@ -64,7 +64,28 @@ function openStore(prefix: string, t0: number) {
   return { dir, clock, store, close };
 }
 
-/** The REST app of one test (a fresh store, LiveConfig started); its fields are the current test's. */
+/**
+ * What `open` makes, made afresh before each test of the file and closed after it; the returned object
+ * reads the current test's (outside a test it throws).
+ */
+function perTest<T extends object>(open: () => T | Promise<T>, close: (t: T) => Promise<void>): T {
+  let t: T | undefined;
+  beforeEach(async () => {
+    t = await open();
+  });
+  afterEach(async () => {
+    if (t) await close(t);
+    t = undefined;
+  });
+  return new Proxy({} as T, {
+    get(_, key) {
+      if (!t) throw new Error(`${String(key)}: read outside a test`);
+      return t[key as keyof T];
+    },
+  });
+}
+
+/** The REST app of one test (a fresh store, LiveConfig started). */
 export interface RestAppTest {
   readonly dir: string;
   readonly clock: ManualClock;
@@ -75,43 +96,22 @@ export interface RestAppTest {
 
 /** The REST app alone (no reconcilers, no bus) on a fresh store for each test of the file, closed after it. */
 export function restAppPerTest(prefix: string): RestAppTest {
-  let t: (RestAppTest & { close(): Promise<void> }) | undefined;
-  beforeEach(() => {
-    const { dir, clock, store, close } = openStore(prefix, T0);
-    const config = new LiveConfig(store);
-    config.start();
-    const app = createRestApp({ store, clock, logger: silentLogger, config });
-    t = { dir, clock, store, config, app, close };
-  });
-  afterEach(async () => {
-    t?.config.stop();
-    await t?.close();
-    t = undefined;
-  });
-  const now = () => {
-    if (!t) throw new Error('restAppPerTest: used outside a test');
-    return t;
-  };
-  return {
-    get dir() {
-      return now().dir;
+  return perTest(
+    () => {
+      const { dir, clock, store, close } = openStore(prefix, T0);
+      const config = new LiveConfig(store);
+      config.start();
+      const app = createRestApp({ store, clock, logger: silentLogger, config });
+      return { dir, clock, store, config, app, close };
     },
-    get clock() {
-      return now().clock;
+    async (t) => {
+      t.config.stop();
+      await t.close();
     },
-    get store() {
-      return now().store;
-    },
-    get config() {
-      return now().config;
-    },
-    get app() {
-      return now().app;
-    },
-  };
+  );
 }
 
-/** The whole API of one test (REST app, reconcilers, bus); its fields are the current test's. */
+/** The whole API of one test (REST app, reconcilers, bus). */
 export interface ApiTest {
   readonly dir: string;
   readonly clock: ManualClock;
@@ -125,39 +125,18 @@ export interface ApiTest {
  * after. With `loaded`, every Revision counts as loaded by a runner (there is none), so it can be Ready.
  */
 export function apiPerTest(prefix: string, opts: { t0?: number; loaded?: boolean } = {}): ApiTest {
-  let t: (ApiTest & { close(): Promise<void> }) | undefined;
-  beforeEach(async () => {
-    const { dir, clock, store, close } = openStore(prefix, opts.t0 ?? T0);
-    const bus = new MemoryBus({ clock });
-    const api = createApi({ store, bus, clock, logger: silentLogger });
-    if (opts.loaded) reportRevisionsLoaded(store, bus, clock);
-    t = { dir, clock, store, bus, api, close };
-    await api.start();
-  });
-  afterEach(async () => {
-    await t?.api.stop();
-    await t?.close();
-    t = undefined;
-  });
-  const now = () => {
-    if (!t) throw new Error('apiPerTest: used outside a test');
-    return t;
-  };
-  return {
-    get dir() {
-      return now().dir;
+  return perTest(
+    async () => {
+      const { dir, clock, store, close } = openStore(prefix, opts.t0 ?? T0);
+      const bus = new MemoryBus({ clock });
+      const api = createApi({ store, bus, clock, logger: silentLogger });
+      if (opts.loaded) reportRevisionsLoaded(store, bus, clock);
+      await api.start();
+      return { dir, clock, store, bus, api, close };
     },
-    get clock() {
-      return now().clock;
+    async (t) => {
+      await t.api.stop();
+      await t.close();
     },
-    get store() {
-      return now().store;
-    },
-    get bus() {
-      return now().bus;
-    },
-    get api() {
-      return now().api;
-    },
-  };
+  );
 }

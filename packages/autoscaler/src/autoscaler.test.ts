@@ -299,21 +299,8 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
       const error = 'CompileFailed: Container failed with: not a component';
       m.respond?.({ ok: false, instanceId: (m.data as { instanceId: string }).instanceId, error });
     });
-    await store.create(revision('a-00001'));
-    await start();
-    bus.publish(subjects.nodeHeartbeat, {
-      nodeId: 'bad',
-      url: 'x',
-      capacity: 5,
-      instances: {},
-      time: clock.now(),
-      startedAt: 1,
-      version: 't',
-    });
-    await settle();
-    expect(attempts).toBe(1);
-    // Backoff 1 s, 2 s, 4 s… while ticks come every 2 s (the node stays alive).
-    for (let i = 0; i < 8; i++) {
+    // The heartbeat of node `bad`, whose every start fails.
+    const badNode = () =>
       bus.publish(subjects.nodeHeartbeat, {
         nodeId: 'bad',
         url: 'x',
@@ -323,6 +310,14 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
         startedAt: 1,
         version: 't',
       });
+    await store.create(revision('a-00001'));
+    await start();
+    badNode();
+    await settle();
+    expect(attempts).toBe(1);
+    // Backoff 1 s, 2 s, 4 s… while ticks come every 2 s (the node stays alive).
+    for (let i = 0; i < 8; i++) {
+      badNode();
       await advance(1000);
     }
     expect(attempts).toBeGreaterThan(1);
