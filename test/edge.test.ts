@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retry, silentLogger, subjects, systemClock, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 import {
   EDGE_BUNDLE,
+  gatewayFlags,
   startDenoGateway,
   type DenoGatewayProcess,
 } from '../packages/gateway/src/testing/deno-gateway.js';
@@ -49,6 +50,7 @@ async function forwarded(adminUrl: string, revision: string): Promise<{ local: n
 describe('edge gateways: Deno on NATS, local-first routing', () => {
   const cluster = new RoleCluster('kedge-edge-');
   const { role, applyYaml: apply, dataDir: d, tokenFile } = cluster;
+  const dir = (name: string) => join(cluster.dir, name);
   let bus: NatsBus;
   let apiUrl: string;
   let deno: DenoGatewayProcess;
@@ -72,34 +74,10 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
     ]);
     [deno, nodeGw] = await Promise.all([
       startDenoGateway(
-        [
-          '--nats',
-          cluster.nats.url,
-          '--token-file',
-          tokenFile,
-          '--id',
-          'gw-deno',
-          '--node-id',
-          'node-a',
-          '--listen',
-          '127.0.0.1:0',
-          '--admin-listen',
-          '127.0.0.1:0',
-          ...d('gw-deno'),
-        ],
+        gatewayFlags({ nats: cluster.nats.url, tokenFile, id: 'gw-deno', nodeId: 'node-a', dataDir: dir('gw-deno') }),
         { entry: EDGE_BUNDLE, cwd: cluster.dir },
       ),
-      role('gateway', [
-        '--id',
-        'gw-node',
-        '--node-id',
-        'node-b',
-        '--listen',
-        '127.0.0.1:0',
-        '--admin-listen',
-        '127.0.0.1:0',
-        ...d('gw-node'),
-      ]),
+      role('gateway', gatewayFlags({ id: 'gw-node', nodeId: 'node-b', dataDir: dir('gw-node') })),
     ]);
   }, 90_000);
 

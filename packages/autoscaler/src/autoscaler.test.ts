@@ -47,15 +47,21 @@ async function setup(nodes?: { id: string; capacity: number }[]) {
   return { ...w, advance, start };
 }
 
+/** A world whose autoscaler has started with one revision, hello-00001, stored before it. */
+async function helloStarted() {
+  const w = await setup();
+  await w.store.create(revision('hello-00001'));
+  await w.start();
+  return w;
+}
+
 const pa = (store: SqliteStore, name: string) => store.get<PodAutoscaler>('PodAutoscaler', NS, name);
 const sks = (store: SqliteStore, name: string) => store.get<ServerlessService>('ServerlessService', NS, name);
 const cond = (p: PodAutoscaler | undefined, type: string) => p?.status?.conditions?.find((c) => c.type === type);
 
 describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner on the bus)', () => {
   it('starts a new revision at initial scale and writes its PodAutoscaler and ServerlessService', async () => {
-    const { store, runner, decisions, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { store, runner, decisions } = await helloStarted();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
     const p = await pa(store, 'hello-00001');
     expect(p?.spec.scaleTargetRef).toEqual({
@@ -98,9 +104,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('admin scale to 0 stops everything at once and replies after the runner confirmed; a poke brings it back before any tick', async () => {
-    const { store, bus, runner, as, clock, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { store, bus, runner, as, clock } = await helloStarted();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
 
     const reply = await bus.request<AdminScaleReply>(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
@@ -134,9 +138,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('a poke right after an admin scale to 0, in the same second as the previous poke, places at once', async () => {
-    const { store, bus, runner, clock, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus, runner, clock } = await helloStarted();
     await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
     await settle();
     const poke = () =>
@@ -165,9 +167,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('after an admin scale to 0, the activator report of the second before it does not start the revision again', async () => {
-    const { store, bus, runner, clock, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus, runner, clock } = await helloStarted();
     await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
     await settle();
     const startsBefore = runner.starts.length;
@@ -199,9 +199,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('admin scale refuses anything but { to: 0 } and unknown revisions', async () => {
-    const { store, bus, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus } = await helloStarted();
     expect(await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 3 })).toMatchObject({
       ok: false,
       error: expect.stringMatching(/^to: /),
@@ -213,9 +211,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('an idle revision goes Inactive after the stable window and to zero right after (activator already in path)', async () => {
-    const { store, runner, as, advance, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { store, runner, as, advance } = await helloStarted();
     // No traffic: the autoscaler records zeros for the ready instance each second; desired 0 from the first tick,
     // but the PA keeps 1 instance until it has been Active for the 60 s stable window.
     await advance(58_000);
@@ -358,9 +354,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('repeats its decisions when a gateway (re)starts', async () => {
-    const { store, bus, as, decisions, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus, as, decisions } = await helloStarted();
     const n = decisions.length;
     expect(n).toBeGreaterThan(0);
     bus.publish(subjects.endpointsResync, { gatewayId: 'gw-new', time: 0 });

@@ -50,6 +50,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** `runner`'s entry on a real HTTP server, announced as its URL: gateways reach it over HTTP. */
+export async function serveFakeRunner(runner: FakeRunner): Promise<Listening> {
+  const entry = new Hono();
+  entry.all('*', (c) => runner.fetch(c.req.raw));
+  const server = await listen(entry);
+  runner.url = server.url;
+  return server;
+}
+
 /** A gateway on a real SQLite store and the in-process bus, with one fake runner in-process. */
 export async function harness(
   opts: {
@@ -111,13 +120,7 @@ export async function harness(
     },
     serve,
     track,
-    async serveRunner() {
-      const entry = new Hono();
-      entry.all('*', (c) => runner.fetch(c.req.raw));
-      const server = await serve(entry);
-      runner.url = server.url;
-      return server;
-    },
+    serveRunner: async () => track(await serveFakeRunner(runner)),
     async close() {
       for (const s of servers.splice(0)) await s.close();
       await gateway.stop();
