@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { connectNatsBus, type NatsBus } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
-import { KEDGE_BIN, ROOT, kedge, readToken, tempDir, writeFile, type ApiCredentials } from './harness.js';
+import { KEDGE_BIN, ROOT, expectFiles, kedge, readToken, tempDir, writeFile, type ApiCredentials } from './harness.js';
 
 /** One `kedge <role> --nats …` process, started and followed until its ready line. */
 export interface RoleProcess {
@@ -129,8 +129,12 @@ export class RoleCluster {
     return this.creds.api;
   }
 
-  /** Starts nats-server and the api role `api-1` (which writes the token); resolves with the api role. */
-  async start(): Promise<RoleProcess> {
+  /**
+   * Starts nats-server and the api role `api-1` (which writes the token), once the files in `needs`
+   * (built examples) are there; resolves with the api role.
+   */
+  async start(needs: string[] = []): Promise<RoleProcess> {
+    expectFiles(needs);
     this.#nats = await startNatsServer();
     const api = await this.role('api', ['--id', 'api-1', '--api-port', '0', ...this.dataDir('api')]);
     this.#creds = { api: api.urls.api!, token: readToken(this.tokenFile) };

@@ -9,7 +9,6 @@ import {
   HELLO_WASM,
   ROOT,
   SHORT_WINDOWS_CONFIG,
-  expectFiles,
   isReady,
   kedge,
   request,
@@ -81,8 +80,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
   let apiUrl: string;
 
   beforeAll(async () => {
-    expectFiles([HELLO_WASM, join(ROOT, 'packages/cli/dist/bin.js')]);
-    await cluster.start();
+    await cluster.start([HELLO_WASM, join(ROOT, 'packages/cli/dist/bin.js')]);
     bus = await cluster.connectBus('distributed-test');
     apiUrl = cluster.apiUrl;
     await apply(writeFile(cluster.dir, 'config.yaml', SHORT_WINDOWS_CONFIG));

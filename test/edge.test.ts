@@ -13,7 +13,6 @@ import {
   HELLO_WASM,
   ROOT,
   SHORT_WINDOWS_CONFIG,
-  expectFiles,
   isReady,
   request,
   serviceYaml,
@@ -57,13 +56,12 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
   let nodeGw: RoleProcess;
 
   beforeAll(async () => {
-    expectFiles([HELLO_WASM]);
     // The edge artefact, from this very source (fails loudly without Deno: its npm package is a dev dependency).
     execFileSync(process.execPath, [join(ROOT, 'packages/gateway/scripts/build-edge.mjs'), '--bundle-only'], {
       cwd: ROOT,
       stdio: 'pipe',
     });
-    await cluster.start();
+    await cluster.start([HELLO_WASM]);
     bus = await cluster.connectBus('edge-test');
     apiUrl = cluster.apiUrl;
     await apply('config', SHORT_WINDOWS_CONFIG);

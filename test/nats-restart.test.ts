@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoleCluster, type RoleProcess } from './cluster.js';
-import {
-  HELLO_WASM,
-  expectFiles,
-  isReady,
-  kedge,
-  request,
-  serviceYaml,
-  servingPath,
-  waitForObject,
-  writeFile,
-} from './harness.js';
+import { HELLO_WASM, isReady, kedge, request, serviceYaml, servingPath, waitForObject } from './harness.js';
 
 const SERVICES = servingPath('nr', 'services');
 const SKS = '/apis/networking.internal.knative.dev/v1alpha1/namespaces/nr/serverlessservices';
@@ -36,7 +26,7 @@ interface Result {
 
 describe('nats-server restarts under load (distributed roles)', () => {
   const cluster = new RoleCluster('kedge-nats-restart-');
-  const { role, apply, dataDir: d, roles } = cluster;
+  const { role, applyYaml, dataDir: d, roles } = cluster;
   let gateways: RoleProcess[] = [];
   let apiUrl: string;
   const services = async () => {
@@ -46,8 +36,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
   };
 
   beforeAll(async () => {
-    expectFiles([HELLO_WASM]);
-    await cluster.start();
+    await cluster.start([HELLO_WASM]);
     apiUrl = cluster.apiUrl;
     await Promise.all([
       role('runner', ['--node-id', 'node-a', '--runner-port', '0', ...d('node-a')]),
@@ -56,7 +45,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
     gateways = await Promise.all(
       ['gw-1', 'gw-2'].map((id) => role('gateway', ['--id', id, '--http-port', '0', '--admin-port', '0', ...d(id)])),
     );
-    await apply(writeFile(cluster.dir, 'one.yaml', service('one')));
+    await applyYaml('one', service('one'));
     await waitForObject(apiUrl, SERVICES, 'one', isReady);
   }, 60_000);
 
@@ -115,7 +104,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
     await cluster.nats.start();
     const backAt = Date.now();
     // A new deploy goes through once NATS is back: store writes and watches work again.
-    await apply(writeFile(cluster.dir, `${deployAfter}.yaml`, service(deployAfter)));
+    await applyYaml(deployAfter, service(deployAfter));
     await waitForObject(apiUrl, SERVICES, deployAfter, isReady);
     const readyAfterMs = Date.now() - backAt;
     // The gateways' ServerlessService status writer works again: the new revision's ready endpoints are written.

@@ -20,16 +20,19 @@ export interface ReadResponse {
   headers: Headers;
 }
 
+/** `text` parsed as JSON, or `otherwise` when it is not JSON. */
+export function parseJson<T>(text: string, otherwise: T): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return otherwise;
+  }
+}
+
 /** A response as the tests read it: status, headers and the body (JSON when it is JSON). */
 export async function readResponse(res: Response): Promise<ReadResponse> {
   const text = await res.text();
-  let body: any;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body, headers: res.headers };
+  return { status: res.status, body: parseJson(text, text), headers: res.headers };
 }
 
 type Fetch = (req: Request) => Response | Promise<Response>;

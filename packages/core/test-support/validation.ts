@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { applyDefaults } from '../src/resources/defaults.js';
-import type { AnyResource } from '../src/resources/types.js';
+import type { AnyResource, Configuration, Service } from '../src/resources/types.js';
 import { validateResource, type ValidationContext } from '../src/resources/validation.js';
 
 /** One row of a validation table: `obj` is refused at exactly the paths `want` (none: it is valid). */
@@ -34,6 +34,14 @@ export function servingObject<T extends AnyResource>(
   edit(o);
   return o;
 }
+
+/** A defaulted Service `hello` with one wasm container, changed by `edit` (undefaulted when `defaults` is false). */
+export const serviceFixture = (edit?: (s: any) => void, defaults = true) =>
+  servingObject<Service>('Service', HELLO_TEMPLATE_SPEC, edit, defaults);
+
+/** A defaulted Configuration `hello` with one wasm container, changed by `edit`. */
+export const configurationFixture = (edit?: (c: any) => void) =>
+  servingObject<Configuration>('Configuration', HELLO_TEMPLATE_SPEC, edit);
 
 /** What validateResource finds wrong with `obj` ([] when it is valid). */
 export function problems(obj: unknown, ctx?: ValidationContext) {

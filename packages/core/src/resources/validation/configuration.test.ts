@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  HELLO_TEMPLATE_SPEC,
+  configurationFixture as cfg,
   expectCase,
   problems,
-  servingObject,
   type ValidationCase as Case,
 } from '../../../test-support/validation.js';
-import type { Configuration } from '../types.js';
-
-const cfg = (edit?: (c: any) => void) => servingObject<Configuration>('Configuration', HELLO_TEMPLATE_SPEC, edit);
 
 const T = 'spec.template.spec';
 

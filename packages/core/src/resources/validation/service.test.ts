@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  HELLO_TEMPLATE_SPEC,
   expectCase,
   problems,
-  servingObject,
+  serviceFixture as svc,
   type ValidationCase as Case,
 } from '../../../test-support/validation.js';
-import type { Service } from '../types.js';
 import { validateResource, type ValidationContext } from '../validation.js';
-
-/** A valid, defaulted Service, changed by `edit` (which may mutate freely). */
-const svc = (edit?: (s: any) => void, defaults = true) =>
-  servingObject<Service>('Service', HELLO_TEMPLATE_SPEC, edit, defaults);
 
 function paths(obj: unknown, ctx?: ValidationContext): string[] {
   return problems(obj, ctx).map((p) => p.path);
