@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { ManualClock, MemoryBus, SqliteStore, silentLogger } from '@kedge/core';
+import { ManualClock, MemoryBus, SqliteStore, silentLogger, type Clock } from '@kedge/core';
 import { reportRevisionsLoaded } from '@kedge/core/testing';
 import { LiveConfig } from '../src/config/live.js';
 import { createRestApp } from '../src/rest/app.js';
@@ -65,6 +65,23 @@ function openStore(prefix: string, t0: number) {
     rmSync(dir, { recursive: true, force: true });
   };
   return { dir, clock, store, close };
+}
+
+/** Opens SqliteStores in fresh temp directories, each closed and removed after the test that opened it. */
+export function storesPerTest(prefix: string): (clock?: Clock) => SqliteStore {
+  const open: { store: SqliteStore; dir: string }[] = [];
+  afterEach(async () => {
+    for (const { store, dir } of open.splice(0)) {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  return (clock) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const store = new SqliteStore(dir, clock ? { clock } : {});
+    open.push({ store, dir });
+    return store;
+  };
 }
 
 /**
