@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { FieldError } from '../src/errors.js';
 import { applyDefaults } from '../src/resources/defaults.js';
 import type { AnyResource, Configuration, Service } from '../src/resources/types.js';
 import { validateResource, type ValidationContext } from '../src/resources/validation.js';
@@ -42,6 +43,17 @@ export const serviceFixture = (edit?: (s: any) => void, defaults = true) =>
 /** A defaulted Configuration `hello` with one wasm container, changed by `edit`. */
 export const configurationFixture = (edit?: (c: any) => void) =>
   servingObject<Configuration>('Configuration', HELLO_TEMPLATE_SPEC, edit);
+
+/** The field problems `parse` throws as a FieldError ([] when it returns); any other error is thrown on. */
+export function thrownProblems(parse: () => unknown): readonly { path: string; message: string }[] {
+  try {
+    parse();
+    return [];
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    return err.problems;
+  }
+}
 
 /** What validateResource finds wrong with `obj` ([] when it is valid). */
 export function problems(obj: unknown, ctx?: ValidationContext) {
