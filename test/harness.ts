@@ -48,23 +48,28 @@ export interface ServiceYamlOptions {
 /** A Service manifest for one container image, with optional template annotations and spec fields. */
 export function serviceYaml(name: string, namespace: string, image: string, opts: ServiceYamlOptions = {}): string {
   const entries = (o: Record<string, string> | undefined, indent: string) =>
-    Object.entries(o ?? {})
-      .map(([k, v]) => `${indent}${k}: "${v}"\n`)
-      .join('');
-  const ann = entries(opts.annotations, '        ');
-  const lab = entries(opts.labels, '    ');
+    Object.entries(o ?? {}).map(([k, v]) => `${indent}${k}: "${v}"`);
+  const labels = entries(opts.labels, '    ');
+  const annotations = entries(opts.annotations, '        ');
   const target = opts.target ?? name;
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: ${namespace}
-${lab ? `  labels:\n${lab}` : ''}spec:
-  template:
-${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
-${opts.timeoutSeconds !== undefined ? `      timeoutSeconds: ${opts.timeoutSeconds}\n` : ''}${opts.containerConcurrency !== undefined ? `      containerConcurrency: ${opts.containerConcurrency}\n` : ''}      containers:
-        - image: ${image}
-${target === false ? '' : `          env:\n            - name: TARGET\n              value: "${target}"\n`}${opts.extra ?? ''}`;
+  const lines = [
+    'apiVersion: serving.knative.dev/v1',
+    'kind: Service',
+    'metadata:',
+    `  name: ${name}`,
+    `  namespace: ${namespace}`,
+    ...(labels.length ? ['  labels:', ...labels] : []),
+    'spec:',
+    '  template:',
+    ...(annotations.length ? ['    metadata:', '      annotations:', ...annotations] : []),
+    '    spec:',
+    ...(opts.timeoutSeconds !== undefined ? [`      timeoutSeconds: ${opts.timeoutSeconds}`] : []),
+    ...(opts.containerConcurrency !== undefined ? [`      containerConcurrency: ${opts.containerConcurrency}`] : []),
+    '      containers:',
+    `        - image: ${image}`,
+    ...(target === false ? [] : ['          env:', '            - name: TARGET', `              value: "${target}"`]),
+  ];
+  return `${lines.join('\n')}\n${opts.extra ?? ''}`;
 }
 
 /** A namespace's collection of one serving.knative.dev kind, as the API serves it. */
