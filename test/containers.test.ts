@@ -85,7 +85,7 @@ describe('container revisions on podman, through kedge up', () => {
   it('scales to zero: no container left running', async () => {
     await waitForObject(proc.apiUrl, REVISIONS, 'helloworld-go-00001', (o: any) => o.status?.actualReplicas === 0);
     await expect
-      .poll(() => containersLabelled('serving.knative.dev/revision=helloworld-go-00001'), { timeout: 30_000 })
+      .poll(() => containersLabelled('serving.knative.dev/revision=helloworld-go-00001', NS_LABEL), { timeout: 30_000 })
       .toEqual([]);
   }, 90_000);
 
@@ -135,14 +135,15 @@ spec:
     expect((await kedge(['apply', '-f', '-'], { ...proc.creds, input: manifest })).stderr).toBe('');
     const host = `bloat.${NS}.example.com`;
     await waitForObject(proc.apiUrl, REVISIONS, 'bloat-00001', (o: any) => o.status?.actualReplicas === 2);
-    const label = 'serving.knative.dev/revision=bloat-00001';
-    const before = await containersLabelled(label);
+    // This run's namespace too: the runner's own container tests, maybe running beside this file, have a bloat-00001.
+    const labels = ['serving.knative.dev/revision=bloat-00001', NS_LABEL];
+    const before = await containersLabelled(...labels);
     expect(before).toHaveLength(2);
     const killed = await request(proc.gatewayUrl, host, '/?bloat=200');
     expect(killed.status, killed.body).toBe(502);
     // Once the runner saw the container die, the neighbour serves everything while it is replaced
     // (a request sent in the moment between the kill and its notice fails like the killed one).
-    await expect.poll(() => containersLabelled(label), { timeout: 10_000 }).toHaveLength(1);
+    await expect.poll(() => containersLabelled(...labels), { timeout: 10_000 }).toHaveLength(1);
     for (let i = 0; i < 10; i++) {
       const res = await request(proc.gatewayUrl, host);
       expect(res.status, res.body).toBe(200);
@@ -150,7 +151,7 @@ spec:
     await expect
       .poll(
         async () => {
-          const now = await containersLabelled(label);
+          const now = await containersLabelled(...labels);
           return now.length === 2 && now.filter((n) => before.includes(n)).length === 1;
         },
         { timeout: 30_000 },
