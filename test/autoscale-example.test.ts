@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ROOT, kedge, pickPorts, request, startKedge, tempDir, waitForObject, type KedgeProcess } from './harness.js';
+import { ROOT, isReady, kedge, request, servingPath, useKedgeUp, waitForObject } from './harness.js';
 
 // The example a user copies (examples/autoscale-js): built from source by `npm run build`, deployed
 // through `kedge apply` beside helloworld, each of its knobs answered correctly.
 const WASM = join(ROOT, 'examples/autoscale-js/build/autoscale.wasm');
 const HOST = 'autoscale-js.example.example.com';
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/example/services';
-const isReady = (s: any) => s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+const SERVICES = servingPath('example', 'services');
 
 describe('examples/autoscale-js through kedge up', () => {
-  const tmp = tempDir('kedge-autoscale-');
-  let proc: KedgeProcess;
+  const proc = useKedgeUp('kedge-autoscale-', { needs: [WASM] });
 
   beforeAll(async () => {
-    expect(existsSync(WASM), `${WASM} missing: npm run build makes it`).toBe(true);
-    proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data') });
     for (const example of ['helloworld', 'autoscale-js']) {
       const r = await kedge(['apply', '-f', join(ROOT, `examples/${example}/service.yaml`)], proc.creds);
       expect(r.stderr).toBe('');
@@ -25,11 +20,6 @@ describe('examples/autoscale-js through kedge up', () => {
     await waitForObject(proc.apiUrl, SERVICES, 'helloworld', isReady);
     await waitForObject(proc.apiUrl, SERVICES, 'autoscale-js', isReady);
   }, 60_000);
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
-  });
 
   it('keeps the manifest: containerConcurrency 10 and cluster-local outbound', async () => {
     const svc = await waitForObject(proc.apiUrl, SERVICES, 'autoscale-js', isReady);

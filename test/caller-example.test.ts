@@ -1,54 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ROOT, pickPorts, request, startKedge, tempDir, waitForObject, type KedgeProcess } from './harness.js';
+import {
+  HELLO_MANIFEST,
+  ROOT,
+  isReady,
+  request,
+  requestWith,
+  servingPath,
+  useKedgeUp,
+  waitForObject,
+} from './harness.js';
 
 // examples/caller calling examples/helloworld by its cluster-local name, deployed as the README shows.
 const WASM = join(ROOT, 'examples/caller/build/caller.wasm');
 const HOST = 'caller.example.example.com';
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/example/services';
-const isReady = (s: any) => s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
-
-/** A GET with extra headers (the harness's request sends only Host). */
-function requestWith(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', headers, agent: false }, (r) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (body += c));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-      r.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const SERVICES = servingPath('example', 'services');
 
 describe('examples/caller through kedge up', () => {
-  const tmp = tempDir('kedge-caller-');
-  let proc: KedgeProcess;
+  const proc = useKedgeUp('kedge-caller-', {
+    needs: [WASM],
+    extra: ['--apply', HELLO_MANIFEST, '--apply', join(ROOT, 'examples/caller/service.yaml')],
+  });
 
   beforeAll(async () => {
-    expect(existsSync(WASM), `${WASM} missing: npm run build makes it`).toBe(true);
-    proc = await startKedge({
-      ports: await pickPorts(),
-      dataDir: join(tmp.dir, 'data'),
-      extra: [
-        '--apply',
-        join(ROOT, 'examples/helloworld/service.yaml'),
-        '--apply',
-        join(ROOT, 'examples/caller/service.yaml'),
-      ],
-    });
     for (const name of ['helloworld', 'caller']) await waitForObject(proc.apiUrl, SERVICES, name, isReady);
   }, 60_000);
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
-  });
 
   it("answers with helloworld's answer, called by its cluster-local name", async () => {
     const r = await request(proc.gatewayUrl, HOST);

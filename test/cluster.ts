@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { KEDGE_BIN, ROOT } from './harness.js';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { connectNatsBus, type NatsBus } from '@kedge/core';
+import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { KEDGE_BIN, ROOT, expectFiles, kedge, readToken, tempDir, writeFile, type ApiCredentials } from './harness.js';
 
 /** One `kedge <role> --nats …` process, started and followed until its ready line. */
 export interface RoleProcess {
@@ -89,4 +93,92 @@ export function startRole(
       }
     });
   });
+}
+
+/**
+ * A Kedge cluster of role processes on a real nats-server, in a temp directory. Every role shares the
+ * cluster's token: the api role creates the file, the others read it.
+ */
+export class RoleCluster {
+  readonly dir: string;
+  readonly tokenFile: string;
+  readonly roles: RoleProcess[] = [];
+  readonly #tmp: { dir: string; cleanup(): void };
+  #nats?: NatsServer;
+  #bus?: NatsBus;
+  #creds?: ApiCredentials;
+
+  constructor(prefix: string) {
+    this.#tmp = tempDir(prefix);
+    this.dir = this.#tmp.dir;
+    this.tokenFile = join(this.dir, 'token');
+  }
+
+  get nats(): NatsServer {
+    if (!this.#nats) throw new Error('the cluster has not started: its beforeAll failed');
+    return this.#nats;
+  }
+
+  /** The API and the cluster token, for `kedge(args, creds)`. */
+  get creds(): ApiCredentials {
+    if (!this.#creds) throw new Error('the cluster has no api role: its beforeAll failed');
+    return this.#creds;
+  }
+
+  get apiUrl(): string {
+    return this.creds.api;
+  }
+
+  /**
+   * Starts nats-server and the api role `api-1` (which writes the token), once the files in `needs`
+   * (built examples) are there; resolves with the api role.
+   */
+  async start(needs: string[] = []): Promise<RoleProcess> {
+    expectFiles(needs);
+    this.#nats = await startNatsServer();
+    const api = await this.role('api', ['--id', 'api-1', '--api-port', '0', ...this.dataDir('api')]);
+    this.#creds = { api: api.urls.api!, token: readToken(this.tokenFile) };
+    return api;
+  }
+
+  /** A bus of the test's own on the cluster's nats-server (to await heartbeats); closed by stop(). */
+  async connectBus(name: string): Promise<NatsBus> {
+    this.#bus = await connectNatsBus({ servers: this.nats.url, name });
+    return this.#bus;
+  }
+
+  /** `kedge <name> --nats URL --token-file FILE ARGS`, stopped by stop(). */
+  role = async (name: string, args: string[]): Promise<RoleProcess> => {
+    const p = await startRole(name, ['--nats', this.nats.url, '--token-file', this.tokenFile, ...args]);
+    this.roles.push(p);
+    return p;
+  };
+
+  /** A role's own `--data-dir`, inside the temp directory. */
+  dataDir = (name: string): string[] => ['--data-dir', join(this.dir, name)];
+
+  /** `kedge apply -f FILE` with the cluster token: it must succeed without a word on stderr. */
+  apply = async (file: string): Promise<void> => {
+    const r = await kedge(['apply', '-f', file], this.creds);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  };
+
+  /** Writes `yaml` to NAME.yaml in the temp directory and applies it. */
+  applyYaml = (name: string, yaml: string): Promise<void> => this.apply(writeFile(this.dir, `${name}.yaml`, yaml));
+
+  /** Roles gracefully (one that has not stopped 10 s later is killed), then the bus, nats-server, the files. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.roles.map(async (r) => {
+        const t = setTimeout(() => void r.stop('SIGKILL'), 10_000);
+        await r.stop('SIGTERM');
+        clearTimeout(t);
+      }),
+    );
+    await killAllRoles();
+    await this.#bus?.close();
+    await this.#nats?.stop();
+    this.#tmp.cleanup();
+  }
 }

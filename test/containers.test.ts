@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   BLOAT_GO_SRC,
@@ -16,14 +16,12 @@ import {
 import {
   ROOT,
   SHORT_WINDOWS_CONFIG,
+  isReady,
   kedge,
-  pickPorts,
   request,
-  startKedge,
-  tempDir,
+  servingPath,
+  useKedgeUp,
   waitForObject,
-  writeFile,
-  type KedgeProcess,
 } from './harness.js';
 
 const run = promisify(execFile);
@@ -33,8 +31,8 @@ const HELLO_IMAGE = `localhost/kedge-e2e-helloworld-go:${tag}`;
 const BLOAT_IMAGE = `localhost/kedge-e2e-bloat:${tag}`;
 const NS = `containers-${tag}`;
 const HOST = `helloworld-go.${NS}.example.com`;
-const REVISIONS = `/apis/serving.knative.dev/v1/namespaces/${NS}/revisions`;
-const SERVICES = `/apis/serving.knative.dev/v1/namespaces/${NS}/services`;
+const REVISIONS = servingPath(NS, 'revisions');
+const SERVICES = servingPath(NS, 'services');
 const NS_LABEL = `serving.knative.dev/revisionNamespace=${NS}`;
 
 /** The example's manifest as the user has it, but for this run's image name and namespace. */
@@ -53,36 +51,31 @@ async function leftoverNetworking(): Promise<string[]> {
 }
 
 describe('container revisions on podman, through kedge up', () => {
-  const tmp = tempDir('kedge-containers-');
-  let proc: KedgeProcess;
   let networkBefore: string[] = [];
-
-  beforeAll(async () => {
-    await requirePodman();
-    networkBefore = await leftoverNetworking();
-    await Promise.all([buildGoImage(HELLOWORLD_GO_SRC, HELLO_IMAGE), buildGoImage(BLOAT_GO_SRC, BLOAT_IMAGE)]);
-    const config = writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG);
-    proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data'), config });
-  }, 600_000);
-
-  afterAll(async () => {
-    await proc?.stop();
+  const proc = useKedgeUp('kedge-containers-', {
+    config: SHORT_WINDOWS_CONFIG,
+    before: async () => {
+      await requirePodman();
+      networkBefore = await leftoverNetworking();
+      await Promise.all([buildGoImage(HELLOWORLD_GO_SRC, HELLO_IMAGE), buildGoImage(BLOAT_GO_SRC, BLOAT_IMAGE)]);
+    },
     // Whatever a failed test left: this run's containers and images.
-    const ids = (
-      await run('podman', ['ps', '--all', '--quiet', '--filter', `label=${NS_LABEL}`]).catch(() => ({ stdout: '' }))
-    ).stdout;
-    for (const id of ids.split('\n').filter(Boolean))
-      await run('podman', ['rm', '--force', '--time', '0', id]).catch(() => undefined);
-    await removeImages(HELLO_IMAGE, BLOAT_IMAGE);
-    tmp.cleanup();
-  }, 120_000);
+    after: async () => {
+      const ids = (
+        await run('podman', ['ps', '--all', '--quiet', '--filter', `label=${NS_LABEL}`]).catch(() => ({ stdout: '' }))
+      ).stdout;
+      for (const id of ids.split('\n').filter(Boolean))
+        await run('podman', ['rm', '--force', '--time', '0', id]).catch(() => undefined);
+      await removeImages(HELLO_IMAGE, BLOAT_IMAGE);
+    },
+    timeoutMs: 600_000,
+    afterTimeoutMs: 120_000,
+  });
 
   it('deploys helloworld-go and answers "Hello Go Sample v1!" through the gateway by Host', async () => {
     const r = await kedge(['apply', '-f', '-'], { ...proc.creds, input: helloManifest() });
     expect(r.stderr).toBe('');
-    const svc = await waitForObject(proc.apiUrl, SERVICES, 'helloworld-go', (o: any) =>
-      o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
-    );
+    const svc = await waitForObject(proc.apiUrl, SERVICES, 'helloworld-go', isReady);
     expect(svc.status.url).toBe(`http://${HOST}`);
     const res = await request(proc.gatewayUrl, HOST);
     expect(res.status).toBe(200);
@@ -92,7 +85,7 @@ describe('container revisions on podman, through kedge up', () => {
   it('scales to zero: no container left running', async () => {
     await waitForObject(proc.apiUrl, REVISIONS, 'helloworld-go-00001', (o: any) => o.status?.actualReplicas === 0);
     await expect
-      .poll(() => containersLabelled('serving.knative.dev/revision=helloworld-go-00001'), { timeout: 30_000 })
+      .poll(() => containersLabelled('serving.knative.dev/revision=helloworld-go-00001', NS_LABEL), { timeout: 30_000 })
       .toEqual([]);
   }, 90_000);
 
@@ -142,14 +135,15 @@ spec:
     expect((await kedge(['apply', '-f', '-'], { ...proc.creds, input: manifest })).stderr).toBe('');
     const host = `bloat.${NS}.example.com`;
     await waitForObject(proc.apiUrl, REVISIONS, 'bloat-00001', (o: any) => o.status?.actualReplicas === 2);
-    const label = 'serving.knative.dev/revision=bloat-00001';
-    const before = await containersLabelled(label);
+    // This run's namespace too: the runner's own container tests, maybe running beside this file, have a bloat-00001.
+    const labels = ['serving.knative.dev/revision=bloat-00001', NS_LABEL];
+    const before = await containersLabelled(...labels);
     expect(before).toHaveLength(2);
     const killed = await request(proc.gatewayUrl, host, '/?bloat=200');
     expect(killed.status, killed.body).toBe(502);
     // Once the runner saw the container die, the neighbour serves everything while it is replaced
     // (a request sent in the moment between the kill and its notice fails like the killed one).
-    await expect.poll(() => containersLabelled(label), { timeout: 10_000 }).toHaveLength(1);
+    await expect.poll(() => containersLabelled(...labels), { timeout: 10_000 }).toHaveLength(1);
     for (let i = 0; i < 10; i++) {
       const res = await request(proc.gatewayUrl, host);
       expect(res.status, res.body).toBe(200);
@@ -157,7 +151,7 @@ spec:
     await expect
       .poll(
         async () => {
-          const now = await containersLabelled(label);
+          const now = await containersLabelled(...labels);
           return now.length === 2 && now.filter((n) => before.includes(n)).length === 1;
         },
         { timeout: 30_000 },

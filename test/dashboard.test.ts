@@ -7,7 +7,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApi, guardFetch, type Api } from '@kedge/api';
 import { MemoryBus, SqliteStore, silentLogger, systemClock } from '@kedge/core';
 import { freePort } from '@kedge/core/testing';
-import { apiFetch, pickPorts, request, startKedge, tempDir, writeFile, type KedgeProcess } from './harness.js';
+import {
+  HELLO_MANIFEST,
+  SHORT_WINDOWS_CONFIG,
+  apiFetch,
+  request,
+  tempDir,
+  useKedgeUp,
+  type KedgeProcess,
+} from './harness.js';
 
 /** Debian's chromium (`apt-get install chromium`, done by .ci/run): the test fails loudly without it. */
 const CHROMIUM = process.env.KEDGE_CHROMIUM ?? '/usr/bin/chromium';
@@ -15,16 +23,7 @@ const CHROMIUM = process.env.KEDGE_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = process.env.KEDGE_DASHBOARD_SCREENSHOT;
 
 /** Short windows so the revision reaches zero within seconds, and zero initial scale allowed for the 500. */
-const CONFIG = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config-autoscaler
-  namespace: knative-serving
-data:
-  stable-window: "6s"
-  scale-to-zero-grace-period: "1s"
-  allow-zero-initial-scale: "true"
-`;
+const CONFIG = `${SHORT_WINDOWS_CONFIG}  allow-zero-initial-scale: "true"\n`;
 
 function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
@@ -51,20 +50,12 @@ async function tileBecomes(page: Page, id: string, ok: (n: number) => boolean, t
 }
 
 describe('the dashboard in a real browser, against kedge up', () => {
-  const tmp = tempDir('kedge-dashboard-');
-  let kedge: KedgeProcess;
+  const kedge = useKedgeUp('kedge-dashboard-', { config: CONFIG, extra: ['--apply', HELLO_MANIFEST] });
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const ports = await pickPorts();
-    kedge = await startKedge({
-      ports,
-      dataDir: join(tmp.dir, 'data'),
-      config: writeFile(tmp.dir, 'config.yaml', CONFIG),
-      extra: ['--apply', 'examples/helloworld/service.yaml'],
-    });
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -72,8 +63,6 @@ describe('the dashboard in a real browser, against kedge up', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await kedge?.stop();
-    tmp.cleanup();
   });
 
   it('shows the service, its replicas rising under load and falling to zero, its cold start and the decisions', async () => {
@@ -159,7 +148,7 @@ describe('the dashboard in a real browser, against kedge up', () => {
     await page.getByTestId('service-row').filter({ hasText: 'helloworld' }).click();
     await page.getByTestId('filter').fill('');
     await expect.poll(() => page.getByTestId('detail-name').textContent()).toContain('helloworld');
-    const file = SCREENSHOT ?? join(tmp.dir, 'dashboard.png');
+    const file = SCREENSHOT ?? join(kedge.dir, 'dashboard.png');
     await page.screenshot({ path: file });
     expect(statSync(file).size).toBeGreaterThan(10_000);
     expect(pageErrors).toEqual([]);

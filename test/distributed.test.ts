@@ -1,66 +1,29 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectNatsBus, subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
-import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { subjects, type ComponentHeartbeat, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 // The runner's WAT test guests (built with jco's JS API, about a second each).
 import { buildOutboundGuest, buildTestGuest } from '../packages/runner/src/testing/components.js';
-import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
+import { RoleCluster, type RoleProcess } from './cluster.js';
 import {
+  HELLO_WASM,
   ROOT,
   SHORT_WINDOWS_CONFIG,
+  isReady,
   kedge,
-  readToken,
   request,
-  tempDir,
+  requestWith,
+  serviceYaml,
+  servingPath,
   waitForObject,
   writeFile,
-  type ApiCredentials,
 } from './harness.js';
 
-const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/dist/services';
-const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/dist/revisions';
+const SERVICES = servingPath('dist', 'services');
+const REVISIONS = servingPath('dist', 'revisions');
 
-function service(name: string, annotations: Record<string, string>, labels: Record<string, string> = {}): string {
-  const ann = Object.entries(annotations)
-    .map(([k, v]) => `        ${k}: "${v}"\n`)
-    .join('');
-  const lab = Object.entries(labels)
-    .map(([k, v]) => `    ${k}: "${v}"\n`)
-    .join('');
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: dist
-${lab ? `  labels:\n${lab}` : ''}spec:
-  template:
-${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
-      containers:
-        - image: ${HELLO_WASM}
-          env:
-            - name: TARGET
-              value: "${name}"
-`;
-}
-
-/** One HTTP GET with the given headers (Host included). */
-function requestWith(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', headers, agent: false }, (r) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (body += c));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-      r.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const service = (name: string, annotations: Record<string, string>, labels: Record<string, string> = {}) =>
+  serviceYaml(name, 'dist', HELLO_WASM, { annotations, labels });
 
 /** The first object a watch of `path` (a collection, with its selectors) shows. */
 async function firstObject(apiUrl: string, path: string): Promise<any> {
@@ -80,7 +43,6 @@ async function firstObject(apiUrl: string, path: string): Promise<any> {
   }
 }
 
-const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 const host = (name: string) => `${name}.dist.example.com`;
 
 /** Resolves once a message on `subject` satisfies `pred` (the bus is the event source, not a timer). */
@@ -111,38 +73,17 @@ async function placement(
 }
 
 describe('distributed Kedge: roles as processes on one nats-server', () => {
-  const tmp = tempDir('kedge-dist-');
-  let nats: NatsServer;
+  const cluster = new RoleCluster('kedge-dist-');
+  const { role, apply, dataDir: d, roles } = cluster;
   let bus: NatsBus;
-  let api: RoleProcess;
-  const roles: RoleProcess[] = [];
   let gateways: RoleProcess[] = [];
   let apiUrl: string;
-  let creds: ApiCredentials;
-  // Every role shares the cluster's token: the api role creates the file, the others read it.
-  const tokenFile = join(tmp.dir, 'token');
-
-  const role = async (name: string, args: string[]) => {
-    const p = await startRole(name, ['--nats', nats.url, '--token-file', tokenFile, ...args]);
-    roles.push(p);
-    return p;
-  };
-  const apply = async (file: string) => {
-    const r = await kedge(['apply', '-f', file], creds);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-  };
 
   beforeAll(async () => {
-    expect(existsSync(HELLO_WASM), 'run npm run build first (examples/helloworld)').toBe(true);
-    expect(existsSync(join(ROOT, 'packages/cli/dist/bin.js')), 'run npm run build first (packages/cli)').toBe(true);
-    nats = await startNatsServer();
-    bus = await connectNatsBus({ servers: nats.url, name: 'distributed-test' });
-    const d = (n: string) => ['--data-dir', join(tmp.dir, n)];
-    api = await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')]);
-    apiUrl = api.urls.api!;
-    creds = { api: apiUrl, token: readToken(tokenFile) };
-    await apply(writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG));
+    await cluster.start([HELLO_WASM, join(ROOT, 'packages/cli/dist/bin.js')]);
+    bus = await cluster.connectBus('distributed-test');
+    apiUrl = cluster.apiUrl;
+    await apply(writeFile(cluster.dir, 'config.yaml', SHORT_WINDOWS_CONFIG));
     await Promise.all([
       role('runner', ['--node-id', 'node-a', '--runner-port', '0', ...d('node-a')]),
       role('runner', ['--node-id', 'node-b', '--runner-port', '0', ...d('node-b')]),
@@ -154,20 +95,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
     );
   }, 60_000);
 
-  afterAll(async () => {
-    // Graceful first; a role that has not stopped 10 s later is killed.
-    await Promise.all(
-      roles.map(async (r) => {
-        const t = setTimeout(() => void r.stop('SIGKILL'), 10_000);
-        await r.stop('SIGTERM');
-        clearTimeout(t);
-      }),
-    );
-    await killAllRoles();
-    await bus?.close();
-    await nats?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => cluster.stop());
 
   it('lists every role instance in `kedge get components`', async () => {
     const ids = ['api-1', 'node-a', 'node-b', 'as-1', 'as-2', 'gw-1', 'gw-2'];
@@ -182,7 +110,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
       seen.add(h.id);
       return ids.every((i) => seen.has(i));
     });
-    const r = await kedge(['get', 'components', '-o', 'json'], creds);
+    const r = await kedge(['get', 'components', '-o', 'json'], cluster.creds);
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout).items as (ComponentHeartbeat & { status: string })[];
     expect(items.map((c) => `${c.role}/${c.id}/${c.status}`).sort()).toEqual(
@@ -198,12 +126,12 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
         .map((x) => `${x}/Running`)
         .sort(),
     );
-    const table = await kedge(['get', 'components'], creds);
+    const table = await kedge(['get', 'components'], cluster.creds);
     expect(table.stdout.split('\n')[0]).toMatch(/^ROLE\s+ID\s+NODE\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+VERSION$/);
   });
 
   it('deploys, scales to zero and cold-starts through either gateway; the runner is another process', async () => {
-    await apply(writeFile(tmp.dir, 'cold.yaml', service('cold', {})));
+    await apply(writeFile(cluster.dir, 'cold.yaml', service('cold', {})));
     await waitForObject(apiUrl, SERVICES, 'cold', isReady);
     const warm = await request(gateways[0]!.urls.gateway!, host('cold'));
     expect(warm.status).toBe(200);
@@ -220,7 +148,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
   it('serves cluster-local services only to holders of the cluster token; runners answer only the cluster', async () => {
     await apply(
       writeFile(
-        tmp.dir,
+        cluster.dir,
         'private.yaml',
         service(
           'private',
@@ -247,7 +175,10 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
         'kedge-cluster-token': 'not-the-token-0123456789',
       });
       expect(wrong.status).toBe(404);
-      const inside = await requestWith(gw.urls.gateway!, { host: privateHost, 'kedge-cluster-token': creds.token });
+      const inside = await requestWith(gw.urls.gateway!, {
+        host: privateHost,
+        'kedge-cluster-token': cluster.creds.token,
+      });
       expect(inside.status).toBe(200);
       expect(inside.body).toContain('Hello private!');
     }
@@ -264,7 +195,7 @@ describe('distributed Kedge: roles as processes on one nats-server', () => {
   }, 60_000);
 
   it('lets a guest on a runner process call another service by its cluster-local name through a gateway it learned of', async () => {
-    writeFileSync(join(tmp.dir, 'outbound.wasm'), await buildOutboundGuest());
+    writeFileSync(join(cluster.dir, 'outbound.wasm'), await buildOutboundGuest());
     const manifest = (name: string, upstream: string, cc: number) => `apiVersion: serving.knative.dev/v1
 kind: Service
 metadata: { name: ${name}, namespace: dist }
@@ -277,14 +208,14 @@ spec:
 `;
     await apply(
       writeFile(
-        tmp.dir,
+        cluster.dir,
         'callee.yaml',
         service('callee', {}, { 'networking.knative.dev/visibility': 'cluster-local' }),
       ),
     );
     await apply(
       writeFile(
-        tmp.dir,
+        cluster.dir,
         'caller.yaml',
         `${manifest('caller', 'callee.dist.svc.cluster.local', 10)}---\n${manifest('cycle', 'cycle.dist.svc', 10)}`,
       ),
@@ -327,7 +258,7 @@ spec:
       others.set(hb.nodeId, ids.length);
       return others.size === 2 && [...others.values()].every((n) => n === 0);
     });
-    await apply(writeFile(tmp.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
+    await apply(writeFile(cluster.dir, 'two.yaml', service('two', { 'autoscaling.knative.dev/min-scale': '2' })));
     await waitForObject(apiUrl, SERVICES, 'two', isReady);
     const spread = await placement(
       bus,
@@ -371,7 +302,7 @@ spec:
   it('keeps scaling with one autoscaler killed, and shows it Lost', async () => {
     const victim = roles.find((r) => r.id === 'as-1')!;
     await victim.stop('SIGKILL');
-    await apply(writeFile(tmp.dir, 'solo.yaml', service('solo', { 'autoscaling.knative.dev/min-scale': '1' })));
+    await apply(writeFile(cluster.dir, 'solo.yaml', service('solo', { 'autoscaling.knative.dev/min-scale': '1' })));
     await waitForObject(apiUrl, SERVICES, 'solo', isReady);
     const res = await request(gateways[0]!.urls.gateway!, host('solo'));
     expect(res.status).toBe(200);
@@ -379,7 +310,7 @@ spec:
     // Silent for more than 3 s: four more beats of the survivor.
     let beats = 0;
     await until<ComponentHeartbeat>(bus, subjects.componentHeartbeat, (h) => h.id === 'as-2' && ++beats >= 4);
-    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as {
+    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], cluster.creds)).stdout).items as {
       id: string;
       status: string;
     }[];
@@ -388,14 +319,14 @@ spec:
   }, 60_000);
 
   it('keeps answering while nats-server restarts, and deploys after it', async () => {
-    await nats.kill();
+    await cluster.nats.kill();
     // Gateways route from the tables they hold and forward to runners over HTTP.
     for (const gw of gateways) {
       const res = await request(gw.urls.gateway!, host('two'));
       expect(res.status).toBe(200);
     }
-    await nats.start();
-    await apply(writeFile(tmp.dir, 'after.yaml', service('after', { 'autoscaling.knative.dev/min-scale': '1' })));
+    await cluster.nats.start();
+    await apply(writeFile(cluster.dir, 'after.yaml', service('after', { 'autoscaling.knative.dev/min-scale': '1' })));
     await waitForObject(apiUrl, SERVICES, 'after', isReady);
     for (const gw of gateways) {
       const res = await request(gw.urls.gateway!, host('after'));
@@ -403,18 +334,18 @@ spec:
       expect(res.body).toContain('Hello after!');
     }
     // Nothing stored was lost.
-    const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], creds)).stdout);
+    const list = JSON.parse((await kedge(['get', 'ksvc', '-n', 'dist', '-o', 'json'], cluster.creds)).stdout);
     expect(list.items.map((s: any) => s.metadata.name).sort()).toEqual(
       ['after', 'callee', 'caller', 'cold', 'private', 'solo', 'two', 'cycle'].sort(),
     );
   }, 60_000);
   it("shows a runner's instances as pods in the API and prints their output (kept on that runner) with kedge logs", async () => {
-    writeFileSync(join(tmp.dir, 'guest.wasm'), await buildTestGuest());
+    writeFileSync(join(cluster.dir, 'guest.wasm'), await buildTestGuest());
     const manifest = service('logger', { 'autoscaling.knative.dev/min-scale': '1' }).replace(
       `image: ${HELLO_WASM}`,
-      `image: ${join(tmp.dir, 'guest.wasm')}`,
+      `image: ${join(cluster.dir, 'guest.wasm')}`,
     );
-    await apply(writeFile(tmp.dir, 'logger.yaml', manifest));
+    await apply(writeFile(cluster.dir, 'logger.yaml', manifest));
     const res = await request(gateways[1]!.urls.gateway!, host('logger'), '/log');
     expect(res.body).toBe('logged\n');
     // The API (its own process) learns of the instance from the runners' reports over NATS.
@@ -424,7 +355,7 @@ spec:
     );
     expect(['node-a', 'node-b']).toContain(pod.spec.nodeName);
     expect(pod.metadata.name).toMatch(/^logger-00001-[0-9a-f]{8}$/);
-    const logs = await kedge(['logs', 'logger', '-n', 'dist'], creds);
+    const logs = await kedge(['logs', 'logger', '-n', 'dist'], cluster.creds);
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain(`[pod/${pod.metadata.name}] to stdout\n`);
     const one = await fetch(`${apiUrl}/api/v1/namespaces/dist/pods/${pod.metadata.name}/log?tailLines=1`);

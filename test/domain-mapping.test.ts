@@ -1,47 +1,24 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeCertificate, type TestCertificate } from '@kedge/core/testing';
 import {
-  ROOT,
+  HELLO_MANIFEST,
+  HELLO_WASM,
+  isReady,
   kedge,
-  pickPorts,
-  startKedge,
-  tempDir,
+  onPath,
+  servingPath,
+  useKedgeUp,
   waitForObject,
   writeFile,
-  type KedgePorts,
-  type KedgeProcess,
 } from './harness.js';
+import { NEEDS_KUBECTL, kubectlFor, run } from './kubectl.js';
 
 // A DomainMapping (serving.knative.dev/v1beta1, docs/api.md) serves a Service under a custom domain,
 // over TLS with the certificate of a kubernetes.io/tls Secret picked by SNI, with config-network's
 // http-protocol deciding what plain HTTP gets. Certificates are made here (openssl), curl does the asking.
 
-const KUBECTL =
-  process.env.KUBECTL ??
-  (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((d) => join(d, 'kubectl'))
-    .find((p) => existsSync(p)) ??
-  'kubectl';
-const CURL =
-  (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((d) => join(d, 'curl'))
-    .find((p) => existsSync(p)) ?? 'curl';
-const HELLO_MANIFEST = join(ROOT, 'examples/helloworld/service.yaml');
-const DOMAIN_MAPPINGS = '/apis/serving.knative.dev/v1beta1/namespaces/example/domainmappings';
-
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const CURL = onPath('curl');
+const DOMAIN_MAPPINGS = servingPath('example', 'domainmappings', 'v1beta1');
 
 const mapping = (domain: string, secretName: string) => `apiVersion: serving.knative.dev/v1beta1
 kind: DomainMapping
@@ -67,16 +44,15 @@ data:
 `;
 
 describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () => {
-  const tmp = tempDir('kedge-dm-e2e-');
-  const dataDir = join(tmp.dir, 'data');
-  let ports: KedgePorts;
   let httpsPort: number;
-  let proc: KedgeProcess;
-  let kubeconfig: string;
+  const proc = useKedgeUp('kedge-dm-e2e-', {
+    needs: [NEEDS_KUBECTL, [CURL, 'curl must be installed for this test'], HELLO_WASM],
+    extra: async () => ['--https-port', String((httpsPort = await freePort()))],
+  });
+  let k: Awaited<ReturnType<typeof kubectlFor>>;
   let app: TestCertificate;
   let two: TestCertificate;
-  const kubectl = (...args: string[]) =>
-    run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), ...args]);
+  const kubectl = (...args: string[]) => k.kubectl(args);
   /** curl as the issue asks: the domain resolved to the gateway on 127.0.0.1, trusting only `ca`. */
   const curlHttps = (domain: string, ca: string, path = '/') =>
     run(CURL, [
@@ -89,32 +65,15 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
       '--cacert',
       ca,
     ]);
-  const caFile = (name: string, cert: TestCertificate) => writeFile(tmp.dir, `${name}.crt`, cert.cert);
-  const whenReady = (domain: string) =>
-    waitForObject(proc.apiUrl, DOMAIN_MAPPINGS, domain, (o: any) =>
-      o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
-    );
+  const caFile = (name: string, cert: TestCertificate) => writeFile(proc.dir, `${name}.crt`, cert.cert);
+  const whenReady = (domain: string) => waitForObject(proc.apiUrl, DOMAIN_MAPPINGS, domain, isReady);
 
   beforeAll(async () => {
-    expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
-    expect(existsSync(CURL), 'curl must be installed for this test').toBe(true);
-    expect(existsSync(join(ROOT, 'examples/helloworld/build/helloworld.wasm')), 'run npm run build first').toBe(true);
-    ports = await pickPorts();
-    httpsPort = await freePort();
-    proc = await startKedge({ ports, dataDir, extra: ['--https-port', String(httpsPort)] });
-    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', 'example'], {
-      api: proc.apiUrl,
-    });
-    expect(printed.code, printed.stderr).toBe(0);
-    kubeconfig = writeFile(tmp.dir, 'kubeconfig', printed.stdout);
+    k = await kubectlFor(proc, 'example');
+    expect(k.printed.code, k.printed.stderr).toBe(0);
     expect((await kedge(['apply', '-f', HELLO_MANIFEST], proc.creds)).code).toBe(0);
     app = makeCertificate(['app.test']);
     two = makeCertificate(['two.test']);
-  });
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
   });
 
   it('prints the HTTPS address once ready', () => {
@@ -123,7 +82,7 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
 
   it('serves app.test over https with the certificate of its Secret (kedge apply of Secret + DomainMapping)', async () => {
     const manifest = writeFile(
-      tmp.dir,
+      proc.dir,
       'app.yaml',
       `${JSON.stringify(app.secret('app-tls', 'example'))}\n---\n${mapping('app.test', 'app-tls')}`,
     );
@@ -146,15 +105,15 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
       '--cert',
       caFile('two', two),
       '--key',
-      writeFile(tmp.dir, 'two.key', two.key),
+      writeFile(proc.dir, 'two.key', two.key),
       '--dry-run=client',
       '-o',
       'yaml',
     );
     expect(secret.code, secret.stderr).toBe(0);
-    const created = await kubectl('apply', '-f', writeFile(tmp.dir, 'two-tls.yaml', secret.stdout));
+    const created = await kubectl('apply', '-f', writeFile(proc.dir, 'two-tls.yaml', secret.stdout));
     expect(created.code, created.stderr).toBe(0);
-    const applied = await kubectl('apply', '-f', writeFile(tmp.dir, 'two.yaml', mapping('two.test', 'two-tls')));
+    const applied = await kubectl('apply', '-f', writeFile(proc.dir, 'two.yaml', mapping('two.test', 'two-tls')));
     expect(applied.code, applied.stderr).toBe(0);
     await whenReady('two.test');
     expect((await curlHttps('two.test', caFile('two', two))).stdout).toBe('Hello Kedge!\n');
@@ -182,7 +141,7 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
   it('reloads a certificate when its Secret changes, without a restart', async () => {
     const renewed = makeCertificate(['app.test']);
     const applied = await kedge(
-      ['apply', '-f', writeFile(tmp.dir, 'renew.json', JSON.stringify(renewed.secret('app-tls', 'example')))],
+      ['apply', '-f', writeFile(proc.dir, 'renew.json', JSON.stringify(renewed.secret('app-tls', 'example')))],
       proc.creds,
     );
     expect(applied.code, applied.stderr).toBe(0);
@@ -206,7 +165,7 @@ describe('DomainMapping with TLS at the gateway (kedge up, curl, kubectl)', () =
       ]);
     expect((await http('/')).stdout).toBe('Hello Kedge!\n\n200 ');
     const applied = await kedge(
-      ['apply', '-f', writeFile(tmp.dir, 'network.yaml', networkConfig('Redirected'))],
+      ['apply', '-f', writeFile(proc.dir, 'network.yaml', networkConfig('Redirected'))],
       proc.creds,
     );
     expect(applied.code, applied.stderr).toBe(0);
@@ -226,7 +185,7 @@ spec:
     namespace: elsewhere
   tls: {}
 `;
-    const res = await kubectl('apply', '-f', writeFile(tmp.dir, 'bad.yaml', bad));
+    const res = await kubectl('apply', '-f', writeFile(proc.dir, 'bad.yaml', bad));
     expect(res.code).not.toBe(0);
     for (const field of ['metadata.name', 'spec.ref.name', 'spec.ref.namespace', 'spec.tls.secretName'])
       expect(res.stderr).toContain(field);

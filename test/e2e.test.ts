@@ -1,61 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import {
-  ROOT,
+  HELLO_MANIFEST,
+  HELLO_WASM,
   SHORT_WINDOWS_CONFIG,
+  isReady,
   kedge,
-  pickPorts,
   request,
-  startKedge,
-  tempDir,
+  requestWith,
+  servingPath,
+  useKedgeUp,
   waitForObject,
   writeFile,
-  type KedgePorts,
-  type KedgeProcess,
 } from './harness.js';
 
-function requestWithHeaders(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', headers, agent: false }, (r) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (body += c));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const HELLO_MANIFEST = join(ROOT, 'examples/helloworld/service.yaml');
 const HOST = 'helloworld.example.example.com';
-const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/example/revisions';
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/example/services';
+const REVISIONS = servingPath('example', 'revisions');
+const SERVICES = servingPath('example', 'services');
 
 describe('kedge up: the first request from zero, end to end', () => {
-  const tmp = tempDir('kedge-e2e-');
-  let ports: KedgePorts;
-  let proc: KedgeProcess;
-  let config: string;
-
-  beforeAll(async () => {
-    expect(existsSync(join(ROOT, 'examples/helloworld/build/helloworld.wasm')), 'run npm run build first').toBe(true);
-    ports = await pickPorts();
-    config = writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG);
-    proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data'), config });
-  });
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
-  });
+  const proc = useKedgeUp('kedge-e2e-', { needs: [HELLO_WASM], config: SHORT_WINDOWS_CONFIG });
 
   it('prints the gateway and API addresses once ready', () => {
-    expect(proc.output()).toContain(`gateway  http://127.0.0.1:${ports.http}`);
-    expect(proc.output()).toContain(`api      http://127.0.0.1:${ports.api}`);
+    expect(proc.output()).toContain(`gateway  http://127.0.0.1:${proc.ports.http}`);
+    expect(proc.output()).toContain(`api      http://127.0.0.1:${proc.ports.api}`);
   });
 
   it('answers an unknown host with a 404 JSON body', async () => {
@@ -67,7 +35,7 @@ describe('kedge up: the first request from zero, end to end', () => {
 
   it('rejects a manifest whose component is missing, storing nothing', async () => {
     const bad = writeFile(
-      tmp.dir,
+      proc.dir,
       'bad.yaml',
       (await import('node:fs')).readFileSync(HELLO_MANIFEST, 'utf8').replace(/- image: .*/, '- image: ./missing.wasm'),
     );
@@ -80,11 +48,15 @@ describe('kedge up: the first request from zero, end to end', () => {
   });
 
   it('rejects an unknown kind and malformed YAML naming the file', async () => {
-    const unknown = writeFile(tmp.dir, 'unknown.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n');
+    const unknown = writeFile(
+      proc.dir,
+      'unknown.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n',
+    );
     const r1 = await kedge(['apply', '-f', unknown], proc.creds);
     expect(r1.code).toBe(1);
     expect(r1.stderr).toMatch(/unknown\.yaml: document 1: kind: unknown kind "Deployment"/);
-    const malformed = writeFile(tmp.dir, 'malformed.yaml', 'apiVersion: [\n');
+    const malformed = writeFile(proc.dir, 'malformed.yaml', 'apiVersion: [\n');
     const r2 = await kedge(['apply', '-f', malformed], proc.creds);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(/malformed\.yaml: document 1: malformed YAML/);
@@ -94,9 +66,7 @@ describe('kedge up: the first request from zero, end to end', () => {
     const r = await kedge(['apply', '-f', HELLO_MANIFEST], proc.creds);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('service.serving.knative.dev/helloworld created');
-    const svc = await waitForObject(proc.apiUrl, SERVICES, 'helloworld', (s: any) =>
-      s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
-    );
+    const svc = await waitForObject(proc.apiUrl, SERVICES, 'helloworld', isReady);
     expect(svc.status.url).toBe(`http://${HOST}`);
     expect(svc.status.latestReadyRevisionName).toBe('helloworld-00001');
     const table = await kedge(['get', 'services', '-n', 'example'], proc.creds);
@@ -147,10 +117,10 @@ describe('kedge up: the first request from zero, end to end', () => {
       if (!node) await new Promise((r) => setTimeout(r, 100));
     }
     const instance = node.instances['example/helloworld-00001']![0]!;
-    const direct = await requestWithHeaders(node.url, { host: HOST, 'kedge-instance': instance });
+    const direct = await requestWith(node.url, { host: HOST, 'kedge-instance': instance });
     expect(direct.status).toBe(401);
     expect(JSON.parse(direct.body)).toMatchObject({ error: 'Unauthorized' });
-    const guessed = await requestWithHeaders(node.url, {
+    const guessed = await requestWith(node.url, {
       host: HOST,
       'kedge-instance': instance,
       'kedge-cluster-token': 'a-guess-0123456789abcdef',
@@ -162,7 +132,7 @@ describe('kedge up: the first request from zero, end to end', () => {
 
   it('keeps every resource across a restart and answers again', async () => {
     expect(await proc.stop('SIGTERM')).toBe(0);
-    proc = await startKedge({ ports, dataDir: join(tmp.dir, 'data'), config });
+    await proc.start();
     const res = await request(proc.gatewayUrl, HOST);
     expect(res.status).toBe(200);
     expect(res.body).toBe('Hello Kedge!\n');
@@ -174,11 +144,11 @@ describe('kedge up: the first request from zero, end to end', () => {
     const r = await kedge([
       'up',
       '--http-port',
-      String(ports.http),
+      String(proc.ports.http),
       '--api-port',
-      String(ports.api),
+      String(proc.ports.api),
       '--data-dir',
-      join(tmp.dir, 'other'),
+      join(proc.dir, 'other'),
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(

@@ -1,56 +1,34 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectNatsBus,
-  retry,
-  silentLogger,
-  subjects,
-  systemClock,
-  type NatsBus,
-  type NodeHeartbeat,
-} from '@kedge/core';
-import { startNatsServer, type NatsServer } from '@kedge/core/testing';
+import { retry, silentLogger, subjects, systemClock, type NatsBus, type NodeHeartbeat } from '@kedge/core';
 import {
   EDGE_BUNDLE,
+  gatewayFlags,
   startDenoGateway,
   type DenoGatewayProcess,
 } from '../packages/gateway/src/testing/deno-gateway.js';
-import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
+import { RoleCluster, type RoleProcess } from './cluster.js';
 import {
+  HELLO_WASM,
   ROOT,
   SHORT_WINDOWS_CONFIG,
-  kedge,
-  readToken,
+  isReady,
   request,
-  tempDir,
+  serviceYaml,
+  servingPath,
   waitForObject,
-  writeFile,
-  type ApiCredentials,
 } from './harness.js';
 
-const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/edge/services';
+const SERVICES = servingPath('edge', 'services');
 const host = (name: string) => `${name}.edge.example.com`;
-const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 
-function service(name: string, target: string, opts: { minScale?: number; traffic?: string } = {}): string {
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: edge
-spec:
-  template:
-${opts.minScale ? `    metadata:\n      annotations:\n        autoscaling.knative.dev/min-scale: "${opts.minScale}"\n` : ''}    spec:
-      containers:
-        - image: ${HELLO_WASM}
-          env:
-            - name: TARGET
-              value: "${target}"
-${opts.traffic ?? ''}`;
-}
+const service = (name: string, target: string, opts: { minScale?: number; traffic?: string } = {}) =>
+  serviceYaml(name, 'edge', HELLO_WASM, {
+    target,
+    annotations: opts.minScale ? { 'autoscaling.knative.dev/min-scale': String(opts.minScale) } : {},
+    extra: opts.traffic,
+  });
 
 /** `kedge_gateway_forwarded_total` of one revision from a gateway's /metrics, by locality. */
 async function forwarded(adminUrl: string, revision: string): Promise<{ local: number; remote: number }> {
@@ -69,39 +47,23 @@ async function forwarded(adminUrl: string, revision: string): Promise<{ local: n
  * nats-server beside a Node `kedge gateway`, on two runner nodes.
  */
 describe('edge gateways: Deno on NATS, local-first routing', () => {
-  const tmp = tempDir('kedge-edge-');
-  const tokenFile = join(tmp.dir, 'token');
-  let nats: NatsServer;
+  const cluster = new RoleCluster('kedge-edge-');
+  const { role, applyYaml: apply, dataDir: d, tokenFile } = cluster;
+  const dir = (name: string) => join(cluster.dir, name);
   let bus: NatsBus;
   let apiUrl: string;
-  let creds: ApiCredentials;
   let deno: DenoGatewayProcess;
   let nodeGw: RoleProcess;
-  const roles: RoleProcess[] = [];
-
-  const role = async (name: string, args: string[]) => {
-    const p = await startRole(name, ['--nats', nats.url, '--token-file', tokenFile, ...args]);
-    roles.push(p);
-    return p;
-  };
-  const d = (n: string) => ['--data-dir', join(tmp.dir, n)];
-  const apply = async (name: string, yaml: string) => {
-    const r = await kedge(['apply', '-f', writeFile(tmp.dir, `${name}.yaml`, yaml)], creds);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-  };
 
   beforeAll(async () => {
-    expect(existsSync(HELLO_WASM), 'run npm run build first (examples/helloworld)').toBe(true);
     // The edge artefact, from this very source (fails loudly without Deno: its npm package is a dev dependency).
     execFileSync(process.execPath, [join(ROOT, 'packages/gateway/scripts/build-edge.mjs'), '--bundle-only'], {
       cwd: ROOT,
       stdio: 'pipe',
     });
-    nats = await startNatsServer();
-    bus = await connectNatsBus({ servers: nats.url, name: 'edge-test' });
-    apiUrl = (await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')])).urls.api!;
-    creds = { api: apiUrl, token: readToken(tokenFile) };
+    await cluster.start([HELLO_WASM]);
+    bus = await cluster.connectBus('edge-test');
+    apiUrl = cluster.apiUrl;
     await apply('config', SHORT_WINDOWS_CONFIG);
     await Promise.all([
       role('runner', ['--node-id', 'node-a', '--listen', '127.0.0.1:0', ...d('node-a')]),
@@ -110,44 +72,16 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
     ]);
     [deno, nodeGw] = await Promise.all([
       startDenoGateway(
-        [
-          '--nats',
-          nats.url,
-          '--token-file',
-          tokenFile,
-          '--id',
-          'gw-deno',
-          '--node-id',
-          'node-a',
-          '--listen',
-          '127.0.0.1:0',
-          '--admin-listen',
-          '127.0.0.1:0',
-          ...d('gw-deno'),
-        ],
-        { entry: EDGE_BUNDLE, cwd: tmp.dir },
+        gatewayFlags({ nats: cluster.nats.url, tokenFile, id: 'gw-deno', nodeId: 'node-a', dataDir: dir('gw-deno') }),
+        { entry: EDGE_BUNDLE, cwd: cluster.dir },
       ),
-      role('gateway', [
-        '--id',
-        'gw-node',
-        '--node-id',
-        'node-b',
-        '--listen',
-        '127.0.0.1:0',
-        '--admin-listen',
-        '127.0.0.1:0',
-        ...d('gw-node'),
-      ]),
+      role('gateway', gatewayFlags({ id: 'gw-node', nodeId: 'node-b', dataDir: dir('gw-node') })),
     ]);
   }, 90_000);
 
   afterAll(async () => {
     await deno?.stop();
-    await Promise.all(roles.map((r) => r.stop('SIGTERM')));
-    await killAllRoles();
-    await bus?.close();
-    await nats?.stop();
-    tmp.cleanup();
+    await cluster.stop();
   });
 
   it("serves a service deployed after it started; with an instance on each node, ≥ 95 % of each gateway's requests stay on its node", async () => {
@@ -224,7 +158,7 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
   }, 120_000);
 
   it('keeps serving while nats-server is down, then serves a service applied after the restart', async () => {
-    await nats.kill();
+    await cluster.nats.kill();
     try {
       // Past the 2 s node silence: the tables the gateway holds are still good, runners still answer.
       for (let i = 0; i < 20; i++) {
@@ -233,7 +167,7 @@ describe('edge gateways: Deno on NATS, local-first routing', () => {
         await new Promise((r) => setTimeout(r, 150));
       }
     } finally {
-      await nats.start();
+      await cluster.nats.start();
     }
     // The api role reconnects on its own schedule: the apply is retried like any client's.
     await retry(() => apply('after', service('after', 'after')), {

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The runner's WAT test guest: /spin counts down from 30 million before answering (pure guest CPU).
 import { buildTestGuest } from '../packages/runner/src/testing/components.js';
-import {
-  apiFetch,
-  kedge,
-  pickPorts,
-  request,
-  startKedge,
-  tempDir,
-  waitForObject,
-  writeFile,
-  type KedgeProcess,
-} from './harness.js';
+import { apiFetch, isReady, kedge, request, servingPath, useKedgeUp, waitForObject, writeFile } from './harness.js';
 
 const NS = 'example';
 const HOST = `spinner.${NS}.example.com`;
 const PAS = `/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/${NS}/podautoscalers`;
-const SERVICES = `/apis/serving.knative.dev/v1/namespaces/${NS}/services`;
+const SERVICES = servingPath(NS, 'services');
 
 // HPA on CPU: 50 % of a 250m request; at most three instances. One client, one request at a time.
 const MANIFEST = `apiVersion: serving.knative.dev/v1
@@ -39,23 +29,14 @@ spec:
 `;
 
 describe('kedge up: the HPA class scales a CPU-heavy guest on CPU while one request at a time arrives', () => {
-  const tmp = tempDir('kedge-hpa-');
-  let proc: KedgeProcess;
+  const proc = useKedgeUp('kedge-hpa-');
 
   beforeAll(async () => {
-    writeFileSync(join(tmp.dir, 'guest.wasm'), await buildTestGuest());
-    proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data') });
-    const applied = await kedge(['apply', '-f', writeFile(tmp.dir, 'spinner.yaml', MANIFEST)], proc.creds);
+    writeFileSync(join(proc.dir, 'guest.wasm'), await buildTestGuest());
+    const applied = await kedge(['apply', '-f', writeFile(proc.dir, 'spinner.yaml', MANIFEST)], proc.creds);
     expect(applied.code, applied.stderr).toBe(0);
-    await waitForObject(proc.apiUrl, SERVICES, 'spinner', (s: any) =>
-      s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
-    );
+    await waitForObject(proc.apiUrl, SERVICES, 'spinner', isReady);
   }, 60_000);
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
-  });
 
   it('goes from one instance to its max-scale of three, with a single client in flight', async () => {
     let stop = false;

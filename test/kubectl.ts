@@ -1,16 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { ROOT, kedge, writeFile, type KedgeProcess } from './harness.js';
+import { join } from 'node:path';
+import { ROOT, kedge, onPath, writeFile } from './harness.js';
 
 /** The real kubectl (≥ 1.29: older ones need OpenAPI v2): $KUBECTL, else the first on PATH. */
-export const KUBECTL =
-  process.env.KUBECTL ??
-  (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((d) => join(d, 'kubectl'))
-    .find((p) => existsSync(p)) ??
-  'kubectl';
+export const KUBECTL = process.env.KUBECTL ?? onPath('kubectl');
+/** For `useKedgeUp({ needs })`: the test fails loudly without kubectl. */
+export const NEEDS_KUBECTL = [KUBECTL, 'kubectl must be installed for this test (or $KUBECTL set)'] as const;
 
 export interface Ran {
   code: number | null;
@@ -36,11 +31,19 @@ export interface Streaming {
   stop(): void;
 }
 
-/** kubectl with the kubeconfig `kedge config kubeconfig` prints for this `kedge up`. */
-export async function kubectlFor(proc: KedgeProcess, dataDir: string, dir: string, namespace = 'default') {
+/** Where a `kedge up` runs: its API, its data directory (token and certificate) and a directory for files. */
+export interface KubectlTarget {
+  apiUrl: string;
+  dataDir: string;
+  dir: string;
+}
+
+/** kubectl with the kubeconfig `kedge config kubeconfig` prints for this `kedge up` (`printed`: what it said). */
+export async function kubectlFor(up: KubectlTarget, namespace = 'default') {
+  const { dataDir, dir } = up;
   // As a user would: the token and the API's certificate are beside each other in the data directory.
   const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', namespace], {
-    api: proc.apiUrl,
+    api: up.apiUrl,
   });
   if (printed.code !== 0) throw new Error(`kedge config kubeconfig failed: ${printed.stderr}`);
   const kubeconfig = writeFile(dir, `kubeconfig-${namespace}`, printed.stdout);
@@ -78,5 +81,5 @@ export async function kubectlFor(proc: KedgeProcess, dataDir: string, dir: strin
       },
     };
   };
-  return { kubeconfig, kubectl, stream };
+  return { printed, kubeconfig, kubectl, stream };
 }

@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type NatsServer } from '@kedge/core/testing';
-import { killAllRoles, startRole, type RoleProcess } from './cluster.js';
-import { ROOT, kedge, readToken, request, tempDir, waitForObject, writeFile, type ApiCredentials } from './harness.js';
+import { RoleCluster, type RoleProcess } from './cluster.js';
+import { HELLO_WASM, isReady, kedge, request, serviceYaml, servingPath, waitForObject } from './harness.js';
 
-const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/nr/services';
+const SERVICES = servingPath('nr', 'services');
 const SKS = '/apis/networking.internal.knative.dev/v1alpha1/namespaces/nr/serverlessservices';
 /**
  * How long nats-server stays away: longer than the Store's 2 s timeout (the case that killed
@@ -17,27 +13,9 @@ const OUTAGE_MS = { SIGKILL: 6_000, SIGTERM: 4_000 } as const;
 /** Full service is due this long after nats-server is back. */
 const RECOVERY_MS = 5_000;
 
-function service(name: string): string {
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: nr
-spec:
-  template:
-    metadata:
-      annotations:
-        autoscaling.knative.dev/min-scale: "1"
-    spec:
-      containers:
-        - image: ${HELLO_WASM}
-          env:
-            - name: TARGET
-              value: "${name}"
-`;
-}
+const service = (name: string) =>
+  serviceYaml(name, 'nr', HELLO_WASM, { annotations: { 'autoscaling.knative.dev/min-scale': '1' } });
 
-const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 const host = (name: string) => `${name}.nr.example.com`;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,38 +25,19 @@ interface Result {
 }
 
 describe('nats-server restarts under load (distributed roles)', () => {
-  const tmp = tempDir('kedge-nats-restart-');
-  let nats: NatsServer;
-  const roles: RoleProcess[] = [];
+  const cluster = new RoleCluster('kedge-nats-restart-');
+  const { role, applyYaml, dataDir: d, roles } = cluster;
   let gateways: RoleProcess[] = [];
   let apiUrl: string;
-  let creds: ApiCredentials;
-  // The cluster's token: the api role creates the file, runners and gateways need it.
-  const tokenFile = join(tmp.dir, 'token');
-
-  const role = async (name: string, args: string[]) => {
-    const p = await startRole(name, ['--nats', nats.url, '--token-file', tokenFile, ...args]);
-    roles.push(p);
-    return p;
-  };
-  const apply = async (file: string) => {
-    const r = await kedge(['apply', '-f', file], creds);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-  };
   const services = async () => {
-    const r = await kedge(['get', 'ksvc', '-n', 'nr', '-o', 'json'], creds);
+    const r = await kedge(['get', 'ksvc', '-n', 'nr', '-o', 'json'], cluster.creds);
     expect(r.code).toBe(0);
     return (JSON.parse(r.stdout).items as any[]).map((s) => `${s.metadata.name}@${s.metadata.uid}`).sort();
   };
 
   beforeAll(async () => {
-    expect(existsSync(HELLO_WASM), 'run npm run build first (examples/helloworld)').toBe(true);
-    nats = await startNatsServer();
-    const d = (n: string) => ['--data-dir', join(tmp.dir, n)];
-    const api = await role('api', ['--id', 'api-1', '--api-port', '0', ...d('api')]);
-    apiUrl = api.urls.api!;
-    creds = { api: apiUrl, token: readToken(tokenFile) };
+    await cluster.start([HELLO_WASM]);
+    apiUrl = cluster.apiUrl;
     await Promise.all([
       role('runner', ['--node-id', 'node-a', '--runner-port', '0', ...d('node-a')]),
       role('autoscaler', ['--id', 'as-1', ...d('as-1')]),
@@ -86,22 +45,11 @@ describe('nats-server restarts under load (distributed roles)', () => {
     gateways = await Promise.all(
       ['gw-1', 'gw-2'].map((id) => role('gateway', ['--id', id, '--http-port', '0', '--admin-port', '0', ...d(id)])),
     );
-    await apply(writeFile(tmp.dir, 'one.yaml', service('one')));
+    await applyYaml('one', service('one'));
     await waitForObject(apiUrl, SERVICES, 'one', isReady);
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(
-      roles.map(async (r) => {
-        const t = setTimeout(() => void r.stop('SIGKILL'), 10_000);
-        await r.stop('SIGTERM');
-        clearTimeout(t);
-      }),
-    );
-    await killAllRoles();
-    await nats?.stop();
-    tmp.cleanup();
-  });
+  afterAll(() => cluster.stop());
 
   /** Two clients per gateway, each one request at a time: a bounded load. */
   function load(name: string) {
@@ -126,7 +74,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
 
   /** Instance ids of a revision, from `kedge get nodes`. */
   const instancesOf = async (revKey: string) => {
-    const r = await kedge(['get', 'nodes', '-o', 'json'], creds);
+    const r = await kedge(['get', 'nodes', '-o', 'json'], cluster.creds);
     expect(r.code).toBe(0);
     return (JSON.parse(r.stdout).items as { instances: Record<string, string[]> }[])
       .flatMap((n) => n.instances[revKey] ?? [])
@@ -147,16 +95,16 @@ describe('nats-server restarts under load (distributed roles)', () => {
     const l = load('one');
     while (l.results.length < 20) await delay(20);
     const downAt = Date.now();
-    if (kind === 'SIGKILL') await nats.kill();
-    else await nats.stop({ keepStore: true });
+    if (kind === 'SIGKILL') await cluster.nats.kill();
+    else await cluster.nats.stop({ keepStore: true });
     // The fault itself lasts a fixed time: this wait is the outage, not a synchronisation.
     await delay(OUTAGE_MS[kind]);
     // Still routing straight to the instance they knew, not holding requests for an endpoint.
     for (const gw of gateways) expect(await endpointsAt(gw, 'nr/one-00001')).toBeGreaterThan(0);
-    await nats.start();
+    await cluster.nats.start();
     const backAt = Date.now();
     // A new deploy goes through once NATS is back: store writes and watches work again.
-    await apply(writeFile(tmp.dir, `${deployAfter}.yaml`, service(deployAfter)));
+    await applyYaml(deployAfter, service(deployAfter));
     await waitForObject(apiUrl, SERVICES, deployAfter, isReady);
     const readyAfterMs = Date.now() - backAt;
     // The gateways' ServerlessService status writer works again: the new revision's ready endpoints are written.
@@ -194,7 +142,7 @@ describe('nats-server restarts under load (distributed roles)', () => {
     const after = await services();
     expect(after.filter((s) => !s.startsWith(`${deployAfter}@`))).toEqual(before);
     // Every role heartbeats again: `kedge get components` shows all of them Running.
-    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], creds)).stdout).items as {
+    const items = JSON.parse((await kedge(['get', 'components', '-o', 'json'], cluster.creds)).stdout).items as {
       id: string;
       status: string;
     }[];

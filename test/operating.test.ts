@@ -1,60 +1,38 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ROOT,
+  HELLO_WASM,
   SHORT_WINDOWS_CONFIG,
   apiFetch,
   kedge,
-  pickPorts,
   request,
-  startKedge,
-  tempDir,
+  serviceYaml,
+  servingPath,
+  useKedgeUp,
   waitForObject,
   writeFile,
-  type KedgeProcess,
 } from './harness.js';
 import { buildTestGuest } from '../packages/runner/src/testing/components.js';
-import { KUBECTL, kubectlFor } from './kubectl.js';
+import { NEEDS_KUBECTL, kubectlFor } from './kubectl.js';
 
 // Issue 15: operating Kedge the way Knative users do, with the real kubectl against `kedge up`.
 
-const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/ops/services';
-const REVISIONS = '/apis/serving.knative.dev/v1/namespaces/ops/revisions';
+const SERVICES = servingPath('ops', 'services');
+const REVISIONS = servingPath('ops', 'revisions');
 
 /** A Service whose image is a digest reference kubectl can send (the blob is uploaded beforehand). */
-function service(name: string, image: string, extra = ''): string {
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: ops
-spec:
-  template:
-    spec:
-      containerConcurrency: 5
-      containers:
-        - image: ${image}
-          env:
-            - name: TARGET
-              value: "ops"
-${extra}`;
-}
+const service = (name: string, image: string) =>
+  serviceYaml(name, 'ops', image, { containerConcurrency: 5, target: 'ops' });
 
 describe('operating Kedge with kubectl (issue 15)', () => {
-  const tmp = tempDir('kedge-ops-');
-  let proc: KedgeProcess;
+  const proc = useKedgeUp('kedge-ops-', { needs: [NEEDS_KUBECTL, HELLO_WASM], config: SHORT_WINDOWS_CONFIG });
   let k: Awaited<ReturnType<typeof kubectlFor>>;
   let image: string;
 
   beforeAll(async () => {
-    expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
-    expect(existsSync(HELLO_WASM), 'run npm run build first (examples/helloworld)').toBe(true);
-    const config = writeFile(tmp.dir, 'config.yaml', SHORT_WINDOWS_CONFIG);
-    proc = await startKedge({ ports: await pickPorts(), dataDir: join(tmp.dir, 'data'), config });
-    k = await kubectlFor(proc, join(tmp.dir, 'data'), tmp.dir, 'ops');
+    k = await kubectlFor(proc, 'ops');
     const bytes = readFileSync(HELLO_WASM);
     const up = await apiFetch(proc.creds, '/apis/kedge.dev/v1/blobs', {
       method: 'PUT',
@@ -67,13 +45,8 @@ describe('operating Kedge with kubectl (issue 15)', () => {
     image = `helloworld.wasm@${digest}`;
   }, 60_000);
 
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
-  });
-
   it('kubectl apply and kedge apply alternated 4 times on one manifest: one revision, generation 1', async () => {
-    const file = writeFile(tmp.dir, 'alt.yaml', service('alt', image));
+    const file = writeFile(proc.dir, 'alt.yaml', service('alt', image));
     for (let i = 0; i < 4; i++) {
       const byKubectl = await k.kubectl(['apply', '-f', file]);
       expect(byKubectl.code, byKubectl.stderr).toBe(0);
@@ -140,8 +113,8 @@ describe('operating Kedge with kubectl (issue 15)', () => {
   }, 60_000);
 
   it("kubectl logs prints a guest's stdout (by pod and by label); kedge logs SERVICE too; a trap is an Event", async () => {
-    writeFileSync(join(tmp.dir, 'guest.wasm'), await buildTestGuest());
-    const file = writeFile(tmp.dir, 'logger.yaml', service('logger', 'guest.wasm'));
+    writeFileSync(join(proc.dir, 'guest.wasm'), await buildTestGuest());
+    const file = writeFile(proc.dir, 'logger.yaml', service('logger', 'guest.wasm'));
     const applied = await kedge(['apply', '-f', file], proc.creds);
     expect(applied.code, applied.stderr).toBe(0);
     const res = await request(proc.gatewayUrl, 'logger.ops.example.com', '/log');
@@ -212,7 +185,7 @@ describe('operating Kedge with kubectl (issue 15)', () => {
     expect(before.stdout).toContain('EXAMPLE CONFIGURATION');
     // The editor a user would be: adds a domain under data and saves.
     const editor = writeFile(
-      tmp.dir,
+      proc.dir,
       'editor.sh',
       `#!/bin/sh\nsed -i 's/^data:$/data:\\n  ops.kedge.test: ""/' "$1"\n`,
     );
@@ -236,10 +209,10 @@ describe('operating Kedge with kubectl (issue 15)', () => {
   it('kedge apply of a revision that cannot start exits non-zero within its timeout, with the reason', async () => {
     // A component header with nothing behind it: uploaded, but no runner can compile it.
     writeFileSync(
-      join(tmp.dir, 'broken.wasm'),
+      join(proc.dir, 'broken.wasm'),
       new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 1, 2, 3]),
     );
-    const file = writeFile(tmp.dir, 'broken.yaml', service('broken', 'broken.wasm'));
+    const file = writeFile(proc.dir, 'broken.yaml', service('broken', 'broken.wasm'));
     const started = Date.now();
     const r = await kedge(['apply', '-f', file, '--wait-timeout', '30'], proc.creds);
     expect(Date.now() - started).toBeLessThan(30_000);

@@ -1,23 +1,26 @@
-import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, apiFetch, kedge, pickPorts, startKedge, tempDir, writeFile, type KedgeProcess } from './harness.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  ROOT,
+  apiFetch,
+  kedge,
+  pickPorts,
+  request,
+  requestWith,
+  serviceYaml,
+  servingPath,
+  tempDir,
+  useKedgeUp,
+  writeFile,
+} from './harness.js';
+import { KUBECTL, NEEDS_KUBECTL, kubectlFor, run } from './kubectl.js';
 
 // Issue 14: no web page can deploy code. The API takes writes only with the token `kedge up`
 // generated, only in the content types kubectl and kedge send, only for its own Host and Origin;
 // process revisions are off unless the operator turns them on. kedge and the real kubectl still work.
 
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/x/services';
-/** The real kubectl (≥ 1.29: older ones need OpenAPI v2): $KUBECTL, else the first on PATH. */
-const KUBECTL =
-  process.env.KUBECTL ??
-  (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((d) => join(d, 'kubectl'))
-    .find((p) => existsSync(p)) ??
-  'kubectl';
+const SERVICES = servingPath('x', 'services');
 
 /** The issue's cross-site request, byte for byte what a browser sends from a page on evil.example. */
 const PWN = JSON.stringify({
@@ -27,77 +30,20 @@ const PWN = JSON.stringify({
   spec: { template: { spec: { containers: [{ image: 'l', command: ['/bin/sh', '-c', 'id>pwned.txt'] }] } } },
 });
 
-function rawPost(
-  apiUrl: string,
-  path: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ status: number; body: string }> {
-  const u = new URL(apiUrl);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'POST', headers, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const rawPost = (apiUrl: string, path: string, headers: Record<string, string>, body: string) =>
+  requestWith(apiUrl, headers, path, 'POST', body);
 
-function run(
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-function service(name: string, annotations: Record<string, string> = {}): string {
-  const ann = Object.entries(annotations)
-    .map(([k, v]) => `        ${k}: "${v}"\n`)
-    .join('');
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: x
-spec:
-  template:
-${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
-      containers:
-        - image: hello.wasm@sha256:${'b'.repeat(64)}
-`;
-}
+const service = (name: string, annotations: Record<string, string> = {}) =>
+  serviceYaml(name, 'x', `hello.wasm@sha256:${'b'.repeat(64)}`, { annotations, target: false });
 
 describe('API security with kedge up', () => {
-  const tmp = tempDir('kedge-security-');
-  const dataDir = join(tmp.dir, 'data');
-  let proc: KedgeProcess;
-  let kubeconfig: string;
+  const proc = useKedgeUp('kedge-security-', { needs: [NEEDS_KUBECTL] });
+  const { dataDir } = proc;
 
   const stored = async () => {
     const res = await fetch(`${proc.apiUrl}${SERVICES}`);
     return ((await res.json()) as { items: { metadata: { name: string } }[] }).items.map((s) => s.metadata.name);
   };
-  const kubectl = (...args: string[]) =>
-    run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.dir, 'kube-cache'), ...args]);
-
-  beforeAll(async () => {
-    expect(existsSync(KUBECTL), 'kubectl must be installed for this test (or $KUBECTL set)').toBe(true);
-    proc = await startKedge({ ports: await pickPorts(), dataDir });
-  });
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
-  });
 
   it('generates the token at first start, readable by its owner only', () => {
     const st = statSync(join(dataDir, 'token'));
@@ -148,7 +94,7 @@ describe('API security with kedge up', () => {
   });
 
   it('kedge apply without the token fails loudly with the server message', async () => {
-    const file = writeFile(tmp.dir, 'anon.yaml', service('anon'));
+    const file = writeFile(proc.dir, 'anon.yaml', service('anon'));
     const r = await kedge(['apply', '-f', file], { api: proc.apiUrl });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
@@ -157,7 +103,7 @@ describe('API security with kedge up', () => {
   });
 
   it('kedge apply with the token works and prints the API warnings', async () => {
-    const file = writeFile(tmp.dir, 'warm.yaml', service('warm', { 'kedge.dev/warm-instances': '999' }));
+    const file = writeFile(proc.dir, 'warm.yaml', service('warm', { 'kedge.dev/warm-instances': '999' }));
     // Its image is a digest no one uploaded: stored, but never Ready (apply would wait and fail).
     const r = await kedge(['apply', '--no-wait', '-f', file], proc.creds);
     expect(r.code).toBe(0);
@@ -171,16 +117,14 @@ describe('API security with kedge up', () => {
 
   it('kubectl works with the kubeconfig kedge prints: apply, get, patch, delete, warnings', async () => {
     // As a user would, from the data directory: the token and the API's certificate beside it.
-    const printed = await kedge(['--token-file', join(dataDir, 'token'), 'config', 'kubeconfig', '-n', 'x'], {
-      api: proc.apiUrl,
-    });
+    const { printed, kubectl: kube } = await kubectlFor(proc, 'x');
+    const kubectl = (...args: string[]) => kube(args);
     expect(printed.code).toBe(0);
     // kubectl sends a token only over TLS: the same port answers https with the certificate in the kubeconfig.
     expect(printed.stdout).toContain(`server: ${proc.apiUrl.replace('http:', 'https:')}`);
     expect(printed.stdout).toContain('certificate-authority-data: ');
-    kubeconfig = writeFile(tmp.dir, 'kubeconfig', printed.stdout);
 
-    const file = writeFile(tmp.dir, 'kube.yaml', service('kube', { 'kedge.dev/warm-instances': '999' }));
+    const file = writeFile(proc.dir, 'kube.yaml', service('kube', { 'kedge.dev/warm-instances': '999' }));
     const applied = await kubectl('apply', '-f', file);
     expect(applied.stderr).toContain('Warning: spec.template.metadata.annotations.kedge.dev/warm-instances');
     expect(applied.stdout).toContain('service.serving.knative.dev/kube created');
@@ -199,7 +143,7 @@ describe('API security with kedge up', () => {
       '{"metadata":{"annotations":{"a":"b"}}}',
     );
     expect(patched.code).toBe(0);
-    const again = await kubectl('apply', '-f', writeFile(tmp.dir, 'kube2.yaml', service('kube')));
+    const again = await kubectl('apply', '-f', writeFile(proc.dir, 'kube2.yaml', service('kube')));
     expect(again.stdout).toContain('service.serving.knative.dev/kube configured');
     const deleted = await kubectl('delete', 'ksvc', 'kube', '--wait=false');
     expect(deleted.stdout).toContain('deleted');
@@ -213,14 +157,14 @@ describe('API security with kedge up', () => {
         '--server',
         proc.apiUrl,
         '--cache-dir',
-        join(tmp.dir, 'kube-cache-anon'),
+        join(proc.dir, 'kube-cache-anon'),
         'apply',
         '--validate=false',
         '-f',
-        writeFile(tmp.dir, 'anon2.yaml', service('anon2')),
+        writeFile(proc.dir, 'anon2.yaml', service('anon2')),
       ],
       {
-        KUBECONFIG: join(tmp.dir, 'no-such-kubeconfig'),
+        KUBECONFIG: join(proc.dir, 'no-such-kubeconfig'),
       },
     );
     expect(r.code).not.toBe(0);
@@ -257,44 +201,17 @@ describe('kedge up --config: ConfigMaps stored at start are checked as the API c
 });
 
 describe('kedge up --allow-process-revisions', () => {
-  const tmp = tempDir('kedge-process-');
-  let proc: KedgeProcess;
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
+  const proc = useKedgeUp('kedge-process-', {
+    extra: ['--allow-process-revisions', '--apply', join(ROOT, 'examples/helloworld-node/service.yaml')],
   });
 
   it('deploys the process example with --apply and serves it', async () => {
-    proc = await startKedge({
-      ports: await pickPorts(),
-      dataDir: join(tmp.dir, 'data'),
-      extra: ['--allow-process-revisions', '--apply', join(ROOT, 'examples/helloworld-node/service.yaml')],
-    });
     expect(proc.output()).toContain('created  Service example/helloworld-node');
     const cm = (await (
       await fetch(`${proc.apiUrl}/api/v1/namespaces/knative-serving/configmaps/config-features`)
     ).json()) as { data: Record<string, string> };
     expect(cm.data['kedge.process-revisions']).toBe('enabled');
-    const u = new URL(proc.gatewayUrl);
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: '/',
-          headers: { host: 'helloworld-node.example.example.com' },
-          agent: false,
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(text));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    const { body } = await request(proc.gatewayUrl, 'helloworld-node.example.example.com');
     expect(body).toBe('Hello Node!\n');
   }, 60_000);
 });

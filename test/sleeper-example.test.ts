@@ -1,32 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ROOT, pickPorts, request, startKedge, tempDir, waitForObject, type KedgeProcess } from './harness.js';
+import { ROOT, isReady, request, servingPath, useKedgeUp, waitForObject } from './harness.js';
 
 // examples/sleeper, built by `npm run build`, deployed the way the README shows: `kedge up --apply`.
 const WASM = join(ROOT, 'examples/sleeper/build/sleeper.wasm');
 const HOST = 'sleeper.example.example.com';
-const SERVICES = '/apis/serving.knative.dev/v1/namespaces/example/services';
-const isReady = (s: any) => s.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+const SERVICES = servingPath('example', 'services');
 
 describe('examples/sleeper through kedge up', () => {
-  const tmp = tempDir('kedge-sleeper-');
-  let proc: KedgeProcess;
-
-  beforeAll(async () => {
-    expect(existsSync(WASM), `${WASM} missing: npm run build makes it`).toBe(true);
-    proc = await startKedge({
-      ports: await pickPorts(),
-      dataDir: join(tmp.dir, 'data'),
-      extra: ['--apply', join(ROOT, 'examples/sleeper/service.yaml')],
-    });
-    await waitForObject(proc.apiUrl, SERVICES, 'sleeper', isReady);
-  }, 60_000);
-
-  afterAll(async () => {
-    await proc?.stop();
-    tmp.cleanup();
+  const proc = useKedgeUp('kedge-sleeper-', {
+    needs: [WASM],
+    extra: ['--apply', join(ROOT, 'examples/sleeper/service.yaml')],
   });
+
+  beforeAll(() => waitForObject(proc.apiUrl, SERVICES, 'sleeper', isReady), 60_000);
 
   it('keeps the manifest: containerConcurrency 10', async () => {
     const svc = await waitForObject(proc.apiUrl, SERVICES, 'sleeper', isReady);

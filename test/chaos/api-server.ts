@@ -12,6 +12,7 @@ import {
   type Kind,
   type Store,
 } from '@kedge/core';
+import { parseJson } from '../../packages/api/test-support/harness.js';
 
 /**
  * The real API (REST app + reconcilers) behind the access guard `kedge up` puts in front of it (bearer
@@ -101,13 +102,12 @@ export async function send(
     ...(body !== undefined ? { body } : {}),
   });
   const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: parsed, text };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    body: parseJson(text, undefined),
+    text,
+  };
 }
 
 /** Why an error answer is not a Kubernetes Status, or undefined when it is one. */

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTestGuest } from '../../packages/runner/src/testing/components.js';
-import { ROOT } from '../harness.js';
 
-export const HELLO_WASM = join(ROOT, 'examples/helloworld/build/helloworld.wasm');
+export { HELLO_WASM, serviceYaml } from '../harness.js';
 
 /**
  * The runner's test guest (packages/runner/src/testing/guest.wat: /loop, /trap, /grow, /echo, /big, …)
@@ -13,30 +12,4 @@ export async function writeTestGuest(dir: string): Promise<string> {
   const file = join(dir, 'hostile.wasm');
   writeFileSync(file, await buildTestGuest());
   return file;
-}
-
-/** A Service manifest for a component file, with optional template annotations and spec fields. */
-export function serviceYaml(
-  name: string,
-  namespace: string,
-  wasm: string,
-  opts: { annotations?: Record<string, string>; timeoutSeconds?: number; containerConcurrency?: number } = {},
-): string {
-  const ann = Object.entries(opts.annotations ?? {})
-    .map(([k, v]) => `        ${k}: "${v}"\n`)
-    .join('');
-  return `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: ${namespace}
-spec:
-  template:
-${ann ? `    metadata:\n      annotations:\n${ann}` : ''}    spec:
-${opts.timeoutSeconds !== undefined ? `      timeoutSeconds: ${opts.timeoutSeconds}\n` : ''}${opts.containerConcurrency !== undefined ? `      containerConcurrency: ${opts.containerConcurrency}\n` : ''}      containers:
-        - image: ${wasm}
-          env:
-            - name: TARGET
-              value: "${name}"
-`;
 }

@@ -1,21 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   BusError,
-  ManualClock,
-  MemoryBus,
-  SqliteStore,
+  type SqliteStore,
   silentLogger,
   subjects,
   type AdminScaleReply,
-  type DecisionMessage,
   type PodAutoscaler,
   type Revision,
   type ServerlessService,
 } from '@kedge/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeRunner, settle } from '../test-support/fake-runner.js';
+import { autoscalerWorlds, podAutoscalerOf } from '../test-support/world.js';
 import { createAutoscaler } from './autoscaler.js';
 
 const T0 = 5_000_000;
@@ -28,28 +23,11 @@ const revision = (name: string, annotations: Record<string, string> = {}): Revis
   spec: { containers: [{ image: 'node', command: ['node', 'server.js'] }], containerConcurrency: 0 },
 });
 
-const dirs: string[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const world = autoscalerWorlds('kedge-as-');
 
-async function setup(nodes: { id: string; capacity: number }[] = [{ id: 'node-1', capacity: 10 }]) {
-  const dir = mkdtempSync(join(tmpdir(), 'kedge-as-'));
-  dirs.push(dir);
-  const clock = new ManualClock(T0);
-  const bus = new MemoryBus({ clock });
-  const store = new SqliteStore(dir, { clock });
-  const runners = nodes.map((n) => new FakeRunner(bus, clock, n.id, n.capacity).start());
-  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1', statusWriteDelayMs: 0 });
-  const decisions: DecisionMessage[] = [];
-  bus.subscribe<DecisionMessage>(subjects.decisionAll, (m) => void decisions.push(m.data));
-  cleanups.push(async () => {
-    await as.stop();
-    for (const r of runners) r.kill();
-    await store.close();
-  });
+async function setup(nodes?: { id: string; capacity: number }[]) {
+  const w = await world({ t0: T0, nodes });
+  const { clock, runners, as } = w;
   /** Moves the clock a second at a time, letting the bus and the writes catch up after each. */
   const advance = async (ms: number) => {
     for (let left = ms; left > 0; left -= 1000) {
@@ -66,7 +44,15 @@ async function setup(nodes: { id: string; capacity: number }[] = [{ id: 'node-1'
     // The autoscaler listens for peers and nodes for 1.5 s before acting; T0+2 s is also its first tick.
     await advance(2000);
   };
-  return { clock, bus, store, runners, runner: runners[0]!, as, decisions, advance, start };
+  return { ...w, advance, start };
+}
+
+/** A world whose autoscaler has started with one revision, hello-00001, stored before it. */
+async function helloStarted() {
+  const w = await setup();
+  await w.store.create(revision('hello-00001'));
+  await w.start();
+  return w;
 }
 
 const pa = (store: SqliteStore, name: string) => store.get<PodAutoscaler>('PodAutoscaler', NS, name);
@@ -75,9 +61,7 @@ const cond = (p: PodAutoscaler | undefined, type: string) => p?.status?.conditio
 
 describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner on the bus)', () => {
   it('starts a new revision at initial scale and writes its PodAutoscaler and ServerlessService', async () => {
-    const { store, runner, decisions, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { store, runner, decisions } = await helloStarted();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
     const p = await pa(store, 'hello-00001');
     expect(p?.spec.scaleTargetRef).toEqual({
@@ -103,28 +87,15 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   it('updates a PodAutoscaler the api created, keeping its spec', async () => {
     const { store, start } = await setup();
     const rev = await store.create(revision('hello-00001'));
-    await store.create<PodAutoscaler>({
-      apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
-      kind: 'PodAutoscaler',
-      metadata: {
-        name: 'hello-00001',
-        namespace: NS,
-        ownerReferences: [
-          {
-            apiVersion: rev.apiVersion,
-            kind: 'Revision',
-            name: 'hello-00001',
-            uid: rev.metadata.uid!,
-            controller: true,
-          },
-        ],
-      },
-      spec: {
-        scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' },
-        reachability: 'Reachable',
-        protocolType: 'h2c',
-      },
-    });
+    await store.create(
+      podAutoscalerOf(rev, {
+        spec: {
+          scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' },
+          reachability: 'Reachable',
+          protocolType: 'h2c',
+        },
+      }),
+    );
     await start();
     const p = await pa(store, 'hello-00001');
     expect(p?.spec).toMatchObject({ reachability: 'Reachable', protocolType: 'h2c' });
@@ -133,9 +104,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('admin scale to 0 stops everything at once and replies after the runner confirmed; a poke brings it back before any tick', async () => {
-    const { store, bus, runner, as, clock, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { store, bus, runner, as, clock } = await helloStarted();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(1);
 
     const reply = await bus.request<AdminScaleReply>(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
@@ -169,9 +138,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('a poke right after an admin scale to 0, in the same second as the previous poke, places at once', async () => {
-    const { store, bus, runner, clock, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus, runner, clock } = await helloStarted();
     await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
     await settle();
     const poke = () =>
@@ -200,9 +167,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('after an admin scale to 0, the activator report of the second before it does not start the revision again', async () => {
-    const { store, bus, runner, clock, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus, runner, clock } = await helloStarted();
     await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 0 });
     await settle();
     const startsBefore = runner.starts.length;
@@ -234,9 +199,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('admin scale refuses anything but { to: 0 } and unknown revisions', async () => {
-    const { store, bus, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus } = await helloStarted();
     expect(await bus.request(subjects.adminScale(NS, 'hello-00001'), { to: 3 })).toMatchObject({
       ok: false,
       error: expect.stringMatching(/^to: /),
@@ -248,9 +211,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('an idle revision goes Inactive after the stable window and to zero right after (activator already in path)', async () => {
-    const { store, runner, as, advance, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { store, runner, as, advance } = await helloStarted();
     // No traffic: the autoscaler records zeros for the ready instance each second; desired 0 from the first tick,
     // but the PA keeps 1 instance until it has been Active for the 60 s stable window.
     await advance(58_000);
@@ -295,12 +256,12 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('re-places instances when their node leaves', async () => {
-    const { store, bus, clock, runner, advance, start } = await setup([{ id: 'node-1', capacity: 10 }]);
+    const { store, bus, clock, runner, advance, start, defer } = await setup([{ id: 'node-1', capacity: 10 }]);
     await store.create(revision('hello-00001', { 'autoscaling.knative.dev/min-scale': '2' }));
     await start();
     expect(runner.of(NS, 'hello-00001')).toHaveLength(2);
     const node2 = new FakeRunner(bus, clock, 'node-2', 10).start();
-    cleanups.push(async () => node2.kill());
+    defer(() => node2.kill());
     await settle();
     runner.kill();
     // Heartbeats stop; after 5 s of silence node-1 is gone and both instances go to node-2.
@@ -334,21 +295,8 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
       const error = 'CompileFailed: Container failed with: not a component';
       m.respond?.({ ok: false, instanceId: (m.data as { instanceId: string }).instanceId, error });
     });
-    await store.create(revision('a-00001'));
-    await start();
-    bus.publish(subjects.nodeHeartbeat, {
-      nodeId: 'bad',
-      url: 'x',
-      capacity: 5,
-      instances: {},
-      time: clock.now(),
-      startedAt: 1,
-      version: 't',
-    });
-    await settle();
-    expect(attempts).toBe(1);
-    // Backoff 1 s, 2 s, 4 s… while ticks come every 2 s (the node stays alive).
-    for (let i = 0; i < 8; i++) {
+    // The heartbeat of node `bad`, whose every start fails.
+    const badNode = () =>
       bus.publish(subjects.nodeHeartbeat, {
         nodeId: 'bad',
         url: 'x',
@@ -358,6 +306,14 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
         startedAt: 1,
         version: 't',
       });
+    await store.create(revision('a-00001'));
+    await start();
+    badNode();
+    await settle();
+    expect(attempts).toBe(1);
+    // Backoff 1 s, 2 s, 4 s… while ticks come every 2 s (the node stays alive).
+    for (let i = 0; i < 8; i++) {
+      badNode();
       await advance(1000);
     }
     expect(attempts).toBeGreaterThan(1);
@@ -375,9 +331,9 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('two replicas split the revisions without double placement, and one takes over when the other stops', async () => {
-    const { store, bus, clock, runner, as, advance, start } = await setup();
+    const { store, bus, clock, runner, as, advance, start, defer } = await setup();
     const as2 = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-2', statusWriteDelayMs: 0 });
-    cleanups.push(() => as2.stop());
+    defer(() => as2.stop());
     const names = Array.from({ length: 8 }, (_, i) => `r${i}-00001`);
     for (const n of names) await store.create(revision(n));
     await as2.start();
@@ -398,9 +354,7 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
   });
 
   it('repeats its decisions when a gateway (re)starts', async () => {
-    const { store, bus, as, decisions, start } = await setup();
-    await store.create(revision('hello-00001'));
-    await start();
+    const { bus, as, decisions } = await helloStarted();
     const n = decisions.length;
     expect(n).toBeGreaterThan(0);
     bus.publish(subjects.endpointsResync, { gatewayId: 'gw-new', time: 0 });
@@ -415,32 +369,19 @@ describe('createAutoscaler (MemoryBus + SqliteStore + ManualClock, fake runner o
     const { store, bus, clock, runner, as, advance, start } = await setup();
     const rev = await store.create(revision('hello-00001'));
     const since = new Date(T0 - 600_000).toISOString();
-    await store.create<PodAutoscaler>({
-      apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
-      kind: 'PodAutoscaler',
-      metadata: {
-        name: 'hello-00001',
-        namespace: NS,
-        ownerReferences: [
-          {
-            apiVersion: rev.apiVersion,
-            kind: 'Revision',
-            name: 'hello-00001',
-            uid: rev.metadata.uid!,
-            controller: true,
-          },
-        ],
-      },
-      spec: { scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' } },
-      status: {
-        desiredScale: 3,
-        actualScale: 3,
-        conditions: [
-          { type: 'Active', status: 'True', lastTransitionTime: since },
-          { type: 'ScaleTargetInitialized', status: 'True', lastTransitionTime: since },
-        ],
-      },
-    });
+    await store.create(
+      podAutoscalerOf(rev, {
+        spec: { scaleTargetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', name: 'hello-00001' } },
+        status: {
+          desiredScale: 3,
+          actualScale: 3,
+          conditions: [
+            { type: 'Active', status: 'True', lastTransitionTime: since },
+            { type: 'ScaleTargetInitialized', status: 'True', lastTransitionTime: since },
+          ],
+        },
+      }),
+    );
     for (const id of ['old-1', 'old-2', 'old-3']) runner.instances.set(id, { namespace: NS, revision: 'hello-00001' });
     await start();
     expect(runner.starts).toHaveLength(0);

@@ -1,21 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  ManualClock,
-  MemoryBus,
-  SqliteStore,
-  silentLogger,
-  subjects,
-  type AdminScaleReply,
-  type DecisionMessage,
-  type PodAutoscaler,
-  type Revision,
-  type StatMessage,
-} from '@kedge/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRunner, settle } from '../test-support/fake-runner.js';
-import { createAutoscaler } from './autoscaler.js';
+import { subjects, type AdminScaleReply, type PodAutoscaler, type Revision, type StatMessage } from '@kedge/core';
+import { describe, expect, it } from 'vitest';
+import { settle } from '../test-support/fake-runner.js';
+import { autoscalerWorlds } from '../test-support/world.js';
 
 /**
  * A CPU-bound revision under `hpa.autoscaling.knative.dev`, metric cpu, target 50 % of a 1-core
@@ -30,36 +16,19 @@ const NS = 'default';
 const REV = 'spin-00001';
 const HPA = { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev', 'autoscaling.knative.dev/metric': 'cpu' };
 
-const dirs: string[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const world = autoscalerWorlds('kedge-hpa-sim-');
 
 async function simulate(load: (sec: number) => number) {
-  const dir = mkdtempSync(join(tmpdir(), 'kedge-hpa-sim-'));
-  dirs.push(dir);
-  const clock = new ManualClock(T0);
-  const bus = new MemoryBus({ clock });
-  const store = new SqliteStore(dir, { clock });
-  await store.create<Revision>({
+  const revision: Revision = {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
     metadata: { name: REV, namespace: NS, annotations: { ...HPA, 'autoscaling.knative.dev/target': '50' } },
     spec: { containers: [{ image: 'spin.wasm', resources: { requests: { cpu: '1' } } }], containerConcurrency: 0 },
-  });
-  const runner = new FakeRunner(bus, clock, 'node-1', 20).start();
-  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1', statusWriteDelayMs: 0 });
-  const decisions: (DecisionMessage & { at: number })[] = [];
-  bus.subscribe<DecisionMessage>(subjects.decisionAll, (m) => void decisions.push({ ...m.data, at: clock.now() }));
+  };
+  const w = await world({ t0: T0, nodes: [{ id: 'node-1', capacity: 20 }], objects: [revision] });
+  const { clock, bus, runner, as } = w;
   await as.start();
   await settle();
-  cleanups.push(async () => {
-    await as.stop();
-    runner.kill();
-    await store.close();
-  });
 
   const cpuMs = new Map<string, number>();
   const report = (sec: number) => {
@@ -89,7 +58,7 @@ async function simulate(load: (sec: number) => number) {
       if (ms % 2000 === 0) onTick?.(ms / 1000);
     }
   };
-  return { clock, bus, store, runner, as, decisions, until };
+  return { ...w, until };
 }
 
 describe('simulation: the HPA class scales a CPU-bound revision on CPU, not on requests', () => {

@@ -1,20 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  ManualClock,
-  MemoryBus,
-  SqliteStore,
-  silentLogger,
-  subjects,
-  type DecisionMessage,
-  type PodAutoscaler,
-  type Revision,
-  type StatMessage,
-} from '@kedge/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRunner, settle } from '../test-support/fake-runner.js';
-import { createAutoscaler, type AutoscalerInternals } from './autoscaler.js';
+import { subjects, type PodAutoscaler, type Revision, type StatMessage } from '@kedge/core';
+import { describe, expect, it } from 'vitest';
+import { settle } from '../test-support/fake-runner.js';
+import { autoscalerWorlds, type AutoscalerWorld } from '../test-support/world.js';
 
 /**
  * `hey -z 30s -c 50` against one revision, through the real collector, decider, PA scaler and
@@ -28,23 +15,12 @@ const at = (sec: number) => T0 + sec * 1000;
 const NS = 'default';
 const REV = 'hello-00001';
 
-interface Sim {
-  clock: ManualClock;
-  bus: MemoryBus;
-  store: SqliteStore;
-  runner: FakeRunner;
-  as: AutoscalerInternals;
-  decisions: (DecisionMessage & { at: number })[];
+interface Sim extends AutoscalerWorld {
   /** Advances to `sec` (since T0) in half-second steps, reporting load for each second. */
   until(sec: number, onTick?: (sec: number) => void): Promise<void>;
 }
 
-const dirs: string[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const world = autoscalerWorlds('kedge-sim-');
 
 async function simulate(opts: {
   containerConcurrency: number;
@@ -52,19 +28,7 @@ async function simulate(opts: {
   loadFrom: number;
   loadSeconds: number;
 }): Promise<Sim> {
-  const dir = mkdtempSync(join(tmpdir(), 'kedge-sim-'));
-  dirs.push(dir);
-  const clock = new ManualClock(T0);
-  const bus = new MemoryBus({ clock });
-  const store = new SqliteStore(dir, { clock });
-  await store.create({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'config-autoscaler', namespace: 'knative-serving' },
-    // Everything at Knative's defaults, except that the revision may start at zero (it is cold when hey starts).
-    data: { 'allow-zero-initial-scale': 'true' },
-  });
-  await store.create<Revision>({
+  const revision: Revision = {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
     metadata: {
@@ -76,18 +40,24 @@ async function simulate(opts: {
       containers: [{ image: 'node', command: ['node', 'server.js'] }],
       containerConcurrency: opts.containerConcurrency,
     },
+  };
+  const w = await world({
+    t0: T0,
+    nodes: [{ id: 'node-1', capacity: 20 }],
+    objects: [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'config-autoscaler', namespace: 'knative-serving' },
+        // Everything at Knative's defaults, except that the revision may start at zero (it is cold when hey starts).
+        data: { 'allow-zero-initial-scale': 'true' },
+      },
+      revision,
+    ],
   });
-  const runner = new FakeRunner(bus, clock, 'node-1', 20).start();
-  const as = createAutoscaler({ store, bus, clock, logger: silentLogger, id: 'as-1', statusWriteDelayMs: 0 });
-  const decisions: Sim['decisions'] = [];
-  bus.subscribe<DecisionMessage>(subjects.decisionAll, (m) => void decisions.push({ ...m.data, at: clock.now() }));
+  const { clock, bus, runner, as, decisions } = w;
   await as.start();
   await settle();
-  cleanups.push(async () => {
-    await as.stop();
-    runner.kill();
-    await store.close();
-  });
 
   const mode = () => decisions.at(-1)?.mode ?? 'Proxy';
   const report = (sec: number) => {
@@ -126,12 +96,7 @@ async function simulate(opts: {
 
   let poked = false;
   return {
-    clock,
-    bus,
-    store,
-    runner,
-    as,
-    decisions,
+    ...w,
     async until(sec, onTick) {
       while (clock.now() < at(sec)) {
         const next = Math.floor(clock.now() / 500) * 500 + 500;

@@ -1,16 +1,13 @@
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hono } from 'hono';
-import { listen, serveGateway, type Listening } from './serve.js';
+import { serveGateway, type Listening } from './serve.js';
 import type { FakeHandler } from './testing/fake-runner.js';
 import { harness, routeObject, type Harness } from './testing/harness.js';
 
 const HOST = 'hello.default.example.com';
 let h: Harness | undefined;
-const servers: Listening[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
   await h?.close();
   h = undefined;
 });
@@ -37,18 +34,10 @@ const streamingEcho: FakeHandler = (req) => {
  */
 async function setup(remote: boolean): Promise<Listening> {
   h = await harness({ local: !remote, runner: { handler: streamingEcho, concurrency: 1 } });
-  if (remote) {
-    const entry = new Hono();
-    entry.all('*', (c) => h!.runner.fetch(c.req.raw));
-    const runnerHttp = await listen(entry);
-    servers.push(runnerHttp);
-    h.runner.url = runnerHttp.url;
-  }
+  if (remote) await h.serveRunner();
   h.runner.startInstance('default', 'hello-00001');
   await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
-  const gw = await serveGateway(h.gateway);
-  servers.push(gw);
-  return gw;
+  return h.track(await serveGateway(h.gateway));
 }
 
 /** A raw client: sends `bytes` of a POST body of `declared` bytes, reads up to `readLimit`, then leaves. */

@@ -1,28 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ManualClock,
-  MemoryBus,
-  SqliteStore,
-  emitEvent,
-  revisionRef,
-  silentLogger,
-  type KedgeEvent,
-} from '@kedge/core';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, MemoryBus, emitEvent, revisionRef, silentLogger, type KedgeEvent } from '@kedge/core';
+import { T0, storesPerTest } from '../../test-support/harness.js';
 import { EVENT_TTL_MS, EventRecorder } from './recorder.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const openStore = storesPerTest('kedge-events-');
 
 async function setup(maxEvents?: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'kedge-events-'));
-  dirs.push(dir);
-  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  const store = new SqliteStore(dir, { clock });
+  const clock = new ManualClock(T0);
+  const store = openStore(clock);
   const bus = new MemoryBus({ clock });
   const recorder = new EventRecorder({ store, bus, clock, logger: silentLogger, ...(maxEvents ? { maxEvents } : {}) });
   await recorder.start();

@@ -1,25 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ManualClock,
-  MemoryBus,
-  SqliteStore,
-  silentLogger,
-  subjects,
-  type EndpointsMessage,
-  type NodeHeartbeat,
-  type Revision,
-} from '@kedge/core';
-import { createApi, type Api } from '../index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { subjects, type EndpointsMessage, type NodeHeartbeat, type Revision } from '@kedge/core';
+import { apiPerTest } from '../../test-support/harness.js';
 
 const NS = 'example';
-let dir: string;
-let store: SqliteStore;
-let bus: MemoryBus;
-let clock: ManualClock;
-let api: Api;
+const env = apiPerTest('kedge-pods-test-');
 
 const heartbeat = (instances: Record<string, string[]>, nodeId = 'node-a') => {
   const hb: NodeHeartbeat = {
@@ -27,11 +11,11 @@ const heartbeat = (instances: Record<string, string[]>, nodeId = 'node-a') => {
     url: 'http://runner',
     capacity: 10,
     instances,
-    time: clock.now(),
+    time: env.clock.now(),
     startedAt: 0,
     version: 't',
   };
-  bus.publish(subjects.nodeHeartbeat, hb);
+  env.bus.publish(subjects.nodeHeartbeat, hb);
 };
 const endpoints = (revision: string, ids: string[], nodeId = 'node-a') => {
   const msg: EndpointsMessage = {
@@ -46,25 +30,19 @@ const endpoints = (revision: string, ids: string[], nodeId = 'node-a') => {
       url: 'http://runner',
       concurrency: 0,
     })),
-    time: clock.now(),
+    time: env.clock.now(),
   };
-  bus.publish(subjects.endpoints(NS, revision), msg);
+  env.bus.publish(subjects.endpoints(NS, revision), msg);
 };
-/** Every bus message so far handled and mirrored into the Pods store. */
-const settle = () => api.idle();
+/** Every bus message so far handled and mirrored into the Pods env.store. */
+const settle = () => env.api.idle();
 const get = async (path: string, init: RequestInit = {}) => {
-  const res = await api.fetch(new Request(`http://api${path}`, init));
+  const res = await env.api.fetch(new Request(`http://api${path}`, init));
   return { status: res.status, body: (await res.json()) as any };
 };
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kedge-pods-test-'));
-  clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  store = new SqliteStore(dir, { clock });
-  bus = new MemoryBus({ clock });
-  api = createApi({ store, bus, clock, logger: silentLogger });
-  await api.start();
-  await store.create<Revision>({
+  await env.store.create<Revision>({
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
     metadata: {
@@ -74,12 +52,6 @@ beforeEach(async () => {
     },
     spec: { containers: [{ image: 'hello.wasm@sha256:00' }] },
   });
-});
-
-afterEach(async () => {
-  await api.stop();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('Pods: the live instance table as read-only v1 Pods', () => {
@@ -139,14 +111,14 @@ describe('Pods: the live instance table as read-only v1 Pods', () => {
     heartbeat({ [`${NS}/hello-00001`]: ['hello-00001-bbbb2222'] }, 'node-b');
     await settle();
     expect((await get(`/api/v1/namespaces/${NS}/pods`)).body.items).toHaveLength(1);
-    clock.advance(7000);
+    env.clock.advance(7000);
     await settle();
     expect((await get(`/api/v1/namespaces/${NS}/pods`)).body.items).toEqual([]);
   });
 
   it('deleting a pod asks its runner to stop the instance; writes are refused', async () => {
     const stops: unknown[] = [];
-    bus.subscribe(subjects.runnerStop('node-a'), (m) => {
+    env.bus.subscribe(subjects.runnerStop('node-a'), (m) => {
       stops.push(m.data);
       m.respond?.({ ok: true });
     });

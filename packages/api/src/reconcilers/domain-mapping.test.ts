@@ -1,36 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, MemoryBus, SqliteStore, silentLogger, type DomainMapping } from '@kedge/core';
-import { makeCertificate, reportRevisionsLoaded } from '@kedge/core/testing';
-import { createApi, type Api } from '../index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DomainMapping } from '@kedge/core';
+import { makeCertificate } from '@kedge/core/testing';
+import { COMPONENT, apiPerTest, callFetch } from '../../test-support/harness.js';
 
-const COMPONENT = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 7, 7]);
 const NS = 'example';
 const DM_BASE = (ns: string) => `/apis/serving.knative.dev/v1beta1/namespaces/${ns}/domainmappings`;
 
-let dir: string;
-let store: SqliteStore;
-let clock: ManualClock;
-let api: Api;
+// No runner here: a Revision is Ready once one has loaded its image, so say it did.
+const env = apiPerTest('kedge-dm-', { loaded: true });
 let image: string;
 
-async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
-  const res = await api.fetch(
-    new Request(`http://api${path}`, {
-      method,
-      headers: { 'content-type': contentType },
-      ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : JSON.stringify(body) }),
-    }),
-  );
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown, contentType = 'application/json') =>
+  callFetch(env.api.fetch, method, path, body, { 'content-type': contentType });
 
 async function create(path: string, obj: unknown) {
   const res = await call('POST', path, obj);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  await api.idle();
+  await env.api.idle();
   return res.body;
 }
 
@@ -47,29 +33,15 @@ const mapping = (name: string, ref: Record<string, unknown>, extra: Record<strin
   spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', ...ref }, ...extra },
 });
 const dmOf = (name: string, ns = NS) =>
-  store.get('DomainMapping', ns, name) as unknown as Promise<DomainMapping | undefined>;
+  env.store.get('DomainMapping', ns, name) as unknown as Promise<DomainMapping | undefined>;
 const conditions = (dm: DomainMapping | undefined) =>
   Object.fromEntries(
     (dm?.status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason, c.message].filter(Boolean).join(' | ')]),
   );
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kedge-dm-'));
-  clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  store = new SqliteStore(dir, { clock });
-  const bus = new MemoryBus({ clock });
-  api = createApi({ store, bus, clock, logger: silentLogger });
-  // No runner here: a Revision is Ready once one has loaded its image, so say it did.
-  reportRevisionsLoaded(store, bus, clock);
-  await api.start();
   const up = await call('PUT', '/apis/kedge.dev/v1/blobs', COMPONENT, 'application/wasm');
   image = `hello.wasm@${up.body.digest}`;
-});
-
-afterEach(async () => {
-  await api.stop();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
@@ -90,7 +62,7 @@ describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
       IngressReady: 'True',
       CertificateProvisioned: 'True | TLSNotEnabled | autoTLS is not enabled',
     });
-    const table = await api.fetch(
+    const table = await env.api.fetch(
       new Request(`http://api${DM_BASE(NS)}`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }),
     );
     const t = (await table.json()) as any;
@@ -137,14 +109,14 @@ describe('DomainMapping (serving.knative.dev/v1beta1)', () => {
   it('gives a domain to the namespace that mapped it first; the other gets it when the first lets go', async () => {
     await create(`/apis/serving.knative.dev/v1/namespaces/${NS}/services`, service('hello'));
     await create(DM_BASE(NS), mapping('shared.test', { name: 'hello' }));
-    clock.advance(1000);
+    env.clock.advance(1000);
     await create(DM_BASE('other'), mapping('shared.test', { name: 'hello' }, {}, 'other'));
     expect(conditions(await dmOf('shared.test', 'other')).DomainClaimed).toBe(
       'False | DomainAlreadyClaimed | The domain name is already in use by another DomainMapping',
     );
     expect(conditions(await dmOf('shared.test')).DomainClaimed).toBe('True');
     expect((await call('DELETE', `${DM_BASE(NS)}/shared.test`)).status).toBe(200);
-    await api.idle();
+    await env.api.idle();
     expect(conditions(await dmOf('shared.test', 'other')).DomainClaimed).toBe('True');
   });
 

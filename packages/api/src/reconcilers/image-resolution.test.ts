@@ -1,22 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
-  ManualClock,
-  MemoryBus,
   parseImageReference,
   pushWasmComponent,
   RegistryClient,
   sha256Digest,
-  silentLogger,
-  SqliteStore,
   WASM_CONFIG,
   type Revision,
 } from '@kedge/core';
-import { reportRevisionsLoaded, startDockerRegistry, type DockerRegistry } from '@kedge/core/testing';
-import { createApi, type Api } from '../index.js';
+import { startDockerRegistry, type DockerRegistry } from '@kedge/core/testing';
+import { apiPerTest } from '../../test-support/harness.js';
 
 const NS = 'example';
 const component = (n: number) => new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, n]);
@@ -24,10 +17,6 @@ const created = new Date('2026-12-03T00:00:00Z');
 
 let registry: DockerRegistry;
 const client = new RegistryClient();
-let dir: string;
-let store: SqliteStore;
-let clock: ManualClock;
-let api: Api;
 
 beforeAll(async () => {
   registry = await startDockerRegistry();
@@ -35,27 +24,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
 });
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kedge-resolve-'));
-  clock = new ManualClock(Date.parse('2026-12-03T00:00:00Z'));
-  store = new SqliteStore(dir, { clock });
-  const bus = new MemoryBus({ clock });
-  api = createApi({ store, bus, clock, logger: silentLogger });
-  // No runner here: every revision counts as loaded once its image is resolved.
-  reportRevisionsLoaded(store, bus, clock);
-  await api.start();
-});
-afterEach(async () => {
-  await api.stop();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+// No runner here: every revision counts as loaded once its image is resolved.
+const env = apiPerTest('kedge-resolve-', { t0: Date.parse('2026-12-03T00:00:00Z'), loaded: true });
 
 const push = (tag: string, bytes: Uint8Array) =>
   pushWasmComponent(client, parseImageReference(`${registry.host}/${tag}`)!, bytes, created);
 
 async function deploy(name: string, image: string): Promise<Revision> {
-  const res = await api.fetch(
+  const res = await env.api.fetch(
     new Request(`http://api/apis/serving.knative.dev/v1/namespaces/${NS}/services`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -68,10 +44,10 @@ async function deploy(name: string, image: string): Promise<Revision> {
     }),
   );
   expect(res.status, await res.clone().text()).toBe(201);
-  await api.idle();
+  await env.api.idle();
   return revision(name);
 }
-const revision = async (name: string) => (await store.get<Revision>('Revision', NS, `${name}-00001`))!;
+const revision = async (name: string) => (await env.store.get<Revision>('Revision', NS, `${name}-00001`))!;
 const cond = (o: Revision, type: string) => o.status?.conditions?.find((c) => c.type === type);
 
 describe('tag-to-digest resolution of registry images', () => {
@@ -80,17 +56,17 @@ describe('tag-to-digest resolution of registry images', () => {
     const rev = await deploy('hello', `${registry.host}/hello:v1`);
     expect(rev.status?.containerStatuses).toEqual([{ name: 'user-container', imageDigest: pushed }]);
     expect(rev.status?.resolvedImage).toEqual({ artifactType: WASM_CONFIG, component: sha256Digest(component(1)) });
-    expect(await store.blobs.get(sha256Digest(component(1)))).toEqual(component(1));
+    expect(await env.store.blobs.get(sha256Digest(component(1)))).toEqual(component(1));
     expect(cond(rev, 'Ready')?.status).toBe('True');
 
     // The tag moves; the revision keeps what it resolved to (a new revision would resolve again).
     await push('hello:v1', component(2));
-    clock.advance(60_000);
-    await store.update<Revision>({
+    env.clock.advance(60_000);
+    await env.store.update<Revision>({
       ...rev,
       metadata: { ...rev.metadata, labels: { ...rev.metadata.labels, touched: 'yes' } },
     });
-    await api.idle();
+    await env.api.idle();
     expect((await revision('hello')).status?.containerStatuses?.[0]?.imageDigest).toBe(pushed);
   });
 
@@ -103,8 +79,8 @@ describe('tag-to-digest resolution of registry images', () => {
     expect(rev.status?.resolvedImage).toBeUndefined();
 
     const pushed = await push('later:v1', component(3));
-    clock.advance(5_000);
-    await api.idle();
+    env.clock.advance(5_000);
+    await env.api.idle();
     const after = await revision('later');
     expect(after.status?.containerStatuses?.[0]?.imageDigest).toBe(pushed);
     expect(cond(after, 'Ready')?.status).toBe('True');
@@ -123,7 +99,7 @@ describe('tag-to-digest resolution of registry images', () => {
     expect(dev.status?.containerStatuses).toEqual([{ name: 'user-container' }]);
 
     // The API installed config-deployment (with only its _example) at start: the operator edits it.
-    const res = await api.fetch(
+    const res = await env.api.fetch(
       new Request('http://api/api/v1/namespaces/knative-serving/configmaps/config-deployment', {
         method: 'PATCH',
         headers: { 'content-type': 'application/merge-patch+json' },
@@ -131,7 +107,7 @@ describe('tag-to-digest resolution of registry images', () => {
       }),
     );
     expect(res.status, await res.clone().text()).toBe(200);
-    await api.idle();
+    await env.api.idle();
     await push('skipped:v1', component(4));
     const rev = await deploy('skipped', `${registry.host}/skipped:v1`);
     expect(rev.status?.resolvedImage).toEqual({ skipped: true });

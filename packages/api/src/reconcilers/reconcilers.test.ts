@@ -15,9 +15,9 @@ import {
   type Route,
   type Service,
 } from '@kedge/core';
+import { COMPONENT, T0, callFetch } from '../../test-support/harness.js';
 import { createApi, type Api } from '../index.js';
 
-const COMPONENT = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 7, 7]);
 const NS = 'example';
 const BASE = `/apis/serving.knative.dev/v1/namespaces/${NS}`;
 
@@ -28,16 +28,8 @@ let clock: ManualClock;
 let api: Api;
 let image: string;
 
-async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
-  const res = await api.fetch(
-    new Request(`http://api${path}`, {
-      method,
-      headers: { 'content-type': contentType },
-      ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : JSON.stringify(body) }),
-    }),
-  );
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown, contentType = 'application/json') =>
+  callFetch(api.fetch, method, path, body, { 'content-type': contentType });
 
 function service(name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}) {
   return {
@@ -88,7 +80,7 @@ async function open(): Promise<void> {
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kedge-rec-'));
-  clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  clock = new ManualClock(T0);
   await open();
   const up = await call('PUT', '/apis/kedge.dev/v1/blobs', COMPONENT, 'application/wasm');
   image = `hello.wasm@${up.body.digest}`;

@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, SqliteStore, silentLogger } from '@kedge/core';
-import { LiveConfig } from '../config/live.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readResponse, restAppPerTest } from '../../test-support/harness.js';
 import { checkAccess, guardFetch } from './access.js';
-import { createRestApp } from './app.js';
 
 const TOKEN = 'k3dg3-t0k3n-for-the-access-tests';
 const HOST = '127.0.0.1:8090';
@@ -25,23 +20,12 @@ const HELLO = JSON.stringify({
   spec: { template: { spec: { containers: [{ image: `hello.wasm@sha256:${'a'.repeat(64)}` }] } } },
 });
 
-let dir: string;
-let store: SqliteStore;
+const rest = restAppPerTest('kedge-access-');
 let fetchApi: (req: Request) => Promise<Response>;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kedge-access-'));
-  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  store = new SqliteStore(dir, { clock });
-  const config = new LiveConfig(store);
-  config.start();
-  const app = createRestApp({ store, clock, logger: silentLogger, config });
+  const { app } = rest;
   fetchApi = guardFetch({ token: TOKEN, hosts: ['127.0.0.1'] }, (req) => app.fetch(req));
-});
-
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function call(method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array) {
@@ -52,18 +36,11 @@ async function call(method: string, path: string, headers: Record<string, string
       ...(body !== undefined ? { body } : {}),
     }),
   );
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
+  return readResponse(res);
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
-const stored = async () => (await store.list('Service')).items.map((s) => s.metadata.name);
+const stored = async () => (await rest.store.list('Service')).items.map((s) => s.metadata.name);
 
 describe('the cross-site request from the issue', () => {
   it('is refused (text/plain, evil Origin, no token) and nothing is stored', async () => {

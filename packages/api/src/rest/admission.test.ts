@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, SqliteStore, silentLogger } from '@kedge/core';
-import { LiveConfig } from '../config/live.js';
-import { createRestApp } from './app.js';
+import { describe, expect, it } from 'vitest';
+import { callFetch, restAppPerTest } from '../../test-support/harness.js';
 
 // Admission rules of docs/security.md: process revisions gated, config maps checked whole, warnings
 // for values read differently from what was written, and malformed names or bodies answered 4xx.
@@ -23,39 +18,10 @@ function service(name: string, container: Record<string, unknown>, annotations?:
 const WASM = { image: `hello.wasm@sha256:${'a'.repeat(64)}` };
 const PROCESS = { image: 'node:20', command: ['node', 'server.mjs'] };
 
-let dir: string;
-let store: SqliteStore;
-let config: LiveConfig;
-let app: ReturnType<typeof createRestApp>;
+const rest = restAppPerTest('kedge-admission-');
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kedge-admission-'));
-  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  store = new SqliteStore(dir, { clock });
-  config = new LiveConfig(store);
-  config.start();
-  app = createRestApp({ store, clock, logger: silentLogger, config });
-});
-
-afterEach(async () => {
-  config.stop();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function call(method: string, path: string, body?: unknown, type = 'application/json') {
-  const init: RequestInit = { method, headers: { 'content-type': type } };
-  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  const res = await app.fetch(new Request(`http://api${path}`, init));
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
-}
+const call = (method: string, path: string, body?: unknown, type = 'application/json') =>
+  callFetch(rest.app.fetch, method, path, body, { 'content-type': type });
 
 const causes = (body: any) => (body.details?.causes ?? []).map((c: any) => c.field);
 
@@ -66,7 +32,7 @@ describe('process revisions are off unless config-features turns them on', () =>
     expect(causes(r.body)).toEqual(['spec.template.spec.containers[0].command']);
     expect(r.body.message).toContain('kedge.process-revisions: enabled');
     expect(r.body.message).toContain('config-features');
-    expect(await store.get('Service', 'example', 'proc')).toBeUndefined();
+    expect(await rest.store.get('Service', 'example', 'proc')).toBeUndefined();
     // A Revision written directly is gated the same way.
     const rev = await call('POST', `${NS}/revisions`, {
       apiVersion: 'serving.knative.dev/v1',
@@ -79,7 +45,9 @@ describe('process revisions are off unless config-features turns them on', () =>
   });
 
   it('accepts it once an operator enabled the feature', async () => {
-    const changed = new Promise<void>((resolve) => config.onChange((name) => name === 'config-features' && resolve()));
+    const changed = new Promise<void>((resolve) =>
+      rest.config.onChange((name) => name === 'config-features' && resolve()),
+    );
     const cm = await call('POST', CM, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -112,7 +80,7 @@ describe('config maps are validated whole at admission', () => {
     const r = await call('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
     expect(r.status).toBe(422);
     expect(causes(r.body)).toContain(field);
-    expect(await store.get('ConfigMap', 'knative-serving', name)).toBeUndefined();
+    expect(await rest.store.get('ConfigMap', 'knative-serving', name)).toBeUndefined();
   });
 
   it('refuses a bad value on update too and keeps what was stored', async () => {
@@ -130,7 +98,7 @@ describe('config maps are validated whole at admission', () => {
       'application/merge-patch+json',
     );
     expect(r.status).toBe(422);
-    expect(((await store.get('ConfigMap', 'knative-serving', 'config-autoscaler')) as any).data).toEqual({
+    expect(((await rest.store.get('ConfigMap', 'knative-serving', 'config-autoscaler')) as any).data).toEqual({
       'stable-window': '60s',
     });
   });
@@ -139,7 +107,7 @@ describe('config maps are validated whole at admission', () => {
 describe('annotation values: warnings and field errors', () => {
   it("checks max-scale against the stored config-autoscaler's max-scale-limit", async () => {
     const changed = new Promise<void>((resolve) =>
-      config.onChange((name) => name === 'config-autoscaler' && resolve()),
+      rest.config.onChange((name) => name === 'config-autoscaler' && resolve()),
     );
     const cm = await call('POST', CM, {
       apiVersion: 'v1',
@@ -174,7 +142,7 @@ describe('annotation values: warnings and field errors', () => {
     const r = await call('POST', `${NS}/services`, service('cpu', WASM, { 'kedge.dev/cpu-limit-ms': value }));
     expect(r.status).toBe(422);
     expect(causes(r.body)).toEqual(['spec.template.metadata.annotations.kedge.dev/cpu-limit-ms']);
-    expect(await store.get('Service', 'example', 'cpu')).toBeUndefined();
+    expect(await rest.store.get('Service', 'example', 'cpu')).toBeUndefined();
   });
 
   it('warns about an autoscaling class Kedge does not run, not about the HPA', async () => {
@@ -196,7 +164,7 @@ describe('annotation values: warnings and field errors', () => {
     const r = await call('POST', `${NS}/services`, service('hparps', WASM, anns));
     expect(r.status).toBe(422);
     expect(causes(r.body)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/metric']);
-    expect(await store.get('Service', 'example', 'hparps')).toBeUndefined();
+    expect(await rest.store.get('Service', 'example', 'hparps')).toBeUndefined();
   });
 
   it('refuses an outbound policy the runner does not know', async () => {
@@ -265,7 +233,7 @@ describe('PATCH without a resourceVersion', () => {
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-    const labels = ((await store.get('Service', 'example', 'many')) as any).metadata.labels;
+    const labels = ((await rest.store.get('Service', 'example', 'many')) as any).metadata.labels;
     expect(Object.keys(labels).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `l${i}`).sort());
   });
 });

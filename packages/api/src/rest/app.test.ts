@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, SqliteStore, silentLogger, type AnyResource } from '@kedge/core';
+import { describe, expect, it } from 'vitest';
+import { SqliteStore, silentLogger, type AnyResource } from '@kedge/core';
+import { callFetch, restAppPerTest } from '../../test-support/harness.js';
 import { LiveConfig } from '../config/live.js';
 import { createRestApp } from './app.js';
 
@@ -24,40 +23,10 @@ function service(name = 'hello', extra: Record<string, unknown> = {}) {
   };
 }
 
-let dir: string;
-let store: SqliteStore;
-let app: ReturnType<typeof createRestApp>;
-let clock: ManualClock;
+const rest = restAppPerTest('kedge-api-');
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kedge-api-'));
-  clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  store = new SqliteStore(dir, { clock });
-  const config = new LiveConfig(store);
-  config.start();
-  app = createRestApp({ store, clock, logger: silentLogger, config });
-});
-
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
-  if (body !== undefined)
-    init.body =
-      typeof body === 'string' || body instanceof Uint8Array ? (body as RequestInit['body']) : JSON.stringify(body);
-  const res = await app.fetch(new Request(`http://api${path}`, init));
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  callFetch(rest.app.fetch, method, path, body, headers);
 
 function expectStatus(body: any, code: number, reason: string) {
   expect(body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason });
@@ -257,14 +226,14 @@ describe('CRUD', () => {
       uid: svc.metadata.uid,
       controller: true,
     };
-    await store.create({
+    await rest.store.create({
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Configuration',
       metadata: { name: 'hello', namespace: 'example', ownerReferences: [owner] },
       spec: svc.spec,
     } as any);
-    const cfg = (await store.get('Configuration', 'example', 'hello'))!;
-    await store.create({
+    const cfg = (await rest.store.get('Configuration', 'example', 'hello'))!;
+    await rest.store.create({
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Revision',
       metadata: {
@@ -274,7 +243,7 @@ describe('CRUD', () => {
       },
       spec: svc.spec.template.spec,
     } as any);
-    await store.create({
+    await rest.store.create({
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Route',
       metadata: { name: 'other', namespace: 'example' },
@@ -283,12 +252,12 @@ describe('CRUD', () => {
     const del = await call('DELETE', `${BASE}/services/hello`, { propagationPolicy: 'Background' });
     expect(del.status).toBe(200);
     expect(del.body.metadata.name).toBe('hello');
-    expect(await store.get('Configuration', 'example', 'hello')).toBeUndefined();
-    expect(await store.get('Revision', 'example', 'hello-00001')).toBeUndefined();
-    expect(await store.get('Route', 'example', 'other')).toBeDefined();
+    expect(await rest.store.get('Configuration', 'example', 'hello')).toBeUndefined();
+    expect(await rest.store.get('Revision', 'example', 'hello-00001')).toBeUndefined();
+    expect(await rest.store.get('Route', 'example', 'other')).toBeDefined();
 
     const svc2 = (await call('POST', `${BASE}/services`, service('keep'))).body;
-    await store.create({
+    await rest.store.create({
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Route',
       metadata: {
@@ -299,7 +268,7 @@ describe('CRUD', () => {
       spec: {},
     } as any);
     await call('DELETE', `${BASE}/services/keep?propagationPolicy=Orphan`);
-    expect(await store.get('Route', 'example', 'keep')).toBeDefined();
+    expect(await rest.store.get('Route', 'example', 'keep')).toBeDefined();
   });
 
   it('honours delete preconditions', async () => {
@@ -538,12 +507,16 @@ describe('bad input → Status, nothing stored', () => {
 
   for (const [title, run, code, reason, field] of cases) {
     it(`${title} → ${code} ${reason}`, async () => {
-      const before = (await store.list('Service')).items.map((s) => `${s.metadata.name}@${s.metadata.resourceVersion}`);
+      const before = (await rest.store.list('Service')).items.map(
+        (s) => `${s.metadata.name}@${s.metadata.resourceVersion}`,
+      );
       const res = await run();
       expect(res.status).toBe(code);
       expectStatus(res.body, code, reason);
       if (field) expect(res.body.details.causes.map((c: any) => c.field)).toContain(field);
-      const after = (await store.list('Service')).items.map((s) => `${s.metadata.name}@${s.metadata.resourceVersion}`);
+      const after = (await rest.store.list('Service')).items.map(
+        (s) => `${s.metadata.name}@${s.metadata.resourceVersion}`,
+      );
       // Set-up writes happen before `before` is read only for single-call cases; compare what the bad call could add.
       for (const s of after)
         if (!before.includes(s)) expect(['real', 'p', 'dup'].some((n) => s.startsWith(`${n}@`))).toBe(true);
@@ -566,7 +539,7 @@ describe('blobs', () => {
     const res = await call('PUT', '/apis/kedge.dev/v1/blobs', component, { 'content-type': 'application/wasm' });
     expect(res.status).toBe(201);
     expect(res.body.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(await store.blobs.get(res.body.digest)).toEqual(component);
+    expect(await rest.store.blobs.get(res.body.digest)).toEqual(component);
   });
   it('rejects a core module and random bytes with a Status', async () => {
     const core = await call('PUT', '/apis/kedge.dev/v1/blobs', new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
@@ -599,7 +572,7 @@ describe('watch', () => {
 
   it('streams ADDED for existing objects, then MODIFIED and DELETED', async () => {
     await call('POST', `${BASE}/services`, service('one'));
-    const res = await app.fetch(new Request(`http://api${BASE}/services?watch=true`));
+    const res = await rest.app.fetch(new Request(`http://api${BASE}/services?watch=true`));
     expect(res.status).toBe(200);
     const pending = readEvents(res, 4);
     await call('POST', `${BASE}/services`, service('two'));
@@ -625,13 +598,14 @@ describe('watch', () => {
     const rv = (await call('GET', `${BASE}/services`)).body.metadata.resourceVersion;
     await call('POST', `${BASE}/services`, service('new'));
     await call('DELETE', `${BASE}/services/doomed`);
-    const res = await app.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=${rv}`));
+    const res = await rest.app.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=${rv}`));
     const events = await readEvents(res, 2);
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED new', 'DELETED doomed']);
   });
 
   it('answers a resourceVersion older than the deletions it keeps with an ERROR event (410 Expired), and refuses a malformed one', async () => {
-    const small = new SqliteStore(join(dir, 'small'), { clock, tombstones: 1 });
+    const { clock } = rest;
+    const small = new SqliteStore(join(rest.dir, 'small'), { clock, tombstones: 1 });
     const smallConfig = new LiveConfig(small);
     smallConfig.start();
     const smallApp = createRestApp({ store: small, clock, logger: silentLogger, config: smallConfig });
@@ -646,15 +620,15 @@ describe('watch', () => {
       { type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) },
     ]);
     await small.close();
-    const bad = await app.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=abc`));
+    const bad = await rest.app.fetch(new Request(`http://api${BASE}/services?watch=1&resourceVersion=abc`));
     expect(bad.status).toBe(400);
   });
 
   it('ends the stream after timeoutSeconds', async () => {
-    const res = await app.fetch(new Request(`http://api${BASE}/services?watch=true&timeoutSeconds=5`));
+    const res = await rest.app.fetch(new Request(`http://api${BASE}/services?watch=true&timeoutSeconds=5`));
     const reader = res.body!.getReader();
     const done = reader.read();
-    clock.advance(5000);
+    rest.clock.advance(5000);
     expect((await done).done).toBe(true);
   });
 });

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FieldError } from '../errors.js';
+import { thrownProblems } from '../../test-support/validation.js';
 import type { ConfigMap } from '../resources/types.js';
 import { validateResource } from '../resources/validation.js';
 import { DEFAULT_AUTOSCALER_CONFIG, parseAutoscalerConfig } from './autoscaler-config.js';
 
-function problems(data: Record<string, string>): string[] {
-  try {
-    parseAutoscalerConfig(data);
-    return [];
-  } catch (err) {
-    if (!(err instanceof FieldError)) throw err;
-    return err.problems.map((p) => p.path);
-  }
-}
+const problems = (data: Record<string, string>) => thrownProblems(() => parseAutoscalerConfig(data)).map((p) => p.path);
 
 // The ranges of Knative's validate() (pkg/autoscaler/config/config.go), one value past each edge.
 const REFUSED: [string, Record<string, string>][] = [

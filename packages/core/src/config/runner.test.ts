@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FieldError } from '../errors.js';
+import { thrownProblems } from '../../test-support/validation.js';
 import { parseRunnerConfig, RUNNER_CONFIG_KEYS } from './runner.js';
 
-function problems(data: Record<string, string>): string[] {
-  try {
-    parseRunnerConfig(data);
-    return [];
-  } catch (err) {
-    if (!(err instanceof FieldError)) throw err;
-    return err.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
+const problems = (data: Record<string, string>) =>
+  thrownProblems(() => parseRunnerConfig(data)).map((p) => `${p.path}: ${p.message}`);
 
 describe('parseRunnerConfig (config-kedge-runner)', () => {
   it('returns only the keys set, so the runner keeps its own defaults for the rest', () => {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   NatsBus,
@@ -17,10 +16,10 @@ import {
 } from '@kedge/core';
 import { startNatsServer, type NatsServer } from '@kedge/core/testing';
 import { createGateway, type Gateway } from '../gateway.js';
-import { listen, serveGateway, type Listening } from '../serve.js';
-import { startDenoGateway, type DenoGatewayProcess } from '../testing/deno-gateway.js';
+import { serveGateway, type Listening } from '../serve.js';
+import { gatewayFlags, startDenoGateway, type DenoGatewayProcess } from '../testing/deno-gateway.js';
 import { FakeRunner } from '../testing/fake-runner.js';
-import { routeObject } from '../testing/harness.js';
+import { routeObject, serveFakeRunner } from '../testing/harness.js';
 
 const TOKEN = 'deno-gateway-test-token-0123456789';
 
@@ -67,29 +66,12 @@ describe('gateway on Deno, joined to the cluster over NATS', () => {
     bus = new NatsBus(nc, { ownsConnection: true });
     for (const nodeId of ['node-a', 'node-b'] as const) {
       const runner = new FakeRunner({ bus, nodeId });
-      const app = new Hono();
-      app.all('*', (c) => runner.fetch(c.req.raw));
-      const entry = await listen(app);
-      entries.push(entry);
-      runner.url = entry.url;
+      entries.push(await serveFakeRunner(runner));
       runner.start();
       runners[nodeId] = runner;
     }
     deno = await startDenoGateway(
-      [
-        '--nats',
-        nats.url,
-        '--id',
-        'gw-deno',
-        '--node-id',
-        'node-a',
-        '--listen',
-        '127.0.0.1:0',
-        '--admin-listen',
-        '127.0.0.1:0',
-        '--data-dir',
-        join(dir, 'gw-deno'),
-      ],
+      gatewayFlags({ nats: nats.url, id: 'gw-deno', nodeId: 'node-a', dataDir: join(dir, 'gw-deno') }),
       { env: { KEDGE_TOKEN: TOKEN } },
     );
     nodeGateway = createGateway({

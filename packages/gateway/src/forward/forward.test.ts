@@ -1,18 +1,14 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hono } from 'hono';
 import { subjects, type EndpointsMessage } from '@kedge/core';
 import { freePort } from '@kedge/core/testing';
 import { createGatewayApp } from '../app.js';
-import { listen, type Listening } from '../serve.js';
 import { echoHandler, type FakeHandler } from '../testing/fake-runner.js';
 import { harness, routeObject, type Harness } from '../testing/harness.js';
 
 const HOST = 'hello.default.example.com';
 let h: Harness | undefined;
-const servers: Listening[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
   await h?.close();
   h = undefined;
 });
@@ -30,13 +26,8 @@ async function remoteSetup(handler: FakeHandler = echoHandler, concurrency = 0, 
     runner: { handler, concurrency },
     ...(clusterToken ? { gateway: { clusterToken } } : {}),
   });
-  const entry = new Hono();
-  entry.all('*', (c) => h!.runner.fetch(c.req.raw));
-  const runnerHttp = await listen(entry);
-  servers.push(runnerHttp);
-  h.runner.url = runnerHttp.url;
-  const gw = await listen(createGatewayApp(h.gateway));
-  servers.push(gw);
+  await h.serveRunner();
+  const gw = await h.serve(createGatewayApp(h.gateway));
   await h.putRoute(routeObject('default', 'hello', [{ revisionName: 'hello-00001', percent: 100 }]));
   return gw;
 }

@@ -35,6 +35,16 @@ export interface DenoGatewayProcess {
   stop(): Promise<void>;
 }
 
+/** `kedge gateway`'s flags for gateway `id` on node `nodeId`, listening on free ports of 127.0.0.1. */
+export function gatewayFlags(o: { id: string; nodeId: string; dataDir: string; nats?: string; tokenFile?: string }) {
+  return [
+    ...(o.nats ? ['--nats', o.nats] : []),
+    ...(o.tokenFile ? ['--token-file', o.tokenFile] : []),
+    ...['--id', o.id, '--node-id', o.nodeId, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'],
+    ...['--data-dir', o.dataDir],
+  ];
+}
+
 const READY = /^kedge gateway ready id=(\S+) node=(\S+) gateway=(\S+) admin=(\S+)/m;
 
 /**

@@ -10,7 +10,9 @@ import {
   type Route,
   type TrafficTarget,
 } from '@kedge/core';
+import { Hono } from 'hono';
 import { createGateway, type Gateway, type GatewayDeps } from '../gateway.js';
+import { listen, type Listening } from '../serve.js';
 import { FakeRunner, type FakeRunnerOptions } from './fake-runner.js';
 
 export function routeObject(namespace: string, name: string, traffic: TrafficTarget[], domain = 'example.com'): Route {
@@ -39,7 +41,22 @@ export interface Harness {
   request(host: string, path?: string, init?: RequestInit): Promise<Response>;
   /** The same request from inside the cluster (gateway.fetchInternal). */
   internal(host: string, path?: string, init?: RequestInit): Promise<Response>;
+  /** `app` on a real HTTP server on 127.0.0.1, closed first by close(). */
+  serve(app: Hono): Promise<Listening>;
+  /** The fake runner's entry on a real HTTP server, announced as the runner's URL: reached remotely. */
+  serveRunner(): Promise<Listening>;
+  /** A server started another way, closed first by close(). */
+  track(server: Listening): Listening;
   close(): Promise<void>;
+}
+
+/** `runner`'s entry on a real HTTP server, announced as its URL: gateways reach it over HTTP. */
+export async function serveFakeRunner(runner: FakeRunner): Promise<Listening> {
+  const entry = new Hono();
+  entry.all('*', (c) => runner.fetch(c.req.raw));
+  const server = await listen(entry);
+  runner.url = server.url;
+  return server;
 }
 
 /** A gateway on a real SQLite store and the in-process bus, with one fake runner in-process. */
@@ -67,6 +84,12 @@ export async function harness(
     ...opts.gateway,
   });
   await gateway.start();
+  const servers: Listening[] = [];
+  const track = (server: Listening) => {
+    servers.push(server);
+    return server;
+  };
+  const serve = async (app: Hono) => track(await listen(app));
   return {
     dir,
     store,
@@ -95,7 +118,11 @@ export async function harness(
         remoteAddress: '127.0.0.1',
       });
     },
+    serve,
+    track,
+    serveRunner: async () => track(await serveFakeRunner(runner)),
     async close() {
+      for (const s of servers.splice(0)) await s.close();
       await gateway.stop();
       runner.stop();
       await bus.close();

@@ -71,8 +71,10 @@ export async function removeImages(...names: string[]): Promise<void> {
   }
 }
 
-/** Containers (running or not) carrying a label, e.g. `kedge.dev/node=node-x`. */
-export async function containersLabelled(label: string): Promise<string[]> {
-  const r = await run('podman', ['ps', '--all', '--format', '{{.Names}}', '--filter', `label=${label}`]);
+/** Containers (running or not) carrying every one of the labels, e.g. `kedge.dev/node=node-x`. */
+export async function containersLabelled(...labels: string[]): Promise<string[]> {
+  // podman ANDs label filters (other keys of the same name it ORs).
+  const filters = labels.flatMap((label) => ['--filter', `label=${label}`]);
+  const r = await run('podman', ['ps', '--all', '--format', '{{.Names}}', ...filters]);
   return r.stdout.split('\n').filter(Boolean);
 }

@@ -1,27 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AUTOSCALER_CONFIG_KEYS,
   DEFAULTS_CONFIG_KEYS,
   PODSPEC_FEATURE_FIELDS,
   RUNNER_CONFIG_KEYS,
-  SqliteStore,
   SYSTEM_NAMESPACE,
   silentLogger,
   validateResource,
   type ConfigMap,
 } from '@kedge/core';
+import { storesPerTest } from '../../../test-support/harness.js';
 import { checkGcConfig } from '../gc.js';
 import { SYSTEM_CONFIG_EXAMPLES } from './examples.js';
 import { installSystemConfigMaps } from './install.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const openStore = storesPerTest('kedge-cm-');
 
 /** `_example` unindented into data, as the header tells an operator to do. */
 const exampleData = (name: string): Record<string, string> =>
@@ -34,9 +28,7 @@ const exampleData = (name: string): Record<string, string> =>
 
 describe('installSystemConfigMaps', () => {
   it("installs Knative's config maps and Kedge's with only _example, and leaves an operator's own alone", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kedge-cm-'));
-    dirs.push(dir);
-    const store = new SqliteStore(dir);
+    const store = openStore();
     const mine: ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -63,7 +55,6 @@ describe('installSystemConfigMaps', () => {
       expect(validateResource(cm)).toBeUndefined();
     }
     expect(items.find((c) => c.metadata.name === 'config-domain')!.data).toEqual({ 'kedge.dev': '' });
-    await store.close();
   });
 
   it('documents every key Kedge reads, and every documented value is one Kedge accepts', () => {

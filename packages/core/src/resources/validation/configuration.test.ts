@@ -1,32 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults } from '../defaults.js';
-import type { Configuration } from '../types.js';
-import { validateResource, type ValidationContext } from '../validation.js';
-
-function cfg(edit: (c: any) => void = () => {}): Configuration {
-  const c: any = applyDefaults({
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Configuration',
-    metadata: { name: 'hello', namespace: 'default' },
-    spec: { template: { spec: { containers: [{ image: 'hello.wasm' }] } } },
-  } as Configuration);
-  edit(c);
-  return c;
-}
-
-function problems(obj: unknown, ctx?: ValidationContext) {
-  return validateResource(obj as Configuration, ctx)?.problems ?? [];
-}
+import {
+  configurationFixture as cfg,
+  expectCase,
+  problems,
+  type ValidationCase as Case,
+} from '../../../test-support/validation.js';
 
 const T = 'spec.template.spec';
-
-interface Case {
-  name: string;
-  obj: unknown;
-  want: string[];
-  msg?: string;
-  ctx?: ValidationContext;
-}
 
 const sidecar = { name: 'sidecar', image: 'sidecar.wasm' };
 const owner = [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello', uid: 'u' }];
@@ -327,11 +307,7 @@ const cases: Case[] = [
 ];
 
 describe('Configuration validation', () => {
-  it.each(cases)('$name', ({ obj, want, msg, ctx }) => {
-    const ps = problems(obj, ctx);
-    expect(ps.map((p) => p.path).sort()).toEqual([...want].sort());
-    if (msg) expect(ps.every((p) => p.message.includes(msg))).toBe(true);
-  });
+  it.each(cases)('$name', expectCase);
 
   it('a Service-owned Configuration does not check creator annotations on update', () => {
     const old = cfg((c) => {

@@ -1,39 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { expectCase, problems, servingObject, type ValidationCase as Case } from '../../../test-support/validation.js';
 import { applyDefaults } from '../defaults.js';
 import type { Revision } from '../types.js';
-import { validateResource, type ValidationContext } from '../validation.js';
 
 const owner = [
   { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', name: 'hello', uid: 'u', controller: true },
 ];
 
-function rev(edit: (r: any) => void = () => {}): Revision {
-  const r: any = applyDefaults({
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Revision',
-    metadata: {
-      name: 'hello-00001',
-      namespace: 'default',
-      labels: { 'serving.knative.dev/configuration': 'hello', 'serving.knative.dev/configurationGeneration': '1' },
-      ownerReferences: owner,
-    },
-    spec: { containers: [{ image: `hello.wasm@sha256:${'0'.repeat(64)}` }] },
-  } as Revision);
-  edit(r);
-  return r;
-}
-
-function problems(obj: unknown, ctx?: ValidationContext) {
-  return validateResource(obj as Revision, ctx)?.problems ?? [];
-}
-
-interface Case {
-  name: string;
-  obj: unknown;
-  want: string[];
-  msg?: string;
-  ctx?: ValidationContext;
-}
+const rev = (edit?: (r: any) => void) =>
+  servingObject<Revision>('Revision', { containers: [{ image: `hello.wasm@sha256:${'0'.repeat(64)}` }] }, edit, true, {
+    name: 'hello-00001',
+    namespace: 'default',
+    labels: { 'serving.knative.dev/configuration': 'hello', 'serving.knative.dev/configurationGeneration': '1' },
+    ownerReferences: owner,
+  });
 
 const A = 'metadata.annotations.autoscaling.knative.dev';
 
@@ -204,11 +184,7 @@ const cases: Case[] = [
 ];
 
 describe('Revision validation', () => {
-  it.each(cases)('$name', ({ obj, want, msg, ctx }) => {
-    const ps = problems(obj, ctx);
-    expect(ps.map((p) => p.path).sort()).toEqual([...want].sort());
-    if (msg) expect(ps.every((p) => p.message.includes(msg))).toBe(true);
-  });
+  it.each(cases)('$name', expectCase);
 
   it('spec is immutable on update', () => {
     const old = rev();

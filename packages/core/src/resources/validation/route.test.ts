@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults } from '../defaults.js';
+import { expectCase, problems, servingObject, type ValidationCase as Case } from '../../../test-support/validation.js';
 import type { Route } from '../types.js';
-import { validateResource, type ValidationContext } from '../validation.js';
+import type { ValidationContext } from '../validation.js';
 
-function route(traffic: unknown[] | undefined, edit: (r: any) => void = () => {}, defaults = true): Route {
-  const r: any = {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Route',
-    metadata: { name: 'hello', namespace: 'default' },
-    spec: traffic === undefined ? {} : { traffic },
-  };
-  const d: any = defaults ? applyDefaults(r as Route) : r;
-  edit(d);
-  return d;
-}
-
-function problems(obj: unknown, ctx?: ValidationContext) {
-  return validateResource(obj as Route, ctx)?.problems ?? [];
-}
-
-interface Case {
-  name: string;
-  obj: unknown;
-  want: string[];
-  msg?: string;
-  ctx?: ValidationContext;
-}
+const route = (traffic: unknown[] | undefined, edit?: (r: any) => void, defaults = true) =>
+  servingObject<Route>('Route', traffic === undefined ? {} : { traffic }, edit, defaults);
 
 const status: ValidationContext = { statusUpdate: true };
 
@@ -251,11 +230,7 @@ const cases: Case[] = [
 ];
 
 describe('Route validation', () => {
-  it.each(cases)('$name', ({ obj, want, msg, ctx }) => {
-    const ps = problems(obj, ctx);
-    expect(ps.map((p) => p.path).sort()).toEqual([...want].sort());
-    if (msg) expect(ps.every((p) => p.message.includes(msg))).toBe(true);
-  });
+  it.each(cases)('$name', expectCase);
 
   it('does not judge the stored status on a spec write', () => {
     const r = route(

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults } from '../defaults.js';
-import type { Service } from '../types.js';
+import {
+  expectCase,
+  problems,
+  serviceFixture as svc,
+  type ValidationCase as Case,
+} from '../../../test-support/validation.js';
 import { validateResource, type ValidationContext } from '../validation.js';
-
-/** A valid, defaulted Service, changed by `edit` (which may mutate freely). */
-function svc(edit: (s: any) => void = () => {}, defaults = true): Service {
-  const s: any = {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Service',
-    metadata: { name: 'hello', namespace: 'default' },
-    spec: { template: { spec: { containers: [{ image: 'hello.wasm' }] } } },
-  };
-  const d: any = defaults ? applyDefaults(s as Service) : s;
-  edit(d);
-  return d;
-}
-
-function problems(obj: unknown, ctx?: ValidationContext) {
-  return validateResource(obj as Service, ctx)?.problems ?? [];
-}
 
 function paths(obj: unknown, ctx?: ValidationContext): string[] {
   return problems(obj, ctx).map((p) => p.path);
@@ -26,14 +13,6 @@ function paths(obj: unknown, ctx?: ValidationContext): string[] {
 
 const T = 'spec.template.spec';
 const C0 = `${T}.containers[0]`;
-
-interface Case {
-  name: string;
-  obj: unknown;
-  want: string[];
-  msg?: string;
-  ctx?: ValidationContext;
-}
 
 const cases: Case[] = [
   { name: 'valid defaulted service', obj: svc(), want: [] },
@@ -594,10 +573,7 @@ const cases: Case[] = [
 ];
 
 describe('Service validation', () => {
-  it.each(cases)('$name', ({ obj, want, msg, ctx }) => {
-    expect([...paths(obj, ctx)].sort()).toEqual([...want].sort());
-    if (msg) expect(problems(obj, ctx).every((p) => p.message.includes(msg))).toBe(true);
-  });
+  it.each(cases)('$name', expectCase);
 
   it('renders Knative-style `path: message` lines, sorted', () => {
     const err = validateResource(svc((s) => (s.spec.template.spec.containers[0].image = '')));

@@ -89,6 +89,33 @@ const sinkOf = (out: { status?: number; body: string; failed?: string }): Respon
   fail: (message) => void (out.failed = message),
 });
 
+/** A guest transpiled and its core modules compiled, as the wasm runtime holds it (JSPI on). */
+async function compiledGuest(component: Uint8Array) {
+  const { glue, modules } = await transpileComponent(component);
+  const compiled = {
+    key: 'k',
+    glue,
+    fetchEvent: false,
+    async: true,
+    modules: Object.fromEntries(
+      await Promise.all(Object.entries(modules).map(async ([n, b]) => [n, await WebAssembly.compile(b)] as const)),
+    ),
+  };
+  return { glue, compiled };
+}
+
+/** wasi:http's incoming-request for `method path` with `body` (more to come when `more` is given). */
+const guestRequest = (
+  method: string,
+  pathWithQuery: string,
+  body = new Uint8Array(0),
+  more?: () => Promise<Uint8Array | null>,
+) =>
+  incomingRequest(
+    { method, pathWithQuery, scheme: 'http', authority: 'x', headers: [], body, bodyMore: more !== undefined },
+    more,
+  );
+
 describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
   it('decides from the core modules what the component imports', async () => {
     expect((await transpileComponent(await buildTestGuest())).async).toBe(true);
@@ -131,16 +158,7 @@ describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
   });
 
   it('serves a waiting guest whose sync imports follow an async one (sleep, body read), several instances at once', async () => {
-    const { glue, modules } = await transpileComponent(await buildTestGuest());
-    const compiled = {
-      key: 'k',
-      glue,
-      fetchEvent: false,
-      async: true,
-      modules: Object.fromEntries(
-        await Promise.all(Object.entries(modules).map(async ([n, b]) => [n, await WebAssembly.compile(b)] as const)),
-      ),
-    };
+    const { glue, compiled } = await compiledGuest(await buildTestGuest());
     const instantiate = evaluateGlue(glue);
     // Counts the guests suspended at the same moment: waiting together, not one after the other.
     let waiting = 0;
@@ -163,15 +181,7 @@ describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
     await Promise.all(
       handlers.map((h, i) =>
         h.handle(
-          incomingRequest({
-            method: 'GET',
-            pathWithQuery: i === 2 ? '/block?ms=50' : '/sleep?ms=50',
-            scheme: 'http',
-            authority: 'x',
-            headers: [],
-            body: new Uint8Array(0),
-            bodyMore: false,
-          }),
+          guestRequest('GET', i === 2 ? '/block?ms=50' : '/sleep?ms=50'),
           new ResponseOutparam(sinkOf(outs[i]!)),
         ),
       ),
@@ -187,34 +197,14 @@ describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
         setTimeout(() => r(chunks.length ? new TextEncoder().encode(chunks.shift()!) : null), 5),
       );
     await handlers[0]!.handle(
-      incomingRequest(
-        {
-          method: 'POST',
-          pathWithQuery: '/echo',
-          scheme: 'http',
-          authority: 'x',
-          headers: [],
-          body: new TextEncoder().encode('first '),
-          bodyMore: true,
-        },
-        more,
-      ),
+      guestRequest('POST', '/echo', new TextEncoder().encode('first '), more),
       new ResponseOutparam(sinkOf(echo)),
     );
     expect(echo.body).toBe('first second third');
   });
 
   it('serves an outbound call whose answer is a Promise (an async resource-method import)', async () => {
-    const { glue, modules } = await transpileComponent(await buildOutboundGuest());
-    const compiled = {
-      key: 'k',
-      glue,
-      fetchEvent: false,
-      async: true,
-      modules: Object.fromEntries(
-        await Promise.all(Object.entries(modules).map(async ([n, b]) => [n, await WebAssembly.compile(b)] as const)),
-      ),
-    };
+    const { glue, compiled } = await compiledGuest(await buildOutboundGuest());
     const answer = () =>
       new FutureIncomingResponse(
         () =>
@@ -238,18 +228,7 @@ describe('jco glue: a guest that can wait is transpiled with JSPI', () => {
     });
     const handler = instantiateGuest(evaluateGlue(glue), compiled, imports);
     const out = { body: '' } as { status?: number; body: string; failed?: string };
-    await handler.handle(
-      incomingRequest({
-        method: 'GET',
-        pathWithQuery: '/',
-        scheme: 'http',
-        authority: 'x',
-        headers: [],
-        body: new Uint8Array(0),
-        bodyMore: false,
-      }),
-      new ResponseOutparam(sinkOf(out)),
-    );
+    await handler.handle(guestRequest('GET', '/'), new ResponseOutparam(sinkOf(out)));
     expect(out).toEqual({ status: 200, body: 'from upstream' });
   });
 });

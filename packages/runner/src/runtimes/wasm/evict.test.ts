@@ -1,35 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Cancellation, SqliteStore, imageWithDigest, silentLogger, type Revision } from '@kedge/core';
-import { buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
-import { WasmRuntime } from './index.js';
+import { Cancellation } from '@kedge/core';
+import { buildTestGuest } from '../../testing/components.js';
+import { openWasmRuntime, wasmRevision, type WasmRuntimeFixture } from '../../testing/wasm-runtime.js';
+import type { WasmRuntime } from './index.js';
 
-let dir: string;
-let store: SqliteStore;
+let fixture: WasmRuntimeFixture;
 let runtime: WasmRuntime;
-let image: string;
 
 beforeAll(async () => {
-  await ensureRunnerBuilt();
-  dir = await mkdtemp(join(tmpdir(), 'kedge-evict-'));
-  store = new SqliteStore(join(dir, 'store'));
-  image = imageWithDigest('guest.wasm', await store.blobs.put(await buildTestGuest()));
-  runtime = new WasmRuntime({ store, logger: silentLogger, dataDir: dir, workers: 1, spares: 0 });
+  fixture = await openWasmRuntime('kedge-evict-', { 'guest.wasm': await buildTestGuest() }, { workers: 1, spares: 0 });
+  runtime = fixture.runtime;
 });
-afterAll(async () => {
-  await runtime?.close();
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
-const revision = (name: string): Revision => ({
-  apiVersion: 'serving.knative.dev/v1',
-  kind: 'Revision',
-  metadata: { name, namespace: 'test', annotations: { 'kedge.dev/warm-instances': '0' } },
-  spec: { containers: [{ image }], timeoutSeconds: 30 },
-});
+const revision = (name: string) => wasmRevision(name, fixture.images['guest.wasm']!);
 
 const hello = async (inst: { handle(r: Request, c: Cancellation): Promise<Response> }) =>
   (await inst.handle(new Request('http://x/'), new Cancellation())).text();

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cancellation, SqliteStore, imageWithDigest, silentLogger, type Revision } from '@kedge/core';
+import { Cancellation } from '@kedge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCpuGuest, buildTestGuest, ensureRunnerBuilt } from '../../testing/components.js';
-import { WasmRuntime, guestsPerReplica } from './index.js';
+import { buildCpuGuest, buildTestGuest } from '../../testing/components.js';
+import { openWasmRuntime, wasmRevision as revision, type WasmRuntimeFixture } from '../../testing/wasm-runtime.js';
+import { type WasmRuntime, guestsPerReplica } from './index.js';
 import { Replica } from './replica.js';
 
 describe('guests per replica', () => {
@@ -63,43 +61,19 @@ describe('a replica of a synchronous guest', () => {
 });
 
 describe('a WebAssembly replica honours containerConcurrency', () => {
-  let dir: string;
-  let store: SqliteStore;
+  let fixture: WasmRuntimeFixture;
   let runtime: WasmRuntime;
   let waiting: string;
   let cpu: string;
 
   beforeAll(async () => {
-    await ensureRunnerBuilt();
-    dir = await mkdtemp(join(tmpdir(), 'kedge-replica-'));
-    store = new SqliteStore(join(dir, 'store'));
-    waiting = imageWithDigest('guest.wasm', await store.blobs.put(await buildTestGuest()));
-    cpu = imageWithDigest('cpu.wasm', await store.blobs.put(await buildCpuGuest()));
-    runtime = new WasmRuntime({
-      store,
-      logger: silentLogger,
-      dataDir: dir,
-      workers: 2,
-      spares: 0,
-      maxGuestsPerReplica: 6,
-    });
+    const guests = { 'guest.wasm': await buildTestGuest(), 'cpu.wasm': await buildCpuGuest() };
+    fixture = await openWasmRuntime('kedge-replica-', guests, { workers: 2, spares: 0, maxGuestsPerReplica: 6 });
+    ({ runtime } = fixture);
+    waiting = fixture.images['guest.wasm']!;
+    cpu = fixture.images['cpu.wasm']!;
   });
-  afterAll(async () => {
-    await runtime?.close();
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const revision = (name: string, image: string, containerConcurrency?: number): Revision => ({
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Revision',
-    metadata: { name, namespace: 'test', annotations: { 'kedge.dev/warm-instances': '0' } },
-    spec: {
-      containers: [{ image }],
-      timeoutSeconds: 30,
-      ...(containerConcurrency !== undefined ? { containerConcurrency } : {}),
-    },
-  });
+  afterAll(() => fixture?.close());
 
   /** Sends `n` requests at once and answers which guest instance served each (/count per instance). */
   const burst = async (inst: { handle(r: Request, c: Cancellation): Promise<Response> }, n: number, path: string) =>
