@@ -151,7 +151,14 @@ export function createAutoscaler(deps: AutoscalerDeps): AutoscalerInternals {
     },
   };
   const ownership = new Ownership(bus, clock, id, () => events.rebalance());
-  const writer = new StatusWriter(store, clock, log, lifecycle, deps.statusWriteDelayMs);
+  const writer = new StatusWriter(
+    store,
+    clock,
+    log,
+    lifecycle,
+    () => scalers.config.podAutoscalerClass,
+    deps.statusWriteDelayMs,
+  );
   const placer = new Placer(
     bus,
     clock,

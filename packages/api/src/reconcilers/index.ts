@@ -99,6 +99,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
     resolveImage: (k, image) => images.lookup(k, image),
     resolutionRecorded: (k) => images.forget(k),
     registriesSkippingTagResolving: () => deps.config.current.deployment.registriesSkippingTagResolving,
+    podAutoscalerClass: () => deps.config.current.autoscaler.podAutoscalerClass,
     emit: (ev) => emitEvent(deps.bus, ev),
   });
   const deletedRoutes = new Map<string, Route>();
@@ -135,7 +136,7 @@ export function createReconcilers(deps: ReconcilerDeps) {
       name: 'revision',
       for: 'Revision',
       reconcile: revision,
-      resyncOn: ['config-features', 'config-deployment'],
+      resyncOn: ['config-features', 'config-deployment', 'config-autoscaler'],
       watches: {
         Revision: (type, o) => {
           if (type === 'DELETED') {

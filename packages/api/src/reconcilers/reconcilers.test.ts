@@ -345,6 +345,28 @@ describe('more Knative behaviours', () => {
     expect(cond(rev, 'Ready')?.message).toContain('kedge.process-revisions: enabled');
   });
 
+  it("a PodAutoscaler carries its class: the revision's annotation, else config-autoscaler's, followed", async () => {
+    const CLASS = 'autoscaling.knative.dev/class';
+    const HPA = 'hpa.autoscaling.knative.dev';
+    const classOf = async (name: string) =>
+      (await get<PodAutoscaler>('PodAutoscaler', name))!.metadata.annotations?.[CLASS];
+    await apply(service('plain'));
+    const annotated = service('pinned');
+    (annotated.spec.template as any).metadata = {
+      annotations: { [CLASS]: HPA, 'autoscaling.knative.dev/metric': 'cpu' },
+    };
+    await apply(annotated);
+    expect(await classOf('plain-00001')).toBe('kpa.autoscaling.knative.dev');
+    expect(await classOf('pinned-00001')).toBe(HPA);
+    // What `kubectl get kpa` shows is the class the autoscaler runs it with: it follows the config.
+    expect(
+      (await configure({ metadata: { name: 'config-autoscaler' }, data: { 'pod-autoscaler-class': HPA } })).status,
+    ).toBe(200);
+    await api.idle();
+    expect(await classOf('plain-00001')).toBe(HPA);
+    expect(await classOf('pinned-00001')).toBe(HPA);
+  });
+
   it('a BYO revision name owned by another Configuration fails the Configuration', async () => {
     await apply(service('own'));
     const other = {

@@ -32,6 +32,8 @@ export interface RevisionReconcilerDeps {
   resolutionRecorded: (key: string) => void;
   /** config-deployment `registries-skipping-tag-resolving`, as it is now. */
   registriesSkippingTagResolving: () => readonly string[];
+  /** config-autoscaler `pod-autoscaler-class`, as it is now: the class of a PA whose revision names none. */
+  podAutoscalerClass: () => string;
   /** Reports a change an operator should see (Ready turning True or False) as an Event. */
   emit?: (ev: KedgeEvent) => void;
 }
@@ -111,7 +113,7 @@ export function createRevisionReconciler(deps: RevisionReconcilerDeps) {
     const now = deps.now();
     const conds = new Conditions(rev.status?.conditions ?? [], now, ['ResourcesAvailable', 'ContainerHealthy']);
 
-    const desired = podAutoscalerFor(rev);
+    const desired = podAutoscalerFor(rev, deps.podAutoscalerClass());
     let pa = await store.get<PodAutoscaler>('PodAutoscaler', ns, name);
     if (!pa) pa = await store.create(desired);
     if (!isControlledBy(pa, rev)) {

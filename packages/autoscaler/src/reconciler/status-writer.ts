@@ -29,6 +29,8 @@ export class StatusWriter {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly lifecycle: Lifecycle,
+    /** config-autoscaler's pod-autoscaler-class now: the class a PodAutoscaler created here carries. */
+    private readonly defaultClass: () => string,
     private readonly delayMs = STATUS_WRITE_DELAY_MS,
   ) {}
 
@@ -124,7 +126,7 @@ export class StatusWriter {
       const cur = await store.get<PodAutoscaler>('PodAutoscaler', st.namespace, st.name);
       if (!cur)
         return store.create<PodAutoscaler>({
-          ...podAutoscalerFor(st.revision),
+          ...podAutoscalerFor(st.revision, this.defaultClass()),
           status: { ...status, observedGeneration: 1 },
         });
       return store.update<PodAutoscaler>({

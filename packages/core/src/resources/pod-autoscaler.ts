@@ -1,4 +1,7 @@
 import type { PodAutoscaler, Revision } from './types.js';
+import { AUTOSCALING_ANNOTATIONS } from './validation/annotations.js';
+
+const CLASS_ANNOTATION = AUTOSCALING_ANNOTATIONS.class[0];
 
 function sortedKeys(m: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -9,9 +12,12 @@ function sortedKeys(m: Record<string, string>): Record<string, string> {
 /**
  * The PodAutoscaler a Revision needs (Knative's `kpa`): same name, owned by the revision, scaling it.
  * The api's revision reconciler creates it; an autoscaler that sees the revision first creates the
- * same object, so whichever writes first, the result is identical.
+ * same object, so whichever writes first, the result is identical. Like Knative's PodAutoscaler
+ * defaulting (pkg/apis/autoscaling/v1alpha1/pa_defaults.go), it carries its class: the revision's
+ * `autoscaling.knative.dev/class`, else config-autoscaler's `pod-autoscaler-class` (`defaultClass`),
+ * which is the class the autoscaler runs it with.
  */
-export function podAutoscalerFor(rev: Revision): PodAutoscaler {
+export function podAutoscalerFor(rev: Revision, defaultClass: string): PodAutoscaler {
   const labels: Record<string, string> = { 'serving.knative.dev/revision': rev.metadata.name };
   if (rev.metadata.uid) labels['serving.knative.dev/revisionUID'] = rev.metadata.uid;
   for (const k of ['serving.knative.dev/configuration', 'serving.knative.dev/service']) {
@@ -27,7 +33,7 @@ export function podAutoscalerFor(rev: Revision): PodAutoscaler {
       name: rev.metadata.name,
       namespace: rev.metadata.namespace,
       labels: sortedKeys(labels),
-      ...(rev.metadata.annotations ? { annotations: sortedKeys(rev.metadata.annotations) } : {}),
+      annotations: sortedKeys({ [CLASS_ANNOTATION]: defaultClass, ...rev.metadata.annotations }),
       ownerReferences: [
         {
           apiVersion: rev.apiVersion,
