@@ -12,10 +12,9 @@ function sortedKeys(m: Record<string, string>): Record<string, string> {
 /**
  * The PodAutoscaler a Revision needs (Knative's `kpa`): same name, owned by the revision, scaling it.
  * The api's revision reconciler creates it; an autoscaler that sees the revision first creates the
- * same object, so whichever writes first, the result is identical. Like Knative's PodAutoscaler
- * defaulting (pkg/apis/autoscaling/v1alpha1/pa_defaults.go), it carries its class: the revision's
- * `autoscaling.knative.dev/class`, else config-autoscaler's `pod-autoscaler-class` (`defaultClass`),
- * which is the class the autoscaler runs it with.
+ * same object, so whichever writes first, the result is identical. It always carries its class:
+ * the revision's `autoscaling.knative.dev/class`, else config-autoscaler's `pod-autoscaler-class`
+ * (`defaultClass`), the class the autoscaler runs it with; `kubectl get kpa` shows it.
  */
 export function podAutoscalerFor(rev: Revision, defaultClass: string): PodAutoscaler {
   const labels: Record<string, string> = { 'serving.knative.dev/revision': rev.metadata.name };
