@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { cgroupUsage, findCgroup } from './cgroup.js';
+import { cgroupUsage, findCgroup, lazyCgroupUsage } from './cgroup.js';
 
 describe('a process cgroup counters', () => {
   let dir: string;
@@ -48,5 +48,17 @@ describe('a process cgroup counters', () => {
     const files = findCgroup(process.pid);
     expect(files).toBeDefined();
     expect(cgroupUsage(files!)!.cpuMs).toBeGreaterThan(0);
+  });
+
+  it('a lazy reader asks for the pid once, at its first read (not at start), then reads that cgroup', async () => {
+    let asked = 0;
+    const read = lazyCgroupUsage(async () => {
+      asked++;
+      return process.pid;
+    });
+    expect(asked).toBe(0);
+    expect(read()).toBeUndefined();
+    await expect.poll(() => read()?.cpuMs).toBeGreaterThan(0);
+    expect(asked).toBe(1);
   });
 });

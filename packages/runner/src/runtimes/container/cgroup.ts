@@ -81,3 +81,20 @@ export function cgroupUsage(files: CgroupFiles): InstanceUsage | undefined {
     return undefined;
   }
 }
+
+/**
+ * A container's usage reader. Its cgroup is looked up at the first read, not at start: finding it
+ * (`pid`: `podman inspect`) costs a process, which a cold start's first request should not share the
+ * CPU with. Reads before the lookup settles report nothing.
+ */
+export function lazyCgroupUsage(pid: () => Promise<number | undefined>): () => InstanceUsage | undefined {
+  let files: CgroupFiles | undefined;
+  let asked = false;
+  return () => {
+    if (!asked) {
+      asked = true;
+      void pid().then((p) => (files = p === undefined ? undefined : findCgroup(p)));
+    }
+    return files && cgroupUsage(files);
+  };
+}

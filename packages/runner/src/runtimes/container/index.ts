@@ -7,7 +7,7 @@ import { waitReady } from '../probe.js';
 import { RevisionLoadError, jsonError, revisionEnv } from '../runtime.js';
 import type { Runtime, RuntimeInstance, Timings } from '../runtime.js';
 import { stopGraceMs, upstreamInstance } from '../upstream.js';
-import { cgroupUsage, findCgroup } from './cgroup.js';
+import { lazyCgroupUsage } from './cgroup.js';
 import { EngineUnavailableError, type ContainerEngine, type ContainerExit, type RunningContainer } from './engine.js';
 import { imageToRun } from './image-ref.js';
 
@@ -201,9 +201,7 @@ export class ContainerRuntime implements Runtime {
       );
     }
     timings.ready = performance.now() - r0;
-    // Found off the start path: `podman inspect` costs a process, and usage is only read per report.
-    let cgroup: ReturnType<typeof findCgroup>;
-    void container.pid().then((pid) => (cgroup = pid === undefined ? undefined : findCgroup(pid)));
+    const usage = lazyCgroupUsage(() => container.pid());
     const graceMs = stopGraceMs(rev, this.opts.maxGraceMs);
     return upstreamInstance({
       rev,
@@ -214,7 +212,7 @@ export class ContainerRuntime implements Runtime {
       gone: (why) => jsonError(503, 'InstanceNotFound', `the instance's container ended: ${why}`),
       ended,
       stop: () => container.stop(graceMs / 1000),
-      usage: () => (cgroup && !exited ? cgroupUsage(cgroup) : undefined),
+      usage: () => (exited ? undefined : usage()),
     });
   }
 
